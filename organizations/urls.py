@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import api
+
+app_name = "organizations"
+
+urlpatterns = [
+    path("api/organizations", api.organization_list, name="api-list"),
+    path("api/organizations/<str:code>", api.organization_detail, name="api-detail"),
+]

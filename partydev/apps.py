@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PartydevConfig(AppConfig):
+    name = "partydev"
+    verbose_name = "partydev"

@@ -1,0 +1,20 @@
+from decimal import ROUND_HALF_UP, Decimal
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key, "") if mapping else ""
+
+
+@register.filter
+def percent(value, places=2):
+    """A rate as Vietnamese writes it: 88,48%. ``None`` (no quota) shows a dash."""
+    if value is None or value == "":
+        return "—"
+    q = Decimal(1).scaleb(-int(places))
+    text = f"{Decimal(value).quantize(q, rounding=ROUND_HALF_UP):,}"
+    return text.replace(",", " ").replace(".", ",").replace(" ", ".") + "%"

@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("ping/", views.ping, name="ping"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("organizations.urls")),
+    path("", include("members.urls")),
+    path("", include("candidates.urls")),
+    path("", include("reports.urls")),
+]

@@ -1,0 +1,29 @@
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+
+@login_required
+def home(request):
+    """The first screen after login: the organisation browser, until dashboards take over."""
+    return redirect(reverse("reports:browser"))
+
+
+@login_required
+def ping(request):
+    """A logged-in page that does nothing: the yardstick of the benchmarks."""
+    return render(request, "ping.html")
+
+
+def healthz(request):
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:  # noqa: BLE001 - any database failure means unhealthy
+        return JsonResponse({"status": "error"}, status=500)
+    return JsonResponse({"status": "ok"})
+
+
+__all__ = ["home", "ping", "healthz", "HttpResponse"]

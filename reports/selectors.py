@@ -1,0 +1,32 @@
+"""Read-side selectors that combine the tree with what hangs off it."""
+
+from organizations.models import Organization
+from organizations.selectors import descendant_kind_counts
+
+
+def member_counts_by_anchor(nodes) -> dict[str, dict[str, int]]:
+    """Official and probationary members under each node (all nodes at one depth).
+
+    Zeros until the members register exists; the members issue fills this in with one grouped
+    query over the path prefixes of the members' cells.
+    """
+    return {n.path: {"official": 0, "probationary": 0} for n in nodes}
+
+
+def browser_rows(nodes):
+    """Rows of the organisation browser: each node with its sub-organisations by kind and members."""
+    nodes = list(nodes)
+    if not nodes:
+        return []
+    # Nodes may sit at different depths (a user's several roots): group by depth.
+    by_depth: dict[int, list[Organization]] = {}
+    for n in nodes:
+        by_depth.setdefault(n.depth, []).append(n)
+    kinds, members = {}, {}
+    for group in by_depth.values():
+        kinds.update(descendant_kind_counts(group))
+        members.update(member_counts_by_anchor(group))
+    return [
+        {"org": n, "kinds": sorted(kinds[n.path].items()), "members": members[n.path]}
+        for n in nodes
+    ]

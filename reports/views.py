@@ -1,0 +1,35 @@
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+
+from organizations.models import Kind, Organization
+from organizations.selectors import breadcrumbs, user_roots
+
+from .selectors import browser_rows
+
+KIND_LABELS = dict(Kind.choices)
+
+
+@login_required
+def browser(request, code=None):
+    """The organisation browser: the user's subtree as a drill-down, with search."""
+    scoped = Organization.objects.for_user(request.user)
+    query = request.GET.get("q", "").strip()
+    org = None
+    if code:
+        org = get_object_or_404(scoped, code=code)
+        children = Organization.objects.get_children(org)
+    else:
+        roots = list(user_roots(request.user))
+        if len(roots) == 1 and not query:
+            return redirect("reports:browser-org", code=roots[0].code)
+        children = roots
+    context = {"org": org, "query": query, "kind_labels": KIND_LABELS}
+    if query:
+        base = scoped.subtree(org) if org else scoped
+        page = Paginator(base.search(query), 50).get_page(request.GET.get("page"))
+        context["results"] = page
+    else:
+        context["rows"] = browser_rows(children)
+    context["crumbs"] = breadcrumbs(org, request.user) if org else []
+    return render(request, "reports/browser.html", context)

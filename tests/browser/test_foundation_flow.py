@@ -1,0 +1,42 @@
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from organizations.demo import DEMO_PASSWORD, seed_accounts, seed_tree
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_district_drills_down_searches_and_logs_out(live_server, page, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    seed_tree()
+    seed_accounts()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Tên đăng nhập").fill("district")
+    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Đảng bộ thành phố Hòa Bình")
+
+    page.get_by_role("link", name="Đảng bộ phường Hợp Thành").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Đảng bộ phường Hợp Thành")
+    cell_link = page.locator("table.data tbody tr td a").first
+    expect(cell_link).to_have_count(0)  # cells have no children: plain text, not links
+    expect(page.locator("table.data tbody tr").first).to_contain_text("Chi bộ")
+    page.get_by_role("link", name="Đảng bộ thành phố Hòa Bình").click()  # breadcrumb back up
+    expect(page.get_by_role("heading", level=1)).to_have_text("Đảng bộ thành phố Hòa Bình")
+
+    page.get_by_role("searchbox", name="Tìm tổ chức").fill("hop thanh")
+    page.get_by_role("button", name="Tìm").click()
+    expect(page.locator("ul.results")).to_contain_text("Đảng bộ phường Hợp Thành")
+    page.get_by_role("link", name="Đảng bộ phường Hợp Thành").click()
+    page.get_by_role("searchbox", name="Tìm tổ chức").fill("mit 1")
+    page.get_by_role("button", name="Tìm").click()
+    page.locator("ul.results a").first.click()
+    expect(page).to_have_url(re.compile(r"/orgs/HB\.TP\.001\.\d+/$"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Chi bộ tổ dân phố Mít 1")
+
+    page.get_by_test_id("logout").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Đăng nhập")
+    page.goto(f"{live_server.url}/orgs/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
