@@ -1,0 +1,231 @@
+"""Persons, memberships and their dated events.
+
+A ``Person`` holds the personal fields shared by members and candidates. A ``Membership`` is a
+person's party membership; its history is the append-only ``MembershipEvent`` rows, each dated
+by its decision. ``MembershipPeriod`` rows are derived from the events and kept in step in the
+same transaction: each says where the member was (cell) and in what status from one date to
+the next, so "how many members at date D under organisation N" is one range query.
+"""
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+
+from organizations.models import Organization
+from partydev.text import fold
+
+ETHNICITIES = [
+    ("kinh", "Kinh"), ("tay", "Tày"), ("thai", "Thái"), ("muong", "Mường"), ("khmer", "Khmer"),
+    ("hoa", "Hoa"), ("nung", "Nùng"), ("hmong", "H'Mông"), ("dao", "Dao"), ("gia_rai", "Gia Rai"),
+    ("ngai", "Ngái"), ("e_de", "Ê Đê"), ("ba_na", "Ba Na"), ("xo_dang", "Xơ Đăng"), ("san_chay", "Sán Chay"),
+    ("co_ho", "Cơ Ho"), ("cham", "Chăm"), ("san_diu", "Sán Dìu"), ("hre", "Hrê"), ("mnong", "Mnông"),
+    ("ra_glai", "Ra Glai"), ("xtieng", "Xtiêng"), ("bru_van_kieu", "Bru-Vân Kiều"), ("tho", "Thổ"),
+    ("giay", "Giáy"), ("co_tu", "Cơ Tu"), ("gie_trieng", "Giẻ Triêng"), ("ma", "Mạ"), ("kho_mu", "Khơ Mú"),
+    ("co", "Co"), ("ta_oi", "Tà Ôi"), ("cho_ro", "Chơ Ro"), ("khang", "Kháng"), ("xinh_mun", "Xinh Mun"),
+    ("ha_nhi", "Hà Nhì"), ("chu_ru", "Chu Ru"), ("lao", "Lào"), ("la_chi", "La Chí"), ("la_ha", "La Ha"),
+    ("phu_la", "Phù Lá"), ("la_hu", "La Hủ"), ("lu", "Lự"), ("lo_lo", "Lô Lô"), ("chut", "Chứt"),
+    ("mang", "Mảng"), ("pa_then", "Pà Thẻn"), ("co_lao", "Cơ Lao"), ("cong", "Cống"), ("bo_y", "Bố Y"),
+    ("si_la", "Si La"), ("pu_peo", "Pu Péo"), ("brau", "Brâu"), ("o_du", "Ơ Đu"), ("ro_mam", "Rơ Măm"),
+]
+assert len(ETHNICITIES) == 54
+
+
+class Sex(models.TextChoices):
+    MALE = "male", "Nam"
+    FEMALE = "female", "Nữ"
+
+
+class Religion(models.TextChoices):
+    NONE = "none", "Không"
+    BUDDHISM = "buddhism", "Phật giáo"
+    CATHOLICISM = "catholicism", "Công giáo"
+    PROTESTANTISM = "protestantism", "Tin Lành"
+    CAODAISM = "caodaism", "Cao Đài"
+    HOAHAO = "hoahao", "Phật giáo Hòa Hảo"
+    ISLAM = "islam", "Hồi giáo"
+    OTHER = "other", "Tôn giáo khác"
+
+
+class GeneralEducation(models.TextChoices):
+    PRIMARY = "primary", "Tiểu học"
+    LOWER_SECONDARY = "lower_secondary", "Trung học cơ sở"
+    UPPER_SECONDARY = "upper_secondary", "Trung học phổ thông"
+
+
+class ProfessionalQualification(models.TextChoices):
+    NONE = "none", "Chưa qua đào tạo"
+    TECHNICAL_WORKER = "technical_worker", "Công nhân kỹ thuật, nhân viên nghiệp vụ"
+    INTERMEDIATE = "intermediate", "Trung cấp"
+    COLLEGE = "college", "Cao đẳng"
+    UNIVERSITY = "university", "Đại học"
+    MASTER = "master", "Thạc sĩ"
+    DOCTOR = "doctor", "Tiến sĩ"
+
+
+class PoliticalTheory(models.TextChoices):
+    NONE = "none", "Chưa qua đào tạo"
+    ELEMENTARY = "elementary", "Sơ cấp"
+    INTERMEDIATE = "intermediate", "Trung cấp"
+    ADVANCED = "advanced", "Cao cấp, cử nhân"
+
+
+class Sector(models.TextChoices):
+    CIVIL_SERVANT = "civil_servant", "Cán bộ, công chức"
+    PUBLIC_EMPLOYEE = "public_employee", "Viên chức"
+    ENTERPRISE_EMPLOYEE = "enterprise_employee", "Người lao động trong doanh nghiệp nhà nước"
+    WORKER = "worker", "Công nhân"
+    FARMER = "farmer", "Nông dân"
+    STUDENT = "student", "Học sinh, sinh viên"
+    ARMED_FORCES = "armed_forces", "Lực lượng vũ trang"
+    PRIVATE_ENTERPRISE = "private_enterprise", "Doanh nghiệp tư nhân, có vốn đầu tư nước ngoài"
+    OTHER = "other", "Khác"
+
+
+national_id_validator = RegexValidator(r"^\d{12}$", "Số CCCD phải gồm đúng 12 chữ số.")
+
+
+class Person(models.Model):
+    """Personal fields shared by members and candidates."""
+
+    full_name = models.CharField("họ và tên", max_length=255)
+    name_search = models.CharField(max_length=255, editable=False, db_index=True, default="")
+    sex = models.CharField("giới tính", max_length=8, choices=Sex.choices)
+    date_of_birth = models.DateField("ngày sinh")
+    ethnicity = models.CharField("dân tộc", max_length=16, choices=ETHNICITIES, default="kinh")
+    religion = models.CharField("tôn giáo", max_length=16, choices=Religion.choices, default=Religion.NONE)
+    national_id = models.CharField(
+        "số CCCD", max_length=12, null=True, blank=True, unique=True, validators=[national_id_validator],
+        error_messages={"unique": "Số CCCD này đã có trong hệ thống."},
+    )
+    place_of_origin = models.CharField("quê quán", max_length=255, blank=True)
+    general_education = models.CharField("giáo dục phổ thông", max_length=16, choices=GeneralEducation.choices)
+    professional_qualification = models.CharField(
+        "chuyên môn, nghiệp vụ", max_length=20, choices=ProfessionalQualification.choices, default=ProfessionalQualification.NONE
+    )
+    political_theory = models.CharField(
+        "lý luận chính trị", max_length=16, choices=PoliticalTheory.choices, default=PoliticalTheory.NONE
+    )
+    sector = models.CharField("nghề nghiệp, thành phần", max_length=24, choices=Sector.choices, default=Sector.OTHER)
+    youth_union = models.BooleanField("đoàn viên", default=False)
+
+    class Meta:
+        verbose_name = "cá nhân"
+        verbose_name_plural = "cá nhân"
+
+    def __str__(self):
+        return self.full_name
+
+    def save(self, *args, **kwargs):
+        self.name_search = fold(self.full_name)
+        if self.national_id == "":
+            self.national_id = None
+        super().save(*args, **kwargs)
+
+    @property
+    def is_ethnic_minority(self):
+        return self.ethnicity != "kinh"
+
+
+class Status(models.TextChoices):
+    PROBATIONARY = "probationary", "Dự bị"
+    OFFICIAL = "official", "Chính thức"
+    TRANSFERRED_OUT = "transferred_out", "Đã chuyển sinh hoạt đi"
+    STRUCK_OFF = "struck_off", "Đã xóa tên"
+    LEFT = "left", "Đã ra khỏi Đảng"
+    EXPELLED = "expelled", "Đã khai trừ"
+    DIED = "died", "Đã từ trần"
+
+
+ACTIVE_STATUSES = (Status.PROBATIONARY, Status.OFFICIAL)
+
+
+class Membership(models.Model):
+    """A person's party membership. Its current fields are kept in step with its events."""
+
+    person = models.OneToOneField(Person, on_delete=models.PROTECT, related_name="membership")
+    cell = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="memberships", verbose_name="chi bộ")
+    status = models.CharField("tình trạng", max_length=16, choices=Status.choices, default=Status.PROBATIONARY)
+    exempted = models.BooleanField("miễn công tác và sinh hoạt", default=False)
+    admission_decision_number = models.CharField("số quyết định kết nạp", max_length=64, blank=True)
+    admission_decision_date = models.DateField("ngày quyết định kết nạp")
+    admission_decided_by = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="cấp ủy quyết định"
+    )
+    ceremony_date = models.DateField("ngày lễ kết nạp", null=True, blank=True)
+    official_from = models.DateField("chính thức từ ngày", null=True, blank=True)
+    recognition_decision_date = models.DateField("ngày quyết định công nhận chính thức", null=True, blank=True)
+    card_number = models.CharField("số thẻ đảng viên", max_length=32, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = "đảng viên"
+        verbose_name_plural = "đảng viên"
+        indexes = [models.Index(fields=["admission_decision_date"])]
+
+    def __str__(self):
+        return str(self.person)
+
+
+class EventKind(models.TextChoices):
+    ADMITTED = "admitted", "Kết nạp"
+    RECOGNISED = "recognised", "Công nhận đảng viên chính thức"
+    TRANSFERRED_OUT = "transferred_out", "Chuyển sinh hoạt đi"
+    TRANSFERRED_IN = "transferred_in", "Chuyển sinh hoạt đến"
+    EXEMPTED = "exempted", "Miễn công tác và sinh hoạt đảng"
+    EXEMPTION_ENDED = "exemption_ended", "Thôi miễn công tác và sinh hoạt đảng"
+    STRUCK_OFF = "struck_off", "Xóa tên"
+    LEFT = "left", "Xin ra khỏi Đảng"
+    EXPELLED = "expelled", "Khai trừ"
+    REPRIMANDED = "reprimanded", "Khiển trách"
+    WARNED = "warned", "Cảnh cáo"
+    REMOVED_FROM_POST = "removed_from_post", "Cách chức"
+    DIED = "died", "Từ trần"
+    READMITTED = "readmitted", "Kết nạp lại"
+
+
+class MembershipEvent(models.Model):
+    """One dated change of a membership. Append-only: never updated, never deleted."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField("loại", max_length=20, choices=EventKind.choices)
+    effective_date = models.DateField("ngày quyết định")
+    decision_number = models.CharField("số quyết định", max_length=64, blank=True)
+    # The cell the member belongs to after the event, and the status after it.
+    cell = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    status_after = models.CharField(max_length=16, choices=Status.choices)
+    was_probationary = models.BooleanField(default=False, help_text="Đảng viên dự bị khi sự kiện xảy ra")
+    other_organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="tổ chức đảng kia"
+    )
+    other_organization_name = models.CharField("tổ chức đảng kia (ngoài hệ thống)", max_length=255, blank=True)
+    temporary = models.BooleanField("tạm thời", default=False)
+    reason = models.TextField("lý do", blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "sự kiện đảng viên"
+        verbose_name_plural = "sự kiện đảng viên"
+        ordering = ["effective_date", "id"]
+        indexes = [models.Index(fields=["kind", "effective_date"])]
+
+
+class MembershipPeriod(models.Model):
+    """Where a member was, and in what status, from ``start`` (inclusive) to ``end`` (exclusive).
+
+    Derived from the events and kept in step with them in the same transaction; can be rebuilt
+    from the events at any time. Only active statuses (probationary, official) get periods.
+    """
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="periods")
+    cell = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=16, choices=Status.choices)
+    start = models.DateField()
+    end = models.DateField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["start", "end"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__isnull=True) | Q(end__gt=models.F("start")), name="period_end_after_start"),
+        ]
