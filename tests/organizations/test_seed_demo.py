@@ -1,15 +1,11 @@
-import json
-from pathlib import Path
-
 import pytest
 from django.core.management import call_command
 from django.db.models import Count
 
 from organizations.models import DISTRICT_LEVEL_KINDS, Kind, Organization, ResidentialArea
+from partydev.figures import PUBLISHED as FIGURES
 
 pytestmark = pytest.mark.django_db
-
-FIGURES = json.loads((Path(__file__).resolve().parents[3] / "shared/domain/published-figures.json").read_text())
 
 
 def test_seed_demo_reproduces_the_published_structure(django_user_model):
