@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "partydev",
     "organizations",
     "members",
+    "members.quotas",
     "candidates",
     "reports",
 ]

@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("organizations.urls")),
     path("", include("members.urls")),
+    path("", include("members.quotas.urls")),
     path("", include("candidates.urls")),
     path("", include("reports.urls")),
 ]
