@@ -8,12 +8,15 @@ from django.db.models.functions import Substr
 
 from organizations.models import Organization
 
-from .models import Membership
+from .models import EventKind, MembershipEvent
+
+ADMISSION_KINDS = (EventKind.ADMITTED, EventKind.READMITTED)
 
 
 def admitted_by_anchor(nodes, date_from: datetime.date, date_to: datetime.date) -> dict[str, int]:
     """How many members were admitted under each node, counted by the date of the admission
-    decision (inclusive bounds). ``nodes`` may sit at different depths; one query per depth."""
+    decision (inclusive bounds) and in the cell that admitted them (a later transfer does not
+    move the admission). ``nodes`` may sit at different depths; one query per depth."""
     nodes = list(nodes)
     result = {n.path: 0 for n in nodes}
     by_depth: dict[int, list[str]] = {}
@@ -21,7 +24,7 @@ def admitted_by_anchor(nodes, date_from: datetime.date, date_to: datetime.date) 
         by_depth.setdefault(n.depth, []).append(n.path)
     for depth, paths in by_depth.items():
         rows = (
-            Membership.objects.filter(admission_decision_date__range=(date_from, date_to))
+            MembershipEvent.objects.filter(kind__in=ADMISSION_KINDS, effective_date__range=(date_from, date_to))
             .annotate(anchor=Substr("cell__path", 1, depth * Organization.steplen))
             .filter(anchor__in=paths)
             .order_by()
