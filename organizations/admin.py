@@ -4,6 +4,7 @@ from treebeard.admin import TreeAdmin
 from treebeard.forms import MoveNodeForm, movenodeform_factory
 
 from .models import Organization, ResidentialArea, Role, check_placement
+from .services import rebuild_descendant_counts
 
 
 class OrganizationForm(MoveNodeForm):
@@ -34,6 +35,14 @@ class OrganizationAdmin(TreeAdmin):
     list_display = ["name", "code", "kind", "can_decide_admission", "disadvantaged_area", "valid_from", "valid_to"]
     list_filter = ["kind", "can_decide_admission", "disadvantaged_area"]
     search_fields = ["code", "name", "name_search"]
+
+    def save_model(self, request, obj, form, change):
+        old_path = Organization.objects.filter(pk=obj.pk).values_list("path", flat=True).first()
+        super().save_model(request, obj, form, change)
+        obj.refresh_from_db()
+        # Treebeard's form moves nodes itself: refresh the roll-ups of both branches.
+        affected = {p[:i] for p in filter(None, [old_path, obj.path]) for i in range(Organization.steplen, len(p) + 1, Organization.steplen)}
+        rebuild_descendant_counts(sorted(affected))
 
 
 @admin.register(ResidentialArea)

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET
 from partydev.api import api_login_required
 
 from .models import Organization
-from .selectors import descendant_kind_counts, user_roots
+from .selectors import user_roots
 
 
 def _item(org: Organization, parent_code: str | None) -> dict:
@@ -42,7 +42,7 @@ def organization_detail(request, code):
     org = get_object_or_404(Organization.objects.for_user(request.user), code=code)
     parents = _parent_codes([org])
     data = _item(org, parents.get(org.path[: -Organization.steplen]))
-    data["descendants"] = descendant_kind_counts([org])[org.path]
+    data["descendants"] = org.descendant_counts
     return JsonResponse(data)
 
 

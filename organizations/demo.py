@@ -14,6 +14,7 @@ from django.db import transaction
 from partydev.text import fold
 
 from .models import Kind, Organization, ResidentialArea, Role
+from .services import compute_descendant_counts
 
 DEMO_PASSWORD = "partydev-demo"
 PROVINCE_CODE = "HB"
@@ -149,8 +150,10 @@ def seed_tree(scale: int = 1) -> list[Organization]:
     provinces = [build_province(builder, first_free, PROVINCE_CODE, "Đảng bộ tỉnh Hòa Bình")]
     for i in range(2, scale + 1):
         provinces.append(build_province(builder, first_free + i - 1, f"P{i:02d}", f"Đảng bộ tỉnh mô phỏng {i:02d}"))
-    for node in builder.nodes:  # bulk_create does not call save(): fill the search form here
+    counts = compute_descendant_counts((n.path, n.kind) for n in builder.nodes)
+    for node in builder.nodes:  # bulk_create does not call save(): fill the derived fields here
         node.name_search = fold(node.name)
+        node.descendant_counts = counts[node.path]
     Organization.objects.bulk_create(builder.nodes, batch_size=2000)
     saved = dict(Organization.objects.filter(code__in=[a.grassroots.code for a in builder.areas]).values_list("code", "pk"))
     cells = dict(Organization.objects.filter(code__in=[a.cell.code for a in builder.areas if a.cell]).values_list("code", "pk"))

@@ -119,6 +119,10 @@ class Organization(MP_Node):
     )
     valid_from = models.DateField("hiệu lực từ", null=True, blank=True)
     valid_to = models.DateField("hiệu lực đến", null=True, blank=True)
+    # How many organisations of each kind lie below this one: {kind: count}. A roll-up kept in
+    # step by organizations.services (and rebuilt by rebuild_descendant_counts), so the browser
+    # and the API read it without aggregating the subtree on every request.
+    descendant_counts = models.JSONField(default=dict, editable=False)
 
     objects = OrganizationManager()
 

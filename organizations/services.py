@@ -1,9 +1,55 @@
 """Writes to the tree. Every change goes through here so the kind rules always hold."""
 
+from collections import Counter
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from .models import Organization, check_placement
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    steplen = Organization.steplen
+    return [path[:i] for i in range(steplen, len(path), steplen)]
+
+
+def compute_descendant_counts(rows) -> dict[str, dict[str, int]]:
+    """Prefix sums in Python: ``rows`` are (path, kind) of every node of a subtree; the result
+    maps each path to its {kind: count} of descendants."""
+    counts: dict[str, Counter] = {}
+    for path, kind in rows:
+        counts.setdefault(path, Counter())
+        for ancestor in _ancestor_paths(path):
+            counts.setdefault(ancestor, Counter())[kind] += 1
+    return {path: dict(sorted(c.items())) for path, c in counts.items()}
+
+
+def rebuild_descendant_counts(paths: list[str] | None = None) -> int:
+    """Recompute the stored roll-up for the given nodes (all nodes when ``paths`` is None).
+
+    Reads the subtrees of the topmost given nodes in one query each; writes only rows that
+    changed. Returns the number of rows written.
+    """
+    qs = Organization.objects.order_by()
+    if paths is None:
+        targets = None
+        rows = list(qs.values_list("path", "kind"))
+    else:
+        targets = set(paths)
+        tops = [p for p in targets if not any(p != q and p.startswith(q) for q in targets)]
+        rows = []
+        for top in tops:
+            rows += list(qs.filter(path__startswith=top).values_list("path", "kind"))
+    fresh = compute_descendant_counts(rows)
+    wanted = fresh.keys() if targets is None else targets
+    changed = []
+    for org in Organization.objects.filter(path__in=list(wanted)).only("id", "path", "descendant_counts"):
+        value = fresh.get(org.path, {})
+        if org.descendant_counts != value:
+            org.descendant_counts = value
+            changed.append(org)
+    Organization.objects.bulk_update(changed, ["descendant_counts"], batch_size=1000)
+    return len(changed)
 
 
 def _validate(org: Organization, parent: Organization | None) -> None:
@@ -17,7 +63,9 @@ def organization_create(*, parent: Organization | None, **fields) -> Organizatio
     _validate(org, parent)
     if parent is None:
         return Organization.objects.add_root(instance=org)
-    return Organization.objects.add_child(parent, instance=org)
+    org = Organization.objects.add_child(parent, instance=org)
+    rebuild_descendant_counts(_ancestor_paths(org.path))
+    return org
 
 
 @transaction.atomic
@@ -25,6 +73,8 @@ def organization_move(org: Organization, new_parent: Organization) -> Organizati
     if new_parent.path.startswith(org.path):
         raise ValidationError("Không thể chuyển một tổ chức vào chính nó hoặc tổ chức trực thuộc nó.")
     check_placement(org.kind, new_parent.kind)
+    old_path = org.path
     Organization.objects.move(org, new_parent, pos="last-child")
     org.refresh_from_db()
+    rebuild_descendant_counts(_ancestor_paths(old_path) + _ancestor_paths(org.path))
     return org

@@ -1,7 +1,6 @@
 """Read-side selectors that combine the tree with what hangs off it."""
 
-from organizations.models import Organization
-from organizations.selectors import descendant_kind_counts
+from organizations.models import Kind, Organization
 
 
 def member_counts_by_anchor(nodes) -> dict[str, dict[str, int]]:
@@ -22,11 +21,19 @@ def browser_rows(nodes):
     by_depth: dict[int, list[Organization]] = {}
     for n in nodes:
         by_depth.setdefault(n.depth, []).append(n)
-    kinds, members = {}, {}
+    members = {}
     for group in by_depth.values():
-        kinds.update(descendant_kind_counts(group))
         members.update(member_counts_by_anchor(group))
+    labels = dict(Kind.choices)
     return [
-        {"org": n, "kinds": sorted(kinds[n.path].items()), "members": members[n.path]}
+        {
+            "name": n.name,
+            "code": n.code,
+            "has_children": bool(n.numchild),
+            "kind": labels[n.kind],
+            "sub": ", ".join(f"{count} {labels[kind].lower()}" for kind, count in n.descendant_counts.items()),
+            "official": members[n.path]["official"],
+            "probationary": members[n.path]["probationary"],
+        }
         for n in nodes
     ]

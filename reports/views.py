@@ -1,13 +1,12 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 
-from organizations.models import Kind, Organization
+from organizations.models import Organization
 from organizations.selectors import breadcrumbs, user_roots
 
 from .selectors import browser_rows
-
-KIND_LABELS = dict(Kind.choices)
 
 
 @login_required
@@ -24,7 +23,7 @@ def browser(request, code=None):
         if len(roots) == 1 and not query:
             return redirect("reports:browser-org", code=roots[0].code)
         children = roots
-    context = {"org": org, "query": query, "kind_labels": KIND_LABELS}
+    context = {"org": org, "query": query, "browse_prefix": reverse("reports:browser")}
     if query:
         base = scoped.subtree(org) if org else scoped
         page = Paginator(base.search(query), 50).get_page(request.GET.get("page"))

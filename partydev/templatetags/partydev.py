@@ -18,3 +18,11 @@ def percent(value, places=2):
     q = Decimal(1).scaleb(-int(places))
     text = f"{Decimal(value).quantize(q, rounding=ROUND_HALF_UP):,}"
     return text.replace(",", " ").replace(".", ",").replace(" ", ".") + "%"
+
+
+@register.filter
+def number(value):
+    """An integer with Vietnamese thousands separators (69.190); cheaper than humanize."""
+    if value is None or value == "":
+        return "—"
+    return f"{int(value):,}".replace(",", ".")

@@ -70,3 +70,16 @@ def test_residential_area_cell_must_belong_to_its_grassroots(tree):
 def test_search_ignores_diacritics(tree):
     assert list(Organization.objects.search("hoa binh").values_list("code", flat=True)) == [tree.P.code]
     assert set(Organization.objects.search("AN NGHIA").values_list("code", flat=True)) == {tree.GX.code}
+
+
+def test_descendant_counts_stay_in_step_with_the_tree(tree):
+    from organizations.services import compute_descendant_counts
+
+    partial = organization_create(parent=tree.GX, code="Z8", name="Đảng bộ bộ phận 8", kind=Kind.PARTIAL_COMMITTEE)
+    organization_create(parent=partial, code="Z9", name="Chi bộ 9", kind=Kind.CELL)
+    organization_move(tree.GX, tree.Y)
+    stored = dict(Organization.objects.values_list("path", "descendant_counts"))
+    assert stored == compute_descendant_counts(Organization.objects.values_list("path", "kind"))
+    assert Organization.objects.get(pk=tree.Y.pk).descendant_counts == {
+        "cell": 4, "grassroots_committee": 2, "partial_committee": 1,
+    }
