@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "members.quotas",
     "candidates",
     "reports",
+    "reports.followup",
 ]
 
 MIDDLEWARE = [

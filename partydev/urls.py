@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("members.quotas.urls")),
     path("", include("candidates.urls")),
     path("", include("reports.urls")),
+    path("", include("reports.followup.urls")),
 ]
