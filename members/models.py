@@ -199,6 +199,9 @@ class MembershipEvent(models.Model):
         Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="tổ chức đảng kia"
     )
     other_organization_name = models.CharField("tổ chức đảng kia (ngoài hệ thống)", max_length=255, blank=True)
+    # When the status change takes effect, if not on the decision date: an official member is
+    # official from the end of the 12 months of probation even when the decision comes later.
+    status_from = models.DateField("có hiệu lực từ ngày", null=True, blank=True)
     temporary = models.BooleanField("tạm thời", default=False)
     reason = models.TextField("lý do", blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
@@ -229,3 +232,32 @@ class MembershipPeriod(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(end__isnull=True) | Q(end__gt=models.F("start")), name="period_end_after_start"),
         ]
+
+
+class Proposal(models.Model):
+    """A cell's proposal about one of its members (transfer, exemption, striking off, ...),
+    awaiting the decision of the committee above. Deciding it records a ``MembershipEvent``."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Chờ quyết định"
+        DECIDED = "decided", "Đã quyết định"
+        REJECTED = "rejected", "Không chấp thuận"
+
+    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="proposals")
+    kind = models.CharField("đề nghị", max_length=20, choices=EventKind.choices)
+    proposed_on = models.DateField("ngày đề nghị")
+    other_organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="tổ chức đảng nơi đến"
+    )
+    other_organization_name = models.CharField("nơi đến (ngoài hệ thống)", max_length=255, blank=True)
+    temporary = models.BooleanField("tạm thời", default=False)
+    reason = models.TextField("lý do", blank=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    event = models.OneToOneField(MembershipEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="proposal")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "đề nghị của chi bộ"
+        verbose_name_plural = "đề nghị của chi bộ"
+        ordering = ["proposed_on", "id"]

@@ -1,0 +1,424 @@
+"""Writes to the members register. Every change of a membership goes through here.
+
+Each write runs in one transaction, validates with ``full_clean()`` and the rules below, appends
+a dated ``MembershipEvent`` and keeps the membership's current fields and its periods in step.
+Messages are in Vietnamese and name the field they are about.
+"""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from organizations.models import CELL_KINDS, Organization, Role, role_kinds_over
+
+from .history import periods_from_events
+from .models import (
+    ACTIVE_STATUSES,
+    EventKind,
+    Membership,
+    MembershipEvent,
+    MembershipPeriod,
+    Person,
+    Proposal,
+    Status,
+)
+
+DECIDING_ROLES = {Role.Kind.DISTRICT_STAFF, Role.Kind.PROVINCE_OFFICE, Role.Kind.ADMIN}
+PROPOSING_ROLES = {Role.Kind.CELL_SECRETARY, Role.Kind.GRASSROOTS_STAFF}
+
+# The statuses each event may be recorded from. Admission and transfer in from outside create
+# a membership and have their own services.
+ALLOWED_FROM: dict[str, set[str]] = {
+    EventKind.RECOGNISED: {Status.PROBATIONARY},
+    EventKind.TRANSFERRED_OUT: set(ACTIVE_STATUSES),
+    EventKind.TRANSFERRED_IN: {Status.TRANSFERRED_OUT},
+    EventKind.EXEMPTED: set(ACTIVE_STATUSES),
+    EventKind.EXEMPTION_ENDED: set(ACTIVE_STATUSES),
+    EventKind.STRUCK_OFF: set(ACTIVE_STATUSES),
+    EventKind.LEFT: set(ACTIVE_STATUSES),
+    # A probationary member is struck off, not expelled, and holds no post to be removed from.
+    EventKind.EXPELLED: {Status.OFFICIAL},
+    EventKind.REPRIMANDED: set(ACTIVE_STATUSES),
+    EventKind.WARNED: set(ACTIVE_STATUSES),
+    EventKind.REMOVED_FROM_POST: {Status.OFFICIAL},
+    EventKind.DIED: set(ACTIVE_STATUSES),
+    EventKind.READMITTED: {Status.STRUCK_OFF, Status.LEFT},
+}
+STATUS_AFTER = {
+    EventKind.STRUCK_OFF: Status.STRUCK_OFF,
+    EventKind.LEFT: Status.LEFT,
+    EventKind.EXPELLED: Status.EXPELLED,
+    EventKind.DIED: Status.DIED,
+    EventKind.RECOGNISED: Status.OFFICIAL,
+    EventKind.READMITTED: Status.PROBATIONARY,
+}
+EXIT_KINDS = (EventKind.STRUCK_OFF, EventKind.LEFT, EventKind.EXPELLED, EventKind.DIED)
+PROPOSABLE_KINDS = [k for k in ALLOWED_FROM if k not in (EventKind.TRANSFERRED_IN, EventKind.READMITTED)]
+REASON_REQUIRED = {EventKind.STRUCK_OFF, EventKind.EXPELLED, EventKind.REPRIMANDED, EventKind.WARNED, EventKind.REMOVED_FROM_POST}
+READMISSION_WAIT_MONTHS = 36
+ADULT_AGE = 18
+
+
+def d(day: datetime.date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return day.replace(year=year, month=month, day=min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError
+
+
+def age_on(born: datetime.date, day: datetime.date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def can_decide(user, organization) -> bool:
+    """District staff (and the provincial office) record decisions on members in their scope."""
+    return bool(role_kinds_over(user, organization) & DECIDING_ROLES)
+
+
+def can_propose(user, organization) -> bool:
+    """A cell secretary (or grassroots staff) records the cell's own proposals."""
+    return bool(role_kinds_over(user, organization) & PROPOSING_ROLES)
+
+
+def _check_date(day, field: str, label: str, born: datetime.date | None):
+    if day is None:
+        raise ValidationError({field: f"Cần nhập {label}."})
+    if day > timezone.localdate():
+        raise ValidationError({field: f"{label.capitalize()} ({d(day)}) ở tương lai."})
+    if born and day < born:
+        raise ValidationError({field: f"{label.capitalize()} ({d(day)}) trước ngày sinh ({d(born)})."})
+
+
+def _resolve_organization(code: str, user, field: str, *, check_scope: bool = True) -> Organization:
+    org = Organization.objects.filter(code=code.strip()).first()
+    if org is None:
+        raise ValidationError({field: f"Không có tổ chức đảng mã «{code}»."})
+    if check_scope and user is not None and not Organization.objects.for_user(user).filter(pk=org.pk).exists():
+        raise ValidationError({field: f"Tổ chức đảng «{code}» ngoài phạm vi của bạn."})
+    return org
+
+
+def _require_cell(org: Organization, field: str) -> None:
+    if org.kind not in CELL_KINDS:
+        raise ValidationError({field: f"«{org.name}» không phải là chi bộ: đảng viên sinh hoạt ở một chi bộ."})
+
+
+def _rebuild_periods(membership: Membership) -> None:
+    events = list(membership.events.order_by("id"))
+    membership.periods.all().delete()
+    MembershipPeriod.objects.bulk_create(
+        MembershipPeriod(membership=membership, cell_id=p.cell_id, status=p.status, start=p.start, end=p.end)
+        for p in periods_from_events(events)
+    )
+
+
+def _save_event(event: MembershipEvent) -> MembershipEvent:
+    event.full_clean()
+    event.save()
+    return event
+
+
+# --- creating a membership ------------------------------------------------------------------
+
+
+def _new_person(person_fields: dict) -> Person:
+    person = Person(**person_fields)
+    if person.national_id == "":
+        person.national_id = None
+    person.full_clean()
+    return person
+
+
+@transaction.atomic
+def member_admit(
+    *,
+    person_fields: dict,
+    cell: Organization,
+    admission_decision_date: datetime.date,
+    admission_decision_number: str = "",
+    admission_decided_by: Organization | None = None,
+    ceremony_date: datetime.date | None = None,
+    user=None,
+) -> Membership:
+    """Admit a person (kết nạp): a new probationary member, dated by the admission decision."""
+    person = _new_person(person_fields)
+    _require_cell(cell, "cell")
+    _check_date(admission_decision_date, "admission_decision_date", "ngày quyết định kết nạp", person.date_of_birth)
+    if age_on(person.date_of_birth, admission_decision_date) < ADULT_AGE:
+        raise ValidationError(
+            {"admission_decision_date": f"Chưa đủ {ADULT_AGE} tuổi tại ngày quyết định kết nạp {d(admission_decision_date)} (sinh ngày {d(person.date_of_birth)})."}
+        )
+    if ceremony_date is not None:
+        _check_date(ceremony_date, "ceremony_date", "ngày lễ kết nạp", person.date_of_birth)
+        if ceremony_date < admission_decision_date:
+            raise ValidationError({"ceremony_date": "Ngày lễ kết nạp không được trước ngày quyết định kết nạp."})
+    person.save()
+    membership = Membership(
+        person=person, cell=cell, status=Status.PROBATIONARY,
+        admission_decision_number=admission_decision_number, admission_decision_date=admission_decision_date,
+        admission_decided_by=admission_decided_by, ceremony_date=ceremony_date,
+    )
+    membership.full_clean()
+    membership.save()
+    _save_event(MembershipEvent(
+        membership=membership, kind=EventKind.ADMITTED, effective_date=admission_decision_date,
+        decision_number=admission_decision_number, cell=cell, status_after=Status.PROBATIONARY,
+        other_organization=admission_decided_by, recorded_by=user,
+    ))
+    _rebuild_periods(membership)
+    return membership
+
+
+@transaction.atomic
+def member_transfer_in_from_outside(
+    *,
+    person_fields: dict,
+    cell: Organization,
+    effective_date: datetime.date,
+    origin_name: str,
+    official: bool,
+    admission_decision_date: datetime.date,
+    official_from: datetime.date | None = None,
+    decision_number: str = "",
+    card_number: str = "",
+    user=None,
+) -> Membership:
+    """A member whose party activities are transferred in from an organisation outside the
+    system (another province, a central bloc). Not an admission: their history starts here."""
+    person = _new_person(person_fields)
+    _require_cell(cell, "cell")
+    if not origin_name.strip():
+        raise ValidationError({"other_organization_name": "Cần ghi tổ chức đảng nơi chuyển đi."})
+    _check_date(admission_decision_date, "admission_decision_date", "ngày quyết định kết nạp", person.date_of_birth)
+    _check_date(effective_date, "effective_date", "ngày quyết định chuyển sinh hoạt", person.date_of_birth)
+    if effective_date < admission_decision_date:
+        raise ValidationError({"effective_date": "Ngày chuyển sinh hoạt không được trước ngày kết nạp."})
+    status = Status.OFFICIAL if official else Status.PROBATIONARY
+    person.save()
+    membership = Membership(
+        person=person, cell=cell, status=status, admission_decision_date=admission_decision_date,
+        official_from=official_from if official else None, card_number=card_number,
+    )
+    membership.full_clean()
+    membership.save()
+    _save_event(MembershipEvent(
+        membership=membership, kind=EventKind.TRANSFERRED_IN, effective_date=effective_date, decision_number=decision_number,
+        cell=cell, status_after=status, was_probationary=not official, other_organization_name=origin_name.strip(),
+        recorded_by=user,
+    ))
+    _rebuild_periods(membership)
+    return membership
+
+
+# --- events on an existing membership -------------------------------------------------------
+
+
+def _lock(membership: Membership, version: int | None) -> Membership:
+    locked = Membership.objects.select_for_update().select_related("person", "cell").get(pk=membership.pk)
+    if version is not None and locked.version != version:
+        raise ValidationError("Hồ sơ đảng viên vừa được người khác cập nhật; hãy tải lại trang rồi ghi lại.")
+    return locked
+
+
+def check_event_allowed(membership: Membership, kind: str) -> None:
+    """Raise if the event makes no sense for the member's current status."""
+    if kind not in ALLOWED_FROM:
+        raise ValidationError({"kind": f"Không ghi được sự kiện «{EventKind(kind).label}» theo cách này."})
+    status_label = Status(membership.status).label
+    if membership.status not in ALLOWED_FROM[kind]:
+        raise ValidationError(
+            {"kind": f"Đảng viên đang ở tình trạng «{status_label}»: không thể ghi «{EventKind(kind).label}»."}
+        )
+    if kind == EventKind.EXEMPTED and membership.exempted:
+        raise ValidationError({"kind": "Đảng viên đang được miễn công tác và sinh hoạt đảng."})
+    if kind == EventKind.EXEMPTION_ENDED and not membership.exempted:
+        raise ValidationError({"kind": "Đảng viên không được miễn công tác và sinh hoạt đảng: không có gì để thôi miễn."})
+    if kind == EventKind.READMITTED:
+        if membership.events.filter(kind=EventKind.READMITTED).exists():
+            raise ValidationError({"kind": "Chỉ được kết nạp lại một lần."})
+
+
+@transaction.atomic
+def membership_record_event(
+    membership: Membership,
+    *,
+    kind: str,
+    effective_date: datetime.date,
+    user=None,
+    decision_number: str = "",
+    reason: str = "",
+    other_organization_code: str = "",
+    other_organization_name: str = "",
+    temporary: bool = False,
+    official_from: datetime.date | None = None,
+    card_number: str = "",
+    cell_code: str = "",
+    version: int | None = None,
+    proposal: Proposal | None = None,
+) -> MembershipEvent:
+    """Record one decision about a member: validate, append the event(s), keep the current
+    fields and the periods in step. Returns the event recorded (for an in-system transfer, the
+    transfer out; its matching transfer in is recorded with it)."""
+    m = _lock(membership, version)
+    check_event_allowed(m, kind)
+    born = m.person.date_of_birth
+    _check_date(effective_date, "effective_date", "ngày quyết định", born)
+    last = m.events.order_by("-effective_date", "-id").first()
+    if last and effective_date < last.effective_date:
+        raise ValidationError(
+            {"effective_date": f"Ngày quyết định ({d(effective_date)}) trước sự kiện gần nhất «{last.get_kind_display()}» ({d(last.effective_date)})."}
+        )
+    if m.events.filter(kind=kind, effective_date=effective_date, decision_number=decision_number.strip()).exists():
+        raise ValidationError("Sự kiện này đã được ghi (trùng loại, ngày và số quyết định).")
+    if kind in REASON_REQUIRED and not reason.strip():
+        raise ValidationError({"reason": f"Cần ghi lý do {EventKind(kind).label.lower()}."})
+
+    was_probationary = m.status == Status.PROBATIONARY
+    base = dict(
+        membership=m, kind=kind, effective_date=effective_date, decision_number=decision_number.strip(),
+        was_probationary=was_probationary, reason=reason.strip(), recorded_by=user, temporary=temporary,
+    )
+    extra_events: list[MembershipEvent] = []
+
+    if kind == EventKind.RECOGNISED:
+        start = m.ceremony_date or m.admission_decision_date
+        if official_from is None:
+            official_from = add_months(start, 12)
+        if official_from <= m.admission_decision_date:
+            raise ValidationError({"official_from": "Ngày chính thức phải sau ngày quyết định kết nạp."})
+        if official_from > effective_date:
+            raise ValidationError(
+                {"official_from": f"Chưa hết 12 tháng dự bị: ngày chính thức {d(official_from)} sau ngày quyết định {d(effective_date)}."}
+            )
+        event = MembershipEvent(**base, cell=m.cell, status_after=Status.OFFICIAL, status_from=official_from)
+        m.status, m.official_from, m.recognition_decision_date = Status.OFFICIAL, official_from, effective_date
+        if card_number.strip():
+            m.card_number = card_number.strip()
+    elif kind == EventKind.TRANSFERRED_OUT:
+        if other_organization_code.strip():
+            dest = _resolve_organization(other_organization_code, user, "other_organization_code")
+            _require_cell(dest, "other_organization_code")
+            if dest.pk == m.cell_id:
+                raise ValidationError({"other_organization_code": "Nơi chuyển đến trùng với chi bộ hiện tại."})
+            event = MembershipEvent(**base, cell=m.cell, status_after=m.status, other_organization=dest)
+            if not temporary:
+                # Within the system the member arrives the same day: one decision, two rows.
+                extra_events.append(MembershipEvent(
+                    **{**base, "kind": EventKind.TRANSFERRED_IN}, cell=dest, status_after=m.status, other_organization=m.cell,
+                ))
+                m.cell = dest
+        elif other_organization_name.strip():
+            # A temporary transfer keeps the member on this register; a permanent one ends it here.
+            status_after = m.status if temporary else Status.TRANSFERRED_OUT
+            event = MembershipEvent(**base, cell=m.cell, status_after=status_after, other_organization_name=other_organization_name.strip())
+            m.status = status_after
+        else:
+            raise ValidationError({"other_organization_code": "Cần ghi nơi chuyển đến: mã tổ chức trong hệ thống, hoặc tên tổ chức ngoài hệ thống."})
+    elif kind == EventKind.TRANSFERRED_IN:
+        if not cell_code.strip():
+            raise ValidationError({"cell_code": "Cần ghi mã chi bộ nơi chuyển đến."})
+        dest = _resolve_organization(cell_code, user, "cell_code")
+        _require_cell(dest, "cell_code")
+        out = m.events.filter(kind=EventKind.TRANSFERRED_OUT).order_by("-effective_date", "-id").first()
+        status_after = Status.PROBATIONARY if out and out.was_probationary else Status.OFFICIAL
+        event = MembershipEvent(**base, cell=dest, status_after=status_after, other_organization_name=other_organization_name.strip())
+        m.cell, m.status = dest, status_after
+    elif kind == EventKind.READMITTED:
+        left_at = m.events.filter(kind__in=(EventKind.STRUCK_OFF, EventKind.LEFT)).order_by("-effective_date").first()
+        if left_at and effective_date < add_months(left_at.effective_date, READMISSION_WAIT_MONTHS):
+            raise ValidationError(
+                {"effective_date": f"Chỉ được kết nạp lại sau ít nhất {READMISSION_WAIT_MONTHS} tháng kể từ {d(left_at.effective_date)}."}
+            )
+        dest = m.cell
+        if cell_code.strip():
+            dest = _resolve_organization(cell_code, user, "cell_code")
+            _require_cell(dest, "cell_code")
+        event = MembershipEvent(**base, cell=dest, status_after=Status.PROBATIONARY)
+        m.cell, m.status, m.official_from, m.recognition_decision_date = dest, Status.PROBATIONARY, None, None
+    else:
+        status_after = STATUS_AFTER.get(kind, m.status)
+        event = MembershipEvent(**base, cell=m.cell, status_after=status_after)
+        m.status = status_after
+        if kind == EventKind.EXEMPTED:
+            m.exempted = True
+        elif kind == EventKind.EXEMPTION_ENDED:
+            m.exempted = False
+
+    _save_event(event)
+    for extra in extra_events:
+        _save_event(extra)
+    m.version += 1
+    m.full_clean()
+    m.save()
+    _rebuild_periods(m)
+    if proposal is not None:
+        proposal.state, proposal.event = Proposal.State.DECIDED, event
+        proposal.save(update_fields=["state", "event"])
+    membership.refresh_from_db()
+    return event
+
+
+# --- proposals ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def proposal_create(
+    membership: Membership,
+    *,
+    kind: str,
+    proposed_on: datetime.date,
+    user=None,
+    reason: str = "",
+    other_organization_code: str = "",
+    other_organization_name: str = "",
+    temporary: bool = False,
+) -> Proposal:
+    """A cell's proposal, for the committee above to decide. Checked against the member's
+    status now, so a proposal that could never be decided is refused at once."""
+    m = _lock(membership, None)
+    if kind not in PROPOSABLE_KINDS:
+        raise ValidationError({"kind": f"Chi bộ không đề nghị «{EventKind(kind).label}» theo cách này."})
+    check_event_allowed(m, kind)
+    _check_date(proposed_on, "proposed_on", "ngày đề nghị", m.person.date_of_birth)
+    if kind in REASON_REQUIRED and not reason.strip():
+        raise ValidationError({"reason": f"Cần ghi lý do đề nghị {EventKind(kind).label.lower()}."})
+    if m.proposals.filter(kind=kind, state=Proposal.State.PENDING).exists():
+        raise ValidationError({"kind": f"Đã có một đề nghị «{EventKind(kind).label}» đang chờ quyết định."})
+    dest = None
+    if kind == EventKind.TRANSFERRED_OUT:
+        if other_organization_code.strip():
+            # The cell only proposes: the destination must exist; the deciding committee checks
+            # that it lies in its own scope when it records the decision.
+            dest = _resolve_organization(other_organization_code, user, "other_organization_code", check_scope=False)
+            _require_cell(dest, "other_organization_code")
+            if dest.pk == m.cell_id:
+                raise ValidationError({"other_organization_code": "Nơi chuyển đến trùng với chi bộ hiện tại."})
+        elif not other_organization_name.strip():
+            raise ValidationError({"other_organization_code": "Cần ghi nơi chuyển đến: mã tổ chức trong hệ thống, hoặc tên tổ chức ngoài hệ thống."})
+    proposal = Proposal(
+        membership=m, kind=kind, proposed_on=proposed_on, reason=reason.strip(), other_organization=dest,
+        other_organization_name="" if dest else other_organization_name.strip(), temporary=temporary, created_by=user,
+    )
+    proposal.full_clean()
+    proposal.save()
+    return proposal
+
+
+@transaction.atomic
+def proposal_reject(proposal: Proposal, *, user=None) -> Proposal:
+    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    if proposal.state != Proposal.State.PENDING:
+        raise ValidationError("Đề nghị này đã được xử lý.")
+    proposal.state = Proposal.State.REJECTED
+    proposal.save(update_fields=["state"])
+    return proposal
