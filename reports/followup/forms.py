@@ -1,0 +1,124 @@
+"""Forms only parse and present input; the rules are in services."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from organizations.models import Organization
+
+from .models import CommitteeMember, Level
+
+ACTION_ROWS = 3
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def format_value(self, value):
+        return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+class OrganizationCodeField(forms.CharField):
+    """An organisation typed by its code, looked up in a scoped queryset."""
+
+    def __init__(self, *args, queryset=None, **kwargs):
+        self.queryset = queryset
+        super().__init__(*args, max_length=32, **kwargs)
+
+    def clean(self, value):
+        code = super().clean(value).strip()
+        if not code:
+            return None
+        org = self.queryset.filter(code=code).first() if self.queryset is not None else None
+        if org is None:
+            raise forms.ValidationError(f"Không có tổ chức mã “{code}” trong phạm vi của bạn.")
+        return org
+
+
+class CommitteeMemberForm(forms.Form):
+    username = forms.CharField(label="Tài khoản", max_length=150)
+    full_name = forms.CharField(label="Họ và tên", max_length=255)
+    position = forms.CharField(label="Chức vụ", max_length=255, required=False, initial="Cấp ủy viên")
+
+    def __init__(self, *args, scope=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["committee"] = OrganizationCodeField(label="Mã cấp ủy", queryset=scope)
+
+    def clean_username(self):
+        username = self.cleaned_data["username"].strip()
+        user = get_user_model().objects.filter(username=username).first()
+        if user is None:
+            raise forms.ValidationError(f"Không có tài khoản “{username}”.")
+        return user
+
+
+class AssignmentForm(forms.Form):
+    committee_member = forms.ModelChoiceField(label="Cấp ủy viên", queryset=CommitteeMember.objects.none(),
+                                              empty_label="— chọn —")
+    start = forms.DateField(label="Từ ngày", widget=DateInput)
+    end = forms.DateField(label="Đến ngày (để trống nếu chưa định)", required=False, widget=DateInput)
+    note = forms.CharField(label="Ghi chú", max_length=255, required=False)
+
+    def __init__(self, *args, members=None, scope=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["committee_member"].queryset = members if members is not None else CommitteeMember.objects.none()
+        self.fields["organization"] = OrganizationCodeField(label="Mã tổ chức được phân công", queryset=scope)
+        self.order_fields(["committee_member", "organization", "start", "end", "note"])
+
+
+class EndAssignmentForm(forms.Form):
+    end = forms.DateField(label="Kết thúc phân công ngày", widget=DateInput)
+
+
+class CheckForm(forms.Form):
+    checked_on = forms.DateField(label="Ngày kiểm tra", widget=DateInput)
+    reviewed = forms.CharField(label="Nội dung đã xem xét", widget=forms.Textarea(attrs={"rows": 3}))
+    findings = forms.CharField(label="Nhận xét, đánh giá", widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for i in range(1, ACTION_ROWS + 1):
+            self.fields[f"action_{i}_description"] = forms.CharField(label=f"Việc cần làm {i}", required=False, max_length=2000)
+            self.fields[f"action_{i}_owner"] = forms.CharField(label=f"Người chịu trách nhiệm {i}", required=False, max_length=255)
+            self.fields[f"action_{i}_due"] = forms.DateField(label=f"Hạn hoàn thành {i}", required=False, widget=DateInput)
+
+    def action_rows(self):
+        """The action rows as (description, owner, due) bound fields, for the template."""
+        return [
+            (self[f"action_{i}_description"], self[f"action_{i}_owner"], self[f"action_{i}_due"])
+            for i in range(1, ACTION_ROWS + 1)
+        ]
+
+    def actions(self) -> list[dict]:
+        """The rows the user filled in at all; a blank row is not an action."""
+        rows = []
+        for i in range(1, ACTION_ROWS + 1):
+            row = {
+                "description": self.cleaned_data.get(f"action_{i}_description", ""),
+                "owner": self.cleaned_data.get(f"action_{i}_owner", ""),
+                "due_date": self.cleaned_data.get(f"action_{i}_due"),
+            }
+            if any(row.values()):
+                rows.append(row)
+        return rows
+
+
+class ActionDoneForm(forms.Form):
+    done_on = forms.DateField(label="Ngày hoàn thành", widget=DateInput)
+
+
+class ThresholdsForm(forms.Form):
+    excellent_rate = forms.DecimalField(label="Hoàn thành xuất sắc: tỷ lệ đạt chỉ tiêu từ (%)", max_digits=6, decimal_places=2)
+    good_rate = forms.DecimalField(label="Hoàn thành tốt: từ (%)", max_digits=6, decimal_places=2)
+    completed_rate = forms.DecimalField(label="Hoàn thành: từ (%)", max_digits=6, decimal_places=2)
+    excellent_max_missed = forms.IntegerField(label="Hoàn thành xuất sắc: số hạn bị trễ tối đa", min_value=0)
+    excellent_needs_all_checks = forms.BooleanField(label="Hoàn thành xuất sắc cần đủ kiểm tra hằng tháng", required=False)
+
+
+class RatingForm(forms.Form):
+    organization = forms.CharField(widget=forms.HiddenInput)
+    level = forms.ChoiceField(label="Xếp loại", choices=[("", "— chọn —"), *Level.choices])
+    note = forms.CharField(label="Ghi chú", required=False, max_length=2000)
+
+
+def organization_scope(user):
+    return Organization.objects.for_user(user)

@@ -1,0 +1,98 @@
+"""Reads of the follow-up: assignments in scope and which months have no check yet."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import Assignment, CheckAction, MonthlyCheck
+from .months import month_start, months_between
+
+
+@dataclass
+class MonthStatus:
+    """Which months of an assignment are checked, missing (past, no check) or due (this month)."""
+
+    assignment: Assignment
+    expected: list = field(default_factory=list)
+    done: list = field(default_factory=list)
+    missing: list = field(default_factory=list)
+    due: datetime.date | None = None
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+
+def expected_months(assignment: Assignment, today: datetime.date, year: int | None = None) -> list[datetime.date]:
+    """The months the assignment covers up to this month (optionally within one year)."""
+    first = assignment.start
+    last = min(assignment.end or today, today)
+    if year is not None:
+        first = max(first, datetime.date(year, 1, 1))
+        last = min(last, datetime.date(year, 12, 31))
+    if last < first:
+        return []
+    return months_between(first, last)
+
+
+def month_statuses(assignments, today: datetime.date | None = None, year: int | None = None) -> list[MonthStatus]:
+    """The month status of each assignment: one query for all their checks.
+
+    A past month with no check is missing; the current month with no check is due (not yet
+    missing: the member still has until the month ends)."""
+    today = today or timezone.localdate()
+    assignments = list(assignments)
+    checks: dict[int, set] = {a.pk: set() for a in assignments}
+    if assignments:
+        rows = MonthlyCheck.objects.filter(assignment__in=[a.pk for a in assignments])
+        if year is not None:
+            rows = rows.filter(month__year=year)
+        for assignment_id, month in rows.values_list("assignment_id", "month"):
+            checks[assignment_id].add(month)
+    this_month = month_start(today)
+    result = []
+    for a in assignments:
+        status = MonthStatus(assignment=a, expected=expected_months(a, today, year))
+        for month in status.expected:
+            if month in checks[a.pk]:
+                status.done.append(month)
+            elif month < this_month:
+                status.missing.append(month)
+            else:
+                status.due = month
+        result.append(status)
+    return result
+
+
+def assignments_of(user):
+    """The user's own assignments as a committee member, newest first."""
+    return (
+        Assignment.objects.filter(committee_member__user=user)
+        .select_related("organization", "committee_member")
+        .order_by("-start", "organization__path")
+    )
+
+
+def assignments_in_scope(user, organization=None, active_on: datetime.date | None = None):
+    """Assignments of organisations in the user's scope (within ``organization`` if given)."""
+    qs = Assignment.objects.for_user(user).select_related("organization", "committee_member__committee")
+    if organization is not None:
+        qs = qs.filter(organization__path__startswith=organization.path)
+    if active_on is not None:
+        qs = qs.active_on(active_on)
+    return qs.order_by("organization__path", "-start")
+
+
+def overdue_actions(assignment_ids, today: datetime.date):
+    """Open actions past their due date, agreed at checks of these assignments."""
+    return (
+        CheckAction.objects.filter(check_record__assignment__in=assignment_ids, done_on__isnull=True, due_date__lt=today)
+        .select_related("check_record__assignment__organization")
+        .order_by("due_date", "id")
+    )
+
+
+def open_actions_for(assignment: Assignment):
+    return CheckAction.objects.filter(check_record__assignment=assignment).filter(Q(done_on__isnull=True)).order_by("due_date", "id")
