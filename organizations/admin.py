@@ -3,6 +3,8 @@ from django.core.exceptions import ValidationError
 from treebeard.admin import TreeAdmin
 from treebeard.forms import MoveNodeForm, movenodeform_factory
 
+from partydev.admin import register_history
+
 from .models import Organization, ResidentialArea, Role, check_placement
 from .services import rebuild_descendant_counts
 
@@ -61,3 +63,7 @@ class RoleAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "organization__code", "organization__name"]
     autocomplete_fields = ["organization", "user"]
     list_select_related = ["user", "organization"]
+
+
+for _model in (Organization, ResidentialArea, Role):
+    register_history(_model)  # read-only change trails, per object and per user

@@ -11,8 +11,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
+from partydev.audit import HistoryBase
 from partydev.text import fold
 
 
@@ -125,6 +127,9 @@ class Organization(MP_Node):
     descendant_counts = models.JSONField(default=dict, editable=False)
 
     objects = OrganizationManager()
+    # Every change, with who, when and from where. Derived columns are left out. Treebeard moves
+    # rewrite paths in bulk: organizations.services writes their history (organization_move).
+    history = HistoricalRecords(bases=[HistoryBase], excluded_fields=["name_search", "descendant_counts", "numchild"])
 
     class Meta:
         verbose_name = "tổ chức đảng"
@@ -229,6 +234,8 @@ class ResidentialArea(models.Model):
         verbose_name="chi bộ phụ trách",
     )
 
+    history = HistoricalRecords(bases=[HistoryBase])
+
     class Meta:
         verbose_name = "khu dân cư"
         verbose_name_plural = "khu dân cư"
@@ -256,6 +263,8 @@ class Role(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles")
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="roles")
     kind = models.CharField("vai trò", max_length=32, choices=Kind.choices)
+
+    history = HistoricalRecords(bases=[HistoryBase])
 
     class Meta:
         verbose_name = "vai trò"

@@ -5,6 +5,8 @@ from collections import Counter
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from partydev.audit import bulk_history
+
 from .models import Organization, check_placement
 
 
@@ -76,5 +78,7 @@ def organization_move(org: Organization, new_parent: Organization) -> Organizati
     old_path = org.path
     Organization.objects.move(org, new_parent, pos="last-child")
     org.refresh_from_db()
+    # Treebeard rewrites the paths of the whole subtree in SQL: write its history here.
+    bulk_history(Organization, list(Organization.objects.filter(path__startswith=org.path)), reason="move")
     rebuild_descendant_counts(_ancestor_paths(old_path) + _ancestor_paths(org.path))
     return org

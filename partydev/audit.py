@@ -1,0 +1,183 @@
+"""The audit trail: who did what, when (UTC), from where.
+
+Two halves:
+
+* ``AuditEvent`` — logins (success and failure) and refused accesses (403/404 answered to a
+  signed-in user). Append-only: the model refuses updates and deletes, the database refuses
+  UPDATE (and, on PostgreSQL, DELETE) through a trigger, and the admin is read-only.
+* Model history (django-simple-history): a model registers ``history =
+  HistoricalRecords(bases=[HistoryBase])`` and every save or delete writes a dated copy of the
+  row with the user and the IP address of the request. Bulk writes must go through
+  ``simple_history.utils.bulk_create_with_history`` / ``bulk_update_with_history`` with
+  ``custom_historical_attrs=history_attrs()``, or ``Model.history.bulk_history_create``.
+
+This module imports no app, only Django and simple-history: every floor may use it.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+def client_ip(request) -> str | None:
+    """The caller's IP address.
+
+    Behind ``TRUSTED_PROXY_COUNT`` reverse proxies (each appending to X-Forwarded-For), the
+    address the outermost trusted proxy saw; otherwise REMOTE_ADDR. Never trust the header
+    without a proxy in front: anybody can send it.
+    """
+    if request is None:
+        return None
+    proxies = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    if proxies:
+        forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("Nhật ký kiểm tra chỉ được ghi thêm, không được sửa.")
+
+    def delete(self):
+        raise PermissionError("Nhật ký kiểm tra chỉ được ghi thêm, không được xóa.")
+
+
+class AuditEvent(models.Model):
+    class Kind(models.TextChoices):
+        LOGIN = "login", "Đăng nhập thành công"
+        LOGIN_FAILED = "login_failed", "Đăng nhập thất bại"
+        LOGOUT = "logout", "Đăng xuất"
+        ACCESS_REFUSED = "access_refused", "Truy cập bị từ chối"
+
+    at = models.DateTimeField("thời điểm (UTC)", default=timezone.now, db_index=True, editable=False)
+    kind = models.CharField("sự kiện", max_length=32, choices=Kind.choices, editable=False)
+    # No foreign-key constraint: the trail outlives the account, and rows are never updated.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name="người dùng",
+    )
+    username = models.CharField("tên đăng nhập", max_length=150, blank=True, db_index=True, editable=False)
+    ip = models.GenericIPAddressField("địa chỉ IP", null=True, blank=True, editable=False)
+    method = models.CharField("phương thức", max_length=8, blank=True, editable=False)
+    path = models.CharField("đường dẫn", max_length=500, blank=True, editable=False)
+    status = models.PositiveSmallIntegerField("mã trả lời", null=True, blank=True, editable=False)
+    user_agent = models.CharField("trình duyệt", max_length=255, blank=True, editable=False)
+    detail = models.JSONField("chi tiết", default=dict, blank=True, editable=False)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        app_label = "partydev"
+        verbose_name = "sự kiện kiểm tra"
+        verbose_name_plural = "nhật ký kiểm tra"
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["username", "at"], name="audit_username_at")]
+        default_permissions = ("view",)
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.get_kind_display()} {self.username}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("Nhật ký kiểm tra chỉ được ghi thêm, không được sửa.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Nhật ký kiểm tra chỉ được ghi thêm, không được xóa.")
+
+
+def record(kind: str, request=None, *, user=None, username: str = "", status=None, **detail) -> AuditEvent:
+    """Append one event. ``request`` gives the IP, method, path and user agent."""
+    if user is None and request is not None:
+        candidate = getattr(request, "user", None)
+        if candidate is not None and candidate.is_authenticated:
+            user = candidate
+    if user is not None and not username:
+        username = user.get_username()
+    meta = getattr(request, "META", {}) if request is not None else {}
+    return AuditEvent.objects.create(
+        kind=kind,
+        user=user,
+        username=(username or "")[:150],
+        ip=client_ip(request),
+        method=getattr(request, "method", "") or "",
+        path=(getattr(request, "path", "") or "")[:500],
+        status=status,
+        user_agent=meta.get("HTTP_USER_AGENT", "")[:255],
+        detail=detail,
+    )
+
+
+# --- model history -----------------------------------------------------------------------
+
+
+class HistoryBase(models.Model):
+    """Extra columns of every historical table: the IP address the change came from."""
+
+    history_ip = models.GenericIPAddressField("địa chỉ IP", null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+def _current_request():
+    from simple_history.models import HistoricalRecords
+
+    return getattr(HistoricalRecords.context, "request", None)
+
+
+def history_attrs() -> dict:
+    """Extra values for bulk history writes: the IP of the current request, if any."""
+    return {"history_ip": client_ip(_current_request())}
+
+
+def history_user():
+    """The signed-in user of the current request, if any: the author of bulk history rows."""
+    user = getattr(_current_request(), "user", None)
+    return user if user is not None and user.is_authenticated else None
+
+
+def bulk_history(model, objs, *, update: bool = True, reason: str = "") -> None:
+    """Write history rows for ``objs`` changed by a bulk write (``queryset.update``, raw SQL,
+    treebeard moves), with the current request's user and IP."""
+    model.history.bulk_history_create(
+        objs,
+        update=update,
+        default_user=history_user(),
+        default_change_reason=reason,
+        custom_historical_attrs=history_attrs(),
+    )
+
+
+# --- receivers (connected in PartydevConfig.ready) ---------------------------------------
+
+
+def on_logged_in(sender, request, user, **kwargs):
+    record(AuditEvent.Kind.LOGIN, request, user=user)
+
+
+def on_logged_out(sender, request, user, **kwargs):
+    if user is not None:
+        record(AuditEvent.Kind.LOGOUT, request, user=user)
+
+
+def on_login_failed(sender, credentials, request=None, **kwargs):
+    # ``credentials`` is already cleansed by Django: the password is never stored.
+    username = str(credentials.get("username", ""))
+    locked = bool(getattr(request, "axes_locked_out", False)) if request is not None else False
+    record(AuditEvent.Kind.LOGIN_FAILED, request, user=None, username=username, locked_out=locked)
+
+
+def on_pre_create_historical_record(sender, history_instance, **kwargs):
+    from simple_history.models import HistoricalRecords
+
+    if hasattr(history_instance, "history_ip") and history_instance.history_ip is None:
+        history_instance.history_ip = client_ip(getattr(HistoricalRecords.context, "request", None))

@@ -1,0 +1,79 @@
+"""Cross-cutting middleware: session timeouts and the audit of refused accesses."""
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+
+from . import audit
+
+LOGIN_AT = "_partydev_login_at"
+SEEN_AT = "_partydev_seen_at"
+# The idle clock is refreshed at most this often, so a page does not write its session on
+# every request: the idle timeout is exact to within this many seconds.
+SEEN_RESOLUTION = 60
+
+
+@receiver(user_logged_in, dispatch_uid="partydev.middleware.stamp_login")
+def stamp_login(sender, request, user, **kwargs):
+    if request is not None and hasattr(request, "session"):
+        now = int(time.time())
+        request.session[LOGIN_AT] = now
+        request.session[SEEN_AT] = now
+
+
+class SessionTimeoutMiddleware:
+    """Ends a signed-in session idle for SESSION_IDLE_TIMEOUT seconds, or older than
+    SESSION_ABSOLUTE_TIMEOUT seconds since login, whatever the activity.
+
+    The request then goes on as anonymous: pages redirect to the login page, the API answers 403.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            self.check(request)
+        return self.get_response(request)
+
+    def check(self, request):
+        session = request.session
+        now = int(time.time())
+        login_at = session.get(LOGIN_AT)
+        seen_at = session.get(SEEN_AT)
+        if login_at is None or seen_at is None:  # a session from before the timeouts existed
+            session[LOGIN_AT] = login_at or now
+            session[SEEN_AT] = now
+            return
+        idle = now - seen_at > settings.SESSION_IDLE_TIMEOUT
+        expired = now - login_at > settings.SESSION_ABSOLUTE_TIMEOUT
+        if idle or expired:
+            logout(request)
+            messages.info(request, "Phiên làm việc đã hết hạn, xin đăng nhập lại.")
+            return
+        if now - seen_at >= SEEN_RESOLUTION:
+            session[SEEN_AT] = now
+
+
+class RefusedAccessAuditMiddleware:
+    """Records every 403 and 404 answered to a signed-in user: who tried to reach what, from where.
+
+    Out-of-scope records answer 404, so a curious user walking ids leaves a trail.
+    """
+
+    STATUSES = {403, 404}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if response.status_code in self.STATUSES and user is not None and user.is_authenticated:
+            audit.record(audit.AuditEvent.Kind.ACCESS_REFUSED, request, user=user, status=response.status_code)
+        return response

@@ -1,0 +1,3 @@
+"""Models of the cross-cutting app. Each lives in its own module, imported here."""
+
+from .audit import AuditEvent, HistoryBase  # noqa: F401 - the audit trail lives in audit.py
