@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.install-stamp
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test install migrate seed bench clean
+.PHONY: run test install migrate seed bench clean deploy-check backup-check fault-test
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "Python 3.11 is needed (python3.11 not found)"; exit 1; }
@@ -33,6 +33,27 @@ test: install
 
 bench: migrate
 	$(BIN)/python manage.py bench $(BENCH_ARGS)
+
+# Production settings against Django's deployment checklist (needs a real SECRET_KEY in production).
+deploy-check: install
+	DJANGO_ENV=production ALLOWED_HOSTS=$${ALLOWED_HOSTS:-partydev.example.vn} \
+	  SECRET_KEY=$${SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(48))')} \
+	  $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# pg_dump, pg_restore into a fresh database, compare every table. Builds a scratch source database
+# (migrated, with the demo tree) unless BACKUP_SOURCE_URL names an existing one.
+PG_SERVER ?= postgres://postgres@127.0.0.1:5432
+backup-check: install
+	@if [ -z "$(BACKUP_SOURCE_URL)" ]; then \
+	  psql "$(PG_SERVER)/postgres" -q -c "DROP DATABASE IF EXISTS partydev_backup_src" -c "CREATE DATABASE partydev_backup_src" && \
+	  DATABASE_URL=$(PG_SERVER)/partydev_backup_src $(BIN)/python manage.py migrate --noinput -v0 && \
+	  DATABASE_URL=$(PG_SERVER)/partydev_backup_src $(BIN)/python manage.py seed_demo --only tree >/dev/null; \
+	fi
+	scripts/backup_restore_check.sh $${BACKUP_SOURCE_URL:-$(PG_SERVER)/partydev_backup_src}
+
+# Restart PostgreSQL under load against gunicorn and count the 5xx (not run in CI).
+fault-test: install
+	$(BIN)/python scripts/fault_test.py $(FAULT_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-*
