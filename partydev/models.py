@@ -1,3 +1,4 @@
 """Models of the cross-cutting app. Each lives in its own module, imported here."""
 
 from .audit import AuditEvent, HistoryBase  # noqa: F401 - the audit trail lives in audit.py
+from .upload_models import Upload  # noqa: F401 - spreadsheet uploads, see uploads.py

@@ -1,0 +1,494 @@
+"""The guard every spreadsheet upload goes through, and the cell normalisers.
+
+``read_table(data, columns)`` turns the bytes of an uploaded file into a ``Sheet``: the header
+row found and matched against the importer's ``Column`` list, then one ``SheetRow`` per
+non-empty data row, each value normalised and carrying its Excel row number. Anything that makes
+the file unusable raises ``SpreadsheetError`` with a Vietnamese message that names the sheet,
+the row or the cell. Row-level problems (a bad number, a bad code) are the importer's business.
+
+Order of the checks, cheapest first, so that hostile files cost nothing:
+
+1. size (``settings.UPLOAD_MAX_BYTES``) and emptiness;
+2. the first bytes: an OLE/CFB container is an ``.xls`` or a password-protected workbook
+   (Excel encrypts ``.xlsx`` into a CFB file with an ``EncryptedPackage`` stream); ``%PDF``;
+   text that looks like CSV;
+3. the zip container, from its central directory only, before any XML is parsed: number of
+   entries, entry names, encryption and compression method, declared uncompressed sizes (per
+   entry and in total) and compression ratio. Python's ``zipfile`` never inflates an entry past
+   its declared size (and checks the CRC), so a lying header cannot get past step 3;
+4. the first bytes of every XML part: a DTD or an entity declaration is refused outright, and
+   openpyxl parses through defusedxml anyway (asserted by ``ensure_defusedxml``);
+5. one streaming pass over the sheet's XML for hidden rows, merged cells and formulas without a
+   cached value;
+6. openpyxl in read-only mode with the declared dimension ignored and explicit bounds on rows
+   and columns, so a sheet that declares A1:XFD1048576 costs nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from .text import fold
+
+MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+
+# Limits of the zip container; every one can be overridden in settings.
+MAX_ENTRIES = 200
+MAX_UNCOMPRESSED_BYTES = 80 * 1024 * 1024
+MAX_RATIO = 120
+MAX_COLUMNS = 40
+HEADER_SEARCH_ROWS = 10
+DEFAULT_MAX_ROWS = 10_000
+
+
+def _limit(name: str, default: int) -> int:
+    return getattr(settings, name, default)
+
+
+class SpreadsheetError(Exception):
+    """The file as a whole cannot be used. The message is for the user, in Vietnamese."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class CellError(ValueError):
+    """A single value is wrong; the caller adds the row and column to the message."""
+
+
+# ----------------------------------------------------------------------------- normalising
+
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}  # ！..～ → !..~
+_SPACES = {0x00A0: " ", 0x2007: " ", 0x202F: " ", 0x3000: " ", 0x2009: " ", 0x200B: "", 0xFEFF: "", 0x00AD: ""}
+_TRANSLATE = {**_FULL_WIDTH, **_SPACES}
+_WHITESPACE = re.compile(r"\s+")
+
+
+def normalise_text(value: str) -> str:
+    """NFC, full-width forms to ASCII (１２ → 12), non-breaking and odd spaces to one space."""
+    value = unicodedata.normalize("NFC", value.translate(_TRANSLATE))
+    return _WHITESPACE.sub(" ", value).strip()
+
+
+def normalise_value(value: Any) -> Any:
+    if isinstance(value, str):
+        value = normalise_text(value)
+        return value or None
+    return value
+
+
+_INTEGER = re.compile(r"^[+-]?\d+$")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:[. ]\d{3})+$")  # 1.260 or 1 260, as Vietnamese writes it
+
+
+def to_int(value: Any) -> int | None:
+    """A whole number from a cell, or None for an empty one. Raises CellError with the reason."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise CellError(f"“{'TRUE' if value else 'FALSE'}” không phải là số")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, (float, Decimal)):
+        if value != value or value in (float("inf"), float("-inf")):  # NaN, inf
+            raise CellError("không phải là số")
+        if value == int(value):
+            return int(value)
+        raise CellError(f"“{str(value).replace('.', ',')}” là số thập phân; cần một số nguyên")
+    if isinstance(value, (datetime.date, datetime.datetime, datetime.time)):
+        raise CellError("là ngày tháng; cần một số nguyên")
+    text = normalise_text(str(value))
+    if _INTEGER.match(text):
+        return int(text)
+    if _THOUSANDS.match(text):
+        return int(re.sub(r"[. ]", "", text))
+    if re.match(r"^[+-]?\d+[.,]\d+$", text):
+        raise CellError(f"“{text}” là số thập phân; cần một số nguyên")
+    raise CellError(f"“{text}” không phải là số")
+
+
+# ----------------------------------------------------------------------------- the container
+
+
+def ensure_defusedxml() -> None:
+    """openpyxl must parse through defusedxml (entity bombs, external entities)."""
+    import openpyxl
+
+    if not getattr(openpyxl, "DEFUSEDXML", False):
+        raise ImproperlyConfigured(
+            "openpyxl is not using defusedxml: install defusedxml and do not set OPENPYXL_DEFUSEDXML=False."
+        )
+
+
+def _mb(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f}".replace(".", ",") + " MB"
+
+
+def sniff(data: bytes) -> None:
+    """Refuse what is not an .xlsx, by its first bytes, with a message that says what it is."""
+    max_bytes = _limit("UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
+    if not data:
+        raise SpreadsheetError("Tệp rỗng (0 byte). Hãy chọn tệp Excel .xlsx đã điền dữ liệu.")
+    if len(data) > max_bytes:
+        raise SpreadsheetError(f"Tệp nặng {_mb(len(data))}, vượt giới hạn {_mb(max_bytes)}.")
+    if data.startswith(OLE_MAGIC):
+        if ENCRYPTED_PACKAGE in data:
+            raise SpreadsheetError(
+                "Tệp Excel được đặt mật khẩu nên không đọc được. Hãy mở tệp, bỏ mật khẩu "
+                "(Tệp › Thông tin › Bảo vệ sổ làm việc) rồi lưu lại và tải lên."
+            )
+        raise SpreadsheetError(
+            "Đây là tệp Excel cũ (.xls, Excel 97–2003). Hãy mở bằng Excel, chọn Lưu thành "
+            "“Sổ làm việc Excel (.xlsx)” rồi tải lên lại."
+        )
+    if data.startswith(b"%PDF"):
+        raise SpreadsheetError("Đây là tệp PDF được đổi đuôi thành .xlsx, không phải bảng tính. Hãy dùng tệp mẫu Excel.")
+    if not data.startswith(ZIP_MAGIC):
+        head = data[:2048]
+        try:
+            text = head.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = None
+        if text is not None and any(sep in text for sep in (",", ";", "\t")):
+            raise SpreadsheetError(
+                "Đây là tệp văn bản CSV, không phải tệp Excel .xlsx. Hãy mở bằng Excel và lưu "
+                "dưới dạng “Sổ làm việc Excel (.xlsx)”."
+            )
+        raise SpreadsheetError("Tệp không phải là tệp Excel .xlsx (nội dung không đúng định dạng).")
+
+
+def check_container(data: bytes) -> zipfile.ZipFile:
+    """Open the zip and check it from its central directory, before parsing any XML."""
+    sniff(data)
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
+        raise SpreadsheetError("Tệp .xlsx bị hỏng (không mở được phần nén). Hãy lưu lại tệp bằng Excel rồi tải lên.")
+    infos = archive.infolist()
+    max_entries = _limit("UPLOAD_MAX_ENTRIES", MAX_ENTRIES)
+    if len(infos) > max_entries:
+        raise SpreadsheetError(f"Tệp có {len(infos)} thành phần nén, quá nhiều cho một bảng tính (tối đa {max_entries}).")
+    max_total = _limit("UPLOAD_MAX_UNCOMPRESSED_BYTES", MAX_UNCOMPRESSED_BYTES)
+    max_ratio = _limit("UPLOAD_MAX_RATIO", MAX_RATIO)
+    total = 0
+    names = set()
+    for info in infos:
+        name = info.filename
+        if (
+            not name
+            or name.startswith(("/", "\\"))
+            or "\\" in name
+            or "\x00" in name
+            or ":" in name
+            or any(part == ".." for part in name.split("/"))
+            or len(name) > 255
+        ):
+            raise SpreadsheetError(f"Tệp chứa thành phần có tên bất thường (“{name[:60]}”); không phải tệp Excel hợp lệ.")
+        if info.flag_bits & 0x1:
+            raise SpreadsheetError("Tệp .xlsx có phần nén được mã hóa; không đọc được.")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise SpreadsheetError("Tệp .xlsx dùng kiểu nén không được hỗ trợ.")
+        total += info.file_size
+        if total > max_total:
+            raise SpreadsheetError(
+                f"Tệp giải nén ra hơn {_mb(max_total)} (tệp nén bất thường, có thể là “bom nén”); đã từ chối trước khi đọc."
+            )
+        if info.file_size > 1024 * 1024 and info.file_size > max_ratio * max(info.compress_size, 1):
+            raise SpreadsheetError(
+                f"Thành phần “{name}” có tỷ lệ nén bất thường ({info.file_size // max(info.compress_size, 1)}:1, "
+                "có thể là “bom nén”); đã từ chối trước khi đọc."
+            )
+        names.add(name)
+    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+        raise SpreadsheetError("Tệp nén không phải là sổ làm việc Excel .xlsx (thiếu xl/workbook.xml).")
+    for info in infos:
+        if info.filename.endswith((".xml", ".rels")):
+            try:
+                with archive.open(info) as fh:
+                    head = fh.read(4096)
+            except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+                raise SpreadsheetError("Tệp .xlsx bị hỏng (không giải nén được). Hãy lưu lại tệp bằng Excel rồi tải lên.")
+            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                raise SpreadsheetError(
+                    f"Thành phần “{info.filename}” chứa khai báo DTD/ENTITY, điều mà Excel không bao giờ tạo ra "
+                    "(có thể là “bom XML”); đã từ chối."
+                )
+    return archive
+
+
+# ----------------------------------------------------------------------------- the sheet
+
+
+@dataclass
+class Column:
+    """One expected column. ``pattern`` is a regex matched against the folded header text
+    (lower case, no diacritics); by default the folded label itself. Named groups of the match
+    are kept in ``Sheet.header_groups`` (e.g. the year in "Chỉ tiêu năm 2024")."""
+
+    key: str
+    label: str
+    pattern: str | None = None
+    required: bool = True
+
+    def match(self, text: str):
+        pattern = self.pattern or re.escape(fold(self.label))
+        return re.fullmatch(pattern, fold(text))
+
+
+@dataclass
+class SheetRow:
+    number: int  # the Excel row number, as the user sees it
+    values: dict[str, Any]
+
+
+@dataclass
+class Sheet:
+    name: str
+    header_row: int
+    headers: dict[str, str]  # column key → header text as written
+    header_groups: dict[str, str]
+    rows: list[SheetRow]
+    notices: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Layout:
+    hidden_rows: list[int] = field(default_factory=list)
+    merged: list[tuple[str, int]] = field(default_factory=list)  # (range, last row)
+    uncached_formulas: list[tuple[str, int, str]] = field(default_factory=list)  # (cell, row, formula)
+
+
+_CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
+
+
+def _row_of(ref: str) -> int:
+    m = _CELL_REF.match(ref.split(":")[-1].replace("$", ""))
+    return int(m.group(2)) if m else 0
+
+
+def _too_many_rows(sheet_name: str, max_rows: int) -> SpreadsheetError:
+    limit = f"{max_rows:,}".replace(",", ".")
+    return SpreadsheetError(
+        f"Trang “{sheet_name}” có hơn {limit} dòng dữ liệu (giới hạn của một lần tải lên; dòng trống có định dạng "
+        "cũng tính). Hãy chia tệp thành nhiều lần tải."
+    )
+
+
+def _scan_layout(archive: zipfile.ZipFile, path: str, sheet_name: str, max_row_elements: int, max_rows: int) -> _Layout:
+    """One streaming pass (defusedxml) over the sheet XML: hidden rows, merges, formulas without
+    a cached value. Stops, refusing the file, as soon as it has seen too many rows or cells, so a
+    huge sheet costs no more than a sheet at the limit (and openpyxl never sees it)."""
+    from defusedxml.ElementTree import iterparse
+
+    layout = _Layout()
+    max_cells = max_row_elements * _limit("UPLOAD_MAX_COLUMNS", MAX_COLUMNS)
+    rows = cells = 0
+    try:
+        with archive.open(path) as src:
+            for _event, el in iterparse(src, events=("end",)):
+                tag = el.tag
+                if tag == f"{MAIN_NS}c":
+                    cells += 1
+                    f = el.find(f"{MAIN_NS}f")
+                    if f is not None:
+                        v = el.find(f"{MAIN_NS}v")
+                        if v is None or v.text is None:
+                            ref = el.get("r") or "?"
+                            layout.uncached_formulas.append((ref, _row_of(ref), f.text or ""))
+                elif tag == f"{MAIN_NS}row":
+                    rows += 1
+                    if rows > max_row_elements:
+                        raise _too_many_rows(sheet_name, max_rows)
+                    if el.get("hidden") in ("1", "true"):
+                        layout.hidden_rows.append(int(el.get("r") or 0))
+                    el.clear()
+                elif tag == f"{MAIN_NS}mergeCell":
+                    ref = el.get("ref") or ""
+                    layout.merged.append((ref, _row_of(ref)))
+                if cells > max_cells:
+                    raise SpreadsheetError(f"Trang “{sheet_name}” có quá nhiều ô (hơn {max_cells:,}).".replace(",", "."))
+    except SpreadsheetError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - defusedxml and parse errors alike mean: unusable
+        raise _xml_error(exc)
+    return layout
+
+
+REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
+    """(sheet name, part path) of every worksheet, from workbook.xml and its relationships."""
+    from defusedxml.ElementTree import fromstring
+
+    try:
+        workbook = fromstring(archive.read("xl/workbook.xml"))
+        rels = fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except KeyError:
+        raise SpreadsheetError("Tệp nén không phải là sổ làm việc Excel .xlsx (thiếu mục lục trang tính).")
+    except Exception as exc:  # noqa: BLE001
+        raise _xml_error(exc)
+    targets = {r.get("Id"): r.get("Target") or "" for r in rels.iter(f"{PKG_REL_NS}Relationship")}
+    parts = []
+    for sheet in workbook.iter(f"{MAIN_NS}sheet"):
+        target = targets.get(sheet.get(f"{REL_NS}id"), "")
+        path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        parts.append((sheet.get("name") or "", path))
+    return parts
+
+
+def _causes(exc: BaseException):
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
+def _xml_error(exc: Exception) -> SpreadsheetError:
+    """The user's message for an exception raised while openpyxl or defusedxml parsed the file."""
+    for cause in _causes(exc):
+        name = type(cause).__name__
+        if "Entities" in name or "DTD" in name or "ExternalReference" in name:
+            return SpreadsheetError("Tệp chứa khai báo thực thể XML (có thể là “bom XML”); đã từ chối.")
+    return SpreadsheetError("Không đọc được tệp .xlsx (tệp bị hỏng hoặc không phải sổ làm việc Excel); hãy mở bằng Excel, lưu lại rồi tải lên.")
+
+
+def read_table(
+    data: bytes,
+    columns: list[Column],
+    *,
+    sheet_name: str | None = None,
+    max_rows: int | None = None,
+) -> Sheet:
+    """Read one table from an uploaded workbook. Raises SpreadsheetError for an unusable file.
+
+    ``sheet_name``: the sheet to read if the workbook has it, else the first one."""
+    import openpyxl
+
+    ensure_defusedxml()
+    max_rows = max_rows or _limit("UPLOAD_MAX_ROWS", DEFAULT_MAX_ROWS)
+    archive = check_container(data)
+    parts = _sheet_parts(archive)
+    if not parts:
+        raise SpreadsheetError("Sổ làm việc không có trang tính nào.")
+    names = [n for n, _ in parts]
+    name, path = next(((n, p) for n, p in parts if n == sheet_name), parts[0])
+    if path not in archive.namelist():
+        raise SpreadsheetError(f"Sổ làm việc bị hỏng: thiếu nội dung của trang “{name}”.")
+    notices = []
+    if len(names) > 1:
+        others = ", ".join(f"“{n}”" for n in names if n != name)
+        notices.append(f"Sổ làm việc có {len(names)} trang tính; chỉ đọc trang “{name}”, bỏ qua {others}.")
+    # Rows the sheet may hold: the header search, the data, and the one that proves "too many".
+    bound = HEADER_SEARCH_ROWS + max_rows + 1
+    layout = _scan_layout(archive, path, name, bound, max_rows)
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001
+        raise _xml_error(exc)
+    try:
+        sheet = workbook[name]
+        sheet.reset_dimensions()  # never trust the declared <dimension>
+        header_row, headers, groups, data_rows = _read_rows(sheet, columns, name, bound, max_rows)
+    except SpreadsheetError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise _xml_error(exc)
+    finally:
+        workbook.close()
+    _check_layout(layout, name, header_row)
+    return Sheet(name=name, header_row=header_row, headers=headers, header_groups=groups, rows=data_rows, notices=notices)
+
+
+def _read_rows(sheet, columns, name, bound, max_rows):
+    max_col = _limit("UPLOAD_MAX_COLUMNS", MAX_COLUMNS)
+    rows = sheet.iter_rows(min_row=1, max_row=bound, max_col=max_col, values_only=True)
+    header_row, headers, groups, positions = _find_header(rows, columns, name)
+    data_rows: list[SheetRow] = []
+    number = header_row
+    for raw in rows:
+        number += 1
+        values = [normalise_value(v) for v in raw]
+        if all(v is None for v in values):
+            continue
+        if len(data_rows) >= max_rows:
+            raise _too_many_rows(name, max_rows)
+        data_rows.append(SheetRow(number, {key: values[i] if i < len(values) else None for key, i in positions.items()}))
+    return header_row, headers, groups, data_rows
+
+
+def _find_header(rows, columns: list[Column], sheet_name: str):
+    required = [c for c in columns if c.required]
+    first = required[0] if required else columns[0]
+    for number in range(1, HEADER_SEARCH_ROWS + 1):
+        try:
+            raw = next(rows)
+        except StopIteration:
+            break
+        texts = [normalise_text(str(v)) if v is not None else "" for v in raw]
+        if not any(t and first.match(t) for t in texts):
+            continue
+        positions, headers, groups = {}, {}, {}
+        for i, text in enumerate(texts):
+            if not text:
+                continue
+            for column in columns:
+                if column.key in positions:
+                    continue
+                m = column.match(text)
+                if m:
+                    positions[column.key] = i
+                    headers[column.key] = text
+                    groups.update({k: v for k, v in m.groupdict().items() if v is not None})
+                    break
+        missing = [c.label for c in required if c.key not in positions]
+        if missing:
+            known = set(positions.values())
+            unknown = [t for i, t in enumerate(texts) if t and i not in known]
+            message = f"Trang “{sheet_name}”, dòng tiêu đề {number}: thiếu cột " + ", ".join(f"“{m}”" for m in missing) + "."
+            if unknown:
+                message += " Không nhận ra cột " + ", ".join(f"“{u}”" for u in unknown) + "; hãy giữ nguyên tiêu đề của tệp mẫu."
+            raise SpreadsheetError(message)
+        return number, headers, groups, positions
+    expected = ", ".join(f"“{c.label}”" for c in required)
+    raise SpreadsheetError(
+        f"Trang “{sheet_name}”: không tìm thấy dòng tiêu đề trong {HEADER_SEARCH_ROWS} dòng đầu (cần các cột {expected}). "
+        "Hãy dùng tệp mẫu và giữ nguyên tiêu đề."
+    )
+
+
+def _check_layout(layout: _Layout, sheet_name: str, header_row: int) -> None:
+    hidden = [r for r in layout.hidden_rows if r > header_row]
+    if hidden:
+        listed = ", ".join(str(r) for r in hidden[:10]) + (" …" if len(hidden) > 10 else "")
+        raise SpreadsheetError(
+            f"Trang “{sheet_name}” có dòng bị ẩn (dòng {listed}). Hãy bỏ ẩn (hoặc xóa) các dòng đó để thấy rõ dữ liệu sẽ nhập."
+        )
+    merged = [ref for ref, last in layout.merged if last >= header_row]
+    if merged:
+        raise SpreadsheetError(
+            f"Trang “{sheet_name}” có ô gộp ({', '.join(merged[:5])}) trong bảng dữ liệu. Hãy bỏ gộp ô rồi tải lên lại."
+        )
+    formulas = [(ref, f) for ref, row, f in layout.uncached_formulas if row > header_row]
+    if formulas:
+        ref, formula = formulas[0]
+        raise SpreadsheetError(
+            f"Trang “{sheet_name}”, ô {ref} chứa công thức “={formula}” chưa có giá trị tính sẵn. "
+            "Hãy mở tệp bằng Excel và lưu lại (để Excel tính), hoặc nhập trực tiếp con số."
+        )

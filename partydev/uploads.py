@@ -1,0 +1,314 @@
+"""Spreadsheet imports, built once: store → dry run → confirm → all-or-nothing commit → history.
+
+How to plug a new import in (members, candidates, …)
+====================================================
+
+1. Subclass ``Importer`` in your app (e.g. ``members/imports.py``)::
+
+       class MemberImporter(Importer):
+           kind = "members"                      # stored on every Upload; one history per kind
+           title = "Danh sách đảng viên"
+           sheet_name = "Đảng viên"              # read this sheet if present, else the first
+           key = "national_id"                   # duplicate keys are refused with both rows
+           columns = [Column("national_id", "Số CCCD"), Column("full_name", "Họ và tên"), ...]
+
+           def parse_row(self, row):             # one SheetRow → a dict of clean values
+               ...  # raise RowError(column_label, message) (or RowError.many([...])) for bad cells
+           def plan(self, rows):                 # all parsed rows → Plan(items, errors)
+               ...  # one query for the existing records; PlanItem(action=CREATE/CHANGE/UNCHANGED)
+           def apply(self, items, upload):       # write the CREATE and CHANGE items; runs inside
+               ...  # the commit's transaction: raise ValidationError to roll everything back
+
+   ``self.user``, ``self.scope`` (the organisation the upload is for) and ``self.params`` are
+   set by the flow. ``parse_row`` and ``plan`` must not write. Keep ``plan`` to a fixed number
+   of queries (load the existing rows for all keys at once).
+2. Views: subclass ``partydev.upload_views.UploadFlow`` (scope, permissions, URL names) and
+   route its four views; the generic templates ``templates/uploads/*.html`` render the form,
+   the history, the preview and the errors. Or call the services below from your own views.
+3. Tests: generate real files with openpyxl; the guard's own tests are in ``tests/uploads``.
+
+The services
+============
+``upload_store`` stores the file (sha256, uploader, time, scope) before anything is read;
+``upload_dry_run`` reads it through the guard (``partydev.spreadsheets.read_table``), parses and
+plans it, and saves the counts, the errors (each with its Excel row number) and the preview on
+the Upload; ``upload_commit`` re-runs the plan inside one transaction, refuses if the data
+changed since the preview, applies it, and marks the Upload committed: all or nothing.
+Re-uploading the same file yields only "unchanged" items, so committing it changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Upload
+from .spreadsheets import Column, Sheet, SheetRow, SpreadsheetError, read_table
+
+__all__ = [
+    "Column", "Importer", "Plan", "PlanItem", "RowError", "Change", "UploadRefused",
+    "upload_store", "upload_dry_run", "upload_commit", "DryRun",
+]
+
+CREATE, CHANGE, UNCHANGED = "create", "change", "unchanged"
+
+
+class UploadRefused(Exception):
+    """The upload cannot go on; ``message`` is for the user."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class RowError(Exception):
+    """Problems in one row: a list of (column label or "", message)."""
+
+    def __init__(self, column: str = "", message: str = "", *, problems: list[tuple[str, str]] | None = None):
+        self.problems = problems if problems is not None else [(column, message)]
+        super().__init__("; ".join(m for _, m in self.problems))
+
+    @classmethod
+    def many(cls, problems: list[tuple[str, str]]) -> "RowError":
+        return cls(problems=problems)
+
+
+@dataclass
+class Change:
+    field: str  # label, in Vietnamese
+    old: Any
+    new: Any
+
+
+@dataclass
+class PlanItem:
+    row: int
+    key: str
+    label: str
+    action: str  # CREATE, CHANGE or UNCHANGED
+    changes: list[Change] = field(default_factory=list)
+    values: dict = field(default_factory=dict)  # shown in the preview ("field label" → value)
+    data: Any = None  # whatever apply() needs; never stored
+
+    def as_json(self) -> dict:
+        return {
+            "row": self.row, "key": self.key, "label": self.label, "action": self.action,
+            "changes": [asdict(c) for c in self.changes], "values": self.values,
+        }
+
+
+@dataclass
+class Plan:
+    items: list[PlanItem] = field(default_factory=list)
+    errors: list[dict] = field(default_factory=list)  # {"row", "column", "message"}
+
+    def error(self, row: int | None, column: str, message: str) -> None:
+        self.errors.append({"row": row, "column": column, "message": message})
+
+
+@dataclass
+class ParsedRow:
+    number: int
+    values: dict
+
+
+class Importer:
+    """The row logic of one kind of import. See the module docstring."""
+
+    kind: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    columns: ClassVar[list[Column]] = []
+    key: ClassVar[str | None] = None
+    sheet_name: ClassVar[str | None] = None
+    max_rows: ClassVar[int | None] = None
+
+    def __init__(self, *, user, scope=None, params: dict | None = None):
+        self.user = user
+        self.scope = scope
+        self.params = dict(params or {})
+        self.notices: list[str] = []
+
+    def begin(self, sheet: Sheet) -> None:
+        """Read what the header says (e.g. the year). Raise SpreadsheetError to refuse the file."""
+
+    def parse_row(self, row: SheetRow) -> dict:
+        return dict(row.values)
+
+    def plan(self, rows: list[ParsedRow]) -> Plan:
+        raise NotImplementedError
+
+    def apply(self, items: list[PlanItem], upload: Upload) -> None:
+        raise NotImplementedError
+
+    def key_label(self) -> str:
+        return next((c.label for c in self.columns if c.key == self.key), self.key or "")
+
+
+@dataclass
+class DryRun:
+    items: list[PlanItem]
+    errors: list[dict]
+    notices: list[str]
+    sheet_name: str = ""
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = {CREATE: 0, CHANGE: 0, UNCHANGED: 0}
+        for item in self.items:
+            counts[item.action] += 1
+        return counts
+
+    def digest(self) -> str:
+        payload = json.dumps([i.as_json() for i in self.items], sort_keys=True, default=str, ensure_ascii=False)
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _read(upload: Upload) -> bytes:
+    with upload.file.open("rb") as fh:
+        return fh.read(getattr(settings, "UPLOAD_MAX_BYTES", 5 * 1024 * 1024) + 1)
+
+
+def run_importer(data: bytes, importer: Importer) -> DryRun:
+    """Guard, parse and plan; writes nothing."""
+    try:
+        sheet = read_table(data, importer.columns, sheet_name=importer.sheet_name, max_rows=importer.max_rows)
+        importer.begin(sheet)
+    except SpreadsheetError as exc:
+        return DryRun(items=[], errors=[{"row": None, "column": "", "message": exc.message}], notices=[])
+    errors: list[dict] = []
+    parsed: list[ParsedRow] = []
+    seen: dict[Any, int] = {}
+    key_label = importer.key_label()
+    for row in sheet.rows:
+        try:
+            values = importer.parse_row(row)
+        except RowError as exc:
+            errors.extend({"row": row.number, "column": c, "message": m} for c, m in exc.problems)
+            continue
+        if importer.key:
+            key = values.get(importer.key)
+            if key in seen:
+                errors.append({
+                    "row": row.number, "column": key_label,
+                    "message": f"{key_label} “{key}” xuất hiện hai lần: dòng {seen[key]} và dòng {row.number}. Mỗi mã chỉ được ghi một dòng.",
+                })
+                continue
+            seen[key] = row.number
+        parsed.append(ParsedRow(row.number, values))
+    plan = importer.plan(parsed)
+    errors.extend(plan.errors)
+    errors.sort(key=lambda e: (e["row"] or 0))
+    if not sheet.rows and not errors:
+        errors.append({"row": None, "column": "", "message": f"Trang “{sheet.name}” không có dòng dữ liệu nào dưới dòng tiêu đề {sheet.header_row}."})
+    return DryRun(items=sorted(plan.items, key=lambda i: i.row), errors=errors, notices=sheet.notices + importer.notices, sheet_name=sheet.name)
+
+
+def upload_store(*, file, importer_class: type[Importer], user, scope=None, params: dict | None = None) -> Upload:
+    """Store the uploaded file with its sha256, uploader and time, before reading anything.
+
+    Only the size and the extension are checked here (a huge body is never read into memory)."""
+    max_bytes = getattr(settings, "UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
+    name = (getattr(file, "name", "") or "tep.xlsx").rsplit("/", 1)[-1][:200]
+    size = getattr(file, "size", None)
+    if size is not None and size > max_bytes:
+        raise UploadRefused(f"Tệp nặng {size / 1048576:.1f} MB, vượt giới hạn {max_bytes / 1048576:.1f} MB.".replace(".", ","))
+    if not name.lower().endswith(".xlsx"):
+        raise UploadRefused(f"Chỉ nhận tệp Excel .xlsx; tệp “{name}” không phải .xlsx.")
+    data = file.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise UploadRefused(f"Tệp vượt giới hạn {max_bytes / 1048576:.1f} MB.".replace(".", ","))
+    digest = hashlib.sha256(data).hexdigest()
+    upload = Upload(
+        kind=importer_class.kind, scope=scope, original_name=name, size=len(data), sha256=digest,
+        params=params or {}, uploaded_by=user,
+    )
+    upload.file.save(name, ContentFile(data), save=False)
+    upload.save()
+    return upload
+
+
+def _importer(importer_class, upload, user) -> Importer:
+    return importer_class(user=user, scope=upload.scope, params=upload.params)
+
+
+def upload_dry_run(upload: Upload, importer_class: type[Importer], *, user=None) -> DryRun:
+    """Read and plan the stored file; save the preview, counts and errors on the Upload."""
+    importer = _importer(importer_class, upload, user or upload.uploaded_by)
+    result = run_importer(_read(upload), importer)
+    same = (
+        Upload.objects.filter(kind=upload.kind, scope=upload.scope, sha256=upload.sha256, status=Upload.Status.COMMITTED)
+        .exclude(pk=upload.pk).select_related("committed_by").first()
+    )
+    if same:
+        when = timezone.localtime(same.committed_at).strftime("%d/%m/%Y %H:%M")
+        result.notices.append(
+            f"Tệp này giống hệt tệp đã ghi lúc {when} (người xác nhận: {same.committed_by}); nhập lại sẽ không thay đổi gì."
+        )
+    upload.params = importer.params
+    _save_result(upload, result, Upload.Status.FAILED if result.errors else Upload.Status.PREVIEWED)
+    return result
+
+
+def _save_result(upload: Upload, result: DryRun, status: str) -> None:
+    counts = result.counts
+    upload.status = status
+    upload.sheet_name = result.sheet_name[:64]
+    upload.created, upload.changed, upload.unchanged = counts[CREATE], counts[CHANGE], counts[UNCHANGED]
+    upload.error_count = len(result.errors)
+    upload.errors = result.errors
+    upload.notices = result.notices
+    upload.preview = [i.as_json() for i in result.items] if not result.errors else []
+    upload.plan_digest = result.digest() if not result.errors else ""
+    upload.save()
+
+
+def upload_commit(upload: Upload, importer_class: type[Importer], *, user) -> DryRun:
+    """Apply a previewed upload in one transaction: everything or nothing.
+
+    The plan is computed again under a row lock on the Upload; if it differs from what the user
+    saw (someone changed the data meanwhile) nothing is written and the preview is refreshed."""
+    stale = None
+    try:
+        with transaction.atomic():
+            locked = Upload.objects.select_for_update().get(pk=upload.pk)
+            if locked.status == Upload.Status.COMMITTED:
+                raise UploadRefused("Tệp này đã được ghi vào hệ thống rồi; không ghi lại lần nữa.")
+            if locked.status != Upload.Status.PREVIEWED:
+                raise UploadRefused("Tệp có lỗi hoặc chưa được kiểm tra; không thể xác nhận.")
+            importer = _importer(importer_class, locked, user)
+            result = run_importer(_read(locked), importer)
+            if result.errors or result.digest() != locked.plan_digest:
+                stale = result
+                raise UploadRefused(
+                    "Dữ liệu đã thay đổi kể từ lúc xem trước; hãy xem lại bản xem trước mới rồi xác nhận."
+                )
+            importer.apply([i for i in result.items if i.action != UNCHANGED], locked)
+            counts = result.counts
+            locked.status = Upload.Status.COMMITTED
+            locked.committed_by = user
+            locked.committed_at = timezone.now()
+            locked.created, locked.changed, locked.unchanged = counts[CREATE], counts[CHANGE], counts[UNCHANGED]
+            locked.save()
+    except ValidationError as exc:
+        upload.refresh_from_db()
+        messages = exc.messages if hasattr(exc, "messages") else [str(exc)]
+        upload.status = Upload.Status.FAILED
+        upload.errors = [{"row": None, "column": "", "message": m} for m in messages]
+        upload.error_count = len(upload.errors)
+        upload.save(update_fields=["status", "errors", "error_count"])
+        raise UploadRefused("Không ghi được: " + "; ".join(messages))
+    except UploadRefused:
+        if stale is not None:
+            upload.refresh_from_db()
+            _save_result(upload, stale, Upload.Status.FAILED if stale.errors else Upload.Status.PREVIEWED)
+        raise
+    upload.refresh_from_db()
+    return result
