@@ -4,6 +4,7 @@ from treebeard.admin import TreeAdmin
 from treebeard.forms import MoveNodeForm, movenodeform_factory
 
 from partydev.admin import register_history
+from partydev.audit import bulk_history
 
 from .models import Organization, ResidentialArea, Role, check_placement
 from .services import rebuild_descendant_counts
@@ -38,10 +39,20 @@ class OrganizationAdmin(TreeAdmin):
     list_filter = ["kind", "can_decide_admission", "disadvantaged_area"]
     search_fields = ["code", "name", "name_search"]
 
+    def save_form(self, request, form, change):
+        # Treebeard's form moves the node inside form.save(): note the path before it does.
+        request._partydev_old_path = (
+            Organization.objects.filter(pk=form.instance.pk).values_list("path", flat=True).first()
+            if change else None
+        )
+        return super().save_form(request, form, change)
+
     def save_model(self, request, obj, form, change):
-        old_path = Organization.objects.filter(pk=obj.pk).values_list("path", flat=True).first()
+        old_path = getattr(request, "_partydev_old_path", None)
         super().save_model(request, obj, form, change)
         obj.refresh_from_db()
+        if old_path and old_path != obj.path:  # a move rewrote the subtree's paths in SQL
+            bulk_history(Organization, list(Organization.objects.filter(path__startswith=obj.path)), reason="move")
         # Treebeard's form moves nodes itself: refresh the roll-ups of both branches.
         affected = {p[:i] for p in filter(None, [old_path, obj.path]) for i in range(Organization.steplen, len(p) + 1, Organization.steplen)}
         rebuild_descendant_counts(sorted(affected))

@@ -154,3 +154,23 @@ def test_moving_a_subtree_writes_history_for_every_moved_node(db, tree):
 def test_organization_create_via_service_has_history(db, tree):
     org = organization_create(parent=tree.GX, code="T.X.1.C", name="Chi bộ mới", kind=Kind.CELL)
     assert Organization.history.filter(id=org.pk).count() == 1
+
+
+def test_moving_a_subtree_in_the_admin_writes_its_history(admin_client_, tree):
+    cells = {tree.CXA.pk, tree.CXB.pk}
+    response = admin_client_.post(
+        f"/admin/organizations/organization/{tree.GX.pk}/change/",
+        {"code": tree.GX.code, "name": tree.GX.name, "kind": tree.GX.kind,
+         "treebeard_position": "first-child", "treebeard_ref_node": tree.Y.pk},
+        REMOTE_ADDR="192.0.2.45",
+    )
+    assert response.status_code == 302
+    moved = Organization.history.filter(history_change_reason="move")
+    assert {r.id for r in moved} >= cells | {tree.GX.pk}
+    for row in moved.filter(id__in=cells):
+        assert row.path.startswith(Organization.objects.get(pk=tree.Y.pk).path)
+        assert row.history_user.username == "root" and row.history_ip == "192.0.2.45"
+    # The stored roll-ups of both branches were refreshed in the same request.
+    from organizations.services import rebuild_descendant_counts
+
+    assert rebuild_descendant_counts() == 0
