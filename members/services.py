@@ -152,31 +152,62 @@ def member_admit(
 ) -> Membership:
     """Admit a person (kết nạp): a new probationary member, dated by the admission decision."""
     person = _new_person(person_fields)
+    _check_admission(person, cell, admission_decision_date, ceremony_date)
+    person.save()
+    return membership_admit(
+        person=person, cell=cell, decision_number=admission_decision_number, decision_date=admission_decision_date,
+        decided_by=admission_decided_by, ceremony_date=ceremony_date, recorded_by=user,
+    )
+
+
+def _check_admission(person: Person, cell: Organization, decision_date: datetime.date, ceremony_date) -> None:
     _require_cell(cell, "cell")
-    _check_date(admission_decision_date, "admission_decision_date", "ngày quyết định kết nạp", person.date_of_birth)
-    if age_on(person.date_of_birth, admission_decision_date) < ADULT_AGE:
+    _check_date(decision_date, "admission_decision_date", "ngày quyết định kết nạp", person.date_of_birth)
+    if age_on(person.date_of_birth, decision_date) < ADULT_AGE:
         raise ValidationError(
-            {"admission_decision_date": f"Chưa đủ {ADULT_AGE} tuổi tại ngày quyết định kết nạp {d(admission_decision_date)} (sinh ngày {d(person.date_of_birth)})."}
+            {"admission_decision_date": f"Chưa đủ {ADULT_AGE} tuổi tại ngày quyết định kết nạp {d(decision_date)} (sinh ngày {d(person.date_of_birth)})."}
         )
     if ceremony_date is not None:
         _check_date(ceremony_date, "ceremony_date", "ngày lễ kết nạp", person.date_of_birth)
-        if ceremony_date < admission_decision_date:
+        if ceremony_date < decision_date:
             raise ValidationError({"ceremony_date": "Ngày lễ kết nạp không được trước ngày quyết định kết nạp."})
-    person.save()
+
+
+@transaction.atomic
+def membership_admit(
+    *,
+    person: Person,
+    cell: Organization,
+    decision_number: str,
+    decision_date: datetime.date,
+    decided_by: Organization | None,
+    ceremony_date: datetime.date | None,
+    recorded_by=None,
+) -> Membership:
+    """Admit an existing person (a candidate at the ceremony step): the membership, its ADMITTED
+    event and its first period, in one transaction."""
+    _check_admission(person, cell, decision_date, ceremony_date)
     membership = Membership(
         person=person, cell=cell, status=Status.PROBATIONARY,
-        admission_decision_number=admission_decision_number, admission_decision_date=admission_decision_date,
-        admission_decided_by=admission_decided_by, ceremony_date=ceremony_date,
+        admission_decision_number=decision_number, admission_decision_date=decision_date,
+        admission_decided_by=decided_by, ceremony_date=ceremony_date,
     )
     membership.full_clean()
     membership.save()
     _save_event(MembershipEvent(
-        membership=membership, kind=EventKind.ADMITTED, effective_date=admission_decision_date,
-        decision_number=admission_decision_number, cell=cell, status_after=Status.PROBATIONARY,
-        other_organization=admission_decided_by, recorded_by=user,
+        membership=membership, kind=EventKind.ADMITTED, effective_date=decision_date,
+        decision_number=decision_number, cell=cell, status_after=Status.PROBATIONARY,
+        other_organization=decided_by, recorded_by=recorded_by,
     ))
     _rebuild_periods(membership)
     return membership
+
+
+def membership_recognise(membership: Membership, *, decision_date: datetime.date, official_from=None, user=None) -> MembershipEvent:
+    """Recognise a probationary member as official (công nhận chính thức)."""
+    return membership_record_event(
+        membership, kind=EventKind.RECOGNISED, effective_date=decision_date, official_from=official_from, user=user,
+    )
 
 
 @transaction.atomic
