@@ -97,9 +97,9 @@ class UploadFlow:
 
     @method_decorator(login_required)
     def upload_view(self, request):
+        scope = self.upload_scope(request)  # 403 for users who may not upload
         form = UploadForm()
         if request.method == "POST":
-            scope = self.upload_scope(request)
             form = UploadForm(request.POST, request.FILES)
             if form.is_valid():
                 try:

@@ -1,0 +1,67 @@
+"""Quotas in the admin, with import and export through django-import-export (organisation by code)."""
+
+from django.contrib import admin
+from import_export import fields, resources
+from import_export.admin import ImportExportModelAdmin
+from import_export.widgets import CachedForeignKeyWidget
+
+from organizations.models import Organization
+
+from .models import Quota, QuotaChange
+from .services import number_problems
+
+
+class QuotaResource(resources.ModelResource):
+    organization = fields.Field(
+        attribute="organization", column_name="Mã tổ chức", widget=CachedForeignKeyWidget(Organization, field="code")
+    )
+    year = fields.Field(attribute="year", column_name="Năm")
+    target = fields.Field(attribute="target", column_name="Chỉ tiêu")
+    minimum = fields.Field(attribute="minimum", column_name="Tối thiểu")
+    note = fields.Field(attribute="note", column_name="Ghi chú")
+
+    class Meta:
+        model = Quota
+        fields = ("organization", "year", "target", "minimum", "note")
+        import_id_fields = ("organization", "year")
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+
+    def before_save_instance(self, instance, row, **kwargs):
+        problems = number_problems(instance.target, instance.minimum)
+        if problems:
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError({f: m for f, m in problems})
+        user = kwargs.get("user")
+        if user is not None and getattr(user, "is_authenticated", False):
+            instance.set_by = user
+
+
+@admin.register(Quota)
+class QuotaAdmin(ImportExportModelAdmin):
+    resource_classes = [QuotaResource]
+    list_display = ["organization", "year", "target", "minimum", "set_by", "set_at", "upload"]
+    list_filter = ["year"]
+    search_fields = ["organization__code", "organization__name"]
+    raw_id_fields = ["organization", "upload"]
+    readonly_fields = ["set_by", "set_at", "upload"]
+    list_select_related = ["organization", "set_by", "upload"]
+
+
+@admin.register(QuotaChange)
+class QuotaChangeAdmin(admin.ModelAdmin):
+    list_display = ["organization", "year", "old_target", "new_target", "old_minimum", "new_minimum", "changed_by", "changed_at"]
+    list_filter = ["year"]
+    search_fields = ["organization__code"]
+    list_select_related = ["organization", "changed_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,146 @@
+"""Quota screens: a scope's quotas for a year with inline editing, the template, the upload."""
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from organizations.models import Organization, subtree_q
+from organizations.selectors import breadcrumbs, user_roots
+from partydev.excel import xlsx_response
+from partydev.models import Upload
+from partydev.upload_views import UploadFlow
+
+from . import services
+from .importers import QuotaImporter, quota_template
+from .selectors import quota_rows, under_allocated
+
+
+def _year(request) -> int:
+    raw = request.GET.get("year") or request.POST.get("year")
+    if not raw:
+        return timezone.localdate().year
+    return services.validate_year(raw)
+
+
+class QuotaForm(forms.Form):
+    target = forms.IntegerField(label="Chỉ tiêu", min_value=0, error_messages={"required": "Thiếu chỉ tiêu.", "invalid": "Chỉ tiêu phải là số nguyên.", "min_value": "Chỉ tiêu không được âm."})
+    minimum = forms.IntegerField(label="Tối thiểu", min_value=0, required=False, error_messages={"invalid": "Tối thiểu phải là số nguyên.", "min_value": "Tối thiểu không được âm."})
+    note = forms.CharField(label="Ghi chú", max_length=255, required=False)
+
+    def clean(self):
+        data = super().clean()
+        for field, message in services.number_problems(data.get("target"), data.get("minimum")):
+            if field in data and not self.has_error(field):
+                self.add_error(field, message)
+        return data
+
+
+@login_required
+def quota_home(request):
+    roots = list(user_roots(request.user)[:1])
+    if not roots:
+        raise PermissionDenied
+    return redirect(f"{reverse('quotas:page', args=[roots[0].code])}?year={_year(request)}")
+
+
+@login_required
+def quota_page(request, code):
+    org = get_object_or_404(Organization.objects.for_user(request.user), code=code)
+    try:
+        year = _year(request)
+    except ValidationError as exc:
+        return HttpResponseBadRequest(exc.messages[0])
+    children = list(Organization.objects.get_children(org))
+    own = quota_rows([org], year)[0]
+    rows = quota_rows(children, year)
+    settable = {c.pk for c in children if services.can_set_quota(request.user, c)}
+    return render(request, "quotas/page.html", {
+        "org": org, "year": year, "own": own, "rows": rows, "settable": settable,
+        "can_set_own": services.can_set_quota(request.user, org),
+        "flagged": under_allocated(org, year),
+        "crumbs": breadcrumbs(org, request.user),
+        "may_upload": _may_upload(request.user),
+        "years": range(year - 2, year + 2),
+    })
+
+
+def _may_upload(user) -> bool:
+    try:
+        services.upload_scope(user)
+    except PermissionError:
+        return False
+    return True
+
+
+@login_required
+def quota_edit(request, code, year):
+    """One quota, inline: GET gives the row's form, POST saves it and gives the row back (htmx),
+    or redirects to the page without JavaScript."""
+    org = get_object_or_404(Organization.objects.for_user(request.user), code=code)
+    try:
+        year = services.validate_year(year)
+    except ValidationError as exc:
+        return HttpResponseBadRequest(exc.messages[0])
+    if not services.can_set_quota(request.user, org):
+        raise PermissionDenied
+    htmx = request.headers.get("HX-Request") == "true"
+    parent = Organization.objects.get_parent(org)
+    back = parent if parent and Organization.objects.for_user(request.user).filter(pk=parent.pk).exists() else org
+    back_url = f"{reverse('quotas:page', args=[back.code])}?year={year}"
+    row = quota_rows([org], year)[0]
+    initial = {"target": row.target, "minimum": row.quota.minimum if row.quota else None, "note": row.quota.note if row.quota else ""}
+    form = QuotaForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.quota_set(organization=org, year=year, user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, messages)
+        else:
+            if not htmx:
+                return redirect(back_url)
+            row = quota_rows([org], year)[0]
+            return render(request, "quotas/_row.html", {"row": row, "year": year, "settable": {org.pk}})
+    template = "quotas/_row_form.html" if htmx else "quotas/edit.html"
+    return render(request, template, {"org": org, "row": row, "year": year, "form": form, "back_url": back_url})
+
+
+@login_required
+def template_download(request):
+    try:
+        year = _year(request)
+    except ValidationError as exc:
+        return HttpResponseBadRequest(exc.messages[0])
+    if not services.settable_organizations(request.user).exists():
+        raise PermissionDenied
+    return xlsx_response(quota_template(request.user, year), f"chi-tieu-ket-nap-{year}.xlsx")
+
+
+class QuotaUploadFlow(UploadFlow):
+    importer_class = QuotaImporter
+    namespace = "quotas"
+    title = "Tải lên chỉ tiêu kết nạp"
+    upload_template = "quotas/upload.html"
+
+    def upload_scope(self, request):
+        try:
+            return services.upload_scope(request.user)
+        except PermissionError as exc:
+            raise PermissionDenied(str(exc))
+
+    def visible_uploads(self, request):
+        return Upload.objects.filter(subtree_q(request.user, "scope")) if not request.user.is_superuser else Upload.objects.all()
+
+    def extra_context(self, request):
+        return {"this_year": timezone.localdate().year, "next_year": timezone.localdate().year + 1}
+
+    def done_url(self, upload):
+        scope = upload.scope or Organization.objects.filter(depth=1).first()
+        return f"{reverse('quotas:page', args=[scope.code])}?year={upload.params.get('year', '')}"
+
+
+upload_flow = QuotaUploadFlow()
