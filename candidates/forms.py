@@ -1,0 +1,119 @@
+"""Forms of the pipeline screens: input shape only. Rules live in ``candidates.rules`` and the
+checks of bad input in ``candidates.services``."""
+
+from django import forms
+
+from members.models import GeneralEducation, Person, Sex
+from organizations.models import Organization
+
+from .models import OPEN_STAGES, Candidate, SourceKind, Stage
+from .services import STEP_FIELDS, official_members_of_grassroots
+from . import rules
+
+DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def date_field(label, required=True):
+    return forms.DateField(label=label, required=required, widget=DateInput(), input_formats=DATE_FORMATS)
+
+
+class CandidateAddForm(forms.Form):
+    """One short form: who, where from, which cell."""
+
+    full_name = forms.CharField(label="Họ và tên", max_length=255)
+    date_of_birth = date_field("Ngày sinh")
+    sex = forms.ChoiceField(label="Giới tính", choices=Sex.choices)
+    general_education = forms.ChoiceField(label="Giáo dục phổ thông", choices=GeneralEducation.choices,
+                                          initial=GeneralEducation.UPPER_SECONDARY)
+    ethnicity = forms.ChoiceField(label="Dân tộc", choices=Person._meta.get_field("ethnicity").choices, initial="kinh")
+    national_id = forms.CharField(label="Số CCCD (nếu có)", max_length=12, required=False)
+    source_kind = forms.ChoiceField(label="Nguồn", choices=SourceKind.choices, initial=SourceKind.RESIDENTIAL_AREA)
+    youth_union = forms.BooleanField(label="Đoàn viên", required=False)
+    cell = forms.ModelChoiceField(label="Chi bộ", queryset=Organization.objects.none(), to_field_name="code")
+    effective_date = date_field("Ngày đưa vào nguồn")
+
+    def __init__(self, *args, cells=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cell"].queryset = cells
+        self.fields["cell"].label_from_instance = lambda o: f"{o.name} ({o.code})"
+
+    def person_fields(self):
+        keys = ["full_name", "date_of_birth", "sex", "general_education", "ethnicity", "national_id", "youth_union"]
+        return {k: self.cleaned_data[k] for k in keys}
+
+
+def step_form_class(candidate: Candidate, stage: str):
+    """A form with the fields of one step, built from the model's own field definitions."""
+    fields = {}
+    for name in STEP_FIELDS[stage]:
+        model_field = Candidate._meta.get_field(name)
+        label = str(model_field.verbose_name).capitalize()
+        if name in ("helper", "introducer_1", "introducer_2"):
+            field = forms.ModelChoiceField(
+                label=label, queryset=official_members_of_grassroots(candidate.cell), required=name == "helper",
+            )
+            field.label_from_instance = lambda m: f"{m.person.full_name} — {m.cell.name}"
+        elif name == "decided_by":
+            paths = rules.ancestor_paths(candidate.cell)
+            field = forms.ModelChoiceField(
+                label=label, queryset=Organization.objects.filter(path__in=paths, can_decide_admission=True).order_by("-depth"),
+                empty_label=None,
+            )
+        elif model_field.get_internal_type() == "DateField":
+            field = date_field(label, required=name != "decision_received_date")
+        elif model_field.get_internal_type() == "BooleanField":
+            field = forms.BooleanField(label=label, required=False)
+        elif model_field.get_internal_type() == "PositiveIntegerField":
+            field = forms.IntegerField(label=label, min_value=0)
+        elif model_field.choices:
+            field = forms.ChoiceField(label=label, choices=model_field.choices)
+        else:
+            field = forms.CharField(label=label, max_length=model_field.max_length, required=name != "certificate_number")
+        fields[name] = field
+    fields["override_reason"] = forms.CharField(
+        label="Lý do bỏ qua quy định (chỉ cấp có thẩm quyền)", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    fields["version"] = forms.IntegerField(widget=forms.HiddenInput())
+    fields["stage"] = forms.CharField(widget=forms.HiddenInput())
+    return type(f"StepForm_{stage}", (forms.Form,), fields)
+
+
+class ReasonForm(forms.Form):
+    effective_date = date_field("Ngày quyết định")
+    reason = forms.CharField(label="Lý do", widget=forms.Textarea(attrs={"rows": 2}))
+    version = forms.IntegerField(widget=forms.HiddenInput())
+
+
+class ReturnForm(ReasonForm):
+    to_stage = forms.ChoiceField(label="Trả về giai đoạn", choices=[])
+
+    def __init__(self, *args, candidate=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if candidate is not None and candidate.stage in OPEN_STAGES:
+            earlier = OPEN_STAGES[: OPEN_STAGES.index(candidate.stage)]
+            self.fields["to_stage"].choices = [(s, Stage(s).label) for s in earlier]
+
+
+class MoveForm(forms.Form):
+    to_cell = forms.ModelChoiceField(label="Chuyển đến chi bộ", queryset=Organization.objects.none(), to_field_name="code")
+    effective_date = date_field("Ngày chuyển")
+    reason = forms.CharField(label="Lý do", widget=forms.Textarea(attrs={"rows": 2}))
+    version = forms.IntegerField(widget=forms.HiddenInput())
+
+    def __init__(self, *args, cells=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if cells is not None:
+            self.fields["to_cell"].queryset = cells
+        self.fields["to_cell"].label_from_instance = lambda o: f"{o.name} ({o.code})"
+
+
+class CriterionForm(forms.Form):
+    criterion = forms.IntegerField(widget=forms.HiddenInput())
+    met_on = date_field("Ngày đạt")

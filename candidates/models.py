@@ -1,0 +1,237 @@
+"""Candidates for admission (quần chúng ưu tú, đối tượng kết nạp) and their dated stage events.
+
+A ``Candidate`` is a person in a cell moving through the stages of the admission pipeline.
+Its history is the append-only ``CandidateEvent`` rows, each dated by the decision or the
+meeting it records; the candidate's current fields (stage, dates, votes, next deadline) are kept
+in step with the events inside the same transaction by ``candidates.services``.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from members.models import Membership, Person
+from organizations.models import Organization
+
+
+class Stage(models.TextChoices):
+    SOURCE = "source", "Nguồn"
+    CULTIVATION = "cultivation", "Đối tượng bồi dưỡng"
+    COURSE = "course", "Đã học lớp nhận thức về Đảng"
+    DOSSIER = "dossier", "Đã hoàn thiện hồ sơ"
+    VERIFICATION = "verification", "Đã thẩm tra lý lịch"
+    CELL_VOTE = "cell_vote", "Chi bộ đã xét"
+    PARTIAL_APPRAISAL = "partial_appraisal", "Đảng ủy bộ phận đã thẩm định"
+    COMMITTEE_VOTE = "committee_vote", "Đảng ủy cơ sở đã xét"
+    DECISION = "decision", "Đã có quyết định kết nạp"
+    PROBATIONARY = "probationary", "Đảng viên dự bị"
+    RECOGNITION_PROPOSED = "recognition_proposed", "Đã đề nghị công nhận chính thức"
+    OFFICIAL = "official", "Đảng viên chính thức"
+    STRUCK_OFF = "struck_off", "Xóa tên (không công nhận)"
+    DROPPED = "dropped", "Dừng theo dõi"
+
+
+# The forward order. PARTIAL_APPRAISAL is skipped where the cell has no partial committee above it.
+PIPELINE = [
+    Stage.SOURCE, Stage.CULTIVATION, Stage.COURSE, Stage.DOSSIER, Stage.VERIFICATION, Stage.CELL_VOTE,
+    Stage.PARTIAL_APPRAISAL, Stage.COMMITTEE_VOTE, Stage.DECISION, Stage.PROBATIONARY,
+    Stage.RECOGNITION_PROPOSED, Stage.OFFICIAL,
+]
+# Stages where the person is still a candidate (before the ceremony).
+OPEN_STAGES = PIPELINE[: PIPELINE.index(Stage.DECISION) + 1]
+ACTIVE_STAGES = PIPELINE[:-1]  # everything with a next step
+CLOSED_STAGES = (Stage.OFFICIAL, Stage.STRUCK_OFF, Stage.DROPPED)
+
+
+class SourceKind(models.TextChoices):
+    YOUTH_UNION = "youth_union", "Đoàn Thanh niên"
+    SCHOOL = "school", "Trường học"
+    ENTERPRISE = "enterprise", "Doanh nghiệp, cơ quan"
+    RESIDENTIAL_AREA = "residential_area", "Khu dân cư"
+    ARMED_FORCES = "armed_forces", "Lực lượng vũ trang"
+    OTHER = "other", "Khác"
+
+
+class Introduction(models.TextChoices):
+    MEMBERS = "members", "Hai đảng viên chính thức giới thiệu (3-KNĐ)"
+    YOUTH_UNION = "youth_union", "Đoàn Thanh niên giới thiệu (4-KNĐ)"
+    TRADE_UNION = "trade_union", "Công đoàn giới thiệu (4A-KNĐ)"
+
+
+class VerificationResult(models.TextChoices):
+    CLEAR = "clear", "Đạt, không có vấn đề"
+    ISSUES = "issues", "Có vấn đề cần xem xét"
+
+
+class DueKind(models.TextChoices):
+    CERTIFICATE_EXPIRY = "certificate_expiry", "Giấy chứng nhận lớp nhận thức hết hạn"
+    DECISION = "decision", "Hạn quyết định kết nạp"
+    CEREMONY = "ceremony", "Hạn tổ chức lễ kết nạp"
+    PROPOSAL = "proposal", "Hạn chi bộ đề nghị công nhận chính thức"
+    RECOGNITION = "recognition", "Hạn quyết định công nhận chính thức"
+
+
+class CandidateQuerySet(models.QuerySet):
+    def for_user(self, user):
+        from organizations.models import subtree_q
+
+        return self.filter(subtree_q(user, "cell"))
+
+
+class Candidate(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="candidacies", verbose_name="cá nhân")
+    cell = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="candidates", verbose_name="chi bộ")
+    source_kind = models.CharField("nguồn", max_length=20, choices=SourceKind.choices, default=SourceKind.RESIDENTIAL_AREA)
+    stage = models.CharField("giai đoạn", max_length=24, choices=Stage.choices, default=Stage.SOURCE)
+    stage_date = models.DateField("ngày của giai đoạn hiện tại")
+    version = models.PositiveIntegerField(default=1)
+
+    # 2. cultivation list
+    cultivation_date = models.DateField("ngày vào danh sách bồi dưỡng", null=True, blank=True)
+    helper = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="đảng viên giúp đỡ"
+    )
+    # 3. awareness course
+    certificate_number = models.CharField("số giấy chứng nhận CN-NTVĐ", max_length=64, blank=True)
+    certificate_date = models.DateField("ngày cấp giấy chứng nhận", null=True, blank=True)
+    # 4. dossier: the date each form was received
+    form1_date = models.DateField("đơn xin vào Đảng (1-KNĐ)", null=True, blank=True)
+    form2_date = models.DateField("lý lịch (2-KNĐ)", null=True, blank=True)
+    introduction = models.CharField("hình thức giới thiệu", max_length=16, choices=Introduction.choices, blank=True)
+    form3_date = models.DateField("giấy giới thiệu (3-KNĐ / 4-KNĐ / 4A-KNĐ)", null=True, blank=True)
+    introducer_1 = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="người giới thiệu thứ nhất"
+    )
+    introducer_2 = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="người giới thiệu thứ hai"
+    )
+    form5_date = models.DateField("nhận xét của đoàn thể, chi ủy nơi cư trú (5-KNĐ)", null=True, blank=True)
+    # 5. background verification
+    verification_result = models.CharField("kết quả thẩm tra", max_length=8, choices=VerificationResult.choices, blank=True)
+    verification_date = models.DateField("ngày thẩm tra xong", null=True, blank=True)
+    # 6. cell vote (6-KNĐ)
+    cell_vote_date = models.DateField("ngày chi bộ xét", null=True, blank=True)
+    cell_present = models.PositiveIntegerField("đảng viên chính thức có mặt", null=True, blank=True)
+    cell_total = models.PositiveIntegerField("tổng số đảng viên chính thức", null=True, blank=True)
+    cell_votes_for = models.PositiveIntegerField("số tán thành", null=True, blank=True)
+    # 7. partial committee appraisal (7-KNĐ)
+    partial_date = models.DateField("ngày đảng ủy bộ phận thẩm định", null=True, blank=True)
+    partial_members = models.PositiveIntegerField("số ủy viên đảng ủy bộ phận", null=True, blank=True)
+    partial_votes_for = models.PositiveIntegerField("số tán thành (bộ phận)", null=True, blank=True)
+    # 8. grassroots committee vote (8-KNĐ)
+    committee_date = models.DateField("ngày đảng ủy cơ sở xét", null=True, blank=True)
+    committee_members = models.PositiveIntegerField("số cấp ủy viên", null=True, blank=True)
+    committee_votes_for = models.PositiveIntegerField("số tán thành (cấp ủy)", null=True, blank=True)
+    decision_extended = models.BooleanField("trường hợp đặc biệt (+30 ngày làm việc)", default=False)
+    # 9. admission decision (9-KNĐ)
+    decision_number = models.CharField("số quyết định kết nạp", max_length=64, blank=True)
+    decision_date = models.DateField("ngày quyết định kết nạp", null=True, blank=True)
+    decision_received_date = models.DateField("ngày chi bộ nhận quyết định", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="cấp ủy quyết định"
+    )
+    # 10. ceremony; then the member record and recognition
+    ceremony_date = models.DateField("ngày lễ kết nạp", null=True, blank=True)
+    membership = models.OneToOneField(
+        Membership, on_delete=models.PROTECT, null=True, blank=True, related_name="candidacy", verbose_name="hồ sơ đảng viên"
+    )
+    recognition_proposal_date = models.DateField("ngày chi bộ đề nghị công nhận", null=True, blank=True)
+    recognition_decision_date = models.DateField("ngày quyết định công nhận chính thức", null=True, blank=True)
+    official_from = models.DateField("chính thức từ ngày", null=True, blank=True)
+
+    # The next legal deadline of the current stage, kept in step by the services (worklists read it).
+    next_due = models.DateField("hạn tiếp theo", null=True, blank=True)
+    due_kind = models.CharField("loại hạn", max_length=20, choices=DueKind.choices, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CandidateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "đối tượng kết nạp"
+        verbose_name_plural = "đối tượng kết nạp"
+        indexes = [
+            models.Index(fields=["cell", "stage"]),
+            models.Index(fields=["next_due"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cell_present__isnull=True) | Q(cell_total__isnull=True) | Q(cell_present__lte=models.F("cell_total")),
+                name="candidate_present_le_total",
+            ),
+            models.CheckConstraint(
+                condition=Q(cell_votes_for__isnull=True) | Q(cell_present__isnull=True) | Q(cell_votes_for__lte=models.F("cell_present")),
+                name="candidate_votes_le_present",
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.person)
+
+    @property
+    def is_open(self):
+        return self.stage not in CLOSED_STAGES
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", "Đưa vào nguồn"
+    ADVANCED = "advanced", "Chuyển giai đoạn"
+    BACKFILLED = "backfilled", "Nhập bổ sung (đã qua giai đoạn)"
+    RETURNED = "returned", "Trả về giai đoạn trước"
+    DROPPED = "dropped", "Dừng theo dõi"
+    MOVED = "moved", "Chuyển chi bộ"
+
+
+class CandidateEvent(models.Model):
+    """One dated change of a candidate. Append-only: never updated, never deleted."""
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField("loại", max_length=12, choices=EventKind.choices)
+    stage_from = models.CharField(max_length=24, choices=Stage.choices, blank=True)
+    stage_to = models.CharField(max_length=24, choices=Stage.choices)
+    effective_date = models.DateField("ngày quyết định, họp")
+    cell = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", verbose_name="chi bộ")
+    regulation = models.CharField("quy định áp dụng", max_length=16, blank=True)
+    data = models.JSONField("nội dung", default=dict, blank=True)
+    reason = models.TextField("lý do", blank=True)
+    # Failed rules that were overridden, with the written reason: [{"code", "message"}].
+    overrides = models.JSONField("quy tắc được bỏ qua", default=list, blank=True)
+    override_reason = models.TextField("lý do bỏ qua", blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "sự kiện kết nạp"
+        verbose_name_plural = "sự kiện kết nạp"
+        ordering = ["effective_date", "id"]
+        indexes = [models.Index(fields=["kind", "effective_date"])]
+
+
+class LocalCriterion(models.Model):
+    """A stricter criterion a local committee adds (Directive 28-CT/TW): a checklist item that must
+    be ticked before ``required_before`` for every candidate in the committee's subtree."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="local_criteria", verbose_name="cấp ủy đặt ra")
+    label = models.CharField("tiêu chí", max_length=255)
+    required_before = models.CharField(
+        "phải đạt trước bước", max_length=24, choices=Stage.choices, default=Stage.CELL_VOTE
+    )
+    active = models.BooleanField("đang áp dụng", default=True)
+
+    class Meta:
+        verbose_name = "tiêu chí riêng của cấp ủy"
+        verbose_name_plural = "tiêu chí riêng của cấp ủy"
+
+    def __str__(self):
+        return self.label
+
+
+class CriterionCheck(models.Model):
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="criterion_checks")
+    criterion = models.ForeignKey(LocalCriterion, on_delete=models.PROTECT, related_name="checks")
+    met_on = models.DateField("ngày đạt")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["candidate", "criterion"], name="criterion_check_unique")]

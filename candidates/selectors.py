@@ -1,0 +1,203 @@
+"""Reads over the pipeline: the board, the worklists, a candidate's page. Every read is scoped
+through ``Candidate.objects.for_user`` (the organisation subtree) and runs a fixed number of
+queries whatever the number of candidates."""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Window
+from django.db.models.functions import RowNumber
+
+from organizations.models import Organization
+from partydev.workdays import working_days_between
+
+from . import rules
+from .models import ACTIVE_STAGES, PIPELINE, Candidate, CandidateEvent, DueKind, LocalCriterion, Stage
+
+BOARD_STAGES = [s for s in PIPELINE if s != Stage.OFFICIAL]
+CARDS_PER_COLUMN = 12
+WORKLIST_LIMIT = 200
+
+
+def scoped_candidates(user):
+    return Candidate.objects.for_user(user)
+
+
+def get_candidate_for_user(user, pk: int) -> Candidate:
+    """A candidate the user may see, or ``Candidate.DoesNotExist`` (the view turns it into 404)."""
+    return scoped_candidates(user).select_related(
+        "person", "cell", "helper__person", "introducer_1__person", "introducer_2__person", "decided_by", "membership"
+    ).get(pk=pk)
+
+
+@dataclass
+class Column:
+    stage: str
+    label: str
+    count: int
+    cards: list
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.cards)
+
+
+def board(org: Organization, user, today: datetime.date) -> list[Column]:
+    """The pipeline under ``org`` as columns by stage, with counts and the most urgent cards.
+
+    Two queries: one grouped count, one windowed list of the first cards of each column.
+    """
+    base = scoped_candidates(user).filter(cell__path__startswith=org.path, stage__in=BOARD_STAGES)
+    counts = dict(base.order_by().values_list("stage").annotate(n=Count("id")))
+    ranked = (
+        base.select_related("person", "cell")
+        .annotate(rank=Window(RowNumber(), partition_by=[F("stage")], order_by=[F("next_due").asc(nulls_last=True), F("id").asc()]))
+        .filter(rank__lte=CARDS_PER_COLUMN)
+        .order_by("stage", "rank")
+    )
+    cards = defaultdict(list)
+    for c in ranked:
+        c.overdue_days = (today - c.next_due).days if c.next_due and c.next_due < today else 0
+        c.certificate_warning = rules.certificate_expiring(c, today)
+        cards[c.stage].append(c)
+    return [Column(s, Stage(s).label, counts.get(s, 0), cards.get(s, [])) for s in BOARD_STAGES]
+
+
+def month_end(today: datetime.date) -> datetime.date:
+    first_next = (today.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+    return first_next - datetime.timedelta(days=1)
+
+
+@dataclass
+class WorkItem:
+    candidate: Candidate
+    due: datetime.date
+    due_label: str
+    overdue_days: int  # calendar days past the deadline (0 if not overdue)
+    overdue_working_days: int
+
+
+@dataclass
+class Worklist:
+    overdue: int
+    due_this_month: int
+    certificate_warnings: int
+    groups: list  # [(cell, [WorkItem])]
+    shown: int
+    limit: int
+
+
+def worklist(user, today: datetime.date, org: Organization | None = None, limit: int = WORKLIST_LIMIT) -> Worklist:
+    """What is overdue and what falls due by the end of this month, grouped by cell, most
+    overdue first. Three queries: the two counts, and the first ``limit`` items."""
+    base = scoped_candidates(user).filter(stage__in=ACTIVE_STAGES, next_due__isnull=False)
+    if org is not None:
+        base = base.filter(cell__path__startswith=org.path)
+    end = month_end(today)
+    due = base.filter(next_due__lte=end)
+    totals = due.order_by().aggregate(
+        overdue=Count("id", filter=_lt("next_due", today)),
+        this_month=Count("id", filter=_gte("next_due", today)),
+    )
+    warning_from = today + datetime.timedelta(days=90)
+    warnings = base.filter(due_kind=DueKind.CERTIFICATE_EXPIRY, next_due__lte=warning_from).count()
+    items = list(due.select_related("person", "cell").order_by("next_due", "cell__path", "id")[:limit])
+    groups: dict[int, tuple] = {}
+    for c in items:
+        overdue = (today - c.next_due).days if c.next_due < today else 0
+        item = WorkItem(c, c.next_due, DueKind(c.due_kind).label if c.due_kind else "", overdue,
+                        working_days_between(c.next_due, today) if overdue else 0)
+        groups.setdefault(c.cell_id, (c.cell, []))[1].append(item)
+    ordered = sorted(groups.values(), key=lambda g: g[0].path)
+    return Worklist(totals["overdue"], totals["this_month"], warnings, ordered, len(items), limit)
+
+
+def _lt(field, value):
+    from django.db.models import Q
+
+    return Q(**{f"{field}__lt": value})
+
+
+def _gte(field, value):
+    from django.db.models import Q
+
+    return Q(**{f"{field}__gte": value})
+
+
+def overdue_for_user(user, today: datetime.date, limit: int = 500) -> list[Candidate]:
+    """The overdue items in the user's scope, for the e-mailed digest."""
+    return list(
+        scoped_candidates(user).filter(stage__in=ACTIVE_STAGES, next_due__lt=today)
+        .select_related("person", "cell").order_by("cell__path", "next_due")[:limit]
+    )
+
+
+def history(candidate: Candidate) -> list[CandidateEvent]:
+    return list(candidate.events.select_related("recorded_by", "cell").order_by("effective_date", "id"))
+
+
+def checklist(candidate: Candidate) -> list[tuple[str, object, bool]]:
+    """(label, value, done) rows: the dossier and the other records of the pipeline."""
+    c = candidate
+    rows = [
+        ("Đảng viên giúp đỡ", c.helper.person.full_name if c.helper else None, bool(c.helper_id)),
+        ("Giấy chứng nhận lớp nhận thức về Đảng", c.certificate_date, bool(c.certificate_date)),
+        ("Đơn xin vào Đảng (1-KNĐ)", c.form1_date, bool(c.form1_date)),
+        ("Lý lịch người xin vào Đảng (2-KNĐ)", c.form2_date, bool(c.form2_date)),
+        (c.get_introduction_display() or "Giới thiệu (3-KNĐ, 4-KNĐ hoặc 4A-KNĐ)", c.form3_date, bool(c.form3_date)),
+        ("Nhận xét của đoàn thể và chi ủy nơi cư trú (5-KNĐ)", c.form5_date, bool(c.form5_date)),
+        ("Thẩm tra lý lịch", c.verification_date, bool(c.verification_date)),
+    ]
+    return rows
+
+
+def local_criteria(candidate: Candidate) -> list[tuple[LocalCriterion, object]]:
+    criteria = list(
+        LocalCriterion.objects.filter(organization__path__in=rules.ancestor_paths(candidate.cell), active=True)
+        .order_by("organization__depth", "id")
+    )
+    met = dict(candidate.criterion_checks.values_list("criterion_id", "met_on"))
+    return [(c, met.get(c.pk)) for c in criteria]
+
+
+@dataclass
+class Deadline:
+    label: str
+    due: datetime.date
+    done_on: datetime.date | None
+    state: str  # done, late, overdue, soon, open
+
+
+def deadlines(candidate: Candidate, today: datetime.date) -> list[Deadline]:
+    """Every deadline that applies to the candidate so far, with whether it was met."""
+    c = candidate
+    out = []
+
+    def add(label, due, done_on):
+        if done_on:
+            state = "late" if done_on > due else "done"
+        elif due < today:
+            state = "overdue"
+        elif (due - today).days <= 30:
+            state = "soon"
+        else:
+            state = "open"
+        out.append(Deadline(label, due, done_on, state))
+
+    if c.certificate_date:
+        expires = rules.certificate_expires(rules.regulation_on(c.certificate_date), c.certificate_date)
+        add("Chi bộ xét trước khi giấy chứng nhận hết hạn", expires - datetime.timedelta(days=1), c.cell_vote_date)
+    if c.cell_vote_date:
+        add("Quyết định kết nạp (60 ngày làm việc" + (" + 30" if c.decision_extended else "") + ")",
+            rules.decision_due(c.cell_vote_date, c.decision_extended), c.decision_date)
+    if c.decision_date:
+        add("Tổ chức lễ kết nạp (30 ngày làm việc)", rules.ceremony_due(c.decision_received_date or c.decision_date), c.ceremony_date)
+    if c.ceremony_date:
+        ends = rules.probation_ends(c.ceremony_date)
+        out.append(Deadline("Hết 12 tháng dự bị (chính thức từ ngày này)", ends, None, "done" if ends <= today else "open"))
+        add("Chi bộ đề nghị công nhận chính thức (30 ngày làm việc)", rules.proposal_due(c.ceremony_date), c.recognition_proposal_date)
+    if c.recognition_proposal_date:
+        add("Quyết định công nhận chính thức (30 ngày làm việc)", rules.recognition_due(c.recognition_proposal_date),
+            c.recognition_decision_date)
+    return out

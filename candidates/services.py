@@ -1,0 +1,450 @@
+"""Writes to the admission pipeline. Every change of a candidate goes through here.
+
+Each write runs in one transaction: the candidate row is locked (``select_for_update``) and its
+``version`` compared with the one the user saw, the input is checked (bad input is refused and
+saves nothing), the rules of ``candidates.rules`` are checked under the regulation in force on
+the event date (a failure blocks the step unless an override role gives a written reason), one
+append-only ``CandidateEvent`` is written and the candidate's current fields are kept in step.
+"""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from members.models import Membership, Person
+from organizations.models import CELL_KINDS, Organization, role_kinds_over
+
+from . import rules
+from .models import (
+    OPEN_STAGES,
+    PIPELINE,
+    Candidate,
+    CandidateEvent,
+    CriterionCheck,
+    EventKind,
+    Introduction,
+    LocalCriterion,
+    Stage,
+)
+
+
+class RuleFailed(ValidationError):
+    """One or more rules failed; ``failures`` lists them, and an override is possible."""
+
+    def __init__(self, failures, can_override: bool):
+        self.failures = failures
+        self.can_override = can_override
+        super().__init__([f.message for f in failures])
+
+
+# The fields each step records, and the field holding its effective date.
+STEP_FIELDS = {
+    Stage.CULTIVATION: ["cultivation_date", "helper"],
+    Stage.COURSE: ["certificate_number", "certificate_date"],
+    Stage.DOSSIER: ["form1_date", "form2_date", "introduction", "form3_date", "introducer_1", "introducer_2", "form5_date"],
+    Stage.VERIFICATION: ["verification_result", "verification_date"],
+    Stage.CELL_VOTE: ["cell_vote_date", "cell_present", "cell_total", "cell_votes_for"],
+    Stage.PARTIAL_APPRAISAL: ["partial_date", "partial_members", "partial_votes_for"],
+    Stage.COMMITTEE_VOTE: ["committee_date", "committee_members", "committee_votes_for", "decision_extended"],
+    Stage.DECISION: ["decision_number", "decision_date", "decided_by", "decision_received_date"],
+    Stage.PROBATIONARY: ["ceremony_date"],
+    Stage.RECOGNITION_PROPOSED: ["recognition_proposal_date"],
+    Stage.OFFICIAL: ["recognition_decision_date"],
+}
+DATE_FIELD = {
+    Stage.CULTIVATION: "cultivation_date",
+    Stage.COURSE: "certificate_date",
+    Stage.VERIFICATION: "verification_date",
+    Stage.CELL_VOTE: "cell_vote_date",
+    Stage.PARTIAL_APPRAISAL: "partial_date",
+    Stage.COMMITTEE_VOTE: "committee_date",
+    Stage.DECISION: "decision_date",
+    Stage.PROBATIONARY: "ceremony_date",
+    Stage.RECOGNITION_PROPOSED: "recognition_proposal_date",
+    Stage.OFFICIAL: "recognition_decision_date",
+}
+FORM_DATES = ["form1_date", "form2_date", "form3_date", "form5_date"]
+OPTIONAL_FIELDS = {"decision_extended", "introducer_1", "introducer_2", "decision_received_date", "certificate_number"}
+MODEL_FIELDS = {f.name for f in Candidate._meta.get_fields()}
+
+
+def d(day: datetime.date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def label(field: str) -> str:
+    return str(Candidate._meta.get_field(field).verbose_name)
+
+
+def next_stage(candidate: Candidate) -> str | None:
+    """The next step forward, skipping the partial committee where the cell has none."""
+    if candidate.stage not in PIPELINE or candidate.stage == Stage.OFFICIAL:
+        return None
+    following = PIPELINE[PIPELINE.index(candidate.stage) + 1]
+    if following == Stage.PARTIAL_APPRAISAL and not rules.has_partial_committee(candidate.cell):
+        following = Stage.COMMITTEE_VOTE
+    return following
+
+
+def stages_through(cell: Organization, stage: str) -> list[str]:
+    """The forward path from the first step after ``source`` up to ``stage``, for this cell."""
+    path = PIPELINE[1 : PIPELINE.index(stage) + 1]
+    if Stage.PARTIAL_APPRAISAL in path and not rules.has_partial_committee(cell):
+        path.remove(Stage.PARTIAL_APPRAISAL)
+    return path
+
+
+def check_role(user, cell: Organization, stage: str, decided_by: Organization | None = None) -> None:
+    allowed = rules.step_roles(stage, decided_by)
+    if user is None:
+        return  # a system job (demo, import) records on its own authority
+    if not role_kinds_over(user, cell) & allowed:
+        who = rules.ROLE_NAMES.get(rules.STEP_ROLES[stage], "cấp có thẩm quyền")
+        raise ValidationError(f"Bước «{Stage(stage).label}» do {who} ghi nhận; tài khoản này không có quyền.")
+
+
+def _in_scope(user, org: Organization) -> bool:
+    return user is None or Organization.objects.for_user(user).filter(pk=org.pk).exists()
+
+
+def _require_cell(cell, field="cell"):
+    if cell is None or cell.kind not in CELL_KINDS:
+        raise ValidationError({field: "Hãy chọn một chi bộ (chi bộ trực thuộc hoặc chi bộ cơ sở)."})
+
+
+def _check_not_future(day: datetime.date, field: str) -> None:
+    if day > timezone.localdate():
+        raise ValidationError({field: f"{label(field).capitalize()} ({d(day)}) không được sau hôm nay."})
+
+
+def _check_step_input(candidate: Candidate, stage: str, data: dict, grassroots: Organization | None) -> datetime.date:
+    """Bad input for one step: raise with a message naming the field. Returns the effective date."""
+    errors = {}
+    for field in STEP_FIELDS[stage]:
+        value = data.get(field)
+        if field in OPTIONAL_FIELDS:
+            continue
+        if field in ("introducer_1", "introducer_2", "helper") or value not in (None, ""):
+            continue
+        errors[field] = f"Cần nhập {label(field)}."
+    if errors:
+        raise ValidationError(errors)
+    if stage == Stage.DOSSIER:
+        effective = max(data[f] for f in FORM_DATES)
+    else:
+        effective = data[DATE_FIELD[stage]]
+    for field in STEP_FIELDS[stage]:
+        if isinstance(data.get(field), datetime.date):
+            _check_not_future(data[field], field)
+    if candidate.person.date_of_birth and effective <= candidate.person.date_of_birth:
+        raise ValidationError({DATE_FIELD.get(stage, "form1_date"): "Ngày không được trước ngày sinh."})
+    # The awareness certificate may predate the cultivation list; every other step follows the last.
+    if stage != Stage.COURSE and effective < candidate.stage_date:
+        field = DATE_FIELD.get(stage) or max(FORM_DATES, key=lambda f: data[f])
+        raise ValidationError({field: (
+            f"Ngày {d(effective)} trước ngày của bước trước «{Stage(candidate.stage).label}» ({d(candidate.stage_date)}): "
+            "các bước phải theo đúng thứ tự thời gian."
+        )})
+
+    if stage == Stage.CULTIVATION:
+        if not rules.is_official_member_of(data.get("helper"), grassroots):
+            raise ValidationError({"helper": "Đảng viên giúp đỡ phải là đảng viên chính thức của cùng tổ chức cơ sở đảng."})
+    if stage == Stage.DOSSIER:
+        if data["introduction"] == Introduction.MEMBERS:
+            one, two = data.get("introducer_1"), data.get("introducer_2")
+            for field, member in (("introducer_1", one), ("introducer_2", two)):
+                if not rules.is_official_member_of(member, grassroots):
+                    raise ValidationError({field: "Người giới thiệu phải là đảng viên chính thức của cùng tổ chức cơ sở đảng."})
+            if one.pk == two.pk:
+                raise ValidationError({"introducer_2": "Hai người giới thiệu phải là hai đảng viên khác nhau."})
+        elif data.get("introducer_1") or data.get("introducer_2"):
+            raise ValidationError({"introducer_1": "Khi Đoàn hoặc Công đoàn giới thiệu thì không ghi đảng viên giới thiệu."})
+    if stage == Stage.CELL_VOTE:
+        if data["cell_total"] < 1:
+            raise ValidationError({"cell_total": "Tổng số đảng viên chính thức phải lớn hơn 0."})
+        if data["cell_present"] > data["cell_total"]:
+            raise ValidationError({"cell_present": (
+                f"Số có mặt ({data['cell_present']}) nhiều hơn tổng số đảng viên chính thức ({data['cell_total']})."
+            )})
+        if data["cell_votes_for"] > data["cell_present"]:
+            raise ValidationError({"cell_votes_for": (
+                f"Số tán thành ({data['cell_votes_for']}) nhiều hơn số đảng viên có mặt ({data['cell_present']})."
+            )})
+    for members, votes in (("partial_members", "partial_votes_for"), ("committee_members", "committee_votes_for")):
+        if members in STEP_FIELDS[stage]:
+            if data[members] < 1:
+                raise ValidationError({members: "Số cấp ủy viên phải lớn hơn 0."})
+            if data[votes] > data[members]:
+                raise ValidationError({votes: f"Số tán thành ({data[votes]}) nhiều hơn số cấp ủy viên ({data[members]})."})
+    if stage == Stage.DECISION:
+        received = data.get("decision_received_date")
+        if received and received < data["decision_date"]:
+            raise ValidationError({"decision_received_date": "Ngày chi bộ nhận quyết định không được trước ngày quyết định."})
+    if stage == Stage.PROBATIONARY:
+        received = candidate.decision_received_date or candidate.decision_date
+        if data["ceremony_date"] < received:
+            raise ValidationError({"ceremony_date": (
+                f"Ngày lễ kết nạp ({d(data['ceremony_date'])}) trước ngày quyết định kết nạp ({d(candidate.decision_date)}) "
+                "hoặc ngày chi bộ nhận quyết định."
+            )})
+    if stage == Stage.RECOGNITION_PROPOSED:
+        ends = rules.probation_ends(candidate.ceremony_date)
+        if data["recognition_proposal_date"] < ends:
+            raise ValidationError({"recognition_proposal_date": (
+                f"Chưa hết 12 tháng dự bị (hết ngày {d(ends)}): chưa thể đề nghị công nhận chính thức."
+            )})
+    return effective
+
+
+def _lock(candidate: Candidate | int, expected_version: int | None) -> Candidate:
+    pk = candidate.pk if isinstance(candidate, Candidate) else candidate
+    locked = Candidate.objects.select_for_update().get(pk=pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise ValidationError("Hồ sơ vừa được người khác cập nhật; hãy tải lại trang rồi ghi lại.")
+    return locked
+
+
+def _save(candidate: Candidate, old_version: int) -> None:
+    """Write the candidate's current fields back, guarded by its version (belt and braces with the
+    row lock: a writer that did not lock cannot silently overwrite)."""
+    candidate.next_due, candidate.due_kind = rules.next_deadline(candidate)
+    candidate.version = old_version + 1
+    candidate.full_clean(exclude=["person", "cell", "helper", "introducer_1", "introducer_2", "decided_by", "membership"])
+    fields = {f.attname: getattr(candidate, f.attname) for f in Candidate._meta.concrete_fields if f.name not in ("id", "created_at")}
+    updated = Candidate.objects.filter(pk=candidate.pk, version=old_version).update(**fields)
+    if updated != 1:
+        raise ValidationError("Hồ sơ vừa được người khác cập nhật; hãy tải lại trang rồi ghi lại.")
+
+
+def _event_data(stage: str, data: dict) -> dict:
+    out = {}
+    for field in STEP_FIELDS.get(stage, []):
+        value = data.get(field)
+        if isinstance(value, datetime.date):
+            value = value.isoformat()
+        elif hasattr(value, "pk"):
+            value = {"id": value.pk, "name": str(value)}
+        out[field] = value
+    return out
+
+
+def _apply_step(candidate, stage, data, *, user, kind, override_reason="", enforce_rules=True) -> CandidateEvent:
+    """Check and record one forward step on a locked candidate."""
+    grassroots = rules.grassroots_of(candidate.cell)
+    effective = _check_step_input(candidate, stage, data, grassroots)
+    for field in STEP_FIELDS[stage]:
+        if field in data:
+            setattr(candidate, field, data[field])
+    if stage == Stage.DOSSIER and data["introduction"] != Introduction.MEMBERS:
+        candidate.introducer_1 = candidate.introducer_2 = None
+    reg, failures = rules.failures_for(stage, candidate, effective)
+    overrides = []
+    reason = (override_reason or "").strip()
+    if failures:
+        can_override = user is None or bool(role_kinds_over(user, candidate.cell) & rules.OVERRIDE_ROLES)
+        if enforce_rules and not (reason and can_override):
+            raise RuleFailed(failures, can_override)
+        overrides = [{"code": f.code, "message": f.message} for f in failures]
+        if not reason:
+            reason = "Nhập bổ sung hồ sơ đã qua bước này." if kind == EventKind.BACKFILLED else ""
+    stage_from = candidate.stage
+    if stage == Stage.PROBATIONARY:
+        from members.services import membership_admit
+
+        candidate.membership = membership_admit(
+            person=candidate.person, cell=candidate.cell, decision_number=candidate.decision_number,
+            decision_date=candidate.decision_date, decided_by=candidate.decided_by,
+            ceremony_date=candidate.ceremony_date, recorded_by=user,
+        )
+    if stage == Stage.OFFICIAL:
+        from members.services import membership_recognise
+
+        candidate.official_from = rules.probation_ends(candidate.ceremony_date)
+        membership_recognise(
+            candidate.membership, decision_date=candidate.recognition_decision_date,
+            official_from=candidate.official_from, user=user,
+        )
+    candidate.stage = stage
+    candidate.stage_date = effective
+    return CandidateEvent(
+        candidate=candidate, kind=kind, stage_from=stage_from, stage_to=stage, effective_date=effective,
+        cell=candidate.cell, regulation=reg.key, data=_event_data(stage, data), overrides=overrides,
+        override_reason=reason if overrides else "", recorded_by=user,
+    )
+
+
+def _write(candidate: Candidate, old_version: int, events: list[CandidateEvent]) -> Candidate:
+    _save(candidate, old_version)
+    for event in events:
+        event.full_clean(exclude=["candidate", "cell", "recorded_by"])
+    CandidateEvent.objects.bulk_create(events)
+    return candidate
+
+
+# --- the services ----------------------------------------------------------------------------------
+
+@transaction.atomic
+def candidate_create(*, person_fields: dict, cell: Organization, source_kind: str, effective_date: datetime.date,
+                     user=None) -> Candidate:
+    """Put an outstanding person on the cell's source list (stage 1)."""
+    _require_cell(cell)
+    if not _in_scope(user, cell):
+        raise ValidationError({"cell": "Chi bộ này nằm ngoài phạm vi của bạn."})
+    check_role(user, cell, Stage.SOURCE)
+    person = Person(**person_fields)
+    person.full_clean()
+    if effective_date > timezone.localdate():
+        raise ValidationError({"effective_date": "Ngày đưa vào nguồn không được sau hôm nay."})
+    person.save()
+    candidate = Candidate(person=person, cell=cell, source_kind=source_kind, stage=Stage.SOURCE, stage_date=effective_date)
+    candidate.full_clean(exclude=["person"])
+    candidate.save()
+    CandidateEvent.objects.create(
+        candidate=candidate, kind=EventKind.CREATED, stage_to=Stage.SOURCE, effective_date=effective_date, cell=cell,
+        regulation=rules.regulation_on(effective_date).key, data={"source_kind": source_kind}, recorded_by=user,
+    )
+    return candidate
+
+
+@transaction.atomic
+def candidate_advance(candidate: Candidate | int, stage: str, *, data: dict, user=None, override_reason: str = "",
+                      expected_version: int | None = None) -> Candidate:
+    """Record the next step of the pipeline, dated by its decision or meeting."""
+    locked = _lock(candidate, expected_version)
+    if not locked.is_open:
+        raise ValidationError(f"Hồ sơ đã kết thúc ({Stage(locked.stage).label}): không ghi thêm bước.")
+    expected = next_stage(locked)
+    if stage != expected:
+        raise ValidationError({"stage": (
+            f"Bước tiếp theo là «{Stage(expected).label}», không thể ghi «{Stage(stage).label}». "
+            "Người đã qua nhiều bước hãy nhập bổ sung (back-fill)."
+        )})
+    check_role(user, locked.cell, stage, data.get("decided_by"))
+    old_version = locked.version
+    event = _apply_step(locked, stage, data, user=user, kind=EventKind.ADVANCED, override_reason=override_reason)
+    return _write(locked, old_version, [event])
+
+
+@transaction.atomic
+def candidate_backfill(*, person_fields: dict, cell: Organization, source_kind: str, source_date: datetime.date,
+                       stage: str, data: dict, user=None) -> Candidate:
+    """Enter someone already part-way through at the stage they reached, with the dates they have.
+
+    Each step up to ``stage`` is checked for bad input as if recorded on its date; failed rules
+    are recorded on the events (the steps already happened), never silently dropped.
+    """
+    if stage not in PIPELINE or stage == Stage.SOURCE:
+        raise ValidationError({"stage": "Hãy chọn giai đoạn đã đạt (sau giai đoạn nguồn)."})
+    candidate = candidate_create(person_fields=person_fields, cell=cell, source_kind=source_kind,
+                                 effective_date=source_date, user=user)
+    locked = _lock(candidate, None)
+    old_version = locked.version
+    events = []
+    for step in stages_through(cell, stage):
+        check_role(user, cell, step, data.get("decided_by"))
+        events.append(_apply_step(locked, step, data, user=user, kind=EventKind.BACKFILLED, enforce_rules=False))
+    return _write(locked, old_version, events)
+
+
+def _clear_after(candidate: Candidate, stage: str) -> None:
+    for later in PIPELINE[PIPELINE.index(stage) + 1 :]:
+        for field in STEP_FIELDS.get(later, []):
+            model_field = Candidate._meta.get_field(field)
+            setattr(candidate, field, model_field.get_default() if not model_field.null else None)
+
+
+@transaction.atomic
+def candidate_return(candidate: Candidate | int, *, to_stage: str, effective_date: datetime.date, reason: str,
+                     user=None, expected_version: int | None = None) -> Candidate:
+    """Send a candidate back to an earlier stage (e.g. the dossier must be completed again)."""
+    locked = _lock(candidate, expected_version)
+    if locked.stage not in OPEN_STAGES:
+        raise ValidationError("Chỉ trả về bước trước khi chưa kết nạp.")
+    if to_stage not in OPEN_STAGES or PIPELINE.index(to_stage) >= PIPELINE.index(locked.stage):
+        raise ValidationError({"to_stage": "Hãy chọn một giai đoạn trước giai đoạn hiện tại."})
+    check_role(user, locked.cell, Stage.SOURCE)
+    _check_reason_and_date(locked, reason, effective_date)
+    old_version, stage_from = locked.version, locked.stage
+    _clear_after(locked, to_stage)
+    locked.stage, locked.stage_date = to_stage, effective_date
+    event = CandidateEvent(candidate=locked, kind=EventKind.RETURNED, stage_from=stage_from, stage_to=to_stage,
+                           effective_date=effective_date, cell=locked.cell, reason=reason.strip(),
+                           regulation=rules.regulation_on(effective_date).key, recorded_by=user)
+    return _write(locked, old_version, [event])
+
+
+@transaction.atomic
+def candidate_drop(candidate: Candidate | int, *, effective_date: datetime.date, reason: str, user=None,
+                   expected_version: int | None = None) -> Candidate:
+    """Take a candidate off the pipeline at any stage before admission, with a reason."""
+    locked = _lock(candidate, expected_version)
+    if locked.stage not in OPEN_STAGES:
+        raise ValidationError("Đảng viên dự bị không được công nhận thì xóa tên ở trang đảng viên, không dừng theo dõi ở đây.")
+    check_role(user, locked.cell, Stage.SOURCE)
+    _check_reason_and_date(locked, reason, effective_date)
+    old_version, stage_from = locked.version, locked.stage
+    locked.stage, locked.stage_date = Stage.DROPPED, effective_date
+    event = CandidateEvent(candidate=locked, kind=EventKind.DROPPED, stage_from=stage_from, stage_to=Stage.DROPPED,
+                           effective_date=effective_date, cell=locked.cell, reason=reason.strip(),
+                           regulation=rules.regulation_on(effective_date).key, recorded_by=user)
+    return _write(locked, old_version, [event])
+
+
+@transaction.atomic
+def candidate_move(candidate: Candidate | int, *, to_cell: Organization, effective_date: datetime.date, reason: str = "",
+                   user=None, expected_version: int | None = None) -> Candidate:
+    """Move a candidate to another cell (the person moved, or the cell was reorganised)."""
+    locked = _lock(candidate, expected_version)
+    if locked.stage not in OPEN_STAGES:
+        raise ValidationError("Sau khi kết nạp, chuyển sinh hoạt đảng ở trang đảng viên.")
+    _require_cell(to_cell, "to_cell")
+    if to_cell.pk == locked.cell_id:
+        raise ValidationError({"to_cell": "Đối tượng đã ở chi bộ này."})
+    if not _in_scope(user, to_cell):
+        raise ValidationError({"to_cell": "Chi bộ nơi đến nằm ngoài phạm vi của bạn."})
+    check_role(user, locked.cell, Stage.SOURCE)
+    _check_reason_and_date(locked, reason or "-", effective_date)
+    old_version, from_cell = locked.version, locked.cell
+    locked.cell = to_cell
+    event = CandidateEvent(candidate=locked, kind=EventKind.MOVED, stage_from=locked.stage, stage_to=locked.stage,
+                           effective_date=effective_date, cell=to_cell, reason=reason.strip(),
+                           data={"from_cell": {"id": from_cell.pk, "name": from_cell.name}},
+                           regulation=rules.regulation_on(effective_date).key, recorded_by=user)
+    return _write(locked, old_version, [event])
+
+
+def _check_reason_and_date(candidate: Candidate, reason: str, effective_date: datetime.date) -> None:
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Cần ghi lý do."})
+    if effective_date > timezone.localdate():
+        raise ValidationError({"effective_date": "Ngày không được sau hôm nay."})
+    if effective_date < candidate.stage_date:
+        raise ValidationError({"effective_date": f"Ngày không được trước ngày của giai đoạn hiện tại ({d(candidate.stage_date)})."})
+
+
+@transaction.atomic
+def criterion_check(candidate: Candidate, criterion: LocalCriterion, *, met_on: datetime.date, user=None) -> CriterionCheck:
+    """Tick a local criterion for a candidate."""
+    check_role(user, candidate.cell, Stage.SOURCE)
+    if not candidate.cell.path.startswith(criterion.organization.path):
+        raise ValidationError("Tiêu chí này không áp dụng cho chi bộ của đối tượng.")
+    if met_on > timezone.localdate():
+        raise ValidationError({"met_on": "Ngày không được sau hôm nay."})
+    check, _ = CriterionCheck.objects.update_or_create(
+        candidate=candidate, criterion=criterion, defaults={"met_on": met_on, "recorded_by": user}
+    )
+    return check
+
+
+def official_members_of_grassroots(cell: Organization):
+    """Official members a helper or introducer can be chosen from."""
+    grassroots = rules.grassroots_of(cell)
+    if grassroots is None:
+        return Membership.objects.none()
+    return (
+        Membership.objects.filter(status="official", cell__path__startswith=grassroots.path)
+        .select_related("person")
+        .order_by("person__full_name")
+    )

@@ -1,0 +1,236 @@
+"""Thin views of the pipeline: fetch through the scoped selectors (out of scope is 404), call a
+service, render. Rules and checks live in ``rules`` and ``services``."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from organizations.models import CELL_KINDS, Organization, role_kinds_over
+from organizations.selectors import user_roots
+
+from . import rules, selectors, services
+from .forms import CandidateAddForm, CriterionForm, MoveForm, ReasonForm, ReturnForm, step_form_class
+from .models import OPEN_STAGES, Candidate, LocalCriterion, Stage
+
+
+def _org_for_user(user, code) -> Organization:
+    return get_object_or_404(Organization.objects.for_user(user), code=code)
+
+
+def _candidate_for_user(user, pk) -> Candidate:
+    try:
+        return selectors.get_candidate_for_user(user, pk)
+    except Candidate.DoesNotExist:
+        raise Http404("Không tìm thấy đối tượng trong phạm vi của bạn.") from None
+
+
+def _default_org(user):
+    roots = list(user_roots(user)[:2])
+    return roots[0] if len(roots) == 1 else None
+
+
+def _add_errors(form, error: ValidationError):
+    if hasattr(error, "error_dict"):
+        for field, errs in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errs)
+    else:
+        form.add_error(None, error.messages)
+
+
+@login_required
+def worklist(request):
+    """A cell secretary's home: overdue and due this month, grouped by cell."""
+    code = request.GET.get("org", "").strip()
+    org = _org_for_user(request.user, code) if code else None
+    today = timezone.localdate()
+    data = selectors.worklist(request.user, today, org)
+    return render(request, "candidates/worklist.html", {
+        "work": data, "org": org, "today": today, "month_end": selectors.month_end(today),
+        "board_org": org or _default_org(request.user),
+    })
+
+
+@login_required
+def board_home(request):
+    org = _default_org(request.user)
+    if org is None:
+        return redirect("reports:browser")
+    return redirect("candidates:board", code=org.code)
+
+
+@login_required
+def board(request, code):
+    """The pipeline as columns by stage, with counts: constant queries whatever the size."""
+    org = _org_for_user(request.user, code)
+    today = timezone.localdate()
+    columns = selectors.board(org, request.user, today)
+    return render(request, "candidates/board.html", {
+        "org": org, "columns": columns, "total": sum(c.count for c in columns), "today": today,
+        "can_add": bool(role_kinds_over(request.user, org) & rules.CELL_ROLES),
+    })
+
+
+@login_required
+def candidate_add(request):
+    scope = Organization.objects.for_user(request.user)
+    code = request.GET.get("org", "")
+    if code:
+        scope = scope.subtree(_org_for_user(request.user, code))
+    cells = scope.filter(kind__in=CELL_KINDS).order_by("path")
+    initial = {"effective_date": timezone.localdate()}
+    first_two = list(cells[:2])
+    if len(first_two) == 1:
+        initial["cell"] = first_two[0]
+    form = CandidateAddForm(request.POST or None, cells=cells, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            candidate = services.candidate_create(
+                person_fields=form.person_fields(), cell=form.cleaned_data["cell"],
+                source_kind=form.cleaned_data["source_kind"], effective_date=form.cleaned_data["effective_date"],
+                user=request.user,
+            )
+        except ValidationError as e:
+            _add_errors(form, e)
+        else:
+            messages.success(request, f"Đã đưa {candidate.person.full_name} vào nguồn.")
+            return redirect("candidates:detail", pk=candidate.pk)
+    return render(request, "candidates/add.html", {"form": form})
+
+
+def _detail_context(request, candidate, step_form=None, failures=None, can_override=False):
+    today = timezone.localdate()
+    stage = services.next_stage(candidate) if candidate.is_open else None
+    can_step = False
+    if stage:
+        decided_by = rules.grassroots_of(candidate.cell) if stage == Stage.DECISION else None
+        if decided_by is not None and not decided_by.can_decide_admission:
+            decided_by = None
+        can_step = bool(role_kinds_over(request.user, candidate.cell) & rules.step_roles(stage, decided_by))
+        if step_form is None and can_step:
+            step_form = step_form_class(candidate, stage)(initial={"version": candidate.version, "stage": stage})
+    can_cell = bool(role_kinds_over(request.user, candidate.cell) & rules.CELL_ROLES)
+    open_before_admission = candidate.stage in OPEN_STAGES
+    return {
+        "c": candidate, "person": candidate.person, "next_stage": stage, "next_stage_label": Stage(stage).label if stage else "",
+        "step_form": step_form, "can_step": can_step, "failures": failures or [], "can_override": can_override,
+        "step_who": rules.ROLE_NAMES.get(rules.STEP_ROLES.get(stage), "") if stage else "",
+        "checklist": selectors.checklist(candidate), "criteria": selectors.local_criteria(candidate),
+        "deadlines": selectors.deadlines(candidate, today), "history": selectors.history(candidate),
+        "certificate_warning": rules.certificate_expiring(candidate, today),
+        "can_cell": can_cell and open_before_admission,
+        "drop_form": ReasonForm(initial={"version": candidate.version, "effective_date": today}, prefix="drop"),
+        "return_form": ReturnForm(initial={"version": candidate.version, "effective_date": today}, candidate=candidate, prefix="ret"),
+        "move_form": MoveForm(initial={"version": candidate.version, "effective_date": today}, prefix="move"),
+        "criterion_form": CriterionForm(initial={"met_on": today}),
+        "today": today,
+    }
+
+
+@login_required
+def candidate_detail(request, pk):
+    candidate = _candidate_for_user(request.user, pk)
+    return render(request, "candidates/detail.html", _detail_context(request, candidate))
+
+
+@login_required
+@require_POST
+def candidate_step(request, pk):
+    candidate = _candidate_for_user(request.user, pk)
+    stage = request.POST.get("stage", "")
+    if stage not in services.STEP_FIELDS:
+        raise Http404
+    form = step_form_class(candidate, stage)(request.POST)
+    failures, can_override = [], False
+    if form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k not in ("override_reason", "version", "stage")}
+        try:
+            services.candidate_advance(
+                candidate.pk, stage, data=data, user=request.user,
+                override_reason=form.cleaned_data["override_reason"], expected_version=form.cleaned_data["version"],
+            )
+        except services.RuleFailed as e:
+            failures, can_override = e.failures, e.can_override
+        except ValidationError as e:
+            _add_errors(form, e)
+        else:
+            messages.success(request, f"Đã ghi nhận: {Stage(stage).label}.")
+            return redirect("candidates:detail", pk=candidate.pk)
+    candidate = _candidate_for_user(request.user, pk)
+    context = _detail_context(request, candidate, step_form=form, failures=failures, can_override=can_override)
+    return render(request, "candidates/detail.html", context, status=400)
+
+
+def _simple_action(request, pk, form_class, prefix, call, done_message, **form_kwargs):
+    candidate = _candidate_for_user(request.user, pk)
+    form = form_class(request.POST, prefix=prefix, **form_kwargs)
+    if form.is_valid():
+        try:
+            call(candidate, form.cleaned_data)
+        except ValidationError as e:
+            messages.error(request, " ".join(e.messages))
+        else:
+            messages.success(request, done_message)
+    else:
+        messages.error(request, " ".join(f"{form.fields[f].label if f in form.fields else ''}: {' '.join(v)}" for f, v in form.errors.items()))
+    return redirect("candidates:detail", pk=candidate.pk)
+
+
+@login_required
+@require_POST
+def candidate_drop(request, pk):
+    return _simple_action(request, pk, ReasonForm, "drop", lambda c, d: services.candidate_drop(
+        c.pk, effective_date=d["effective_date"], reason=d["reason"], user=request.user, expected_version=d["version"],
+    ), "Đã dừng theo dõi đối tượng.")
+
+
+@login_required
+@require_POST
+def candidate_return(request, pk):
+    candidate = _candidate_for_user(request.user, pk)
+    return _simple_action(request, pk, ReturnForm, "ret", lambda c, d: services.candidate_return(
+        c.pk, to_stage=d["to_stage"], effective_date=d["effective_date"], reason=d["reason"], user=request.user,
+        expected_version=d["version"],
+    ), "Đã trả về giai đoạn trước.", candidate=candidate)
+
+
+@login_required
+@require_POST
+def candidate_move(request, pk):
+    cells = Organization.objects.for_user(request.user).filter(kind__in=CELL_KINDS)
+    return _simple_action(request, pk, MoveForm, "move", lambda c, d: services.candidate_move(
+        c.pk, to_cell=d["to_cell"], effective_date=d["effective_date"], reason=d["reason"], user=request.user,
+        expected_version=d["version"],
+    ), "Đã chuyển chi bộ.", cells=cells)
+
+
+@login_required
+@require_POST
+def criterion_check(request, pk):
+    candidate = _candidate_for_user(request.user, pk)
+    form = CriterionForm(request.POST)
+    if form.is_valid():
+        criterion = get_object_or_404(
+            LocalCriterion, pk=form.cleaned_data["criterion"], organization__path__in=rules.ancestor_paths(candidate.cell)
+        )
+        try:
+            services.criterion_check(candidate, criterion, met_on=form.cleaned_data["met_on"], user=request.user)
+        except ValidationError as e:
+            messages.error(request, " ".join(e.messages))
+        else:
+            messages.success(request, f"Đã ghi nhận tiêu chí: {criterion.label}.")
+    return redirect("candidates:detail", pk=candidate.pk)
+
+
+@login_required
+def export(request, code):
+    from .excel import pipeline_workbook
+
+    org = _org_for_user(request.user, code)
+    content = pipeline_workbook(org, request.user, timezone.localdate())
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="ket-nap-{org.code}.xlsx"'
+    return response

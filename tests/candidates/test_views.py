@@ -1,0 +1,171 @@
+"""The pipeline screens: scoping (404 out of scope), the forms, the board's constant query count,
+the worklist, the export."""
+
+import datetime
+import io
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from candidates.models import Candidate, CandidateEvent, Stage
+from candidates.selectors import board
+
+from .factories import candidate_at, official_member
+
+pytestmark = pytest.mark.django_db
+
+
+def test_pages_need_login(client, tree):
+    response = client.get(reverse("candidates:worklist"))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_out_of_scope_is_404(login, tree, users):
+    theirs = candidate_at(tree.CYA, Stage.DOSSIER)
+    client = login(users.secretary_a)
+    assert client.get(reverse("candidates:detail", args=[theirs.pk])).status_code == 404
+    assert client.get(reverse("candidates:board", args=[tree.CYA.code])).status_code == 404
+    assert client.get(reverse("candidates:export", args=[tree.Y.code])).status_code == 404
+    assert client.get(reverse("candidates:worklist") + "?org=" + tree.Y.code).status_code == 404
+    response = client.post(reverse("candidates:drop", args=[theirs.pk]),
+                           {"drop-effective_date": "2024-03-01", "drop-reason": "x", "drop-version": theirs.version})
+    assert response.status_code == 404
+    response = client.post(reverse("candidates:step", args=[theirs.pk]), {"stage": Stage.VERIFICATION})
+    assert response.status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.stage == Stage.DOSSIER
+    # The one inside scope opens; so does the district's view of it.
+    mine = candidate_at(tree.CXA, Stage.DOSSIER)
+    assert client.get(reverse("candidates:detail", args=[mine.pk])).status_code == 200
+    assert login(users.district_x).get(reverse("candidates:detail", args=[mine.pk])).status_code == 200
+
+
+def test_add_a_candidate_in_one_short_form(login, tree, users):
+    client = login(users.secretary_a)
+    page = client.get(reverse("candidates:add"))
+    assert page.status_code == 200 and page.context["form"].initial["cell"] == tree.CXA
+    response = client.post(reverse("candidates:add"), {
+        "full_name": "Quách Thị Lan", "date_of_birth": "2001-02-03", "sex": "female", "general_education": "upper_secondary",
+        "ethnicity": "muong", "national_id": "", "source_kind": "youth_union", "cell": tree.CXA.code,
+        "effective_date": timezone.localdate().isoformat(),
+    })
+    c = Candidate.objects.get(person__full_name="Quách Thị Lan")
+    assert response.status_code == 302 and response["Location"] == reverse("candidates:detail", args=[c.pk])
+    assert c.stage == Stage.SOURCE and c.events.get().recorded_by == users.secretary_a
+    # A cell outside scope is not even a choice.
+    response = client.post(reverse("candidates:add"), {"full_name": "X", "date_of_birth": "2001-02-03", "sex": "male",
+                                                      "general_education": "upper_secondary", "ethnicity": "kinh",
+                                                      "source_kind": "school", "cell": tree.CYA.code,
+                                                      "effective_date": "2024-01-01"})
+    assert response.status_code == 200 and "cell" in response.context["form"].errors
+
+
+def test_record_the_next_step_and_see_the_rule_message(login, tree, users):
+    c = candidate_at(tree.CXA, Stage.VERIFICATION, date_of_birth=datetime.date(2010, 1, 1))
+    client = login(users.secretary_a)
+    page = client.get(reverse("candidates:detail", args=[c.pk]))
+    assert page.context["next_stage"] == Stage.CELL_VOTE and page.context["can_step"]
+    post = {"stage": Stage.CELL_VOTE, "version": c.version, "cell_vote_date": "2024-03-20", "cell_present": 9,
+            "cell_total": 10, "cell_votes_for": 9}
+    response = client.post(reverse("candidates:step", args=[c.pk]), post)
+    assert response.status_code == 400
+    assert "Chưa đủ 18 tuổi" in response.content.decode()
+    district = login(users.district_x)
+    response = district.post(reverse("candidates:step", args=[c.pk]), {**post, "override_reason": "Trường hợp thử nghiệm"})
+    assert response.status_code == 302
+    c.refresh_from_db()
+    assert c.stage == Stage.CELL_VOTE
+    page = district.get(reverse("candidates:detail", args=[c.pk])).content.decode()
+    assert "Bỏ qua quy định" in page and "Trường hợp thử nghiệm" in page
+
+
+def test_stale_form_is_refused(login, tree, users):
+    c = candidate_at(tree.CXA, Stage.VERIFICATION)
+    client = login(users.secretary_a)
+    post = {"stage": Stage.CELL_VOTE, "version": c.version - 1, "cell_vote_date": "2024-03-20", "cell_present": 9,
+            "cell_total": 10, "cell_votes_for": 9}
+    response = client.post(reverse("candidates:step", args=[c.pk]), post)
+    assert response.status_code == 400 and "người khác cập nhật" in response.content.decode()
+
+
+def _bulk_candidates(cell, n, stage=Stage.DOSSIER):
+    from members.models import Person
+
+    today = timezone.localdate()
+    people = Person.objects.bulk_create([
+        Person(full_name=f"Người {i}", sex="male", date_of_birth=datetime.date(2000, 1, 1), general_education="upper_secondary")
+        for i in range(n)
+    ])
+    stages = [Stage.SOURCE, Stage.CULTIVATION, Stage.COURSE, Stage.DOSSIER, Stage.CELL_VOTE, Stage.DECISION]
+    Candidate.objects.bulk_create([
+        Candidate(person=p, cell=cell, stage=stages[i % len(stages)], stage_date=today,
+                  next_due=today - datetime.timedelta(days=i % 40), due_kind="decision")
+        for i, p in enumerate(people)
+    ])
+
+
+def test_board_query_count_is_the_same_for_10_and_2000(login, tree, users, django_assert_num_queries):
+    client = login(users.district_x)
+    url = reverse("candidates:board", args=[tree.X.code])
+    _bulk_candidates(tree.CXA, 10)
+    client.get(url)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as small:
+        response = client.get(url)
+    assert response.status_code == 200 and response.context["total"] == 10
+    _bulk_candidates(tree.CXB, 1990)
+    with django_assert_num_queries(len(small.captured_queries)):
+        response = client.get(url)
+    assert response.context["total"] == 2000
+    counts = {col.stage: col.count for col in response.context["columns"]}
+    assert sum(counts.values()) == 2000 and counts[Stage.SOURCE] == 334
+
+
+def test_board_counts_only_what_the_user_sees(tree, users):
+    candidate_at(tree.CXA, Stage.SOURCE)
+    candidate_at(tree.CYA, Stage.SOURCE)
+    today = timezone.localdate()
+    assert {c.stage: c.count for c in board(tree.P, users.province, today)}[Stage.SOURCE] == 2
+    assert {c.stage: c.count for c in board(tree.P, users.district_x, today)}[Stage.SOURCE] == 1
+
+
+def test_worklist_groups_overdue_by_cell(login, tree, users, django_assert_max_num_queries):
+    today = timezone.localdate()
+    old = candidate_at(tree.CXA, Stage.CELL_VOTE, start=today - datetime.timedelta(days=200))  # decision overdue
+    recent = candidate_at(tree.CXB, Stage.SOURCE, start=today)
+    elsewhere = candidate_at(tree.CYA, Stage.CELL_VOTE, start=today - datetime.timedelta(days=200))
+    client = login(users.grassroots)
+    response = client.get(reverse("candidates:worklist"))
+    work = response.context["work"]
+    assert work.overdue == 1
+    (cell, items), = work.groups
+    assert cell == tree.CXA and items[0].candidate == old and items[0].overdue_days == (today - old.next_due).days
+    assert "quá hạn" in response.content.decode()
+    assert recent.pk and elsewhere.pk
+    assert login(users.province).get(reverse("candidates:worklist")).context["work"].overdue == 2
+
+
+def test_export_the_pipeline_of_a_scope(login, tree, users):
+    c = candidate_at(tree.CXA, Stage.CELL_VOTE, full_name="=HYPERLINK(\"x\")")
+    candidate_at(tree.CYA, Stage.SOURCE)
+    response = login(users.district_x).get(reverse("candidates:export", args=[tree.X.code]))
+    assert response.status_code == 200
+    ws = load_workbook(io.BytesIO(response.content)).active
+    rows = [r for r in ws.iter_rows(values_only=True) if r[0] and str(r[0]).startswith("T.")]
+    assert len(rows) == 1
+    assert rows[0][2] == "'=HYPERLINK(\"x\")" or not str(rows[0][2]).startswith("=")
+    assert rows[0][6] == Stage(c.stage).label
+
+
+def test_helpers_offered_are_official_members_of_the_grassroots(login, tree, users):
+    mine = official_member(tree.CXB, full_name="Lê Văn Giúp")
+    official_member(tree.CYA, full_name="Người Huyện Khác")
+    c = candidate_at(tree.CXA, Stage.SOURCE)
+    page = login(users.secretary_a).get(reverse("candidates:detail", args=[c.pk])).content.decode()
+    assert "Lê Văn Giúp" in page and "Người Huyện Khác" not in page
+    assert mine.pk
+    assert CandidateEvent.objects.filter(candidate=c).count() == 1
