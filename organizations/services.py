@@ -26,11 +26,16 @@ def compute_descendant_counts(rows) -> dict[str, dict[str, int]]:
     return {path: dict(sorted(c.items())) for path, c in counts.items()}
 
 
+@transaction.atomic
 def rebuild_descendant_counts(paths: list[str] | None = None) -> int:
     """Recompute the stored roll-up for the given nodes (all nodes when ``paths`` is None).
 
     Reads the subtrees of the topmost given nodes in one query each; writes only rows that
     changed. Returns the number of rows written.
+
+    The given rows are locked first, in path order, before the subtrees are read: two
+    concurrent inserts into one branch then count each other (the second waits for the first
+    to commit) instead of the last writer overwriting the first one's count.
     """
     qs = Organization.objects.order_by()
     if paths is None:
@@ -38,6 +43,7 @@ def rebuild_descendant_counts(paths: list[str] | None = None) -> int:
         rows = list(qs.values_list("path", "kind"))
     else:
         targets = set(paths)
+        list(qs.filter(path__in=sorted(targets)).order_by("path").select_for_update().values_list("id", flat=True))
         tops = [p for p in targets if not any(p != q and p.startswith(q) for q in targets)]
         rows = []
         for top in tops:
