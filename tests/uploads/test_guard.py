@@ -12,7 +12,7 @@ from . import files
 COLUMNS = [
     Column("stt", "STT", required=False),
     Column("code", "Mã tổ chức"),
-    Column("target", "Chỉ tiêu năm YYYY", pattern=r"chi tieu nam (?!truoc)(?P<year>.*)"),
+    Column("target", "Chỉ tiêu năm YYYY", pattern=r"chi tieu nam(?!\s*truoc)\s*(?P<year>.*)"),
     Column("minimum", "Tối thiểu"),
     Column("note", "Ghi chú", required=False),
 ]
