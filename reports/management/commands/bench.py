@@ -39,6 +39,11 @@ def cases():
         ("Trình duyệt tổ chức — tỉnh", "province", "/orgs/HB/"),
         ("Trình duyệt tổ chức — thành phố", "district", "/orgs/HB.TP/"),
         ("API tổ chức — tỉnh", "province", "/api/organizations/HB"),
+        ("Chỉ tiêu — tỉnh 2023", "province", "/quotas/HB/?year=2023"),
+        ("Chỉ tiêu — thành phố 2023", "district", "/quotas/HB.TP/?year=2023"),
+        ("Tệp mẫu chỉ tiêu — cả tỉnh (3.716 dòng)", "province", "/quotas/template?year=2024"),
+        ("Tệp mẫu chỉ tiêu — thành phố", "district", "/quotas/template?year=2024"),
+        ("Tải lên chỉ tiêu — lịch sử", "province", "/quotas/upload/"),
     ]
 
 
@@ -59,6 +64,9 @@ class Command(BaseCommand):
             call_command("seed_demo", scale=scale, stdout=open("/dev/null", "w"))
             seed_seconds = time.perf_counter() - t0
             rows = self.run_cases(repeat)
+            from members.quotas.benchmarks import measurements as quota_measurements
+
+            spreadsheets = quota_measurements()
         finally:
             connection.creation.destroy_test_db(old_name, verbosity=0, keepdb=keepdb)
             teardown_test_environment()
@@ -71,6 +79,7 @@ class Command(BaseCommand):
         base = rows[0][1]["median_ms"]
         for label, r in rows:
             lines.append(f"| {label} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} | {r['queries']} | {r['median_ms'] / base:.2f} |")
+        lines += ["", "| spreadsheets (quotas) | figure |", "|---|---:|"] + [f"| {label} | {figure} |" for label, figure in spreadsheets]
         text = "\n".join(lines)
         self.stdout.write(text)
         if output:
