@@ -71,3 +71,33 @@ def test_the_policy_is_enforced(live_server, page):
     assert page.evaluate("window.ran === undefined")
     assert any(v.startswith("script-src") for v in violations(page))
     assert any(re.search("Content Security Policy", m) for m in console)
+
+
+def test_admin_pages_under_the_policy(live_server, page, settings, django_user_model):
+    """The admin (Django's and treebeard's templates) is reported here, not silently broken."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    seed_tree()
+    from organizations.models import Organization
+
+    some_org = Organization.objects.filter(depth=2).first()
+    django_user_model.objects.create_superuser("root", password="x-long-password-1")
+    console = watch(page)
+    seen = {}
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", "root")
+    page.fill("#id_password", "x-long-password-1")
+    page.locator("input[type=submit]").click()
+    expect(page.locator("#site-name")).to_be_visible()
+    for path in [
+        "/admin/",
+        "/admin/organizations/organization/",
+        f"/admin/organizations/organization/{some_org.pk}/change/",
+        "/admin/partydev/auditevent/",
+        "/admin/organizations/historicalorganization/",
+    ]:
+        page.goto(f"{live_server.url}{path}")
+        page.wait_for_load_state("load")
+        seen[path] = violations(page)
+    print({p: v for p, v in seen.items() if v})
+    assert {p: v for p, v in seen.items() if v} == {}
+    assert [m for m in console if "Content Security Policy" in m] == []
