@@ -153,6 +153,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "partydev.audit.client_ip"
 AXES_VERBOSE = False
+AXES_DISABLE_ACCESS_LOG = True  # successful logins are in partydev.audit.AuditEvent already
 # Reverse proxies in front of the app, each appending to X-Forwarded-For (0: none; trust nothing).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 

@@ -91,3 +91,9 @@ def test_project_code_never_uses_csrf_exempt():
                 if name == "csrf_exempt":
                     offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert offenders == []
+
+
+def test_refusal_page_is_in_vietnamese(db):
+    response = Client(enforce_csrf_checks=True).post("/accounts/login/", {"username": "x", "password": "y"})
+    assert response.status_code == 403
+    assert "Biểu mẫu đã hết hạn" in response.content.decode()
