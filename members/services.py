@@ -139,6 +139,52 @@ def _new_person(person_fields: dict) -> Person:
     return person
 
 
+def _check_admission(person: Person, cell: Organization, decision_date: datetime.date, ceremony_date) -> None:
+    _require_cell(cell, "cell")
+    _check_date(decision_date, "admission_decision_date", "ngày quyết định kết nạp", person.date_of_birth)
+    if age_on(person.date_of_birth, decision_date) < ADULT_AGE:
+        raise ValidationError(
+            {"admission_decision_date": f"Chưa đủ {ADULT_AGE} tuổi tại ngày quyết định kết nạp {d(decision_date)} (sinh ngày {d(person.date_of_birth)})."}
+        )
+    if ceremony_date is not None:
+        _check_date(ceremony_date, "ceremony_date", "ngày lễ kết nạp", person.date_of_birth)
+        if ceremony_date < decision_date:
+            raise ValidationError({"ceremony_date": "Ngày lễ kết nạp không được trước ngày quyết định kết nạp."})
+
+
+def validate_new_member(
+    person: Person,
+    *,
+    cell: Organization,
+    admission_decision_date: datetime.date | None,
+    ceremony_date: datetime.date | None = None,
+    official: bool = False,
+    official_from: datetime.date | None = None,
+    recognition_decision_date: datetime.date | None = None,
+    validate_unique: bool = True,
+) -> tuple[datetime.date | None, datetime.date | None]:
+    """The rules for a member entering the register by admission, now or years ago (an
+    existing register being loaded). Returns (official_from, recognition_decision_date), filled
+    in for an official member. Raises ValidationError naming the field. Writes nothing."""
+    if person.national_id == "":
+        person.national_id = None
+    person.full_clean(validate_unique=validate_unique)
+    _check_admission(person, cell, admission_decision_date, ceremony_date)
+    if not official:
+        if official_from or recognition_decision_date:
+            raise ValidationError({"official_from": "Đảng viên dự bị chưa có ngày chính thức."})
+        return None, None
+    official_from = official_from or add_months(ceremony_date or admission_decision_date, 12)
+    _check_date(official_from, "official_from", "ngày chính thức", person.date_of_birth)
+    if official_from <= admission_decision_date:
+        raise ValidationError({"official_from": "Ngày chính thức phải sau ngày quyết định kết nạp."})
+    recognition_decision_date = recognition_decision_date or official_from
+    _check_date(recognition_decision_date, "recognition_decision_date", "ngày quyết định công nhận chính thức", person.date_of_birth)
+    if recognition_decision_date < official_from:
+        raise ValidationError({"recognition_decision_date": "Ngày quyết định công nhận không được trước ngày chính thức."})
+    return official_from, recognition_decision_date
+
+
 @transaction.atomic
 def member_admit(
     *,
@@ -158,19 +204,6 @@ def member_admit(
         person=person, cell=cell, decision_number=admission_decision_number, decision_date=admission_decision_date,
         decided_by=admission_decided_by, ceremony_date=ceremony_date, recorded_by=user,
     )
-
-
-def _check_admission(person: Person, cell: Organization, decision_date: datetime.date, ceremony_date) -> None:
-    _require_cell(cell, "cell")
-    _check_date(decision_date, "admission_decision_date", "ngày quyết định kết nạp", person.date_of_birth)
-    if age_on(person.date_of_birth, decision_date) < ADULT_AGE:
-        raise ValidationError(
-            {"admission_decision_date": f"Chưa đủ {ADULT_AGE} tuổi tại ngày quyết định kết nạp {d(decision_date)} (sinh ngày {d(person.date_of_birth)})."}
-        )
-    if ceremony_date is not None:
-        _check_date(ceremony_date, "ceremony_date", "ngày lễ kết nạp", person.date_of_birth)
-        if ceremony_date < decision_date:
-            raise ValidationError({"ceremony_date": "Ngày lễ kết nạp không được trước ngày quyết định kết nạp."})
 
 
 @transaction.atomic
@@ -208,6 +241,44 @@ def membership_recognise(membership: Membership, *, decision_date: datetime.date
     return membership_record_event(
         membership, kind=EventKind.RECOGNISED, effective_date=decision_date, official_from=official_from, user=user,
     )
+
+
+@transaction.atomic
+def members_register_bulk(entries: list[dict], *, user=None) -> list[Membership]:
+    """Load members of an existing register (the initial import), each already checked with
+    ``validate_new_member``: their admission and, for official members, their recognition, as
+    events. A few queries for the whole batch, whatever its size."""
+    persons = Person.objects.bulk_create([e["person"] for e in entries], batch_size=1000)
+    memberships = []
+    for e, person in zip(entries, persons):
+        official = e["official_from"] is not None
+        memberships.append(Membership(
+            person=person, cell=e["cell"], status=Status.OFFICIAL if official else Status.PROBATIONARY,
+            admission_decision_number=e.get("admission_decision_number", ""), admission_decision_date=e["admission_decision_date"],
+            admission_decided_by=e.get("admission_decided_by"), ceremony_date=e.get("ceremony_date"),
+            official_from=e["official_from"], recognition_decision_date=e["recognition_decision_date"],
+            card_number=e.get("card_number", ""),
+        ))
+    memberships = Membership.objects.bulk_create(memberships, batch_size=1000)
+    events, periods = [], []
+    for e, m in zip(entries, memberships):
+        history = [MembershipEvent(
+            membership=m, kind=EventKind.ADMITTED, effective_date=m.admission_decision_date, decision_number=m.admission_decision_number,
+            cell=m.cell, status_after=Status.PROBATIONARY, other_organization=m.admission_decided_by, recorded_by=user,
+        )]
+        if m.official_from:
+            history.append(MembershipEvent(
+                membership=m, kind=EventKind.RECOGNISED, effective_date=m.recognition_decision_date, cell=m.cell,
+                status_after=Status.OFFICIAL, status_from=m.official_from, was_probationary=True, recorded_by=user,
+            ))
+        events.extend(history)
+        periods.extend(
+            MembershipPeriod(membership=m, cell_id=p.cell_id, status=p.status, start=p.start, end=p.end)
+            for p in periods_from_events(history)
+        )
+    MembershipEvent.objects.bulk_create(events, batch_size=2000)
+    MembershipPeriod.objects.bulk_create(periods, batch_size=2000)
+    return memberships
 
 
 @transaction.atomic

@@ -1,15 +1,15 @@
 """Read-side selectors that combine the tree with what hangs off it."""
 
+from django.utils import timezone
+
+from members.selectors import counts_by_anchor
 from organizations.models import Kind, Organization
 
 
 def member_counts_by_anchor(nodes) -> dict[str, dict[str, int]]:
-    """Official and probationary members under each node (all nodes at one depth).
-
-    Zeros until the members register exists; the members issue fills this in with one grouped
-    query over the path prefixes of the members' cells.
-    """
-    return {n.path: {"official": 0, "probationary": 0} for n in nodes}
+    """Official and probationary members under each node today: one grouped query over the
+    path prefixes of the cells the members are in (``members.selectors.counts_by_anchor``)."""
+    return counts_by_anchor(nodes, timezone.localdate())
 
 
 def browser_rows(nodes):

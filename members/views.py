@@ -1,0 +1,277 @@
+"""Pages of the register. Thin: scope through ``subtree_q``/``for_user``, rules in ``services``."""
+
+import datetime
+from functools import lru_cache
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from organizations.models import Organization, subtree_q
+from organizations.selectors import user_roots
+
+from . import exports
+from .forms import AdmissionForm, EventForm, MemberFilterForm
+from .models import ETHNICITIES, EventKind, Membership, MembershipEvent, Proposal, Sex, Status
+from .selectors import DEEP_SCOPE
+from .selectors import member_list as select_members
+from .services import (
+    ALLOWED_FROM,
+    PROPOSABLE_KINDS,
+    can_decide,
+    can_propose,
+    member_admit,
+    membership_record_event,
+    proposal_create,
+    proposal_reject,
+)
+
+PAGE_SIZE = 50
+
+
+class SlicePage:
+    """A page of the register without counting the whole register: one query for the page
+    (one row more than shown, to know whether there is a next page), plus a count only for
+    small scopes. Counting 70,000 rows would cost the province page more than all the rest."""
+
+    def __init__(self, queryset, number, *, count: bool, size: int = PAGE_SIZE):
+        try:
+            self.number = max(1, int(number or 1))
+        except (TypeError, ValueError):
+            self.number = 1
+        start = (self.number - 1) * size
+        rows = list(queryset[start : start + size + 1])
+        self.object_list = rows[:size]
+        self.has_next = len(rows) > size
+        self.has_previous = self.number > 1
+        self.has_other_pages = self.has_next or self.has_previous
+        self.count = queryset.count() if count else None
+        self.start = start + 1 if self.object_list else 0
+        self.end = start + len(self.object_list)
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def next_page_number(self):
+        return self.number + 1
+
+    def previous_page_number(self):
+        return self.number - 1
+
+
+def _scope_org(request) -> Organization | None:
+    """The organisation the list is about: ``?org=CODE`` inside the user's scope (else 404),
+    or the top of their scope when they have one root."""
+    code = request.GET.get("org", "").strip()
+    if code:
+        return get_object_or_404(Organization.objects.for_user(request.user), code=code)
+    roots = list(user_roots(request.user)[:2])
+    return roots[0] if len(roots) == 1 else None
+
+
+def _filters(request) -> tuple[MemberFilterForm, dict]:
+    form = MemberFilterForm(request.GET)
+    filters = form.cleaned_data if form.is_valid() else {}
+    return form, {**filters, "today": timezone.localdate()}
+
+
+def _scoped_membership(request, pk) -> Membership:
+    return get_object_or_404(
+        Membership.objects.filter(subtree_q(request.user, "cell")).select_related("person", "cell", "admission_decided_by"), pk=pk
+    )
+
+
+LIST_COLUMNS = ("pk", "person__full_name", "person__date_of_birth", "person__sex", "person__ethnicity", "cell__name", "status",
+                "exempted", "admission_decision_date")
+SEX_LABELS, ETHNICITY_LABELS, STATUS_LABELS = dict(Sex.choices), dict(ETHNICITIES), dict(Status.choices)
+
+
+def _list_row(row) -> tuple:
+    """One row of the list, formatted here: model instances and ``get_FOO_display`` cost more
+    than the query for a page of fifty."""
+    pk, name, born, sex, ethnicity, cell, status, exempted, admitted = row
+    return (pk, name, born.strftime("%d/%m/%Y"), SEX_LABELS[sex], ETHNICITY_LABELS.get(ethnicity, ethnicity), cell,
+            STATUS_LABELS[status] + (" (miễn SH)" if exempted else ""), admitted.strftime("%d/%m/%Y"))
+
+
+@lru_cache(maxsize=256)
+def _filter_form_cached(items: tuple) -> str:
+    form = MemberFilterForm(dict(items))
+    form.is_valid()
+    return render_to_string("members/_filters.html", {"form": form, "open": any(v for k, v in items if k not in ("q", "org"))})
+
+
+def _filter_form_html(params) -> str:
+    """The filter form depends only on the query string: rendered once per distinct query
+    (its eight selects cost more to render than the page of members)."""
+    keys = [*MemberFilterForm.base_fields, "org"]
+    return _filter_form_cached(tuple((k, params.get(k, "")) for k in keys))
+
+
+@login_required
+def member_list(request):
+    org = _scope_org(request)
+    form, filters = _filters(request)
+    rows = select_members(request.user, org, filters).values_list(*LIST_COLUMNS)
+    page = SlicePage(rows, request.GET.get("page"), count=org is not None and org.depth >= DEEP_SCOPE)
+    page.object_list = [_list_row(row) for row in page.object_list]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "members/list.html", {
+        "org": org, "filter_form": _filter_form_html(request.GET), "page": page, "query": query.urlencode(),
+        "may_admit": org is not None and can_decide(request.user, org), "today": filters["today"],
+    })
+
+
+@login_required
+def member_export(request):
+    org = _scope_org(request)
+    _, filters = _filters(request)
+    rows = select_members(request.user, org, filters)
+    name = f"dang-vien-{org.code if org else 'tat-ca'}-{timezone.localdate():%Y%m%d}.xlsx"
+    return exports.members_xlsx_response(rows, name, title=f"Danh sách đảng viên — {org.name if org else 'phạm vi của tôi'}")
+
+
+@login_required
+def member_detail(request, pk):
+    m = _scoped_membership(request, pk)
+    events = list(
+        MembershipEvent.objects.filter(membership=m)
+        .select_related("cell", "other_organization", "recorded_by").order_by("effective_date", "id")
+    )
+    proposals = list(m.proposals.select_related("other_organization", "created_by").order_by("-proposed_on", "-id"))
+    decide, propose = can_decide(request.user, m.cell), can_propose(request.user, m.cell)
+    allowed = [k for k, statuses in ALLOWED_FROM.items() if m.status in statuses]
+    if m.exempted:
+        allowed = [k for k in allowed if k != EventKind.EXEMPTED]
+    else:
+        allowed = [k for k in allowed if k != EventKind.EXEMPTION_ENDED]
+    today = timezone.localdate()
+    return render(request, "members/detail.html", {
+        "m": m, "person": m.person, "events": events, "proposals": proposals,
+        "decision_kinds": [(k, EventKind(k).label) for k in allowed] if decide else [],
+        "proposal_kinds": [(k, EventKind(k).label) for k in allowed if k in PROPOSABLE_KINDS] if propose else [],
+        "may_decide": decide, "age": _years(m.person.date_of_birth, today),
+        "party_age": _years(m.admission_decision_date, today) if m.status in (Status.OFFICIAL, Status.PROBATIONARY) else None,
+    })
+
+
+def _years(start: datetime.date, day: datetime.date) -> int:
+    return day.year - start.year - ((day.month, day.day) < (start.month, start.day))
+
+
+def _apply_errors(form, exc: ValidationError):
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@login_required
+def record_event(request, pk, kind):
+    m = _scoped_membership(request, pk)
+    if kind not in ALLOWED_FROM:
+        raise Http404
+    if not can_decide(request.user, m.cell):
+        raise PermissionDenied
+    proposal = None
+    if request.GET.get("proposal") or request.POST.get("proposal"):
+        proposal = get_object_or_404(m.proposals, pk=request.GET.get("proposal") or request.POST.get("proposal"),
+                                     state=Proposal.State.PENDING, kind=kind)
+    initial = {"version": m.version}
+    if proposal:
+        initial.update(other_organization_code=proposal.other_organization.code if proposal.other_organization else "",
+                       other_organization_name=proposal.other_organization_name, temporary=proposal.temporary, reason=proposal.reason)
+    form = EventForm(request.POST or None, kind=kind, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+        try:
+            membership_record_event(m, kind=kind, user=request.user, proposal=proposal, **data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"Đã ghi «{EventKind(kind).label}».")
+            return redirect("members:detail", pk=m.pk)
+    return render(request, "members/event_form.html", {
+        "m": m, "form": form, "kind_label": EventKind(kind).label, "proposal": proposal, "mode": "decision",
+    })
+
+
+@login_required
+def propose(request, pk, kind):
+    m = _scoped_membership(request, pk)
+    if kind not in PROPOSABLE_KINDS:
+        raise Http404
+    if not can_propose(request.user, m.cell):
+        raise PermissionDenied
+    form = EventForm(request.POST or None, kind=kind, proposal_mode=True, initial={"effective_date": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            proposal_create(
+                m, kind=kind, proposed_on=data["effective_date"], user=request.user, reason=data.get("reason", ""),
+                other_organization_code=data.get("other_organization_code", ""),
+                other_organization_name=data.get("other_organization_name", ""), temporary=data.get("temporary", False),
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict") and "proposed_on" in exc.error_dict:
+                exc = ValidationError({"effective_date": exc.error_dict.pop("proposed_on"), **exc.error_dict})
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"Đã gửi đề nghị «{EventKind(kind).label}» lên cấp ủy.")
+            return redirect("members:detail", pk=m.pk)
+    return render(request, "members/event_form.html", {
+        "m": m, "form": form, "kind_label": EventKind(kind).label, "mode": "proposal",
+    })
+
+
+@login_required
+@require_POST
+def reject_proposal(request, pk, proposal_pk):
+    m = _scoped_membership(request, pk)
+    if not can_decide(request.user, m.cell):
+        raise PermissionDenied
+    proposal = get_object_or_404(m.proposals, pk=proposal_pk)
+    try:
+        proposal_reject(proposal, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Đã ghi: không chấp thuận đề nghị.")
+    return redirect("members:detail", pk=m.pk)
+
+
+@login_required
+def admit(request):
+    """Record an admission decision: a new probationary member."""
+    org = _scope_org(request)
+    if org is None or not can_decide(request.user, org):
+        raise PermissionDenied
+    form = AdmissionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        cell = Organization.objects.for_user(request.user).filter(code=data["cell_code"].strip()).first()
+        if cell is None:
+            form.add_error("cell_code", f"Không có chi bộ mã «{data['cell_code']}» trong phạm vi của bạn.")
+        else:
+            decided_by = cell.ancestors_and_self().filter(can_decide_admission=True).order_by("-depth").first()
+            try:
+                m = member_admit(
+                    person_fields=form.person_fields(), cell=cell, admission_decision_date=data["admission_decision_date"],
+                    admission_decision_number=data["admission_decision_number"], admission_decided_by=decided_by,
+                    ceremony_date=data["ceremony_date"], user=request.user,
+                )
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(request, f"Đã ghi quyết định kết nạp {m.person.full_name}.")
+                return redirect("members:detail", pk=m.pk)
+    return render(request, "members/admit.html", {"org": org, "form": form})
+
+
