@@ -52,7 +52,7 @@ def set_cell(cell, value: Any) -> None:
         cell.value = "Có" if value else "Không"
     elif isinstance(value, (int, float, Decimal)):
         cell.value = value
-        if isinstance(value, int):
+        if isinstance(value, int) and abs(value) >= 1000:  # a style per cell is costly: only where it shows
             cell.number_format = INTEGER_FORMAT
     elif isinstance(value, (datetime.date, datetime.datetime)):
         cell.value = value

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from import_export import fields, resources
 from import_export.admin import ImportExportModelAdmin
-from import_export.widgets import CachedForeignKeyWidget
+from import_export.widgets import CachedForeignKeyWidget, CharWidget, IntegerWidget
 
 from organizations.models import Organization
 
@@ -15,10 +15,10 @@ class QuotaResource(resources.ModelResource):
     organization = fields.Field(
         attribute="organization", column_name="Mã tổ chức", widget=CachedForeignKeyWidget(Organization, field="code")
     )
-    year = fields.Field(attribute="year", column_name="Năm")
-    target = fields.Field(attribute="target", column_name="Chỉ tiêu")
-    minimum = fields.Field(attribute="minimum", column_name="Tối thiểu")
-    note = fields.Field(attribute="note", column_name="Ghi chú")
+    year = fields.Field(attribute="year", column_name="Năm", widget=IntegerWidget())
+    target = fields.Field(attribute="target", column_name="Chỉ tiêu", widget=IntegerWidget())
+    minimum = fields.Field(attribute="minimum", column_name="Tối thiểu", widget=IntegerWidget())
+    note = fields.Field(attribute="note", column_name="Ghi chú", widget=CharWidget(allow_blank=True))
 
     class Meta:
         model = Quota

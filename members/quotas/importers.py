@@ -4,7 +4,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from members.selectors import admitted_by_anchor
@@ -63,12 +63,11 @@ def quota_template(user, year: int) -> bytes:
     ))
     ws.cell(row=2, column=1).font = Font(italic=True, color="555555")
     last = header_row + len(orgs)
-    reference_fill = PatternFill("solid", fgColor="F7F7F7")
-    for r in range(header_row + 1, last + 1):
-        depth = ws.cell(row=r, column=3)
-        depth.alignment = Alignment(indent=max(0, orgs[r - header_row - 1].depth - top))
-        ws.cell(row=r, column=8).fill = reference_fill
-        ws.cell(row=r, column=9).fill = reference_fill
+    indents = {}
+    for r, org in enumerate(orgs, start=header_row + 1):
+        level = org.depth - top
+        if level:
+            ws.cell(row=r, column=3).alignment = indents.setdefault(level, Alignment(indent=level))
     if orgs:
         validation = DataValidation(
             type="whole", operator="between", formula1="0", formula2=str(MAX_QUOTA), allow_blank=True,

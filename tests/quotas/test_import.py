@@ -188,3 +188,43 @@ def test_only_xlsx_files_are_stored(tree, users):
     with pytest.raises(UploadRefused, match="Chỉ nhận tệp Excel .xlsx"):
         upload_store(file=SimpleUploadedFile("chi-tieu.csv", files.csv_file()), importer_class=QuotaImporter, user=users.district_x)
     assert Upload.objects.count() == 0
+
+
+def _merged(wb, ws):
+    ws.merge_cells("C4:D4")
+
+
+def _hidden(wb, ws):
+    ws.row_dimensions[4].hidden = True
+
+
+LAYOUT_CASES = [
+    ("merged cells", lambda: files.workbook(files.quota_rows([("T.X.1", 1, None)]), configure=_merged), "Trang “Chỉ tiêu” có ô gộp (C4:D4)"),
+    ("hidden row", lambda: files.workbook(files.quota_rows([("T.X.1", 1, None)]), configure=_hidden), "Trang “Chỉ tiêu” có dòng bị ẩn (dòng 4)"),
+    ("formula", lambda: files.workbook(files.quota_rows([("T.X.1", "=1+1", None)])), "ô E4 chứa công thức"),
+    ("renamed header", lambda: files.workbook([], headers=["STT", "Mã đơn vị", "Chỉ tiêu năm 2024", "Tối thiểu"]), "không tìm thấy dòng tiêu đề"),
+    ("missing header", lambda: files.workbook([], headers=["STT", "Mã tổ chức", "Chỉ tiêu năm 2024"]), "thiếu cột “Tối thiểu”"),
+    ("100,000 rows", lambda: files.big_workbook(100_000), "có hơn 10.000 dòng dữ liệu"),
+]
+
+
+@pytest.mark.parametrize("case, make, expected", LAYOUT_CASES, ids=[c[0] for c in LAYOUT_CASES])
+def test_sheet_layout_problems_name_the_sheet_and_change_nothing(tree, users, case, make, expected):
+    Quota.objects.create(organization=tree.GX, year=2024, target=9)
+    before = snapshot()
+    upload, result = store(users.district_x, make())
+    assert [e["row"] for e in result.errors] == [None]
+    assert expected in result.errors[0]["message"]
+    assert upload.status == Upload.Status.FAILED and upload.preview == []
+    with pytest.raises(UploadRefused):
+        upload_commit(upload, QuotaImporter, user=users.district_x)
+    assert snapshot() == before
+
+
+def test_an_extra_sheet_is_named_and_the_quota_sheet_read(tree, users):
+    def extra(wb, ws):
+        wb.create_sheet("Hướng dẫn", 0).append(["Điền chỉ tiêu ở trang bên cạnh"])
+
+    _, result = store(users.district_x, files.workbook(files.quota_rows([("T.X.1", 1, None)]), configure=extra))
+    assert result.errors == [] and result.counts["create"] == 1
+    assert "Sổ làm việc có 2 trang tính; chỉ đọc trang “Chỉ tiêu”, bỏ qua “Hướng dẫn”." in result.notices

@@ -1,5 +1,6 @@
 """Real bad files, generated for the tests: workbooks, zip bombs, entity bombs, look-alikes."""
 
+import functools
 import io
 import zipfile
 
@@ -59,6 +60,7 @@ def rezip(data: bytes, replace: dict[str, bytes] | None = None, add: dict[str, b
     return out.getvalue()
 
 
+@functools.lru_cache(maxsize=2)
 def zip_bomb(size_mb: int = 300) -> bytes:
     """A valid-looking .xlsx whose sheet inflates to ``size_mb`` MB of zeros (about 300 KB zipped)."""
     base = workbook([["1", "X", "", "", 1, None, None]])
