@@ -1,10 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from reports.home import home
+
 from . import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home, name="home"),
     path("ping/", views.ping, name="ping"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),

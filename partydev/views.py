@@ -1,14 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse
-
-
-@login_required
-def home(request):
-    """The first screen after login: the organisation browser, until dashboards take over."""
-    return redirect(reverse("reports:browser"))
+from django.shortcuts import render
 
 
 @login_required
@@ -26,4 +19,4 @@ def healthz(request):
     return JsonResponse({"status": "ok"})
 
 
-__all__ = ["home", "ping", "healthz", "HttpResponse"]
+__all__ = ["ping", "healthz", "HttpResponse"]

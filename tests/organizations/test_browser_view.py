@@ -16,10 +16,21 @@ def test_browser_shows_children_with_rollups_and_breadcrumbs(tree, users, login)
     assert tree.P.name not in page  # above the user's scope
 
 
-def test_first_screen_goes_to_the_users_root(tree, users, login):
+def test_browser_opens_at_the_users_root(tree, users, login):
     client = login(users.district_x)
-    response = client.get("/", follow=True)
+    response = client.get(reverse("reports:browser"), follow=True)
     assert response.redirect_chain[-1][0] == reverse("reports:browser-org", args=[tree.X.code])
+
+
+def test_each_role_lands_on_its_first_screen(tree, users, login):
+    from organizations.models import Role
+    from tests.fixtures import make_user
+
+    assert login(users.district_x).get("/", follow=True).redirect_chain[-1][0] == reverse("reports:dashboard-org", args=[tree.X.code])
+    assert login(users.province).get("/", follow=True).redirect_chain[-1][0] == reverse("reports:dashboard-org", args=[tree.P.code])
+    assert login(users.secretary_a).get("/").url == reverse("candidates:worklist")
+    plain = make_user("plain_admin", Role.Kind.ADMIN, tree.P)
+    assert login(plain).get("/").url == reverse("reports:browser")
 
 
 def _district_with_cells(code, n_cells):
