@@ -102,6 +102,11 @@ DATABASES["default"].setdefault("TEST", {})["NAME"] = env(
     default=None if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" else "test_partydev",
 )
 
+# Read replicas for the report views, only when DATABASE_REPLICA_URL is set (partydev/routers.py).
+from partydev.routers import configure as _configure_replica  # noqa: E402
+
+DATABASE_ROUTERS = _configure_replica(DATABASES, MIDDLEWARE, env("DATABASE_REPLICA_URL", default=""), environ.Env.db_url_config)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
