@@ -1,0 +1,247 @@
+"""Report pages: dashboards with the achievement drill-down, quality of new members, coverage,
+exits and projection. Thin: read the request, call a selector, render or export.
+
+URL names for landing pages: ``reports:dashboard`` sends a user to the dashboard of the top
+organisation of their scope (the province office to the province, district staff to their
+district, a cell secretary to their cell); ``reports:dashboard-org`` is one organisation's.
+"""
+
+import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Max
+from django.http import Http404, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from organizations.models import Kind, Organization
+from organizations.selectors import breadcrumbs, user_roots
+
+from . import analytics, exports
+from .periods import Period, PeriodError, period_from_params
+from .tables import rows_html
+
+KIND_LABELS = dict(Kind.choices)
+DEFAULT_THRESHOLD = Decimal(100)
+CHART_YEARS = 8
+MAX_CHART_ROWS = 60
+
+
+def scoped_org(user, code) -> Organization:
+    """The organisation ``code`` if the user may see it; 404 otherwise (existence does not leak)."""
+    return get_object_or_404(Organization.objects.for_user(user), code=code)
+
+
+def reporting_year(org: Organization, today: datetime.date | None = None) -> int:
+    """The year a dashboard opens on: the latest year, not after this one, with a quota in the
+    subtree (plans are made ahead; the last one planned is the one being worked on)."""
+    from members.quotas.models import Quota
+
+    today = today or datetime.date.today()
+    latest = Quota.objects.filter(organization__path__startswith=org.path, year__lte=today.year).aggregate(y=Max("year"))["y"]
+    return latest or today.year
+
+
+def parse_kinds(params) -> list[str]:
+    raw = params.getlist("kinds") if hasattr(params, "getlist") else [params.get("kinds", "")]
+    kinds = [k.strip() for part in raw for k in part.split(",") if k.strip()]
+    unknown = [k for k in kinds if k not in KIND_LABELS]
+    if unknown:
+        raise PeriodError(f"Cấp tổ chức “{', '.join(unknown)}” không có; dùng: {', '.join(KIND_LABELS)}.")
+    return kinds
+
+
+def parse_threshold(params) -> Decimal:
+    text = (params.get("threshold") or "").strip().replace(",", ".")
+    if not text:
+        return DEFAULT_THRESHOLD
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise PeriodError(f"Ngưỡng “{params.get('threshold')}” không phải là một số.") from None
+    if not value.is_finite() or value < 0:
+        raise PeriodError("Ngưỡng phải là một số không âm.")
+    return value
+
+
+class ReportRequest:
+    """What every report page reads from the query string."""
+
+    def __init__(self, request, org: Organization, default_period: Period):
+        self.request = request
+        self.org = org
+        self.errors: list[str] = []
+        params = request.GET
+        try:
+            self.period = period_from_params(params, default_period)
+        except PeriodError as e:
+            self.errors.append(str(e))
+            self.period = default_period
+        try:
+            self.kinds = parse_kinds(params)
+        except PeriodError as e:
+            self.errors.append(str(e))
+            self.kinds = []
+        try:
+            self.threshold = parse_threshold(params)
+        except PeriodError as e:
+            self.errors.append(str(e))
+            self.threshold = DEFAULT_THRESHOLD
+        self.all_levels = params.get("levels") == "all"
+        self.sort = params.get("sort", "name")
+        self.descending = params.get("dir") == "desc"
+        self.export = params.get("format") == "xlsx"
+
+    def params(self, **changes) -> dict:
+        base = {
+            "from": self.period.date_from.isoformat(),
+            "to": self.period.date_to.isoformat(),
+            "kinds": ",".join(self.kinds),
+            "threshold": str(self.threshold) if self.threshold != DEFAULT_THRESHOLD else "",
+            "levels": "all" if self.all_levels else "",
+            "sort": self.sort if self.sort != "name" else "",
+            "dir": "desc" if self.descending else "",
+        }
+        base.update(changes)
+        return {k: v for k, v in base.items() if v not in ("", None)}
+
+    def query(self, **changes) -> str:
+        return urlencode(self.params(**changes))
+
+
+def _context(rr: ReportRequest, **extra) -> dict:
+    org = rr.org
+    return {
+        "base_query": rr.query(kinds="", levels="", sort="", dir="", threshold=""),
+        "org": org,
+        "rr": rr,
+        "period": rr.period,
+        "errors": rr.errors,
+        "crumbs": breadcrumbs(org, rr.request.user),
+        "query": rr.query(),
+        **extra,
+    }
+
+
+@login_required
+def dashboard_home(request):
+    """Land on the dashboard of the top organisation of the user's scope."""
+    roots = list(user_roots(request.user)[:1])
+    if not roots:
+        raise Http404("Tài khoản chưa được gán tổ chức.")
+    return redirect("reports:dashboard-org", code=roots[0].code)
+
+
+def _period_links(rr: ReportRequest, year: int) -> list[tuple[str, str]]:
+    """Quick choices: this year, its first half, last year, and the years before it together."""
+    first = year - CHART_YEARS + 1
+    choices = [
+        (f"Năm {year}", Period.year(year)),
+        (f"6 tháng đầu năm {year}", Period(datetime.date(year, 1, 1), datetime.date(year, 6, 30))),
+        (f"Năm {year - 1}", Period.year(year - 1)),
+        (f"Giai đoạn {first}–{year - 1}", Period.years_range(first, year - 1)),
+    ]
+    return [(label, rr.query(**{"from": p.date_from.isoformat(), "to": p.date_to.isoformat()})) for label, p in choices]
+
+
+def _sort_links(rr: ReportRequest) -> dict[str, str]:
+    links = {}
+    for key in analytics.SORT_KEYS:
+        desc = not (rr.sort == key and rr.descending) if key != "name" else (rr.sort == key and not rr.descending)
+        links[key] = rr.query(sort=key, dir="desc" if desc else "")
+    return links
+
+
+@login_required
+def dashboard(request, code):
+    org = scoped_org(request.user, code)
+    year = reporting_year(org)
+    rr = ReportRequest(request, org, Period.year(year))
+    result = analytics.achievement(
+        org, rr.period, kinds=rr.kinds, all_levels=rr.all_levels, threshold=rr.threshold,
+        sort=rr.sort, descending=rr.descending,
+    )
+    if rr.export:
+        return exports.achievement_xlsx(result)
+    chart_last = rr.period.date_to.year
+    chart_years = rr.period.years if len(rr.period.years) > 1 else list(range(chart_last - CHART_YEARS + 1, chart_last + 1))
+    group = [r.org for r in result.rows] if rr.kinds else None
+    by_year = analytics.achievement_by_year(org, chart_years, group, stamp=result.stamp)
+    charts = {"years": [
+        {"label": str(y["year"]), "admitted": y["admitted"], "quota": y["quota"]} for y in by_year
+    ]}
+    if len(result.rows) <= MAX_CHART_ROWS:
+        charts["children"] = [
+            {"label": r.org.name, "admitted": r.admitted, "quota": r.quota} for r in result.rows
+        ]
+    child_kinds = sorted({r.org.kind for r in result.rows} | set(rr.kinds), key=list(KIND_LABELS).index)
+    return render(request, "reports/dashboard.html", _context(
+        rr,
+        result=result,
+        by_year=by_year,
+        charts=charts,
+        year=year,
+        period_links=_period_links(rr, year),
+        sort_links=_sort_links(rr),
+        kind_choices=[(k, KIND_LABELS[k], rr.query(kinds=k, levels="")) for k in child_kinds],
+        kinds_label=", ".join(KIND_LABELS[k].lower() for k in rr.kinds),
+        children_query=rr.query(kinds="", levels=""),
+        district_level=rr.query(kinds="district,city", levels=""),
+        all_cells=rr.query(kinds="cell", levels="all"),
+        lagging=[r for r in result.rows if r.below],
+        rows_html=exports.achievement_rows_html(result, rr, reverse("reports:dashboard")),
+    ))
+
+
+@login_required
+def new_members(request, code):
+    org = scoped_org(request.user, code)
+    rr = ReportRequest(request, org, Period.year(reporting_year(org)))
+    result = analytics.new_member_quality(org, rr.period)
+    if rr.export:
+        return exports.quality_xlsx(result)
+    charts = {g.key: [{"label": i.label, "value": i.count} for i in g.items] for g in result.groups
+              if g.key in ("professional_qualification", "age_band", "sector")}
+    return render(request, "reports/new_members.html", _context(rr, result=result, charts=charts))
+
+
+@login_required
+def coverage(request, code):
+    org = scoped_org(request.user, code)
+    rr = ReportRequest(request, org, Period.year(reporting_year(org)))
+    result = analytics.coverage(org, rr.period)
+    if rr.export:
+        return exports.coverage_xlsx(result, request.GET.get("table", "cells"))
+    tables = exports.coverage_tables(result)
+    for table in tables.values():
+        table.html = rows_html(table)
+    return render(request, "reports/coverage.html", _context(rr, result=result, tables=list(tables.items())))
+
+
+@login_required
+def exits(request, code):
+    org = scoped_org(request.user, code)
+    rr = ReportRequest(request, org, Period.year(reporting_year(org)))
+    result = analytics.exits(org, rr.period)
+    if rr.export:
+        return exports.exits_xlsx(result)
+    return render(request, "reports/exits.html", _context(rr, result=result))
+
+
+
+
+
+@login_required
+def projection(request, code):
+    from . import projection as projections
+
+    org = scoped_org(request.user, code)
+    rr = ReportRequest(request, org, Period.year(datetime.date.today().year))
+    result = projections.projection(org, kinds=rr.kinds)
+    if rr.export:
+        return exports.projection_xlsx(result)
+    return render(request, "reports/projection.html", _context(
+        rr, result=result, stages=result.history, kind_choices=[],
+    ))

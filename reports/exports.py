@@ -1,0 +1,233 @@
+"""The report tables (defined once in ``tables``) and their Excel exports."""
+
+from organizations.models import Kind
+
+from .tables import Column, Table, excel_value, rows_html
+
+# --- achievement --------------------------------------------------------------------------------
+
+
+KIND_LABELS = dict(Kind.choices)
+
+
+def achievement_columns(result) -> list[Column]:
+    prev = result.previous.label
+    return [
+        Column("Tổ chức", lambda r: r.org.name),
+        Column("Cấp", lambda r: KIND_LABELS.get(r.org.kind, "")),
+        Column("Kết nạp", lambda r: r.admitted, "int"),
+        Column("Chỉ tiêu", lambda r: r.quota, "int"),
+        Column("Tỷ lệ đạt", lambda r: r.rate, "rate"),
+        Column(f"Cùng kỳ {prev}", lambda r: r.prev_admitted, "int"),
+        Column("Tăng, giảm", lambda r: r.change, "signed"),
+        Column(f"Tỷ lệ đạt {prev}", lambda r: r.prev_rate, "rate"),
+        Column("Chênh lệch (điểm %)", lambda r: r.rate_change_points, "points"),
+        Column("Đảng viên đầu kỳ", lambda r: r.members_at_start, "int"),
+        Column("Kết nạp/đảng viên đầu kỳ (bình quân năm)", lambda r: r.share_of_members, "rate"),
+    ]
+
+
+class _TotalsRow:
+    def __init__(self, result, label):
+        self.org = type("TotalOrg", (), {"name": label, "kind": ""})()
+        self.figures = result.totals
+
+    def __getattr__(self, name):
+        return getattr(self.__dict__["figures"], name)
+
+
+def achievement_table(result) -> Table:
+    label = "Cộng các tổ chức được chọn" if result.kinds else f"Toàn {result.org.name}"
+    return Table(
+        title=f"Kết quả kết nạp đảng viên so với chỉ tiêu — {result.org.name}",
+        subtitle=f"Kỳ báo cáo: {result.period.label}; so với cùng kỳ {result.previous.label}",
+        columns=achievement_columns(result),
+        rows=result.rows,
+        footer=[_TotalsRow(result, label)],
+    )
+
+
+def achievement_rows_html(result, rr, dashboard_prefix: str):
+    """The drill-down rows: each links to the child's dashboard with the same period and filters."""
+    query = rr.query(kinds="", levels="", sort="", dir="")
+    return rows_html(
+        achievement_table(result),
+        link=lambda r: f"{dashboard_prefix}{r.org.code}/?{query}" if r.org.numchild else None,
+        row_class=lambda r: "below" if r.below else "",
+    )
+
+
+def achievement_xlsx(result):
+    return xlsx_response([achievement_table(result)], f"ket-qua-ket-nap-{result.org.code}-{result.period.label}")
+
+
+# --- quality, exits, coverage -------------------------------------------------------------------
+
+
+def quality_tables(result) -> list[Table]:
+    prev = result.previous.label
+    cols = [
+        Column("Tiêu chí", lambda i: i.label),
+        Column("Số lượng", lambda i: i.count, "int"),
+        Column("Tỷ lệ", lambda i: i.share, "rate"),
+        Column(f"Cùng kỳ {prev}", lambda i: i.prev_count, "int"),
+        Column(f"Tỷ lệ {prev}", lambda i: i.prev_share, "rate"),
+        Column("Tăng, giảm", lambda i: i.change, "signed"),
+    ]
+    head = Table(
+        title=f"Chất lượng đảng viên mới kết nạp — {result.org.name}",
+        subtitle=f"Kỳ báo cáo: {result.period.label}; tổng số {result.total} (cùng kỳ {prev}: {result.prev_total})",
+        columns=cols,
+        rows=result.highlights,
+    )
+    return [head] + [Table(title=g.label, columns=cols, rows=g.items) for g in result.groups]
+
+
+def quality_xlsx(result):
+    return xlsx_response(quality_tables(result), f"chat-luong-dang-vien-moi-{result.org.code}-{result.period.label}")
+
+
+def exits_table(result) -> Table:
+    prev = result.previous.label
+    return Table(
+        title=f"Đảng viên ra khỏi Đảng, từ trần — {result.org.name}",
+        subtitle=f"Kỳ báo cáo: {result.period.label}; so với cùng kỳ {prev}",
+        columns=[
+            Column("Hình thức", lambda line: line.label),
+            Column("Tổng số", lambda line: line.total, "int"),
+            Column("Trong đó dự bị", lambda line: line.probationary, "int"),
+            Column(f"Cùng kỳ {prev}", lambda line: line.prev_total, "int"),
+            Column(f"Dự bị cùng kỳ {prev}", lambda line: line.prev_probationary, "int"),
+        ],
+        rows=result.lines,
+    )
+
+
+def exits_xlsx(result):
+    return xlsx_response([exits_table(result)], f"giam-dang-vien-{result.org.code}-{result.period.label}")
+
+
+def coverage_tables(result) -> dict[str, Table]:
+    unit_cols = [
+        Column("Tổ chức", lambda o: o.name),
+        Column("Mã", lambda o: o.code),
+        Column("Cấp", lambda o: KIND_LABELS.get(o.kind, "")),
+    ]
+    area_cols = [
+        Column("Khu dân cư", lambda a: str(a)),
+        Column("Tổ chức cơ sở đảng", lambda a: a.grassroots.name),
+        Column("Chi bộ phụ trách", lambda a: a.cell.name if a.cell_id else ""),
+    ]
+    p = result.period.label
+    from candidates.models import Stage
+
+    from .projection import BEFORE_DECISION
+
+    labels = dict(Stage.choices)
+    pipe_cols = [Column("Chi bộ", lambda r: r.org.name), Column("Mã", lambda r: r.org.code)]
+    pipe_cols += [Column(labels[s], lambda r, s=s: r.by_stage.get(s, 0), "int") for s in [*BEFORE_DECISION, Stage.DECISION]]
+    pipe_cols += [Column("Cộng", lambda r: r.total, "int"), Column(f"Chỉ tiêu {result.period.date_to.year}", lambda r: r.quota, "int")]
+    return {
+        "grassroots": Table(f"Tổ chức cơ sở đảng không kết nạp được đảng viên ({p})", unit_cols, result.grassroots_without),
+        "cells": Table(f"Chi bộ không kết nạp được đảng viên ({p})", unit_cols, result.cells_without),
+        "areas_without_member": Table("Khu dân cư chưa có đảng viên", area_cols, result.areas_without_member),
+        "areas_without_cell": Table("Khu dân cư chưa có chi bộ riêng (sinh hoạt ghép)", area_cols, result.areas_without_cell),
+        "pipeline": Table("Quần chúng trong quy trình kết nạp theo chi bộ, so với chỉ tiêu", pipe_cols, result.pipeline),
+    }
+
+
+def coverage_xlsx(result, which: str):
+    tables = coverage_tables(result)
+    chosen = [tables[which]] if which in tables else list(tables.values())
+    return xlsx_response(chosen, f"don-vi-chua-ket-nap-{result.org.code}-{result.period.label}")
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
+def xlsx_response(tables: list[Table], name: str):
+    """One sheet per table: Vietnamese headers, numbers kept as numbers, text escaped against
+    formulas (``partydev.excel``), rates as percentages, set up to print on A4."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from partydev import excel
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    used = set()
+    for n, table in enumerate(tables, start=1):
+        sheet_name = _sheet_name(table.title, n, used)
+        ws = wb.create_sheet(sheet_name)
+        columns = [excel.ExcelColumn(c.header, width=40 if i == 0 else None, number=c.kind != "text") for i, c in enumerate(table.columns)]
+        rows = [[excel_value(c, r) for c in table.columns] for r in table.rows]
+        title = table.title + (f" — {table.subtitle}" if table.subtitle else "")
+        header_row = excel.write_table(ws, columns, rows, title=title)
+        last = header_row + len(rows)
+        for r in table.footer or []:
+            last += 1
+            for i, c in enumerate(table.columns, start=1):
+                cell = ws.cell(row=last, column=i)
+                excel.set_cell(cell, excel_value(c, r))
+                cell.font = Font(bold=True)
+        for i, c in enumerate(table.columns, start=1):
+            fmt = _number_format(c.kind)
+            if fmt:
+                for (cell,) in ws.iter_rows(min_row=header_row + 1, max_row=last, min_col=i, max_col=i):
+                    cell.number_format = fmt
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.print_title_rows = f"{header_row}:{header_row}"
+    filename = name.replace("/", "-").replace("–", "-").replace(" ", "") + ".xlsx"
+    return excel.xlsx_response(excel.workbook_bytes(wb), filename)
+
+
+def _sheet_name(title: str, n: int, used: set) -> str:
+    base = title.split(" — ")[0]
+    for bad in "[]:*?/\\":
+        base = base.replace(bad, " ")
+    name = base[:31].strip() or f"Bảng {n}"
+    if name in used:
+        name = f"{name[:27]} ({n})"
+    used.add(name)
+    return name
+
+
+def _number_format(kind: str) -> str | None:
+    return {"int": "#,##0", "signed": "+#,##0;-#,##0;0", "rate": "0.00%", "points": "+0.00;-0.00;0.00"}.get(kind)
+
+
+# --- projection ---------------------------------------------------------------------------------
+
+
+def projection_columns(result) -> list[Column]:
+    cols = [
+        Column("Tổ chức", lambda r: r.org.name),
+        Column(f"Đã kết nạp từ 01/01/{result.year}", lambda r: r.admitted, "int"),
+        Column("Đã có quyết định, chờ lễ kết nạp", lambda r: r.decided, "int"),
+    ]
+    for h in result.history:
+        cols.append(Column(h.label, lambda r, s=h.stage: r.by_stage[s], "int"))
+    cols += [
+        Column("Dự kiến đến 31/12", lambda r: r.expected, "points"),
+        Column("Chỉ tiêu", lambda r: r.quota, "int"),
+        Column("Dự kiến đạt", lambda r: r.expected_rate, "rate"),
+        Column("Đánh giá", lambda r: r.status_label),
+    ]
+    return cols
+
+
+def projection_table(result) -> Table:
+    return Table(
+        title=f"Dự báo kết nạp đến 31/12/{result.year} — {result.org.name}",
+        subtitle=f"tính đến {result.today:%d/%m/%Y}",
+        columns=projection_columns(result),
+        rows=result.rows,
+        footer=[result.total],
+    )
+
+
+def projection_xlsx(result):
+    return xlsx_response([projection_table(result)], f"du-bao-{result.org.code}-{result.year}")

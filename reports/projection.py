@@ -1,0 +1,248 @@
+"""Projection of the year's admissions to 31/12, from the pipeline and its history.
+
+For each stage before the admission decision the history gives two numbers:
+
+- the *conversion* to the next stage: of the candidates who left the stage (went on, or were
+  dropped from it) in the look-back window, the share who went on;
+- the *typical time* in the stage: the median number of days between entering it and going on.
+
+A candidate now in stage s is expected to be admitted with the product of the conversions from s
+to the decision, and by the time: max(today, the day they entered s + the typical time of s) +
+the typical times of the later stages. Those whose expected day falls after 31/12 add nothing
+this year. Candidates who already have a decision this year (ceremony still to come) add one
+each, as do the members already admitted this year.
+
+    expected = admitted so far + decided, awaiting the ceremony + Σ candidates × conversion (if in time)
+
+Each organisation is then on track (expected ≥ quota), at risk (expected ≥ the minimum, or 80%
+of the quota where no minimum is set) or off track.
+"""
+
+import datetime
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Q
+
+from candidates.models import PIPELINE, Candidate, CandidateEvent, EventKind, Stage
+from organizations.models import Organization
+
+from . import analytics
+from .periods import Period, rate
+
+# The stages a candidate passes before the admission decision, in order.
+BEFORE_DECISION = PIPELINE[: PIPELINE.index(Stage.DECISION)]
+LOOKBACK_YEARS = 3
+AT_RISK_SHARE = Decimal("0.8")
+
+
+class Status:
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"
+    OFF_TRACK = "off_track"
+    NO_QUOTA = "no_quota"
+
+    LABELS = {ON_TRACK: "Đạt chỉ tiêu", AT_RISK: "Có nguy cơ không đạt", OFF_TRACK: "Không đạt", NO_QUOTA: "Chưa giao chỉ tiêu"}
+
+
+@dataclass
+class StageHistory:
+    stage: str
+    label: str
+    went_on: int
+    dropped: int
+    typical_days: int
+    remaining_days: int = 0  # typical days from entering the next stage to the decision
+
+    @property
+    def conversion(self) -> Decimal:
+        resolved = self.went_on + self.dropped
+        return Decimal(self.went_on) / resolved if resolved else Decimal(1)
+
+    @property
+    def conversion_percent(self) -> Decimal | None:
+        return rate(self.went_on, self.went_on + self.dropped)
+
+
+@dataclass
+class ProjectionRow:
+    org: Organization
+    admitted: int
+    decided: int
+    by_stage: dict[str, int]
+    in_time: dict[str, int]
+    expected_from_pipeline: Decimal
+    quota: int | None
+    minimum: int | None
+
+    @property
+    def expected(self) -> Decimal:
+        return (self.admitted + self.decided + self.expected_from_pipeline).quantize(Decimal("0.1"))
+
+    @property
+    def expected_rate(self) -> Decimal | None:
+        return rate(self.expected, self.quota)
+
+    @property
+    def status(self) -> str:
+        if not self.quota:
+            return Status.NO_QUOTA
+        if self.expected >= self.quota:
+            return Status.ON_TRACK
+        floor = self.minimum if self.minimum is not None else self.quota * AT_RISK_SHARE
+        return Status.AT_RISK if self.expected >= floor else Status.OFF_TRACK
+
+    @property
+    def status_label(self) -> str:
+        return Status.LABELS[self.status]
+
+    @property
+    def pipeline_total(self) -> int:
+        return sum(self.by_stage.values())
+
+
+@dataclass
+class Projection:
+    org: Organization
+    year: int
+    today: datetime.date
+    window: Period
+    history: list[StageHistory]
+    total: ProjectionRow
+    rows: list[ProjectionRow] = field(default_factory=list)
+
+
+def stage_history(root: Organization, window: Period) -> dict[str, StageHistory]:
+    """Conversion and typical time of each stage before the decision, from the candidate events
+    of ``root``'s subtree whose stage ended in ``window``. One query."""
+    events = (
+        CandidateEvent.objects.filter(
+            cell__path__startswith=root.path,
+            effective_date__lte=window.date_to,
+            kind__in=(EventKind.CREATED, EventKind.ADVANCED, EventKind.BACKFILLED, EventKind.DROPPED, EventKind.RETURNED),
+        )
+        .order_by("candidate_id", "effective_date", "id")
+        .values_list("candidate_id", "kind", "stage_from", "stage_to", "effective_date")
+    )
+    went_on, dropped, durations = defaultdict(int), defaultdict(int), defaultdict(list)
+    entered_at: dict[str, datetime.date] = {}
+    current = None
+    for candidate_id, kind, stage_from, stage_to, day in events.iterator(chunk_size=5000):
+        if candidate_id != current:
+            current, entered_at = candidate_id, {}
+        in_window = window.date_from <= day <= window.date_to
+        if kind in (EventKind.ADVANCED, EventKind.BACKFILLED) and stage_from in BEFORE_DECISION and in_window:
+            went_on[stage_from] += 1
+            if stage_from in entered_at:
+                durations[stage_from].append((day - entered_at[stage_from]).days)
+        elif kind == EventKind.DROPPED and stage_from in BEFORE_DECISION and in_window:
+            dropped[stage_from] += 1
+        entered_at[stage_to] = day
+    labels = dict(Stage.choices)
+    history = {
+        s: StageHistory(s, labels[s], went_on[s], dropped[s], int(statistics.median(durations[s])) if durations[s] else 0)
+        for s in BEFORE_DECISION
+    }
+    for s in BEFORE_DECISION:
+        history[s].remaining_days = _remaining(history, s)
+    return history
+
+
+def _chance(history: dict[str, StageHistory], stage: str) -> Decimal:
+    """The product of the conversions from ``stage`` to the decision (partial appraisal only
+    for those in it: most cells have no partial committee)."""
+    chance = Decimal(1)
+    for s in BEFORE_DECISION[BEFORE_DECISION.index(stage):]:
+        if s == Stage.PARTIAL_APPRAISAL and stage != s:
+            continue
+        chance *= history[s].conversion
+    return chance
+
+
+def _remaining(history, stage) -> int:
+    later = BEFORE_DECISION[BEFORE_DECISION.index(stage) + 1:]
+    return sum(history[s].typical_days for s in later if s != Stage.PARTIAL_APPRAISAL or stage == s)
+
+
+def projection(org: Organization, today: datetime.date | None = None, *, kinds=None) -> Projection:
+    """The expected admissions to 31/12 of ``today``'s year for ``org`` and its children."""
+    today = today or datetime.date.today()
+    year = today.year
+    year_end = datetime.date(year, 12, 31)
+    window = Period(datetime.date(year - LOOKBACK_YEARS, 1, 1), today)
+    root = Organization.objects.get(path=org.path[: Organization.steplen]) if org.depth > 1 else org
+    history = stage_history(root, window)
+
+    # Candidates whose stage began on or before the cut-off are expected to be decided in time.
+    cutoffs = {}
+    for s in BEFORE_DECISION:
+        slack = (year_end - today).days - _remaining(history, s)
+        cutoffs[s] = year_end - datetime.timedelta(days=_remaining(history, s) + history[s].typical_days) if slack >= 0 else None
+    aggregates = {}
+    for s in BEFORE_DECISION:
+        aggregates[f"n_{s}"] = Count("id", filter=Q(stage=s))
+        if cutoffs[s] is not None:
+            aggregates[f"t_{s}"] = Count("id", filter=Q(stage=s, stage_date__lte=cutoffs[s]))
+    aggregates["decided"] = Count("id", filter=Q(stage=Stage.DECISION, decision_date__year=year, membership__isnull=True))
+    rows = (
+        Candidate.objects.filter(cell__path__startswith=org.path, stage__in=[*BEFORE_DECISION, Stage.DECISION])
+        .order_by()
+        .values("cell__path")
+        .annotate(**aggregates)
+    )
+    per_cell = {r["cell__path"]: r for r in rows}
+    children = analytics.rows_for(org, kinds)
+    nodes = [org] + children
+    anchors = [n.path for n in nodes]
+
+    def rolled(key):
+        return analytics.roll_up({p: r.get(key, 0) for p, r in per_cell.items()}, anchors)
+
+    stage_counts = {s: rolled(f"n_{s}") for s in BEFORE_DECISION}
+    in_time = {s: rolled(f"t_{s}") for s in BEFORE_DECISION}
+    decided = rolled("decided")
+    (admitted_cells,) = analytics.admissions_by_cell(org, Period(datetime.date(year, 1, 1), today))
+    admitted = analytics.roll_up(admitted_cells, anchors)
+    quotas = _quotas([n.id for n in nodes], year)
+    chances = {s: _chance(history, s) for s in BEFORE_DECISION}
+
+    def row(node):
+        expected = sum((in_time[s][node.path] * chances[s] for s in BEFORE_DECISION), Decimal(0))
+        target, minimum = quotas.get(node.id, (None, None))
+        return ProjectionRow(
+            org=node, admitted=admitted[node.path], decided=decided[node.path],
+            by_stage={s: stage_counts[s][node.path] for s in BEFORE_DECISION},
+            in_time={s: in_time[s][node.path] for s in BEFORE_DECISION},
+            expected_from_pipeline=expected, quota=target, minimum=minimum,
+        )
+
+    return Projection(
+        org=org, year=year, today=today, window=window,
+        history=[history[s] for s in BEFORE_DECISION],
+        total=row(org), rows=[row(c) for c in children],
+    )
+
+
+def _quotas(org_ids, year) -> dict[int, tuple[int, int | None]]:
+    from members.quotas.models import Quota
+
+    return {
+        q["organization_id"]: (q["target"], q["minimum"])
+        for q in Quota.objects.filter(organization_id__in=org_ids, year=year).values("organization_id", "target", "minimum")
+    }
+
+
+def pipeline_by_cell(org: Organization) -> dict[str, dict[str, int]]:
+    """Open candidates at each stage per cell of the subtree: one grouped query."""
+    rows = (
+        Candidate.objects.filter(cell__path__startswith=org.path, stage__in=[*BEFORE_DECISION, Stage.DECISION])
+        .order_by()
+        .values("cell__path", "stage")
+        .annotate(n=Count("id"))
+    )
+    result: dict[str, dict[str, int]] = defaultdict(dict)
+    for r in rows:
+        result[r["cell__path"]][r["stage"]] = r["n"]
+    return result

@@ -1,0 +1,106 @@
+"""Every report table defined once: its columns give both the HTML rows and the Excel sheet.
+
+Large tables (the drill-down of all 3,184 cells) are rendered here in one pass rather than
+through a template loop, which costs tens of microseconds per cell.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Callable
+
+from html import escape
+
+from django.utils.safestring import mark_safe
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    get: Callable[[Any], Any]
+    kind: str = "text"  # text, int, signed, rate, points
+    css: str = ""
+
+
+def fmt_int(value) -> str:
+    return "—" if value is None else f"{int(value):,}".replace(",", ".")
+
+
+def fmt_rate(value) -> str:
+    """88,48% — the same text as the ``percent`` template filter, without its overhead."""
+    if value is None or value == "":
+        return "—"
+    return f"{Decimal(value):,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".") + "%"
+
+
+def fmt_signed(value) -> str:
+    if value is None:
+        return "—"
+    return ("+" if value > 0 else "") + fmt_int(value)
+
+
+def fmt_points(value) -> str:
+    if value is None:
+        return "—"
+    text = f"{Decimal(value):.2f}".replace(".", ",")
+    return ("+" if value > 0 else "") + text
+
+
+FORMATTERS = {
+    "text": lambda v: "—" if v in (None, "") else str(v),
+    "int": fmt_int,
+    "signed": fmt_signed,
+    "rate": fmt_rate,
+    "points": fmt_points,
+}
+
+
+def cell_text(column: Column, row) -> str:
+    return FORMATTERS[column.kind](column.get(row))
+
+
+@dataclass
+class Table:
+    title: str
+    columns: list[Column]
+    rows: list
+    subtitle: str = ""
+    footer: list | None = None  # a totals row, same columns
+
+    @property
+    def headers(self) -> list[str]:
+        return [c.header for c in self.columns]
+
+
+def rows_html(table: Table, *, link: Callable[[Any], str | None] | None = None, row_class: Callable[[Any], str] | None = None):
+    """<tr> rows of ``table`` as safe HTML; the first column links where ``link`` gives a URL."""
+    out = []
+    cols = [(c.get, FORMATTERS[c.kind], c.kind != "text") for c in table.columns]
+    opens = [f'<td class="num" data-label="{escape(c.header)}">' if c.kind != "text" else f'<td data-label="{escape(c.header)}">'
+             for c in table.columns]
+    for row in table.rows:
+        cls = row_class(row) if row_class else ""
+        parts = [f'<tr class="{cls}">' if cls else "<tr>"]
+        for i, (get, fmt, _num) in enumerate(cols):
+            text = escape(fmt(get(row)), quote=False)
+            if i == 0 and link:
+                url = link(row)
+                if url:
+                    text = f'<a href="{escape(url)}">{text}</a>'
+            parts.append(opens[i] + text + "</td>")
+        parts.append("</tr>")
+        out.append("".join(parts))
+    return mark_safe("\n".join(out))
+
+
+def excel_value(column: Column, row):
+    """What a cell holds in Excel: numbers stay numbers, rates become fractions (0.8848 shown as 88,48%)."""
+    value = column.get(row)
+    if value is None:
+        return None
+    if column.kind == "rate":
+        return float(Decimal(value) / 100)
+    if column.kind == "points":
+        return float(value)
+    if column.kind in ("int", "signed"):
+        return int(value)
+    return str(value)

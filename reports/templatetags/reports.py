@@ -1,0 +1,26 @@
+from django import template
+
+from reports.tables import fmt_points, fmt_signed
+
+register = template.Library()
+
+
+@register.filter
+def signed(value):
+    """A change with its sign, Vietnamese thousands dots: +1.234, -5, 0."""
+    return fmt_signed(value)
+
+
+@register.filter
+def points(value):
+    """A change of a rate in percentage points with a decimal comma: +5,81."""
+    return fmt_points(value)
+
+
+@register.filter
+def points_plain(value):
+    """A decimal figure with a decimal comma and no sign: 123,4."""
+    if value is None:
+        return "—"
+    text = f"{value:,}".replace(",", " ").replace(".", ",").replace(" ", ".")
+    return text

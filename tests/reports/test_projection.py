@@ -1,0 +1,53 @@
+import datetime
+from decimal import Decimal
+
+from candidates.models import Candidate, CandidateEvent, EventKind, Stage
+from members.models import Person
+from members.quotas.models import Quota
+from reports.projection import Status, projection
+from tests.members.factories import admit, person_fields
+
+
+def candidate(cell, history, stage=None, stage_date=None, **extra):
+    """A candidate with the given (kind, stage_from, stage_to, date) events; current stage the last one."""
+    person = Person.objects.create(**person_fields())
+    last = history[-1]
+    c = Candidate.objects.create(person=person, cell=cell, stage=stage or last[2], stage_date=stage_date or last[3], **extra)
+    CandidateEvent.objects.bulk_create(
+        CandidateEvent(candidate=c, kind=k, stage_from=f, stage_to=t, effective_date=d, cell=cell) for k, f, t, d in history
+    )
+    return c
+
+
+def test_projection_from_pipeline_conversion_and_typical_time(tree, users, login):
+    day = datetime.date
+    # History: 4 went on from the source list after 30 days; 1 was dropped from it.
+    for i in range(4):
+        candidate(tree.CYA, [(EventKind.CREATED, "", Stage.SOURCE, day(2021, 1, 1)),
+                             (EventKind.ADVANCED, Stage.SOURCE, Stage.CULTIVATION, day(2021, 1, 31))])
+    candidate(tree.CYA, [(EventKind.CREATED, "", Stage.SOURCE, day(2021, 1, 1)),
+                         (EventKind.DROPPED, Stage.SOURCE, Stage.DROPPED, day(2021, 2, 1))])
+    # Now: 5 on the source list of X in time, 1 entered too late for the year; one decided, ceremony pending.
+    for _ in range(5):
+        candidate(tree.CXA, [(EventKind.CREATED, "", Stage.SOURCE, day(2022, 5, 1))])
+    candidate(tree.CXA, [(EventKind.CREATED, "", Stage.SOURCE, day(2022, 12, 15))])
+    candidate(tree.CXB, [(EventKind.CREATED, "", Stage.SOURCE, day(2022, 1, 1))], stage=Stage.DECISION,
+              stage_date=day(2022, 5, 20), decision_date=day(2022, 5, 20))
+    admit(tree.CXA, day(2022, 3, 1))
+    Quota.objects.create(organization=tree.X, year=2022, target=6)
+    Quota.objects.create(organization=tree.Y, year=2022, target=10, minimum=5)
+    Quota.objects.create(organization=tree.P, year=2022, target=12)
+
+    result = projection(tree.P, today=day(2022, 6, 1))
+    source = result.history[0]
+    assert (source.went_on, source.dropped, source.typical_days, source.conversion_percent) == (4, 1, 30, Decimal("80.00"))
+    x, y = result.rows
+    assert (x.admitted, x.decided, x.by_stage[Stage.SOURCE], x.in_time[Stage.SOURCE]) == (1, 1, 6, 5)
+    assert x.expected == Decimal("6.0")  # 1 + 1 + 5 × 0.8
+    assert x.status == Status.ON_TRACK
+    # Y: the 4 who went on sit in cultivation; no history beyond it, so they count in full.
+    assert (y.by_stage[Stage.CULTIVATION], y.expected, y.status) == (4, Decimal("4.0"), Status.OFF_TRACK)
+    assert (result.total.expected, result.total.status) == (Decimal("10.0"), Status.AT_RISK)  # ≥ 80% of 12
+
+    html = login(users.province).get("/reports/T/projection/").content.decode()
+    assert "Cách tính" in html and "Dự kiến đến 31/12" in html
