@@ -47,7 +47,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .models import Upload
@@ -297,6 +297,9 @@ def upload_commit(upload: Upload, importer_class: type[Importer], *, user) -> Dr
             locked.committed_at = timezone.now()
             locked.created, locked.changed, locked.unchanged = counts[CREATE], counts[CHANGE], counts[UNCHANGED]
             locked.save()
+    except IntegrityError:
+        # Another commit wrote the same rows between our plan and our write: nothing of ours stayed.
+        raise UploadRefused("Dữ liệu vừa được người khác thay đổi; chưa ghi gì. Hãy tải tệp lên lại để xem trước.")
     except ValidationError as exc:
         upload.refresh_from_db()
         messages = exc.messages if hasattr(exc, "messages") else [str(exc)]

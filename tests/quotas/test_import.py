@@ -228,3 +228,28 @@ def test_an_extra_sheet_is_named_and_the_quota_sheet_read(tree, users):
     _, result = store(users.district_x, files.workbook(files.quota_rows([("T.X.1", 1, None)]), configure=extra))
     assert result.errors == [] and result.counts["create"] == 1
     assert "Sổ làm việc có 2 trang tính; chỉ đọc trang “Chỉ tiêu”, bỏ qua “Hướng dẫn”." in result.notices
+
+
+def test_a_concurrent_write_of_the_same_rows_is_refused_cleanly(tree, users, monkeypatch):
+    from django.db import IntegrityError
+
+    from members.quotas import services
+
+    upload, _ = store(users.district_x, files.workbook(files.quota_rows([("T.X.1", 5, None)])))
+    real = services.Quota.objects.bulk_create
+
+    def racing(objs, **kwargs):  # another upload created the same quota a moment earlier
+        raise IntegrityError("UNIQUE constraint failed: quota_unique_org_year")
+
+    monkeypatch.setattr(services.Quota.objects, "bulk_create", racing)
+    with pytest.raises(UploadRefused, match="vừa được người khác thay đổi"):
+        upload_commit(upload, QuotaImporter, user=users.district_x)
+    monkeypatch.setattr(services.Quota.objects, "bulk_create", real)
+    assert not Quota.objects.exists()
+
+
+def test_the_size_cap_refuses_before_storing(tree, users, settings):
+    settings.UPLOAD_MAX_BYTES = 2000
+    with pytest.raises(UploadRefused, match="vượt giới hạn"):
+        store(users.district_x, files.workbook(files.quota_rows([("T.X.1", 1, None)] * 50)))
+    assert Upload.objects.count() == 0
