@@ -4,12 +4,14 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from members.selectors import admitted_by_anchor
 from organizations.models import Organization, user_roles
-from partydev.excel import ExcelColumn, set_cell, workbook_bytes, write_table
+from partydev.excel import HEADER_BORDER, HEADER_FILL, HEADER_FONT, TITLE_FONT, ExcelColumn, escape_text, set_cell, workbook_bytes
 from partydev.spreadsheets import CellError, SpreadsheetError, normalise_text, to_int
 from partydev.uploads import CHANGE, CREATE, UNCHANGED, Change, Column, Importer, Plan, PlanItem, RowError
 
@@ -17,6 +19,8 @@ from .models import MAX_QUOTA, Quota
 from .services import can_set_quota, number_problems, quotas_bulk_set, settable_organizations, validate_year
 
 SHEET_NAME = "Chỉ tiêu"
+NOTE_FONT = Font(italic=True, color="555555")
+HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="center")
 KIND_LABELS = dict(Organization._meta.get_field("kind").choices)
 
 
@@ -42,32 +46,21 @@ def quota_template(user, year: int) -> bytes:
     """The .xlsx a user fills in: one row per organisation whose quota they may set, with this
     year's quota if already set and last year's quota and admissions for reference."""
     orgs = list(settable_organizations(user).only("id", "path", "depth", "numchild", "code", "name", "kind"))
-    current = dict(Quota.objects.filter(year=year, organization__in=[o.pk for o in orgs]).values_list("organization_id", "target"))
-    minimums = dict(Quota.objects.filter(year=year, organization__in=[o.pk for o in orgs]).values_list("organization_id", "minimum"))
-    previous = dict(Quota.objects.filter(year=year - 1, organization__in=[o.pk for o in orgs]).values_list("organization_id", "target"))
+    ids = [o.pk for o in orgs]
+    current, minimums = {}, {}
+    for pk, target, minimum in Quota.objects.filter(year=year, organization__in=ids).values_list("organization_id", "target", "minimum"):
+        current[pk], minimums[pk] = target, minimum
+    previous = dict(Quota.objects.filter(year=year - 1, organization__in=ids).values_list("organization_id", "target"))
     admitted = admitted_by_anchor(orgs, datetime.date(year - 1, 1, 1), datetime.date(year - 1, 12, 31)) if orgs else {}
     top = min((o.depth for o in orgs), default=1)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = SHEET_NAME
-    rows = (
-        [i, o.code, o.name, KIND_LABELS.get(o.kind, o.kind), current.get(o.pk), minimums.get(o.pk), None,
-         previous.get(o.pk), admitted.get(o.path, 0)]
-        for i, o in enumerate(orgs, start=1)
-    )
-    title = f"CHỈ TIÊU KẾT NẠP ĐẢNG VIÊN NĂM {year}"
-    header_row = write_table(ws, template_columns(year), rows, title=title)
-    set_cell(ws.cell(row=2, column=1), (
-        "Điền cột “Chỉ tiêu” (số nguyên từ 0) và, nếu cần, “Tối thiểu” (không lớn hơn chỉ tiêu). Để trống dòng "
-        "không giao chỉ tiêu. Giữ nguyên dòng tiêu đề; không gộp ô, không ẩn dòng, không thêm dòng trùng mã."
-    ))
-    ws.cell(row=2, column=1).font = Font(italic=True, color="555555")
-    last = header_row + len(orgs)
-    indents = {}
-    for r, org in enumerate(orgs, start=header_row + 1):
-        level = org.depth - top
-        if level:
-            ws.cell(row=r, column=3).alignment = indents.setdefault(level, Alignment(indent=level))
+    # Write-only: rows stream out without a cell grid in memory (the whole province: 3,716 rows).
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(SHEET_NAME)
+    columns = template_columns(year)
+    for i, column in enumerate(columns, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = column.width
+    header_row, last = 3, 3 + len(orgs)
+    ws.freeze_panes = f"A{header_row + 1}"
     if orgs:
         validation = DataValidation(
             type="whole", operator="between", formula1="0", formula2=str(MAX_QUOTA), allow_blank=True,
@@ -75,9 +68,33 @@ def quota_template(user, year: int) -> bytes:
             promptTitle="Chỉ tiêu", prompt="Số nguyên không âm; để trống nếu không giao.", showInputMessage=True,
         )
         validation.add(f"E{header_row + 1}:F{last}")
-        ws.add_data_validation(validation)
-    ws.auto_filter.ref = f"A{header_row}:I{max(last, header_row)}"
+        ws.data_validations.append(validation)
+    ws.auto_filter.ref = f"A{header_row}:I{last}"
+    ws.append([_cell(ws, f"CHỈ TIÊU KẾT NẠP ĐẢNG VIÊN NĂM {year}", font=TITLE_FONT)])
+    ws.append([_cell(ws, (
+        "Điền cột “Chỉ tiêu” (số nguyên từ 0) và, nếu cần, “Tối thiểu” (không lớn hơn chỉ tiêu). Để trống dòng "
+        "không giao chỉ tiêu. Giữ nguyên dòng tiêu đề; không gộp ô, không ẩn dòng, không thêm dòng trùng mã."
+    ), font=NOTE_FONT)])
+    ws.append([_cell(ws, c.header, font=HEADER_FONT, fill=HEADER_FILL, border=HEADER_BORDER, alignment=HEADER_ALIGNMENT) for c in columns])
+    indents: dict[int, Alignment] = {}
+    for i, o in enumerate(orgs, start=1):
+        level = o.depth - top
+        if level and level not in indents:
+            indents[level] = Alignment(indent=level)
+        name = _cell(ws, o.name, alignment=indents[level]) if level else escape_text(o.name)
+        ws.append([
+            i, escape_text(o.code), name, KIND_LABELS.get(o.kind, o.kind), current.get(o.pk), minimums.get(o.pk), None,
+            previous.get(o.pk), admitted.get(o.path, 0),
+        ])
     return workbook_bytes(wb)
+
+
+def _cell(ws, value, **style):
+    cell = WriteOnlyCell(ws)
+    set_cell(cell, value)
+    for key, val in style.items():
+        setattr(cell, key, val)
+    return cell
 
 
 class QuotaImporter(Importer):
