@@ -22,8 +22,11 @@ from .importers import QuotaImporter, quota_template
 
 
 def _sheet(codes, year) -> bytes:
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Chỉ tiêu")
+    """The sheet as Excel would save it (normal mode writes the <dimension> that Excel writes;
+    without it openpyxl reads the whole sheet once more just to size it)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Chỉ tiêu"
     ws.append([f"CHỈ TIÊU KẾT NẠP ĐẢNG VIÊN NĂM {year}"])
     ws.append([])
     ws.append(["STT", "Mã tổ chức", "Tên tổ chức", "Cấp", f"Chỉ tiêu năm {year}", "Tối thiểu", "Ghi chú"])
