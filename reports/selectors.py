@@ -31,7 +31,9 @@ def browser_rows(nodes):
             "code": n.code,
             "has_children": bool(n.numchild),
             "kind": labels[n.kind],
-            "sub": ", ".join(f"{count} {labels[kind].lower()}" for kind, count in n.descendant_counts.items()),
+            "sub": ", ".join(
+                f"{n.descendant_counts[kind]} {label.lower()}" for kind, label in labels.items() if kind in n.descendant_counts
+            ),
             "official": members[n.path]["official"],
             "probationary": members[n.path]["probationary"],
         }
