@@ -29,7 +29,7 @@ COLUMNS = [
 
 def pipeline_rows(org, user, today: datetime.date):
     qs = (
-        Candidate.objects.for_user(user).filter(cell__path__startswith=org.path)
+        Candidate.objects.in_subtree(user, org)
         .select_related("person", "cell").order_by("cell__path", "stage", "person__full_name", "id")
     )
     for c in qs.iterator(chunk_size=2000):

@@ -232,9 +232,11 @@ def check_local_criteria(reg: Regulation, candidate, on: datetime.date, stage: s
     """Criteria a committee above the cell added for this step that are not met by ``on``."""
     from .models import CriterionCheck, LocalCriterion
 
-    criteria = LocalCriterion.objects.filter(
+    criteria = list(LocalCriterion.objects.filter(
         organization__path__in=ancestor_paths(candidate.cell), active=True, required_before=stage
-    )
+    ))
+    if not criteria:
+        return []
     met = set(
         CriterionCheck.objects.filter(candidate=candidate, met_on__lte=on).values_list("criterion_id", flat=True)
     ) if candidate.pk else set()

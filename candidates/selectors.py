@@ -16,8 +16,8 @@ from . import rules
 from .models import ACTIVE_STAGES, PIPELINE, Candidate, CandidateEvent, DueKind, LocalCriterion, Stage
 
 BOARD_STAGES = [s for s in PIPELINE if s != Stage.OFFICIAL]
-CARDS_PER_COLUMN = 12
-WORKLIST_LIMIT = 200
+CARDS_PER_COLUMN = 6
+WORKLIST_LIMIT = 60
 
 
 def scoped_candidates(user):
@@ -29,6 +29,19 @@ def get_candidate_for_user(user, pk: int) -> Candidate:
     return scoped_candidates(user).select_related(
         "person", "cell", "helper__person", "introducer_1__person", "introducer_2__person", "decided_by", "membership"
     ).get(pk=pk)
+
+
+@dataclass
+class Card:
+    pk: int
+    stage: str
+    next_due: datetime.date | None
+    certificate_date: datetime.date | None
+    cell_vote_date: datetime.date | None
+    full_name: str
+    cell_name: str
+    overdue_days: int = 0
+    certificate_warning: bool = False
 
 
 @dataclass
@@ -46,18 +59,22 @@ class Column:
 def board(org: Organization, user, today: datetime.date) -> list[Column]:
     """The pipeline under ``org`` as columns by stage, with counts and the most urgent cards.
 
-    Two queries: one grouped count, one windowed list of the first cards of each column.
+    Three queries: one grouped count; the ids of the first cards of each column (a window over
+    narrow rows: candidates without a deadline sort last); then those cards with their person.
     """
-    base = scoped_candidates(user).filter(cell__path__startswith=org.path, stage__in=BOARD_STAGES)
+    base = Candidate.objects.in_subtree(user, org).filter(stage__in=BOARD_STAGES)
     counts = dict(base.order_by().values_list("stage").annotate(n=Count("id")))
-    ranked = (
-        base.select_related("person", "cell")
-        .annotate(rank=Window(RowNumber(), partition_by=[F("stage")], order_by=[F("next_due").asc(nulls_last=True), F("id").asc()]))
+    first_ids = list(
+        base.annotate(rank=Window(RowNumber(), partition_by=[F("stage")], order_by=[F("next_due").asc(nulls_last=True), F("id").asc()]))
         .filter(rank__lte=CARDS_PER_COLUMN)
-        .order_by("stage", "rank")
+        .values_list("id", flat=True)
     )
+    fields = ("id", "stage", "next_due", "certificate_date", "cell_vote_date", "person__full_name", "cell__name")
     cards = defaultdict(list)
-    for c in ranked:
+    # Plain rows, not model instances: a card needs a handful of values.
+    rows = Candidate.objects.filter(pk__in=first_ids).values_list(*fields)
+    for row in sorted(rows, key=lambda r: (r[2] is None, r[2] or today, r[0])):
+        c = Card(*row)
         c.overdue_days = (today - c.next_due).days if c.next_due and c.next_due < today else 0
         c.certificate_warning = rules.certificate_expiring(c, today)
         cards[c.stage].append(c)
@@ -91,18 +108,20 @@ class Worklist:
 def worklist(user, today: datetime.date, org: Organization | None = None, limit: int = WORKLIST_LIMIT) -> Worklist:
     """What is overdue and what falls due by the end of this month, grouped by cell, most
     overdue first. Three queries: the two counts, and the first ``limit`` items."""
-    base = scoped_candidates(user).filter(stage__in=ACTIVE_STAGES, next_due__isnull=False)
-    if org is not None:
-        base = base.filter(cell__path__startswith=org.path)
     end = month_end(today)
-    due = base.filter(next_due__lte=end)
+    base = Candidate.objects.in_subtree(user, org).filter(stage__in=ACTIVE_STAGES, next_due__isnull=False)
+    broad = _is_broad(user, org)
+    due = _deadline_before(base, broad, next_due__lte=end)
     totals = due.order_by().aggregate(
         overdue=Count("id", filter=_lt("next_due", today)),
         this_month=Count("id", filter=_gte("next_due", today)),
     )
     warning_from = today + datetime.timedelta(days=90)
-    warnings = base.filter(due_kind=DueKind.CERTIFICATE_EXPIRY, next_due__lte=warning_from).count()
-    items = list(due.select_related("person", "cell").order_by("next_due", "cell__path", "id")[:limit])
+    warnings = _deadline_before(base, broad, next_due__lte=warning_from, due_kind=DueKind.CERTIFICATE_EXPIRY).count()
+    # Ordered by the indexed deadline only (not by the cell's path, which would need the join).
+    # The ids first (a sort of narrow rows), then those rows with their person and cell.
+    first_ids = list(due.order_by("next_due", "id").values_list("id", flat=True)[:limit])
+    items = sorted(Candidate.objects.filter(pk__in=first_ids).select_related("person", "cell"), key=lambda c: (c.next_due, c.pk))
     groups: dict[int, tuple] = {}
     for c in items:
         overdue = (today - c.next_due).days if c.next_due < today else 0
@@ -111,6 +130,26 @@ def worklist(user, today: datetime.date, org: Organization | None = None, limit:
         groups.setdefault(c.cell_id, (c.cell, []))[1].append(item)
     ordered = sorted(groups.values(), key=lambda g: g[0].path)
     return Worklist(totals["overdue"], totals["this_month"], warnings, ordered, len(items), limit)
+
+
+def _is_broad(user, org: Organization | None) -> bool:
+    """Does the worklist cover a province or a district (thousands of candidates)?"""
+    if org is not None:
+        return org.depth <= 2
+    from organizations.models import user_root_paths
+
+    paths = user_root_paths(user)
+    return user.is_superuser or any(len(p) // Organization.steplen <= 2 for p in paths)
+
+
+def _deadline_before(base, broad: bool, **deadline):
+    """Filter ``base`` by its deadline. Over a broad scope the deadline range is the selective
+    condition: given as a subquery on its own index it drives the query (SQLite would otherwise
+    walk every candidate of the scope cell by cell); over a cell or a grassroots organisation
+    the cells drive it."""
+    if broad:
+        return base.filter(pk__in=Candidate.objects.filter(**deadline).values("id"))
+    return base.filter(**deadline)
 
 
 def _lt(field, value):
@@ -128,7 +167,7 @@ def _gte(field, value):
 def overdue_for_user(user, today: datetime.date, limit: int = 500) -> list[Candidate]:
     """The overdue items in the user's scope, for the e-mailed digest."""
     return list(
-        scoped_candidates(user).filter(stage__in=ACTIVE_STAGES, next_due__lt=today)
+        _deadline_before(scoped_candidates(user).filter(stage__in=ACTIVE_STAGES), _is_broad(user, None), next_due__lt=today)
         .select_related("person", "cell").order_by("cell__path", "next_due")[:limit]
     )
 

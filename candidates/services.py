@@ -200,7 +200,8 @@ def _check_step_input(candidate: Candidate, stage: str, data: dict, grassroots: 
 
 def _lock(candidate: Candidate | int, expected_version: int | None) -> Candidate:
     pk = candidate.pk if isinstance(candidate, Candidate) else candidate
-    locked = Candidate.objects.select_for_update().get(pk=pk)
+    # Lock the candidate's row only (of=self), reading its cell and person in the same query.
+    locked = Candidate.objects.select_for_update(of=("self",)).select_related("cell", "person").get(pk=pk)
     if expected_version is not None and locked.version != expected_version:
         raise ValidationError("Hồ sơ vừa được người khác cập nhật; hãy tải lại trang rồi ghi lại.")
     return locked
@@ -211,7 +212,10 @@ def _save(candidate: Candidate, old_version: int) -> None:
     row lock: a writer that did not lock cannot silently overwrite)."""
     candidate.next_due, candidate.due_kind = rules.next_deadline(candidate)
     candidate.version = old_version + 1
-    candidate.full_clean(exclude=["person", "cell", "helper", "introducer_1", "introducer_2", "decided_by", "membership"])
+    # Field checks only: the votes-present-total constraints are checked with a message in
+    # _check_step_input and enforced again by the database.
+    candidate.full_clean(exclude=["person", "cell", "helper", "introducer_1", "introducer_2", "decided_by", "membership"],
+                         validate_constraints=False)
     fields = {f.attname: getattr(candidate, f.attname) for f in Candidate._meta.concrete_fields if f.name not in ("id", "created_at")}
     updated = Candidate.objects.filter(pk=candidate.pk, version=old_version).update(**fields)
     if updated != 1:
@@ -232,7 +236,8 @@ def _event_data(stage: str, data: dict) -> dict:
 
 def _apply_step(candidate, stage, data, *, user, kind, override_reason="", enforce_rules=True) -> CandidateEvent:
     """Check and record one forward step on a locked candidate."""
-    grassroots = rules.grassroots_of(candidate.cell)
+    # The grassroots organisation matters only where a helper or introducers are named.
+    grassroots = rules.grassroots_of(candidate.cell) if stage in (Stage.CULTIVATION, Stage.DOSSIER) else None
     effective = _check_step_input(candidate, stage, data, grassroots)
     for field in STEP_FIELDS[stage]:
         if field in data:
@@ -444,7 +449,10 @@ def official_members_of_grassroots(cell: Organization):
     if grassroots is None:
         return Membership.objects.none()
     return (
-        Membership.objects.filter(status="official", cell__path__startswith=grassroots.path)
-        .select_related("person")
+        Membership.objects.filter(
+            status="official",
+            cell_id__in=Organization.objects.filter(path__startswith=grassroots.path).order_by().values("id"),
+        )
+        .select_related("person", "cell")
         .order_by("person__full_name")
     )

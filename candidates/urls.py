@@ -16,4 +16,9 @@ urlpatterns = [
     path("candidates/<int:pk>/move/", views.candidate_move, name="move"),
     path("candidates/<int:pk>/criteria/", views.criterion_check, name="criterion"),
     path("candidates/export/<str:code>.xlsx", views.export, name="export"),
+    path("candidates/import/", views.backfill_flow.upload_view, name="upload"),
+    path("candidates/import/template.xlsx", views.backfill_template, name="backfill-template"),
+    path("candidates/import/<int:pk>/", views.backfill_flow.preview_view, name="upload-preview"),
+    path("candidates/import/<int:pk>/confirm/", views.backfill_flow.confirm_view, name="upload-confirm"),
+    path("candidates/import/<int:pk>/file/", views.backfill_flow.file_view, name="upload-file"),
 ]

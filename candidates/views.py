@@ -3,16 +3,21 @@ service, render. Rules and checks live in ``rules`` and ``services``."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from organizations.models import CELL_KINDS, Organization, role_kinds_over
+from organizations.models import CELL_KINDS, Organization, role_kinds_over, subtree_q
 from organizations.selectors import user_roots
+from partydev.excel import xlsx_response
+from partydev.models import Upload
+from partydev.upload_views import UploadFlow
 
 from . import rules, selectors, services
+from .importers import CandidateBackfillImporter, backfill_template as build_backfill_template
 from .forms import CandidateAddForm, CriterionForm, MoveForm, ReasonForm, ReturnForm, step_form_class
 from .models import OPEN_STAGES, Candidate, LocalCriterion, Stage
 
@@ -234,3 +239,38 @@ def export(request, code):
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="ket-nap-{org.code}.xlsx"'
     return response
+
+
+class BackfillUploadFlow(UploadFlow):
+    """Back-fill through the shared upload flow: stored file, dry run, confirm, all or nothing."""
+
+    namespace = "candidates"
+    title = "Nhập bổ sung đối tượng đang trong quy trình kết nạp"
+
+    importer_class = CandidateBackfillImporter
+    upload_template = "candidates/upload.html"
+
+    def upload_scope(self, request):
+        org = _default_org(request.user)
+        if org is None and request.user.is_superuser:
+            org = Organization.objects.filter(depth=1).first()
+        if org is None or not role_kinds_over(request.user, org) & rules.CELL_ROLES:
+            raise PermissionDenied("Tài khoản này không nhập bổ sung đối tượng kết nạp.")
+        return org
+
+    def visible_uploads(self, request):
+        return Upload.objects.all() if request.user.is_superuser else Upload.objects.filter(subtree_q(request.user, "scope"))
+
+    def extra_context(self, request):
+        return {"template_url": reverse("candidates:backfill-template")}
+
+    def done_url(self, upload):
+        return reverse("candidates:board", args=[upload.scope.code]) if upload.scope else reverse("candidates:worklist")
+
+
+backfill_flow = BackfillUploadFlow()
+
+
+@login_required
+def backfill_template(request):
+    return xlsx_response(build_backfill_template(), "mau-nhap-bo-sung-doi-tuong-ket-nap.xlsx")

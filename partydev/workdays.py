@@ -40,6 +40,7 @@ def add_working_days(day: datetime.date, n: int) -> datetime.date:
     return current
 
 
+@lru_cache(maxsize=65536)
 def working_days_between(a: datetime.date, b: datetime.date) -> int:
     """How many working days lie after ``a`` up to and including ``b`` (negative if b < a)."""
     if b < a:

@@ -1,17 +1,23 @@
-"""E-mail each scoped user the overdue items of the admission pipeline in their scope."""
+"""E-mail each scoped user the overdue items of the admission pipeline in their scope.
+
+Other parts of the product may add their own section to the same e-mail without this app
+importing them (the floors above import the ones below, never the reverse): list callables in
+``settings.DIGEST_SECTIONS`` as dotted paths. Each is called with the user and returns an object
+that is false when there is nothing to say and has ``title`` (optional) and ``lines()``.
+"""
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mass_mail
 from django.core.management.base import BaseCommand
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from candidates.selectors import overdue_for_user
 
 
-def digest_text(user, items, today) -> str:
-    lines = [f"Chào {user.get_full_name() or user.get_username()},", "",
-             f"Ngày {today:%d/%m/%Y}, trong phạm vi của bạn có {len(items)} việc kết nạp đảng viên đã quá hạn:", ""]
+def pipeline_lines(items, today) -> list[str]:
+    lines = [f"Quy trình kết nạp: {len(items)} việc đã quá hạn", ""]
     current = None
     for c in items:
         if c.cell_id != current:
@@ -19,7 +25,20 @@ def digest_text(user, items, today) -> str:
             lines.append(f"{c.cell.name} ({c.cell.code})")
         lines.append(f"  - {c.person.full_name}: {c.get_due_kind_display()} {c.next_due:%d/%m/%Y}, "
                      f"quá hạn {(today - c.next_due).days} ngày")
-    lines += ["", "Xem và ghi nhận tại trang Việc cần làm của hệ thống Phát triển đảng viên."]
+    return lines
+
+
+def digest_text(user, items, sections, today) -> str:
+    lines = [f"Chào {user.get_full_name() or user.get_username()},", "",
+             f"Những việc cần làm trong phạm vi của bạn, ngày {today:%d/%m/%Y}:", ""]
+    if items:
+        lines += pipeline_lines(items, today) + [""]
+    for section in sections:
+        title = getattr(section, "title", "")
+        if title:
+            lines.append(title)
+        lines += [f"  - {line}" for line in section.lines()] + [""]
+    lines.append("Xem và ghi nhận tại trang Việc cần làm của hệ thống Phát triển đảng viên.")
     return "\n".join(lines)
 
 
@@ -31,13 +50,15 @@ class Command(BaseCommand):
 
     def handle(self, dry_run, **options):
         today = timezone.localdate()
+        hooks = [import_string(path) for path in getattr(settings, "DIGEST_SECTIONS", ())]
         users = get_user_model().objects.filter(is_active=True, roles__isnull=False).exclude(email="").distinct().order_by("username")
         messages = []
         for user in users:
             items = overdue_for_user(user, today)
-            if items:
-                subject = f"[Phát triển đảng viên] {len(items)} việc kết nạp quá hạn"
-                messages.append((subject, digest_text(user, items, today), settings.DEFAULT_FROM_EMAIL, [user.email]))
+            sections = [s for s in (hook(user) for hook in hooks) if s]
+            if items or sections:
+                subject = f"[Phát triển đảng viên] {len(items)} việc kết nạp quá hạn" if items else "[Phát triển đảng viên] Việc cần làm"
+                messages.append((subject, digest_text(user, items, sections, today), settings.DEFAULT_FROM_EMAIL, [user.email]))
         if not dry_run:
             send_mass_mail(messages, fail_silently=False)
-        self.stdout.write(f"Đã {'chuẩn bị' if dry_run else 'gửi'} {len(messages)} thư nhắc việc quá hạn.")
+        self.stdout.write(f"Đã {'chuẩn bị' if dry_run else 'gửi'} {len(messages)} thư nhắc việc.")

@@ -5,6 +5,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from candidates import demo as candidates_demo
 from members import demo as members_demo
 from members.quotas import demo as quotas_demo
 from organizations import demo as organizations_demo
@@ -16,6 +17,7 @@ def demo_steps(scale: int):
         ("tree", "cây tổ chức", lambda: organizations_demo.seed_tree(scale)),
         ("quotas", "chỉ tiêu kết nạp 2016–2023", quotas_demo.seed_quotas),
         ("members", "đảng viên", members_demo.seed_members),
+        ("candidates", "quy trình kết nạp (tính từ hôm nay)", candidates_demo.seed_candidates),
     ]
 
 

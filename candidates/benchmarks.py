@@ -1,0 +1,67 @@
+"""Timings of pipeline writes for ``make bench`` (run on the seeded throwaway database): one
+stage change through the service and through the page, each on a fresh candidate."""
+
+import datetime
+import statistics
+import time
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from . import services
+from .models import Candidate, Stage
+
+# (label, username, url): the pages measured with the others.
+PAGES = [
+    ("Kết nạp — bảng theo dõi huyện Yên Thủy (2.000 đối tượng)", "province", "/candidates/board/HB.YT/"),
+    ("Kết nạp — bảng theo dõi thành phố (4.266 đối tượng)", "district", "/candidates/board/HB.TP/"),
+    ("Kết nạp — việc cần làm, gốc tỉnh", "province", "/candidates/?org=HB"),
+    ("Kết nạp — việc cần làm của bí thư chi bộ", "secretary", "/candidates/"),
+    ("Kết nạp — trang một đối tượng", "district", "/candidates/{first_tp}/"),
+]
+
+
+def pages():
+    first = Candidate.objects.filter(cell__code__startswith="HB.TP.").order_by("id").values_list("pk", flat=True).first()
+    return [(label, user, url.format(first_tp=first)) for label, user, url in PAGES]
+
+
+def _vote_data(c: Candidate) -> dict:
+    day = min(timezone.localdate(), c.stage_date + datetime.timedelta(days=7))
+    return {"cell_vote_date": day, "cell_present": 9, "cell_total": 10, "cell_votes_for": 9}
+
+
+def measurements(repeat: int = 25) -> list[tuple[str, str]]:
+    User = get_user_model()
+    district = User.objects.get(username="district")
+    waiting = list(
+        Candidate.objects.filter(cell__code__startswith="HB.TP.", stage=Stage.VERIFICATION).select_related("cell", "person")
+        .order_by("id")[: 2 * repeat + 2]
+    )
+    service_times, page_times, queries = [], [], 0
+    for c in waiting[:repeat]:
+        t0 = time.perf_counter()
+        services.candidate_advance(c.pk, Stage.CELL_VOTE, data=_vote_data(c), user=district, override_reason="đo hiệu năng")
+        service_times.append((time.perf_counter() - t0) * 1000)
+    client = Client()
+    client.force_login(district)
+    for i, c in enumerate(waiting[repeat : 2 * repeat]):
+        data = {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in _vote_data(c).items()}
+        post = {"stage": Stage.CELL_VOTE, "version": c.version, "override_reason": "đo hiệu năng", **data}
+        t0 = time.perf_counter()
+        if i == 0:
+            with CaptureQueriesContext(connection) as ctx:
+                response = client.post(f"/candidates/{c.pk}/step/", post)
+            queries = len(ctx.captured_queries)
+        else:
+            response = client.post(f"/candidates/{c.pk}/step/", post)
+        page_times.append((time.perf_counter() - t0) * 1000)
+        assert response.status_code == 302, response.status_code
+    return [
+        ("Một lần chuyển giai đoạn (dịch vụ), trung vị", f"{statistics.median(service_times):.1f} ms"),
+        ("Một lần chuyển giai đoạn (gửi biểu mẫu, cả chuyển hướng), trung vị",
+         f"{statistics.median(page_times):.1f} ms, {queries} truy vấn"),
+    ]

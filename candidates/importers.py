@@ -1,0 +1,253 @@
+"""Back-fill import: candidates already part-way through the pipeline, from an Excel sheet,
+through the shared upload machinery (stored file, dry run with Excel row numbers, confirm,
+all-or-nothing).
+
+Each row is checked by the very service that records it (``services.candidate_backfill``) inside
+a savepoint that is always rolled back during the dry run, so the preview refuses exactly what
+the commit would refuse: dates out of order, more votes than members present, a helper who is
+not an official member of the same grassroots organisation, a cell outside the user's scope.
+Re-uploading the same sheet finds the people already entered (by their national ID) and
+changes nothing. Admitted members are not back-filled here: they belong to the members import.
+"""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from members.models import GeneralEducation, Membership, Person, Sex
+from organizations.models import Organization
+from partydev.excel import ExcelColumn, table_workbook
+from partydev.spreadsheets import CellError, Column, normalise_text, to_int
+from partydev.text import fold
+from partydev.uploads import CREATE, UNCHANGED, Importer, Plan, PlanItem, RowError
+
+from . import services
+from .models import OPEN_STAGES, Candidate, Introduction, SourceKind, Stage
+
+SHEET_NAME = "Đối tượng kết nạp"
+BACKFILL_STAGES = [s for s in OPEN_STAGES if s != Stage.SOURCE]
+
+# key, header, kind (text, date, int, member, org, choice), required
+SPEC = [
+    ("cell_code", "Mã chi bộ", "text", True),
+    ("full_name", "Họ và tên", "text", True),
+    ("national_id", "Số CCCD", "text", True),
+    ("date_of_birth", "Ngày sinh", "date", True),
+    ("sex", "Giới tính", "choice", True),
+    ("ethnicity", "Dân tộc", "choice", False),
+    ("general_education", "Giáo dục phổ thông", "choice", True),
+    ("source_kind", "Nguồn", "choice", False),
+    ("source_date", "Ngày vào nguồn", "date", True),
+    ("stage", "Giai đoạn đã đạt", "choice", True),
+    ("cultivation_date", "Ngày vào danh sách bồi dưỡng", "date", False),
+    ("helper", "CCCD đảng viên giúp đỡ", "member", False),
+    ("certificate_number", "Số giấy chứng nhận", "text", False),
+    ("certificate_date", "Ngày cấp giấy chứng nhận", "date", False),
+    ("form1_date", "Ngày nhận 1-KNĐ", "date", False),
+    ("form2_date", "Ngày nhận 2-KNĐ", "date", False),
+    ("introduction", "Hình thức giới thiệu", "choice", False),
+    ("form3_date", "Ngày nhận giấy giới thiệu", "date", False),
+    ("introducer_1", "CCCD người giới thiệu 1", "member", False),
+    ("introducer_2", "CCCD người giới thiệu 2", "member", False),
+    ("form5_date", "Ngày nhận 5-KNĐ", "date", False),
+    ("verification_date", "Ngày thẩm tra xong", "date", False),
+    ("cell_vote_date", "Ngày chi bộ xét", "date", False),
+    ("cell_present", "Đảng viên chính thức có mặt", "int", False),
+    ("cell_total", "Tổng số đảng viên chính thức", "int", False),
+    ("cell_votes_for", "Tán thành (chi bộ)", "int", False),
+    ("partial_date", "Ngày đảng ủy bộ phận thẩm định", "date", False),
+    ("partial_members", "Số ủy viên đảng ủy bộ phận", "int", False),
+    ("partial_votes_for", "Tán thành (bộ phận)", "int", False),
+    ("committee_date", "Ngày đảng ủy cơ sở xét", "date", False),
+    ("committee_members", "Số cấp ủy viên", "int", False),
+    ("committee_votes_for", "Tán thành (cấp ủy)", "int", False),
+    ("decision_number", "Số quyết định kết nạp", "text", False),
+    ("decision_date", "Ngày quyết định kết nạp", "date", False),
+    ("decided_by", "Mã cấp ủy quyết định", "org", False),
+]
+LABELS = {key: header for key, header, _, _ in SPEC}
+LABELS.update({"effective_date": "Ngày vào nguồn", "cell": "Mã chi bộ", "verification_result": "Ngày thẩm tra xong",
+               "decision_received_date": "Ngày quyết định kết nạp", "stage": "Giai đoạn đã đạt", "to_cell": "Mã chi bộ"})
+
+
+def _choices(pairs) -> dict:
+    """Accept the key or the Vietnamese label, with or without diacritics."""
+    out = {}
+    for key, label in pairs:
+        out[fold(str(key))] = key
+        out[fold(str(label))] = key
+    return out
+
+
+CHOICES = {
+    "sex": _choices(Sex.choices),
+    "ethnicity": _choices(Person._meta.get_field("ethnicity").choices),
+    "general_education": _choices([*GeneralEducation.choices, ("lower_secondary", "THCS"), ("upper_secondary", "THPT")]),
+    "source_kind": _choices(SourceKind.choices),
+    "stage": _choices([(s, Stage(s).label) for s in BACKFILL_STAGES]),
+    "introduction": _choices([*Introduction.choices, (Introduction.MEMBERS, "Đảng viên"), (Introduction.YOUTH_UNION, "Đoàn"),
+                              (Introduction.TRADE_UNION, "Công đoàn")]),
+}
+
+
+def to_date(value) -> datetime.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    text = normalise_text(str(value))
+    for fmt in ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"):
+        try:
+            return datetime.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise CellError(f"“{text}” không phải ngày (ghi dd/mm/yyyy)")
+
+
+class _Rollback(Exception):
+    pass
+
+
+class CandidateBackfillImporter(Importer):
+    kind = "candidates"
+    title = "Đối tượng kết nạp đang trong quy trình"
+    sheet_name = SHEET_NAME
+    key = "national_id"
+    max_rows = 2000
+    columns = [Column(key, header, required=required) for key, header, _, required in SPEC]
+
+    def parse_row(self, row):
+        v = row.values
+        problems, out = [], {}
+        for key, header, kind, required in SPEC:
+            raw = v.get(key)
+            try:
+                if kind == "date":
+                    value = to_date(raw)
+                elif kind == "int":
+                    value = to_int(raw)
+                elif kind == "choice":
+                    value = None
+                    if raw not in (None, ""):
+                        value = CHOICES[key].get(fold(normalise_text(str(raw))))
+                        if value is None:
+                            raise CellError(f"“{raw}” không phải giá trị hợp lệ")
+                else:
+                    if isinstance(raw, float) and raw.is_integer():
+                        raw = int(raw)
+                    value = normalise_text(str(raw)) if raw not in (None, "") else None
+            except CellError as exc:
+                problems.append((header, f"{header}: {exc}."))
+                continue
+            if required and value in (None, ""):
+                problems.append((header, f"Thiếu {header.lower()}."))
+            out[key] = value
+        if out.get("national_id") and not (out["national_id"].isdigit() and len(out["national_id"]) == 12):
+            problems.append(("Số CCCD", "Số CCCD phải gồm đúng 12 chữ số."))
+        if problems:
+            raise RowError.many(problems)
+        out["cell_code"] = out["cell_code"].upper()
+        if out.get("decided_by"):
+            out["decided_by"] = out["decided_by"].upper()
+        return out
+
+    def plan(self, rows):
+        plan = Plan()
+        ids = [r.values["national_id"] for r in rows]
+        member_ids = {r.values[k] for r in rows for k in ("helper", "introducer_1", "introducer_2") if r.values.get(k)}
+        codes = {r.values["cell_code"] for r in rows} | {r.values["decided_by"] for r in rows if r.values.get("decided_by")}
+        orgs = {o.code: o for o in Organization.objects.filter(code__in=codes)}
+        members = {m.person.national_id: m for m in Membership.objects.filter(person__national_id__in=member_ids).select_related("person", "cell")}
+        existing = {
+            c.person.national_id: c
+            for c in Candidate.objects.filter(person__national_id__in=ids).select_related("person", "cell")
+        }
+        known_people = set(Person.objects.filter(national_id__in=ids).values_list("national_id", flat=True))
+        for r in rows:
+            v = r.values
+            label = f"{v['full_name']} ({v['cell_code']})"
+            values = {"Họ và tên": v["full_name"], "Chi bộ": v["cell_code"], "Giai đoạn": Stage(v["stage"]).label}
+            found = existing.get(v["national_id"])
+            if found is not None:
+                if found.cell.code == v["cell_code"] and found.person.full_name == v["full_name"]:
+                    plan.items.append(PlanItem(r.number, v["national_id"], label, UNCHANGED, values=values))
+                else:
+                    plan.error(r.number, "Số CCCD", f"Số CCCD {v['national_id']} đã có trong quy trình kết nạp "
+                                                   f"({found.person.full_name}, {found.cell.name}).")
+                continue
+            if v["national_id"] in known_people:
+                plan.error(r.number, "Số CCCD", f"Số CCCD {v['national_id']} đã có trong hệ thống (đảng viên hoặc người khác).")
+                continue
+            args, problems = self._service_args(v, orgs, members)
+            if problems:
+                for column, message in problems:
+                    plan.error(r.number, column, message)
+                continue
+            try:
+                with transaction.atomic():
+                    services.candidate_backfill(**args, user=self.user)
+                    raise _Rollback
+            except _Rollback:
+                plan.items.append(PlanItem(r.number, v["national_id"], label, CREATE, values=values, data=args))
+            except ValidationError as exc:
+                for column, message in _messages(exc):
+                    plan.error(r.number, column, message)
+        return plan
+
+    def _service_args(self, v, orgs, members):
+        problems = []
+        cell = orgs.get(v["cell_code"])
+        if cell is None:
+            problems.append(("Mã chi bộ", f"Mã chi bộ “{v['cell_code']}” không tồn tại hoặc nằm ngoài phạm vi của bạn."))
+        data = {}
+        for key, header, kind, _ in SPEC[10:]:
+            value = v.get(key)
+            if kind == "member" and value:
+                member = members.get(value)
+                if member is None:
+                    problems.append((header, f"Không có đảng viên nào mang số CCCD {value}."))
+                value = member
+            elif kind == "org" and value:
+                org = orgs.get(value)
+                if org is None:
+                    problems.append((header, f"Mã cấp ủy “{value}” không tồn tại."))
+                value = org
+            data[key] = value
+        data["verification_result"] = "clear" if data.get("verification_date") else ""
+        data["decision_received_date"] = data.get("decision_date")
+        data["decision_extended"] = False
+        data["certificate_number"] = data.get("certificate_number") or ""
+        data["decision_number"] = data.get("decision_number") or ""
+        person_fields = {
+            "full_name": v["full_name"], "national_id": v["national_id"], "date_of_birth": v["date_of_birth"],
+            "sex": v["sex"], "ethnicity": v.get("ethnicity") or "kinh", "general_education": v["general_education"],
+        }
+        args = {"person_fields": person_fields, "cell": cell, "source_kind": v.get("source_kind") or SourceKind.OTHER,
+                "source_date": v["source_date"], "stage": v["stage"], "data": data}
+        return args, problems
+
+    def apply(self, items, upload):
+        for item in items:
+            if item.action == CREATE:
+                services.candidate_backfill(**item.data, user=self.user)
+
+
+def _messages(exc: ValidationError):
+    if hasattr(exc, "error_dict"):
+        for field, messages in exc.message_dict.items():
+            for m in messages:
+                yield LABELS.get(field, ""), m
+    else:
+        for m in exc.messages:
+            yield "", m
+
+
+def backfill_template() -> bytes:
+    """An empty sheet with the headers the importer reads."""
+    columns = [ExcelColumn(header, width=max(12, len(header) + 2)) for _, header, _, _ in SPEC]
+    title = ("Đối tượng kết nạp đang trong quy trình — mỗi dòng một người; ngày ghi dd/mm/yyyy; "
+             "chỉ điền các bước đã qua; giai đoạn: " + ", ".join(Stage(s).label for s in BACKFILL_STAGES))
+    return table_workbook(columns, [], title=title, sheet_name=SHEET_NAME)

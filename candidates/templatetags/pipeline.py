@@ -1,0 +1,28 @@
+"""Rendering helpers for the pipeline board: a card is rendered in Python (every value escaped),
+not through nested template tags, because a district's board draws dozens of them per view."""
+
+from html import escape
+
+from django import template
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def pipeline_card(context, c, show_cell):
+    prefix = context.get("_candidate_url_prefix")
+    if prefix is None:
+        prefix = reverse("candidates:detail", args=[0])[:-2]
+        context.dicts[0]["_candidate_url_prefix"] = prefix  # once per page, not once per card
+    html = [f'<li class="cardlet{" overdue" if c.overdue_days else ""}"><a href="{prefix}{int(c.pk)}/">{escape(c.full_name)}</a>']
+    if show_cell:
+        html.append(f'<span class="muted small">{escape(c.cell_name)}</span>')
+    if c.next_due:
+        late = f" · quá {int(c.overdue_days)} ngày" if c.overdue_days else ""
+        html.append(f'<span class="small">Hạn {c.next_due:%d/%m/%Y}{late}</span>')
+    if c.certificate_warning:
+        html.append('<span class="small late">Giấy chứng nhận sắp hết hạn</span>')
+    html.append("</li>")
+    return mark_safe("".join(html))
