@@ -1,0 +1,339 @@
+"""The access matrix: every URL pattern of the project (read from the URL resolver, so a new view
+is covered automatically — and fails ``test_every_url_pattern_is_in_the_matrix`` until it is
+added to ``MATRIX``) against seven roles, with GET and POST, on real ids and codes of both
+districts.
+
+- anonymous: a login redirect for pages, 403 JSON for ``/api/``;
+- an object outside the caller's subtree: 404, never 403 (its existence does not leak);
+- an object inside, a role that may not write it: 403 on POST (and on GET for write-only forms);
+- nothing of the other district shows in any answer that is allowed (lists, search, exports,
+  API, dashboards): names, national ids, organisation names and codes are looked for in the
+  HTML, the JSON and the cells of every .xlsx.
+"""
+
+import io
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import pytest
+from django.conf import settings
+from django.db import transaction
+from django.test import Client, override_settings
+from openpyxl import load_workbook
+
+from .urlwalk import endpoints
+from .world import MONTH, build_world
+
+ROLES = ["anonymous", "secretary_a", "secretary_b", "grassroots", "district_x", "district_y", "province"]
+STAFF = frozenset(ROLES[1:])
+DECIDERS = frozenset({"district_x", "district_y", "province"})  # record decisions on members, import them
+PROPOSERS = frozenset({"secretary_a", "secretary_b", "grassroots"})  # a cell's proposals
+MANAGERS = frozenset({"district_x", "district_y", "province"})  # follow-up assignments
+QUOTA_SETTERS = frozenset({"grassroots", "district_x", "district_y", "province"})  # a role above the cell
+# The side (district) each role lives in; the province sees both.
+HOME = {"secretary_a": "X", "grassroots": "X", "district_x": "X", "secretary_b": "Y", "district_y": "Y"}
+
+# Patterns left out of the matrix, each with its reason (prefixes of the joined route).
+EXCLUDED = {
+    "admin/": "Django admin: staff-only, guarded by Django's own permission checks (and axes, CSRF tests)",
+    "accounts/": "login, logout and password views of django.contrib.auth: tests/hardening/test_login.py",
+    "healthz": "public health check for the load balancer: tests/hardening/test_healthz.py",
+}
+
+
+@dataclass
+class Target:
+    """What a URL is about, for one district: the URL kwargs, the query string, the organisation."""
+
+    kwargs: dict = field(default_factory=dict)
+    query: dict = field(default_factory=dict)
+    org: object = None
+
+
+@dataclass
+class Spec:
+    access: str = "page"  # "page" (login redirect) or "api" (403 JSON)
+    target: Callable | None = None  # side -> Target; None: the URL names nothing (a list of the caller's scope)
+    get: frozenset = STAFF  # who may GET; others inside the scope get 403
+    post: frozenset | str = "read"  # who may POST; "read": POST reads like GET; "405": GET only
+    post_data: Callable | None = None  # side -> dict
+    get_405: bool = False  # POST only (require_POST)
+    province_wide: bool = False  # the object is the province's own, read by everyone working in it
+
+
+def cell(s):
+    return Target(kwargs={"code": s.cell.code}, org=s.cell)
+
+
+def org_query(s):
+    return Target(query={"org": s.cell.code}, org=s.cell)
+
+
+def membership(s, **extra):
+    return Target(kwargs={"pk": s.membership.pk, **extra}, org=s.cell)
+
+
+def upload(kind):
+    return lambda s: Target(kwargs={"pk": s.uploads[kind].pk}, org=s.uploads[kind].scope)
+
+
+def candidate(s):
+    return Target(kwargs={"pk": s.candidate.pk}, org=s.cell)
+
+
+def assignment(s, **extra):
+    return Target(kwargs={"pk": s.assignment.pk, **extra}, org=s.cell)
+
+
+def api_query(s):
+    return Target(query={"org": s.cell.code, "from": "2023-01-01", "to": "2024-12-31"}, org=s.cell)
+
+
+def uploads(ns, route, kind, uploaders):
+    return {
+        f"{route}": Spec(get=uploaders, post=uploaders),
+        f"{route}<int:pk>/": Spec(target=upload(kind)),
+        f"{route}<int:pk>/confirm/": Spec(target=upload(kind), get_405=True, post=uploaders),
+        f"{route}<int:pk>/file/": Spec(target=upload(kind)),
+    }
+
+
+MATRIX: dict[str, Spec] = {
+    "": Spec(),
+    "ping/": Spec(),
+    "api/organizations": Spec(access="api", post="405"),
+    "api/organizations/<str:code>": Spec(access="api", target=cell, post="405"),
+    # members
+    "members/": Spec(target=org_query),
+    "members/export.xlsx": Spec(target=org_query),
+    "members/new/": Spec(target=org_query, get=DECIDERS, post=DECIDERS),
+    **uploads("members", "members/import/", "members", DECIDERS),
+    "members/import/template.xlsx": Spec(),
+    "members/<int:pk>/": Spec(target=membership),
+    "members/<int:pk>/record/<str:kind>/": Spec(target=lambda s: membership(s, kind="died"), get=DECIDERS, post=DECIDERS),
+    "members/<int:pk>/propose/<str:kind>/": Spec(target=lambda s: membership(s, kind="died"), get=PROPOSERS, post=PROPOSERS),
+    "members/<int:pk>/proposals/<int:proposal_pk>/reject/": Spec(
+        target=lambda s: membership(s, proposal_pk=s.proposal.pk), get_405=True, post=DECIDERS),
+    "api/reports/members": Spec(access="api", target=org_query, post="405"),
+    # quotas
+    "quotas/": Spec(),
+    "quotas/template": Spec(get=QUOTA_SETTERS),
+    **uploads("quotas", "quotas/upload/", "quotas", DECIDERS),
+    "quotas/<str:code>/": Spec(target=cell),
+    "quotas/<str:code>/<int:year>/edit/": Spec(
+        target=lambda s: Target(kwargs={"code": s.cell.code, "year": s.quota_year}, org=s.cell),
+        get=QUOTA_SETTERS, post=QUOTA_SETTERS, post_data=lambda s: {"target": "4"}),
+    # candidates
+    "candidates/": Spec(target=org_query),
+    "candidates/board/": Spec(),
+    "candidates/board/<str:code>/": Spec(target=cell),
+    "candidates/add/": Spec(target=org_query, post=STAFF),
+    "candidates/<int:pk>/": Spec(target=candidate),
+    "candidates/<int:pk>/step/": Spec(target=candidate, get_405=True, post=STAFF,
+                                      post_data=lambda s: {"stage": "cultivation", "version": s.candidate.version}),
+    "candidates/<int:pk>/drop/": Spec(target=candidate, get_405=True, post=STAFF),
+    "candidates/<int:pk>/return/": Spec(target=candidate, get_405=True, post=STAFF),
+    "candidates/<int:pk>/move/": Spec(target=candidate, get_405=True, post=STAFF),
+    "candidates/<int:pk>/criteria/": Spec(target=candidate, get_405=True, post=STAFF,
+                                          post_data=lambda s: {"criterion": s.criterion.pk, "met_on": "2024-02-01"}),
+    "candidates/export/<str:code>.xlsx": Spec(target=cell),
+    **uploads("candidates", "candidates/import/", "candidates", STAFF),
+    "candidates/import/template.xlsx": Spec(),
+    # reports
+    "orgs/": Spec(),
+    "orgs/<str:code>/": Spec(target=cell),
+    "dashboard/": Spec(),
+    "dashboard/<str:code>/": Spec(target=cell),
+    "reports/<str:code>/new-members/": Spec(target=cell),
+    "reports/<str:code>/coverage/": Spec(target=cell),
+    "reports/<str:code>/exits/": Spec(target=cell),
+    "reports/<str:code>/projection/": Spec(target=cell),
+    "api/reports/achievement": Spec(access="api", target=api_query, post="405"),
+    "api/reports/new-members": Spec(access="api", target=api_query, post="405"),
+    "api/reports/exits": Spec(access="api", target=api_query, post="405"),
+    # follow-up
+    "followup/": Spec(),
+    "followup/assignments/": Spec(target=org_query, get=MANAGERS, post=MANAGERS),
+    "followup/assignments/<int:pk>/": Spec(target=assignment, post=MANAGERS, post_data=lambda s: {"e-end": "2024-12-31"}),
+    # The assigned committee member (district staff of the district, here) records the checks.
+    "followup/assignments/<int:pk>/<str:month>/": Spec(
+        target=lambda s: assignment(s, month=f"{MONTH:%Y-%m}"), post=frozenset({"district_x", "district_y"})),
+    "followup/actions/<int:pk>/done/": Spec(
+        target=lambda s: Target(kwargs={"pk": s.action.pk}, org=s.cell), get_405=True, post=MANAGERS,
+        post_data=lambda s: {"done_on": "2024-04-01"}),
+    "followup/evaluation/<str:code>/": Spec(target=cell, post=frozenset({"district_x", "district_y", "province"}),
+                                            post_data=lambda s: {"organization": s.cell.code, "level": "good", "year": "2024"}),
+    # The province's thresholds: everyone in the province reads them, its office sets them.
+    "followup/thresholds/<str:code>/": Spec(
+        target=lambda s: Target(kwargs={"code": s.province.code}, org=s.province), post=frozenset({"province"}),
+        province_wide=True),
+    "followup/lists/<str:code>/": Spec(target=cell),
+}
+
+ALL_ENDPOINTS = endpoints()
+COVERED = [e for e in ALL_ENDPOINTS if not any(e.route.startswith(prefix) for prefix in EXCLUDED)]
+
+
+def test_every_url_pattern_is_in_the_matrix():
+    """A new view fails here until someone decides who may see and change it."""
+    routes = [e.route for e in COVERED]
+    missing = sorted(set(routes) - set(MATRIX))
+    assert missing == [], f"URL patterns not covered by the access matrix: {missing}"
+    stale = sorted(set(MATRIX) - set(routes))
+    assert stale == [], f"matrix rows for URL patterns that no longer exist: {stale}"
+    assert len(routes) == len(set(routes)), "two URL patterns with the same route"
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    media = override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("media")))
+    media.enable()
+    try:
+        with django_db_blocker.unblock():
+            with transaction.atomic():
+                yield build_world()
+                transaction.set_rollback(True)
+    finally:
+        media.disable()
+
+
+@pytest.fixture
+def clients(world, db):
+    result = {"anonymous": Client()}
+    for role in ROLES[1:]:
+        result[role] = Client()
+        result[role].force_login(getattr(world.users, role))
+    return result
+
+
+def _url(route: str, target: Target | None) -> str:
+    path = "/" + route
+    for key, value in (target.kwargs if target else {}).items():
+        path = path.replace(f"<int:{key}>", str(value)).replace(f"<str:{key}>", str(value))
+    if target and target.query:
+        from urllib.parse import urlencode
+
+        path += "?" + urlencode(target.query)
+    return path
+
+
+def _inside(user, org) -> bool:
+    from organizations.models import Organization
+
+    return Organization.objects.for_user(user).filter(pk=org.pk).exists()
+
+
+def expected(spec: Spec, role: str, method: str, inside: bool) -> set[int] | str:
+    """The status codes allowed for one call, or "ok" (a page, a redirect or a form's 400)."""
+    if role == "anonymous":
+        refused = {"login"} if spec.access == "page" else {403}
+        if method == "get" and spec.get_405 or method == "post" and spec.post == "405":
+            refused.add(405)  # the method check may come before the login check
+        return refused
+    if method == "get" and spec.get_405 or method == "post" and spec.post == "405":
+        return {405, 404} if not inside else {405}
+    allowed = spec.get if method == "get" or spec.post == "read" else spec.post
+    if not inside:
+        # Outside the subtree: 404. A role that may never do this anywhere may be refused first.
+        return {404} if role in allowed else {403, 404}
+    return "ok" if role in allowed else {403}
+
+
+def body_text(response) -> str:
+    """What a person would read in the answer: HTML or JSON text, or every cell of a workbook."""
+    content_type = response.get("Content-Type", "")
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    if "spreadsheetml" in content_type:
+        wb = load_workbook(io.BytesIO(content), read_only=True)
+        return "\n".join(str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if v is not None)
+    if "json" in content_type:
+        return json.dumps(json.loads(content), ensure_ascii=False)
+    return content.decode("utf-8", "replace")
+
+
+def leaks(text: str, secrets: list[str]) -> list[str]:
+    return [s for s in secrets if s and s in text]
+
+
+def _check(route: str, spec: Spec, role: str, method: str, response, want, other_secrets) -> list[str]:
+    status = response.status_code
+    where = f"{method.upper()} {route} as {role} → {status}"
+    if "login" in want and status == 302:
+        ok = response["Location"].startswith(settings.LOGIN_URL)
+        return [] if ok else [f"{where}: expected a login redirect"]
+    if want == "ok":
+        if status not in (200, 302, 400):
+            return [f"{where}: expected an answer"]
+        if status == 302 and response["Location"].startswith(settings.LOGIN_URL):
+            return [f"{where}: sent to the login page"]
+        if status == 200 and other_secrets:
+            found = leaks(body_text(response), other_secrets)
+            if found:
+                return [f"{where}: shows the other district's {found}"]
+        return []
+    return [] if status in want else [f"{where}: expected {sorted(map(str, want))}"]
+
+
+@pytest.mark.parametrize("route", sorted(MATRIX))
+def test_access(route, world, clients):
+    spec = MATRIX[route]
+    sides = ["X", "Y"] if spec.target else [None]
+    problems = []
+    for side_name in sides:
+        side = world.side(side_name) if side_name else None
+        target = spec.target(side) if spec.target else None
+        url = _url(route, target)
+        for role in ROLES:
+            user = getattr(world.users, role, None)
+            inside = target is None or user is None or spec.province_wide or _inside(user, target.org)
+            home = HOME.get(role)
+            other = world.side("Y" if home == "X" else "X").secret_texts() if home else []
+            for method in ("get", "post"):
+                if method == "post" and side_name == "Y" and spec.post in ("read", "405"):
+                    continue  # a POST that writes nothing: one district is enough
+                data = spec.post_data(side) if (spec.post_data and side) else {}
+                response = getattr(clients[role], method)(url, data)
+                want = expected(spec, role, method, inside)
+                problems += _check(route, spec, role, method, response, want, other if method == "get" else [])
+    assert problems == [], "\n".join(problems)
+
+
+def test_matrix_runs_on_the_routes_it_names(world, clients):
+    """The table's sample URLs reach the view they are written for (no silent 404 from a typo)."""
+    from django.urls import resolve
+
+    by_route = {e.route: e for e in COVERED}
+    for route, spec in MATRIX.items():
+        target = spec.target(world.X) if spec.target else None
+        match = resolve(_url(route, target).split("?")[0])
+        assert match.func == by_route[route].callback, route
+
+
+# --- counts: no figure of the other district in a district's answers -------------------------
+
+
+def test_member_counts_are_those_of_the_scope(world, clients):
+    for role, code, total in (("district_x", "T.X", 1), ("district_y", "T.Y", 2), ("province", "T", 3),
+                              ("secretary_a", "T.X.1.A", 1), ("grassroots", "T.X.1", 1)):
+        answer = clients[role].get("/api/reports/members", {"org": code})
+        assert answer.status_code == 200, (role, code)
+        assert answer.json()["total"] == total, (role, code)
+    for role, code in (("district_x", "T.Y"), ("district_y", "T.X"), ("secretary_a", "T.X"), ("secretary_a", "T.X.1.B"),
+                       ("secretary_b", "T"), ("grassroots", "T.Y.1")):
+        assert clients[role].get("/api/reports/members", {"org": code}).status_code == 404, (role, code)
+
+
+def test_search_finds_nothing_outside_the_scope(world, clients):
+    """Searching for the other district's people by name or national id finds nothing."""
+    for role, other in (("district_x", world.Y), ("secretary_a", world.Y), ("district_y", world.X)):
+        for member in other.memberships:
+            for q in (member.person.full_name, member.person.national_id):
+                for url in ("/members/", "/members/export.xlsx", "/orgs/"):
+                    answer = clients[role].get(url, {"q": q, "status": "all"})
+                    assert answer.status_code in (200, 302)
+                    if answer.status_code == 200:
+                        # the search box shows what was typed: that is the caller's own text
+                        secrets = [t for t in other.secret_texts() if t != q]
+                        assert leaks(body_text(answer), secrets) == [], (role, url, q)
