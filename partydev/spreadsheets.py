@@ -15,13 +15,20 @@ Order of the checks, cheapest first, so that hostile files cost nothing:
 3. the zip container, from its central directory only, before any XML is parsed: number of
    entries, entry names, encryption and compression method, declared uncompressed sizes (per
    entry and in total) and compression ratio. Python's ``zipfile`` never inflates an entry past
-   its declared size (and checks the CRC), so a lying header cannot get past step 3;
+   its declared size (and checks the CRC), so a lying header cannot make it inflate more;
 4. the first bytes of every XML part: a DTD or an entity declaration is refused outright, and
    openpyxl parses through defusedxml anyway (asserted by ``ensure_defusedxml``);
-5. one streaming pass over the sheet's XML for hidden rows, merged cells and formulas without a
-   cached value;
-6. openpyxl in read-only mode with the declared dimension ignored and explicit bounds on rows
-   and columns, so a sheet that declares A1:XFD1048576 costs nothing.
+5. one streaming pass (defusedxml) over the chosen sheet's XML, before openpyxl sees it: hidden
+   rows, merged cells, formulas without a cached value; it stops and refuses as soon as the
+   sheet has more rows (or cells) than the limit, so a 100,000-row sheet costs no more than one
+   at the limit;
+6. openpyxl in read-only mode (cached formula values), with the declared dimension ignored and
+   explicit bounds on rows and columns, so a sheet that declares A1:XFD1048576, or has one stray
+   cell at the last row, costs nothing.
+
+Limits (settings, with defaults here): ``UPLOAD_MAX_BYTES``, ``UPLOAD_MAX_ROWS`` (10,000 data
+rows), ``UPLOAD_MAX_COLUMNS`` (40), ``UPLOAD_MAX_ENTRIES``, ``UPLOAD_MAX_UNCOMPRESSED_BYTES``
+(80 MB), ``UPLOAD_MAX_RATIO`` (120:1 for parts over 1 MB).
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ def children_quota_sums(nodes, year: int) -> dict[str, int | None]:
     steplen = Organization.steplen
     for depth, paths in by_depth.items():
         rows = (
-            Quota.objects.filter(year=year, organization__depth=depth + 1)
+            Quota.objects.filter(year=year, organization__depth=depth + 1, organization__path__startswith=_common_prefix(paths))
             .annotate(anchor=Substr("organization__path", 1, depth * steplen))
             .filter(anchor__in=paths)
             .order_by()
@@ -42,6 +42,14 @@ def children_quota_sums(nodes, year: int) -> dict[str, int | None]:
         for row in rows:
             result[row["anchor"]] = row["total"]
     return result
+
+
+def _common_prefix(paths: list[str]) -> str:
+    first, last = min(paths), max(paths)
+    i = 0
+    while i < len(first) and i < len(last) and first[i] == last[i]:
+        i += 1
+    return first[: i - i % Organization.steplen]
 
 
 @dataclass
@@ -70,7 +78,7 @@ class QuotaRow:
 
 def quota_rows(nodes, year: int, *, admitted_until: datetime.date | None = None) -> list[QuotaRow]:
     """One row per node: its quota, its children's sum, last year's quota, admitted in the year.
-    Five queries at most for nodes at one depth."""
+    Two queries, plus two per depth present among the nodes."""
     nodes = list(nodes)
     if not nodes:
         return []

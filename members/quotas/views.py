@@ -55,8 +55,7 @@ def quota_page(request, code):
     except ValidationError as exc:
         return HttpResponseBadRequest(exc.messages[0])
     children = list(Organization.objects.get_children(org))
-    own = quota_rows([org], year)[0]
-    rows = quota_rows(children, year)
+    own, *rows = quota_rows([org, *children], year)
     settable = {c.pk for c in children if services.can_set_quota(request.user, c)}
     return render(request, "quotas/page.html", {
         "org": org, "year": year, "own": own, "rows": rows, "settable": settable,
