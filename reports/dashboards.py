@@ -176,6 +176,7 @@ def dashboard(request, code):
         charts["children"] = [
             {"label": r.org.name, "admitted": r.admitted, "quota": r.quota} for r in result.rows
         ]
+    pipeline = _pipeline(org, rr.period.date_to.year) if not org.numchild else None
     child_kinds = sorted({r.org.kind for r in result.rows} | set(rr.kinds), key=list(KIND_LABELS).index)
     return render(request, "reports/dashboard.html", _context(
         rr,
@@ -191,8 +192,25 @@ def dashboard(request, code):
         district_level=rr.query(kinds="district,city", levels=""),
         all_cells=rr.query(kinds="cell", levels="all"),
         lagging=[r for r in result.rows if r.below],
+        pipeline=pipeline,
         rows_html=exports.achievement_rows_html(result, rr, reverse("reports:dashboard")),
     ))
+
+
+def _pipeline(cell: Organization, year: int) -> dict:
+    """A cell's candidates at each stage before the ceremony, next to its quota for the year."""
+    from candidates.models import Stage
+
+    from .projection import BEFORE_DECISION, pipeline_by_cell
+
+    counts = pipeline_by_cell(cell).get(cell.path, {})
+    labels = dict(Stage.choices)
+    stages = [*BEFORE_DECISION, Stage.DECISION]
+    quota = analytics.quota_for(analytics.quotas_by_org([cell.id], [year]), cell.id, [year])
+    return {
+        "year": year, "quota": quota, "total": sum(counts.values()),
+        "stages": [(labels[s], counts.get(s, 0)) for s in stages],
+    }
 
 
 @login_required

@@ -29,7 +29,9 @@ from django.db.models import Count, Q
 from candidates.models import PIPELINE, Candidate, CandidateEvent, EventKind, Stage
 from organizations.models import Organization
 
-from . import analytics
+from django.db import connection
+
+from . import analytics, memo
 from .periods import Period, rate
 
 # The stages a candidate passes before the admission decision, in order.
@@ -173,7 +175,11 @@ def projection(org: Organization, today: datetime.date | None = None, *, kinds=N
     year_end = datetime.date(year, 12, 31)
     window = Period(datetime.date(year - LOOKBACK_YEARS, 1, 1), today)
     root = Organization.objects.get(path=org.path[: Organization.steplen]) if org.depth > 1 else org
-    history = stage_history(root, window)
+    # The history reads every candidate event of the province: memoise it under the last event
+    # (candidate events are append-only; every change of a candidate appends one).
+    last = CandidateEvent.objects.order_by("-id").values_list("id", "recorded_at").first()
+    stamp = ("candidates", connection.settings_dict["NAME"], last)
+    history = memo.remember(stamp, ("stage_history", root.path, window), lambda: stage_history(root, window))
 
     # Candidates whose stage began on or before the cut-off are expected to be decided in time.
     cutoffs = {}

@@ -24,3 +24,11 @@ def points_plain(value):
         return "—"
     text = f"{value:,}".replace(",", " ").replace(".", ",").replace(" ", ".")
     return text
+
+
+@register.filter
+def signed_percent(value):
+    """A change in percent with its sign and a decimal comma: +4,52%."""
+    if value is None:
+        return "—"
+    return fmt_points(value) + "%"

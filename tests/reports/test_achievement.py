@@ -79,3 +79,9 @@ def test_all_levels_lists_every_cell(tree, admissions):
 def test_achievement_by_year(tree, admissions):
     series = analytics.achievement_by_year(tree.P, [2021, 2022])
     assert [(s["admitted"], s["quota"]) for s in series] == [(3, 5), (3, 6)]
+
+
+def test_same_period_last_year_count_change_in_percent_and_rate_in_points(tree, admissions):
+    x = analytics.achievement(tree.X, Period.year(2022)).totals
+    assert (x.admitted, x.prev_admitted, x.change, x.change_percent) == (2, 3, -1, Decimal("-33.33"))
+    assert (x.rate, x.prev_rate, x.rate_change_points) == (Decimal("66.67"), Decimal("150.00"), Decimal("-83.33"))

@@ -124,3 +124,22 @@ def test_exits_page(login, users, tree, admissions):
                             reason="Bỏ sinh hoạt 3 tháng")
     html = login(users.province).get(f"/reports/T/exits/?{Y2022}").content.decode()
     assert 'data-key="struck_off"' in html and 'data-testid="net-growth">+2<' in html
+
+
+def test_cell_dashboard_shows_its_pipeline_next_to_its_quota(login, users, tree, admissions):
+    from candidates.models import Candidate, Stage
+    from members.models import Person
+    from members.quotas.models import Quota
+    from tests.members.factories import person_fields
+
+    Quota.objects.create(organization=tree.CXA, year=2022, target=4)
+    for stage in (Stage.SOURCE, Stage.SOURCE, Stage.CELL_VOTE):
+        Candidate.objects.create(person=Person.objects.create(**person_fields()), cell=tree.CXA, stage=stage,
+                                 stage_date=datetime.date(2022, 3, 1))
+    client = login(users.secretary_a)
+    response = client.get(reverse("reports:dashboard"), follow=True)
+    assert response.redirect_chain[-1][0] == "/dashboard/T.X.1.A/"
+    html = client.get(f"/dashboard/T.X.1.A/?{Y2022}").content.decode()
+    section = html.split('data-testid="pipeline"')[1].split("</section>")[0]
+    assert "<strong>3</strong>" in section and "<strong>4</strong>" in section
+    assert "Đơn vị chậm" not in html
