@@ -42,6 +42,7 @@ class Upload(models.Model):
     notices = models.JSONField("ghi chú", default=list, blank=True)
     preview = models.JSONField("xem trước", default=list, blank=True)  # the planned items, for display
     plan_digest = models.CharField(max_length=64, blank=True)
+    sheet = models.JSONField("bảng đã đọc", default=dict, blank=True, editable=False)  # reused by the commit
     committed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="người xác nhận"
     )

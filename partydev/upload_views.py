@@ -91,7 +91,7 @@ class UploadFlow:
         }
 
     def _get(self, request, pk) -> Upload:
-        return get_object_or_404(self.visible_uploads(request).filter(kind=self.importer_class.kind), pk=pk)
+        return get_object_or_404(self.visible_uploads(request).filter(kind=self.importer_class.kind).defer("sheet"), pk=pk)
 
     # --- views ---------------------------------------------------------------------------
 
@@ -115,7 +115,7 @@ class UploadFlow:
         history = (
             self.visible_uploads(request).filter(kind=self.importer_class.kind)
             .select_related("uploaded_by", "committed_by", "scope")
-            .defer("preview", "errors")[: self.history_size]
+            .defer("preview", "errors", "sheet")[: self.history_size]
         )
         return render(request, self.upload_template, self._context(request, form=form, history=history))
 

@@ -39,6 +39,7 @@ Re-uploading the same file yields only "unchanged" items, so committing it chang
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
@@ -158,6 +159,7 @@ class DryRun:
     errors: list[dict]
     notices: list[str]
     sheet_name: str = ""
+    sheet: Sheet | None = None
 
     @property
     def counts(self) -> dict[str, int]:
@@ -176,10 +178,48 @@ def _read(upload: Upload) -> bytes:
         return fh.read(getattr(settings, "UPLOAD_MAX_BYTES", 5 * 1024 * 1024) + 1)
 
 
-def run_importer(data: bytes, importer: Importer) -> DryRun:
-    """Guard, parse and plan; writes nothing."""
+def sheet_to_json(sheet: Sheet) -> dict:
+    """The table read from a file, as JSON (dates tagged), so a commit need not read the file again."""
+    def encode(value):
+        if isinstance(value, datetime.datetime):
+            return {"$dt": value.isoformat()}
+        if isinstance(value, datetime.date):
+            return {"$d": value.isoformat()}
+        if isinstance(value, datetime.time):
+            return {"$t": value.isoformat()}
+        if isinstance(value, datetime.timedelta):
+            return {"$td": value.total_seconds()}
+        return value
+
+    return {
+        "name": sheet.name, "header_row": sheet.header_row, "headers": sheet.headers, "header_groups": sheet.header_groups,
+        "notices": sheet.notices, "rows": [[r.number, {k: encode(v) for k, v in r.values.items()}] for r in sheet.rows],
+    }
+
+
+def sheet_from_json(data: dict) -> Sheet:
+    def decode(value):
+        if isinstance(value, dict):
+            (tag, raw), = value.items()
+            return {
+                "$dt": datetime.datetime.fromisoformat, "$d": datetime.date.fromisoformat,
+                "$t": datetime.time.fromisoformat, "$td": lambda s: datetime.timedelta(seconds=s),
+            }[tag](raw)
+        return value
+
+    return Sheet(
+        name=data["name"], header_row=data["header_row"], headers=data["headers"], header_groups=data["header_groups"],
+        notices=list(data["notices"]), rows=[SheetRow(n, {k: decode(v) for k, v in values.items()}) for n, values in data["rows"]],
+    )
+
+
+def run_importer(data: bytes | Sheet, importer: Importer) -> DryRun:
+    """Guard, parse and plan; writes nothing. ``data``: the file, or the Sheet already read from it."""
     try:
-        sheet = read_table(data, importer.columns, sheet_name=importer.sheet_name, max_rows=importer.max_rows)
+        if isinstance(data, Sheet):
+            sheet = data
+        else:
+            sheet = read_table(data, importer.columns, sheet_name=importer.sheet_name, max_rows=importer.max_rows)
         importer.begin(sheet)
     except SpreadsheetError as exc:
         return DryRun(items=[], errors=[{"row": None, "column": "", "message": exc.message}], notices=[])
@@ -208,7 +248,10 @@ def run_importer(data: bytes, importer: Importer) -> DryRun:
     errors.sort(key=lambda e: (e["row"] or 0))
     if not sheet.rows and not errors:
         errors.append({"row": None, "column": "", "message": f"Trang “{sheet.name}” không có dòng dữ liệu nào dưới dòng tiêu đề {sheet.header_row}."})
-    return DryRun(items=sorted(plan.items, key=lambda i: i.row), errors=errors, notices=sheet.notices + importer.notices, sheet_name=sheet.name)
+    return DryRun(
+        items=sorted(plan.items, key=lambda i: i.row), errors=errors, notices=sheet.notices + importer.notices,
+        sheet_name=sheet.name, sheet=sheet,
+    )
 
 
 def upload_store(*, file, importer_class: type[Importer], user, scope=None, params: dict | None = None) -> Upload:
@@ -267,6 +310,7 @@ def _save_result(upload: Upload, result: DryRun, status: str) -> None:
     upload.notices = result.notices
     upload.preview = [i.as_json() for i in result.items] if not result.errors else []
     upload.plan_digest = result.digest() if not result.errors else ""
+    upload.sheet = sheet_to_json(result.sheet) if result.sheet is not None and not result.errors else {}
     upload.save()
 
 
@@ -284,7 +328,12 @@ def upload_commit(upload: Upload, importer_class: type[Importer], *, user) -> Dr
             if locked.status != Upload.Status.PREVIEWED:
                 raise UploadRefused("Tệp có lỗi hoặc chưa được kiểm tra; không thể xác nhận.")
             importer = _importer(importer_class, locked, user)
-            result = run_importer(_read(locked), importer)
+            data = _read(locked)
+            if hashlib.sha256(data).hexdigest() != locked.sha256:
+                raise UploadRefused("Tệp đã lưu không còn khớp mã SHA-256 lúc tải lên; không ghi. Hãy tải tệp lên lại.")
+            # The file is the one previewed: reuse the table read from it, re-plan against the
+            # database as it is now, and refuse if the plan differs from the preview.
+            result = run_importer(sheet_from_json(locked.sheet) if locked.sheet else data, importer)
             if result.errors or result.digest() != locked.plan_digest:
                 stale = result
                 raise UploadRefused(

@@ -253,3 +253,26 @@ def test_the_size_cap_refuses_before_storing(tree, users, settings):
     with pytest.raises(UploadRefused, match="vượt giới hạn"):
         store(users.district_x, files.workbook(files.quota_rows([("T.X.1", 1, None)] * 50)))
     assert Upload.objects.count() == 0
+
+
+def test_the_commit_refuses_a_stored_file_that_changed(tree, users):
+    upload, _ = store(users.district_x, files.workbook(files.quota_rows([("T.X.1", 5, None)])))
+    with open(upload.file.path, "wb") as fh:  # tampered with on disk after the preview
+        fh.write(files.workbook(files.quota_rows([("T.X.1", 50, None)])))
+    with pytest.raises(UploadRefused, match="không còn khớp mã SHA-256"):
+        upload_commit(upload, QuotaImporter, user=users.district_x)
+    assert not Quota.objects.exists()
+
+
+def test_the_table_read_at_preview_round_trips_through_json():
+    import datetime
+
+    from partydev.spreadsheets import Sheet, SheetRow
+    from partydev.uploads import sheet_from_json, sheet_to_json
+
+    values = {"a": 1, "b": 2.5, "c": "chữ", "d": None, "e": True, "f": datetime.datetime(2024, 1, 2, 3, 4),
+              "g": datetime.date(2024, 1, 2), "h": datetime.time(8, 30), "i": datetime.timedelta(hours=2)}
+    sheet = Sheet(name="T", header_row=3, headers={"a": "A"}, header_groups={"year": "2024"}, rows=[SheetRow(4, values)], notices=["n"])
+    import json
+
+    assert sheet_from_json(json.loads(json.dumps(sheet_to_json(sheet)))) == sheet
