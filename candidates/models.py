@@ -191,6 +191,7 @@ class EventKind(models.TextChoices):
     RETURNED = "returned", "Trả về giai đoạn trước"
     DROPPED = "dropped", "Dừng theo dõi"
     MOVED = "moved", "Chuyển chi bộ"
+    STRUCK_OFF = "struck_off", "Xóa tên (không công nhận chính thức)"
 
 
 class CandidateEvent(models.Model):

@@ -398,6 +398,30 @@ def candidate_drop(candidate: Candidate | int, *, effective_date: datetime.date,
 
 
 @transaction.atomic
+def candidate_strike_off(candidate: Candidate | int, *, effective_date: datetime.date, reason: str, decision_number: str = "",
+                         user=None, expected_version: int | None = None) -> Candidate:
+    """A probationary member not recognised as official is struck off (xóa tên) by the deciding
+    body: the member record gets its event through the members services, the candidate closes."""
+    from members.models import EventKind as MemberEventKind
+    from members.services import membership_record_event
+
+    locked = _lock(candidate, expected_version)
+    if locked.stage not in (Stage.PROBATIONARY, Stage.RECOGNITION_PROPOSED) or locked.membership_id is None:
+        raise ValidationError("Chỉ xóa tên đảng viên dự bị (sau lễ kết nạp, chưa được công nhận chính thức).")
+    check_role(user, locked.cell, Stage.STRUCK_OFF)
+    _check_reason_and_date(locked, reason, effective_date)
+    membership_record_event(locked.membership, kind=MemberEventKind.STRUCK_OFF, effective_date=effective_date,
+                            user=user, reason=reason.strip(), decision_number=decision_number.strip())
+    old_version, stage_from = locked.version, locked.stage
+    locked.stage, locked.stage_date = Stage.STRUCK_OFF, effective_date
+    event = CandidateEvent(candidate=locked, kind=EventKind.STRUCK_OFF, stage_from=stage_from, stage_to=Stage.STRUCK_OFF,
+                           effective_date=effective_date, cell=locked.cell, reason=reason.strip(),
+                           data={"decision_number": decision_number.strip()},
+                           regulation=rules.regulation_on(effective_date).key, recorded_by=user)
+    return _write(locked, old_version, [event])
+
+
+@transaction.atomic
 def candidate_move(candidate: Candidate | int, *, to_cell: Organization, effective_date: datetime.date, reason: str = "",
                    user=None, expected_version: int | None = None) -> Candidate:
     """Move a candidate to another cell (the person moved, or the cell was reorganised)."""

@@ -14,6 +14,7 @@ urlpatterns = [
     path("candidates/<int:pk>/drop/", views.candidate_drop, name="drop"),
     path("candidates/<int:pk>/return/", views.candidate_return, name="return"),
     path("candidates/<int:pk>/move/", views.candidate_move, name="move"),
+    path("candidates/<int:pk>/strike-off/", views.candidate_strike_off, name="strike-off"),
     path("candidates/<int:pk>/criteria/", views.criterion_check, name="criterion"),
     path("candidates/export/<str:code>.xlsx", views.export, name="export"),
     path("candidates/import/", views.backfill_flow.upload_view, name="upload"),

@@ -129,6 +129,9 @@ def _detail_context(request, candidate, step_form=None, failures=None, can_overr
         "can_cell": can_cell and open_before_admission,
         "drop_form": ReasonForm(initial={"version": candidate.version, "effective_date": today}, prefix="drop"),
         "return_form": ReturnForm(initial={"version": candidate.version, "effective_date": today}, candidate=candidate, prefix="ret"),
+        "can_strike_off": candidate.stage in (Stage.PROBATIONARY, Stage.RECOGNITION_PROPOSED)
+        and bool(role_kinds_over(request.user, candidate.cell) & rules.STEP_ROLES[Stage.STRUCK_OFF]),
+        "strike_form": ReasonForm(initial={"version": candidate.version, "effective_date": today}, prefix="strike"),
         "move_form": MoveForm(initial={"version": candidate.version, "effective_date": today}, prefix="move"),
         "criterion_form": CriterionForm(initial={"met_on": today}),
         "today": today,
@@ -200,6 +203,17 @@ def candidate_return(request, pk):
         c.pk, to_stage=d["to_stage"], effective_date=d["effective_date"], reason=d["reason"], user=request.user,
         expected_version=d["version"],
     ), "Đã trả về giai đoạn trước.", candidate=candidate)
+
+
+@login_required
+@require_POST
+def candidate_strike_off(request, pk):
+    candidate = _candidate_for_user(request.user, pk)
+    if not role_kinds_over(request.user, candidate.cell) & rules.STEP_ROLES[Stage.STRUCK_OFF]:
+        raise PermissionDenied  # in scope, but only the deciding committee strikes off (403)
+    return _simple_action(request, pk, ReasonForm, "strike", lambda c, d: services.candidate_strike_off(
+        c.pk, effective_date=d["effective_date"], reason=d["reason"], user=request.user, expected_version=d["version"],
+    ), "Đã xóa tên đảng viên dự bị (không công nhận chính thức).")
 
 
 @login_required

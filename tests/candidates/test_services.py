@@ -233,3 +233,14 @@ def test_creating_in_a_cell_outside_scope_is_refused(tree, users):
     with pytest.raises(ValidationError, match="chi bộ"):
         services.candidate_create(person_fields=person_fields(), cell=tree.GX, source_kind="school",
                                   effective_date=D(2024, 1, 8), user=users.grassroots)
+
+
+def test_probationary_member_not_recognised_is_struck_off(tree, users):
+    c = candidate_at(tree.CXA, Stage.DECISION, decided_by=tree.X)
+    c = advance(c, Stage.PROBATIONARY, users.secretary_a, ceremony_date=D(2024, 4, 20))
+    with pytest.raises(ValidationError, match="không có quyền"):
+        services.candidate_strike_off(c.pk, effective_date=D(2025, 5, 10), reason="Vi phạm tư cách", user=users.secretary_a)
+    c = services.candidate_strike_off(c.pk, effective_date=D(2025, 5, 10), reason="Vi phạm tư cách", user=users.district_x)
+    c.membership.refresh_from_db()
+    assert c.stage == Stage.STRUCK_OFF and c.membership.status == Status.STRUCK_OFF and c.next_due is None
+    assert c.events.last().kind == EventKind.STRUCK_OFF

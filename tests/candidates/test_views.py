@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from candidates import services
 from candidates.models import Candidate, CandidateEvent, Stage
 from candidates.selectors import board
 
@@ -169,3 +170,25 @@ def test_helpers_offered_are_official_members_of_the_grassroots(login, tree, use
     assert "Lê Văn Giúp" in page and "Người Huyện Khác" not in page
     assert mine.pk
     assert CandidateEvent.objects.filter(candidate=c).count() == 1
+
+
+def test_candidate_page_queries_do_not_grow_with_history_or_members(login, tree, users):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(users.district_x)
+    small = candidate_at(tree.CXA, Stage.SOURCE)
+    large = candidate_at(tree.CXB, Stage.SOURCE)
+    client.get(reverse("candidates:detail", args=[small.pk]))
+    with CaptureQueriesContext(connection) as before:
+        client.get(reverse("candidates:detail", args=[small.pk]))
+    for _ in range(30):
+        official_member(tree.CXB)
+    for i in range(5):  # a long history: moved back and forth
+        large = services.candidate_move(
+            large.pk, to_cell=tree.CXA if i % 2 == 0 else tree.CXB, effective_date=datetime.date(2024, 1, 9 + i),
+            reason="Chuyển nơi ở", user=users.district_x)
+    with CaptureQueriesContext(connection) as after:
+        response = client.get(reverse("candidates:detail", args=[large.pk]))
+    assert response.status_code == 200 and len(response.context["history"]) == 6
+    assert len(after.captured_queries) == len(before.captured_queries)
