@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from .audit import AuditEvent
+from .upload_models import Upload
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -47,3 +48,15 @@ class HistoryAdmin(ReadOnlyAdmin):
 def register_history(model) -> None:
     """Show ``model``'s history (django-simple-history) read-only in the admin."""
     admin.site.register(model.history.model, HistoryAdmin)
+
+
+@admin.register(Upload)
+class UploadAdmin(ReadOnlyAdmin):
+    """Spreadsheet uploads (partydev.uploads): read-only, as stored and as processed."""
+
+    list_display = ["uploaded_at", "kind", "original_name", "uploaded_by", "scope", "status", "created", "changed", "unchanged", "error_count"]
+    list_filter = ["kind", "status"]
+    search_fields = ["original_name", "sha256", "uploaded_by__username"]
+    date_hierarchy = "uploaded_at"
+    list_select_related = ["uploaded_by", "scope"]
+    exclude = ["sheet", "preview"]
