@@ -2,6 +2,7 @@
 
 import datetime
 
+from organizations.privacy import HIDDEN, can_see_sensitive
 from partydev.excel import ExcelColumn, table_workbook
 
 from .models import Candidate, DueKind, Stage
@@ -35,7 +36,8 @@ def pipeline_rows(org, user, today: datetime.date):
     for c in qs.iterator(chunk_size=2000):
         p = c.person
         yield [
-            c.cell.code, c.cell.name, p.full_name, p.date_of_birth, p.get_sex_display(), p.get_ethnicity_display(),
+            c.cell.code, c.cell.name, p.full_name, p.date_of_birth, p.get_sex_display(),
+            p.get_ethnicity_display() if can_see_sensitive(user, c.cell) else HIDDEN,
             Stage(c.stage).label, c.stage_date, c.certificate_date, c.cell_vote_date,
             f"{c.cell_votes_for}/{c.cell_total}" if c.cell_total else None,
             c.decision_number or None, c.decision_date, c.ceremony_date, c.next_due,

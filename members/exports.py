@@ -7,6 +7,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from organizations.privacy import HIDDEN
 from partydev.excel import escape_text, xlsx_response
 
 from .models import ETHNICITIES, GeneralEducation, PoliticalTheory, ProfessionalQualification, Religion, Sector, Sex, Status
@@ -21,18 +22,21 @@ COLUMNS = [
 ]
 
 
-def _row(n, m):
+def _row(n, m, sensitive: bool = True):
     p = m.person
+    if sensitive:
+        ethnicity, religion, national_id = ETHNICITY_LABELS.get(p.ethnicity, p.ethnicity), Religion(p.religion).label, p.national_id or ""
+    else:  # see organizations.privacy
+        ethnicity = religion = national_id = HIDDEN
     return [
-        n, p.full_name, Sex(p.sex).label, p.date_of_birth, ETHNICITY_LABELS.get(p.ethnicity, p.ethnicity), Religion(p.religion).label,
-        p.national_id or "", p.place_of_origin, GeneralEducation(p.general_education).label,
+        n, p.full_name, Sex(p.sex).label, p.date_of_birth, ethnicity, religion, national_id, p.place_of_origin, GeneralEducation(p.general_education).label,
         ProfessionalQualification(p.professional_qualification).label, PoliticalTheory(p.political_theory).label,
         Sector(p.sector).label, "Có" if p.youth_union else "Không", m.cell.code, m.cell.name, Status(m.status).label,
         m.admission_decision_date, m.admission_decision_number, m.ceremony_date, m.official_from, m.card_number,
     ]
 
 
-def members_workbook(memberships, *, title: str) -> bytes:
+def members_workbook(memberships, *, title: str, sensitive: bool = True) -> bytes:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Đảng viên")
     for i, (_, width) in enumerate(COLUMNS):
@@ -49,7 +53,7 @@ def members_workbook(memberships, *, title: str) -> bytes:
     ws.append(header)
     for n, m in enumerate(memberships.iterator(chunk_size=2000), start=1):
         out = []
-        for value in _row(n, m):
+        for value in _row(n, m, sensitive):
             if hasattr(value, "year"):
                 cell = WriteOnlyCell(ws, value=value)
                 cell.number_format = "DD/MM/YYYY"
@@ -66,5 +70,5 @@ def members_workbook(memberships, *, title: str) -> bytes:
     return buffer.getvalue()
 
 
-def members_xlsx_response(memberships, filename: str, *, title: str):
-    return xlsx_response(members_workbook(memberships, title=title), filename)
+def members_xlsx_response(memberships, filename: str, *, title: str, sensitive: bool = True):
+    return xlsx_response(members_workbook(memberships, title=title, sensitive=sensitive), filename)

@@ -6,7 +6,7 @@ from collections import Counter
 from django.db.models import Count, Q
 from django.db.models.functions import Substr
 
-from organizations.models import Organization, subtree_q, user_root_paths
+from organizations.models import CELL_KINDS, Organization, subtree_q, user_root_paths
 from partydev.text import fold
 
 from .models import ACTIVE_STATUSES, EventKind, Membership, MembershipEvent, MembershipPeriod, Status
@@ -49,7 +49,7 @@ def counts_at(org: Organization, day: datetime.date) -> dict[str, int]:
     """Members under ``org`` on ``day``, where they were that day: one grouped query over the
     periods derived from the events."""
     rows = (
-        MembershipPeriod.objects.filter(_active_on(day), cell__path__startswith=org.path)
+        MembershipPeriod.objects.filter(_active_on(day), cell_id__in=Organization.objects.filter(path__startswith=org.path).values("id"))
         .order_by()
         .values("status")
         .annotate(n=Count("id"))
@@ -60,24 +60,38 @@ def counts_at(org: Organization, day: datetime.date) -> dict[str, int]:
 
 
 def counts_by_anchor(nodes, day: datetime.date) -> dict[str, dict[str, int]]:
-    """Official and probationary members on ``day`` under each node: one grouped query per depth
-    over the path prefixes of the cells the members were in."""
+    """Official and probationary members on ``day`` under each node (nodes at any depths).
+
+    Two queries whatever the number of nodes: the periods counted per cell (straight from the
+    cells' index), and the paths of those cells; each cell is then added to the node whose path
+    prefixes its own. Joining every period to its cell to cut its path costs several times more.
+    """
     nodes = list(nodes)
     result = {n.path: {"official": 0, "probationary": 0} for n in nodes}
-    by_depth: dict[int, list[str]] = {}
-    for n in nodes:
-        by_depth.setdefault(n.depth, []).append(n.path)
-    for depth, paths in by_depth.items():
-        rows = (
-            MembershipPeriod.objects.filter(_active_on(day))
-            .annotate(anchor=Substr("cell__path", 1, depth * Organization.steplen))
-            .filter(anchor__in=paths)
-            .order_by()
-            .values("anchor", "status")
-            .annotate(n=Count("id"))
-        )
-        for row in rows:
-            result[row["anchor"]][row["status"]] = row["n"]
+    if not nodes:
+        return result
+    steplen = Organization.steplen
+    paths = [n.path for n in nodes]
+    first, last = min(paths), max(paths)
+    i = 0
+    while i < min(len(first), len(last)) and first[i] == last[i]:
+        i += 1
+    common = first[: i - i % steplen]
+    subtree = Organization.objects.filter(path__startswith=common)
+    rows = list(
+        MembershipPeriod.objects.filter(_active_on(day), cell_id__in=subtree.values("id"))
+        .order_by()
+        .values_list("cell_id", "status")
+        .annotate(n=Count("id"))
+    )
+    cell_paths = dict(subtree.filter(kind__in=CELL_KINDS).values_list("id", "path")) if rows else {}
+    depths = sorted({n.depth for n in nodes})
+    for cell, status, n in rows:
+        path = cell_paths.get(cell, "")
+        for depth in depths:
+            anchor = path[: depth * steplen]
+            if anchor in result:
+                result[anchor][status] += n
     return result
 
 
@@ -209,7 +223,10 @@ def member_list(user, org: Organization | None, filters: dict | None = None):
     if text:
         digits = text.replace(" ", "")
         if digits.isdigit():
-            qs = qs.filter(Q(person__national_id__startswith=digits) | Q(card_number__startswith=digits))
+            if filters.get("national_id_search", True):
+                qs = qs.filter(Q(person__national_id__startswith=digits) | Q(card_number__startswith=digits))
+            else:  # a caller who may not read national IDs may not probe them either
+                qs = qs.filter(card_number__startswith=digits)
         else:
             qs = qs.filter(person__name_search__contains=fold(text))
     return qs.select_related("person", "cell").order_by("person__name_search", "id")

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from organizations.models import Organization, subtree_q
+from organizations.privacy import HIDDEN, can_see_sensitive
 from organizations.selectors import user_roots
 
 from . import exports
@@ -74,10 +75,13 @@ def _scope_org(request) -> Organization | None:
     return roots[0] if len(roots) == 1 else None
 
 
-def _filters(request) -> tuple[MemberFilterForm, dict]:
+def _filters(request, sensitive: bool) -> tuple[MemberFilterForm, dict]:
     form = MemberFilterForm(request.GET)
     filters = form.cleaned_data if form.is_valid() else {}
-    return form, {**filters, "today": timezone.localdate()}
+    if not sensitive:
+        # Filtering by a field one may not read would reveal it: ethnicity, national ID.
+        filters = {k: v for k, v in filters.items() if k not in ("ethnicity", "ethnicity_group")}
+    return form, {**filters, "today": timezone.localdate(), "national_id_search": sensitive}
 
 
 def _scoped_membership(request, pk) -> Membership:
@@ -91,11 +95,12 @@ LIST_COLUMNS = ("pk", "person__full_name", "person__date_of_birth", "person__sex
 SEX_LABELS, ETHNICITY_LABELS, STATUS_LABELS = dict(Sex.choices), dict(ETHNICITIES), dict(Status.choices)
 
 
-def _list_row(row) -> tuple:
+def _list_row(row, sensitive: bool) -> tuple:
     """One row of the list, formatted here: model instances and ``get_FOO_display`` cost more
     than the query for a page of fifty."""
     pk, name, born, sex, ethnicity, cell, status, exempted, admitted = row
-    return (pk, name, born.strftime("%d/%m/%Y"), SEX_LABELS[sex], ETHNICITY_LABELS.get(ethnicity, ethnicity), cell,
+    ethnicity = ETHNICITY_LABELS.get(ethnicity, ethnicity) if sensitive else HIDDEN
+    return (pk, name, born.strftime("%d/%m/%Y"), SEX_LABELS[sex], ethnicity, cell,
             STATUS_LABELS[status] + (" (miễn SH)" if exempted else ""), admitted.strftime("%d/%m/%Y"))
 
 
@@ -116,25 +121,28 @@ def _filter_form_html(params) -> str:
 @login_required
 def member_list(request):
     org = _scope_org(request)
-    form, filters = _filters(request)
+    sensitive = can_see_sensitive(request.user, org)
+    form, filters = _filters(request, sensitive)
     rows = select_members(request.user, org, filters).values_list(*LIST_COLUMNS)
     page = SlicePage(rows, request.GET.get("page"), count=org is not None and org.depth >= DEEP_SCOPE)
-    page.object_list = [_list_row(row) for row in page.object_list]
+    page.object_list = [_list_row(row, sensitive) for row in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "members/list.html", {
         "org": org, "filter_form": _filter_form_html(request.GET), "page": page, "query": query.urlencode(),
-        "may_admit": org is not None and can_decide(request.user, org), "today": filters["today"],
+        "may_admit": org is not None and can_decide(request.user, org), "today": filters["today"], "sensitive": sensitive,
     })
 
 
 @login_required
 def member_export(request):
     org = _scope_org(request)
-    _, filters = _filters(request)
+    sensitive = can_see_sensitive(request.user, org)
+    _, filters = _filters(request, sensitive)
     rows = select_members(request.user, org, filters)
     name = f"dang-vien-{org.code if org else 'tat-ca'}-{timezone.localdate():%Y%m%d}.xlsx"
-    return exports.members_xlsx_response(rows, name, title=f"Danh sách đảng viên — {org.name if org else 'phạm vi của tôi'}")
+    return exports.members_xlsx_response(rows, name, title=f"Danh sách đảng viên — {org.name if org else 'phạm vi của tôi'}",
+                                         sensitive=sensitive)
 
 
 @login_required
@@ -156,7 +164,7 @@ def member_detail(request, pk):
         "m": m, "person": m.person, "events": events, "proposals": proposals,
         "decision_kinds": [(k, EventKind(k).label) for k in allowed] if decide else [],
         "proposal_kinds": [(k, EventKind(k).label) for k in allowed if k in PROPOSABLE_KINDS] if propose else [],
-        "may_decide": decide, "age": _years(m.person.date_of_birth, today),
+        "may_decide": decide, "age": _years(m.person.date_of_birth, today), "sensitive": can_see_sensitive(request.user, m.cell),
         "party_age": _years(m.admission_decision_date, today) if m.status in (Status.OFFICIAL, Status.PROBATIONARY) else None,
     })
 

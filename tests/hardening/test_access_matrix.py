@@ -11,22 +11,15 @@ districts.
   HTML, the JSON and the cells of every .xlsx.
 """
 
-import io
-import json
-import time
 from dataclasses import dataclass, field
 from typing import Callable
 
 import pytest
 from django.conf import settings
-from django.db import transaction
-from django.test import Client, override_settings
-from openpyxl import load_workbook
 
 from .urlwalk import endpoints
-from .world import MONTH, build_world
+from .world import MONTH, ROLES, body_text, clients, leaks, world  # noqa: F401 (fixtures)
 
-ROLES = ["anonymous", "secretary_a", "secretary_b", "grassroots", "district_x", "district_y", "province"]
 STAFF = frozenset(ROLES[1:])
 DECIDERS = frozenset({"district_x", "district_y", "province"})  # record decisions on members, import them
 PROPOSERS = frozenset({"secretary_a", "secretary_b", "grassroots"})  # a cell's proposals
@@ -136,6 +129,7 @@ MATRIX: dict[str, Spec] = {
     "candidates/<int:pk>/drop/": Spec(target=candidate, get_405=True, post=STAFF),
     "candidates/<int:pk>/return/": Spec(target=candidate, get_405=True, post=STAFF),
     "candidates/<int:pk>/move/": Spec(target=candidate, get_405=True, post=STAFF),
+    "candidates/<int:pk>/strike-off/": Spec(target=candidate, get_405=True, post=DECIDERS),  # not recognised: decided above
     "candidates/<int:pk>/criteria/": Spec(target=candidate, get_405=True, post=STAFF,
                                           post_data=lambda s: {"criterion": s.criterion.pk, "met_on": "2024-02-01"}),
     "candidates/export/<str:code>.xlsx": Spec(target=cell),
@@ -186,28 +180,6 @@ def test_every_url_pattern_is_in_the_matrix():
     assert len(routes) == len(set(routes)), "two URL patterns with the same route"
 
 
-@pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker, tmp_path_factory):
-    media = override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("media")))
-    media.enable()
-    try:
-        with django_db_blocker.unblock():
-            with transaction.atomic():
-                yield build_world()
-                transaction.set_rollback(True)
-    finally:
-        media.disable()
-
-
-@pytest.fixture
-def clients(world, db):
-    result = {"anonymous": Client()}
-    for role in ROLES[1:]:
-        result[role] = Client()
-        result[role].force_login(getattr(world.users, role))
-    return result
-
-
 def _url(route: str, target: Target | None) -> str:
     path = "/" + route
     for key, value in (target.kwargs if target else {}).items():
@@ -239,22 +211,6 @@ def expected(spec: Spec, role: str, method: str, inside: bool) -> set[int] | str
         # Outside the subtree: 404. A role that may never do this anywhere may be refused first.
         return {404} if role in allowed else {403, 404}
     return "ok" if role in allowed else {403}
-
-
-def body_text(response) -> str:
-    """What a person would read in the answer: HTML or JSON text, or every cell of a workbook."""
-    content_type = response.get("Content-Type", "")
-    content = b"".join(response.streaming_content) if response.streaming else response.content
-    if "spreadsheetml" in content_type:
-        wb = load_workbook(io.BytesIO(content), read_only=True)
-        return "\n".join(str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if v is not None)
-    if "json" in content_type:
-        return json.dumps(json.loads(content), ensure_ascii=False)
-    return content.decode("utf-8", "replace")
-
-
-def leaks(text: str, secrets: list[str]) -> list[str]:
-    return [s for s in secrets if s and s in text]
 
 
 def _check(route: str, spec: Spec, role: str, method: str, response, want, other_secrets) -> list[str]:

@@ -4,10 +4,14 @@ services, with names that are easy to look for in a response."""
 
 import datetime
 import io
+import json
 from dataclasses import dataclass, field
 
+import pytest
 from django.core.files.base import ContentFile
-from openpyxl import Workbook
+from django.db import transaction
+from django.test import Client, override_settings
+from openpyxl import Workbook, load_workbook
 
 from candidates.models import LocalCriterion
 from candidates.services import candidate_create
@@ -139,3 +143,46 @@ def build_world() -> World:
         side.action = CheckAction.objects.get(check_record__assignment=side.assignment)
         sides[name] = side
     return World(tree=tree, users=users, X=sides["X"], Y=sides["Y"])
+
+
+ROLES = ["anonymous", "secretary_a", "secretary_b", "grassroots", "district_x", "district_y", "province"]
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The world, built once per module and rolled back after it; each test runs in a savepoint."""
+    media = override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("media")))
+    media.enable()
+    try:
+        with django_db_blocker.unblock():
+            with transaction.atomic():
+                yield build_world()
+                transaction.set_rollback(True)
+    finally:
+        media.disable()
+
+
+@pytest.fixture
+def clients(world, db):
+    """A logged-in test client per role (``force_login``: axes refuses a login without a request)."""
+    result = {"anonymous": Client()}
+    for role in ROLES[1:]:
+        result[role] = Client()
+        result[role].force_login(getattr(world.users, role))
+    return result
+
+
+def body_text(response) -> str:
+    """What a person would read in the answer: HTML or JSON text, or every cell of a workbook."""
+    content_type = response.get("Content-Type", "")
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    if "spreadsheetml" in content_type:
+        wb = load_workbook(io.BytesIO(content), read_only=True)
+        return "\n".join(str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if v is not None)
+    if "json" in content_type:
+        return json.dumps(json.loads(content), ensure_ascii=False)
+    return content.decode("utf-8", "replace")
+
+
+def leaks(text: str, secrets: list[str]) -> list[str]:
+    return [s for s in secrets if s and s in text]
