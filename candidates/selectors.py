@@ -13,7 +13,7 @@ from organizations.models import Organization
 from partydev.workdays import working_days_between
 
 from . import rules
-from .models import ACTIVE_STAGES, PIPELINE, Candidate, CandidateEvent, DueKind, LocalCriterion, Stage
+from .models import PIPELINE, Candidate, CandidateEvent, DueKind, LocalCriterion, Stage
 
 BOARD_STAGES = [s for s in PIPELINE if s != Stage.OFFICIAL]
 CARDS_PER_COLUMN = 6
@@ -78,7 +78,11 @@ def board(org: Organization, user, today: datetime.date) -> list[Column]:
         c.overdue_days = (today - c.next_due).days if c.next_due and c.next_due < today else 0
         c.certificate_warning = rules.certificate_expiring(c, today)
         cards[c.stage].append(c)
-    return [Column(s, Stage(s).label, counts.get(s, 0), cards.get(s, [])) for s in BOARD_STAGES]
+    return [
+        Column(s, Stage(s).label, counts.get(s, 0), cards.get(s, []))
+        for s in BOARD_STAGES
+        if s != Stage.PARTIAL_APPRAISAL or counts.get(s)  # most cells have no partial committee
+    ]
 
 
 def month_end(today: datetime.date) -> datetime.date:
@@ -109,15 +113,16 @@ def worklist(user, today: datetime.date, org: Organization | None = None, limit:
     """What is overdue and what falls due by the end of this month, grouped by cell, most
     overdue first. Three queries: the two counts, and the first ``limit`` items."""
     end = month_end(today)
-    base = Candidate.objects.in_subtree(user, org).filter(stage__in=ACTIVE_STAGES, next_due__isnull=False)
-    broad = _is_broad(user, org)
-    due = _deadline_before(base, broad, next_due__lte=end)
+    # Only open stages carry a deadline (the services clear it when a candidate closes), so the
+    # deadline alone selects: a filter on the stage too would steer SQLite away from its index.
+    base = Candidate.objects.in_subtree(user, org)
+    due = base.filter(next_due__lte=end)
     totals = due.order_by().aggregate(
         overdue=Count("id", filter=_lt("next_due", today)),
         this_month=Count("id", filter=_gte("next_due", today)),
     )
     warning_from = today + datetime.timedelta(days=90)
-    warnings = _deadline_before(base, broad, next_due__lte=warning_from, due_kind=DueKind.CERTIFICATE_EXPIRY).count()
+    warnings = base.filter(next_due__lte=warning_from, due_kind=DueKind.CERTIFICATE_EXPIRY).count()
     # Ordered by the indexed deadline only (not by the cell's path, which would need the join).
     # The ids first (a sort of narrow rows), then those rows with their person and cell.
     first_ids = list(due.order_by("next_due", "id").values_list("id", flat=True)[:limit])
@@ -130,26 +135,6 @@ def worklist(user, today: datetime.date, org: Organization | None = None, limit:
         groups.setdefault(c.cell_id, (c.cell, []))[1].append(item)
     ordered = sorted(groups.values(), key=lambda g: g[0].path)
     return Worklist(totals["overdue"], totals["this_month"], warnings, ordered, len(items), limit)
-
-
-def _is_broad(user, org: Organization | None) -> bool:
-    """Does the worklist cover a province or a district (thousands of candidates)?"""
-    if org is not None:
-        return org.depth <= 2
-    from organizations.models import user_root_paths
-
-    paths = user_root_paths(user)
-    return user.is_superuser or any(len(p) // Organization.steplen <= 2 for p in paths)
-
-
-def _deadline_before(base, broad: bool, **deadline):
-    """Filter ``base`` by its deadline. Over a broad scope the deadline range is the selective
-    condition: given as a subquery on its own index it drives the query (SQLite would otherwise
-    walk every candidate of the scope cell by cell); over a cell or a grassroots organisation
-    the cells drive it."""
-    if broad:
-        return base.filter(pk__in=Candidate.objects.filter(**deadline).values("id"))
-    return base.filter(**deadline)
 
 
 def _lt(field, value):
@@ -167,7 +152,7 @@ def _gte(field, value):
 def overdue_for_user(user, today: datetime.date, limit: int = 500) -> list[Candidate]:
     """The overdue items in the user's scope, for the e-mailed digest."""
     return list(
-        _deadline_before(scoped_candidates(user).filter(stage__in=ACTIVE_STAGES), _is_broad(user, None), next_due__lt=today)
+        scoped_candidates(user).filter(next_due__lt=today)
         .select_related("person", "cell").order_by("cell__path", "next_due")[:limit]
     )
 
