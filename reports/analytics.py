@@ -9,10 +9,10 @@ no copy of ``path`` in other tables.
 """
 
 import datetime
-from functools import cached_property
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db.models import Count, F, Q, Sum, Value
 from django.db.models import Case, IntegerField, When
@@ -200,7 +200,8 @@ def _sum_optional(values) -> int | None:
 
 @dataclass
 class Figures:
-    """Achievement of one organisation (or of a group of them) in a period and the year before."""
+    """Achievement of one organisation (or of a group of them) in a period and the year before.
+    The derived figures are worked out once, on creation (a drill-down makes thousands)."""
 
     admitted: int
     quota: int | None
@@ -210,51 +211,28 @@ class Figures:
     prev_members_at_start: int
     years: int = 1
 
-    @cached_property
-    def rate(self) -> Decimal | None:
-        return rate(self.admitted, self.quota)
-
-    @cached_property
-    def prev_rate(self) -> Decimal | None:
-        return rate(self.prev_admitted, self.prev_quota)
-
-    @cached_property
-    def change(self) -> int:
-        return self.admitted - self.prev_admitted
-
-    @cached_property
-    def change_percent(self) -> Decimal | None:
-        """Change of the count against the same period last year, in percent."""
-        return rate(self.change, self.prev_admitted)
-
-    @cached_property
-    def rate_change_points(self) -> Decimal | None:
-        if self.rate is None or self.prev_rate is None:
-            return None
-        return self.rate - self.prev_rate
-
-    @cached_property
-    def share_of_members(self) -> Decimal | None:
-        """Admitted as a share of the members at the start of the period, per year."""
-        return rate(self.admitted, self.members_at_start * self.years) if self.members_at_start else None
-
-    @cached_property
-    def prev_share_of_members(self) -> Decimal | None:
-        return rate(self.prev_admitted, self.prev_members_at_start * self.years) if self.prev_members_at_start else None
+    def __post_init__(self):
+        self.rate = rate(self.admitted, self.quota)
+        self.prev_rate = rate(self.prev_admitted, self.prev_quota)
+        self.change = self.admitted - self.prev_admitted
+        # change of the count against the same period last year, in percent
+        self.change_percent = rate(self.change, self.prev_admitted)
+        self.rate_change_points = None if self.rate is None or self.prev_rate is None else self.rate - self.prev_rate
+        # admitted as a share of the members at the start of the period, per year
+        self.share_of_members = rate(self.admitted, self.members_at_start * self.years) if self.members_at_start else None
+        self.prev_share_of_members = (
+            rate(self.prev_admitted, self.prev_members_at_start * self.years) if self.prev_members_at_start else None
+        )
 
 
-@dataclass
 class Row:
-    org: Organization
-    figures: Figures
-    below: bool = False
+    """One organisation of a drill-down: its figures as attributes (row.rate, row.admitted...)."""
 
-    def __getattr__(self, name):  # row.rate, row.admitted ... for templates and sorting
-        try:
-            figures = self.__dict__["figures"]
-        except KeyError:
-            raise AttributeError(name) from None
-        return getattr(figures, name)
+    def __init__(self, org, figures: Figures, below: bool = False):
+        self.__dict__.update(figures.__dict__)
+        self.org = org
+        self.figures = figures
+        self.below = below
 
 
 @dataclass
@@ -269,6 +247,7 @@ class Achievement:
     grassroots_admitting: int
     prev_grassroots_admitting: int
     threshold: Decimal | None = None
+    group_q: Q | None = None
     members_end: dict = field(default_factory=dict)
     stamp: tuple | None = None
     by_year: list[dict] = field(default_factory=list)
@@ -296,14 +275,29 @@ SORT_KEYS = {
 }
 
 
-def rows_for(org: Organization, kinds=None, all_levels: bool = False):
-    """The organisations listed under ``org``: its children, or with ``all_levels`` every
-    descendant; either filtered to ``kinds``. One query."""
-    qs = Organization.objects.filter(path__startswith=org.path)
-    qs = qs.filter(depth__gt=org.depth) if all_levels else qs.filter(depth=org.depth + 1)
-    if kinds:
-        qs = qs.filter(kind__in=kinds)
-    return list(qs.only(*ROW_FIELDS).order_by("path"))
+class OrgRow(NamedTuple):
+    """The fields of an organisation a table row needs (cheaper than a model instance)."""
+
+    id: int
+    path: str
+    depth: int
+    numchild: int
+    code: str
+    name: str
+    kind: str
+
+
+def listed_q(org: Organization, kinds=None, all_levels: bool = False) -> Q:
+    """Which organisations a drill-down under ``org`` lists: its children, or with ``all_levels``
+    every descendant; either filtered to ``kinds``."""
+    q = Q(path__startswith=org.path) & (Q(depth__gt=org.depth) if all_levels else Q(depth=org.depth + 1))
+    return q & Q(kind__in=kinds) if kinds else q
+
+
+def rows_for(org: Organization, kinds=None, all_levels: bool = False) -> list[OrgRow]:
+    """The organisations listed under ``org`` (see ``listed_q``), in tree order. One query."""
+    qs = Organization.objects.filter(listed_q(org, kinds, all_levels)).order_by("path").values_list(*ROW_FIELDS)
+    return [OrgRow(*row) for row in qs]
 
 
 def grassroots_paths(org: Organization) -> list[str]:
@@ -390,23 +384,34 @@ def achievement(
         threshold=threshold,
         members_end=members_end_total,
     )
-    if with_years:
-        result.by_year = achievement_by_year(org, period.years, [r.org for r in rows] if kinds else None, stamp=stamp)
     result.stamp = stamp
+    result.group_q = listed_q(org, kinds, all_levels) if kinds else None
+    if with_years:
+        result.by_year = achievement_by_year(org, period.years, result.group_q, stamp=stamp, group_paths=[r.org.path for r in rows])
     return result
 
 
-def achievement_by_year(org: Organization, years: list[int], group=None, stamp=None) -> list[dict]:
-    """Admitted and quota per year for ``org`` (or summed over ``group``). Two queries, one when
-    the admissions are memoised under ``stamp``."""
-    nodes = group if group is not None else [org]
-    anchors = [n.path for n in nodes]
-    per_year = dict(zip(years, admission_totals(org, *[Period.year(y) for y in years], stamp=stamp or memo.data_stamp())))
-    quotas = quotas_by_org([n.id for n in nodes], years, within=org if len(nodes) > MANY else None)
+def achievement_by_year(
+    org: Organization, years: list[int], group_q: Q | None = None, stamp=None, group_paths: list[str] | None = None
+) -> list[dict]:
+    """Admitted and quota per year for ``org``, or summed over the organisations ``group_q``
+    selects (see ``listed_q``; pass their paths if known). At most three queries, whatever the
+    size of the group."""
+    stamp = stamp or memo.data_stamp()
+    per_year = dict(zip(years, admission_totals(org, *[Period.year(y) for y in years], stamp=stamp)))
+    from members.quotas.models import Quota
+
+    if group_q is None:
+        anchors = [org.path]
+        quota_rows = Quota.objects.filter(organization=org, year__in=years)
+    else:
+        anchors = group_paths if group_paths is not None else list(Organization.objects.filter(group_q).values_list("path", flat=True))
+        quota_rows = Quota.objects.filter(organization__in=Organization.objects.filter(group_q), year__in=years)
+    quotas = dict(quota_rows.order_by().values("year").annotate(t=Sum("target")).values_list("year", "t"))
     series = []
     for y in years:
         admitted = sum(per_year[y].get(a, 0) for a in anchors)
-        quota = _sum_optional(quotas.get(n.id, {}).get(y) for n in nodes)
+        quota = quotas.get(y)
         series.append({"year": y, "admitted": admitted, "quota": quota, "rate": rate(admitted, quota)})
     return series
 

@@ -167,8 +167,9 @@ def dashboard(request, code):
         return exports.achievement_xlsx(result)
     chart_last = rr.period.date_to.year
     chart_years = rr.period.years if len(rr.period.years) > 1 else list(range(chart_last - CHART_YEARS + 1, chart_last + 1))
-    group = [r.org for r in result.rows] if rr.kinds else None
-    by_year = analytics.achievement_by_year(org, chart_years, group, stamp=result.stamp)
+    by_year = analytics.achievement_by_year(
+        org, chart_years, result.group_q, stamp=result.stamp, group_paths=[r.org.path for r in result.rows]
+    )
     charts = {"years": [
         {"label": str(y["year"]), "admitted": y["admitted"], "quota": y["quota"]} for y in by_year
     ]}

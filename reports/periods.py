@@ -104,10 +104,18 @@ HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
 
 
-def rate(part: int | None, whole: int | Decimal | None) -> Decimal | None:
-    """part ÷ whole × 100, rounded half-up to 2 decimals; None when there is nothing to divide by."""
+def rate(part: int | Decimal | None, whole: int | Decimal | None) -> Decimal | None:
+    """part ÷ whole × 100, rounded half-up (away from zero at the half) to 2 decimals; None when
+    there is nothing to divide by. Whole numbers are divided exactly in integers (fast, no
+    context precision); anything else through Decimal."""
     if part is None or not whole:
         return None
+    if type(part) is int and type(whole) is int:
+        negative = (part < 0) != (whole < 0)
+        hundredths, remainder = divmod(abs(part) * 10000, abs(whole))
+        if remainder * 2 >= abs(whole):
+            hundredths += 1
+        return Decimal(-hundredths if negative else hundredths).scaleb(-2)
     return (Decimal(part) * HUNDRED / Decimal(whole)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 

@@ -80,8 +80,8 @@ def rows_html(table: Table, *, link: Callable[[Any], str | None] | None = None, 
     for row in table.rows:
         cls = row_class(row) if row_class else ""
         parts = [f'<tr class="{cls}">' if cls else "<tr>"]
-        for i, (get, fmt, _num) in enumerate(cols):
-            text = escape(fmt(get(row)), quote=False)
+        for i, (get, fmt, num) in enumerate(cols):
+            text = fmt(get(row)) if num else escape(fmt(get(row)), quote=False)  # numbers hold no markup
             if i == 0 and link:
                 url = link(row)
                 if url:
