@@ -59,16 +59,22 @@ class Column:
 def board(org: Organization, user, today: datetime.date) -> list[Column]:
     """The pipeline under ``org`` as columns by stage, with counts and the most urgent cards.
 
-    Three queries: one grouped count; the ids of the first cards of each column (a window over
-    narrow rows: candidates without a deadline sort last); then those cards with their person.
+    Two queries: one pass of window functions over narrow rows gives each column's count and
+    the ids of its first cards (candidates without a deadline sort last); then those cards.
     """
     base = Candidate.objects.in_subtree(user, org).filter(stage__in=BOARD_STAGES)
-    counts = dict(base.order_by().values_list("stage").annotate(n=Count("id")))
-    first_ids = list(
-        base.annotate(rank=Window(RowNumber(), partition_by=[F("stage")], order_by=[F("next_due").asc(nulls_last=True), F("id").asc()]))
+    ranked = (
+        base.annotate(
+            rank=Window(RowNumber(), partition_by=[F("stage")], order_by=[F("next_due").asc(nulls_last=True), F("id").asc()]),
+            in_stage=Window(Count("id"), partition_by=[F("stage")]),
+        )
         .filter(rank__lte=CARDS_PER_COLUMN)
-        .values_list("id", flat=True)
+        .values_list("id", "stage", "in_stage")
     )
+    counts, first_ids = {}, []
+    for pk, stage, n in ranked:
+        counts[stage] = n
+        first_ids.append(pk)
     fields = ("id", "stage", "next_due", "certificate_date", "cell_vote_date", "person__full_name", "cell__name")
     cards = defaultdict(list)
     # Plain rows, not model instances: a card needs a handful of values.
