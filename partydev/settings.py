@@ -136,6 +136,9 @@ MEDIA_URL = "/media/"
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="partydev@localhost")
+# Sections other apps add to the e-mailed digest (candidates' ``send_digests``), as dotted
+# callables taking the user: the floors above add to it without the candidates app importing them.
+DIGEST_SECTIONS = ["reports.followup.digests.followup_digest_for"]
 
 # Spreadsheet uploads: .xlsx only, capped (see partydev/spreadsheets.py).
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)

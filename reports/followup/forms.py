@@ -38,10 +38,22 @@ class CommitteeMemberForm(forms.Form):
     username = forms.CharField(label="Tài khoản", max_length=150)
     full_name = forms.CharField(label="Họ và tên", max_length=255)
     position = forms.CharField(label="Chức vụ", max_length=255, required=False, initial="Cấp ủy viên")
+    national_id = forms.CharField(label="Số CCCD trong hồ sơ đảng viên của người này (nếu có)", max_length=12, required=False)
 
-    def __init__(self, *args, scope=None, **kwargs):
+    def __init__(self, *args, scope=None, memberships=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.memberships = memberships
         self.fields["committee"] = OrganizationCodeField(label="Mã cấp ủy", queryset=scope)
+        self.order_fields(["username", "full_name", "committee", "position", "national_id"])
+
+    def clean_national_id(self):
+        number = self.cleaned_data["national_id"].strip()
+        if not number:
+            return None
+        membership = self.memberships.filter(person__national_id=number).first() if self.memberships is not None else None
+        if membership is None:
+            raise forms.ValidationError(f"Không có đảng viên có số CCCD “{number}” trong phạm vi của bạn.")
+        return membership
 
     def clean_username(self):
         username = self.cleaned_data["username"].strip()

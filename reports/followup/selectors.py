@@ -25,19 +25,22 @@ class MonthStatus:
         return not self.missing
 
 
-def expected_months(assignment: Assignment, today: datetime.date, year: int | None = None) -> list[datetime.date]:
-    """The months the assignment covers up to this month (optionally within one year)."""
-    first = assignment.start
-    last = min(assignment.end or today, today)
+def expected_months(assignment: Assignment, today: datetime.date, year: int | None = None,
+                    date_from: datetime.date | None = None, date_to: datetime.date | None = None) -> list[datetime.date]:
+    """The months the assignment covers up to this month (optionally within a year or a period)."""
     if year is not None:
-        first = max(first, datetime.date(year, 1, 1))
-        last = min(last, datetime.date(year, 12, 31))
+        date_from, date_to = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    first = max(assignment.start, date_from) if date_from else assignment.start
+    last = min(assignment.end or today, today)
+    if date_to:
+        last = min(last, date_to)
     if last < first:
         return []
     return months_between(first, last)
 
 
-def month_statuses(assignments, today: datetime.date | None = None, year: int | None = None) -> list[MonthStatus]:
+def month_statuses(assignments, today: datetime.date | None = None, year: int | None = None,
+                   date_from: datetime.date | None = None, date_to: datetime.date | None = None) -> list[MonthStatus]:
     """The month status of each assignment: one query for all their checks.
 
     A past month with no check is missing; the current month with no check is due (not yet
@@ -49,12 +52,16 @@ def month_statuses(assignments, today: datetime.date | None = None, year: int | 
         rows = MonthlyCheck.objects.filter(assignment__in=[a.pk for a in assignments])
         if year is not None:
             rows = rows.filter(month__year=year)
+        if date_from is not None:
+            rows = rows.filter(month__gte=month_start(date_from))
+        if date_to is not None:
+            rows = rows.filter(month__lte=date_to)
         for assignment_id, month in rows.values_list("assignment_id", "month"):
             checks[assignment_id].add(month)
     this_month = month_start(today)
     result = []
     for a in assignments:
-        status = MonthStatus(assignment=a, expected=expected_months(a, today, year))
+        status = MonthStatus(assignment=a, expected=expected_months(a, today, year, date_from, date_to))
         for month in status.expected:
             if month in checks[a.pk]:
                 status.done.append(month)

@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from organizations.models import Kind, Organization
+from members.models import Membership
+from organizations.models import Kind, Organization, subtree_q
 
 from .access import can_manage, can_rate, can_record_check
 from .models import (
@@ -34,6 +35,10 @@ def committee_member_create(*, actor, user, committee: Organization, full_name: 
         raise ValidationError({"committee": f"“{committee.name}” nằm ngoài phạm vi bạn được quản lý."})
     if committee.kind in {Kind.CELL, Kind.GRASSROOTS_CELL, Kind.PARTIAL_COMMITTEE}:
         raise ValidationError({"committee": "Cấp ủy viên được phân công phụ trách thuộc cấp ủy tỉnh, huyện hoặc cơ sở, không thuộc chi bộ."})
+    if membership is not None and not Membership.objects.filter(subtree_q(actor, "cell"), pk=membership.pk).exists():
+        raise ValidationError({"membership": "Hồ sơ đảng viên này nằm ngoài phạm vi bạn được quản lý."})
+    if membership is not None and CommitteeMember.objects.filter(membership=membership).exists():
+        raise ValidationError({"membership": f"Hồ sơ đảng viên {membership} đã gắn với một cấp ủy viên khác."})
     if CommitteeMember.objects.filter(user=user).exists():
         raise ValidationError({"user": f"Tài khoản “{user.get_username()}” đã là cấp ủy viên."})
     member = CommitteeMember(user=user, committee=committee, full_name=full_name.strip(),
@@ -141,7 +146,9 @@ def check_save(*, actor, assignment: Assignment, month: datetime.date, checked_o
     if errors:
         raise ValidationError(errors)
 
-    check = MonthlyCheck.objects.select_for_update().filter(assignment=assignment, month=month).first()
+    # Lock the assignment: two saves of the same month wait for each other instead of colliding.
+    Assignment.objects.select_for_update().filter(pk=assignment.pk).first()
+    check = MonthlyCheck.objects.filter(assignment=assignment, month=month).first()
     if check is None:
         check = MonthlyCheck(assignment=assignment, month=month, recorded_by=actor)
     check.checked_on = checked_on

@@ -9,6 +9,7 @@ from candidates import demo as candidates_demo
 from members import demo as members_demo
 from members.quotas import demo as quotas_demo
 from organizations import demo as organizations_demo
+from reports.followup import demo as followup_demo
 from reports import scale as scale_demo
 
 
@@ -19,6 +20,7 @@ def demo_steps(scale: int):
         ("quotas", "chỉ tiêu kết nạp 2016–2023", quotas_demo.seed_quotas),
         ("members", "đảng viên", members_demo.seed_members),
         ("candidates", "quy trình kết nạp (tính từ hôm nay)", candidates_demo.seed_candidates),
+        ("followup", "phân công, kiểm tra hằng tháng", followup_demo.seed_followup),
     ] + ([
         # --scale N: provinces P02 … PNN get copies of HB's members, quotas and pipeline (reports.scale).
         ("scale", f"đảng viên, chỉ tiêu, quy trình kết nạp của {scale - 1} tỉnh nữa", lambda: scale_demo.replicate(scale)),
