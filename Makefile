@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.install-stamp
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test install migrate seed bench clean deploy-check backup-check fault-test
+.PHONY: run test install migrate seed bench load clean deploy-check backup-check fault-test
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "Python 3.11 is needed (python3.11 not found)"; exit 1; }
@@ -33,6 +33,11 @@ test: install
 
 bench: migrate
 	$(BIN)/python manage.py bench $(BENCH_ARGS)
+
+# Load test: gunicorn on 127.0.0.1 under locust, headless, bounded (docs/benchmarks.md; not run in CI).
+load: install
+	@$(BIN)/python -c "import locust" 2>/dev/null || $(BIN)/pip install -q -e ".[load]"
+	$(BIN)/python scripts/load_test.py $(LOAD_ARGS)
 
 # Production settings against Django's deployment checklist (needs a real SECRET_KEY in production).
 deploy-check: install
