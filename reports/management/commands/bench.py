@@ -34,11 +34,19 @@ LIST, PAGE, API, FILE = "bảng/danh sách", "trang", "API", "tệp"
 LIMIT_AT_SCALE_1 = 3.0
 
 
-def measure(client: Client, url: str, repeat: int) -> dict:
+def measure(client: Client, url: str, repeat: int, ping: Client | None = None) -> dict:
+    """Median and p95 of ``repeat`` requests after a warm-up, and the queries of one more.
+    With ``ping``, each request alternates with one of the do-nothing page on that client, and
+    ``ratio`` is the case's median over the do-nothing page's median in the same stretch of
+    time: on a shared machine the load drifts during a run, the ratio should not."""
     response = client.get(url)  # warm up
     assert response.status_code == 200, (url, response.status_code)
-    times = []
+    times, base = [], []
     for _ in range(repeat):
+        if ping is not None:
+            t0 = time.perf_counter()
+            ping.get("/ping/")
+            base.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         response = client.get(url)
         times.append(time.perf_counter() - t0)
@@ -46,11 +54,15 @@ def measure(client: Client, url: str, repeat: int) -> dict:
     with CaptureQueriesContext(connection) as ctx:
         client.get(url)
     times.sort()
-    return {
+    result = {
         "median_ms": statistics.median(times) * 1000,
         "p95_ms": times[max(0, math.ceil(len(times) * 0.95) - 1)] * 1000,
         "queries": len(ctx.captured_queries),
     }
+    if base:
+        result["ping_ms"] = statistics.median(base) * 1000
+        result["ratio"] = statistics.median(times) / statistics.median(base)
+    return result
 
 
 def cases(scale: int = 1) -> list[tuple[str, str, str, str]]:
@@ -144,8 +156,9 @@ def machine() -> str:
         else:
             cursor.execute("SELECT sqlite_version()")
             db = f"SQLite {cursor.fetchone()[0]}"
-    return (f"{datetime.datetime.now():%d/%m/%Y %H:%M}, {os.cpu_count()} CPU ({model}), {mem} RAM, {db}, "
-            f"Python {platform.python_version()}")
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (f"{datetime.datetime.now(datetime.timezone.utc):%d/%m/%Y %H:%M} UTC, {os.cpu_count()} CPU ({model}), {mem} RAM, {db}, "
+            f"Python {platform.python_version()}; tải trung bình (1, 5, 15 phút) lúc bắt đầu đo: {load}")
 
 
 def data_size() -> str:
@@ -192,11 +205,14 @@ class Command(BaseCommand):
                 raise CommandError(f"Cơ sở dữ liệu đã có {seeded} tỉnh, không phải {scale}: dùng một cơ sở dữ liệu khác.")
             call_command("seed_demo", scale=scale, stdout=open(os.devnull, "w"))
             seed_seconds = time.perf_counter() - t0
+            with connection.cursor() as cursor:  # fresh statistics for the planner, as after any bulk load
+                cursor.execute("ANALYZE")
             heading = [
                 f"- Máy: {machine()}",
                 f"- Dữ liệu: scale {scale} — {data_size()}; seed_demo {seed_seconds:.1f} s"
                 + (" (đã có sẵn)" if seeded else ""),
-                f"- Mỗi trường hợp: {repeat} lần sau một lần khởi động; p95 theo thứ hạng gần nhất.",
+                f"- Mỗi trường hợp: {repeat} lần sau một lần khởi động, xen kẽ với /ping/; p95 theo thứ hạng gần nhất; "
+                "tỉ lệ = trung vị của trang / trung vị của /ping/ đo xen kẽ.",
             ]
             rows = self.run_cases(repeat, scale, only)
             writes = [] if no_writes else self.run_writes()
@@ -237,34 +253,37 @@ class Command(BaseCommand):
                 clients[username].force_login(User.objects.get(username=username))
             return clients[username]
 
-        rows = [("Trang không làm gì (đăng nhập) — /ping/", PAGE, measure(client_for("province"), "/ping/", repeat))]
+        ping = client_for("province")
+        rows = [("Trang không làm gì (đăng nhập) — /ping/", PAGE, measure(ping, "/ping/", repeat))]
         for label, username, url, kind in cases(scale):
             if only and only.lower() not in label.lower():
                 continue
             reset_queries()
             try:
-                rows.append((label, kind, measure(client_for(username), url, repeat)))
+                rows.append((label, kind, measure(client_for(username), url, repeat, ping=ping)))
             except Exception as exc:  # a broken page is reported in the table, the run goes on
                 rows.append((label, kind, {"error": f"{type(exc).__name__}: {str(exc)[:80]}"}))
         # The yardstick again at the end: how much the machine drifted during the run.
-        rows.append(("Trang không làm gì — đo lại cuối lượt", PAGE, measure(client_for("province"), "/ping/", repeat)))
+        rows.append(("Trang không làm gì — đo lại cuối lượt", PAGE, measure(ping, "/ping/", repeat)))
         return rows
 
     def table(self, rows, scale):
         base = rows[0][2]["median_ms"]
-        lines = ["| trang / API | loại | trung vị ms | p95 ms | truy vấn | × trang không làm gì |", "|---|---|---:|---:|---:|---:|"]
+        lines = ["| trang / API | loại | trung vị ms | p95 ms | truy vấn | /ping/ xen kẽ, ms | × trang không làm gì |",
+                 "|---|---|---:|---:|---:|---:|---:|"]
         over = []
         for label, kind, r in rows:
             if "error" in r:
-                lines.append(f"| {label} | {kind} | lỗi: {r['error']} | | | |")
+                lines.append(f"| {label} | {kind} | lỗi: {r['error']} | | | | |")
                 over.append(label + " (lỗi)")
                 continue
-            ratio = r["median_ms"] / base
+            ratio = r.get("ratio", r["median_ms"] / base)
             flag = ""
             if scale == 1 and kind == LIST and ratio > LIMIT_AT_SCALE_1:
                 flag = " ⚠"
                 over.append(label)
-            lines.append(f"| {label} | {kind} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} | {r['queries']} | {ratio:.2f}{flag} |")
+            ping = f"{r['ping_ms']:.1f}" if "ping_ms" in r else ""
+            lines.append(f"| {label} | {kind} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} | {r['queries']} | {ping} | {ratio:.2f}{flag} |")
         if scale == 1:
             lines.append("")
             lines.append(f"Vượt {LIMIT_AT_SCALE_1:g}× (bảng, danh sách): " + ("; ".join(over) if over else "không có") + ".")
