@@ -52,12 +52,19 @@ def measure(client: Client, url: str, repeat: int, ping: Client | None = None) -
         times.append(time.perf_counter() - t0)
         assert response.status_code == 200, (url, response.status_code)
     with CaptureQueriesContext(connection) as ctx:
+        t0 = time.perf_counter()
         client.get(url)
+        captured_ms = (time.perf_counter() - t0) * 1000
     times.sort()
+    queries = ctx.captured_queries
+    slowest = max(queries, key=lambda q: float(q["time"]), default=None)
     result = {
         "median_ms": statistics.median(times) * 1000,
         "p95_ms": times[max(0, math.ceil(len(times) * 0.95) - 1)] * 1000,
-        "queries": len(ctx.captured_queries),
+        "queries": len(queries),
+        # Where the time goes, from one more request: SQL (as the driver saw it) against the rest.
+        "sql_share": sum(float(q["time"]) for q in queries) * 1000 / captured_ms if captured_ms else 0,
+        "slowest": (float(slowest["time"]) * 1000, " ".join(slowest["sql"].split())[:160]) if slowest else None,
     }
     if base:
         result["ping_ms"] = statistics.median(base) * 1000
@@ -269,12 +276,13 @@ class Command(BaseCommand):
 
     def table(self, rows, scale):
         base = rows[0][2]["median_ms"]
-        lines = ["| trang / API | loại | trung vị ms | p95 ms | truy vấn | /ping/ xen kẽ, ms | × trang không làm gì |",
-                 "|---|---|---:|---:|---:|---:|---:|"]
+        lines = ["| trang / API | loại | trung vị ms | p95 ms | truy vấn | phần SQL | /ping/ xen kẽ, ms | × trang không làm gì |",
+                 "|---|---|---:|---:|---:|---:|---:|---:|"]
+        slow = []
         over = []
         for label, kind, r in rows:
             if "error" in r:
-                lines.append(f"| {label} | {kind} | lỗi: {r['error']} | | | | |")
+                lines.append(f"| {label} | {kind} | lỗi: {r['error']} | | | | | |")
                 over.append(label + " (lỗi)")
                 continue
             ratio = r.get("ratio", r["median_ms"] / base)
@@ -282,11 +290,16 @@ class Command(BaseCommand):
             if scale == 1 and kind == LIST and ratio > LIMIT_AT_SCALE_1:
                 flag = " ⚠"
                 over.append(label)
+            if ratio > LIMIT_AT_SCALE_1 and r.get("slowest"):
+                slow.append(f"- {label}: truy vấn chậm nhất {r['slowest'][0]:.0f} ms — `{r['slowest'][1]}…`")
             ping = f"{r['ping_ms']:.1f}" if "ping_ms" in r else ""
-            lines.append(f"| {label} | {kind} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} | {r['queries']} | {ping} | {ratio:.2f}{flag} |")
+            share = f"{100 * min(r['sql_share'], 1):.0f}%" if "sql_share" in r else ""
+            lines.append(f"| {label} | {kind} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} | {r['queries']} | {share} | {ping} | {ratio:.2f}{flag} |")
         if scale == 1:
             lines.append("")
             lines.append(f"Vượt {LIMIT_AT_SCALE_1:g}× (bảng, danh sách): " + ("; ".join(over) if over else "không có") + ".")
+        if slow:
+            lines += ["", f"Các trang trên {LIMIT_AT_SCALE_1:g}× — truy vấn chậm nhất của một lần gọi:", "", *slow]
         return lines
 
     def figures(self, writes):
