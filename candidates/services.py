@@ -66,6 +66,7 @@ DATE_FIELD = {
     Stage.OFFICIAL: "recognition_decision_date",
 }
 FORM_DATES = ["form1_date", "form2_date", "form3_date", "form5_date"]
+MEMBER_FIELDS = {"helper", "introducer_1", "introducer_2"}
 OPTIONAL_FIELDS = {"decision_extended", "introducer_1", "introducer_2", "decision_received_date", "certificate_number"}
 MODEL_FIELDS = {f.name for f in Candidate._meta.get_fields()}
 
@@ -121,14 +122,9 @@ def _check_not_future(day: datetime.date, field: str) -> None:
 
 def _check_step_input(candidate: Candidate, stage: str, data: dict, grassroots: Organization | None) -> datetime.date:
     """Bad input for one step: raise with a message naming the field. Returns the effective date."""
-    errors = {}
-    for field in STEP_FIELDS[stage]:
-        value = data.get(field)
-        if field in OPTIONAL_FIELDS:
-            continue
-        if field in ("introducer_1", "introducer_2", "helper") or value not in (None, ""):
-            continue
-        errors[field] = f"Cần nhập {label(field)}."
+    # Members (helper, introducers) are checked below with their own message.
+    required = [f for f in STEP_FIELDS[stage] if f not in OPTIONAL_FIELDS and f not in MEMBER_FIELDS]
+    errors = {f: f"Cần nhập {label(f)}." for f in required if data.get(f) in (None, "")}
     if errors:
         raise ValidationError(errors)
     if stage == Stage.DOSSIER:
@@ -140,11 +136,13 @@ def _check_step_input(candidate: Candidate, stage: str, data: dict, grassroots: 
             _check_not_future(data[field], field)
     if candidate.person.date_of_birth and effective <= candidate.person.date_of_birth:
         raise ValidationError({DATE_FIELD.get(stage, "form1_date"): "Ngày không được trước ngày sinh."})
-    # The awareness certificate may predate the cultivation list; every other step follows the last.
-    if stage != Stage.COURSE and effective < candidate.stage_date:
+    # The awareness certificate may predate the cultivation list; every other step follows the
+    # latest date recorded so far.
+    floor = max(d_ for d_ in (candidate.stage_date, candidate.cultivation_date) if d_)
+    if stage != Stage.COURSE and effective < floor:
         field = DATE_FIELD.get(stage) or max(FORM_DATES, key=lambda f: data[f])
         raise ValidationError({field: (
-            f"Ngày {d(effective)} trước ngày của bước trước «{Stage(candidate.stage).label}» ({d(candidate.stage_date)}): "
+            f"Ngày {d(effective)} trước ngày của bước trước «{Stage(candidate.stage).label}» ({d(floor)}): "
             "các bước phải theo đúng thứ tự thời gian."
         )})
 

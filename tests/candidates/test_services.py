@@ -244,3 +244,11 @@ def test_probationary_member_not_recognised_is_struck_off(tree, users):
     c.membership.refresh_from_db()
     assert c.stage == Stage.STRUCK_OFF and c.membership.status == Status.STRUCK_OFF and c.next_due is None
     assert c.events.last().kind == EventKind.STRUCK_OFF
+
+
+def test_an_old_certificate_does_not_open_the_door_to_earlier_dates(tree, users):
+    c = candidate_at(tree.CXA, Stage.CULTIVATION)  # on the list from 15/01/2024
+    c = advance(c, Stage.COURSE, users.secretary_a, certificate_number="9", certificate_date=D(2022, 5, 4))  # course taken before
+    with pytest.raises(ValidationError, match="thứ tự thời gian"):
+        advance(c, Stage.DOSSIER, users.secretary_a, form1_date=D(2024, 1, 2), form2_date=D(2024, 1, 2),
+                introduction="youth_union", form3_date=D(2024, 1, 3), form5_date=D(2024, 1, 4))
