@@ -345,7 +345,7 @@ def upload_commit(upload: Upload, importer_class: type[Importer], *, user) -> Dr
             locked.committed_by = user
             locked.committed_at = timezone.now()
             locked.created, locked.changed, locked.unchanged = counts[CREATE], counts[CHANGE], counts[UNCHANGED]
-            locked.save()
+            locked.save(update_fields=["status", "committed_by", "committed_at", "created", "changed", "unchanged"])
     except IntegrityError:
         # Another commit wrote the same rows between our plan and our write: nothing of ours stayed.
         raise UploadRefused("Dữ liệu vừa được người khác thay đổi; chưa ghi gì. Hãy tải tệp lên lại để xem trước.")
