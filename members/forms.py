@@ -61,6 +61,12 @@ class PersonForm(forms.Form):
         return data
 
 
+class PersonEditForm(PersonForm):
+    """Correct a person's own fields; ``version`` is ``services.person_version`` when drawn."""
+
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
 class AdmissionForm(PersonForm):
     cell_code = forms.CharField(label="Mã chi bộ", max_length=32)
     admission_decision_number = forms.CharField(label="Số quyết định kết nạp", max_length=64, required=False)

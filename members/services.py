@@ -6,8 +6,9 @@ Messages are in Vietnamese and name the field they are about.
 """
 
 import datetime
+import hashlib
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -323,6 +324,35 @@ def member_transfer_in_from_outside(
 
 
 # --- events on an existing membership -------------------------------------------------------
+
+
+PERSON_EDIT_FIELDS = ("full_name", "sex", "date_of_birth", "ethnicity", "religion", "national_id", "place_of_origin",
+                      "general_education", "professional_qualification", "political_theory", "sector", "youth_union")
+
+
+def person_version(person: Person) -> str:
+    """The version an edit form carries: a digest of the person's current fields, so a change made
+    by anyone (a form, an import) since the form was drawn is noticed without a counter column."""
+    values = "\x1f".join(str(getattr(person, f)) for f in PERSON_EDIT_FIELDS)
+    return hashlib.sha256(values.encode()).hexdigest()[:20]
+
+
+@transaction.atomic
+def person_update(person: Person, *, fields: dict, seen: str | None = None, user=None) -> Person:
+    """Correct a person's fields. The row is locked; if it changed since the form was drawn
+    (``seen`` is ``person_version`` then), nothing is written and the user is told."""
+    locked = Person.objects.select_for_update().get(pk=person.pk)
+    if seen and seen != person_version(locked):
+        raise ValidationError({NON_FIELD_ERRORS: "Thông tin cá nhân vừa được người khác sửa; thay đổi của bạn chưa được lưu. "
+                                                 "Hãy tải lại trang, xem thông tin mới rồi sửa lại nếu cần."})
+    for name in PERSON_EDIT_FIELDS:
+        if name in fields:
+            setattr(locked, name, fields[name])
+    if locked.national_id == "":
+        locked.national_id = None
+    locked.full_clean()
+    locked.save()
+    return locked
 
 
 def _lock(membership: Membership, version: int | None) -> Membership:

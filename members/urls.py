@@ -16,6 +16,7 @@ urlpatterns = [
     path("members/import/<int:pk>/confirm/", upload.confirm_view, name="upload-confirm"),
     path("members/import/<int:pk>/file/", upload.file_view, name="upload-file"),
     path("members/<int:pk>/", views.member_detail, name="detail"),
+    path("members/<int:pk>/edit/", views.person_edit, name="edit"),
     path("members/<int:pk>/record/<str:kind>/", views.record_event, name="record"),
     path("members/<int:pk>/propose/<str:kind>/", views.propose, name="propose"),
     path("members/<int:pk>/proposals/<int:proposal_pk>/reject/", views.reject_proposal, name="reject-proposal"),

@@ -17,7 +17,7 @@ from organizations.privacy import HIDDEN, can_see_sensitive
 from organizations.selectors import user_roots
 
 from . import exports
-from .forms import AdmissionForm, EventForm, MemberFilterForm
+from .forms import AdmissionForm, EventForm, MemberFilterForm, PersonEditForm
 from .models import ETHNICITIES, EventKind, Membership, MembershipEvent, Proposal, Sex, Status
 from .selectors import DEEP_SCOPE
 from .selectors import member_list as select_members
@@ -28,6 +28,8 @@ from .services import (
     can_propose,
     member_admit,
     membership_record_event,
+    person_update,
+    person_version,
     proposal_create,
     proposal_reject,
 )
@@ -165,6 +167,7 @@ def member_detail(request, pk):
         "decision_kinds": [(k, EventKind(k).label) for k in allowed] if decide else [],
         "proposal_kinds": [(k, EventKind(k).label) for k in allowed if k in PROPOSABLE_KINDS] if propose else [],
         "may_decide": decide, "age": _years(m.person.date_of_birth, today), "sensitive": can_see_sensitive(request.user, m.cell),
+        "may_edit_person": can_see_sensitive(request.user, m.cell),
         "party_age": _years(m.admission_decision_date, today) if m.status in (Status.OFFICIAL, Status.PROBATIONARY) else None,
     })
 
@@ -179,6 +182,28 @@ def _apply_errors(form, exc: ValidationError):
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
+
+
+@login_required
+def person_edit(request, pk):
+    """Correct the member's personal fields: for those who may read them all (the sensitive ones
+    included, ``organizations.privacy``); the form carries a version (the second editor is told)."""
+    m = _scoped_membership(request, pk)
+    if not can_see_sensitive(request.user, m.cell):
+        raise PermissionDenied
+    person = m.person
+    initial = {name: getattr(person, name) for name in PersonEditForm.PERSON_FIELDS}
+    initial.update(national_id=person.national_id or "", version=person_version(person))
+    form = PersonEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person_update(person, fields=form.person_fields(), seen=form.cleaned_data["version"], user=request.user)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"Đã lưu thông tin cá nhân của {form.cleaned_data['full_name']}.")
+            return redirect("members:detail", pk=m.pk)
+    return render(request, "members/person_form.html", {"m": m, "person": person, "form": form})
 
 
 @login_required

@@ -9,7 +9,7 @@ set their cells' quotas on screen.
 from functools import reduce
 from operator import or_
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -90,15 +90,33 @@ def number_problems(target, minimum) -> list[tuple[str, str]]:
     return problems
 
 
+def version_token(quota: Quota | None) -> str:
+    """What an edit form carries to notice a change made meanwhile: when the quota was last set."""
+    return quota.set_at.isoformat() if quota is not None else NEW_QUOTA
+
+
+NEW_QUOTA = "new"
+
+
 @transaction.atomic
-def quota_set(*, organization: Organization, year: int, target: int, minimum: int | None = None, note: str = "", user=None, upload=None) -> Quota:
-    """Set one quota by hand: validated, recorded in the history, in one transaction."""
+def quota_set(*, organization: Organization, year: int, target: int, minimum: int | None = None, note: str = "", user=None,
+              upload=None, seen: str | None = None) -> Quota:
+    """Set one quota by hand: validated, recorded in the history, in one transaction.
+
+    ``seen`` is the ``version_token`` the form was drawn with: if someone set the quota since,
+    the change is refused (their value is kept) and the user is told."""
     if user is not None and not can_set_quota(user, organization):
         raise PermissionError("Bạn không có quyền đặt chỉ tiêu cho tổ chức này.")
     problems = number_problems(target, minimum)
     if problems:
         raise ValidationError({f: m for f, m in problems})
     quota = Quota.objects.select_for_update().filter(organization=organization, year=year).first()
+    if seen and seen != version_token(quota):
+        now = f"{quota.target}" if quota else "chưa có"
+        raise ValidationError({NON_FIELD_ERRORS: (
+            f"Chỉ tiêu năm {year} của {organization.name} vừa được người khác thay đổi (hiện là {now}); "
+            "thay đổi của bạn chưa được lưu. Hãy tải lại trang, xem giá trị mới rồi sửa lại nếu cần."
+        )})
     old_target, old_minimum = (quota.target, quota.minimum) if quota else (None, None)
     if quota is None:
         quota = Quota(organization=organization, year=year)

@@ -30,6 +30,7 @@ class QuotaForm(forms.Form):
     target = forms.IntegerField(label="Chỉ tiêu", min_value=0, error_messages={"required": "Thiếu chỉ tiêu.", "invalid": "Chỉ tiêu phải là số nguyên.", "min_value": "Chỉ tiêu không được âm."})
     minimum = forms.IntegerField(label="Tối thiểu", min_value=0, required=False, error_messages={"invalid": "Tối thiểu phải là số nguyên.", "min_value": "Tối thiểu không được âm."})
     note = forms.CharField(label="Ghi chú", max_length=255, required=False)
+    seen = forms.CharField(required=False, widget=forms.HiddenInput)  # services.version_token when drawn
 
     def clean(self):
         data = super().clean()
@@ -91,7 +92,8 @@ def quota_edit(request, code, year):
     back = parent if parent and Organization.objects.for_user(request.user).filter(pk=parent.pk).exists() else org
     back_url = f"{reverse('quotas:page', args=[back.code])}?year={year}"
     row = quota_rows([org], year)[0]
-    initial = {"target": row.target, "minimum": row.quota.minimum if row.quota else None, "note": row.quota.note if row.quota else ""}
+    initial = {"target": row.target, "minimum": row.quota.minimum if row.quota else None, "note": row.quota.note if row.quota else "",
+               "seen": services.version_token(row.quota)}
     form = QuotaForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

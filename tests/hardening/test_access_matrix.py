@@ -105,6 +105,9 @@ MATRIX: dict[str, Spec] = {
     **uploads("members", "members/import/", "members", DECIDERS),
     "members/import/template.xlsx": Spec(),
     "members/<int:pk>/": Spec(target=membership),
+    # Correcting personal fields: those who read them all (organizations.privacy), not the provincial office.
+    "members/<int:pk>/edit/": Spec(target=membership, get=frozenset({"secretary_a", "secretary_b", "grassroots", "district_x", "district_y"}),
+                                   post=frozenset({"secretary_a", "secretary_b", "grassroots", "district_x", "district_y"})),
     "members/<int:pk>/record/<str:kind>/": Spec(target=lambda s: membership(s, kind="died"), get=DECIDERS, post=DECIDERS),
     "members/<int:pk>/propose/<str:kind>/": Spec(target=lambda s: membership(s, kind="died"), get=PROPOSERS, post=PROPOSERS),
     "members/<int:pk>/proposals/<int:proposal_pk>/reject/": Spec(
