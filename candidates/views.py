@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from organizations.models import CELL_KINDS, Organization, role_kinds_over, subtree_q
+from organizations.privacy import can_see_sensitive
 from organizations.selectors import user_roots
 from partydev.excel import xlsx_response
 from partydev.models import Upload
@@ -134,7 +135,7 @@ def _detail_context(request, candidate, step_form=None, failures=None, can_overr
         "strike_form": ReasonForm(initial={"version": candidate.version, "effective_date": today}, prefix="strike"),
         "move_form": MoveForm(initial={"version": candidate.version, "effective_date": today}, prefix="move"),
         "criterion_form": CriterionForm(initial={"met_on": today}),
-        "today": today,
+        "today": today, "sensitive": can_see_sensitive(request.user, candidate.cell),
     }
 
 
