@@ -279,6 +279,15 @@ def test_member_counts_are_those_of_the_scope(world, clients):
         answer = clients[role].get("/api/reports/members", {"org": code})
         assert answer.status_code == 200, (role, code)
         assert answer.json()["total"] == total, (role, code)
+    period = {"from": "2023-01-01", "to": "2023-12-31"}
+    for role, code, admitted in (("district_x", "T.X", 1), ("district_y", "T.Y", 2), ("province", "T", 3), ("secretary_a", "T.X.1.A", 1)):
+        achievement = clients[role].get("/api/reports/achievement", {"org": code, **period}).json()
+        assert achievement["admitted"] == admitted and achievement["members_at_end"]["total"] == admitted, (role, code)
+        assert clients[role].get("/api/reports/new-members", {"org": code, **period}).json()["total"] == admitted
+        assert clients[role].get("/api/reports/exits", {"org": code, **period}).json()["admitted"] == admitted
+    # The children of a district's dashboard are its own: nothing of the other district.
+    children = clients["district_x"].get("/api/reports/achievement", {"org": "T.X", **period}).json()["children"]
+    assert {c["org"] for c in children} == {"T.X.1", "T.X.2"}
     for role, code in (("district_x", "T.Y"), ("district_y", "T.X"), ("secretary_a", "T.X"), ("secretary_a", "T.X.1.B"),
                        ("secretary_b", "T"), ("grassroots", "T.Y.1")):
         assert clients[role].get("/api/reports/members", {"org": code}).status_code == 404, (role, code)
