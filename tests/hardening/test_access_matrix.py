@@ -305,3 +305,25 @@ def test_search_finds_nothing_outside_the_scope(world, clients):
                         # the search box shows what was typed: that is the caller's own text
                         secrets = [t for t in other.secret_texts() if t != q]
                         assert leaks(body_text(answer), secrets) == [], (role, url, q)
+
+
+def test_the_neighbouring_cell_is_outside(world, clients):
+    """Secretary A sees nothing of cell B, the other cell of the same grassroots committee."""
+    from members.services import member_admit
+
+    import datetime
+
+    neighbour = member_admit(
+        person_fields=dict(full_name="Quách Thị Bênh", sex="female", date_of_birth=datetime.date(1992, 6, 1),
+                           general_education="upper_secondary", national_id="001092777888"),
+        cell=world.tree.CXB, admission_decision_date=datetime.date(2023, 3, 1),
+    )
+    client = clients["secretary_a"]
+    for url in (f"/members/{neighbour.pk}/", f"/members/{neighbour.pk}/edit/", f"/members/{neighbour.pk}/propose/died/",
+                f"/members/?org={world.tree.CXB.code}", f"/quotas/{world.tree.CXB.code}/", f"/dashboard/{world.tree.CXB.code}/"):
+        assert client.get(url).status_code == 404, url
+    for url in ("/members/", "/members/export.xlsx", "/candidates/", f"/dashboard/{world.tree.CXA.code}/"):
+        text = body_text(client.get(url, {"q": "Bênh"} if url.startswith("/members") else {}))
+        assert leaks(text, ["Quách Thị Bênh", "001092777888", world.tree.CXB.name]) == [], url
+    # Grassroots staff above both cells see it.
+    assert clients["grassroots"].get(f"/members/{neighbour.pk}/").status_code == 200
