@@ -145,13 +145,17 @@ def history_user():
     return user if user is not None and user.is_authenticated else None
 
 
-def bulk_history(model, objs, *, update: bool = True, reason: str = "") -> None:
+def bulk_history(model, objs, *, update: bool = True, reason: str = "", user=None) -> None:
     """Write history rows for ``objs`` changed by a bulk write (``queryset.update``, raw SQL,
-    treebeard moves), with the current request's user and IP."""
+    treebeard moves, ``bulk_create``: ``update=False``), with the current request's IP and its
+    user (or ``user``, the author a service was given, when it runs outside a request)."""
+    objs = list(objs)
+    if not objs:
+        return
     model.history.bulk_history_create(
         objs,
         update=update,
-        default_user=history_user(),
+        default_user=user if user is not None and getattr(user, "is_authenticated", False) else history_user(),
         default_change_reason=reason,
         custom_historical_attrs=history_attrs(),
     )
