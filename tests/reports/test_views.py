@@ -143,3 +143,10 @@ def test_cell_dashboard_shows_its_pipeline_next_to_its_quota(login, users, tree,
     section = html.split('data-testid="pipeline"')[1].split("</section>")[0]
     assert "<strong>3</strong>" in section and "<strong>4</strong>" in section
     assert "Đơn vị chậm" not in html
+
+
+def test_exits_export_has_the_exits_and_the_growth(login, users, tree, admissions):
+    wb = openpyxl.load_workbook(io.BytesIO(login(users.province).get(f"/reports/T/exits/?{Y2022}&format=xlsx").content))
+    assert len(wb.worksheets) == 2
+    growth = {r[0]: r[1] for r in wb.worksheets[1].iter_rows(values_only=True) if r and r[0]}
+    assert growth["Kết nạp (kể cả kết nạp lại)"] == 3 and growth["Tăng thực (theo sổ đảng viên)"] == 3
