@@ -192,13 +192,18 @@ def projection(org: Organization, today: datetime.date | None = None, *, kinds=N
         if cutoffs[s] is not None:
             aggregates[f"t_{s}"] = Count("id", filter=Q(stage=s, stage_date__lte=cutoffs[s]))
     aggregates["decided"] = Count("id", filter=Q(stage=Stage.DECISION, decision_date__year=year, membership__isnull=True))
-    rows = (
-        Candidate.objects.filter(cell__path__startswith=org.path, stage__in=[*BEFORE_DECISION, Stage.DECISION])
-        .order_by()
-        .values("cell__path")
-        .annotate(**aggregates)
-    )
-    per_cell = {r["cell__path"]: r for r in rows}
+    def per_cell_counts():
+        paths = analytics.subtree_paths(org)
+        rows = (
+            Candidate.objects.filter(cell_id__in=analytics._subtree_ids(org), stage__in=[*BEFORE_DECISION, Stage.DECISION])
+            .order_by()
+            .values("cell_id")
+            .annotate(**aggregates)
+        )
+        return {paths[r["cell_id"]]: r for r in rows}
+
+    # A candidate's stage changes only with an appended event, so the same stamp covers it.
+    per_cell = memo.remember(stamp, ("pipeline", org.path, year, tuple(sorted(cutoffs.items()))), per_cell_counts)
     children = analytics.rows_for(org, kinds)
     nodes = [org] + children
     anchors = [n.path for n in nodes]
