@@ -85,6 +85,10 @@ def evaluation(request, code):
         ]
         content = table_workbook(columns, data, title=f"Đánh giá công tác phát triển đảng viên năm {year} — {org.name}", sheet_name=f"Đánh giá {year}")
         return xlsx_response(content, f"danh-gia-{org.code}-{year}.xlsx")
+    for row in rows:  # the rating form's options, worked out once here rather than in the template
+        chosen = row.rating.level if row.rating else row.proposed
+        row.may_rate = row.org.code in rateable
+        row.options = [(value, label, value == chosen) for value, label in Level.choices] if row.may_rate else []
     return render(request, "followup/evaluation.html", {
         "org": org, "year": year, "rows": rows, "thresholds": thresholds, "levels": Level.choices, "rateable": rateable,
         "errors": errors, "years": list(range(today.year, today.year - 8, -1)), "scope_code": org.code,
