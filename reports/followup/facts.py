@@ -16,7 +16,7 @@ from django.db.models import Count
 
 from candidates.models import ACTIVE_STAGES, CandidateEvent, Candidate, DueKind, Stage
 from members.models import MembershipEvent
-from members.quotas.selectors import quota_rows
+from members.quotas.selectors import quotas_of
 from members.selectors import ADMISSION_KINDS
 from organizations.models import Organization
 from reports.periods import rate
@@ -56,7 +56,8 @@ def month_facts(org: Organization, month: datetime.date, today: datetime.date) -
     first, last = month, month_end(month)
     as_of = min(last, today)
     facts = MonthFacts(organization=org.code, month=month, as_of=as_of)
-    under = {"cell__path__startswith": org.path}
+    # A sub-select of the subtree's ids rather than a join on the path (faster on SQLite).
+    under = {"cell_id__in": Organization.objects.filter(path__startswith=org.path).values("id")}
     labels = dict(Stage.choices)
 
     admissions = list(
@@ -101,11 +102,13 @@ def month_facts(org: Organization, month: datetime.date, today: datetime.date) -
     facts.expiring_list = [{"name": n, "cell": c, "due": d} for n, c, d in expiring_rows[:LIST_LIMIT]]
     facts.expiring = len(expiring_rows) if len(expiring_rows) <= LIST_LIMIT else expiring.count()
 
-    (row,) = quota_rows([org], month.year, admitted_until=as_of)
-    facts.quota = row.target
-    facts.quota_minimum = row.quota.minimum if row.quota else None
-    facts.admitted_to_date = row.admitted
-    facts.quota_rate = rate(row.admitted, row.target)
+    quota = quotas_of([org], month.year).get(org.pk)
+    facts.quota = quota.target if quota else None
+    facts.quota_minimum = quota.minimum if quota else None
+    facts.admitted_to_date = MembershipEvent.objects.filter(
+        kind__in=ADMISSION_KINDS, effective_date__range=(datetime.date(month.year, 1, 1), as_of), **under
+    ).count()
+    facts.quota_rate = rate(facts.admitted_to_date, facts.quota)
     return facts
 
 
