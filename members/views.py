@@ -42,7 +42,7 @@ class SlicePage:
     (one row more than shown, to know whether there is a next page), plus a count only for
     small scopes. Counting 70,000 rows would cost the province page more than all the rest."""
 
-    def __init__(self, queryset, number, *, count: bool, size: int = PAGE_SIZE):
+    def __init__(self, queryset, number, *, count=None, size: int = PAGE_SIZE):
         try:
             self.number = max(1, int(number or 1))
         except (TypeError, ValueError):
@@ -53,7 +53,8 @@ class SlicePage:
         self.has_next = len(rows) > size
         self.has_previous = self.number > 1
         self.has_other_pages = self.has_next or self.has_previous
-        self.count = queryset.count() if count else None
+        # ``count``: a queryset to count (without the joins of the page's columns), or None.
+        self.count = count.count() if count is not None else None
         self.start = start + 1 if self.object_list else 0
         self.end = start + len(self.object_list)
 
@@ -125,8 +126,9 @@ def member_list(request):
     org = _scope_org(request)
     sensitive = can_see_sensitive(request.user, org)
     form, filters = _filters(request, sensitive)
-    rows = select_members(request.user, org, filters).values_list(*LIST_COLUMNS)
-    page = SlicePage(rows, request.GET.get("page"), count=org is not None and org.depth >= DEEP_SCOPE)
+    members = select_members(request.user, org, filters)
+    small = org is not None and org.depth >= DEEP_SCOPE
+    page = SlicePage(members.values_list(*LIST_COLUMNS), request.GET.get("page"), count=members.select_related(None) if small else None)
     page.object_list = [_list_row(row, sensitive) for row in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
