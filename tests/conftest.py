@@ -49,3 +49,13 @@ def browser_context_args(browser_context_args):
 def fast_password_hasher(settings):
     # A real hash costs about half a second here; tests check behaviour, not hashing.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def page(page):
+    # CI machines have 2 cores; seeded pages can be slow under load. Generous, not flaky.
+    from playwright.sync_api import expect
+
+    page.set_default_timeout(60_000)
+    expect.set_options(timeout=30_000)
+    return page
