@@ -13,6 +13,11 @@ from partydev.excel import escape_text, xlsx_response
 from .models import ETHNICITIES, GeneralEducation, PoliticalTheory, ProfessionalQualification, Religion, Sector, Sex, Status
 
 ETHNICITY_LABELS = dict(ETHNICITIES)
+LABELS = {
+    "sex": dict(Sex.choices), "religion": dict(Religion.choices), "education": dict(GeneralEducation.choices),
+    "qualification": dict(ProfessionalQualification.choices), "theory": dict(PoliticalTheory.choices),
+    "sector": dict(Sector.choices), "status": dict(Status.choices),
+}
 COLUMNS = [
     ("STT", 6), ("Họ và tên", 28), ("Giới tính", 9), ("Ngày sinh", 12), ("Dân tộc", 12), ("Tôn giáo", 12),
     ("Số CCCD", 15), ("Quê quán", 28), ("Giáo dục phổ thông", 18), ("Chuyên môn, nghiệp vụ", 22), ("Lý luận chính trị", 16),
@@ -25,13 +30,14 @@ COLUMNS = [
 def _row(n, m, sensitive: bool = True):
     p = m.person
     if sensitive:
-        ethnicity, religion, national_id = ETHNICITY_LABELS.get(p.ethnicity, p.ethnicity), Religion(p.religion).label, p.national_id or ""
+        ethnicity, religion, national_id = ETHNICITY_LABELS.get(p.ethnicity, p.ethnicity), LABELS["religion"][p.religion], p.national_id or ""
     else:  # see organizations.privacy
         ethnicity = religion = national_id = HIDDEN
     return [
-        n, p.full_name, Sex(p.sex).label, p.date_of_birth, ethnicity, religion, national_id, p.place_of_origin, GeneralEducation(p.general_education).label,
-        ProfessionalQualification(p.professional_qualification).label, PoliticalTheory(p.political_theory).label,
-        Sector(p.sector).label, "Có" if p.youth_union else "Không", m.cell.code, m.cell.name, Status(m.status).label,
+        n, p.full_name, LABELS["sex"][p.sex], p.date_of_birth, ethnicity, religion, national_id, p.place_of_origin,
+        LABELS["education"][p.general_education], LABELS["qualification"][p.professional_qualification],
+        LABELS["theory"][p.political_theory], LABELS["sector"][p.sector], "Có" if p.youth_union else "Không",
+        m.cell.code, m.cell.name, LABELS["status"][m.status],
         m.admission_decision_date, m.admission_decision_number, m.ceremony_date, m.official_from, m.card_number,
     ]
 
@@ -54,13 +60,12 @@ def members_workbook(memberships, *, title: str, sensitive: bool = True) -> byte
     for n, m in enumerate(memberships.iterator(chunk_size=2000), start=1):
         out = []
         for value in _row(n, m, sensitive):
-            if hasattr(value, "year"):
+            if isinstance(value, str):
+                # Escaped text never starts with "=", so it is written as text, not a formula.
+                out.append(escape_text(value))
+            elif hasattr(value, "year"):
                 cell = WriteOnlyCell(ws, value=value)
                 cell.number_format = "DD/MM/YYYY"
-                out.append(cell)
-            elif isinstance(value, str):
-                cell = WriteOnlyCell(ws, value=escape_text(value))
-                cell.data_type = "s"
                 out.append(cell)
             else:
                 out.append(value)
