@@ -330,6 +330,7 @@ def achievement(
     sort: str = "name",
     descending: bool = False,
     with_years: bool = False,
+    stamp=None,
 ) -> Achievement:
     """Admitted against quota for ``org`` and the organisations under it, in ``period`` and in
     the same period of the previous year.
@@ -339,7 +340,7 @@ def achievement(
     """
     kinds = list(kinds or [])
     previous = period.previous_year()
-    stamp = memo.data_stamp()
+    stamp = stamp or memo.data_stamp()
     children = rows_for(org, kinds, all_levels)
     now, prev = admission_totals(org, period, previous, stamp=stamp)
     m_now, m_prev, m_end = member_totals_at(org, period.start_of_year, previous.start_of_year, period.date_to, stamp=stamp)

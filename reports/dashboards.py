@@ -13,13 +13,16 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Max
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
 
 from organizations.models import Kind, Organization
 from organizations.selectors import breadcrumbs, user_roots
 
-from . import analytics, exports
+from organizations.models import user_root_paths
+
+from . import analytics, exports, memo
 from .periods import Period, PeriodError, period_from_params
 from .tables import rows_html
 
@@ -113,16 +116,18 @@ class ReportRequest:
 
 def _context(rr: ReportRequest, **extra) -> dict:
     org = rr.org
-    return {
+    context = {
         "base_query": rr.query(kinds="", levels="", sort="", dir="", threshold=""),
         "org": org,
         "rr": rr,
         "period": rr.period,
         "errors": rr.errors,
-        "crumbs": breadcrumbs(org, rr.request.user),
         "query": rr.query(),
         **extra,
     }
+    if "crumbs" not in context:
+        context["crumbs"] = breadcrumbs(org, rr.request.user)
+    return context
 
 
 @login_required
@@ -157,18 +162,39 @@ def _sort_links(rr: ReportRequest) -> dict[str, str]:
 @login_required
 def dashboard(request, code):
     org = scoped_org(request.user, code)
-    year = reporting_year(org)
+    stamp = memo.data_stamp()
+    year = memo.remember(stamp, ("reporting_year", org.path), lambda: reporting_year(org))
     rr = ReportRequest(request, org, Period.year(year))
-    result = analytics.achievement(
-        org, rr.period, kinds=rr.kinds, all_levels=rr.all_levels, threshold=rr.threshold,
-        sort=rr.sort, descending=rr.descending,
-    )
     if rr.export:
-        return exports.achievement_xlsx(result)
+        return exports.achievement_xlsx(_achievement(org, rr, stamp))
+    # The body of the page depends only on the organisation, the query, the user's scope (the
+    # breadcrumbs) and the data: rendered once per stamp of the data (reports/memo.py) and kept,
+    # unless it is a very large drill-down (those are quick enough and too big to keep).
+    scope = tuple(user_root_paths(request.user))
+
+    def body():
+        figures = _dashboard_figures(org, rr, year, stamp)
+        html = render_to_string("reports/dashboard_body.html", _context(rr, crumbs=breadcrumbs(org, request.user), **figures))
+        return len(figures["result"].rows), html
+
+    _rows, html = memo.remember(stamp, ("dashboard", org.path, rr.query(), scope), body,
+                                keep=lambda value: value[0] <= analytics.MANY)
+    return render(request, "reports/dashboard.html", {"org": org, "body": html})
+
+
+def _achievement(org, rr, stamp):
+    return analytics.achievement(
+        org, rr.period, kinds=rr.kinds, all_levels=rr.all_levels, threshold=rr.threshold,
+        sort=rr.sort, descending=rr.descending, stamp=stamp,
+    )
+
+
+def _dashboard_figures(org: Organization, rr: ReportRequest, year: int, stamp) -> dict:
+    result = _achievement(org, rr, stamp)
     chart_last = rr.period.date_to.year
     chart_years = rr.period.years if len(rr.period.years) > 1 else list(range(chart_last - CHART_YEARS + 1, chart_last + 1))
     by_year = analytics.achievement_by_year(
-        org, chart_years, result.group_q, stamp=result.stamp, group_paths=[r.org.path for r in result.rows]
+        org, chart_years, result.group_q, stamp=stamp, group_paths=[r.org.path for r in result.rows]
     )
     charts = {"years": [
         {"label": str(y["year"]), "admitted": y["admitted"], "quota": y["quota"]} for y in by_year
@@ -179,8 +205,7 @@ def dashboard(request, code):
         ]
     pipeline = _pipeline(org, rr.period.date_to.year) if not org.numchild else None
     child_kinds = sorted({r.org.kind for r in result.rows} | set(rr.kinds), key=list(KIND_LABELS).index)
-    return render(request, "reports/dashboard.html", _context(
-        rr,
+    return dict(
         result=result,
         by_year=by_year,
         charts=charts,
@@ -195,7 +220,7 @@ def dashboard(request, code):
         lagging=[r for r in result.rows if r.below],
         pipeline=pipeline,
         rows_html=exports.achievement_rows_html(result, rr, reverse("reports:dashboard")),
-    ))
+    )
 
 
 def _pipeline(cell: Organization, year: int) -> dict:

@@ -6,10 +6,13 @@ events are never updated or deleted, and the periods of a membership are rebuilt
 ids: AUTOINCREMENT on SQLite, sequences on PostgreSQL) whenever one of its events is recorded.
 So the last event (id and recorded-at time, microseconds) and the last period id change with
 every change to what these counts read, and a count computed under the same stamp is the same
-count. One indexed query gives the stamp; a hit then costs nothing.
+count. One indexed query gives the stamp; a hit then costs nothing. Changes made around the
+services (raw SQL, a bulk load without events) are not seen until the next recorded change:
+``clear()`` after such maintenance.
 
-The tree is not part of the stamp: counts are kept per cell and rolled up by the current paths
-on every read, so a restructured tree is reflected at once.
+The same stamp also covers the quotas, the candidates and the tree (the last id of each, and
+of the tree's history, which every restructuring through the services writes), so whole
+computed dashboards can be kept under it too.
 """
 
 import threading
@@ -25,29 +28,70 @@ _lock = threading.Lock()
 _entries: "OrderedDict[tuple, object]" = OrderedDict()
 
 
+def _last_ids(using: str) -> dict:
+    """Subqueries giving the last id of every other table the reports read."""
+    from candidates.models import CandidateEvent
+    from members.quotas.models import Quota, QuotaChange
+    from organizations.models import Organization
+
+    def last(model, field="id"):
+        return Subquery(model.objects.using(using).order_by(f"-{field}").values(field)[:1])
+
+    def last_value(model, field, order):
+        return Subquery(model.objects.using(using).order_by(f"-{order}").values(field)[:1])
+
+    history = Organization.history.model
+    return {
+        "last_period": last(MembershipPeriod),
+        "last_quota": last(Quota),
+        "last_quota_change": last(QuotaChange),
+        "last_tree": last(history, "history_id"),
+        # times (microseconds) as well as ids: ids can come round again after a rollback
+        "last_tree_at": last_value(history, "history_date", "history_id"),
+        "last_candidate": last(CandidateEvent),
+        "last_candidate_at": last_value(CandidateEvent, "recorded_at", "id"),
+    }
+
+
+_stamp_sql: dict[str, tuple] = {}
+
+
 def data_stamp(using: str = "default") -> tuple:
-    """(last event id, its recorded-at, last period id): one query over two primary-key indexes."""
-    last_period = MembershipPeriod.objects.using(using).order_by("-id").values("id")[:1]
-    row = (
-        MembershipEvent.objects.using(using)
-        .order_by("-id")
-        .annotate(last_period=Subquery(last_period))
-        .values_list("id", "recorded_at", "last_period")
-        .first()
-    )
-    if row is None:
-        row = (None, None, MembershipPeriod.objects.using(using).order_by("-id").values_list("id", flat=True).first())
+    """What the reports read, stamped in one query over primary-key indexes: the last membership
+    event (id and recorded-at), the last membership period, quota, quota change, candidate event
+    and history row of the tree (every restructuring through the services writes one). The SQL
+    is built once per database and then run as it is (building it costs more than running it)."""
+    if using not in _stamp_sql:
+        from organizations.models import Organization
+
+        lasts = _last_ids(using)
+        # Anchored on the tree, which any database holding data has; the event columns come
+        # from a subquery so an empty event table still gives the other stamps.
+        last_event = MembershipEvent.objects.using(using).order_by("-id")
+        qs = Organization.objects.using(using).order_by().annotate(
+            event_id=Subquery(last_event.values("id")[:1]),
+            event_at=Subquery(last_event.values("recorded_at")[:1]),
+            **lasts,
+        ).values_list("event_id", "event_at", *lasts)[:1]
+        _stamp_sql[using] = qs.query.sql_with_params()
+    sql, params = _stamp_sql[using]
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone() or ()
     return (using, connections[using].settings_dict["NAME"], *row)
 
 
-def remember(stamp: tuple, key: tuple, compute):
-    """The value of ``compute()`` under ``stamp``: computed once, then served from memory."""
+def remember(stamp: tuple, key: tuple, compute, keep=None):
+    """The value of ``compute()`` under ``stamp``: computed once, then served from memory
+    (unless ``keep(value)`` says it is not worth keeping, e.g. too big)."""
     full_key = (stamp, key)
     with _lock:
         if full_key in _entries:
             _entries.move_to_end(full_key)
             return _entries[full_key]
     value = compute()
+    if keep is not None and not keep(value):
+        return value
     with _lock:
         _entries[full_key] = value
         while len(_entries) > MAX_ENTRIES:
