@@ -150,3 +150,23 @@ def test_exits_export_has_the_exits_and_the_growth(login, users, tree, admission
     assert len(wb.worksheets) == 2
     growth = {r[0]: r[1] for r in wb.worksheets[1].iter_rows(values_only=True) if r and r[0]}
     assert growth["Kết nạp (kể cả kết nạp lại)"] == 3 and growth["Tăng thực (theo sổ đảng viên)"] == 3
+
+
+def test_the_memoised_dashboard_follows_every_write(login, users, tree, admissions):
+    """The dashboard is kept under a stamp of the data: a new admission, a quota set through the
+    service and a renamed organisation each show at once."""
+    from members.quotas.services import quota_set
+    from organizations.models import Organization
+    from tests.members.factories import admit
+
+    client = login(users.province)
+    url = f"/dashboard/T/?{Y2022}"
+    assert 'data-testid="admitted">3<' in client.get(url).content.decode()
+    admit(tree.CYA, datetime.date(2022, 9, 1))
+    assert 'data-testid="admitted">4<' in client.get(url).content.decode()
+    quota_set(organization=tree.P, year=2022, target=8, user=users.province)
+    assert 'data-testid="rate">50,00%<' in client.get(url).content.decode()
+    x = Organization.objects.get(pk=tree.X.pk)
+    x.name = "Huyện Lạc Sơn mới"
+    x.save()
+    assert "Huyện Lạc Sơn mới" in client.get(url).content.decode()
