@@ -131,13 +131,6 @@ def subtree_paths(root: Organization) -> dict[int, str]:
     return dict(Organization.objects.filter(path__startswith=root.path).values_list("id", "path"))
 
 
-def admissions_by_cell_and_year(root: Organization, years: list[int], stamp=None) -> dict[int, dict[str, int]]:
-    """Admissions per admitting cell and year of the decision: one query."""
-    periods = [Period.year(y) for y in years]
-    per_period = admissions_by_cell(root, *periods, stamp=stamp)
-    return dict(zip(years, per_period))
-
-
 def members_by_cell(root: Organization, *days: datetime.date, stamp=None) -> list[dict[str, Counter]]:
     """For each day, active members (official, probationary) per cell under ``root`` at the end
     of that day, from the membership periods. One query for all the days (none when memoised)."""
@@ -162,15 +155,6 @@ def members_by_cell(root: Organization, *days: datetime.date, stamp=None) -> lis
             if row[f"n{i}"]:
                 result[i][paths[row["cell_id"]]][row["status"]] += row[f"n{i}"]
     return result
-
-
-def member_totals(per_cell: dict[str, Counter], anchors) -> dict[str, dict[str, int]]:
-    official = roll_up({p: c[Status.OFFICIAL] for p, c in per_cell.items()}, anchors)
-    probationary = roll_up({p: c[Status.PROBATIONARY] for p, c in per_cell.items()}, anchors)
-    return {
-        a: {"total": official[a] + probationary[a], "official": official[a], "probationary": probationary[a]}
-        for a in anchors
-    }
 
 
 def quotas_by_org(org_ids, years, *, within: Organization | None = None) -> dict[int, dict[int, int]]:

@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Max
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -169,16 +169,14 @@ def dashboard(request, code):
         return exports.achievement_xlsx(_achievement(org, rr, stamp))
     # The body of the page depends only on the organisation, the query, the user's scope (the
     # breadcrumbs) and the data: rendered once per stamp of the data (reports/memo.py) and kept,
-    # unless it is a very large drill-down (those are quick enough and too big to keep).
+    # a large drill-down weighing in the memo by its size.
     scope = tuple(user_root_paths(request.user))
 
     def body():
         figures = _dashboard_figures(org, rr, year, stamp)
-        html = render_to_string("reports/dashboard_body.html", _context(rr, crumbs=breadcrumbs(org, request.user), **figures))
-        return len(figures["result"].rows), html
+        return render_to_string("reports/dashboard_body.html", _context(rr, crumbs=breadcrumbs(org, request.user), **figures))
 
-    _rows, html = memo.remember(stamp, ("dashboard", org.path, rr.query(), scope), body,
-                                keep=lambda value: value[0] <= analytics.MANY)
+    html = memo.remember(stamp, ("dashboard", org.path, rr.query(), scope), body, weight=lambda h: 1 + len(h) // 262_144)
     return render(request, "reports/dashboard.html", {"org": org, "body": html})
 
 

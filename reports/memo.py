@@ -19,13 +19,14 @@ import threading
 from collections import OrderedDict
 
 from django.db import connections
-from django.db.models import OuterRef, Subquery
+from django.db.models import Subquery
 
 from members.models import MembershipEvent, MembershipPeriod
 
-MAX_ENTRIES = 48
+MAX_WEIGHT = 64  # units; a unit is a small entry, or about 256 KB of a large one
 _lock = threading.Lock()
-_entries: "OrderedDict[tuple, object]" = OrderedDict()
+_entries: "OrderedDict[tuple, tuple[object, int]]" = OrderedDict()
+_weight = 0
 
 
 def _last_ids(using: str) -> dict:
@@ -81,24 +82,30 @@ def data_stamp(using: str = "default") -> tuple:
     return (using, connections[using].settings_dict["NAME"], *row)
 
 
-def remember(stamp: tuple, key: tuple, compute, keep=None):
-    """The value of ``compute()`` under ``stamp``: computed once, then served from memory
-    (unless ``keep(value)`` says it is not worth keeping, e.g. too big)."""
+def remember(stamp: tuple, key: tuple, compute, weight=None):
+    """The value of ``compute()`` under ``stamp``: computed once, then served from memory.
+    ``weight(value)`` says how many of the MAX_WEIGHT units it takes (1 by default; a
+    3,184-row page body of 2 MB takes 8), so a few big entries push out many small ones."""
     full_key = (stamp, key)
     with _lock:
         if full_key in _entries:
             _entries.move_to_end(full_key)
-            return _entries[full_key]
+            return _entries[full_key][0]
     value = compute()
-    if keep is not None and not keep(value):
-        return value
+    units = weight(value) if weight else 1
+    global _weight
     with _lock:
-        _entries[full_key] = value
-        while len(_entries) > MAX_ENTRIES:
-            _entries.popitem(last=False)
+        if full_key not in _entries:
+            _entries[full_key] = (value, units)
+            _weight += units
+        while _weight > MAX_WEIGHT and len(_entries) > 1:
+            _old_key, (_old, old_units) = _entries.popitem(last=False)
+            _weight -= old_units
     return value
 
 
 def clear() -> None:
+    global _weight
     with _lock:
         _entries.clear()
+        _weight = 0
