@@ -15,6 +15,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from organizations.models import CELL_KINDS, Organization, user_root_paths
+from partydev.audit import bulk_history
 from partydev.excel import ExcelColumn, set_cell, workbook_bytes, write_table, xlsx_response
 from partydev.models import Upload
 from partydev.spreadsheets import normalise_text
@@ -230,6 +231,7 @@ class MemberImporter(Importer):
             u["update"].full_clean()
         if updates:
             Person.objects.bulk_update([u["update"] for u in updates], [k for k in PERSON_KEYS if k not in ("full_name", "national_id", "date_of_birth")])
+            bulk_history(Person, [u["update"] for u in updates], user=self.user)  # bulk_update writes no history itself
         if new:
             members_register_bulk(new, user=self.user)
 

@@ -12,7 +12,10 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
+from simple_history.models import HistoricalRecords
+
 from organizations.models import Organization
+from partydev.audit import HistoryBase
 from partydev.text import fold
 
 ETHNICITIES = [
@@ -109,6 +112,9 @@ class Person(models.Model):
     sector = models.CharField("nghề nghiệp, thành phần", max_length=24, choices=Sector.choices, default=Sector.OTHER)
     youth_union = models.BooleanField("đoàn viên", default=False)
 
+    # Every change, with who, when and from where (partydev.audit); the search column is derived.
+    history = HistoricalRecords(bases=[HistoryBase], excluded_fields=["name_search"])
+
     class Meta:
         verbose_name = "cá nhân"
         verbose_name_plural = "cá nhân"
@@ -158,6 +164,8 @@ class Membership(models.Model):
     card_number = models.CharField("số thẻ đảng viên", max_length=32, blank=True)
     version = models.PositiveIntegerField(default=1)
 
+    history = HistoricalRecords(bases=[HistoryBase])
+
     class Meta:
         verbose_name = "đảng viên"
         verbose_name_plural = "đảng viên"
@@ -206,6 +214,8 @@ class MembershipEvent(models.Model):
     reason = models.TextField("lý do", blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords(bases=[HistoryBase])
 
     class Meta:
         verbose_name = "sự kiện đảng viên"
@@ -261,6 +271,8 @@ class Proposal(models.Model):
     event = models.OneToOneField(MembershipEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="proposal")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords(bases=[HistoryBase])
 
     class Meta:
         verbose_name = "đề nghị của chi bộ"

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from organizations.models import CELL_KINDS, Organization, Role, role_kinds_over
+from partydev.audit import bulk_history
 
 from .history import periods_from_events
 from .models import (
@@ -279,6 +280,10 @@ def members_register_bulk(entries: list[dict], *, user=None) -> list[Membership]
         )
     MembershipEvent.objects.bulk_create(events, batch_size=2000)
     MembershipPeriod.objects.bulk_create(periods, batch_size=2000)
+    # bulk_create writes no history by itself: the trail of each new row, with its author.
+    bulk_history(Person, persons, update=False, user=user)
+    bulk_history(Membership, memberships, update=False, user=user)
+    bulk_history(MembershipEvent, events, update=False, user=user)
     return memberships
 
 
