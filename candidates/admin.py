@@ -3,7 +3,9 @@ pipeline (every change goes through the services and the screens)."""
 
 from django.contrib import admin
 
-from .models import Candidate, CandidateEvent, LocalCriterion
+from partydev.admin import register_history
+
+from .models import Candidate, CandidateEvent, CriterionCheck, LocalCriterion
 
 
 @admin.register(LocalCriterion)
@@ -40,3 +42,7 @@ class CandidateEventAdmin(ReadOnlyAdmin):
     list_filter = ("kind", "stage_to", "regulation")
     list_select_related = ("candidate__person", "recorded_by")
     raw_id_fields = ("candidate", "cell", "recorded_by")
+
+
+for _model in (Candidate, CandidateEvent, CriterionCheck, LocalCriterion):
+    register_history(_model)  # read-only change trails, per object and per user

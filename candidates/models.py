@@ -10,8 +10,11 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from simple_history.models import HistoricalRecords
+
 from members.models import Membership, Person
 from organizations.models import CELL_KINDS, Organization
+from partydev.audit import HistoryBase
 
 
 class Stage(models.TextChoices):
@@ -156,6 +159,8 @@ class Candidate(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = CandidateQuerySet.as_manager()
+    # Every change, with who, when and from where (partydev.audit).
+    history = HistoricalRecords(bases=[HistoryBase])
 
     class Meta:
         verbose_name = "đối tượng kết nạp"
@@ -212,6 +217,8 @@ class CandidateEvent(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
 
+    history = HistoricalRecords(bases=[HistoryBase])
+
     class Meta:
         verbose_name = "sự kiện kết nạp"
         verbose_name_plural = "sự kiện kết nạp"
@@ -230,6 +237,8 @@ class LocalCriterion(models.Model):
     )
     active = models.BooleanField("đang áp dụng", default=True)
 
+    history = HistoricalRecords(bases=[HistoryBase])
+
     class Meta:
         verbose_name = "tiêu chí riêng của cấp ủy"
         verbose_name_plural = "tiêu chí riêng của cấp ủy"
@@ -244,6 +253,8 @@ class CriterionCheck(models.Model):
     met_on = models.DateField("ngày đạt")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords(bases=[HistoryBase])
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["candidate", "criterion"], name="criterion_check_unique")]

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from members.models import Membership, Person
 from organizations.models import CELL_KINDS, Organization, role_kinds_over
+from partydev.audit import bulk_history
 
 from . import rules
 from .models import (
@@ -283,6 +284,10 @@ def _write(candidate: Candidate, old_version: int, events: list[CandidateEvent])
     for event in events:
         event.full_clean(exclude=["candidate", "cell", "recorded_by"])
     CandidateEvent.objects.bulk_create(events)
+    # The conditional UPDATE and bulk_create write no history by themselves (partydev.audit).
+    author = events[0].recorded_by if events else None
+    bulk_history(Candidate, [candidate], user=author)
+    bulk_history(CandidateEvent, events, update=False, user=author)
     return candidate
 
 
