@@ -6,6 +6,7 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.widgets import CachedForeignKeyWidget, CharWidget, IntegerWidget
 
 from organizations.models import Organization
+from partydev.admin import register_history
 
 from .models import Quota, QuotaChange
 from .services import number_problems
@@ -65,3 +66,7 @@ class QuotaChangeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+for _model in (Quota, QuotaChange):
+    register_history(_model)  # read-only change trails, per object and per user

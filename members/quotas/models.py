@@ -7,7 +7,10 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from simple_history.models import HistoricalRecords
+
 from organizations.models import Organization
+from partydev.audit import HistoryBase
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 MAX_QUOTA = 100_000
@@ -29,6 +32,9 @@ class Quota(models.Model):
     set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="người giao")
     set_at = models.DateTimeField("thời điểm giao", default=timezone.now)
     upload = models.ForeignKey("partydev.Upload", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="từ tệp tải lên")
+
+    # Every change, with who, when and from where (partydev.audit).
+    history = HistoricalRecords(bases=[HistoryBase])
 
     class Meta:
         verbose_name = "chỉ tiêu kết nạp"
@@ -63,6 +69,8 @@ class QuotaChange(models.Model):
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     changed_at = models.DateTimeField(default=timezone.now)
     upload = models.ForeignKey("partydev.Upload", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    history = HistoricalRecords(bases=[HistoryBase])
 
     class Meta:
         verbose_name = "lịch sử chỉ tiêu"

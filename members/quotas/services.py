@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from organizations.models import Organization, Role, user_roles
+from partydev.audit import bulk_history
 
 from .models import MAX_QUOTA, MAX_YEAR, MIN_YEAR, Quota, QuotaChange
 
@@ -160,3 +161,7 @@ def quotas_bulk_set(entries: list[dict], *, user=None, upload=None) -> None:
     Quota.objects.bulk_create(creates, batch_size=1000)
     Quota.objects.bulk_update(updates, ["target", "minimum", "note", "set_by", "set_at", "upload"], batch_size=1000)
     QuotaChange.objects.bulk_create(changes, batch_size=1000)
+    # Bulk writes write no history by themselves (partydev.audit).
+    bulk_history(Quota, creates, update=False, user=user)
+    bulk_history(Quota, updates, user=user)
+    bulk_history(QuotaChange, changes, update=False, user=user)
