@@ -5,11 +5,17 @@ from django.utils import timezone
 from members.selectors import counts_by_anchor
 from organizations.models import Kind, Organization
 
+from . import memo
+
 
 def member_counts_by_anchor(nodes) -> dict[str, dict[str, int]]:
     """Official and probationary members under each node today: one grouped query over the
-    path prefixes of the cells the members are in (``members.selectors.counts_by_anchor``)."""
-    return counts_by_anchor(nodes, timezone.localdate())
+    path prefixes of the cells the members are in (``members.selectors.counts_by_anchor``),
+    kept under the stamp of the data (``reports/memo.py``) so browsing does not recount."""
+    nodes = list(nodes)
+    today = timezone.localdate()
+    key = ("browser_members", today, tuple(n.path for n in nodes))
+    return memo.remember(memo.data_stamp(), key, lambda: counts_by_anchor(nodes, today))
 
 
 def browser_rows(nodes):
