@@ -299,8 +299,14 @@ class MemberUploadFlow(UploadFlow):
 
     def visible_uploads(self, request):
         from organizations.models import subtree_q
+        from organizations.privacy import can_see_sensitive
 
-        return Upload.objects.filter(subtree_q(request.user, "scope"))
+        uploads = Upload.objects.filter(subtree_q(request.user, "scope"))
+        if not can_see_sensitive(request.user):
+            # A register file holds national IDs, ethnicity and religion: those who may not read
+            # them (the provincial office) see only the files they uploaded themselves.
+            uploads = uploads.filter(uploaded_by=request.user)
+        return uploads
 
     def extra_context(self, request):
         return {"template_url": "/members/import/template.xlsx"}

@@ -54,6 +54,7 @@ class Spec:
     post_data: Callable | None = None  # side -> dict
     get_405: bool = False  # POST only (require_POST)
     province_wide: bool = False  # the object is the province's own, read by everyone working in it
+    hidden_from: frozenset = frozenset()  # roles for whom the object does not exist (404) though in their subtree
 
 
 def cell(s):
@@ -84,12 +85,12 @@ def api_query(s):
     return Target(query={"org": s.cell.code, "from": "2023-01-01", "to": "2024-12-31"}, org=s.cell)
 
 
-def uploads(ns, route, kind, uploaders):
+def uploads(ns, route, kind, uploaders, hidden_from=frozenset()):
     return {
         f"{route}": Spec(get=uploaders, post=uploaders),
-        f"{route}<int:pk>/": Spec(target=upload(kind)),
-        f"{route}<int:pk>/confirm/": Spec(target=upload(kind), get_405=True, post=uploaders),
-        f"{route}<int:pk>/file/": Spec(target=upload(kind)),
+        f"{route}<int:pk>/": Spec(target=upload(kind), hidden_from=hidden_from),
+        f"{route}<int:pk>/confirm/": Spec(target=upload(kind), get_405=True, post=uploaders, hidden_from=hidden_from),
+        f"{route}<int:pk>/file/": Spec(target=upload(kind), hidden_from=hidden_from),
     }
 
 
@@ -102,7 +103,8 @@ MATRIX: dict[str, Spec] = {
     "members/": Spec(target=org_query),
     "members/export.xlsx": Spec(target=org_query),
     "members/new/": Spec(target=org_query, get=DECIDERS, post=DECIDERS),
-    **uploads("members", "members/import/", "members", DECIDERS),
+    # A register file holds national IDs: the provincial office sees only the files it uploaded.
+    **uploads("members", "members/import/", "members", DECIDERS, hidden_from=frozenset({"province"})),
     "members/import/template.xlsx": Spec(),
     "members/<int:pk>/": Spec(target=membership),
     # Correcting personal fields: those who read them all (organizations.privacy), not the provincial office.
@@ -247,6 +249,7 @@ def test_access(route, world, clients):
         for role in ROLES:
             user = getattr(world.users, role, None)
             inside = target is None or user is None or spec.province_wide or _inside(user, target.org)
+            inside = inside and role not in spec.hidden_from
             home = HOME.get(role)
             other = world.side("Y" if home == "X" else "X").secret_texts() if home else []
             for method in ("get", "post"):
