@@ -274,7 +274,13 @@ class BackfillUploadFlow(UploadFlow):
         return org
 
     def visible_uploads(self, request):
-        return Upload.objects.all() if request.user.is_superuser else Upload.objects.filter(subtree_q(request.user, "scope"))
+        if request.user.is_superuser:
+            return Upload.objects.all()
+        uploads = Upload.objects.filter(subtree_q(request.user, "scope"))
+        if not can_see_sensitive(request.user):
+            # The file holds national IDs and ethnicity: the provincial office sees only its own.
+            uploads = uploads.filter(uploaded_by=request.user)
+        return uploads
 
     def extra_context(self, request):
         return {"template_url": reverse("candidates:backfill-template")}

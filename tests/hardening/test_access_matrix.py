@@ -138,7 +138,7 @@ MATRIX: dict[str, Spec] = {
     "candidates/<int:pk>/criteria/": Spec(target=candidate, get_405=True, post=STAFF,
                                           post_data=lambda s: {"criterion": s.criterion.pk, "met_on": "2024-02-01"}),
     "candidates/export/<str:code>.xlsx": Spec(target=cell),
-    **uploads("candidates", "candidates/import/", "candidates", STAFF),
+    **uploads("candidates", "candidates/import/", "candidates", STAFF, hidden_from=frozenset({"province"})),
     "candidates/import/template.xlsx": Spec(),
     # reports
     "orgs/": Spec(),
