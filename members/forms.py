@@ -74,6 +74,19 @@ class AdmissionForm(PersonForm):
     ceremony_date = forms.DateField(label="Ngày lễ kết nạp", widget=DATE_WIDGET, required=False)
 
 
+class TransferInForm(PersonForm):
+    """A member whose party activities come from an organisation outside the system."""
+
+    cell_code = forms.CharField(label="Mã chi bộ nơi đến", max_length=32)
+    other_organization_name = forms.CharField(label="Tổ chức đảng nơi chuyển đi", max_length=255)
+    effective_date = forms.DateField(label="Ngày quyết định chuyển sinh hoạt", widget=DATE_WIDGET)
+    decision_number = forms.CharField(label="Số quyết định chuyển sinh hoạt", max_length=64, required=False)
+    admission_decision_date = forms.DateField(label="Ngày quyết định kết nạp (ghi trong hồ sơ)", widget=DATE_WIDGET)
+    official = forms.BooleanField(label="Đã là đảng viên chính thức", required=False)
+    official_from = forms.DateField(label="Chính thức từ ngày", widget=DATE_WIDGET, required=False)
+    card_number = forms.CharField(label="Số thẻ đảng viên", max_length=32, required=False)
+
+
 class EventForm(forms.Form):
     """The fields a decision may need; ``for_kind`` keeps those its kind uses."""
 

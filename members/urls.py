@@ -10,6 +10,7 @@ urlpatterns = [
     path("members/", views.member_list, name="list"),
     path("members/export.xlsx", views.member_export, name="export"),
     path("members/new/", views.admit, name="new"),
+    path("members/transfer-in/", views.transfer_in, name="transfer-in"),
     path("members/import/", upload.upload_view, name="upload"),
     path("members/import/template.xlsx", imports.template_view, name="import-template"),
     path("members/import/<int:pk>/", upload.preview_view, name="upload-preview"),

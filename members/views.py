@@ -17,7 +17,7 @@ from organizations.privacy import HIDDEN, can_see_sensitive
 from organizations.selectors import user_roots
 
 from . import exports
-from .forms import AdmissionForm, EventForm, MemberFilterForm, PersonEditForm
+from .forms import AdmissionForm, EventForm, MemberFilterForm, PersonEditForm, TransferInForm
 from .models import ETHNICITIES, EventKind, Membership, MembershipEvent, Proposal, Sex, Status
 from .selectors import DEEP_SCOPE
 from .selectors import member_list as select_members
@@ -27,6 +27,7 @@ from .services import (
     can_decide,
     can_propose,
     member_admit,
+    member_transfer_in_from_outside,
     membership_record_event,
     person_update,
     person_version,
@@ -282,6 +283,15 @@ def reject_proposal(request, pk, proposal_pk):
     return redirect("members:detail", pk=m.pk)
 
 
+def _decision_cell(request, form) -> Organization | None:
+    """The cell named by the form's code, within the user's scope, or a form error."""
+    code = form.cleaned_data["cell_code"].strip()
+    cell = Organization.objects.for_user(request.user).filter(code=code).first()
+    if cell is None:
+        form.add_error("cell_code", f"Không có chi bộ mã «{code}» trong phạm vi của bạn.")
+    return cell
+
+
 @login_required
 def admit(request):
     """Record an admission decision: a new probationary member."""
@@ -289,24 +299,44 @@ def admit(request):
     if org is None or not can_decide(request.user, org):
         raise PermissionDenied
     form = AdmissionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and (cell := _decision_cell(request, form)):
         data = form.cleaned_data
-        cell = Organization.objects.for_user(request.user).filter(code=data["cell_code"].strip()).first()
-        if cell is None:
-            form.add_error("cell_code", f"Không có chi bộ mã «{data['cell_code']}» trong phạm vi của bạn.")
+        decided_by = cell.ancestors_and_self().filter(can_decide_admission=True).order_by("-depth").first()
+        try:
+            m = member_admit(
+                person_fields=form.person_fields(), cell=cell, admission_decision_date=data["admission_decision_date"],
+                admission_decision_number=data["admission_decision_number"], admission_decided_by=decided_by,
+                ceremony_date=data["ceremony_date"], user=request.user,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
         else:
-            decided_by = cell.ancestors_and_self().filter(can_decide_admission=True).order_by("-depth").first()
-            try:
-                m = member_admit(
-                    person_fields=form.person_fields(), cell=cell, admission_decision_date=data["admission_decision_date"],
-                    admission_decision_number=data["admission_decision_number"], admission_decided_by=decided_by,
-                    ceremony_date=data["ceremony_date"], user=request.user,
-                )
-            except ValidationError as exc:
-                _apply_errors(form, exc)
-            else:
-                messages.success(request, f"Đã ghi quyết định kết nạp {m.person.full_name}.")
-                return redirect("members:detail", pk=m.pk)
-    return render(request, "members/admit.html", {"org": org, "form": form})
+            messages.success(request, f"Đã ghi quyết định kết nạp {m.person.full_name}.")
+            return redirect("members:detail", pk=m.pk)
+    context = {"org": org, "form": form, "title": "Ghi quyết định kết nạp", "button": "Ghi quyết định kết nạp"}
+    return render(request, "members/admit.html", context)
 
 
+@login_required
+def transfer_in(request):
+    """Record a member transferred in from an organisation outside the system."""
+    org = _scope_org(request)
+    if org is None or not can_decide(request.user, org):
+        raise PermissionDenied
+    form = TransferInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and (cell := _decision_cell(request, form)):
+        data = form.cleaned_data
+        try:
+            m = member_transfer_in_from_outside(
+                person_fields=form.person_fields(), cell=cell, effective_date=data["effective_date"],
+                origin_name=data["other_organization_name"], official=data["official"],
+                admission_decision_date=data["admission_decision_date"], official_from=data["official_from"],
+                decision_number=data["decision_number"], card_number=data["card_number"], user=request.user,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"Đã ghi chuyển sinh hoạt đến: {m.person.full_name}.")
+            return redirect("members:detail", pk=m.pk)
+    context = {"org": org, "form": form, "title": "Ghi chuyển sinh hoạt đến (từ ngoài hệ thống)", "button": "Ghi chuyển sinh hoạt đến"}
+    return render(request, "members/admit.html", context)

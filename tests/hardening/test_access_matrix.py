@@ -103,6 +103,7 @@ MATRIX: dict[str, Spec] = {
     "members/": Spec(target=org_query),
     "members/export.xlsx": Spec(target=org_query),
     "members/new/": Spec(target=org_query, get=DECIDERS, post=DECIDERS),
+    "members/transfer-in/": Spec(target=org_query, get=DECIDERS, post=DECIDERS),
     # A register file holds national IDs: the provincial office sees only the files it uploaded.
     **uploads("members", "members/import/", "members", DECIDERS, hidden_from=frozenset({"province"})),
     "members/import/template.xlsx": Spec(),

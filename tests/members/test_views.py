@@ -170,3 +170,22 @@ def test_admission_form(tree, users, login):
     m = Membership.objects.get()
     assert (m.status, m.admission_decided_by) == (Status.PROBATIONARY, tree.X)
     assert login(users.secretary_a).get(reverse("members:new")).status_code == 403
+
+
+def test_transfer_in_from_outside_the_system(tree, users, login):
+    client = login(users.district_x)
+    url = reverse("members:transfer-in") + f"?org={tree.X.code}"
+    data = {"full_name": "Lò Văn Tuấn", "sex": "male", "date_of_birth": "05/06/1988", "ethnicity": "thai", "religion": "none",
+            "general_education": "upper_secondary", "professional_qualification": "college", "political_theory": "elementary",
+            "sector": "civil_servant", "cell_code": tree.CXA.code, "other_organization_name": "Đảng bộ tỉnh Sơn La",
+            "effective_date": "10/04/2022", "decision_number": "12-QĐ/TU", "admission_decision_date": "03/02/2015",
+            "official": "on", "official_from": "03/02/2016", "card_number": "123456"}
+    response = client.post(url, {**data, "effective_date": "01/01/2014"})  # before the admission: refused, nothing saved
+    assert "không được trước ngày kết nạp" in response.content.decode() and not Membership.objects.exists()
+    response = client.post(url, {**data, "cell_code": tree.CYA.code})  # a cell outside the scope
+    assert "trong phạm vi của bạn" in response.content.decode() and not Membership.objects.exists()
+    assert client.post(url, data).status_code == 302
+    m = Membership.objects.get()
+    assert (m.status, m.cell, m.events.get().kind, m.events.get().other_organization_name) == (
+        Status.OFFICIAL, tree.CXA, EventKind.TRANSFERRED_IN, "Đảng bộ tỉnh Sơn La")
+    assert login(users.secretary_a).get(reverse("members:transfer-in")).status_code == 403
