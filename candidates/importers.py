@@ -10,7 +10,6 @@ Re-uploading the same sheet finds the people already entered (by their national 
 changes nothing. Admitted members are not back-filled here: they belong to the members import.
 """
 
-import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,7 +17,7 @@ from django.db import transaction
 from members.models import GeneralEducation, Membership, Person, Sex
 from organizations.models import Organization
 from partydev.excel import ExcelColumn, table_workbook
-from partydev.spreadsheets import CellError, Column, normalise_text, to_int
+from partydev.spreadsheets import CellError, Column, normalise_text, to_date, to_int
 from partydev.text import fold
 from partydev.uploads import CREATE, UNCHANGED, Importer, Plan, PlanItem, RowError
 
@@ -89,22 +88,6 @@ CHOICES = {
     "introduction": _choices([*Introduction.choices, (Introduction.MEMBERS, "Đảng viên"), (Introduction.YOUTH_UNION, "Đoàn"),
                               (Introduction.TRADE_UNION, "Công đoàn")]),
 }
-
-
-def to_date(value) -> datetime.date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    text = normalise_text(str(value))
-    for fmt in ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"):
-        try:
-            return datetime.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise CellError(f"“{text}” không phải ngày (ghi dd/mm/yyyy)")
 
 
 class _Rollback(Exception):

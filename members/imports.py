@@ -6,7 +6,6 @@ changes nothing; a national ID that belongs to somebody else is refused. History
 exits) is never changed through a file: it is recorded as decisions on the member's page.
 """
 
-import datetime
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,7 +17,7 @@ from organizations.models import CELL_KINDS, Organization, user_root_paths
 from partydev.audit import bulk_history
 from partydev.excel import ExcelColumn, set_cell, workbook_bytes, write_table, xlsx_response
 from partydev.models import Upload
-from partydev.spreadsheets import normalise_text
+from partydev.spreadsheets import normalise_text, to_date
 from partydev.text import fold
 from partydev.upload_views import UploadFlow
 from partydev.uploads import CHANGE, CREATE, UNCHANGED, Change, Column, Importer, Plan, PlanItem, RowError
@@ -77,23 +76,6 @@ def _lookup(choices) -> dict[str, str]:
 
 
 LOOKUPS = {field: _lookup(choices) for field, choices in CHOICES.items()}
-
-
-def to_date(value) -> datetime.date | None:
-    """A date from a cell: an Excel date, or text dd/mm/yyyy (also yyyy-mm-dd)."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    text = normalise_text(str(value))
-    for fmt in ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"):
-        try:
-            return datetime.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(f"“{text}” không phải là ngày (cần dạng dd/mm/yyyy)")
 
 
 def _text(value) -> str:

@@ -128,6 +128,24 @@ def to_int(value: Any) -> int | None:
     raise CellError(f"“{text}” không phải là số")
 
 
+def to_date(value: Any) -> datetime.date | None:
+    """A date from a cell: an Excel date, or text dd/mm/yyyy (also yyyy-mm-dd), or None for an
+    empty cell. Raises CellError with the reason."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    text = normalise_text(str(value))
+    for fmt in ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"):
+        try:
+            return datetime.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise CellError(f"“{text}” không phải là ngày (cần dạng dd/mm/yyyy)")
+
+
 # ----------------------------------------------------------------------------- the container
 
 
