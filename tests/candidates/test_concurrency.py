@@ -6,40 +6,17 @@ every transaction with BEGIN IMMEDIATE, so the second writer waits for the first
 """
 
 import datetime
-import threading
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.db import OperationalError, connection
 
 from candidates import services
+from tests.concurrency import run_together
 from candidates.models import Candidate, CandidateEvent, Stage
 
 from .factories import candidate_at
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_together(*calls):
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def worker(i, call):
-        try:
-            barrier.wait()
-            call()
-            results[i] = "ok"
-        except (ValidationError, OperationalError) as e:
-            results[i] = e
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
 
 
 def assert_one_winner(results):

@@ -9,7 +9,6 @@ two people would use it: both open the form, both send it.
 
 import datetime
 import re
-import threading
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -20,6 +19,7 @@ from members.models import EventKind, Membership, MembershipEvent, Person, Statu
 from members.quotas.models import Quota, QuotaChange
 from members.quotas.services import quota_set, version_token
 from members.services import member_admit, membership_record_event
+from tests.concurrency import run_together
 
 D = datetime.date
 
@@ -135,28 +135,6 @@ def test_person_form_second_is_told(tree, users):
 
 
 # --- transitions guarded in the database: two threads, one wins ------------------------------
-
-
-def run_together(*calls):
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def worker(i, call):
-        try:
-            barrier.wait()
-            call()
-            results[i] = "ok"
-        except (ValidationError, OperationalError, PermissionError) as e:
-            results[i] = e
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
 
 
 def _one_winner(results):
