@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from django.db.models import Count, F, Window
 from django.db.models.functions import RowNumber
 
-from organizations.models import Organization
+from organizations.models import Organization, user_root_paths
 from partydev.workdays import working_days_between
+from reports import memo
 
 from . import rules
 from .models import PIPELINE, Candidate, CandidateEvent, DueKind, LocalCriterion, Stage
@@ -59,7 +60,16 @@ class Column:
 def board(org: Organization, user, today: datetime.date) -> list[Column]:
     """The pipeline under ``org`` as columns by stage, with counts and the most urgent cards.
 
-    Two queries: one pass of window functions over narrow rows gives each column's count and
+    Kept in memory under a stamp of the data (``reports.memo``): a board is read far more often
+    than the pipeline changes, and every change through the services (an event, a saved
+    candidate or person) gives a new stamp, so a board is never older than the last change.
+    The key holds the user's scope, so a board is only shared by users who see the same."""
+    scope = "*" if user.is_superuser else tuple(user_root_paths(user))
+    return memo.remember(memo.data_stamp(), ("board", org.path, scope, today), lambda: _board(org, user, today))
+
+
+def _board(org: Organization, user, today: datetime.date) -> list[Column]:
+    """Two queries: one pass of window functions over narrow rows gives each column's count and
     the ids of its first cards (candidates without a deadline sort last); then those cards.
     """
     base = Candidate.objects.in_subtree(user, org).filter(stage__in=BOARD_STAGES)

@@ -487,7 +487,8 @@ def _count_at(stories, day) -> tuple[int, int]:
 PERSON_FIELDS = ["full_name", "name_search", "sex", "date_of_birth", "ethnicity", "religion", "national_id", "place_of_origin",
                  "general_education", "professional_qualification", "political_theory", "sector", "youth_union"]
 MEMBERSHIP_FIELDS = ["person_id", "cell_id", "status", "exempted", "admission_decision_number", "admission_decision_date",
-                     "admission_decided_by_id", "ceremony_date", "official_from", "recognition_decision_date", "card_number", "version"]
+                     "admission_decided_by_id", "ceremony_date", "official_from", "recognition_decision_date", "card_number", "version",
+                     "sort_name"]
 EVENT_FIELDS = ["membership_id", "kind", "effective_date", "decision_number", "cell_id", "status_after", "was_probationary",
                 "other_organization_id", "other_organization_name", "status_from", "temporary", "reason", "recorded_by_id", "recorded_at"]
 PERIOD_FIELDS = ["membership_id", "cell_id", "status", "start", "end"]
@@ -537,7 +538,7 @@ def seed_members(province_code: str = "HB") -> int:
     stories = build(province)
     first_person = _insert(Person, PERSON_FIELDS, [tuple(getattr(s.person, n) for n in PERSON_FIELDS) for s in stories])
     for i, s in enumerate(stories):
-        s.membership.person_id = first_person + i
+        s.membership.person_id, s.membership.sort_name = first_person + i, s.person.name_search
     first_membership = _insert(Membership, MEMBERSHIP_FIELDS, [tuple(getattr(s.membership, n) for n in MEMBERSHIP_FIELDS) for s in stories])
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     events, periods = [], []

@@ -122,11 +122,21 @@ class Person(models.Model):
     def __str__(self):
         return self.full_name
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        person = super().from_db(db, field_names, values)
+        person._loaded_name_search = person.__dict__.get("name_search")
+        return person
+
     def save(self, *args, **kwargs):
         self.name_search = fold(self.full_name)
         if self.national_id == "":
             self.national_id = None
+        renamed = not self._state.adding and getattr(self, "_loaded_name_search", None) != self.name_search
         super().save(*args, **kwargs)
+        if renamed:  # the register's order follows the name (Membership.sort_name), in the same transaction
+            Membership.objects.filter(person_id=self.pk).update(sort_name=self.name_search)
+        self._loaded_name_search = self.name_search
 
     @property
     def is_ethnic_minority(self):
@@ -163,16 +173,28 @@ class Membership(models.Model):
     recognition_decision_date = models.DateField("ngày quyết định công nhận chính thức", null=True, blank=True)
     card_number = models.CharField("số thẻ đảng viên", max_length=32, blank=True)
     version = models.PositiveIntegerField(default=1)
+    # The person's folded name (Person.name_search), copied here so the register can be read in
+    # name order from one index on this table: a province's first page reads 26 index entries
+    # instead of sorting 70,000 joined rows. Kept in step by Person.save and Membership.save.
+    sort_name = models.CharField(max_length=255, editable=False, default="")
 
-    history = HistoricalRecords(bases=[HistoryBase])
+    history = HistoricalRecords(bases=[HistoryBase], excluded_fields=["sort_name"])
 
     class Meta:
         verbose_name = "đảng viên"
         verbose_name_plural = "đảng viên"
-        indexes = [models.Index(fields=["admission_decision_date"])]
+        indexes = [
+            models.Index(fields=["admission_decision_date"]),
+            models.Index(fields=["sort_name", "id"], name="membership_register_order"),
+        ]
 
     def __str__(self):
         return str(self.person)
+
+    def save(self, *args, **kwargs):
+        if Membership.person.is_cached(self) or self._state.adding:
+            self.sort_name = self.person.name_search
+        super().save(*args, **kwargs)
 
 
 class EventKind(models.TextChoices):

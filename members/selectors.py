@@ -228,5 +228,6 @@ def member_list(user, org: Organization | None, filters: dict | None = None):
             else:  # a caller who may not read national IDs may not probe them either
                 qs = qs.filter(card_number__startswith=digits)
         else:
-            qs = qs.filter(person__name_search__contains=fold(text))
-    return qs.select_related("person", "cell").order_by("person__name_search", "id")
+            qs = qs.filter(sort_name__contains=fold(text))
+    # In name order, from the index on (sort_name, id): see Membership.sort_name.
+    return qs.select_related("person", "cell").order_by("sort_name", "id")

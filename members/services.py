@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from organizations.models import CELL_KINDS, Organization, Role, role_kinds_over
 from partydev.audit import bulk_history
+from partydev.text import fold
 
 from .history import periods_from_events
 from .models import (
@@ -250,12 +251,14 @@ def members_register_bulk(entries: list[dict], *, user=None) -> list[Membership]
     """Load members of an existing register (the initial import), each already checked with
     ``validate_new_member``: their admission and, for official members, their recognition, as
     events. A few queries for the whole batch, whatever its size."""
+    for e in entries:  # bulk_create does not call Person.save
+        e["person"].name_search = fold(e["person"].full_name)
     persons = Person.objects.bulk_create([e["person"] for e in entries], batch_size=1000)
     memberships = []
     for e, person in zip(entries, persons):
         official = e["official_from"] is not None
         memberships.append(Membership(
-            person=person, cell=e["cell"], status=Status.OFFICIAL if official else Status.PROBATIONARY,
+            person=person, sort_name=person.name_search, cell=e["cell"], status=Status.OFFICIAL if official else Status.PROBATIONARY,
             admission_decision_number=e.get("admission_decision_number", ""), admission_decision_date=e["admission_decision_date"],
             admission_decided_by=e.get("admission_decided_by"), ceremony_date=e.get("ceremony_date"),
             official_from=e["official_from"], recognition_decision_date=e["recognition_decision_date"],

@@ -35,7 +35,7 @@ from .services import (
     proposal_reject,
 )
 
-PAGE_SIZE = 50
+PAGE_SIZE = 25
 
 
 class SlicePage:

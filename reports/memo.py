@@ -11,8 +11,9 @@ services (raw SQL, a bulk load without events) are not seen until the next recor
 ``clear()`` after such maintenance.
 
 The same stamp also covers the quotas, the candidates and the tree (the last id of each, and
-of the tree's history, which every restructuring through the services writes), so whole
-computed dashboards can be kept under it too.
+of the tree's history, which every restructuring through the services writes), and the history
+rows of persons and candidates (every save through the model writes one), so whole computed
+dashboards and the pipeline board can be kept under it too.
 """
 
 import threading
@@ -41,6 +42,9 @@ def _last_ids(using: str) -> dict:
     def last_value(model, field, order):
         return Subquery(model.objects.using(using).order_by(f"-{order}").values(field)[:1])
 
+    from candidates.models import Candidate
+    from members.models import Person
+
     history = Organization.history.model
     return {
         "last_period": last(MembershipPeriod),
@@ -51,6 +55,11 @@ def _last_ids(using: str) -> dict:
         "last_tree_at": last_value(history, "history_date", "history_id"),
         "last_candidate": last(CandidateEvent),
         "last_candidate_at": last_value(CandidateEvent, "recorded_at", "id"),
+        # rows saved without an event (a corrected name, a candidate's fields): their history rows
+        "last_candidate_row": last(Candidate.history.model, "history_id"),
+        "last_candidate_row_at": last_value(Candidate.history.model, "history_date", "history_id"),
+        "last_person": last(Person.history.model, "history_id"),
+        "last_person_at": last_value(Person.history.model, "history_date", "history_id"),
     }
 
 

@@ -17,13 +17,3 @@ def member_y(tree, users):
     user = make_user("cuv_y", Role.Kind.DISTRICT_STAFF, tree.Y)
     return CommitteeMember.objects.create(user=user, committee=tree.Y, full_name="Đinh Thị Hoa")
 
-
-@pytest.fixture(autouse=True)
-def fresh_memo():
-    """The evaluation memoises per-cell figures under stamps of the data; rolled-back tests can
-    reuse ids (SQLite), so each test starts with an empty memo."""
-    from reports import memo
-
-    memo.clear()
-    yield
-    memo.clear()
