@@ -79,13 +79,15 @@ def _scope_org(request) -> Organization | None:
     return roots[0] if len(roots) == 1 else None
 
 
-def _filters(request, sensitive: bool) -> tuple[MemberFilterForm, dict]:
-    form = MemberFilterForm(request.GET)
-    filters = form.cleaned_data if form.is_valid() else {}
+def _filters(request, sensitive: bool) -> dict:
+    filters = {}
+    if any(request.GET.get(k) for k in MemberFilterForm.base_fields):  # no form to build for a bare list
+        form = MemberFilterForm(request.GET)
+        filters = form.cleaned_data if form.is_valid() else {}
     if not sensitive:
         # Filtering by a field one may not read would reveal it: ethnicity, national ID.
         filters = {k: v for k, v in filters.items() if k not in ("ethnicity", "ethnicity_group")}
-    return form, {**filters, "today": timezone.localdate(), "national_id_search": sensitive}
+    return {**filters, "today": timezone.localdate(), "national_id_search": sensitive}
 
 
 def _scoped_membership(request, pk) -> Membership:
@@ -126,7 +128,7 @@ def _filter_form_html(params) -> str:
 def member_list(request):
     org = _scope_org(request)
     sensitive = can_see_sensitive(request.user, org)
-    form, filters = _filters(request, sensitive)
+    filters = _filters(request, sensitive)
     members = select_members(request.user, org, filters)
     small = org is not None and org.depth >= DEEP_SCOPE
     page = SlicePage(members.values_list(*LIST_COLUMNS), request.GET.get("page"), count=members.select_related(None) if small else None)
@@ -143,7 +145,7 @@ def member_list(request):
 def member_export(request):
     org = _scope_org(request)
     sensitive = can_see_sensitive(request.user, org)
-    _, filters = _filters(request, sensitive)
+    filters = _filters(request, sensitive)
     rows = select_members(request.user, org, filters)
     name = f"dang-vien-{org.code if org else 'tat-ca'}-{timezone.localdate():%Y%m%d}.xlsx"
     return exports.members_xlsx_response(rows, name, title=f"Danh sách đảng viên — {org.name if org else 'phạm vi của tôi'}",
