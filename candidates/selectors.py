@@ -18,6 +18,7 @@ from .models import PIPELINE, Candidate, CandidateEvent, DueKind, LocalCriterion
 
 BOARD_STAGES = [s for s in PIPELINE if s != Stage.OFFICIAL]
 CARDS_PER_COLUMN = 6
+MEMO_BOARD_DEPTH = 2  # province (1) and district-level committees (2)
 WORKLIST_LIMIT = 60
 
 
@@ -63,7 +64,12 @@ def board(org: Organization, user, today: datetime.date) -> list[Column]:
     Kept in memory under a stamp of the data (``reports.memo``): a board is read far more often
     than the pipeline changes, and every change through the services (an event, a saved
     candidate or person) gives a new stamp, so a board is never older than the last change.
-    The key holds the user's scope, so a board is only shared by users who see the same."""
+    The key holds the user's scope, so a board is only shared by users who see the same. Only
+    the boards of a province or a district (thousands of candidates) are kept: a grassroots
+    organisation's or a cell's is cheap to compute, and thousands of them would push the
+    dashboards out of the memo."""
+    if org.depth > MEMO_BOARD_DEPTH:
+        return _board(org, user, today)
     scope = "*" if user.is_superuser else tuple(user_root_paths(user))
     return memo.remember(memo.data_stamp(), ("board", org.path, scope, today), lambda: _board(org, user, today))
 

@@ -152,6 +152,16 @@ def test_the_board_shows_a_change_at_once(login, tree, users):
     assert "Lò Văn Sướng" in client.get(url).content.decode()
 
 
+def test_only_province_and_district_boards_are_memoised(login, tree, users):
+    """A cell's board is cheap: computed every time, it leaves the memo to the large boards."""
+    client = login(users.district_x)
+    client.get(reverse("candidates:board", args=[tree.X.code]))
+    client.get(reverse("candidates:board", args=[tree.CXA.code]))
+    assert [key[0] for (_stamp, key) in memo._entries] == ["board"]
+    _bulk_candidates(tree.CXA, 3)  # no event, no new stamp: only the cell's board can show them
+    assert login(users.secretary_a).get(reverse("candidates:board", args=[tree.CXA.code])).context["total"] == 3
+
+
 def test_board_counts_only_what_the_user_sees(tree, users):
     candidate_at(tree.CXA, Stage.SOURCE)
     candidate_at(tree.CYA, Stage.SOURCE)
