@@ -98,11 +98,16 @@ def _apply(c: Candidate, stage, day, rng, helpers, decided_by_id):
         c.form1_date = c.form2_date = day - datetime.timedelta(days=7)
         c.form3_date = day - datetime.timedelta(days=3)
         c.form5_date = day
+        youth = rules.in_youth_age(c.person.date_of_birth, day)
         if len(helpers) >= 2 and rng.random() < 0.7:
-            c.introduction = Introduction.MEMBERS
-            c.introducer_1_id, c.introducer_2_id = rng.sample(helpers, 2)
+            pair = rng.sample(helpers, 2)
+            if youth:  # in youth age the Youth Union introduces (rules.check_youth_introduction)
+                c.introduction = Introduction.YOUTH_UNION
+            else:
+                c.introduction = Introduction.MEMBERS
+                c.introducer_1_id, c.introducer_2_id = pair
         else:
-            c.introduction = Introduction.YOUTH_UNION if c.person.youth_union else Introduction.TRADE_UNION
+            c.introduction = Introduction.YOUTH_UNION if youth or c.person.youth_union else Introduction.TRADE_UNION
     elif stage == Stage.VERIFICATION:
         c.verification_date, c.verification_result = day, "clear"
     elif stage == Stage.CELL_VOTE:

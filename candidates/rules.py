@@ -17,7 +17,7 @@ from members.models import GeneralEducation, Membership, Status
 from organizations.models import GRASSROOTS_KINDS, Kind, Organization, Role
 from partydev.workdays import add_months, add_working_days, full_months_between
 
-from .models import DueKind, Stage
+from .models import DueKind, Introduction, Stage
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,8 @@ class Regulation:
     certificate_valid_months: int = 60
     certificate_warning_days: int = 90
     pass_share: Fraction = Fraction(2, 3)
+    # Youth age (Law on Youth 2020: from 16 to 30): introduced by the Youth Union where it exists.
+    youth_max_age_years: int = 30
     decision_working_days: int = 60
     decision_extension_working_days: int = 30
     ceremony_working_days: int = 30
@@ -215,6 +217,21 @@ def check_introduction(reg: Regulation, candidate, on: datetime.date) -> str | N
     return None
 
 
+def in_youth_age(date_of_birth: datetime.date, on: datetime.date, reg: Regulation | None = None) -> bool:
+    return age_months(date_of_birth, on) < ((reg or regulation_on(on)).youth_max_age_years + 1) * 12
+
+
+def check_youth_introduction(reg: Regulation, candidate, on: datetime.date) -> str | None:
+    """In youth age the Youth Union introduces (4-KNĐ), where a Youth Union exists: the system
+    does not know whether the unit has one, so the user overrides with that reason if not."""
+    if candidate.introduction in ("", Introduction.YOUTH_UNION) or not in_youth_age(candidate.person.date_of_birth, on, reg):
+        return None
+    years = age_months(candidate.person.date_of_birth, on) // 12
+    return (f"Người vào Đảng trong độ tuổi thanh niên ({years} tuổi) do Ban Chấp hành Đoàn cơ sở giới thiệu "
+            "(4-KNĐ). Chỉ nơi không có tổ chức Đoàn mới do hai đảng viên chính thức hoặc Công đoàn giới thiệu: "
+            "khi đó ghi rõ lý do để bỏ qua.")
+
+
 def check_deciding_body(reg: Regulation, candidate, on: datetime.date) -> str | None:
     body = candidate.decided_by
     if body is None:
@@ -245,7 +262,10 @@ def check_local_criteria(reg: Regulation, candidate, on: datetime.date, stage: s
 
 # (code, label, function) checked when a step to the stage is recorded, on its effective date.
 RULES_BY_STAGE = {
-    Stage.DOSSIER: [("introduction", "Giới thiệu", check_introduction)],
+    Stage.DOSSIER: [
+        ("introduction", "Giới thiệu", check_introduction),
+        ("youth_introduction", "Giới thiệu trong độ tuổi thanh niên", check_youth_introduction),
+    ],
     Stage.CELL_VOTE: [
         ("age", "Tuổi đời", check_age),
         ("education", "Trình độ học vấn", check_education),

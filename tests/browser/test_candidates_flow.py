@@ -46,7 +46,7 @@ def test_secretary_to_cell_vote_then_grassroots_committee_vote(live_server, page
     expect(page.get_by_role("heading", level=1)).to_contain_text("Việc cần làm")
     page.get_by_role("link", name="+ Thêm đối tượng").click()
     page.get_by_label("Họ và tên").fill("Quách Thị Hoa")
-    page.get_by_label("Ngày sinh").fill("1999-08-20")
+    page.get_by_label("Ngày sinh").fill("1990-08-20")  # past youth age: two members introduce
     page.get_by_label("Giới tính").select_option("female")
     page.get_by_label("Dân tộc").select_option("muong")
     page.get_by_label("Ngày đưa vào nguồn").fill(day(120))

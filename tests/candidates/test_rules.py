@@ -62,6 +62,18 @@ def test_two_thirds(votes_for, total, ok):
     assert (rules.check_committee_votes(reg, cand(committee_votes_for=votes_for, committee_members=total), D(2024, 1, 1)) is None) is ok
 
 
+@pytest.mark.parametrize("born, day, introduction, ok", [
+    (D(1995, 5, 15), D(2026, 4, 15), "members", False),      # 30 years 11 months: still youth age
+    (D(1995, 5, 15), D(2026, 5, 14), "trade_union", False),  # a day short of 31
+    (D(1995, 5, 15), D(2026, 5, 15), "members", True),       # full 31: two members may introduce
+    (D(2000, 5, 15), D(2024, 1, 1), "youth_union", True),    # the Youth Union introduces
+    (D(2000, 5, 15), D(2025, 7, 1), "members", False),       # the same under the 2025 texts
+])
+def test_youth_age_introduced_by_the_youth_union(born, day, introduction, ok):
+    reg = rules.regulation_on(day)
+    assert (rules.check_youth_introduction(reg, cand(born=born, introduction=introduction), day) is None) is ok
+
+
 @pytest.mark.parametrize("education, disadvantaged, ok", [
     ("primary", False, False),
     ("primary", True, True),

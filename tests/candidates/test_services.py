@@ -32,7 +32,7 @@ def advance(c, stage, user, **data):
 
 def test_full_journey_from_source_to_official_member(tree, users, helpers):
     sec, staff, district = users.secretary_a, users.grassroots, users.district_x
-    c = services.candidate_create(person_fields=person_fields(full_name="Bùi Văn Nam"), cell=tree.CXA,
+    c = services.candidate_create(person_fields=person_fields(full_name="Bùi Văn Nam", date_of_birth=D(1990, 6, 15)), cell=tree.CXA,
                                   source_kind="youth_union", effective_date=D(2024, 1, 8), user=sec)
     assert c.stage == Stage.SOURCE and c.events.count() == 1
     c = advance(c, Stage.CULTIVATION, sec, cultivation_date=D(2024, 1, 15), helper=helpers[0])
@@ -111,7 +111,7 @@ def test_a_stage_skipped_without_back_fill_is_refused(tree, users):
 
 def test_helper_and_introducers_must_be_official_members_of_the_same_grassroots(tree, users, helpers):
     elsewhere = official_member(tree.CYA)
-    c = candidate_at(tree.CXA, Stage.SOURCE)
+    c = candidate_at(tree.CXA, Stage.SOURCE, date_of_birth=D(1990, 6, 15))  # past youth age: members introduce
     with pytest.raises(ValidationError) as exc:
         advance(c, Stage.CULTIVATION, users.secretary_a, cultivation_date=D(2024, 1, 15), helper=elsewhere)
     assert "helper" in exc.value.message_dict
