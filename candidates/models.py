@@ -188,6 +188,12 @@ class Candidate(models.Model):
     def is_open(self):
         return self.stage not in CLOSED_STAGES
 
+    def failed_votes(self) -> list["CandidateEvent"]:
+        """The votes that did not reach 2/3 since the candidate's last other event (a step, a
+        return, a move): the attempts at the coming vote, oldest first."""
+        last_other = self.events.exclude(kind=EventKind.VOTE_FAILED).order_by("-id").values("id")[:1]
+        return list(self.events.filter(kind=EventKind.VOTE_FAILED, id__gt=models.Subquery(last_other)).order_by("id"))
+
 
 class EventKind(models.TextChoices):
     CREATED = "created", "Đưa vào nguồn"
@@ -197,6 +203,7 @@ class EventKind(models.TextChoices):
     DROPPED = "dropped", "Dừng theo dõi"
     MOVED = "moved", "Chuyển chi bộ"
     STRUCK_OFF = "struck_off", "Xóa tên (không công nhận chính thức)"
+    VOTE_FAILED = "vote_failed", "Biểu quyết chưa đạt 2/3"
 
 
 class CandidateEvent(models.Model):

@@ -30,6 +30,8 @@ class Regulation:
     certificate_valid_months: int = 60
     certificate_warning_days: int = 90
     pass_share: Fraction = Fraction(2, 3)
+    # A body that fails to reach 2/3 after this many votes reports to the committee above.
+    failed_votes_before_report: int = 3
     # Youth age (Law on Youth 2020: from 16 to 30): introduced by the Youth Union where it exists.
     youth_max_age_years: int = 30
     decision_working_days: int = 60
@@ -282,6 +284,10 @@ RULES_BY_STAGE = {
 class Failure:
     code: str
     message: str
+
+
+# The rule of each vote: a vote that fails it may be recorded as such (services.candidate_record_failed_vote).
+VOTE_RULES = {Stage.CELL_VOTE: "cell_votes", Stage.PARTIAL_APPRAISAL: "partial_votes", Stage.COMMITTEE_VOTE: "committee_votes"}
 
 
 def failures_for(stage: str, candidate, on: datetime.date) -> tuple[Regulation, list[Failure]]:

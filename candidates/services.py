@@ -7,6 +7,7 @@ the event date (a failure blocks the step unless an override role gives a writte
 append-only ``CandidateEvent`` is written and the candidate's current fields are kept in step.
 """
 
+import copy
 import datetime
 
 from django.core.exceptions import ValidationError
@@ -361,6 +362,42 @@ def _clear_after(candidate: Candidate, stage: str) -> None:
         for field in STEP_FIELDS.get(later, []):
             model_field = Candidate._meta.get_field(field)
             setattr(candidate, field, model_field.get_default() if not model_field.null else None)
+
+
+@transaction.atomic
+def candidate_record_failed_vote(candidate: Candidate | int, stage: str, *, data: dict, user=None,
+                                 expected_version: int | None = None) -> CandidateEvent:
+    """Record a vote of the cell or of a committee that did not reach 2/3: a dated event with the
+    figures; the candidate stays where they are and may be voted on again. After the third such
+    vote at the same step the body reports to the committee above (the event says so)."""
+    locked = _lock(candidate, expected_version)
+    if not locked.is_open or stage not in rules.VOTE_RULES or stage != next_stage(locked):
+        raise ValidationError({"stage": "Chỉ ghi lần biểu quyết chưa đạt cho bước biểu quyết tiếp theo của hồ sơ."})
+    check_role(user, locked.cell, stage)
+    earlier = locked.failed_votes()
+    effective = _check_step_input(locked, stage, data, None)
+    if earlier and effective < earlier[-1].effective_date:
+        raise ValidationError({DATE_FIELD[stage]: (
+            f"Lần biểu quyết này ({d(effective)}) trước lần chưa đạt gần nhất ({d(earlier[-1].effective_date)})."
+        )})
+    probe = copy.copy(locked)  # the figures are checked, not kept: the step has not happened
+    for field in STEP_FIELDS[stage]:
+        if field in data:
+            setattr(probe, field, data[field])
+    reg, failures = rules.failures_for(stage, probe, effective)
+    vote = next((f for f in failures if f.code == rules.VOTE_RULES[stage]), None)
+    if vote is None:
+        raise ValidationError("Lần biểu quyết này đạt từ 2/3 trở lên: hãy ghi nhận bước «%s»." % Stage(stage).label)
+    attempt = len(earlier) + 1
+    event = CandidateEvent(
+        candidate=locked, kind=EventKind.VOTE_FAILED, stage_from=locked.stage, stage_to=locked.stage,
+        effective_date=effective, cell=locked.cell, regulation=reg.key,
+        data={**_event_data(stage, data), "step": stage, "attempt": attempt, "summary": vote.message,
+              "report_upward": attempt >= reg.failed_votes_before_report},
+        recorded_by=user,
+    )
+    _write(locked, locked.version, [event])
+    return event
 
 
 @transaction.atomic

@@ -118,9 +118,12 @@ def _detail_context(request, candidate, step_form=None, failures=None, can_overr
         can_step = bool(role_kinds_over(request.user, candidate.cell) & rules.step_roles(stage, decided_by))
         if step_form is None and can_step:
             step_form = step_form_class(candidate, stage)(initial={"version": candidate.version, "stage": stage})
+    failed_votes = candidate.failed_votes() if stage in rules.VOTE_RULES else []
     can_cell = bool(role_kinds_over(request.user, candidate.cell) & rules.CELL_ROLES)
     open_before_admission = candidate.stage in OPEN_STAGES
     return {
+        "failed_votes": failed_votes, "is_vote": stage in rules.VOTE_RULES,
+        "report_upward": len(failed_votes) >= rules.regulation_on(today).failed_votes_before_report,
         "c": candidate, "person": candidate.person, "next_stage": stage, "next_stage_label": Stage(stage).label if stage else "",
         "step_form": step_form, "can_step": can_step, "failures": failures or [], "can_override": can_override,
         "step_who": rules.ROLE_NAMES.get(rules.STEP_ROLES.get(stage), "") if stage else "",
@@ -156,6 +159,8 @@ def candidate_step(request, pk):
     failures, can_override = [], False
     if form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k not in ("override_reason", "version", "stage")}
+        if request.POST.get("vote_failed"):
+            return _record_failed_vote(request, candidate, stage, form, data)
         try:
             services.candidate_advance(
                 candidate.pk, stage, data=data, user=request.user,
@@ -171,6 +176,21 @@ def candidate_step(request, pk):
     candidate = _candidate_for_user(request.user, pk)
     context = _detail_context(request, candidate, step_form=form, failures=failures, can_override=can_override)
     return render(request, "candidates/detail.html", context, status=400)
+
+
+def _record_failed_vote(request, candidate, stage, form, data):
+    try:
+        event = services.candidate_record_failed_vote(candidate.pk, stage, data=data, user=request.user,
+                                                      expected_version=form.cleaned_data["version"])
+    except ValidationError as e:
+        _add_errors(form, e)
+        context = _detail_context(request, _candidate_for_user(request.user, candidate.pk), step_form=form)
+        return render(request, "candidates/detail.html", context, status=400)
+    message = f"Đã ghi nhận lần biểu quyết thứ {event.data['attempt']} chưa đạt 2/3."
+    if event.data["report_upward"]:
+        message += " Báo cáo cấp ủy cấp trên xem xét, quyết định."
+    messages.warning(request, message)
+    return redirect("candidates:detail", pk=candidate.pk)
 
 
 def _simple_action(request, pk, form_class, prefix, call, done_message, **form_kwargs):

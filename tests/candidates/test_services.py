@@ -157,6 +157,36 @@ def test_votes_below_two_thirds_block_the_committee_vote(tree, users):
     advance(c, Stage.COMMITTEE_VOTE, users.grassroots, committee_date=D(2024, 3, 20), committee_members=9, committee_votes_for=6)
 
 
+def test_a_vote_below_two_thirds_is_recorded_and_the_third_reports_upward(tree, users):
+    c = candidate_at(tree.CXA, Stage.VERIFICATION)  # verified 26/02/2024
+    sec = users.secretary_a
+    failed = dict(cell_vote_date=D(2024, 3, 20), cell_present=9, cell_total=9, cell_votes_for=5)
+    first = services.candidate_record_failed_vote(c.pk, Stage.CELL_VOTE, data=failed, user=sec)
+    assert first.data["attempt"] == 1 and not first.data["report_upward"] and "5/9" in first.data["summary"]
+    c.refresh_from_db()
+    assert c.stage == Stage.VERIFICATION and c.cell_vote_date is None  # the step has not happened
+    # Bad input is refused like a step's, and a vote that passes is a step, not a failure.
+    with pytest.raises(ValidationError) as exc:
+        services.candidate_record_failed_vote(c.pk, Stage.CELL_VOTE, data={**failed, "cell_votes_for": 10}, user=sec)
+    assert "cell_votes_for" in exc.value.message_dict
+    with pytest.raises(ValidationError, match="đạt từ 2/3"):
+        services.candidate_record_failed_vote(c.pk, Stage.CELL_VOTE, data={**failed, "cell_votes_for": 6}, user=sec)
+    with pytest.raises(ValidationError, match="trước lần chưa đạt gần nhất"):
+        services.candidate_record_failed_vote(c.pk, Stage.CELL_VOTE, data={**failed, "cell_vote_date": D(2024, 3, 19)}, user=sec)
+    with pytest.raises(ValidationError, match="bước biểu quyết tiếp theo"):
+        services.candidate_record_failed_vote(c.pk, Stage.COMMITTEE_VOTE, data={"committee_date": D(2024, 3, 21),
+                                              "committee_members": 9, "committee_votes_for": 1}, user=users.grassroots)
+    services.candidate_record_failed_vote(c.pk, Stage.CELL_VOTE, data={**failed, "cell_vote_date": D(2024, 4, 3)}, user=sec)
+    third = services.candidate_record_failed_vote(c.pk, Stage.CELL_VOTE, data={**failed, "cell_vote_date": D(2024, 4, 17)}, user=sec)
+    assert third.data["attempt"] == 3 and third.data["report_upward"]
+    c.refresh_from_db()
+    assert [e.effective_date for e in c.failed_votes()] == [D(2024, 3, 20), D(2024, 4, 3), D(2024, 4, 17)]
+    # The vote that passes is the step; the count starts again at the next vote.
+    c = advance(c, Stage.CELL_VOTE, sec, cell_vote_date=D(2024, 5, 8), cell_present=9, cell_total=9, cell_votes_for=6)
+    assert c.stage == Stage.CELL_VOTE and c.failed_votes() == []
+    assert c.events.filter(kind=EventKind.VOTE_FAILED).count() == 3
+
+
 def test_roles_who_records_which_step(tree, users):
     c = candidate_at(tree.CXA, Stage.DOSSIER)
     with pytest.raises(ValidationError, match="không có quyền"):

@@ -83,6 +83,26 @@ def test_record_the_next_step_and_see_the_rule_message(login, tree, users):
     assert "Bỏ qua quy định" in page and "Trường hợp thử nghiệm" in page
 
 
+def test_a_failed_vote_is_recorded_from_the_step_form(login, tree, users):
+    c = candidate_at(tree.CXA, Stage.VERIFICATION)
+    client = login(users.secretary_a)
+    url = reverse("candidates:step", args=[c.pk])
+    post = {"stage": Stage.CELL_VOTE, "cell_vote_date": "2024-03-20", "cell_present": 8, "cell_total": 10, "cell_votes_for": 5,
+            "vote_failed": "1"}
+    for attempt, day in enumerate(["2024-03-20", "2024-04-03", "2024-04-17"], start=1):
+        c.refresh_from_db()
+        response = client.post(url, {**post, "cell_vote_date": day, "version": c.version}, follow=True)
+        assert f"lần biểu quyết thứ {attempt} chưa đạt 2/3" in response.content.decode()
+    page = response.content.decode()
+    assert "báo cáo cấp ủy cấp trên" in page and 'data-testid="failed-votes"' in page
+    assert response.context["c"].stage == Stage.VERIFICATION
+    # A vote that reached 2/3 is not a failure: the form says so and nothing is written.
+    c.refresh_from_db()
+    response = client.post(url, {**post, "cell_vote_date": "2024-05-08", "cell_votes_for": 7, "version": c.version})
+    assert response.status_code == 400 and "đạt từ 2/3" in response.content.decode()
+    assert c.events.filter(kind="vote_failed").count() == 3
+
+
 def test_stale_form_is_refused(login, tree, users):
     c = candidate_at(tree.CXA, Stage.VERIFICATION)
     client = login(users.secretary_a)
