@@ -6,7 +6,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Window
+from django.db.models import Count, Exists, F, OuterRef, Window
 from django.db.models.functions import RowNumber
 
 from organizations.models import Organization, user_root_paths
@@ -14,12 +14,13 @@ from partydev.workdays import working_days_between
 from reports import memo
 
 from . import rules
-from .models import PIPELINE, Candidate, CandidateEvent, DueKind, LocalCriterion, Stage
+from .models import PIPELINE, Candidate, CandidateEvent, DueKind, EventKind, LocalCriterion, Stage
 
 BOARD_STAGES = [s for s in PIPELINE if s != Stage.OFFICIAL]
 CARDS_PER_COLUMN = 6
 MEMO_BOARD_DEPTH = 2  # province (1) and district-level committees (2)
 WORKLIST_LIMIT = 60
+REPORTED_UPWARD_MAX = 5000  # pending reports read at most, province-wide
 
 
 def scoped_candidates(user):
@@ -129,6 +130,7 @@ class Worklist:
     groups: list  # [(cell, [WorkItem])]
     shown: int
     limit: int
+    reported_upward: list  # [CandidateEvent]: the last failed vote of each candidate to report upward
 
 
 def worklist(user, today: datetime.date, org: Organization | None = None, limit: int = WORKLIST_LIMIT) -> Worklist:
@@ -156,7 +158,26 @@ def worklist(user, today: datetime.date, org: Organization | None = None, limit:
                         working_days_between(c.next_due, today) if overdue else 0)
         groups.setdefault(c.cell_id, (c.cell, []))[1].append(item)
     ordered = sorted(groups.values(), key=lambda g: g[0].path)
-    return Worklist(totals["overdue"], totals["this_month"], warnings, ordered, len(items), limit)
+    return Worklist(totals["overdue"], totals["this_month"], warnings, ordered, len(items), limit,
+                    reported_upward(user, org, limit))
+
+
+def reported_upward(user, org: Organization | None = None, limit: int = WORKLIST_LIMIT) -> list[CandidateEvent]:
+    """Candidates whose cell or committee failed to reach 2/3 at the third vote (or a later one)
+    and who have not moved since: the body reports to the committee above. Two queries: the
+    latest such events anywhere, found from the index on the event kind (failed votes are few),
+    then those of them in the user's scope, with their candidate and cell."""
+    later = CandidateEvent.objects.filter(candidate=OuterRef("candidate"), id__gt=OuterRef("id"))
+    pending = list(
+        CandidateEvent.objects.filter(kind=EventKind.VOTE_FAILED, data__report_upward=True)
+        .exclude(Exists(later)).values_list("id", flat=True)[:REPORTED_UPWARD_MAX]
+    )
+    if not pending:
+        return []
+    return list(
+        CandidateEvent.objects.filter(pk__in=pending, candidate__in=Candidate.objects.in_subtree(user, org).values("id"))
+        .select_related("candidate__person", "cell").order_by("effective_date", "id")[:limit]
+    )
 
 
 def _lt(field, value):

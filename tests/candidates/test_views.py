@@ -206,6 +206,26 @@ def test_worklist_groups_overdue_by_cell(login, tree, users, django_assert_max_n
     assert login(users.province).get(reverse("candidates:worklist")).context["work"].overdue == 2
 
 
+def test_the_worklist_lists_candidates_to_report_upward(login, tree, users):
+    c = candidate_at(tree.CXA, Stage.VERIFICATION)
+    other = candidate_at(tree.CYA, Stage.VERIFICATION)
+    vote = dict(cell_present=8, cell_total=10, cell_votes_for=5)
+    for day in (datetime.date(2024, 3, 20), datetime.date(2024, 4, 3), datetime.date(2024, 4, 17)):
+        services.candidate_record_failed_vote(c.pk, Stage.CELL_VOTE, data={**vote, "cell_vote_date": day}, user=None)
+        services.candidate_record_failed_vote(other.pk, Stage.CELL_VOTE, data={**vote, "cell_vote_date": day}, user=None)
+    grassroots = login(users.grassroots)
+
+    def reported(client):
+        return [e.candidate_id for e in client.get(reverse("candidates:worklist")).context["work"].reported_upward]
+
+    assert reported(grassroots) == [c.pk]  # the other is in district Y, out of this scope
+    assert "biểu quyết 3 lần chưa đạt 2/3" in grassroots.get(reverse("candidates:worklist")).content.decode()
+    assert sorted(reported(login(users.province))) == sorted([c.pk, other.pk])
+    services.candidate_advance(c.pk, Stage.CELL_VOTE, data={**vote, "cell_vote_date": datetime.date(2024, 5, 8),
+                                                            "cell_votes_for": 7}, user=None)
+    assert reported(login(users.grassroots)) == []  # the fourth vote passed: nothing left to report
+
+
 def test_export_the_pipeline_of_a_scope(login, tree, users):
     c = candidate_at(tree.CXA, Stage.CELL_VOTE, full_name="=HYPERLINK(\"x\")")
     candidate_at(tree.CYA, Stage.SOURCE)
