@@ -123,7 +123,7 @@ def _detail_context(request, candidate, step_form=None, failures=None, can_overr
     open_before_admission = candidate.stage in OPEN_STAGES
     return {
         "failed_votes": failed_votes, "is_vote": stage in rules.VOTE_RULES,
-        "report_upward": len(failed_votes) >= rules.regulation_on(today).failed_votes_before_report,
+        "report_upward": bool(failed_votes) and failed_votes[-1].data.get("report_upward", False),
         "c": candidate, "person": candidate.person, "next_stage": stage, "next_stage_label": Stage(stage).label if stage else "",
         "step_form": step_form, "can_step": can_step, "failures": failures or [], "can_override": can_override,
         "step_who": rules.ROLE_NAMES.get(rules.STEP_ROLES.get(stage), "") if stage else "",
