@@ -11,7 +11,6 @@ from organizations.models import Organization
 
 from .models import OPEN_STAGES, Candidate, SourceKind, Stage
 from .services import STEP_FIELDS, official_members_of_grassroots
-from . import rules
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 
@@ -80,11 +79,7 @@ def step_form_class(candidate: Candidate, stage: str):
             )
             field.label_from_instance = lambda m: f"{m.person.full_name} — {m.cell.name}"
         elif name == "decided_by":
-            paths = rules.ancestor_paths(candidate.cell)
-            field = forms.ModelChoiceField(
-                label=label, queryset=Organization.objects.filter(path__in=paths, can_decide_admission=True).order_by("-depth"),
-                empty_label=None,
-            )
+            field = forms.ModelChoiceField(label=label, queryset=candidate.cell.deciding_bodies(), empty_label=None)
         elif model_field.get_internal_type() == "DateField":
             field = date_field(label, required=name != "decision_received_date")
         elif model_field.get_internal_type() == "BooleanField":

@@ -125,14 +125,9 @@ def step_roles(stage: str, decided_by: Organization | None = None) -> frozenset:
 
 # --- the tree around a cell --------------------------------------------------------------------
 
-def ancestor_paths(org: Organization) -> list[str]:
-    step = Organization.steplen
-    return [org.path[: i * step] for i in range(1, org.depth + 1)]
-
-
 def grassroots_of(cell: Organization) -> Organization | None:
     return (
-        Organization.objects.filter(path__in=ancestor_paths(cell), kind__in=GRASSROOTS_KINDS).order_by("-depth").first()
+        Organization.objects.filter(path__in=cell.ancestor_paths, kind__in=GRASSROOTS_KINDS).order_by("-depth").first()
     )
 
 
@@ -252,7 +247,7 @@ def check_local_criteria(reg: Regulation, candidate, on: datetime.date, stage: s
     from .models import CriterionCheck, LocalCriterion
 
     criteria = list(LocalCriterion.objects.filter(
-        organization__path__in=ancestor_paths(candidate.cell), active=True, required_before=stage
+        organization__path__in=candidate.cell.ancestor_paths, active=True, required_before=stage
     ))
     if not criteria:
         return []

@@ -221,7 +221,7 @@ def checklist(candidate: Candidate) -> list[tuple[str, object, bool]]:
 
 def local_criteria(candidate: Candidate) -> list[tuple[LocalCriterion, object]]:
     criteria = list(
-        LocalCriterion.objects.filter(organization__path__in=rules.ancestor_paths(candidate.cell), active=True)
+        LocalCriterion.objects.filter(organization__path__in=candidate.cell.ancestor_paths, active=True)
         .order_by("organization__depth", "id")
     )
     met = dict(candidate.criterion_checks.values_list("criterion_id", "met_on"))

@@ -234,14 +234,18 @@ def _event_data(stage: str, data: dict) -> dict:
     return out
 
 
+def _set_step_fields(candidate, stage: str, data: dict) -> None:
+    for field in STEP_FIELDS[stage]:
+        if field in data:
+            setattr(candidate, field, data[field])
+
+
 def _apply_step(candidate, stage, data, *, user, kind, override_reason="", enforce_rules=True) -> CandidateEvent:
     """Check and record one forward step on a locked candidate."""
     # The grassroots organisation matters only where a helper or introducers are named.
     grassroots = rules.grassroots_of(candidate.cell) if stage in (Stage.CULTIVATION, Stage.DOSSIER) else None
     effective = _check_step_input(candidate, stage, data, grassroots)
-    for field in STEP_FIELDS[stage]:
-        if field in data:
-            setattr(candidate, field, data[field])
+    _set_step_fields(candidate, stage, data)
     if stage == Stage.DOSSIER and data["introduction"] != Introduction.MEMBERS:
         candidate.introducer_1 = candidate.introducer_2 = None
     reg, failures = rules.failures_for(stage, candidate, effective)
@@ -381,9 +385,7 @@ def candidate_record_failed_vote(candidate: Candidate | int, stage: str, *, data
             f"Lần biểu quyết này ({d(effective)}) trước lần chưa đạt gần nhất ({d(earlier[-1].effective_date)})."
         )})
     probe = copy.copy(locked)  # the figures are checked, not kept: the step has not happened
-    for field in STEP_FIELDS[stage]:
-        if field in data:
-            setattr(probe, field, data[field])
+    _set_step_fields(probe, stage, data)
     reg, failures = rules.failures_for(stage, probe, effective)
     vote = next((f for f in failures if f.code == rules.VOTE_RULES[stage]), None)
     if vote is None:

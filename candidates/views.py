@@ -14,6 +14,7 @@ from organizations.models import CELL_KINDS, Organization, role_kinds_over, subt
 from organizations.privacy import can_see_sensitive
 from organizations.selectors import user_roots
 from partydev.excel import xlsx_response
+from partydev.forms import add_service_errors
 from partydev.models import Upload
 from partydev.upload_views import UploadFlow
 
@@ -37,14 +38,6 @@ def _candidate_for_user(user, pk) -> Candidate:
 def _default_org(user):
     roots = list(user_roots(user)[:2])
     return roots[0] if len(roots) == 1 else None
-
-
-def _add_errors(form, error: ValidationError):
-    if hasattr(error, "error_dict"):
-        for field, errs in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        form.add_error(None, error.messages)
 
 
 @login_required
@@ -100,7 +93,7 @@ def candidate_add(request):
                 user=request.user,
             )
         except ValidationError as e:
-            _add_errors(form, e)
+            add_service_errors(form, e)
         else:
             messages.success(request, f"Đã đưa {candidate.person.full_name} vào nguồn.")
             return redirect("candidates:detail", pk=candidate.pk)
@@ -169,7 +162,7 @@ def candidate_step(request, pk):
         except services.RuleFailed as e:
             failures, can_override = e.failures, e.can_override
         except ValidationError as e:
-            _add_errors(form, e)
+            add_service_errors(form, e)
         else:
             messages.success(request, f"Đã ghi nhận: {Stage(stage).label}.")
             return redirect("candidates:detail", pk=candidate.pk)
@@ -183,7 +176,7 @@ def _record_failed_vote(request, candidate, stage, form, data):
         event = services.candidate_record_failed_vote(candidate.pk, stage, data=data, user=request.user,
                                                       expected_version=form.cleaned_data["version"])
     except ValidationError as e:
-        _add_errors(form, e)
+        add_service_errors(form, e)
         context = _detail_context(request, _candidate_for_user(request.user, candidate.pk), step_form=form)
         return render(request, "candidates/detail.html", context, status=400)
     message = f"Đã ghi nhận lần biểu quyết thứ {event.data['attempt']} chưa đạt 2/3."
@@ -254,7 +247,7 @@ def criterion_check(request, pk):
     form = CriterionForm(request.POST)
     if form.is_valid():
         criterion = get_object_or_404(
-            LocalCriterion, pk=form.cleaned_data["criterion"], organization__path__in=rules.ancestor_paths(candidate.cell)
+            LocalCriterion, pk=form.cleaned_data["criterion"], organization__path__in=candidate.cell.ancestor_paths
         )
         try:
             services.criterion_check(candidate, criterion, met_on=form.cleaned_data["met_on"], user=request.user)

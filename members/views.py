@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from organizations.models import Organization, subtree_q
 from organizations.privacy import HIDDEN, can_see_sensitive
 from organizations.selectors import user_roots
+from partydev.forms import add_service_errors
 
 from . import exports
 from .forms import AdmissionForm, EventForm, MemberFilterForm, PersonEditForm, TransferInForm
@@ -181,14 +182,6 @@ def _years(start: datetime.date, day: datetime.date) -> int:
     return day.year - start.year - ((day.month, day.day) < (start.month, start.day))
 
 
-def _apply_errors(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 @login_required
 def person_edit(request, pk):
     """Correct the member's personal fields: for those who may read them all (the sensitive ones
@@ -204,7 +197,7 @@ def person_edit(request, pk):
         try:
             person_update(person, fields=form.person_fields(), seen=form.cleaned_data["version"], user=request.user)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Đã lưu thông tin cá nhân của {form.cleaned_data['full_name']}.")
             return redirect("members:detail", pk=m.pk)
@@ -232,7 +225,7 @@ def record_event(request, pk, kind):
         try:
             membership_record_event(m, kind=kind, user=request.user, proposal=proposal, **data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Đã ghi «{EventKind(kind).label}».")
             return redirect("members:detail", pk=m.pk)
@@ -260,7 +253,7 @@ def propose(request, pk, kind):
         except ValidationError as exc:
             if hasattr(exc, "error_dict") and "proposed_on" in exc.error_dict:
                 exc = ValidationError({"effective_date": exc.error_dict.pop("proposed_on"), **exc.error_dict})
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Đã gửi đề nghị «{EventKind(kind).label}» lên cấp ủy.")
             return redirect("members:detail", pk=m.pk)
@@ -303,7 +296,7 @@ def admit(request):
     form = AdmissionForm(request.POST or None)
     if request.method == "POST" and form.is_valid() and (cell := _decision_cell(request, form)):
         data = form.cleaned_data
-        decided_by = cell.ancestors_and_self().filter(can_decide_admission=True).order_by("-depth").first()
+        decided_by = cell.deciding_bodies().first()
         try:
             m = member_admit(
                 person_fields=form.person_fields(), cell=cell, admission_decision_date=data["admission_decision_date"],
@@ -311,7 +304,7 @@ def admit(request):
                 ceremony_date=data["ceremony_date"], user=request.user,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Đã ghi quyết định kết nạp {m.person.full_name}.")
             return redirect("members:detail", pk=m.pk)
@@ -336,7 +329,7 @@ def transfer_in(request):
                 decision_number=data["decision_number"], card_number=data["card_number"], user=request.user,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Đã ghi chuyển sinh hoạt đến: {m.person.full_name}.")
             return redirect("members:detail", pk=m.pk)

@@ -161,11 +161,18 @@ class Organization(MP_Node):
     def is_grassroots(self):
         return self.kind in GRASSROOTS_KINDS
 
+    @property
+    def ancestor_paths(self) -> list[str]:
+        """The paths of the ancestors from the root down, then of self (no query)."""
+        return [self.path[: i * self.steplen] for i in range(1, self.depth + 1)]
+
     def ancestors_and_self(self):
         """Ancestors from the root down, then self: one query."""
-        steplen = self.steplen
-        paths = [self.path[: i * steplen] for i in range(1, self.depth + 1)]
-        return Organization.objects.filter(path__in=paths).order_by("depth")
+        return Organization.objects.filter(path__in=self.ancestor_paths).order_by("depth")
+
+    def deciding_bodies(self):
+        """The organisations at or above this one that may decide an admission, nearest first."""
+        return self.ancestors_and_self().filter(can_decide_admission=True).order_by("-depth")
 
 
 def subtree_q(user, field: str = "") -> Q:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from organizations.models import Organization, subtree_q
 from organizations.selectors import breadcrumbs, user_roots
 from partydev.excel import xlsx_response
+from partydev.forms import add_service_errors
 from partydev.models import Upload
 from partydev.upload_views import UploadFlow
 
@@ -99,8 +100,7 @@ def quota_edit(request, code, year):
         try:
             services.quota_set(organization=org, year=year, user=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            for field, messages in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, messages)
+            add_service_errors(form, exc)
         else:
             if not htmx:
                 return redirect(back_url)
