@@ -25,7 +25,9 @@ PAGES = [
 
 
 def pages():
-    first = Candidate.objects.filter(cell__code__startswith="HB.TP.").order_by("id").values_list("pk", flat=True).first()
+    first = (
+        Candidate.objects.filter(cell__code__startswith="HB.TP.").order_by("id").values_list("pk", flat=True).first()
+    )
     return [(label, user, url.format(first_tp=first)) for label, user, url in PAGES]
 
 
@@ -38,13 +40,16 @@ def measurements(repeat: int = 25) -> list[tuple[str, str]]:
     User = get_user_model()
     district = User.objects.get(username="district")
     waiting = list(
-        Candidate.objects.filter(cell__code__startswith="HB.TP.", stage=Stage.VERIFICATION).select_related("cell", "person")
+        Candidate.objects.filter(cell__code__startswith="HB.TP.", stage=Stage.VERIFICATION)
+        .select_related("cell", "person")
         .order_by("id")[: 2 * repeat + 2]
     )
     service_times, page_times, queries = [], [], 0
     for c in waiting[:repeat]:
         t0 = time.perf_counter()
-        services.candidate_advance(c.pk, Stage.CELL_VOTE, data=_vote_data(c), user=district, override_reason="đo hiệu năng")
+        services.candidate_advance(
+            c.pk, Stage.CELL_VOTE, data=_vote_data(c), user=district, override_reason="đo hiệu năng"
+        )
         service_times.append((time.perf_counter() - t0) * 1000)
     client = Client()
     client.force_login(district)
@@ -62,6 +67,8 @@ def measurements(repeat: int = 25) -> list[tuple[str, str]]:
         assert response.status_code == 302, response.status_code
     return [
         ("Một lần chuyển giai đoạn (dịch vụ), trung vị", f"{statistics.median(service_times):.1f} ms"),
-        ("Một lần chuyển giai đoạn (gửi biểu mẫu, cả chuyển hướng), trung vị",
-         f"{statistics.median(page_times):.1f} ms, {queries} truy vấn"),
+        (
+            "Một lần chuyển giai đoạn (gửi biểu mẫu, cả chuyển hướng), trung vị",
+            f"{statistics.median(page_times):.1f} ms, {queries} truy vấn",
+        ),
     ]

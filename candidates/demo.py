@@ -36,14 +36,38 @@ ETHNICITIES = [("muong", 63), ("kinh", 27), ("thai", 4), ("dao", 2), ("tay", 2),
 
 # How many candidates each cell holds at each stage (the partial appraisal only where it exists).
 PER_CELL = [
-    (Stage.SOURCE, 2), (Stage.CULTIVATION, 2), (Stage.COURSE, 1), (Stage.DOSSIER, 1), (Stage.VERIFICATION, 1),
-    (Stage.CELL_VOTE, 1), (Stage.PARTIAL_APPRAISAL, 1), (Stage.COMMITTEE_VOTE, 1), (Stage.DECISION, 1),
+    (Stage.SOURCE, 2),
+    (Stage.CULTIVATION, 2),
+    (Stage.COURSE, 1),
+    (Stage.DOSSIER, 1),
+    (Stage.VERIFICATION, 1),
+    (Stage.CELL_VOTE, 1),
+    (Stage.PARTIAL_APPRAISAL, 1),
+    (Stage.COMMITTEE_VOTE, 1),
+    (Stage.DECISION, 1),
 ]
-FORWARD = [Stage.SOURCE, Stage.CULTIVATION, Stage.COURSE, Stage.DOSSIER, Stage.VERIFICATION, Stage.CELL_VOTE,
-           Stage.PARTIAL_APPRAISAL, Stage.COMMITTEE_VOTE, Stage.DECISION]
+FORWARD = [
+    Stage.SOURCE,
+    Stage.CULTIVATION,
+    Stage.COURSE,
+    Stage.DOSSIER,
+    Stage.VERIFICATION,
+    Stage.CELL_VOTE,
+    Stage.PARTIAL_APPRAISAL,
+    Stage.COMMITTEE_VOTE,
+    Stage.DECISION,
+]
 # Typical days between one step and the next.
-GAP = {Stage.CULTIVATION: 60, Stage.COURSE: 45, Stage.DOSSIER: 30, Stage.VERIFICATION: 40, Stage.CELL_VOTE: 14,
-       Stage.PARTIAL_APPRAISAL: 10, Stage.COMMITTEE_VOTE: 10, Stage.DECISION: 30}
+GAP = {
+    Stage.CULTIVATION: 60,
+    Stage.COURSE: 45,
+    Stage.DOSSIER: 30,
+    Stage.VERIFICATION: 40,
+    Stage.CELL_VOTE: 14,
+    Stage.PARTIAL_APPRAISAL: 10,
+    Stage.COMMITTEE_VOTE: 10,
+    Stage.DECISION: 30,
+}
 OVERDUE_SHARE = 0.15
 
 
@@ -62,9 +86,16 @@ def _person(rng, today) -> Person:
     name = f"{rng.choice(FAMILY)} {rng.choice(MIDDLE[sex])} {rng.choice(GIVEN[sex])}"
     born = today - datetime.timedelta(days=rng.randint(19 * 365 + 30, 45 * 365))
     education = "upper_secondary" if rng.random() < 0.9 else "lower_secondary"
-    return Person(full_name=name, name_search=fold(name), sex=sex, date_of_birth=born, ethnicity=_pick(rng, ETHNICITIES),
-                  general_education=education, youth_union=rng.random() < 0.6,
-                  professional_qualification=rng.choice(["none", "intermediate", "college", "university"]))
+    return Person(
+        full_name=name,
+        name_search=fold(name),
+        sex=sex,
+        date_of_birth=born,
+        ethnicity=_pick(rng, ETHNICITIES),
+        general_education=education,
+        youth_union=rng.random() < 0.6,
+        professional_qualification=rng.choice(["none", "intermediate", "college", "university"]),
+    )
 
 
 def _history(rng, stage, path: list, today, overdue: bool, last=None) -> dict:
@@ -171,7 +202,11 @@ def seed_candidates(province_code: str = "HB", today: datetime.date | None = Non
         return 0
     rng = random.Random(20230630)
     steplen = Organization.steplen
-    orgs = list(Organization.objects.filter(path__startswith=province.path).values_list("id", "path", "kind", "can_decide_admission"))
+    orgs = list(
+        Organization.objects.filter(path__startswith=province.path).values_list(
+            "id", "path", "kind", "can_decide_admission"
+        )
+    )
     kind_by_path = {path: kind for _, path, kind, _ in orgs}
     deciding = {path: pk for pk, path, kind, flag in orgs if flag and kind not in GRASSROOTS_KINDS}
     cells = [(pk, path) for pk, path, kind, _ in orgs if kind in CELL_KINDS]
@@ -183,9 +218,11 @@ def seed_candidates(province_code: str = "HB", today: datetime.date | None = Non
         return path
 
     helpers_by_grassroots = defaultdict(list)
-    for pk, cell_path in Membership.objects.filter(
-        status=Status.OFFICIAL, cell__path__startswith=province.path
-    ).values_list("id", "cell__path").iterator(chunk_size=5000):
+    for pk, cell_path in (
+        Membership.objects.filter(status=Status.OFFICIAL, cell__path__startswith=province.path)
+        .values_list("id", "cell__path")
+        .iterator(chunk_size=5000)
+    ):
         g = grassroots_path(cell_path)
         if len(helpers_by_grassroots[g]) < 12:
             helpers_by_grassroots[g].append(pk)
@@ -198,29 +235,58 @@ def seed_candidates(province_code: str = "HB", today: datetime.date | None = Non
         partial = kind_by_path.get(path[:-steplen]) == Kind.PARTIAL_COMMITTEE
         forward = [s for s in FORWARD if partial or s != Stage.PARTIAL_APPRAISAL]
         helpers = helpers_by_grassroots.get(grassroots_path(path), [])
-        decided_by = next((deciding[path[: d * steplen]] for d in range(len(path) // steplen - 1, 0, -1)
-                           if path[: d * steplen] in deciding), None)
+        decided_by = next(
+            (
+                deciding[path[: d * steplen]]
+                for d in range(len(path) // steplen - 1, 0, -1)
+                if path[: d * steplen] in deciding
+            ),
+            None,
+        )
         for stage, n in PER_CELL:
             if stage not in forward:
                 continue
             for _ in range(n):
                 overdue = rng.random() < OVERDUE_SHARE
-                plans.append((cell_id, stage, _history(rng, stage, forward, today, overdue), helpers, decided_by, forward))
+                plans.append(
+                    (cell_id, stage, _history(rng, stage, forward, today, overdue), helpers, decided_by, forward)
+                )
                 people.append(_person(rng, today))
         if demo_grassroots and path.startswith(demo_grassroots) and len(to_admit) < 6:
             # Decided 12 to 15 months ago, admitted 20 days later: probation ends around now.
             decided = today - datetime.timedelta(days=370 + 20 * len(to_admit))
             to_admit.append(len(plans))
-            plans.append((cell_id, Stage.DECISION, _history(rng, Stage.DECISION, forward, today, False, decided),
-                          helpers, decided_by, forward))
+            plans.append(
+                (
+                    cell_id,
+                    Stage.DECISION,
+                    _history(rng, Stage.DECISION, forward, today, False, decided),
+                    helpers,
+                    decided_by,
+                    forward,
+                )
+            )
             people.append(_person(rng, today))
     _insert(Person, people)
 
     candidates = []
     for person, (cell_id, stage, dates, helpers, decided_by, forward) in zip(people, plans):
-        c = Candidate(person=person, cell_id=cell_id, stage=stage, stage_date=dates[stage], version=1,
-                      source_kind=_pick(rng, [(SourceKind.YOUTH_UNION, 4), (SourceKind.RESIDENTIAL_AREA, 3),
-                                              (SourceKind.ENTERPRISE, 1), (SourceKind.SCHOOL, 1)]))
+        c = Candidate(
+            person=person,
+            cell_id=cell_id,
+            stage=stage,
+            stage_date=dates[stage],
+            version=1,
+            source_kind=_pick(
+                rng,
+                [
+                    (SourceKind.YOUTH_UNION, 4),
+                    (SourceKind.RESIDENTIAL_AREA, 3),
+                    (SourceKind.ENTERPRISE, 1),
+                    (SourceKind.SCHOOL, 1),
+                ],
+            ),
+        )
         for step in forward[1 : forward.index(stage) + 1]:
             _apply(c, step, dates[step], rng, helpers, decided_by)
             c.version += 1
@@ -236,11 +302,20 @@ def seed_candidates(province_code: str = "HB", today: datetime.date | None = Non
         for step in steps:
             day = dates[step]
             # Plain rows, not model instances: 130,000 of them.
-            events.append(SimpleNamespace(**{
-                **defaults, "candidate_id": c.pk, "kind": EventKind.CREATED if step == Stage.SOURCE else EventKind.ADVANCED,
-                "stage_from": previous, "stage_to": step, "effective_date": day, "cell_id": cell_id,
-                "regulation": rules.regulation_on(day).key,
-            }))
+            events.append(
+                SimpleNamespace(
+                    **{
+                        **defaults,
+                        "candidate_id": c.pk,
+                        "kind": EventKind.CREATED if step == Stage.SOURCE else EventKind.ADVANCED,
+                        "stage_from": previous,
+                        "stage_to": step,
+                        "effective_date": day,
+                        "cell_id": cell_id,
+                        "regulation": rules.regulation_on(day).key,
+                    }
+                )
+            )
             previous = step
     _insert(CandidateEvent, events)
     _seed_admitted([candidates[i] for i in to_admit], today)
@@ -264,7 +339,11 @@ def _seed_admitted(waiting: list[Candidate], today: datetime.date) -> None:
             services.candidate_advance(c.pk, Stage.PROBATIONARY, data={"ceremony_date": ceremony}, user=None)
             ends = rules.probation_ends(ceremony)
             if i >= 4 and ends + datetime.timedelta(days=5) <= today:
-                services.candidate_advance(c.pk, Stage.RECOGNITION_PROPOSED,
-                                           data={"recognition_proposal_date": ends + datetime.timedelta(days=5)}, user=None)
+                services.candidate_advance(
+                    c.pk,
+                    Stage.RECOGNITION_PROPOSED,
+                    data={"recognition_proposal_date": ends + datetime.timedelta(days=5)},
+                    user=None,
+                )
         except ValidationError:
             continue

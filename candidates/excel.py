@@ -31,16 +31,27 @@ COLUMNS = [
 def pipeline_rows(org, user, today: datetime.date):
     qs = (
         Candidate.objects.in_subtree(user, org)
-        .select_related("person", "cell").order_by("cell__path", "stage", "person__full_name", "id")
+        .select_related("person", "cell")
+        .order_by("cell__path", "stage", "person__full_name", "id")
     )
     for c in qs.iterator(chunk_size=2000):
         p = c.person
         yield [
-            c.cell.code, c.cell.name, p.full_name, p.date_of_birth, p.get_sex_display(),
+            c.cell.code,
+            c.cell.name,
+            p.full_name,
+            p.date_of_birth,
+            p.get_sex_display(),
             p.get_ethnicity_display() if can_see_sensitive(user, c.cell) else HIDDEN,
-            Stage(c.stage).label, c.stage_date, c.certificate_date, c.cell_vote_date,
+            Stage(c.stage).label,
+            c.stage_date,
+            c.certificate_date,
+            c.cell_vote_date,
             f"{c.cell_votes_for}/{c.cell_total}" if c.cell_total else None,
-            c.decision_number or None, c.decision_date, c.ceremony_date, c.next_due,
+            c.decision_number or None,
+            c.decision_date,
+            c.ceremony_date,
+            c.next_due,
             DueKind(c.due_kind).label if c.due_kind else None,
             (today - c.next_due).days if c.next_due and c.next_due < today else 0,
         ]
@@ -48,6 +59,8 @@ def pipeline_rows(org, user, today: datetime.date):
 
 def pipeline_workbook(org, user, today: datetime.date) -> bytes:
     return table_workbook(
-        COLUMNS, pipeline_rows(org, user, today),
-        title=f"Quy trình kết nạp — {org.name} — ngày {today:%d/%m/%Y}", sheet_name="Kết nạp",
+        COLUMNS,
+        pipeline_rows(org, user, today),
+        title=f"Quy trình kết nạp — {org.name} — ngày {today:%d/%m/%Y}",
+        sheet_name="Kết nạp",
     )

@@ -31,7 +31,9 @@ class FastSelect(forms.Select):
         selected = {str(v) for v in self.format_value(value)}
         final_attrs = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
         options = [
-            format_html('<option value="{}"{}>{}</option>', str(v), mark_safe(" selected") if str(v) in selected else "", label)
+            format_html(
+                '<option value="{}"{}>{}</option>', str(v), mark_safe(" selected") if str(v) in selected else "", label
+            )
             for v, label in self.choices
         ]
         return format_html("<select{}>{}</select>", flatatt(final_attrs), mark_safe("".join(options)))
@@ -47,8 +49,9 @@ class CandidateAddForm(forms.Form):
     full_name = forms.CharField(label="Họ và tên", max_length=255)
     date_of_birth = date_field("Ngày sinh")
     sex = forms.ChoiceField(label="Giới tính", choices=Sex.choices)
-    general_education = forms.ChoiceField(label="Giáo dục phổ thông", choices=GeneralEducation.choices,
-                                          initial=GeneralEducation.UPPER_SECONDARY)
+    general_education = forms.ChoiceField(
+        label="Giáo dục phổ thông", choices=GeneralEducation.choices, initial=GeneralEducation.UPPER_SECONDARY
+    )
     ethnicity = forms.ChoiceField(label="Dân tộc", choices=Person._meta.get_field("ethnicity").choices, initial="kinh")
     national_id = forms.CharField(label="Số CCCD (nếu có)", max_length=12, required=False)
     source_kind = forms.ChoiceField(label="Nguồn", choices=SourceKind.choices, initial=SourceKind.RESIDENTIAL_AREA)
@@ -74,7 +77,9 @@ def step_form_class(candidate: Candidate, stage: str):
         label = str(model_field.verbose_name).capitalize()
         if name in ("helper", "introducer_1", "introducer_2"):
             field = forms.ModelChoiceField(
-                label=label, queryset=official_members_of_grassroots(candidate.cell), required=name == "helper",
+                label=label,
+                queryset=official_members_of_grassroots(candidate.cell),
+                required=name == "helper",
                 widget=FastSelect,
             )
             field.label_from_instance = lambda m: f"{m.person.full_name} — {m.cell.name}"
@@ -89,7 +94,9 @@ def step_form_class(candidate: Candidate, stage: str):
         elif model_field.choices:
             field = forms.ChoiceField(label=label, choices=model_field.choices)
         else:
-            field = forms.CharField(label=label, max_length=model_field.max_length, required=name != "certificate_number")
+            field = forms.CharField(
+                label=label, max_length=model_field.max_length, required=name != "certificate_number"
+            )
         fields[name] = field
     fields["override_reason"] = forms.CharField(
         label="Lý do bỏ qua quy định (chỉ cấp có thẩm quyền)", required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -116,7 +123,9 @@ class ReturnForm(ReasonForm):
 
 
 class MoveForm(forms.Form):
-    to_cell = forms.ModelChoiceField(label="Chuyển đến chi bộ", queryset=Organization.objects.none(), to_field_name="code")
+    to_cell = forms.ModelChoiceField(
+        label="Chuyển đến chi bộ", queryset=Organization.objects.none(), to_field_name="code"
+    )
     effective_date = date_field("Ngày chuyển")
     reason = forms.CharField(label="Lý do", widget=forms.Textarea(attrs={"rows": 2}))
     version = forms.IntegerField(widget=forms.HiddenInput())

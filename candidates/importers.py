@@ -10,7 +10,6 @@ Re-uploading the same sheet finds the people already entered (by their national 
 changes nothing. Admitted members are not back-filled here: they belong to the members import.
 """
 
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -66,8 +65,16 @@ SPEC = [
     ("decided_by", "Mã cấp ủy quyết định", "org", False),
 ]
 LABELS = {key: header for key, header, _, _ in SPEC}
-LABELS.update({"effective_date": "Ngày vào nguồn", "cell": "Mã chi bộ", "verification_result": "Ngày thẩm tra xong",
-               "decision_received_date": "Ngày quyết định kết nạp", "stage": "Giai đoạn đã đạt", "to_cell": "Mã chi bộ"})
+LABELS.update(
+    {
+        "effective_date": "Ngày vào nguồn",
+        "cell": "Mã chi bộ",
+        "verification_result": "Ngày thẩm tra xong",
+        "decision_received_date": "Ngày quyết định kết nạp",
+        "stage": "Giai đoạn đã đạt",
+        "to_cell": "Mã chi bộ",
+    }
+)
 
 
 def _choices(pairs) -> dict:
@@ -82,11 +89,19 @@ def _choices(pairs) -> dict:
 CHOICES = {
     "sex": _choices(Sex.choices),
     "ethnicity": _choices(Person._meta.get_field("ethnicity").choices),
-    "general_education": _choices([*GeneralEducation.choices, ("lower_secondary", "THCS"), ("upper_secondary", "THPT")]),
+    "general_education": _choices(
+        [*GeneralEducation.choices, ("lower_secondary", "THCS"), ("upper_secondary", "THPT")]
+    ),
     "source_kind": _choices(SourceKind.choices),
     "stage": _choices([(s, Stage(s).label) for s in BACKFILL_STAGES]),
-    "introduction": _choices([*Introduction.choices, (Introduction.MEMBERS, "Đảng viên"), (Introduction.YOUTH_UNION, "Đoàn"),
-                              (Introduction.TRADE_UNION, "Công đoàn")]),
+    "introduction": _choices(
+        [
+            *Introduction.choices,
+            (Introduction.MEMBERS, "Đảng viên"),
+            (Introduction.YOUTH_UNION, "Đoàn"),
+            (Introduction.TRADE_UNION, "Công đoàn"),
+        ]
+    ),
 }
 
 
@@ -141,9 +156,14 @@ class CandidateBackfillImporter(Importer):
         plan = Plan()
         ids = [r.values["national_id"] for r in rows]
         member_ids = {r.values[k] for r in rows for k in ("helper", "introducer_1", "introducer_2") if r.values.get(k)}
-        codes = {r.values["cell_code"] for r in rows} | {r.values["decided_by"] for r in rows if r.values.get("decided_by")}
+        codes = {r.values["cell_code"] for r in rows} | {
+            r.values["decided_by"] for r in rows if r.values.get("decided_by")
+        }
         orgs = {o.code: o for o in Organization.objects.filter(code__in=codes)}
-        members = {m.person.national_id: m for m in Membership.objects.filter(person__national_id__in=member_ids).select_related("person", "cell")}
+        members = {
+            m.person.national_id: m
+            for m in Membership.objects.filter(person__national_id__in=member_ids).select_related("person", "cell")
+        }
         existing = {
             c.person.national_id: c
             for c in Candidate.objects.filter(person__national_id__in=ids).select_related("person", "cell")
@@ -158,11 +178,17 @@ class CandidateBackfillImporter(Importer):
                 if found.cell.code == v["cell_code"] and found.person.full_name == v["full_name"]:
                     plan.items.append(PlanItem(r.number, v["national_id"], label, UNCHANGED, values=values))
                 else:
-                    plan.error(r.number, "Số CCCD", f"Số CCCD {v['national_id']} đã có trong quy trình kết nạp "
-                                                   f"({found.person.full_name}, {found.cell.name}).")
+                    plan.error(
+                        r.number,
+                        "Số CCCD",
+                        f"Số CCCD {v['national_id']} đã có trong quy trình kết nạp "
+                        f"({found.person.full_name}, {found.cell.name}).",
+                    )
                 continue
             if v["national_id"] in known_people:
-                plan.error(r.number, "Số CCCD", f"Số CCCD {v['national_id']} đã có trong hệ thống (đảng viên hoặc người khác).")
+                plan.error(
+                    r.number, "Số CCCD", f"Số CCCD {v['national_id']} đã có trong hệ thống (đảng viên hoặc người khác)."
+                )
                 continue
             args, problems = self._service_args(v, orgs, members)
             if problems:
@@ -184,7 +210,9 @@ class CandidateBackfillImporter(Importer):
         problems = []
         cell = orgs.get(v["cell_code"])
         if cell is None:
-            problems.append(("Mã chi bộ", f"Mã chi bộ “{v['cell_code']}” không tồn tại hoặc nằm ngoài phạm vi của bạn."))
+            problems.append(
+                ("Mã chi bộ", f"Mã chi bộ “{v['cell_code']}” không tồn tại hoặc nằm ngoài phạm vi của bạn.")
+            )
         data = {}
         for key, header, kind, _ in SPEC[10:]:
             value = v.get(key)
@@ -205,11 +233,21 @@ class CandidateBackfillImporter(Importer):
         data["certificate_number"] = data.get("certificate_number") or ""
         data["decision_number"] = data.get("decision_number") or ""
         person_fields = {
-            "full_name": v["full_name"], "national_id": v["national_id"], "date_of_birth": v["date_of_birth"],
-            "sex": v["sex"], "ethnicity": v.get("ethnicity") or "kinh", "general_education": v["general_education"],
+            "full_name": v["full_name"],
+            "national_id": v["national_id"],
+            "date_of_birth": v["date_of_birth"],
+            "sex": v["sex"],
+            "ethnicity": v.get("ethnicity") or "kinh",
+            "general_education": v["general_education"],
         }
-        args = {"person_fields": person_fields, "cell": cell, "source_kind": v.get("source_kind") or SourceKind.OTHER,
-                "source_date": v["source_date"], "stage": v["stage"], "data": data}
+        args = {
+            "person_fields": person_fields,
+            "cell": cell,
+            "source_kind": v.get("source_kind") or SourceKind.OTHER,
+            "source_date": v["source_date"],
+            "stage": v["stage"],
+            "data": data,
+        }
         return args, problems
 
     def apply(self, items, upload):
@@ -231,6 +269,8 @@ def _messages(exc: ValidationError):
 def backfill_template() -> bytes:
     """An empty sheet with the headers the importer reads."""
     columns = [ExcelColumn(header, width=max(12, len(header) + 2)) for _, header, _, _ in SPEC]
-    title = ("Đối tượng kết nạp đang trong quy trình — mỗi dòng một người; ngày ghi dd/mm/yyyy; "
-             "chỉ điền các bước đã qua; giai đoạn: " + ", ".join(Stage(s).label for s in BACKFILL_STAGES))
+    title = (
+        "Đối tượng kết nạp đang trong quy trình — mỗi dòng một người; ngày ghi dd/mm/yyyy; "
+        "chỉ điền các bước đã qua; giai đoạn: " + ", ".join(Stage(s).label for s in BACKFILL_STAGES)
+    )
     return table_workbook(columns, [], title=title, sheet_name=SHEET_NAME)

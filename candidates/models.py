@@ -36,9 +36,18 @@ class Stage(models.TextChoices):
 
 # The forward order. PARTIAL_APPRAISAL is skipped where the cell has no partial committee above it.
 PIPELINE = [
-    Stage.SOURCE, Stage.CULTIVATION, Stage.COURSE, Stage.DOSSIER, Stage.VERIFICATION, Stage.CELL_VOTE,
-    Stage.PARTIAL_APPRAISAL, Stage.COMMITTEE_VOTE, Stage.DECISION, Stage.PROBATIONARY,
-    Stage.RECOGNITION_PROPOSED, Stage.OFFICIAL,
+    Stage.SOURCE,
+    Stage.CULTIVATION,
+    Stage.COURSE,
+    Stage.DOSSIER,
+    Stage.VERIFICATION,
+    Stage.CELL_VOTE,
+    Stage.PARTIAL_APPRAISAL,
+    Stage.COMMITTEE_VOTE,
+    Stage.DECISION,
+    Stage.PROBATIONARY,
+    Stage.RECOGNITION_PROPOSED,
+    Stage.OFFICIAL,
 ]
 # Stages where the person is still a candidate (before the ceremony).
 OPEN_STAGES = PIPELINE[: PIPELINE.index(Stage.DECISION) + 1]
@@ -94,7 +103,9 @@ class CandidateQuerySet(models.QuerySet):
 class Candidate(models.Model):
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="candidacies", verbose_name="cá nhân")
     cell = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="candidates", verbose_name="chi bộ")
-    source_kind = models.CharField("nguồn", max_length=20, choices=SourceKind.choices, default=SourceKind.RESIDENTIAL_AREA)
+    source_kind = models.CharField(
+        "nguồn", max_length=20, choices=SourceKind.choices, default=SourceKind.RESIDENTIAL_AREA
+    )
     stage = models.CharField("giai đoạn", max_length=24, choices=Stage.choices, default=Stage.SOURCE)
     stage_date = models.DateField("ngày của giai đoạn hiện tại")
     version = models.PositiveIntegerField(default=1)
@@ -113,14 +124,26 @@ class Candidate(models.Model):
     introduction = models.CharField("hình thức giới thiệu", max_length=16, choices=Introduction.choices, blank=True)
     form3_date = models.DateField("giấy giới thiệu (3-KNĐ / 4-KNĐ / 4A-KNĐ)", null=True, blank=True)
     introducer_1 = models.ForeignKey(
-        Membership, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="người giới thiệu thứ nhất"
+        Membership,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="người giới thiệu thứ nhất",
     )
     introducer_2 = models.ForeignKey(
-        Membership, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="người giới thiệu thứ hai"
+        Membership,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="người giới thiệu thứ hai",
     )
     form5_date = models.DateField("nhận xét của đoàn thể, chi ủy nơi cư trú (5-KNĐ)", null=True, blank=True)
     # 5. background verification
-    verification_result = models.CharField("kết quả thẩm tra", max_length=8, choices=VerificationResult.choices, blank=True)
+    verification_result = models.CharField(
+        "kết quả thẩm tra", max_length=8, choices=VerificationResult.choices, blank=True
+    )
     verification_date = models.DateField("ngày thẩm tra xong", null=True, blank=True)
     # 6. cell vote (6-KNĐ)
     cell_vote_date = models.DateField("ngày chi bộ xét", null=True, blank=True)
@@ -141,12 +164,22 @@ class Candidate(models.Model):
     decision_date = models.DateField("ngày quyết định kết nạp", null=True, blank=True)
     decision_received_date = models.DateField("ngày chi bộ nhận quyết định", null=True, blank=True)
     decided_by = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="cấp ủy quyết định"
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="cấp ủy quyết định",
     )
     # 10. ceremony; then the member record and recognition
     ceremony_date = models.DateField("ngày lễ kết nạp", null=True, blank=True)
     membership = models.OneToOneField(
-        Membership, on_delete=models.PROTECT, null=True, blank=True, related_name="candidacy", verbose_name="hồ sơ đảng viên"
+        Membership,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="candidacy",
+        verbose_name="hồ sơ đảng viên",
     )
     recognition_proposal_date = models.DateField("ngày chi bộ đề nghị công nhận", null=True, blank=True)
     recognition_decision_date = models.DateField("ngày quyết định công nhận chính thức", null=True, blank=True)
@@ -172,11 +205,15 @@ class Candidate(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(cell_present__isnull=True) | Q(cell_total__isnull=True) | Q(cell_present__lte=models.F("cell_total")),
+                condition=Q(cell_present__isnull=True)
+                | Q(cell_total__isnull=True)
+                | Q(cell_present__lte=models.F("cell_total")),
                 name="candidate_present_le_total",
             ),
             models.CheckConstraint(
-                condition=Q(cell_votes_for__isnull=True) | Q(cell_present__isnull=True) | Q(cell_votes_for__lte=models.F("cell_present")),
+                condition=Q(cell_votes_for__isnull=True)
+                | Q(cell_present__isnull=True)
+                | Q(cell_votes_for__lte=models.F("cell_present")),
                 name="candidate_votes_le_present",
             ),
         ]
@@ -221,7 +258,9 @@ class CandidateEvent(models.Model):
     # Failed rules that were overridden, with the written reason: [{"code", "message"}].
     overrides = models.JSONField("quy tắc được bỏ qua", default=list, blank=True)
     override_reason = models.TextField("lý do bỏ qua", blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords(bases=[HistoryBase])
@@ -237,7 +276,9 @@ class LocalCriterion(models.Model):
     """A stricter criterion a local committee adds (Directive 28-CT/TW): a checklist item that must
     be ticked before ``required_before`` for every candidate in the committee's subtree."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="local_criteria", verbose_name="cấp ủy đặt ra")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="local_criteria", verbose_name="cấp ủy đặt ra"
+    )
     label = models.CharField("tiêu chí", max_length=255)
     required_before = models.CharField(
         "phải đạt trước bước", max_length=24, choices=Stage.choices, default=Stage.CELL_VOTE
@@ -258,7 +299,9 @@ class CriterionCheck(models.Model):
     candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="criterion_checks")
     criterion = models.ForeignKey(LocalCriterion, on_delete=models.PROTECT, related_name="checks")
     met_on = models.DateField("ngày đạt")
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords(bases=[HistoryBase])

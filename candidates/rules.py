@@ -87,9 +87,18 @@ def regulation_by_key(key: str) -> Regulation:
 
 # --- who acts --------------------------------------------------------------------------------
 
-CELL_ROLES = frozenset({Role.Kind.CELL_SECRETARY, Role.Kind.GRASSROOTS_STAFF, Role.Kind.DISTRICT_STAFF,
-                        Role.Kind.PROVINCE_OFFICE, Role.Kind.ADMIN})
-COMMITTEE_ROLES = frozenset({Role.Kind.GRASSROOTS_STAFF, Role.Kind.DISTRICT_STAFF, Role.Kind.PROVINCE_OFFICE, Role.Kind.ADMIN})
+CELL_ROLES = frozenset(
+    {
+        Role.Kind.CELL_SECRETARY,
+        Role.Kind.GRASSROOTS_STAFF,
+        Role.Kind.DISTRICT_STAFF,
+        Role.Kind.PROVINCE_OFFICE,
+        Role.Kind.ADMIN,
+    }
+)
+COMMITTEE_ROLES = frozenset(
+    {Role.Kind.GRASSROOTS_STAFF, Role.Kind.DISTRICT_STAFF, Role.Kind.PROVINCE_OFFICE, Role.Kind.ADMIN}
+)
 DECIDING_ROLES = frozenset({Role.Kind.DISTRICT_STAFF, Role.Kind.PROVINCE_OFFICE, Role.Kind.ADMIN})
 # Who may override a failed rule with a written reason.
 OVERRIDE_ROLES = frozenset({Role.Kind.DISTRICT_STAFF, Role.Kind.PROVINCE_OFFICE, Role.Kind.ADMIN})
@@ -125,6 +134,7 @@ def step_roles(stage: str, decided_by: Organization | None = None) -> frozenset:
 
 # --- the tree around a cell --------------------------------------------------------------------
 
+
 def grassroots_of(cell: Organization) -> Organization | None:
     return (
         Organization.objects.filter(path__in=cell.ancestor_paths, kind__in=GRASSROOTS_KINDS).order_by("-depth").first()
@@ -147,6 +157,7 @@ def is_official_member_of(membership: Membership | None, grassroots: Organizatio
 
 # --- the rules ---------------------------------------------------------------------------------
 
+
 def age_months(date_of_birth: datetime.date, on: datetime.date) -> int:
     return full_months_between(date_of_birth, on)
 
@@ -156,8 +167,10 @@ def check_age(reg: Regulation, candidate, on: datetime.date) -> str | None:
     if months < reg.min_age_months:
         return f"Chưa đủ 18 tuổi vào ngày chi bộ xét ({months // 12} tuổi {months % 12} tháng)."
     if months > reg.max_age_months:
-        return (f"Quá 60 tuổi vào ngày chi bộ xét ({months // 12} tuổi {months % 12} tháng): "
-                "cần văn bản đồng ý của Ban Thường vụ Tỉnh ủy.")
+        return (
+            f"Quá 60 tuổi vào ngày chi bộ xét ({months // 12} tuổi {months % 12} tháng): "
+            "cần văn bản đồng ý của Ban Thường vụ Tỉnh ủy."
+        )
     return None
 
 
@@ -180,8 +193,10 @@ def check_certificate(reg: Regulation, candidate, on: datetime.date) -> str | No
     if not candidate.certificate_date:
         return "Chưa có giấy chứng nhận học lớp bồi dưỡng nhận thức về Đảng."
     if on >= certificate_expires(reg, candidate.certificate_date):
-        return (f"Giấy chứng nhận lớp nhận thức về Đảng cấp ngày {candidate.certificate_date:%d/%m/%Y} "
-                f"đã quá {reg.certificate_valid_months} tháng vào ngày chi bộ xét.")
+        return (
+            f"Giấy chứng nhận lớp nhận thức về Đảng cấp ngày {candidate.certificate_date:%d/%m/%Y} "
+            f"đã quá {reg.certificate_valid_months} tháng vào ngày chi bộ xét."
+        )
     return None
 
 
@@ -191,8 +206,7 @@ def passes(reg: Regulation, votes_for: int, out_of: int) -> bool:
 
 def check_cell_votes(reg: Regulation, candidate, on: datetime.date) -> str | None:
     if not passes(reg, candidate.cell_votes_for or 0, candidate.cell_total or 0):
-        return (f"Chỉ {candidate.cell_votes_for}/{candidate.cell_total} đảng viên chính thức tán thành, "
-                "chưa đạt 2/3.")
+        return f"Chỉ {candidate.cell_votes_for}/{candidate.cell_total} đảng viên chính thức tán thành, chưa đạt 2/3."
     return None
 
 
@@ -221,12 +235,16 @@ def in_youth_age(date_of_birth: datetime.date, on: datetime.date, reg: Regulatio
 def check_youth_introduction(reg: Regulation, candidate, on: datetime.date) -> str | None:
     """In youth age the Youth Union introduces (4-KNĐ), where a Youth Union exists: the system
     does not know whether the unit has one, so the user overrides with that reason if not."""
-    if candidate.introduction in ("", Introduction.YOUTH_UNION) or not in_youth_age(candidate.person.date_of_birth, on, reg):
+    if candidate.introduction in ("", Introduction.YOUTH_UNION) or not in_youth_age(
+        candidate.person.date_of_birth, on, reg
+    ):
         return None
     years = age_months(candidate.person.date_of_birth, on) // 12
-    return (f"Người vào Đảng trong độ tuổi thanh niên ({years} tuổi) do Ban Chấp hành Đoàn cơ sở giới thiệu "
-            "(4-KNĐ). Chỉ nơi không có tổ chức Đoàn mới do hai đảng viên chính thức hoặc Công đoàn giới thiệu: "
-            "khi đó ghi rõ lý do để bỏ qua.")
+    return (
+        f"Người vào Đảng trong độ tuổi thanh niên ({years} tuổi) do Ban Chấp hành Đoàn cơ sở giới thiệu "
+        "(4-KNĐ). Chỉ nơi không có tổ chức Đoàn mới do hai đảng viên chính thức hoặc Công đoàn giới thiệu: "
+        "khi đó ghi rõ lý do để bỏ qua."
+    )
 
 
 def check_deciding_body(reg: Regulation, candidate, on: datetime.date) -> str | None:
@@ -246,14 +264,18 @@ def check_local_criteria(reg: Regulation, candidate, on: datetime.date, stage: s
     """Criteria a committee above the cell added for this step that are not met by ``on``."""
     from .models import CriterionCheck, LocalCriterion
 
-    criteria = list(LocalCriterion.objects.filter(
-        organization__path__in=candidate.cell.ancestor_paths, active=True, required_before=stage
-    ))
+    criteria = list(
+        LocalCriterion.objects.filter(
+            organization__path__in=candidate.cell.ancestor_paths, active=True, required_before=stage
+        )
+    )
     if not criteria:
         return []
-    met = set(
-        CriterionCheck.objects.filter(candidate=candidate, met_on__lte=on).values_list("criterion_id", flat=True)
-    ) if candidate.pk else set()
+    met = (
+        set(CriterionCheck.objects.filter(candidate=candidate, met_on__lte=on).values_list("criterion_id", flat=True))
+        if candidate.pk
+        else set()
+    )
     return [f"Chưa đạt tiêu chí riêng: {c.label}." for c in criteria if c.pk not in met]
 
 
@@ -282,7 +304,11 @@ class Failure:
 
 
 # The rule of each vote: a vote that fails it may be recorded as such (services.candidate_record_failed_vote).
-VOTE_RULES = {Stage.CELL_VOTE: "cell_votes", Stage.PARTIAL_APPRAISAL: "partial_votes", Stage.COMMITTEE_VOTE: "committee_votes"}
+VOTE_RULES = {
+    Stage.CELL_VOTE: "cell_votes",
+    Stage.PARTIAL_APPRAISAL: "partial_votes",
+    Stage.COMMITTEE_VOTE: "committee_votes",
+}
 
 
 def failures_for(stage: str, candidate, on: datetime.date) -> tuple[Regulation, list[Failure]]:
@@ -299,6 +325,7 @@ def failures_for(stage: str, candidate, on: datetime.date) -> tuple[Regulation, 
 
 
 # --- deadlines -----------------------------------------------------------------------------------
+
 
 def probation_ends(ceremony_date: datetime.date) -> datetime.date:
     """The end of the 12 months of probation: the member is official from this date."""
@@ -322,7 +349,9 @@ def proposal_due(ceremony_date: datetime.date) -> datetime.date:
 
 def recognition_due(proposal_date: datetime.date, extended: bool = False) -> datetime.date:
     reg = regulation_on(proposal_date)
-    return add_working_days(proposal_date, reg.recognition_working_days + (reg.recognition_extension_working_days if extended else 0))
+    return add_working_days(
+        proposal_date, reg.recognition_working_days + (reg.recognition_extension_working_days if extended else 0)
+    )
 
 
 def next_deadline(candidate) -> tuple[datetime.date | None, str]:

@@ -29,9 +29,19 @@ def scoped_candidates(user):
 
 def get_candidate_for_user(user, pk: int) -> Candidate:
     """A candidate the user may see, or ``Candidate.DoesNotExist`` (the view turns it into 404)."""
-    return scoped_candidates(user).select_related(
-        "person", "cell", "helper__person", "introducer_1__person", "introducer_2__person", "decided_by", "membership"
-    ).get(pk=pk)
+    return (
+        scoped_candidates(user)
+        .select_related(
+            "person",
+            "cell",
+            "helper__person",
+            "introducer_1__person",
+            "introducer_2__person",
+            "decided_by",
+            "membership",
+        )
+        .get(pk=pk)
+    )
 
 
 @dataclass
@@ -82,7 +92,9 @@ def _board(org: Organization, user, today: datetime.date) -> list[Column]:
     base = Candidate.objects.in_subtree(user, org).filter(stage__in=BOARD_STAGES)
     ranked = (
         base.annotate(
-            rank=Window(RowNumber(), partition_by=[F("stage")], order_by=[F("next_due").asc(nulls_last=True), F("id").asc()]),
+            rank=Window(
+                RowNumber(), partition_by=[F("stage")], order_by=[F("next_due").asc(nulls_last=True), F("id").asc()]
+            ),
             in_stage=Window(Count("id"), partition_by=[F("stage")]),
         )
         .filter(rank__lte=CARDS_PER_COLUMN)
@@ -150,16 +162,24 @@ def worklist(user, today: datetime.date, org: Organization | None = None, limit:
     # Ordered by the indexed deadline only (not by the cell's path, which would need the join).
     # The ids first (a sort of narrow rows), then those rows with their person and cell.
     first_ids = list(due.order_by("next_due", "id").values_list("id", flat=True)[:limit])
-    items = sorted(Candidate.objects.filter(pk__in=first_ids).select_related("person", "cell"), key=lambda c: (c.next_due, c.pk))
+    items = sorted(
+        Candidate.objects.filter(pk__in=first_ids).select_related("person", "cell"), key=lambda c: (c.next_due, c.pk)
+    )
     groups: dict[int, tuple] = {}
     for c in items:
         overdue = (today - c.next_due).days if c.next_due < today else 0
-        item = WorkItem(c, c.next_due, DueKind(c.due_kind).label if c.due_kind else "", overdue,
-                        working_days_between(c.next_due, today) if overdue else 0)
+        item = WorkItem(
+            c,
+            c.next_due,
+            DueKind(c.due_kind).label if c.due_kind else "",
+            overdue,
+            working_days_between(c.next_due, today) if overdue else 0,
+        )
         groups.setdefault(c.cell_id, (c.cell, []))[1].append(item)
     ordered = sorted(groups.values(), key=lambda g: g[0].path)
-    return Worklist(totals["overdue"], totals["this_month"], warnings, ordered, len(items), limit,
-                    reported_upward(user, org, limit))
+    return Worklist(
+        totals["overdue"], totals["this_month"], warnings, ordered, len(items), limit, reported_upward(user, org, limit)
+    )
 
 
 def reported_upward(user, org: Organization | None = None, limit: int = WORKLIST_LIMIT) -> list[CandidateEvent]:
@@ -170,13 +190,17 @@ def reported_upward(user, org: Organization | None = None, limit: int = WORKLIST
     later = CandidateEvent.objects.filter(candidate=OuterRef("candidate"), id__gt=OuterRef("id"))
     pending = list(
         CandidateEvent.objects.filter(kind=EventKind.VOTE_FAILED, data__report_upward=True)
-        .exclude(Exists(later)).values_list("id", flat=True)[:REPORTED_UPWARD_MAX]
+        .exclude(Exists(later))
+        .values_list("id", flat=True)[:REPORTED_UPWARD_MAX]
     )
     if not pending:
         return []
     return list(
-        CandidateEvent.objects.filter(pk__in=pending, candidate__in=Candidate.objects.in_subtree(user, org).values("id"))
-        .select_related("candidate__person", "cell").order_by("effective_date", "id")[:limit]
+        CandidateEvent.objects.filter(
+            pk__in=pending, candidate__in=Candidate.objects.in_subtree(user, org).values("id")
+        )
+        .select_related("candidate__person", "cell")
+        .order_by("effective_date", "id")[:limit]
     )
 
 
@@ -195,8 +219,10 @@ def _gte(field, value):
 def overdue_for_user(user, today: datetime.date, limit: int = 500) -> list[Candidate]:
     """The overdue items in the user's scope, for the e-mailed digest."""
     return list(
-        scoped_candidates(user).filter(next_due__lt=today)
-        .select_related("person", "cell").order_by("cell__path", "next_due")[:limit]
+        scoped_candidates(user)
+        .filter(next_due__lt=today)
+        .select_related("person", "cell")
+        .order_by("cell__path", "next_due")[:limit]
     )
 
 
@@ -221,8 +247,9 @@ def checklist(candidate: Candidate) -> list[tuple[str, object, bool]]:
 
 def local_criteria(candidate: Candidate) -> list[tuple[LocalCriterion, object]]:
     criteria = list(
-        LocalCriterion.objects.filter(organization__path__in=candidate.cell.ancestor_paths, active=True)
-        .order_by("organization__depth", "id")
+        LocalCriterion.objects.filter(organization__path__in=candidate.cell.ancestor_paths, active=True).order_by(
+            "organization__depth", "id"
+        )
     )
     met = dict(candidate.criterion_checks.values_list("criterion_id", "met_on"))
     return [(c, met.get(c.pk)) for c in criteria]
@@ -256,15 +283,31 @@ def deadlines(candidate: Candidate, today: datetime.date) -> list[Deadline]:
         expires = rules.certificate_expires(rules.regulation_on(c.certificate_date), c.certificate_date)
         add("Chi bộ xét trước khi giấy chứng nhận hết hạn", expires - datetime.timedelta(days=1), c.cell_vote_date)
     if c.cell_vote_date:
-        add("Quyết định kết nạp (60 ngày làm việc" + (" + 30" if c.decision_extended else "") + ")",
-            rules.decision_due(c.cell_vote_date, c.decision_extended), c.decision_date)
+        add(
+            "Quyết định kết nạp (60 ngày làm việc" + (" + 30" if c.decision_extended else "") + ")",
+            rules.decision_due(c.cell_vote_date, c.decision_extended),
+            c.decision_date,
+        )
     if c.decision_date:
-        add("Tổ chức lễ kết nạp (30 ngày làm việc)", rules.ceremony_due(c.decision_received_date or c.decision_date), c.ceremony_date)
+        add(
+            "Tổ chức lễ kết nạp (30 ngày làm việc)",
+            rules.ceremony_due(c.decision_received_date or c.decision_date),
+            c.ceremony_date,
+        )
     if c.ceremony_date:
         ends = rules.probation_ends(c.ceremony_date)
-        out.append(Deadline("Hết 12 tháng dự bị (chính thức từ ngày này)", ends, None, "done" if ends <= today else "open"))
-        add("Chi bộ đề nghị công nhận chính thức (30 ngày làm việc)", rules.proposal_due(c.ceremony_date), c.recognition_proposal_date)
+        out.append(
+            Deadline("Hết 12 tháng dự bị (chính thức từ ngày này)", ends, None, "done" if ends <= today else "open")
+        )
+        add(
+            "Chi bộ đề nghị công nhận chính thức (30 ngày làm việc)",
+            rules.proposal_due(c.ceremony_date),
+            c.recognition_proposal_date,
+        )
     if c.recognition_proposal_date:
-        add("Quyết định công nhận chính thức (30 ngày làm việc)", rules.recognition_due(c.recognition_proposal_date),
-            c.recognition_decision_date)
+        add(
+            "Quyết định công nhận chính thức (30 ngày làm việc)",
+            rules.recognition_due(c.recognition_proposal_date),
+            c.recognition_decision_date,
+        )
     return out

@@ -45,7 +45,15 @@ class RuleFailed(ValidationError):
 STEP_FIELDS = {
     Stage.CULTIVATION: ["cultivation_date", "helper"],
     Stage.COURSE: ["certificate_number", "certificate_date"],
-    Stage.DOSSIER: ["form1_date", "form2_date", "introduction", "form3_date", "introducer_1", "introducer_2", "form5_date"],
+    Stage.DOSSIER: [
+        "form1_date",
+        "form2_date",
+        "introduction",
+        "form3_date",
+        "introducer_1",
+        "introducer_2",
+        "form5_date",
+    ],
     Stage.VERIFICATION: ["verification_result", "verification_date"],
     Stage.CELL_VOTE: ["cell_vote_date", "cell_present", "cell_total", "cell_votes_for"],
     Stage.PARTIAL_APPRAISAL: ["partial_date", "partial_members", "partial_votes_for"],
@@ -143,58 +151,88 @@ def _check_step_input(candidate: Candidate, stage: str, data: dict, grassroots: 
     floor = max(d_ for d_ in (candidate.stage_date, candidate.cultivation_date) if d_)
     if stage != Stage.COURSE and effective < floor:
         field = DATE_FIELD.get(stage) or max(FORM_DATES, key=lambda f: data[f])
-        raise ValidationError({field: (
-            f"Ngày {d(effective)} trước ngày của bước trước «{Stage(candidate.stage).label}» ({d(floor)}): "
-            "các bước phải theo đúng thứ tự thời gian."
-        )})
+        raise ValidationError(
+            {
+                field: (
+                    f"Ngày {d(effective)} trước ngày của bước trước «{Stage(candidate.stage).label}» ({d(floor)}): "
+                    "các bước phải theo đúng thứ tự thời gian."
+                )
+            }
+        )
 
     if stage == Stage.CULTIVATION:
         if not rules.is_official_member_of(data.get("helper"), grassroots):
-            raise ValidationError({"helper": "Đảng viên giúp đỡ phải là đảng viên chính thức của cùng tổ chức cơ sở đảng."})
+            raise ValidationError(
+                {"helper": "Đảng viên giúp đỡ phải là đảng viên chính thức của cùng tổ chức cơ sở đảng."}
+            )
     if stage == Stage.DOSSIER:
         if data["introduction"] == Introduction.MEMBERS:
             one, two = data.get("introducer_1"), data.get("introducer_2")
             for field, member in (("introducer_1", one), ("introducer_2", two)):
                 if not rules.is_official_member_of(member, grassroots):
-                    raise ValidationError({field: "Người giới thiệu phải là đảng viên chính thức của cùng tổ chức cơ sở đảng."})
+                    raise ValidationError(
+                        {field: "Người giới thiệu phải là đảng viên chính thức của cùng tổ chức cơ sở đảng."}
+                    )
             if one.pk == two.pk:
                 raise ValidationError({"introducer_2": "Hai người giới thiệu phải là hai đảng viên khác nhau."})
         elif data.get("introducer_1") or data.get("introducer_2"):
-            raise ValidationError({"introducer_1": "Khi Đoàn hoặc Công đoàn giới thiệu thì không ghi đảng viên giới thiệu."})
+            raise ValidationError(
+                {"introducer_1": "Khi Đoàn hoặc Công đoàn giới thiệu thì không ghi đảng viên giới thiệu."}
+            )
     if stage == Stage.CELL_VOTE:
         if data["cell_total"] < 1:
             raise ValidationError({"cell_total": "Tổng số đảng viên chính thức phải lớn hơn 0."})
         if data["cell_present"] > data["cell_total"]:
-            raise ValidationError({"cell_present": (
-                f"Số có mặt ({data['cell_present']}) nhiều hơn tổng số đảng viên chính thức ({data['cell_total']})."
-            )})
+            raise ValidationError(
+                {
+                    "cell_present": (
+                        f"Số có mặt ({data['cell_present']}) nhiều hơn tổng số đảng viên chính thức ({data['cell_total']})."
+                    )
+                }
+            )
         if data["cell_votes_for"] > data["cell_present"]:
-            raise ValidationError({"cell_votes_for": (
-                f"Số tán thành ({data['cell_votes_for']}) nhiều hơn số đảng viên có mặt ({data['cell_present']})."
-            )})
+            raise ValidationError(
+                {
+                    "cell_votes_for": (
+                        f"Số tán thành ({data['cell_votes_for']}) nhiều hơn số đảng viên có mặt ({data['cell_present']})."
+                    )
+                }
+            )
     for members, votes in (("partial_members", "partial_votes_for"), ("committee_members", "committee_votes_for")):
         if members in STEP_FIELDS[stage]:
             if data[members] < 1:
                 raise ValidationError({members: "Số cấp ủy viên phải lớn hơn 0."})
             if data[votes] > data[members]:
-                raise ValidationError({votes: f"Số tán thành ({data[votes]}) nhiều hơn số cấp ủy viên ({data[members]})."})
+                raise ValidationError(
+                    {votes: f"Số tán thành ({data[votes]}) nhiều hơn số cấp ủy viên ({data[members]})."}
+                )
     if stage == Stage.DECISION:
         received = data.get("decision_received_date")
         if received and received < data["decision_date"]:
-            raise ValidationError({"decision_received_date": "Ngày chi bộ nhận quyết định không được trước ngày quyết định."})
+            raise ValidationError(
+                {"decision_received_date": "Ngày chi bộ nhận quyết định không được trước ngày quyết định."}
+            )
     if stage == Stage.PROBATIONARY:
         received = candidate.decision_received_date or candidate.decision_date
         if data["ceremony_date"] < received:
-            raise ValidationError({"ceremony_date": (
-                f"Ngày lễ kết nạp ({d(data['ceremony_date'])}) trước ngày quyết định kết nạp ({d(candidate.decision_date)}) "
-                "hoặc ngày chi bộ nhận quyết định."
-            )})
+            raise ValidationError(
+                {
+                    "ceremony_date": (
+                        f"Ngày lễ kết nạp ({d(data['ceremony_date'])}) trước ngày quyết định kết nạp ({d(candidate.decision_date)}) "
+                        "hoặc ngày chi bộ nhận quyết định."
+                    )
+                }
+            )
     if stage == Stage.RECOGNITION_PROPOSED:
         ends = rules.probation_ends(candidate.ceremony_date)
         if data["recognition_proposal_date"] < ends:
-            raise ValidationError({"recognition_proposal_date": (
-                f"Chưa hết 12 tháng dự bị (hết ngày {d(ends)}): chưa thể đề nghị công nhận chính thức."
-            )})
+            raise ValidationError(
+                {
+                    "recognition_proposal_date": (
+                        f"Chưa hết 12 tháng dự bị (hết ngày {d(ends)}): chưa thể đề nghị công nhận chính thức."
+                    )
+                }
+            )
     return effective
 
 
@@ -214,9 +252,15 @@ def _save(candidate: Candidate, old_version: int) -> None:
     candidate.version = old_version + 1
     # Field checks only: the votes-present-total constraints are checked with a message in
     # _check_step_input and enforced again by the database.
-    candidate.full_clean(exclude=["person", "cell", "helper", "introducer_1", "introducer_2", "decided_by", "membership"],
-                         validate_constraints=False)
-    fields = {f.attname: getattr(candidate, f.attname) for f in Candidate._meta.concrete_fields if f.name not in ("id", "created_at")}
+    candidate.full_clean(
+        exclude=["person", "cell", "helper", "introducer_1", "introducer_2", "decided_by", "membership"],
+        validate_constraints=False,
+    )
+    fields = {
+        f.attname: getattr(candidate, f.attname)
+        for f in Candidate._meta.concrete_fields
+        if f.name not in ("id", "created_at")
+    }
     updated = Candidate.objects.filter(pk=candidate.pk, version=old_version).update(**fields)
     if updated != 1:
         raise ValidationError("Hồ sơ vừa được người khác cập nhật; hãy tải lại trang rồi ghi lại.")
@@ -263,24 +307,38 @@ def _apply_step(candidate, stage, data, *, user, kind, override_reason="", enfor
         from members.services import membership_admit
 
         candidate.membership = membership_admit(
-            person=candidate.person, cell=candidate.cell, decision_number=candidate.decision_number,
-            decision_date=candidate.decision_date, decided_by=candidate.decided_by,
-            ceremony_date=candidate.ceremony_date, recorded_by=user,
+            person=candidate.person,
+            cell=candidate.cell,
+            decision_number=candidate.decision_number,
+            decision_date=candidate.decision_date,
+            decided_by=candidate.decided_by,
+            ceremony_date=candidate.ceremony_date,
+            recorded_by=user,
         )
     if stage == Stage.OFFICIAL:
         from members.services import membership_recognise
 
         candidate.official_from = rules.probation_ends(candidate.ceremony_date)
         membership_recognise(
-            candidate.membership, decision_date=candidate.recognition_decision_date,
-            official_from=candidate.official_from, user=user,
+            candidate.membership,
+            decision_date=candidate.recognition_decision_date,
+            official_from=candidate.official_from,
+            user=user,
         )
     candidate.stage = stage
     candidate.stage_date = effective
     return CandidateEvent(
-        candidate=candidate, kind=kind, stage_from=stage_from, stage_to=stage, effective_date=effective,
-        cell=candidate.cell, regulation=reg.key, data=_event_data(stage, data), overrides=overrides,
-        override_reason=reason if overrides else "", recorded_by=user,
+        candidate=candidate,
+        kind=kind,
+        stage_from=stage_from,
+        stage_to=stage,
+        effective_date=effective,
+        cell=candidate.cell,
+        regulation=reg.key,
+        data=_event_data(stage, data),
+        overrides=overrides,
+        override_reason=reason if overrides else "",
+        recorded_by=user,
     )
 
 
@@ -298,9 +356,11 @@ def _write(candidate: Candidate, old_version: int, events: list[CandidateEvent])
 
 # --- the services ----------------------------------------------------------------------------------
 
+
 @transaction.atomic
-def candidate_create(*, person_fields: dict, cell: Organization, source_kind: str, effective_date: datetime.date,
-                     user=None) -> Candidate:
+def candidate_create(
+    *, person_fields: dict, cell: Organization, source_kind: str, effective_date: datetime.date, user=None
+) -> Candidate:
     """Put an outstanding person on the cell's source list (stage 1)."""
     _require_cell(cell)
     if not _in_scope(user, cell):
@@ -311,29 +371,48 @@ def candidate_create(*, person_fields: dict, cell: Organization, source_kind: st
     if effective_date > timezone.localdate():
         raise ValidationError({"effective_date": "Ngày đưa vào nguồn không được sau hôm nay."})
     person.save()
-    candidate = Candidate(person=person, cell=cell, source_kind=source_kind, stage=Stage.SOURCE, stage_date=effective_date)
+    candidate = Candidate(
+        person=person, cell=cell, source_kind=source_kind, stage=Stage.SOURCE, stage_date=effective_date
+    )
     candidate.full_clean(exclude=["person"])
     candidate.save()
     CandidateEvent.objects.create(
-        candidate=candidate, kind=EventKind.CREATED, stage_to=Stage.SOURCE, effective_date=effective_date, cell=cell,
-        regulation=rules.regulation_on(effective_date).key, data={"source_kind": source_kind}, recorded_by=user,
+        candidate=candidate,
+        kind=EventKind.CREATED,
+        stage_to=Stage.SOURCE,
+        effective_date=effective_date,
+        cell=cell,
+        regulation=rules.regulation_on(effective_date).key,
+        data={"source_kind": source_kind},
+        recorded_by=user,
     )
     return candidate
 
 
 @transaction.atomic
-def candidate_advance(candidate: Candidate | int, stage: str, *, data: dict, user=None, override_reason: str = "",
-                      expected_version: int | None = None) -> Candidate:
+def candidate_advance(
+    candidate: Candidate | int,
+    stage: str,
+    *,
+    data: dict,
+    user=None,
+    override_reason: str = "",
+    expected_version: int | None = None,
+) -> Candidate:
     """Record the next step of the pipeline, dated by its decision or meeting."""
     locked = _lock(candidate, expected_version)
     if not locked.is_open:
         raise ValidationError(f"Hồ sơ đã kết thúc ({Stage(locked.stage).label}): không ghi thêm bước.")
     expected = next_stage(locked)
     if stage != expected:
-        raise ValidationError({"stage": (
-            f"Bước tiếp theo là «{Stage(expected).label}», không thể ghi «{Stage(stage).label}». "
-            "Người đã qua nhiều bước hãy nhập bổ sung (back-fill)."
-        )})
+        raise ValidationError(
+            {
+                "stage": (
+                    f"Bước tiếp theo là «{Stage(expected).label}», không thể ghi «{Stage(stage).label}». "
+                    "Người đã qua nhiều bước hãy nhập bổ sung (back-fill)."
+                )
+            }
+        )
     check_role(user, locked.cell, stage, data.get("decided_by"))
     old_version = locked.version
     event = _apply_step(locked, stage, data, user=user, kind=EventKind.ADVANCED, override_reason=override_reason)
@@ -341,8 +420,16 @@ def candidate_advance(candidate: Candidate | int, stage: str, *, data: dict, use
 
 
 @transaction.atomic
-def candidate_backfill(*, person_fields: dict, cell: Organization, source_kind: str, source_date: datetime.date,
-                       stage: str, data: dict, user=None) -> Candidate:
+def candidate_backfill(
+    *,
+    person_fields: dict,
+    cell: Organization,
+    source_kind: str,
+    source_date: datetime.date,
+    stage: str,
+    data: dict,
+    user=None,
+) -> Candidate:
     """Enter someone already part-way through at the stage they reached, with the dates they have.
 
     Each step up to ``stage`` is checked for bad input as if recorded on its date; failed rules
@@ -350,8 +437,9 @@ def candidate_backfill(*, person_fields: dict, cell: Organization, source_kind: 
     """
     if stage not in PIPELINE or stage == Stage.SOURCE:
         raise ValidationError({"stage": "Hãy chọn giai đoạn đã đạt (sau giai đoạn nguồn)."})
-    candidate = candidate_create(person_fields=person_fields, cell=cell, source_kind=source_kind,
-                                 effective_date=source_date, user=user)
+    candidate = candidate_create(
+        person_fields=person_fields, cell=cell, source_kind=source_kind, effective_date=source_date, user=user
+    )
     locked = _lock(candidate, None)
     old_version = locked.version
     events = []
@@ -369,8 +457,9 @@ def _clear_after(candidate: Candidate, stage: str) -> None:
 
 
 @transaction.atomic
-def candidate_record_failed_vote(candidate: Candidate | int, stage: str, *, data: dict, user=None,
-                                 expected_version: int | None = None) -> CandidateEvent:
+def candidate_record_failed_vote(
+    candidate: Candidate | int, stage: str, *, data: dict, user=None, expected_version: int | None = None
+) -> CandidateEvent:
     """Record a vote of the cell or of a committee that did not reach 2/3: a dated event with the
     figures; the candidate stays where they are and may be voted on again. After the third such
     vote at the same step the body reports to the committee above (the event says so)."""
@@ -381,9 +470,13 @@ def candidate_record_failed_vote(candidate: Candidate | int, stage: str, *, data
     earlier = locked.failed_votes()
     effective = _check_step_input(locked, stage, data, None)
     if earlier and effective < earlier[-1].effective_date:
-        raise ValidationError({DATE_FIELD[stage]: (
-            f"Lần biểu quyết này ({d(effective)}) trước lần chưa đạt gần nhất ({d(earlier[-1].effective_date)})."
-        )})
+        raise ValidationError(
+            {
+                DATE_FIELD[stage]: (
+                    f"Lần biểu quyết này ({d(effective)}) trước lần chưa đạt gần nhất ({d(earlier[-1].effective_date)})."
+                )
+            }
+        )
     probe = copy.copy(locked)  # the figures are checked, not kept: the step has not happened
     _set_step_fields(probe, stage, data)
     reg, failures = rules.failures_for(stage, probe, effective)
@@ -392,10 +485,20 @@ def candidate_record_failed_vote(candidate: Candidate | int, stage: str, *, data
         raise ValidationError("Lần biểu quyết này đạt từ 2/3 trở lên: hãy ghi nhận bước «%s»." % Stage(stage).label)
     attempt = len(earlier) + 1
     event = CandidateEvent(
-        candidate=locked, kind=EventKind.VOTE_FAILED, stage_from=locked.stage, stage_to=locked.stage,
-        effective_date=effective, cell=locked.cell, regulation=reg.key,
-        data={**_event_data(stage, data), "step": stage, "attempt": attempt, "summary": vote.message,
-              "report_upward": attempt >= reg.failed_votes_before_report},
+        candidate=locked,
+        kind=EventKind.VOTE_FAILED,
+        stage_from=locked.stage,
+        stage_to=locked.stage,
+        effective_date=effective,
+        cell=locked.cell,
+        regulation=reg.key,
+        data={
+            **_event_data(stage, data),
+            "step": stage,
+            "attempt": attempt,
+            "summary": vote.message,
+            "report_upward": attempt >= reg.failed_votes_before_report,
+        },
         recorded_by=user,
     )
     _write(locked, locked.version, [event])
@@ -403,8 +506,15 @@ def candidate_record_failed_vote(candidate: Candidate | int, stage: str, *, data
 
 
 @transaction.atomic
-def candidate_return(candidate: Candidate | int, *, to_stage: str, effective_date: datetime.date, reason: str,
-                     user=None, expected_version: int | None = None) -> Candidate:
+def candidate_return(
+    candidate: Candidate | int,
+    *,
+    to_stage: str,
+    effective_date: datetime.date,
+    reason: str,
+    user=None,
+    expected_version: int | None = None,
+) -> Candidate:
     """Send a candidate back to an earlier stage (e.g. the dossier must be completed again)."""
     locked = _lock(candidate, expected_version)
     if locked.stage not in OPEN_STAGES:
@@ -416,32 +526,63 @@ def candidate_return(candidate: Candidate | int, *, to_stage: str, effective_dat
     old_version, stage_from = locked.version, locked.stage
     _clear_after(locked, to_stage)
     locked.stage, locked.stage_date = to_stage, effective_date
-    event = CandidateEvent(candidate=locked, kind=EventKind.RETURNED, stage_from=stage_from, stage_to=to_stage,
-                           effective_date=effective_date, cell=locked.cell, reason=reason.strip(),
-                           regulation=rules.regulation_on(effective_date).key, recorded_by=user)
+    event = CandidateEvent(
+        candidate=locked,
+        kind=EventKind.RETURNED,
+        stage_from=stage_from,
+        stage_to=to_stage,
+        effective_date=effective_date,
+        cell=locked.cell,
+        reason=reason.strip(),
+        regulation=rules.regulation_on(effective_date).key,
+        recorded_by=user,
+    )
     return _write(locked, old_version, [event])
 
 
 @transaction.atomic
-def candidate_drop(candidate: Candidate | int, *, effective_date: datetime.date, reason: str, user=None,
-                   expected_version: int | None = None) -> Candidate:
+def candidate_drop(
+    candidate: Candidate | int,
+    *,
+    effective_date: datetime.date,
+    reason: str,
+    user=None,
+    expected_version: int | None = None,
+) -> Candidate:
     """Take a candidate off the pipeline at any stage before admission, with a reason."""
     locked = _lock(candidate, expected_version)
     if locked.stage not in OPEN_STAGES:
-        raise ValidationError("Đảng viên dự bị không được công nhận thì xóa tên ở trang đảng viên, không dừng theo dõi ở đây.")
+        raise ValidationError(
+            "Đảng viên dự bị không được công nhận thì xóa tên ở trang đảng viên, không dừng theo dõi ở đây."
+        )
     check_role(user, locked.cell, Stage.SOURCE)
     _check_reason_and_date(locked, reason, effective_date)
     old_version, stage_from = locked.version, locked.stage
     locked.stage, locked.stage_date = Stage.DROPPED, effective_date
-    event = CandidateEvent(candidate=locked, kind=EventKind.DROPPED, stage_from=stage_from, stage_to=Stage.DROPPED,
-                           effective_date=effective_date, cell=locked.cell, reason=reason.strip(),
-                           regulation=rules.regulation_on(effective_date).key, recorded_by=user)
+    event = CandidateEvent(
+        candidate=locked,
+        kind=EventKind.DROPPED,
+        stage_from=stage_from,
+        stage_to=Stage.DROPPED,
+        effective_date=effective_date,
+        cell=locked.cell,
+        reason=reason.strip(),
+        regulation=rules.regulation_on(effective_date).key,
+        recorded_by=user,
+    )
     return _write(locked, old_version, [event])
 
 
 @transaction.atomic
-def candidate_strike_off(candidate: Candidate | int, *, effective_date: datetime.date, reason: str, decision_number: str = "",
-                         user=None, expected_version: int | None = None) -> Candidate:
+def candidate_strike_off(
+    candidate: Candidate | int,
+    *,
+    effective_date: datetime.date,
+    reason: str,
+    decision_number: str = "",
+    user=None,
+    expected_version: int | None = None,
+) -> Candidate:
     """A probationary member not recognised as official is struck off (xóa tên) by the deciding
     body: the member record gets its event through the members services, the candidate closes."""
     from members.models import EventKind as MemberEventKind
@@ -452,20 +593,41 @@ def candidate_strike_off(candidate: Candidate | int, *, effective_date: datetime
         raise ValidationError("Chỉ xóa tên đảng viên dự bị (sau lễ kết nạp, chưa được công nhận chính thức).")
     check_role(user, locked.cell, Stage.STRUCK_OFF)
     _check_reason_and_date(locked, reason, effective_date)
-    membership_record_event(locked.membership, kind=MemberEventKind.STRUCK_OFF, effective_date=effective_date,
-                            user=user, reason=reason.strip(), decision_number=decision_number.strip())
+    membership_record_event(
+        locked.membership,
+        kind=MemberEventKind.STRUCK_OFF,
+        effective_date=effective_date,
+        user=user,
+        reason=reason.strip(),
+        decision_number=decision_number.strip(),
+    )
     old_version, stage_from = locked.version, locked.stage
     locked.stage, locked.stage_date = Stage.STRUCK_OFF, effective_date
-    event = CandidateEvent(candidate=locked, kind=EventKind.STRUCK_OFF, stage_from=stage_from, stage_to=Stage.STRUCK_OFF,
-                           effective_date=effective_date, cell=locked.cell, reason=reason.strip(),
-                           data={"decision_number": decision_number.strip()},
-                           regulation=rules.regulation_on(effective_date).key, recorded_by=user)
+    event = CandidateEvent(
+        candidate=locked,
+        kind=EventKind.STRUCK_OFF,
+        stage_from=stage_from,
+        stage_to=Stage.STRUCK_OFF,
+        effective_date=effective_date,
+        cell=locked.cell,
+        reason=reason.strip(),
+        data={"decision_number": decision_number.strip()},
+        regulation=rules.regulation_on(effective_date).key,
+        recorded_by=user,
+    )
     return _write(locked, old_version, [event])
 
 
 @transaction.atomic
-def candidate_move(candidate: Candidate | int, *, to_cell: Organization, effective_date: datetime.date, reason: str = "",
-                   user=None, expected_version: int | None = None) -> Candidate:
+def candidate_move(
+    candidate: Candidate | int,
+    *,
+    to_cell: Organization,
+    effective_date: datetime.date,
+    reason: str = "",
+    user=None,
+    expected_version: int | None = None,
+) -> Candidate:
     """Move a candidate to another cell (the person moved, or the cell was reorganised)."""
     locked = _lock(candidate, expected_version)
     if locked.stage not in OPEN_STAGES:
@@ -479,10 +641,18 @@ def candidate_move(candidate: Candidate | int, *, to_cell: Organization, effecti
     _check_reason_and_date(locked, reason or "-", effective_date)
     old_version, from_cell = locked.version, locked.cell
     locked.cell = to_cell
-    event = CandidateEvent(candidate=locked, kind=EventKind.MOVED, stage_from=locked.stage, stage_to=locked.stage,
-                           effective_date=effective_date, cell=to_cell, reason=reason.strip(),
-                           data={"from_cell": {"id": from_cell.pk, "name": from_cell.name}},
-                           regulation=rules.regulation_on(effective_date).key, recorded_by=user)
+    event = CandidateEvent(
+        candidate=locked,
+        kind=EventKind.MOVED,
+        stage_from=locked.stage,
+        stage_to=locked.stage,
+        effective_date=effective_date,
+        cell=to_cell,
+        reason=reason.strip(),
+        data={"from_cell": {"id": from_cell.pk, "name": from_cell.name}},
+        regulation=rules.regulation_on(effective_date).key,
+        recorded_by=user,
+    )
     return _write(locked, old_version, [event])
 
 
@@ -492,11 +662,15 @@ def _check_reason_and_date(candidate: Candidate, reason: str, effective_date: da
     if effective_date > timezone.localdate():
         raise ValidationError({"effective_date": "Ngày không được sau hôm nay."})
     if effective_date < candidate.stage_date:
-        raise ValidationError({"effective_date": f"Ngày không được trước ngày của giai đoạn hiện tại ({d(candidate.stage_date)})."})
+        raise ValidationError(
+            {"effective_date": f"Ngày không được trước ngày của giai đoạn hiện tại ({d(candidate.stage_date)})."}
+        )
 
 
 @transaction.atomic
-def criterion_check(candidate: Candidate, criterion: LocalCriterion, *, met_on: datetime.date, user=None) -> CriterionCheck:
+def criterion_check(
+    candidate: Candidate, criterion: LocalCriterion, *, met_on: datetime.date, user=None
+) -> CriterionCheck:
     """Tick a local criterion for a candidate."""
     check_role(user, candidate.cell, Stage.SOURCE)
     if not candidate.cell.path.startswith(criterion.organization.path):

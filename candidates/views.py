@@ -47,10 +47,17 @@ def worklist(request):
     org = _org_for_user(request.user, code) if code else None
     today = timezone.localdate()
     data = selectors.worklist(request.user, today, org)
-    return render(request, "candidates/worklist.html", {
-        "work": data, "org": org, "today": today, "month_end": selectors.month_end(today),
-        "board_org": org or _default_org(request.user),
-    })
+    return render(
+        request,
+        "candidates/worklist.html",
+        {
+            "work": data,
+            "org": org,
+            "today": today,
+            "month_end": selectors.month_end(today),
+            "board_org": org or _default_org(request.user),
+        },
+    )
 
 
 @login_required
@@ -67,10 +74,17 @@ def board(request, code):
     org = _org_for_user(request.user, code)
     today = timezone.localdate()
     columns = selectors.board(org, request.user, today)
-    return render(request, "candidates/board.html", {
-        "org": org, "columns": columns, "total": sum(c.count for c in columns), "today": today,
-        "can_add": bool(role_kinds_over(request.user, org) & rules.CELL_ROLES),
-    })
+    return render(
+        request,
+        "candidates/board.html",
+        {
+            "org": org,
+            "columns": columns,
+            "total": sum(c.count for c in columns),
+            "today": today,
+            "can_add": bool(role_kinds_over(request.user, org) & rules.CELL_ROLES),
+        },
+    )
 
 
 @login_required
@@ -88,8 +102,10 @@ def candidate_add(request):
     if request.method == "POST" and form.is_valid():
         try:
             candidate = services.candidate_create(
-                person_fields=form.person_fields(), cell=form.cleaned_data["cell"],
-                source_kind=form.cleaned_data["source_kind"], effective_date=form.cleaned_data["effective_date"],
+                person_fields=form.person_fields(),
+                cell=form.cleaned_data["cell"],
+                source_kind=form.cleaned_data["source_kind"],
+                effective_date=form.cleaned_data["effective_date"],
                 user=request.user,
             )
         except ValidationError as e:
@@ -115,23 +131,35 @@ def _detail_context(request, candidate, step_form=None, failures=None, can_overr
     can_cell = bool(role_kinds_over(request.user, candidate.cell) & rules.CELL_ROLES)
     open_before_admission = candidate.stage in OPEN_STAGES
     return {
-        "failed_votes": failed_votes, "is_vote": stage in rules.VOTE_RULES,
+        "failed_votes": failed_votes,
+        "is_vote": stage in rules.VOTE_RULES,
         "report_upward": bool(failed_votes) and failed_votes[-1].data.get("report_upward", False),
-        "c": candidate, "person": candidate.person, "next_stage": stage, "next_stage_label": Stage(stage).label if stage else "",
-        "step_form": step_form, "can_step": can_step, "failures": failures or [], "can_override": can_override,
+        "c": candidate,
+        "person": candidate.person,
+        "next_stage": stage,
+        "next_stage_label": Stage(stage).label if stage else "",
+        "step_form": step_form,
+        "can_step": can_step,
+        "failures": failures or [],
+        "can_override": can_override,
         "step_who": rules.ROLE_NAMES.get(rules.STEP_ROLES.get(stage), "") if stage else "",
-        "checklist": selectors.checklist(candidate), "criteria": selectors.local_criteria(candidate),
-        "deadlines": selectors.deadlines(candidate, today), "history": selectors.history(candidate),
+        "checklist": selectors.checklist(candidate),
+        "criteria": selectors.local_criteria(candidate),
+        "deadlines": selectors.deadlines(candidate, today),
+        "history": selectors.history(candidate),
         "certificate_warning": rules.certificate_expiring(candidate, today),
         "can_cell": can_cell and open_before_admission,
         "drop_form": ReasonForm(initial={"version": candidate.version, "effective_date": today}, prefix="drop"),
-        "return_form": ReturnForm(initial={"version": candidate.version, "effective_date": today}, candidate=candidate, prefix="ret"),
+        "return_form": ReturnForm(
+            initial={"version": candidate.version, "effective_date": today}, candidate=candidate, prefix="ret"
+        ),
         "can_strike_off": candidate.stage in (Stage.PROBATIONARY, Stage.RECOGNITION_PROPOSED)
         and bool(role_kinds_over(request.user, candidate.cell) & rules.STEP_ROLES[Stage.STRUCK_OFF]),
         "strike_form": ReasonForm(initial={"version": candidate.version, "effective_date": today}, prefix="strike"),
         "move_form": MoveForm(initial={"version": candidate.version, "effective_date": today}, prefix="move"),
         "criterion_form": CriterionForm(initial={"met_on": today}),
-        "today": today, "sensitive": can_see_sensitive(request.user, candidate.cell),
+        "today": today,
+        "sensitive": can_see_sensitive(request.user, candidate.cell),
     }
 
 
@@ -156,8 +184,12 @@ def candidate_step(request, pk):
             return _record_failed_vote(request, candidate, stage, form, data)
         try:
             services.candidate_advance(
-                candidate.pk, stage, data=data, user=request.user,
-                override_reason=form.cleaned_data["override_reason"], expected_version=form.cleaned_data["version"],
+                candidate.pk,
+                stage,
+                data=data,
+                user=request.user,
+                override_reason=form.cleaned_data["override_reason"],
+                expected_version=form.cleaned_data["version"],
             )
         except services.RuleFailed as e:
             failures, can_override = e.failures, e.can_override
@@ -173,8 +205,9 @@ def candidate_step(request, pk):
 
 def _record_failed_vote(request, candidate, stage, form, data):
     try:
-        event = services.candidate_record_failed_vote(candidate.pk, stage, data=data, user=request.user,
-                                                      expected_version=form.cleaned_data["version"])
+        event = services.candidate_record_failed_vote(
+            candidate.pk, stage, data=data, user=request.user, expected_version=form.cleaned_data["version"]
+        )
     except ValidationError as e:
         add_service_errors(form, e)
         context = _detail_context(request, _candidate_for_user(request.user, candidate.pk), step_form=form)
@@ -197,26 +230,54 @@ def _simple_action(request, pk, form_class, prefix, call, done_message, **form_k
         else:
             messages.success(request, done_message)
     else:
-        messages.error(request, " ".join(f"{form.fields[f].label if f in form.fields else ''}: {' '.join(v)}" for f, v in form.errors.items()))
+        messages.error(
+            request,
+            " ".join(
+                f"{form.fields[f].label if f in form.fields else ''}: {' '.join(v)}" for f, v in form.errors.items()
+            ),
+        )
     return redirect("candidates:detail", pk=candidate.pk)
 
 
 @login_required
 @require_POST
 def candidate_drop(request, pk):
-    return _simple_action(request, pk, ReasonForm, "drop", lambda c, d: services.candidate_drop(
-        c.pk, effective_date=d["effective_date"], reason=d["reason"], user=request.user, expected_version=d["version"],
-    ), "Đã dừng theo dõi đối tượng.")
+    return _simple_action(
+        request,
+        pk,
+        ReasonForm,
+        "drop",
+        lambda c, d: services.candidate_drop(
+            c.pk,
+            effective_date=d["effective_date"],
+            reason=d["reason"],
+            user=request.user,
+            expected_version=d["version"],
+        ),
+        "Đã dừng theo dõi đối tượng.",
+    )
 
 
 @login_required
 @require_POST
 def candidate_return(request, pk):
     candidate = _candidate_for_user(request.user, pk)
-    return _simple_action(request, pk, ReturnForm, "ret", lambda c, d: services.candidate_return(
-        c.pk, to_stage=d["to_stage"], effective_date=d["effective_date"], reason=d["reason"], user=request.user,
-        expected_version=d["version"],
-    ), "Đã trả về giai đoạn trước.", candidate=candidate)
+    return _simple_action(
+        request,
+        pk,
+        ReturnForm,
+        "ret",
+        lambda c, d: services.candidate_return(
+            c.pk,
+            to_stage=d["to_stage"],
+            effective_date=d["effective_date"],
+            reason=d["reason"],
+            user=request.user,
+            expected_version=d["version"],
+        ),
+        "Đã trả về giai đoạn trước.",
+        candidate=candidate,
+    )
 
 
 @login_required
@@ -225,19 +286,42 @@ def candidate_strike_off(request, pk):
     candidate = _candidate_for_user(request.user, pk)
     if not role_kinds_over(request.user, candidate.cell) & rules.STEP_ROLES[Stage.STRUCK_OFF]:
         raise PermissionDenied  # in scope, but only the deciding committee strikes off (403)
-    return _simple_action(request, pk, ReasonForm, "strike", lambda c, d: services.candidate_strike_off(
-        c.pk, effective_date=d["effective_date"], reason=d["reason"], user=request.user, expected_version=d["version"],
-    ), "Đã xóa tên đảng viên dự bị (không công nhận chính thức).")
+    return _simple_action(
+        request,
+        pk,
+        ReasonForm,
+        "strike",
+        lambda c, d: services.candidate_strike_off(
+            c.pk,
+            effective_date=d["effective_date"],
+            reason=d["reason"],
+            user=request.user,
+            expected_version=d["version"],
+        ),
+        "Đã xóa tên đảng viên dự bị (không công nhận chính thức).",
+    )
 
 
 @login_required
 @require_POST
 def candidate_move(request, pk):
     cells = Organization.objects.for_user(request.user).filter(kind__in=CELL_KINDS)
-    return _simple_action(request, pk, MoveForm, "move", lambda c, d: services.candidate_move(
-        c.pk, to_cell=d["to_cell"], effective_date=d["effective_date"], reason=d["reason"], user=request.user,
-        expected_version=d["version"],
-    ), "Đã chuyển chi bộ.", cells=cells)
+    return _simple_action(
+        request,
+        pk,
+        MoveForm,
+        "move",
+        lambda c, d: services.candidate_move(
+            c.pk,
+            to_cell=d["to_cell"],
+            effective_date=d["effective_date"],
+            reason=d["reason"],
+            user=request.user,
+            expected_version=d["version"],
+        ),
+        "Đã chuyển chi bộ.",
+        cells=cells,
+    )
 
 
 @login_required

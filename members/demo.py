@@ -55,8 +55,14 @@ TRANSFERS_OUT, TRANSFERS_IN, MOVES_INSIDE = 110, 95, 250
 REPRIMANDS, WARNINGS, REMOVALS, EXEMPTIONS = 25, 12, 3, 40
 
 OUTSIDE = [
-    "Đảng bộ tỉnh Phú Thọ", "Đảng bộ thành phố Hà Nội", "Đảng bộ tỉnh Sơn La", "Đảng bộ tỉnh Thanh Hóa",
-    "Đảng bộ tỉnh Ninh Bình", "Đảng bộ Khối các cơ quan Trung ương", "Đảng bộ tỉnh Hà Nam", "Đảng bộ tỉnh Bắc Ninh",
+    "Đảng bộ tỉnh Phú Thọ",
+    "Đảng bộ thành phố Hà Nội",
+    "Đảng bộ tỉnh Sơn La",
+    "Đảng bộ tỉnh Thanh Hóa",
+    "Đảng bộ tỉnh Ninh Bình",
+    "Đảng bộ Khối các cơ quan Trung ương",
+    "Đảng bộ tỉnh Hà Nam",
+    "Đảng bộ tỉnh Bắc Ninh",
 ]
 FAMILY = {
     "muong": ["Bùi", "Đinh", "Quách", "Hà", "Xa", "Bạch", "Cao", "Nguyễn"],
@@ -66,30 +72,120 @@ FAMILY = {
     "dao": ["Triệu", "Bàn", "Lý", "Đặng"],
     "hmong": ["Giàng", "Thào", "Sùng", "Vàng", "Lầu"],
 }
-MIDDLE = {"male": ["Văn", "Đức", "Minh", "Quang", "Hữu", "Công", "Xuân"], "female": ["Thị", "Thị", "Thu", "Ngọc", "Thanh", "Minh"]}
+MIDDLE = {
+    "male": ["Văn", "Đức", "Minh", "Quang", "Hữu", "Công", "Xuân"],
+    "female": ["Thị", "Thị", "Thu", "Ngọc", "Thanh", "Minh"],
+}
 GIVEN = {
-    "male": ["Hùng", "Dũng", "Tuấn", "Hải", "Nam", "Sơn", "Long", "Thắng", "Cường", "Tùng", "Quân", "Phong", "Hiếu",
-             "Trung", "Kiên", "Thành", "Khánh", "Đạt", "Huy", "Mạnh", "Bình", "Chiến", "Lâm", "Việt"],
-    "female": ["Hằng", "Lan", "Hương", "Mai", "Hoa", "Thủy", "Nga", "Linh", "Trang", "Huyền", "Thảo", "Ngọc", "Yến",
-               "Hạnh", "Dung", "Phương", "Vân", "Liên", "Oanh", "Nhung", "Duyên", "Loan"],
+    "male": [
+        "Hùng",
+        "Dũng",
+        "Tuấn",
+        "Hải",
+        "Nam",
+        "Sơn",
+        "Long",
+        "Thắng",
+        "Cường",
+        "Tùng",
+        "Quân",
+        "Phong",
+        "Hiếu",
+        "Trung",
+        "Kiên",
+        "Thành",
+        "Khánh",
+        "Đạt",
+        "Huy",
+        "Mạnh",
+        "Bình",
+        "Chiến",
+        "Lâm",
+        "Việt",
+    ],
+    "female": [
+        "Hằng",
+        "Lan",
+        "Hương",
+        "Mai",
+        "Hoa",
+        "Thủy",
+        "Nga",
+        "Linh",
+        "Trang",
+        "Huyền",
+        "Thảo",
+        "Ngọc",
+        "Yến",
+        "Hạnh",
+        "Dung",
+        "Phương",
+        "Vân",
+        "Liên",
+        "Oanh",
+        "Nhung",
+        "Duyên",
+        "Loan",
+    ],
 }
 # Ethnic mix by committee: Mường are the majority of Hòa Bình; Thái in Mai Châu, Tày and Dao in Đà Bắc.
-MIX_RURAL = [("muong", 60), ("kinh", 25), ("thai", 6), ("dao", 3), ("tay", 3), ("hmong", 1), ("nung", 1), ("kho_mu", 0.5), ("san_chay", 0.5)]
+MIX_RURAL = [
+    ("muong", 60),
+    ("kinh", 25),
+    ("thai", 6),
+    ("dao", 3),
+    ("tay", 3),
+    ("hmong", 1),
+    ("nung", 1),
+    ("kho_mu", 0.5),
+    ("san_chay", 0.5),
+]
 MIX_URBAN = [("kinh", 55), ("muong", 38), ("thai", 3), ("tay", 2), ("dao", 1), ("nung", 0.5), ("hoa", 0.5)]
 MIX_BY_COMMITTEE = {
     "MC": [("thai", 55), ("muong", 20), ("kinh", 15), ("hmong", 5), ("dao", 4), ("kho_mu", 1)],
     "DB": [("tay", 35), ("muong", 30), ("dao", 15), ("kinh", 12), ("thai", 7), ("hmong", 1)],
 }
-SECTORS_RURAL = [("farmer", 42), ("public_employee", 15), ("civil_servant", 12), ("worker", 8), ("private_enterprise", 7),
-                 ("enterprise_employee", 3), ("student", 2), ("other", 11)]
-SECTORS_CITY = [("civil_servant", 20), ("public_employee", 22), ("worker", 14), ("private_enterprise", 14),
-                ("enterprise_employee", 8), ("farmer", 6), ("student", 3), ("other", 13)]
+SECTORS_RURAL = [
+    ("farmer", 42),
+    ("public_employee", 15),
+    ("civil_servant", 12),
+    ("worker", 8),
+    ("private_enterprise", 7),
+    ("enterprise_employee", 3),
+    ("student", 2),
+    ("other", 11),
+]
+SECTORS_CITY = [
+    ("civil_servant", 20),
+    ("public_employee", 22),
+    ("worker", 14),
+    ("private_enterprise", 14),
+    ("enterprise_employee", 8),
+    ("farmer", 6),
+    ("student", 3),
+    ("other", 13),
+]
 SECTORS_BLOC = [("civil_servant", 40), ("public_employee", 35), ("enterprise_employee", 20), ("other", 5)]
 RELIGIONS = [("none", 95), ("catholicism", 3), ("buddhism", 1.6), ("protestantism", 0.4)]
 THEORY_OLD = [("elementary", 60), ("intermediate", 25), ("advanced", 5), ("none", 10)]
 THEORY_NEW = [("elementary", 85), ("none", 12), ("intermediate", 3)]
-QUALIFICATION_MIX = [("none", 31), ("technical_worker", 1), ("intermediate", 9), ("college", 11), ("university", 46), ("master", 2)]
-QUALIFICATION_MIX_OLD = [("none", 45), ("technical_worker", 3), ("intermediate", 18), ("college", 8), ("university", 24), ("master", 1.7), ("doctor", 0.3)]
+QUALIFICATION_MIX = [
+    ("none", 31),
+    ("technical_worker", 1),
+    ("intermediate", 9),
+    ("college", 11),
+    ("university", 46),
+    ("master", 2),
+]
+QUALIFICATION_MIX_OLD = [
+    ("none", 45),
+    ("technical_worker", 3),
+    ("intermediate", 18),
+    ("college", 8),
+    ("university", 24),
+    ("master", 1.7),
+    ("doctor", 0.3),
+]
 
 
 _CUMULATIVE: dict[int, tuple[list, list]] = {}
@@ -153,16 +249,28 @@ class Generator:
 
     # -- people ----------------------------------------------------------------------------
 
-    def person(self, committee: Committee, admitted: datetime.date, *, old: bool = False, qualification=None,
-               upper_secondary=None, female_share=0.42) -> Person:
+    def person(
+        self,
+        committee: Committee,
+        admitted: datetime.date,
+        *,
+        old: bool = False,
+        qualification=None,
+        upper_secondary=None,
+        female_share=0.42,
+    ) -> Person:
         rng = self.rng
         sex = "female" if rng.random() < female_share else "male"
-        mix = MIX_BY_COMMITTEE.get(committee.suffix) or (MIX_URBAN if committee.org.kind in (Kind.CITY, Kind.BLOC, Kind.POLICE, Kind.MILITARY) else MIX_RURAL)
+        mix = MIX_BY_COMMITTEE.get(committee.suffix) or (
+            MIX_URBAN if committee.org.kind in (Kind.CITY, Kind.BLOC, Kind.POLICE, Kind.MILITARY) else MIX_RURAL
+        )
         ethnicity = _pick(rng, mix)
         family = rng.choice(FAMILY.get(ethnicity, FAMILY["kinh"]))
         name = f"{family} {rng.choice(MIDDLE[sex])} {rng.choice(GIVEN[sex])}"
         age_at_admission = int(rng.triangular(18, 45, 24))
-        born = admitted - datetime.timedelta(days=age_at_admission * 365 + rng.randint(1, 360) + age_at_admission // 4 + 1)
+        born = admitted - datetime.timedelta(
+            days=age_at_admission * 365 + rng.randint(1, 360) + age_at_admission // 4 + 1
+        )
         if committee.org.kind in (Kind.MILITARY, Kind.POLICE):
             sector = "armed_forces"
         elif committee.org.kind == Kind.BLOC:
@@ -183,12 +291,19 @@ class Generator:
                 self.ids.add(national_id)
                 break
         return _person(
-            full_name=name, name_search=fold(name), sex=sex, date_of_birth=born, ethnicity=ethnicity,
+            full_name=name,
+            name_search=fold(name),
+            sex=sex,
+            date_of_birth=born,
+            ethnicity=ethnicity,
             religion=_pick(rng, RELIGIONS),
-            national_id=national_id, place_of_origin=committee.place, general_education=education,
+            national_id=national_id,
+            place_of_origin=committee.place,
+            general_education=education,
             professional_qualification=qualification,
             political_theory=_pick(rng, THEORY_OLD if old else THEORY_NEW),
-            sector=sector, youth_union=age_at <= 30 and rng.random() < 0.8,
+            sector=sector,
+            youth_union=age_at <= 30 and rng.random() < 0.8,
         )
 
     def cell(self, committee: Committee) -> int:
@@ -202,20 +317,32 @@ class Generator:
 
     # -- histories -------------------------------------------------------------------------
 
-    def admit(self, committee: Committee, decided: datetime.date, ceremony: datetime.date, *, old=False, **person_kw) -> Story:
+    def admit(
+        self, committee: Committee, decided: datetime.date, ceremony: datetime.date, *, old=False, **person_kw
+    ) -> Story:
         cell = self.cell(committee)
         committee.decisions += 1
         number = f"{committee.decisions}-QĐ/{committee.abbreviation}"
         person = self.person(committee, decided, old=old, **person_kw)
         membership = _membership(
-            cell_id=cell, status=Status.PROBATIONARY, admission_decision_number=number, admission_decision_date=decided,
-            admission_decided_by_id=committee.org.pk, ceremony_date=ceremony,
+            cell_id=cell,
+            status=Status.PROBATIONARY,
+            admission_decision_number=number,
+            admission_decision_date=decided,
+            admission_decided_by_id=committee.org.pk,
+            ceremony_date=ceremony,
         )
         story = Story(person, membership)
-        story.events.append(_event(
-            kind=EventKind.ADMITTED, effective_date=decided, decision_number=number, cell_id=cell,
-            status_after=Status.PROBATIONARY, other_organization_id=committee.org.pk,
-        ))
+        story.events.append(
+            _event(
+                kind=EventKind.ADMITTED,
+                effective_date=decided,
+                decision_number=number,
+                cell_id=cell,
+                status_after=Status.PROBATIONARY,
+                other_organization_id=committee.org.pk,
+            )
+        )
         self.stories.append(story)
         return story
 
@@ -225,32 +352,60 @@ class Generator:
         decided = official_from + datetime.timedelta(days=self.rng.randint(5, 45))
         if decided > latest:
             return False
-        story.events.append(_event(
-            kind=EventKind.RECOGNISED, effective_date=decided, decision_number=f"{self.rng.randint(1, 900)}-QĐ/CN",
-            cell_id=self.current_cell(story), status_after=Status.OFFICIAL, status_from=official_from, was_probationary=True,
-        ))
-        m.status, m.official_from, m.recognition_decision_date, m.card_number = Status.OFFICIAL, official_from, decided, self.card()
+        story.events.append(
+            _event(
+                kind=EventKind.RECOGNISED,
+                effective_date=decided,
+                decision_number=f"{self.rng.randint(1, 900)}-QĐ/CN",
+                cell_id=self.current_cell(story),
+                status_after=Status.OFFICIAL,
+                status_from=official_from,
+                was_probationary=True,
+            )
+        )
+        m.status, m.official_from, m.recognition_decision_date, m.card_number = (
+            Status.OFFICIAL,
+            official_from,
+            decided,
+            self.card(),
+        )
         return True
 
     def current_cell(self, story: Story) -> int:
         return story.events[-1].cell_id
 
     def exit(self, story: Story, kind: str, day: datetime.date, reason: str = ""):
-        status_after = {EventKind.STRUCK_OFF: Status.STRUCK_OFF, EventKind.LEFT: Status.LEFT,
-                        EventKind.EXPELLED: Status.EXPELLED, EventKind.DIED: Status.DIED}[kind]
-        story.events.append(_event(
-            kind=kind, effective_date=day, cell_id=self.current_cell(story), status_after=status_after,
-            was_probationary=story.membership.status == Status.PROBATIONARY, reason=reason,
-            decision_number="" if kind == EventKind.DIED else f"{self.rng.randint(1, 500)}-QĐ/HU",
-        ))
+        status_after = {
+            EventKind.STRUCK_OFF: Status.STRUCK_OFF,
+            EventKind.LEFT: Status.LEFT,
+            EventKind.EXPELLED: Status.EXPELLED,
+            EventKind.DIED: Status.DIED,
+        }[kind]
+        story.events.append(
+            _event(
+                kind=kind,
+                effective_date=day,
+                cell_id=self.current_cell(story),
+                status_after=status_after,
+                was_probationary=story.membership.status == Status.PROBATIONARY,
+                reason=reason,
+                decision_number="" if kind == EventKind.DIED else f"{self.rng.randint(1, 500)}-QĐ/HU",
+            )
+        )
         story.membership.status = status_after
 
     def simple_event(self, story: Story, kind: str, day: datetime.date, reason: str = ""):
-        story.events.append(_event(
-            kind=kind, effective_date=day, cell_id=self.current_cell(story), status_after=story.membership.status,
-            was_probationary=story.membership.status == Status.PROBATIONARY, reason=reason,
-            decision_number=f"{self.rng.randint(1, 500)}-QĐ/UBKT",
-        ))
+        story.events.append(
+            _event(
+                kind=kind,
+                effective_date=day,
+                cell_id=self.current_cell(story),
+                status_after=story.membership.status,
+                was_probationary=story.membership.status == Status.PROBATIONARY,
+                reason=reason,
+                decision_number=f"{self.rng.randint(1, 500)}-QĐ/UBKT",
+            )
+        )
 
     def old_member(self, committee: Committee, *, since=D(1965, 1, 1), until=D(2014, 6, 30)) -> Story:
         """Admitted before 2016 and recognised before 2016: an official member by then."""
@@ -272,7 +427,9 @@ class Generator:
         for year in range(2016, 2023):
             stories = []
             for group, total in ((district_level, DISTRICT_LEVEL_ADMISSIONS[year]), (others, OTHER_ADMISSIONS[year])):
-                for committee, n in zip(group, _spread(total, [len(c.cells) * (1 + 0.1 * (i % 3)) for i, c in enumerate(group)])):
+                for committee, n in zip(
+                    group, _spread(total, [len(c.cells) * (1 + 0.1 * (i % 3)) for i, c in enumerate(group)])
+                ):
                     stories.extend(self._admit_year(committee, year, n))
             by_year[year] = stories
         # 2021: the last LATE_2021 admissions (by decision date) hold their ceremony in 2022.
@@ -281,7 +438,10 @@ class Generator:
         for s in late:
             decided = _day(rng, D(2021, 11, 22), D(2021, 12, 31))
             s.membership.admission_decision_date = s.events[0].effective_date = decided
-            s.membership.ceremony_date = max(decided + datetime.timedelta(days=rng.randint(7, 40)), D(2022, 1, 3) + datetime.timedelta(days=rng.randint(0, 20)))
+            s.membership.ceremony_date = max(
+                decided + datetime.timedelta(days=rng.randint(7, 40)),
+                D(2022, 1, 3) + datetime.timedelta(days=rng.randint(0, 20)),
+            )
         for s in early:
             decided = _day(rng, D(2021, 1, 4), D(2021, 11, 21))
             s.membership.admission_decision_date = s.events[0].effective_date = decided
@@ -313,7 +473,7 @@ class Generator:
         for year, stories in by_year.items():
             pool = early if year == 2021 else stories
             if year == 2022:
-                struck = stories[EXITS_2022_COHORT_BEFORE_AT:EXITS_2022_COHORT_BEFORE_AT + 8]
+                struck = stories[EXITS_2022_COHORT_BEFORE_AT : EXITS_2022_COHORT_BEFORE_AT + 8]
             else:
                 struck = rng.sample(pool, STRUCK_OFF_PROBATIONARY // (2 if year == 2023 else 1))
             for s in struck:
@@ -321,7 +481,9 @@ class Generator:
                     continue
                 end = add_months(s.membership.ceremony_date, 12) - datetime.timedelta(days=1)
                 start = s.membership.ceremony_date + datetime.timedelta(days=60)
-                self.exit(s, EventKind.STRUCK_OFF, _day(rng, start, end), "Không đủ điều kiện công nhận đảng viên chính thức")
+                self.exit(
+                    s, EventKind.STRUCK_OFF, _day(rng, start, end), "Không đủ điều kiện công nhận đảng viên chính thức"
+                )
             for s in stories:
                 if s.membership.status == Status.PROBATIONARY:
                     self.recognise(s)
@@ -332,9 +494,13 @@ class Generator:
         rng = self.rng
         before = stories[:EXITS_2022_COHORT_BEFORE_AT]
         for s in before[:-1]:
-            s.membership.admission_decision_date = s.events[0].effective_date = _day(rng, D(2022, 1, 10), D(2022, 6, 30))
+            s.membership.admission_decision_date = s.events[0].effective_date = _day(
+                rng, D(2022, 1, 10), D(2022, 6, 30)
+            )
             s.membership.ceremony_date = s.events[0].effective_date + datetime.timedelta(days=20)
-            self.exit(s, EventKind.STRUCK_OFF, _day(rng, D(2022, 9, 1), D(2022, 12, 20)), "Vi phạm tư cách đảng viên dự bị")
+            self.exit(
+                s, EventKind.STRUCK_OFF, _day(rng, D(2022, 9, 1), D(2022, 12, 20)), "Vi phạm tư cách đảng viên dự bị"
+            )
         s = before[-1]
         s.membership.admission_decision_date = s.events[0].effective_date = D(2022, 3, 15)
         s.membership.ceremony_date = D(2022, 4, 2)
@@ -360,7 +526,13 @@ class Generator:
             start = D(year, 1, 1)
             for kind, n, since, until, reason in (
                 (EventKind.DIED, DEATHS, D(1960, 1, 1), D(1995, 12, 31), ""),
-                (EventKind.STRUCK_OFF, STRUCK_OFF, D(1995, 1, 1), D(2014, 6, 30), "Bỏ sinh hoạt đảng 3 tháng không có lý do chính đáng"),
+                (
+                    EventKind.STRUCK_OFF,
+                    STRUCK_OFF,
+                    D(1995, 1, 1),
+                    D(2014, 6, 30),
+                    "Bỏ sinh hoạt đảng 3 tháng không có lý do chính đáng",
+                ),
                 (EventKind.LEFT, LEFT, D(1995, 1, 1), D(2014, 6, 30), "Xin ra khỏi Đảng vì lý do cá nhân"),
                 (EventKind.EXPELLED, EXPELLED, D(1995, 1, 1), D(2014, 6, 30), "Vi phạm nghiêm trọng Điều lệ Đảng"),
             ):
@@ -370,11 +542,16 @@ class Generator:
                     self.exit(story, kind, _day(rng, start, end), reason)
             for _ in range(int(TRANSFERS_OUT * factor)):
                 story = self.old_member(rng.choices(self.committees, weights=weights)[0], since=D(1995, 1, 1))
-                story.events.append(_event(
-                    kind=EventKind.TRANSFERRED_OUT, effective_date=_day(rng, start, end), cell_id=self.current_cell(story),
-                    status_after=Status.TRANSFERRED_OUT, other_organization_name=rng.choice(OUTSIDE),
-                    decision_number=f"{rng.randint(1, 900)}-QĐ/HU",
-                ))
+                story.events.append(
+                    _event(
+                        kind=EventKind.TRANSFERRED_OUT,
+                        effective_date=_day(rng, start, end),
+                        cell_id=self.current_cell(story),
+                        status_after=Status.TRANSFERRED_OUT,
+                        other_organization_name=rng.choice(OUTSIDE),
+                        decision_number=f"{rng.randint(1, 900)}-QĐ/HU",
+                    )
+                )
                 story.membership.status = Status.TRANSFERRED_OUT
             for _ in range(int(TRANSFERS_IN * factor)):
                 committee = rng.choices(self.committees, weights=weights)[0]
@@ -384,13 +561,26 @@ class Generator:
                 person = self.person(committee, decided, old=True)
                 official_from = add_months(decided, 13)
                 membership = _membership(
-                    cell_id=cell, status=Status.OFFICIAL, admission_decision_date=decided, official_from=official_from,
+                    cell_id=cell,
+                    status=Status.OFFICIAL,
+                    admission_decision_date=decided,
+                    official_from=official_from,
                     card_number=self.card(),
                 )
-                story = Story(person, membership, [_event(
-                    kind=EventKind.TRANSFERRED_IN, effective_date=arrived, cell_id=cell, status_after=Status.OFFICIAL,
-                    other_organization_name=rng.choice(OUTSIDE), decision_number=f"{rng.randint(1, 900)}-QĐ/BTC",
-                )])
+                story = Story(
+                    person,
+                    membership,
+                    [
+                        _event(
+                            kind=EventKind.TRANSFERRED_IN,
+                            effective_date=arrived,
+                            cell_id=cell,
+                            status_after=Status.OFFICIAL,
+                            other_organization_name=rng.choice(OUTSIDE),
+                            decision_number=f"{rng.randint(1, 900)}-QĐ/BTC",
+                        )
+                    ],
+                )
                 self.stories.append(story)
 
     def old_members(self, n: int):
@@ -418,14 +608,32 @@ class Generator:
                     continue
                 day = _day(rng, start, end)
                 number = f"{rng.randint(1, 900)}-QĐ/HU"
-                s.events.append(_event(kind=EventKind.TRANSFERRED_OUT, effective_date=day, decision_number=number,
-                                                cell_id=here, status_after=Status.OFFICIAL, other_organization_id=dest))
-                s.events.append(_event(kind=EventKind.TRANSFERRED_IN, effective_date=day, decision_number=number,
-                                                cell_id=dest, status_after=Status.OFFICIAL, other_organization_id=here))
+                s.events.append(
+                    _event(
+                        kind=EventKind.TRANSFERRED_OUT,
+                        effective_date=day,
+                        decision_number=number,
+                        cell_id=here,
+                        status_after=Status.OFFICIAL,
+                        other_organization_id=dest,
+                    )
+                )
+                s.events.append(
+                    _event(
+                        kind=EventKind.TRANSFERRED_IN,
+                        effective_date=day,
+                        decision_number=number,
+                        cell_id=dest,
+                        status_after=Status.OFFICIAL,
+                        other_organization_id=here,
+                    )
+                )
                 s.membership.cell_id = dest
-            for kind, k, reason in ((EventKind.REPRIMANDED, REPRIMANDS, "Vi phạm quy chế làm việc"),
-                                    (EventKind.WARNED, WARNINGS, "Vi phạm quy định về những điều đảng viên không được làm"),
-                                    (EventKind.REMOVED_FROM_POST, REMOVALS, "Thiếu trách nhiệm trong công tác")):
+            for kind, k, reason in (
+                (EventKind.REPRIMANDED, REPRIMANDS, "Vi phạm quy chế làm việc"),
+                (EventKind.WARNED, WARNINGS, "Vi phạm quy định về những điều đảng viên không được làm"),
+                (EventKind.REMOVED_FROM_POST, REMOVALS, "Thiếu trách nhiệm trong công tác"),
+            ):
                 for _ in range(int(k * factor)):
                     self.simple_event(next(it), kind, _day(rng, start, end), reason)
             for _ in range(int(EXEMPTIONS * factor)):
@@ -433,7 +641,13 @@ class Generator:
                 self.simple_event(s, EventKind.EXEMPTED, _day(rng, start, end), "Tuổi cao, sức khỏe yếu")
                 s.membership.exempted = True
                 if rng.random() < 0.15:
-                    self.simple_event(s, EventKind.EXEMPTION_ENDED, min(s.events[-1].effective_date + datetime.timedelta(days=rng.randint(90, 700)), D(2023, 6, 30)))
+                    self.simple_event(
+                        s,
+                        EventKind.EXEMPTION_ENDED,
+                        min(
+                            s.events[-1].effective_date + datetime.timedelta(days=rng.randint(90, 700)), D(2023, 6, 30)
+                        ),
+                    )
                     s.membership.exempted = False
         return olds
 
@@ -450,13 +664,21 @@ def _committees(province: Organization) -> list[Committee]:
     committees = []
     cells_by_committee: dict[str, list[int]] = {}
     top = {o.path: o for o in Organization.objects.get_children(province)}
-    for pk, path in Organization.objects.filter(path__startswith=province.path, kind__in=CELL_KINDS).values_list("pk", "path").order_by("path"):
+    for pk, path in (
+        Organization.objects.filter(path__startswith=province.path, kind__in=CELL_KINDS)
+        .values_list("pk", "path")
+        .order_by("path")
+    ):
         cells_by_committee.setdefault(path[: 2 * Organization.steplen], []).append(pk)
     for path, org in top.items():
         suffix = org.code.rsplit(".", 1)[-1]
         cells = cells_by_committee.get(path, [])
         abbreviation = {Kind.CITY: "TU", Kind.DISTRICT: "HU"}.get(org.kind, "ĐU")
-        place = org.name.replace("Đảng bộ ", "") + ", tỉnh Hòa Bình" if org.kind in DISTRICT_LEVEL_KINDS else "tỉnh Hòa Bình"
+        place = (
+            org.name.replace("Đảng bộ ", "") + ", tỉnh Hòa Bình"
+            if org.kind in DISTRICT_LEVEL_KINDS
+            else "tỉnh Hòa Bình"
+        )
         committees.append(Committee(org, suffix, cells, [rng.uniform(0.6, 1.6) for _ in cells], abbreviation, place))
     return committees
 
@@ -484,13 +706,52 @@ def _count_at(stories, day) -> tuple[int, int]:
     return active, probationary
 
 
-PERSON_FIELDS = ["full_name", "name_search", "sex", "date_of_birth", "ethnicity", "religion", "national_id", "place_of_origin",
-                 "general_education", "professional_qualification", "political_theory", "sector", "youth_union"]
-MEMBERSHIP_FIELDS = ["person_id", "cell_id", "status", "exempted", "admission_decision_number", "admission_decision_date",
-                     "admission_decided_by_id", "ceremony_date", "official_from", "recognition_decision_date", "card_number", "version",
-                     "sort_name"]
-EVENT_FIELDS = ["membership_id", "kind", "effective_date", "decision_number", "cell_id", "status_after", "was_probationary",
-                "other_organization_id", "other_organization_name", "status_from", "temporary", "reason", "recorded_by_id", "recorded_at"]
+PERSON_FIELDS = [
+    "full_name",
+    "name_search",
+    "sex",
+    "date_of_birth",
+    "ethnicity",
+    "religion",
+    "national_id",
+    "place_of_origin",
+    "general_education",
+    "professional_qualification",
+    "political_theory",
+    "sector",
+    "youth_union",
+]
+MEMBERSHIP_FIELDS = [
+    "person_id",
+    "cell_id",
+    "status",
+    "exempted",
+    "admission_decision_number",
+    "admission_decision_date",
+    "admission_decided_by_id",
+    "ceremony_date",
+    "official_from",
+    "recognition_decision_date",
+    "card_number",
+    "version",
+    "sort_name",
+]
+EVENT_FIELDS = [
+    "membership_id",
+    "kind",
+    "effective_date",
+    "decision_number",
+    "cell_id",
+    "status_after",
+    "was_probationary",
+    "other_organization_id",
+    "other_organization_name",
+    "status_from",
+    "temporary",
+    "reason",
+    "recorded_by_id",
+    "recorded_at",
+]
 PERIOD_FIELDS = ["membership_id", "cell_id", "status", "start", "end"]
 
 
@@ -499,14 +760,31 @@ def _person(**fields):
 
 
 def _membership(**fields):
-    defaults = dict(status=Status.PROBATIONARY, exempted=False, admission_decision_number="", admission_decided_by_id=None,
-                    ceremony_date=None, official_from=None, recognition_decision_date=None, card_number="", version=1)
+    defaults = dict(
+        status=Status.PROBATIONARY,
+        exempted=False,
+        admission_decision_number="",
+        admission_decided_by_id=None,
+        ceremony_date=None,
+        official_from=None,
+        recognition_decision_date=None,
+        card_number="",
+        version=1,
+    )
     return SimpleNamespace(**{**defaults, **fields})
 
 
 def _event(**fields):
-    defaults = dict(decision_number="", was_probationary=False, other_organization_id=None, other_organization_name="",
-                    status_from=None, temporary=False, reason="", recorded_by_id=None)
+    defaults = dict(
+        decision_number="",
+        was_probationary=False,
+        other_organization_id=None,
+        other_organization_name="",
+        status_from=None,
+        temporary=False,
+        reason="",
+        recorded_by_id=None,
+    )
     return SimpleNamespace(**{**defaults, **fields})
 
 
@@ -519,7 +797,9 @@ def _insert(model, names: list[str], rows: list[tuple]) -> int:
     marks = "(" + ", ".join(["%s"] * (len(names) + 1)) + ")"
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":  # executemany is a loop in C there
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES {marks}", [(first + j, *row) for j, row in enumerate(rows)])
+            cursor.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES {marks}", [(first + j, *row) for j, row in enumerate(rows)]
+            )
             return first
         batch = 30_000 // (len(names) + 1)  # PostgreSQL: many rows per statement, few round trips
         for i in range(0, len(rows), batch):
@@ -539,7 +819,9 @@ def seed_members(province_code: str = "HB") -> int:
     first_person = _insert(Person, PERSON_FIELDS, [tuple(getattr(s.person, n) for n in PERSON_FIELDS) for s in stories])
     for i, s in enumerate(stories):
         s.membership.person_id, s.membership.sort_name = first_person + i, s.person.name_search
-    first_membership = _insert(Membership, MEMBERSHIP_FIELDS, [tuple(getattr(s.membership, n) for n in MEMBERSHIP_FIELDS) for s in stories])
+    first_membership = _insert(
+        Membership, MEMBERSHIP_FIELDS, [tuple(getattr(s.membership, n) for n in MEMBERSHIP_FIELDS) for s in stories]
+    )
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     events, periods = [], []
     for i, s in enumerate(stories):
@@ -551,6 +833,8 @@ def seed_members(province_code: str = "HB") -> int:
     _insert(MembershipEvent, EVENT_FIELDS, events)
     _insert(MembershipPeriod, PERIOD_FIELDS, periods)
     with connection.cursor() as cursor:
-        for sql in connection.ops.sequence_reset_sql(no_style(), [Person, Membership, MembershipEvent, MembershipPeriod]):
+        for sql in connection.ops.sequence_reset_sql(
+            no_style(), [Person, Membership, MembershipEvent, MembershipPeriod]
+        ):
             cursor.execute(sql)
     return len(stories)

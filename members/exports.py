@@ -10,19 +10,48 @@ from openpyxl.styles import Font
 from organizations.privacy import HIDDEN
 from partydev.excel import escape_text, xlsx_response
 
-from .models import ETHNICITIES, GeneralEducation, PoliticalTheory, ProfessionalQualification, Religion, Sector, Sex, Status
+from .models import (
+    ETHNICITIES,
+    GeneralEducation,
+    PoliticalTheory,
+    ProfessionalQualification,
+    Religion,
+    Sector,
+    Sex,
+    Status,
+)
 
 ETHNICITY_LABELS = dict(ETHNICITIES)
 LABELS = {
-    "sex": dict(Sex.choices), "religion": dict(Religion.choices), "education": dict(GeneralEducation.choices),
-    "qualification": dict(ProfessionalQualification.choices), "theory": dict(PoliticalTheory.choices),
-    "sector": dict(Sector.choices), "status": dict(Status.choices),
+    "sex": dict(Sex.choices),
+    "religion": dict(Religion.choices),
+    "education": dict(GeneralEducation.choices),
+    "qualification": dict(ProfessionalQualification.choices),
+    "theory": dict(PoliticalTheory.choices),
+    "sector": dict(Sector.choices),
+    "status": dict(Status.choices),
 }
 COLUMNS = [
-    ("STT", 6), ("Họ và tên", 28), ("Giới tính", 9), ("Ngày sinh", 12), ("Dân tộc", 12), ("Tôn giáo", 12),
-    ("Số CCCD", 15), ("Quê quán", 28), ("Giáo dục phổ thông", 18), ("Chuyên môn, nghiệp vụ", 22), ("Lý luận chính trị", 16),
-    ("Nghề nghiệp, thành phần", 24), ("Đoàn viên", 9), ("Mã chi bộ", 18), ("Chi bộ", 36), ("Tình trạng", 14),
-    ("Ngày quyết định kết nạp", 14), ("Số quyết định kết nạp", 16), ("Ngày lễ kết nạp", 14), ("Chính thức từ ngày", 14),
+    ("STT", 6),
+    ("Họ và tên", 28),
+    ("Giới tính", 9),
+    ("Ngày sinh", 12),
+    ("Dân tộc", 12),
+    ("Tôn giáo", 12),
+    ("Số CCCD", 15),
+    ("Quê quán", 28),
+    ("Giáo dục phổ thông", 18),
+    ("Chuyên môn, nghiệp vụ", 22),
+    ("Lý luận chính trị", 16),
+    ("Nghề nghiệp, thành phần", 24),
+    ("Đoàn viên", 9),
+    ("Mã chi bộ", 18),
+    ("Chi bộ", 36),
+    ("Tình trạng", 14),
+    ("Ngày quyết định kết nạp", 14),
+    ("Số quyết định kết nạp", 16),
+    ("Ngày lễ kết nạp", 14),
+    ("Chính thức từ ngày", 14),
     ("Số thẻ đảng viên", 14),
 ]
 
@@ -30,15 +59,35 @@ COLUMNS = [
 def _row(n, m, sensitive: bool = True):
     p = m.person
     if sensitive:
-        ethnicity, religion, national_id = ETHNICITY_LABELS.get(p.ethnicity, p.ethnicity), LABELS["religion"][p.religion], p.national_id or ""
+        ethnicity, religion, national_id = (
+            ETHNICITY_LABELS.get(p.ethnicity, p.ethnicity),
+            LABELS["religion"][p.religion],
+            p.national_id or "",
+        )
     else:  # see organizations.privacy
         ethnicity = religion = national_id = HIDDEN
     return [
-        n, p.full_name, LABELS["sex"][p.sex], p.date_of_birth, ethnicity, religion, national_id, p.place_of_origin,
-        LABELS["education"][p.general_education], LABELS["qualification"][p.professional_qualification],
-        LABELS["theory"][p.political_theory], LABELS["sector"][p.sector], "Có" if p.youth_union else "Không",
-        m.cell.code, m.cell.name, LABELS["status"][m.status],
-        m.admission_decision_date, m.admission_decision_number, m.ceremony_date, m.official_from, m.card_number,
+        n,
+        p.full_name,
+        LABELS["sex"][p.sex],
+        p.date_of_birth,
+        ethnicity,
+        religion,
+        national_id,
+        p.place_of_origin,
+        LABELS["education"][p.general_education],
+        LABELS["qualification"][p.professional_qualification],
+        LABELS["theory"][p.political_theory],
+        LABELS["sector"][p.sector],
+        "Có" if p.youth_union else "Không",
+        m.cell.code,
+        m.cell.name,
+        LABELS["status"][m.status],
+        m.admission_decision_date,
+        m.admission_decision_number,
+        m.ceremony_date,
+        m.official_from,
+        m.card_number,
     ]
 
 

@@ -23,18 +23,41 @@ def _blank(choices, label="Tất cả"):
 
 
 class MemberFilterForm(forms.Form):
-    q = forms.CharField(label="Tìm", required=False, widget=forms.TextInput(attrs={
-        "type": "search", "placeholder": "Họ tên (có dấu hoặc không dấu), số CCCD, số thẻ", "aria-label": "Tìm đảng viên"}))
-    status = forms.ChoiceField(label="Tình trạng", required=False, choices=[
-        ("active", "Đang sinh hoạt"), ("official", "Chính thức"), ("probationary", "Dự bị"),
-        ("exempted", "Miễn công tác và sinh hoạt"), ("gone", "Đã ra khỏi danh sách"), ("all", "Tất cả"),
-    ])
-    cell = forms.CharField(label="Mã chi bộ", required=False, widget=forms.TextInput(attrs={"placeholder": "vd. HB.TP.001.01"}))
+    q = forms.CharField(
+        label="Tìm",
+        required=False,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": "Họ tên (có dấu hoặc không dấu), số CCCD, số thẻ",
+                "aria-label": "Tìm đảng viên",
+            }
+        ),
+    )
+    status = forms.ChoiceField(
+        label="Tình trạng",
+        required=False,
+        choices=[
+            ("active", "Đang sinh hoạt"),
+            ("official", "Chính thức"),
+            ("probationary", "Dự bị"),
+            ("exempted", "Miễn công tác và sinh hoạt"),
+            ("gone", "Đã ra khỏi danh sách"),
+            ("all", "Tất cả"),
+        ],
+    )
+    cell = forms.CharField(
+        label="Mã chi bộ", required=False, widget=forms.TextInput(attrs={"placeholder": "vd. HB.TP.001.01"})
+    )
     sex = forms.ChoiceField(label="Giới tính", required=False, choices=_blank(Sex.choices))
     ethnicity = forms.ChoiceField(label="Dân tộc", required=False, choices=_blank(ETHNICITIES))
     education = forms.ChoiceField(label="Giáo dục phổ thông", required=False, choices=_blank(GeneralEducation.choices))
-    qualification = forms.ChoiceField(label="Chuyên môn", required=False, choices=_blank(ProfessionalQualification.choices))
-    age = forms.ChoiceField(label="Độ tuổi", required=False, choices=_blank([(k, k.replace("71+", "trên 70")) for k in AGE_BANDS]))
+    qualification = forms.ChoiceField(
+        label="Chuyên môn", required=False, choices=_blank(ProfessionalQualification.choices)
+    )
+    age = forms.ChoiceField(
+        label="Độ tuổi", required=False, choices=_blank([(k, k.replace("71+", "trên 70")) for k in AGE_BANDS])
+    )
     sector = forms.ChoiceField(label="Nghề nghiệp, thành phần", required=False, choices=_blank(Sector.choices))
 
 
@@ -46,14 +69,30 @@ class PersonForm(forms.Form):
     religion = forms.ChoiceField(label="Tôn giáo", choices=Religion.choices, initial=Religion.NONE)
     national_id = forms.CharField(label="Số CCCD", max_length=32, required=False)
     place_of_origin = forms.CharField(label="Quê quán", max_length=255, required=False)
-    general_education = forms.ChoiceField(label="Giáo dục phổ thông", choices=GeneralEducation.choices, initial=GeneralEducation.UPPER_SECONDARY)
-    professional_qualification = forms.ChoiceField(label="Chuyên môn, nghiệp vụ", choices=ProfessionalQualification.choices)
+    general_education = forms.ChoiceField(
+        label="Giáo dục phổ thông", choices=GeneralEducation.choices, initial=GeneralEducation.UPPER_SECONDARY
+    )
+    professional_qualification = forms.ChoiceField(
+        label="Chuyên môn, nghiệp vụ", choices=ProfessionalQualification.choices
+    )
     political_theory = forms.ChoiceField(label="Lý luận chính trị", choices=PoliticalTheory.choices)
     sector = forms.ChoiceField(label="Nghề nghiệp, thành phần", choices=Sector.choices)
     youth_union = forms.BooleanField(label="Đoàn viên", required=False)
 
-    PERSON_FIELDS = ["full_name", "sex", "date_of_birth", "ethnicity", "religion", "national_id", "place_of_origin",
-                     "general_education", "professional_qualification", "political_theory", "sector", "youth_union"]
+    PERSON_FIELDS = [
+        "full_name",
+        "sex",
+        "date_of_birth",
+        "ethnicity",
+        "religion",
+        "national_id",
+        "place_of_origin",
+        "general_education",
+        "professional_qualification",
+        "political_theory",
+        "sector",
+        "youth_union",
+    ]
 
     def person_fields(self) -> dict:
         data = {k: self.cleaned_data[k] for k in self.PERSON_FIELDS}
@@ -92,9 +131,13 @@ class EventForm(forms.Form):
 
     effective_date = forms.DateField(label="Ngày quyết định", widget=DATE_WIDGET)
     decision_number = forms.CharField(label="Số quyết định", max_length=64, required=False)
-    official_from = forms.DateField(label="Chính thức từ ngày (để trống: 12 tháng sau lễ kết nạp)", widget=DATE_WIDGET, required=False)
+    official_from = forms.DateField(
+        label="Chính thức từ ngày (để trống: 12 tháng sau lễ kết nạp)", widget=DATE_WIDGET, required=False
+    )
     card_number = forms.CharField(label="Số thẻ đảng viên", max_length=32, required=False)
-    other_organization_code = forms.CharField(label="Chuyển đến tổ chức (mã trong hệ thống)", max_length=32, required=False)
+    other_organization_code = forms.CharField(
+        label="Chuyển đến tổ chức (mã trong hệ thống)", max_length=32, required=False
+    )
     other_organization_name = forms.CharField(label="hoặc tên tổ chức ngoài hệ thống", max_length=255, required=False)
     temporary = forms.BooleanField(label="Chuyển sinh hoạt tạm thời", required=False)
     cell_code = forms.CharField(label="Mã chi bộ nơi đến", max_length=32, required=False)

@@ -6,7 +6,6 @@ changes nothing; a national ID that belongs to somebody else is refused. History
 exits) is never changed through a file: it is recorded as decisions on the member's page.
 """
 
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from openpyxl import Workbook
@@ -22,7 +21,16 @@ from partydev.text import fold
 from partydev.upload_views import UploadFlow
 from partydev.uploads import CHANGE, CREATE, UNCHANGED, Change, Column, Importer, Plan, PlanItem, RowError
 
-from .models import ETHNICITIES, GeneralEducation, Person, PoliticalTheory, ProfessionalQualification, Religion, Sector, Sex
+from .models import (
+    ETHNICITIES,
+    GeneralEducation,
+    Person,
+    PoliticalTheory,
+    ProfessionalQualification,
+    Religion,
+    Sector,
+    Sex,
+)
 from .services import can_decide, members_register_bulk, validate_new_member
 
 SHEET_NAME = "Đảng viên"
@@ -63,8 +71,20 @@ CHOICES = {
     "sector": Sector.choices,
 }
 DEFAULTS = {"religion": "none", "professional_qualification": "none", "political_theory": "none", "sector": "other"}
-PERSON_KEYS = ["full_name", "sex", "date_of_birth", "ethnicity", "religion", "national_id", "place_of_origin",
-               "general_education", "professional_qualification", "political_theory", "sector", "youth_union"]
+PERSON_KEYS = [
+    "full_name",
+    "sex",
+    "date_of_birth",
+    "ethnicity",
+    "religion",
+    "national_id",
+    "place_of_origin",
+    "general_education",
+    "professional_qualification",
+    "political_theory",
+    "sector",
+    "youth_union",
+]
 
 
 def _lookup(choices) -> dict[str, str]:
@@ -125,9 +145,20 @@ class MemberImporter(Importer):
             out[key] = found
         youth = fold(_text(v.get("youth_union")))
         if youth not in ("", "co", "khong", "x", "1", "0"):
-            problems.append((LABELS["youth_union"], f"Đoàn viên: ghi “Có” hoặc “Không”, không phải “{_text(v.get('youth_union'))}”."))
+            problems.append(
+                (
+                    LABELS["youth_union"],
+                    f"Đoàn viên: ghi “Có” hoặc “Không”, không phải “{_text(v.get('youth_union'))}”.",
+                )
+            )
         out["youth_union"] = youth in ("co", "x", "1")
-        for key in ("date_of_birth", "admission_decision_date", "ceremony_date", "official_from", "recognition_decision_date"):
+        for key in (
+            "date_of_birth",
+            "admission_decision_date",
+            "ceremony_date",
+            "official_from",
+            "recognition_decision_date",
+        ):
             try:
                 out[key] = to_date(v.get(key))
             except ValueError as exc:
@@ -147,17 +178,24 @@ class MemberImporter(Importer):
     def plan(self, rows):
         plan = Plan()
         codes = {r.values["cell"] for r in rows}
-        cells = {o.code: o for o in Organization.objects.filter(code__in=codes).only("id", "code", "name", "path", "depth", "kind")}
+        cells = {
+            o.code: o
+            for o in Organization.objects.filter(code__in=codes).only("id", "code", "name", "path", "depth", "kind")
+        }
         roots = None if self.user.is_superuser else user_root_paths(self.user)
         existing = {
             p.national_id: p
-            for p in Person.objects.filter(national_id__in=[r.values["national_id"] for r in rows]).select_related("membership", "membership__cell")
+            for p in Person.objects.filter(national_id__in=[r.values["national_id"] for r in rows]).select_related(
+                "membership", "membership__cell"
+            )
         }
         for r in rows:
             v = r.values
             cell = cells.get(v["cell"])
             if cell is None or (roots is not None and not any(cell.path.startswith(p) for p in roots)):
-                plan.error(r.number, LABELS["cell"], f"Mã chi bộ “{v['cell']}” không tồn tại hoặc nằm ngoài phạm vi của bạn.")
+                plan.error(
+                    r.number, LABELS["cell"], f"Mã chi bộ “{v['cell']}” không tồn tại hoặc nằm ngoài phạm vi của bạn."
+                )
                 continue
             if cell.kind not in CELL_KINDS:
                 plan.error(r.number, LABELS["cell"], f"“{cell.name}” ({cell.code}) không phải là chi bộ.")
@@ -166,9 +204,14 @@ class MemberImporter(Importer):
             person.name_search = fold(person.full_name)
             try:
                 official_from, recognised = validate_new_member(
-                    person, cell=cell, admission_decision_date=v["admission_decision_date"], ceremony_date=v["ceremony_date"],
-                    official=v["official"], official_from=v["official_from"],
-                    recognition_decision_date=v["recognition_decision_date"], validate_unique=False,
+                    person,
+                    cell=cell,
+                    admission_decision_date=v["admission_decision_date"],
+                    ceremony_date=v["ceremony_date"],
+                    official=v["official"],
+                    official_from=v["official_from"],
+                    recognition_decision_date=v["recognition_decision_date"],
+                    validate_unique=False,
                 )
             except ValidationError as exc:
                 for field, messages in exc.message_dict.items():
@@ -176,31 +219,64 @@ class MemberImporter(Importer):
                         plan.error(r.number, LABELS.get(field, ""), message)
                 continue
             label = f"{person.full_name} ({_d(person.date_of_birth)})"
-            values = {"Chi bộ": cell.code, "Tình trạng": OFFICIAL if v["official"] else PROBATIONARY,
-                      "Ngày kết nạp": _d(v["admission_decision_date"])}
+            values = {
+                "Chi bộ": cell.code,
+                "Tình trạng": OFFICIAL if v["official"] else PROBATIONARY,
+                "Ngày kết nạp": _d(v["admission_decision_date"]),
+            }
             same = existing.get(person.national_id)
             if same is not None:
                 if (fold(same.full_name), same.date_of_birth) != (fold(person.full_name), person.date_of_birth):
-                    plan.error(r.number, LABELS["national_id"],
-                               f"Số CCCD {person.national_id} đã có trong hệ thống, của một người khác ({same.full_name}, sinh {_d(same.date_of_birth)}).")
+                    plan.error(
+                        r.number,
+                        LABELS["national_id"],
+                        f"Số CCCD {person.national_id} đã có trong hệ thống, của một người khác ({same.full_name}, sinh {_d(same.date_of_birth)}).",
+                    )
                     continue
                 member = getattr(same, "membership", None)
                 if member is not None and member.cell_id != cell.pk:
-                    plan.error(r.number, LABELS["cell"],
-                               f"{same.full_name} đang sinh hoạt ở “{member.cell.code}”: chuyển sinh hoạt phải ghi bằng quyết định, không qua tệp.")
+                    plan.error(
+                        r.number,
+                        LABELS["cell"],
+                        f"{same.full_name} đang sinh hoạt ở “{member.cell.code}”: chuyển sinh hoạt phải ghi bằng quyết định, không qua tệp.",
+                    )
                     continue
                 changes = [
                     Change(Person._meta.get_field(k).verbose_name, str(getattr(same, k)), str(getattr(person, k)))
-                    for k in PERSON_KEYS if k not in ("full_name", "national_id", "date_of_birth") and getattr(same, k) != getattr(person, k)
+                    for k in PERSON_KEYS
+                    if k not in ("full_name", "national_id", "date_of_birth") and getattr(same, k) != getattr(person, k)
                 ]
-                plan.items.append(PlanItem(r.number, person.national_id, label, CHANGE if changes else UNCHANGED,
-                                           changes=changes, values=values, data={"update": same, "person": person}))
+                plan.items.append(
+                    PlanItem(
+                        r.number,
+                        person.national_id,
+                        label,
+                        CHANGE if changes else UNCHANGED,
+                        changes=changes,
+                        values=values,
+                        data={"update": same, "person": person},
+                    )
+                )
                 continue
-            plan.items.append(PlanItem(r.number, person.national_id, label, CREATE, values=values, data={
-                "person": person, "cell": cell, "admission_decision_date": v["admission_decision_date"],
-                "admission_decision_number": v["admission_decision_number"], "ceremony_date": v["ceremony_date"],
-                "official_from": official_from, "recognition_decision_date": recognised, "card_number": v["card_number"],
-            }))
+            plan.items.append(
+                PlanItem(
+                    r.number,
+                    person.national_id,
+                    label,
+                    CREATE,
+                    values=values,
+                    data={
+                        "person": person,
+                        "cell": cell,
+                        "admission_decision_date": v["admission_decision_date"],
+                        "admission_decision_number": v["admission_decision_number"],
+                        "ceremony_date": v["ceremony_date"],
+                        "official_from": official_from,
+                        "recognition_decision_date": recognised,
+                        "card_number": v["card_number"],
+                    },
+                )
+            )
         return plan
 
     def apply(self, items, upload):
@@ -212,7 +288,10 @@ class MemberImporter(Importer):
                     setattr(u["update"], k, getattr(u["person"], k))
             u["update"].full_clean()
         if updates:
-            Person.objects.bulk_update([u["update"] for u in updates], [k for k in PERSON_KEYS if k not in ("full_name", "national_id", "date_of_birth")])
+            Person.objects.bulk_update(
+                [u["update"] for u in updates],
+                [k for k in PERSON_KEYS if k not in ("full_name", "national_id", "date_of_birth")],
+            )
             bulk_history(Person, [u["update"] for u in updates], user=self.user)  # bulk_update writes no history itself
         if new:
             members_register_bulk(new, user=self.user)
@@ -225,20 +304,36 @@ def import_template() -> bytes:
     ws.title = SHEET_NAME
     columns = [ExcelColumn(label, width=max(12, len(label) + 2)) for _, label, _, _ in SPEC]
     header_row = write_table(ws, columns, [[example for *_, example in SPEC]], title="DANH SÁCH ĐẢNG VIÊN")
-    set_cell(ws.cell(row=2, column=1), (
-        "Mỗi dòng một đảng viên; ngày ghi dd/mm/yyyy; số CCCD 12 chữ số (ghi dạng văn bản để giữ số 0 đầu). "
-        "Xóa dòng ví dụ trước khi tải lên. Nhập lại cùng tệp không tạo trùng."
-    ))
+    set_cell(
+        ws.cell(row=2, column=1),
+        (
+            "Mỗi dòng một đảng viên; ngày ghi dd/mm/yyyy; số CCCD 12 chữ số (ghi dạng văn bản để giữ số 0 đầu). "
+            "Xóa dòng ví dụ trước khi tải lên. Nhập lại cùng tệp không tạo trùng."
+        ),
+    )
     ws.cell(row=2, column=1).font = Font(italic=True, color="555555")
     lists = wb.create_sheet("Danh mục")
-    for col, key in enumerate(["sex", "ethnicity", "religion", "general_education", "professional_qualification", "political_theory", "sector"], start=1):
+    for col, key in enumerate(
+        [
+            "sex",
+            "ethnicity",
+            "religion",
+            "general_education",
+            "professional_qualification",
+            "political_theory",
+            "sector",
+        ],
+        start=1,
+    ):
         set_cell(lists.cell(row=1, column=col), LABELS[key])
         labels = [label for _, label in _base_choices(key)]
         for row, label in enumerate(labels, start=2):
             set_cell(lists.cell(row=row, column=col), label)
         letter = chr(ord("A") + col - 1)
         target = chr(ord("A") + [k for k, *_ in SPEC].index(key))
-        validation = DataValidation(type="list", formula1=f"'Danh mục'!${letter}$2:${letter}${len(labels) + 1}", allow_blank=True)
+        validation = DataValidation(
+            type="list", formula1=f"'Danh mục'!${letter}$2:${letter}${len(labels) + 1}", allow_blank=True
+        )
         validation.add(f"{target}{header_row + 1}:{target}{header_row + 5000}")
         ws.add_data_validation(validation)
     status_col = chr(ord("A") + [k for k, *_ in SPEC].index("status"))
@@ -254,9 +349,13 @@ def import_template() -> bytes:
 
 def _base_choices(key):
     return {
-        "sex": Sex.choices, "ethnicity": ETHNICITIES, "religion": Religion.choices,
-        "general_education": GeneralEducation.choices, "professional_qualification": ProfessionalQualification.choices,
-        "political_theory": PoliticalTheory.choices, "sector": Sector.choices,
+        "sex": Sex.choices,
+        "ethnicity": ETHNICITIES,
+        "religion": Religion.choices,
+        "general_education": GeneralEducation.choices,
+        "professional_qualification": ProfessionalQualification.choices,
+        "political_theory": PoliticalTheory.choices,
+        "sector": Sector.choices,
     }[key]
 
 

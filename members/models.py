@@ -19,17 +19,60 @@ from partydev.audit import HistoryBase
 from partydev.text import fold
 
 ETHNICITIES = [
-    ("kinh", "Kinh"), ("tay", "Tày"), ("thai", "Thái"), ("muong", "Mường"), ("khmer", "Khmer"),
-    ("hoa", "Hoa"), ("nung", "Nùng"), ("hmong", "H'Mông"), ("dao", "Dao"), ("gia_rai", "Gia Rai"),
-    ("ngai", "Ngái"), ("e_de", "Ê Đê"), ("ba_na", "Ba Na"), ("xo_dang", "Xơ Đăng"), ("san_chay", "Sán Chay"),
-    ("co_ho", "Cơ Ho"), ("cham", "Chăm"), ("san_diu", "Sán Dìu"), ("hre", "Hrê"), ("mnong", "Mnông"),
-    ("ra_glai", "Ra Glai"), ("xtieng", "Xtiêng"), ("bru_van_kieu", "Bru-Vân Kiều"), ("tho", "Thổ"),
-    ("giay", "Giáy"), ("co_tu", "Cơ Tu"), ("gie_trieng", "Giẻ Triêng"), ("ma", "Mạ"), ("kho_mu", "Khơ Mú"),
-    ("co", "Co"), ("ta_oi", "Tà Ôi"), ("cho_ro", "Chơ Ro"), ("khang", "Kháng"), ("xinh_mun", "Xinh Mun"),
-    ("ha_nhi", "Hà Nhì"), ("chu_ru", "Chu Ru"), ("lao", "Lào"), ("la_chi", "La Chí"), ("la_ha", "La Ha"),
-    ("phu_la", "Phù Lá"), ("la_hu", "La Hủ"), ("lu", "Lự"), ("lo_lo", "Lô Lô"), ("chut", "Chứt"),
-    ("mang", "Mảng"), ("pa_then", "Pà Thẻn"), ("co_lao", "Cơ Lao"), ("cong", "Cống"), ("bo_y", "Bố Y"),
-    ("si_la", "Si La"), ("pu_peo", "Pu Péo"), ("brau", "Brâu"), ("o_du", "Ơ Đu"), ("ro_mam", "Rơ Măm"),
+    ("kinh", "Kinh"),
+    ("tay", "Tày"),
+    ("thai", "Thái"),
+    ("muong", "Mường"),
+    ("khmer", "Khmer"),
+    ("hoa", "Hoa"),
+    ("nung", "Nùng"),
+    ("hmong", "H'Mông"),
+    ("dao", "Dao"),
+    ("gia_rai", "Gia Rai"),
+    ("ngai", "Ngái"),
+    ("e_de", "Ê Đê"),
+    ("ba_na", "Ba Na"),
+    ("xo_dang", "Xơ Đăng"),
+    ("san_chay", "Sán Chay"),
+    ("co_ho", "Cơ Ho"),
+    ("cham", "Chăm"),
+    ("san_diu", "Sán Dìu"),
+    ("hre", "Hrê"),
+    ("mnong", "Mnông"),
+    ("ra_glai", "Ra Glai"),
+    ("xtieng", "Xtiêng"),
+    ("bru_van_kieu", "Bru-Vân Kiều"),
+    ("tho", "Thổ"),
+    ("giay", "Giáy"),
+    ("co_tu", "Cơ Tu"),
+    ("gie_trieng", "Giẻ Triêng"),
+    ("ma", "Mạ"),
+    ("kho_mu", "Khơ Mú"),
+    ("co", "Co"),
+    ("ta_oi", "Tà Ôi"),
+    ("cho_ro", "Chơ Ro"),
+    ("khang", "Kháng"),
+    ("xinh_mun", "Xinh Mun"),
+    ("ha_nhi", "Hà Nhì"),
+    ("chu_ru", "Chu Ru"),
+    ("lao", "Lào"),
+    ("la_chi", "La Chí"),
+    ("la_ha", "La Ha"),
+    ("phu_la", "Phù Lá"),
+    ("la_hu", "La Hủ"),
+    ("lu", "Lự"),
+    ("lo_lo", "Lô Lô"),
+    ("chut", "Chứt"),
+    ("mang", "Mảng"),
+    ("pa_then", "Pà Thẻn"),
+    ("co_lao", "Cơ Lao"),
+    ("cong", "Cống"),
+    ("bo_y", "Bố Y"),
+    ("si_la", "Si La"),
+    ("pu_peo", "Pu Péo"),
+    ("brau", "Brâu"),
+    ("o_du", "Ơ Đu"),
+    ("ro_mam", "Rơ Măm"),
 ]
 assert len(ETHNICITIES) == 54
 
@@ -98,13 +141,21 @@ class Person(models.Model):
     ethnicity = models.CharField("dân tộc", max_length=16, choices=ETHNICITIES, default="kinh")
     religion = models.CharField("tôn giáo", max_length=16, choices=Religion.choices, default=Religion.NONE)
     national_id = models.CharField(
-        "số CCCD", max_length=12, null=True, blank=True, unique=True, validators=[national_id_validator],
+        "số CCCD",
+        max_length=12,
+        null=True,
+        blank=True,
+        unique=True,
+        validators=[national_id_validator],
         error_messages={"unique": "Số CCCD này đã có trong hệ thống."},
     )
     place_of_origin = models.CharField("quê quán", max_length=255, blank=True)
     general_education = models.CharField("giáo dục phổ thông", max_length=16, choices=GeneralEducation.choices)
     professional_qualification = models.CharField(
-        "chuyên môn, nghiệp vụ", max_length=20, choices=ProfessionalQualification.choices, default=ProfessionalQualification.NONE
+        "chuyên môn, nghiệp vụ",
+        max_length=20,
+        choices=ProfessionalQualification.choices,
+        default=ProfessionalQualification.NONE,
     )
     political_theory = models.CharField(
         "lý luận chính trị", max_length=16, choices=PoliticalTheory.choices, default=PoliticalTheory.NONE
@@ -166,7 +217,12 @@ class Membership(models.Model):
     admission_decision_number = models.CharField("số quyết định kết nạp", max_length=64, blank=True)
     admission_decision_date = models.DateField("ngày quyết định kết nạp")
     admission_decided_by = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="cấp ủy quyết định"
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="cấp ủy quyết định",
     )
     ceremony_date = models.DateField("ngày lễ kết nạp", null=True, blank=True)
     official_from = models.DateField("chính thức từ ngày", null=True, blank=True)
@@ -234,7 +290,9 @@ class MembershipEvent(models.Model):
     status_from = models.DateField("có hiệu lực từ ngày", null=True, blank=True)
     temporary = models.BooleanField("tạm thời", default=False)
     reason = models.TextField("lý do", blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords(bases=[HistoryBase])
@@ -267,7 +325,9 @@ class MembershipPeriod(models.Model):
             models.Index(fields=["cell", "start", "end", "status"], name="period_cell_dates_status"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(end__isnull=True) | Q(end__gt=models.F("start")), name="period_end_after_start"),
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(end__gt=models.F("start")), name="period_end_after_start"
+            ),
         ]
 
 
@@ -284,14 +344,23 @@ class Proposal(models.Model):
     kind = models.CharField("đề nghị", max_length=20, choices=EventKind.choices)
     proposed_on = models.DateField("ngày đề nghị")
     other_organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="tổ chức đảng nơi đến"
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="tổ chức đảng nơi đến",
     )
     other_organization_name = models.CharField("nơi đến (ngoài hệ thống)", max_length=255, blank=True)
     temporary = models.BooleanField("tạm thời", default=False)
     reason = models.TextField("lý do", blank=True)
     state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
-    event = models.OneToOneField(MembershipEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="proposal")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    event = models.OneToOneField(
+        MembershipEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="proposal"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords(bases=[HistoryBase])

@@ -49,7 +49,9 @@ def counts_at(org: Organization, day: datetime.date) -> dict[str, int]:
     """Members under ``org`` on ``day``, where they were that day: one grouped query over the
     periods derived from the events."""
     rows = (
-        MembershipPeriod.objects.filter(_active_on(day), cell_id__in=Organization.objects.filter(path__startswith=org.path).values("id"))
+        MembershipPeriod.objects.filter(
+            _active_on(day), cell_id__in=Organization.objects.filter(path__startswith=org.path).values("id")
+        )
         .order_by()
         .values("status")
         .annotate(n=Count("id"))
@@ -129,8 +131,9 @@ def movements(org: Organization, date_from: datetime.date, date_to: datetime.dat
                 exits[row["kind"]]["probationary"] += row["n"]
     crossing = ~Q(other_organization__path__startswith=org.path) | Q(other_organization__isnull=True)
     transfers = dict(
-        MembershipEvent.objects.filter(in_range, inside, crossing, temporary=False,
-                                       kind__in=(EventKind.TRANSFERRED_IN, EventKind.TRANSFERRED_OUT))
+        MembershipEvent.objects.filter(
+            in_range, inside, crossing, temporary=False, kind__in=(EventKind.TRANSFERRED_IN, EventKind.TRANSFERRED_OUT)
+        )
         .order_by()
         .values_list("kind")
         .annotate(n=Count("id"))
@@ -158,7 +161,12 @@ def movements(org: Organization, date_from: datetime.date, date_to: datetime.dat
 DEEP_SCOPE = 3  # grassroots organisations and below hold a few cells each
 
 AGE_BANDS = {
-    "18-30": (18, 30), "31-40": (31, 40), "41-50": (41, 50), "51-60": (51, 60), "61-70": (61, 70), "71+": (71, 200),
+    "18-30": (18, 30),
+    "31-40": (31, 40),
+    "41-50": (41, 50),
+    "51-60": (51, 60),
+    "61-70": (61, 70),
+    "71+": (71, 200),
 }
 STATUS_FILTERS = {
     "active": ACTIVE_STATUSES,
@@ -210,8 +218,13 @@ def member_list(user, org: Organization | None, filters: dict | None = None):
         qs = qs.filter(exempted=True)
     if filters.get("cell"):
         qs = qs.filter(cell__code=filters["cell"])
-    for key, field in (("sex", "person__sex"), ("ethnicity", "person__ethnicity"), ("education", "person__general_education"),
-                       ("qualification", "person__professional_qualification"), ("sector", "person__sector")):
+    for key, field in (
+        ("sex", "person__sex"),
+        ("ethnicity", "person__ethnicity"),
+        ("education", "person__general_education"),
+        ("qualification", "person__professional_qualification"),
+        ("sector", "person__sector"),
+    ):
         if filters.get(key):
             qs = qs.filter(**{field: filters[key]})
     if filters.get("ethnicity_group") == "minority":

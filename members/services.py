@@ -59,7 +59,13 @@ STATUS_AFTER = {
 }
 EXIT_KINDS = (EventKind.STRUCK_OFF, EventKind.LEFT, EventKind.EXPELLED, EventKind.DIED)
 PROPOSABLE_KINDS = [k for k in ALLOWED_FROM if k not in (EventKind.TRANSFERRED_IN, EventKind.READMITTED)]
-REASON_REQUIRED = {EventKind.STRUCK_OFF, EventKind.EXPELLED, EventKind.REPRIMANDED, EventKind.WARNED, EventKind.REMOVED_FROM_POST}
+REASON_REQUIRED = {
+    EventKind.STRUCK_OFF,
+    EventKind.EXPELLED,
+    EventKind.REPRIMANDED,
+    EventKind.WARNED,
+    EventKind.REMOVED_FROM_POST,
+}
 READMISSION_WAIT_MONTHS = 36
 ADULT_AGE = 18
 
@@ -147,7 +153,9 @@ def _check_admission(person: Person, cell: Organization, decision_date: datetime
     _check_date(decision_date, "admission_decision_date", "ngày quyết định kết nạp", person.date_of_birth)
     if age_on(person.date_of_birth, decision_date) < ADULT_AGE:
         raise ValidationError(
-            {"admission_decision_date": f"Chưa đủ {ADULT_AGE} tuổi tại ngày quyết định kết nạp {d(decision_date)} (sinh ngày {d(person.date_of_birth)})."}
+            {
+                "admission_decision_date": f"Chưa đủ {ADULT_AGE} tuổi tại ngày quyết định kết nạp {d(decision_date)} (sinh ngày {d(person.date_of_birth)})."
+            }
         )
     if ceremony_date is not None:
         _check_date(ceremony_date, "ceremony_date", "ngày lễ kết nạp", person.date_of_birth)
@@ -182,9 +190,16 @@ def validate_new_member(
     if official_from <= admission_decision_date:
         raise ValidationError({"official_from": "Ngày chính thức phải sau ngày quyết định kết nạp."})
     recognition_decision_date = recognition_decision_date or official_from
-    _check_date(recognition_decision_date, "recognition_decision_date", "ngày quyết định công nhận chính thức", person.date_of_birth)
+    _check_date(
+        recognition_decision_date,
+        "recognition_decision_date",
+        "ngày quyết định công nhận chính thức",
+        person.date_of_birth,
+    )
     if recognition_decision_date < official_from:
-        raise ValidationError({"recognition_decision_date": "Ngày quyết định công nhận không được trước ngày chính thức."})
+        raise ValidationError(
+            {"recognition_decision_date": "Ngày quyết định công nhận không được trước ngày chính thức."}
+        )
     return official_from, recognition_decision_date
 
 
@@ -204,8 +219,13 @@ def member_admit(
     _check_admission(person, cell, admission_decision_date, ceremony_date)
     person.save()
     return membership_admit(
-        person=person, cell=cell, decision_number=admission_decision_number, decision_date=admission_decision_date,
-        decided_by=admission_decided_by, ceremony_date=ceremony_date, recorded_by=user,
+        person=person,
+        cell=cell,
+        decision_number=admission_decision_number,
+        decision_date=admission_decision_date,
+        decided_by=admission_decided_by,
+        ceremony_date=ceremony_date,
+        recorded_by=user,
     )
 
 
@@ -224,25 +244,42 @@ def membership_admit(
     event and its first period, in one transaction."""
     _check_admission(person, cell, decision_date, ceremony_date)
     membership = Membership(
-        person=person, cell=cell, status=Status.PROBATIONARY,
-        admission_decision_number=decision_number, admission_decision_date=decision_date,
-        admission_decided_by=decided_by, ceremony_date=ceremony_date,
+        person=person,
+        cell=cell,
+        status=Status.PROBATIONARY,
+        admission_decision_number=decision_number,
+        admission_decision_date=decision_date,
+        admission_decided_by=decided_by,
+        ceremony_date=ceremony_date,
     )
     membership.full_clean()
     membership.save()
-    _save_event(MembershipEvent(
-        membership=membership, kind=EventKind.ADMITTED, effective_date=decision_date,
-        decision_number=decision_number, cell=cell, status_after=Status.PROBATIONARY,
-        other_organization=decided_by, recorded_by=recorded_by,
-    ))
+    _save_event(
+        MembershipEvent(
+            membership=membership,
+            kind=EventKind.ADMITTED,
+            effective_date=decision_date,
+            decision_number=decision_number,
+            cell=cell,
+            status_after=Status.PROBATIONARY,
+            other_organization=decided_by,
+            recorded_by=recorded_by,
+        )
+    )
     _rebuild_periods(membership)
     return membership
 
 
-def membership_recognise(membership: Membership, *, decision_date: datetime.date, official_from=None, user=None) -> MembershipEvent:
+def membership_recognise(
+    membership: Membership, *, decision_date: datetime.date, official_from=None, user=None
+) -> MembershipEvent:
     """Recognise a probationary member as official (công nhận chính thức)."""
     return membership_record_event(
-        membership, kind=EventKind.RECOGNISED, effective_date=decision_date, official_from=official_from, user=user,
+        membership,
+        kind=EventKind.RECOGNISED,
+        effective_date=decision_date,
+        official_from=official_from,
+        user=user,
     )
 
 
@@ -257,25 +294,49 @@ def members_register_bulk(entries: list[dict], *, user=None) -> list[Membership]
     memberships = []
     for e, person in zip(entries, persons):
         official = e["official_from"] is not None
-        memberships.append(Membership(
-            person=person, sort_name=person.name_search, cell=e["cell"], status=Status.OFFICIAL if official else Status.PROBATIONARY,
-            admission_decision_number=e.get("admission_decision_number", ""), admission_decision_date=e["admission_decision_date"],
-            admission_decided_by=e.get("admission_decided_by"), ceremony_date=e.get("ceremony_date"),
-            official_from=e["official_from"], recognition_decision_date=e["recognition_decision_date"],
-            card_number=e.get("card_number", ""),
-        ))
+        memberships.append(
+            Membership(
+                person=person,
+                sort_name=person.name_search,
+                cell=e["cell"],
+                status=Status.OFFICIAL if official else Status.PROBATIONARY,
+                admission_decision_number=e.get("admission_decision_number", ""),
+                admission_decision_date=e["admission_decision_date"],
+                admission_decided_by=e.get("admission_decided_by"),
+                ceremony_date=e.get("ceremony_date"),
+                official_from=e["official_from"],
+                recognition_decision_date=e["recognition_decision_date"],
+                card_number=e.get("card_number", ""),
+            )
+        )
     memberships = Membership.objects.bulk_create(memberships, batch_size=1000)
     events, periods = [], []
     for e, m in zip(entries, memberships):
-        history = [MembershipEvent(
-            membership=m, kind=EventKind.ADMITTED, effective_date=m.admission_decision_date, decision_number=m.admission_decision_number,
-            cell=m.cell, status_after=Status.PROBATIONARY, other_organization=m.admission_decided_by, recorded_by=user,
-        )]
+        history = [
+            MembershipEvent(
+                membership=m,
+                kind=EventKind.ADMITTED,
+                effective_date=m.admission_decision_date,
+                decision_number=m.admission_decision_number,
+                cell=m.cell,
+                status_after=Status.PROBATIONARY,
+                other_organization=m.admission_decided_by,
+                recorded_by=user,
+            )
+        ]
         if m.official_from:
-            history.append(MembershipEvent(
-                membership=m, kind=EventKind.RECOGNISED, effective_date=m.recognition_decision_date, cell=m.cell,
-                status_after=Status.OFFICIAL, status_from=m.official_from, was_probationary=True, recorded_by=user,
-            ))
+            history.append(
+                MembershipEvent(
+                    membership=m,
+                    kind=EventKind.RECOGNISED,
+                    effective_date=m.recognition_decision_date,
+                    cell=m.cell,
+                    status_after=Status.OFFICIAL,
+                    status_from=m.official_from,
+                    was_probationary=True,
+                    recorded_by=user,
+                )
+            )
         events.extend(history)
         periods.extend(
             MembershipPeriod(membership=m, cell_id=p.cell_id, status=p.status, start=p.start, end=p.end)
@@ -317,16 +378,28 @@ def member_transfer_in_from_outside(
     status = Status.OFFICIAL if official else Status.PROBATIONARY
     person.save()
     membership = Membership(
-        person=person, cell=cell, status=status, admission_decision_date=admission_decision_date,
-        official_from=official_from if official else None, card_number=card_number,
+        person=person,
+        cell=cell,
+        status=status,
+        admission_decision_date=admission_decision_date,
+        official_from=official_from if official else None,
+        card_number=card_number,
     )
     membership.full_clean()
     membership.save()
-    _save_event(MembershipEvent(
-        membership=membership, kind=EventKind.TRANSFERRED_IN, effective_date=effective_date, decision_number=decision_number,
-        cell=cell, status_after=status, was_probationary=not official, other_organization_name=origin_name.strip(),
-        recorded_by=user,
-    ))
+    _save_event(
+        MembershipEvent(
+            membership=membership,
+            kind=EventKind.TRANSFERRED_IN,
+            effective_date=effective_date,
+            decision_number=decision_number,
+            cell=cell,
+            status_after=status,
+            was_probationary=not official,
+            other_organization_name=origin_name.strip(),
+            recorded_by=user,
+        )
+    )
     _rebuild_periods(membership)
     return membership
 
@@ -334,8 +407,20 @@ def member_transfer_in_from_outside(
 # --- events on an existing membership -------------------------------------------------------
 
 
-PERSON_EDIT_FIELDS = ("full_name", "sex", "date_of_birth", "ethnicity", "religion", "national_id", "place_of_origin",
-                      "general_education", "professional_qualification", "political_theory", "sector", "youth_union")
+PERSON_EDIT_FIELDS = (
+    "full_name",
+    "sex",
+    "date_of_birth",
+    "ethnicity",
+    "religion",
+    "national_id",
+    "place_of_origin",
+    "general_education",
+    "professional_qualification",
+    "political_theory",
+    "sector",
+    "youth_union",
+)
 
 
 def person_version(person: Person) -> str:
@@ -351,8 +436,12 @@ def person_update(person: Person, *, fields: dict, seen: str | None = None, user
     (``seen`` is ``person_version`` then), nothing is written and the user is told."""
     locked = Person.objects.select_for_update().get(pk=person.pk)
     if seen and seen != person_version(locked):
-        raise ValidationError({NON_FIELD_ERRORS: "Thông tin cá nhân vừa được người khác sửa; thay đổi của bạn chưa được lưu. "
-                                                 "Hãy tải lại trang, xem thông tin mới rồi sửa lại nếu cần."})
+        raise ValidationError(
+            {
+                NON_FIELD_ERRORS: "Thông tin cá nhân vừa được người khác sửa; thay đổi của bạn chưa được lưu. "
+                "Hãy tải lại trang, xem thông tin mới rồi sửa lại nếu cần."
+            }
+        )
     for name in PERSON_EDIT_FIELDS:
         if name in fields:
             setattr(locked, name, fields[name])
@@ -382,7 +471,9 @@ def check_event_allowed(membership: Membership, kind: str) -> None:
     if kind == EventKind.EXEMPTED and membership.exempted:
         raise ValidationError({"kind": "Đảng viên đang được miễn công tác và sinh hoạt đảng."})
     if kind == EventKind.EXEMPTION_ENDED and not membership.exempted:
-        raise ValidationError({"kind": "Đảng viên không được miễn công tác và sinh hoạt đảng: không có gì để thôi miễn."})
+        raise ValidationError(
+            {"kind": "Đảng viên không được miễn công tác và sinh hoạt đảng: không có gì để thôi miễn."}
+        )
     if kind == EventKind.READMITTED:
         if membership.events.filter(kind=EventKind.READMITTED).exists():
             raise ValidationError({"kind": "Chỉ được kết nạp lại một lần."})
@@ -416,7 +507,9 @@ def membership_record_event(
     last = m.events.order_by("-effective_date", "-id").first()
     if last and effective_date < last.effective_date:
         raise ValidationError(
-            {"effective_date": f"Ngày quyết định ({d(effective_date)}) trước sự kiện gần nhất «{last.get_kind_display()}» ({d(last.effective_date)})."}
+            {
+                "effective_date": f"Ngày quyết định ({d(effective_date)}) trước sự kiện gần nhất «{last.get_kind_display()}» ({d(last.effective_date)})."
+            }
         )
     if m.events.filter(kind=kind, effective_date=effective_date, decision_number=decision_number.strip()).exists():
         raise ValidationError("Sự kiện này đã được ghi (trùng loại, ngày và số quyết định).")
@@ -425,8 +518,14 @@ def membership_record_event(
 
     was_probationary = m.status == Status.PROBATIONARY
     base = dict(
-        membership=m, kind=kind, effective_date=effective_date, decision_number=decision_number.strip(),
-        was_probationary=was_probationary, reason=reason.strip(), recorded_by=user, temporary=temporary,
+        membership=m,
+        kind=kind,
+        effective_date=effective_date,
+        decision_number=decision_number.strip(),
+        was_probationary=was_probationary,
+        reason=reason.strip(),
+        recorded_by=user,
+        temporary=temporary,
     )
     extra_events: list[MembershipEvent] = []
 
@@ -438,7 +537,9 @@ def membership_record_event(
             raise ValidationError({"official_from": "Ngày chính thức phải sau ngày quyết định kết nạp."})
         if official_from > effective_date:
             raise ValidationError(
-                {"official_from": f"Chưa hết 12 tháng dự bị: ngày chính thức {d(official_from)} sau ngày quyết định {d(effective_date)}."}
+                {
+                    "official_from": f"Chưa hết 12 tháng dự bị: ngày chính thức {d(official_from)} sau ngày quyết định {d(effective_date)}."
+                }
             )
         event = MembershipEvent(**base, cell=m.cell, status_after=Status.OFFICIAL, status_from=official_from)
         m.status, m.official_from, m.recognition_decision_date = Status.OFFICIAL, official_from, effective_date
@@ -453,17 +554,28 @@ def membership_record_event(
             event = MembershipEvent(**base, cell=m.cell, status_after=m.status, other_organization=dest)
             if not temporary:
                 # Within the system the member arrives the same day: one decision, two rows.
-                extra_events.append(MembershipEvent(
-                    **{**base, "kind": EventKind.TRANSFERRED_IN}, cell=dest, status_after=m.status, other_organization=m.cell,
-                ))
+                extra_events.append(
+                    MembershipEvent(
+                        **{**base, "kind": EventKind.TRANSFERRED_IN},
+                        cell=dest,
+                        status_after=m.status,
+                        other_organization=m.cell,
+                    )
+                )
                 m.cell = dest
         elif other_organization_name.strip():
             # A temporary transfer keeps the member on this register; a permanent one ends it here.
             status_after = m.status if temporary else Status.TRANSFERRED_OUT
-            event = MembershipEvent(**base, cell=m.cell, status_after=status_after, other_organization_name=other_organization_name.strip())
+            event = MembershipEvent(
+                **base, cell=m.cell, status_after=status_after, other_organization_name=other_organization_name.strip()
+            )
             m.status = status_after
         else:
-            raise ValidationError({"other_organization_code": "Cần ghi nơi chuyển đến: mã tổ chức trong hệ thống, hoặc tên tổ chức ngoài hệ thống."})
+            raise ValidationError(
+                {
+                    "other_organization_code": "Cần ghi nơi chuyển đến: mã tổ chức trong hệ thống, hoặc tên tổ chức ngoài hệ thống."
+                }
+            )
     elif kind == EventKind.TRANSFERRED_IN:
         if not cell_code.strip():
             raise ValidationError({"cell_code": "Cần ghi mã chi bộ nơi chuyển đến."})
@@ -471,13 +583,17 @@ def membership_record_event(
         _require_cell(dest, "cell_code")
         out = m.events.filter(kind=EventKind.TRANSFERRED_OUT).order_by("-effective_date", "-id").first()
         status_after = Status.PROBATIONARY if out and out.was_probationary else Status.OFFICIAL
-        event = MembershipEvent(**base, cell=dest, status_after=status_after, other_organization_name=other_organization_name.strip())
+        event = MembershipEvent(
+            **base, cell=dest, status_after=status_after, other_organization_name=other_organization_name.strip()
+        )
         m.cell, m.status = dest, status_after
     elif kind == EventKind.READMITTED:
         left_at = m.events.filter(kind__in=(EventKind.STRUCK_OFF, EventKind.LEFT)).order_by("-effective_date").first()
         if left_at and effective_date < add_months(left_at.effective_date, READMISSION_WAIT_MONTHS):
             raise ValidationError(
-                {"effective_date": f"Chỉ được kết nạp lại sau ít nhất {READMISSION_WAIT_MONTHS} tháng kể từ {d(left_at.effective_date)}."}
+                {
+                    "effective_date": f"Chỉ được kết nạp lại sau ít nhất {READMISSION_WAIT_MONTHS} tháng kể từ {d(left_at.effective_date)}."
+                }
             )
         dest = m.cell
         if cell_code.strip():
@@ -544,10 +660,20 @@ def proposal_create(
             if dest.pk == m.cell_id:
                 raise ValidationError({"other_organization_code": "Nơi chuyển đến trùng với chi bộ hiện tại."})
         elif not other_organization_name.strip():
-            raise ValidationError({"other_organization_code": "Cần ghi nơi chuyển đến: mã tổ chức trong hệ thống, hoặc tên tổ chức ngoài hệ thống."})
+            raise ValidationError(
+                {
+                    "other_organization_code": "Cần ghi nơi chuyển đến: mã tổ chức trong hệ thống, hoặc tên tổ chức ngoài hệ thống."
+                }
+            )
     proposal = Proposal(
-        membership=m, kind=kind, proposed_on=proposed_on, reason=reason.strip(), other_organization=dest,
-        other_organization_name="" if dest else other_organization_name.strip(), temporary=temporary, created_by=user,
+        membership=m,
+        kind=kind,
+        proposed_on=proposed_on,
+        reason=reason.strip(),
+        other_organization=dest,
+        other_organization_name="" if dest else other_organization_name.strip(),
+        temporary=temporary,
+        created_by=user,
     )
     proposal.full_clean()
     proposal.save()

@@ -93,12 +93,24 @@ def _filters(request, sensitive: bool) -> dict:
 
 def _scoped_membership(request, pk) -> Membership:
     return get_object_or_404(
-        Membership.objects.filter(subtree_q(request.user, "cell")).select_related("person", "cell", "admission_decided_by"), pk=pk
+        Membership.objects.filter(subtree_q(request.user, "cell")).select_related(
+            "person", "cell", "admission_decided_by"
+        ),
+        pk=pk,
     )
 
 
-LIST_COLUMNS = ("pk", "person__full_name", "person__date_of_birth", "person__sex", "person__ethnicity", "cell__name", "status",
-                "exempted", "admission_decision_date")
+LIST_COLUMNS = (
+    "pk",
+    "person__full_name",
+    "person__date_of_birth",
+    "person__sex",
+    "person__ethnicity",
+    "cell__name",
+    "status",
+    "exempted",
+    "admission_decision_date",
+)
 SEX_LABELS, ETHNICITY_LABELS, STATUS_LABELS = dict(Sex.choices), dict(ETHNICITIES), dict(Status.choices)
 
 
@@ -107,15 +119,25 @@ def _list_row(row, sensitive: bool) -> tuple:
     than the query for a page of fifty."""
     pk, name, born, sex, ethnicity, cell, status, exempted, admitted = row
     ethnicity = ETHNICITY_LABELS.get(ethnicity, ethnicity) if sensitive else HIDDEN
-    return (pk, name, born.strftime("%d/%m/%Y"), SEX_LABELS[sex], ethnicity, cell,
-            STATUS_LABELS[status] + (" (miễn SH)" if exempted else ""), admitted.strftime("%d/%m/%Y"))
+    return (
+        pk,
+        name,
+        born.strftime("%d/%m/%Y"),
+        SEX_LABELS[sex],
+        ethnicity,
+        cell,
+        STATUS_LABELS[status] + (" (miễn SH)" if exempted else ""),
+        admitted.strftime("%d/%m/%Y"),
+    )
 
 
 @lru_cache(maxsize=256)
 def _filter_form_cached(items: tuple) -> str:
     form = MemberFilterForm(dict(items))
     form.is_valid()
-    return render_to_string("members/_filters.html", {"form": form, "open": any(v for k, v in items if k not in ("q", "org"))})
+    return render_to_string(
+        "members/_filters.html", {"form": form, "open": any(v for k, v in items if k not in ("q", "org"))}
+    )
 
 
 def _filter_form_html(params) -> str:
@@ -132,14 +154,27 @@ def member_list(request):
     filters = _filters(request, sensitive)
     members = select_members(request.user, org, filters)
     small = org is not None and org.depth >= DEEP_SCOPE
-    page = SlicePage(members.values_list(*LIST_COLUMNS), request.GET.get("page"), count=members.select_related(None) if small else None)
+    page = SlicePage(
+        members.values_list(*LIST_COLUMNS),
+        request.GET.get("page"),
+        count=members.select_related(None) if small else None,
+    )
     page.object_list = [_list_row(row, sensitive) for row in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "members/list.html", {
-        "org": org, "filter_form": _filter_form_html(request.GET), "page": page, "query": query.urlencode(),
-        "may_admit": org is not None and can_decide(request.user, org), "today": filters["today"], "sensitive": sensitive,
-    })
+    return render(
+        request,
+        "members/list.html",
+        {
+            "org": org,
+            "filter_form": _filter_form_html(request.GET),
+            "page": page,
+            "query": query.urlencode(),
+            "may_admit": org is not None and can_decide(request.user, org),
+            "today": filters["today"],
+            "sensitive": sensitive,
+        },
+    )
 
 
 @login_required
@@ -149,8 +184,9 @@ def member_export(request):
     filters = _filters(request, sensitive)
     rows = select_members(request.user, org, filters)
     name = f"dang-vien-{org.code if org else 'tat-ca'}-{timezone.localdate():%Y%m%d}.xlsx"
-    return exports.members_xlsx_response(rows, name, title=f"Danh sách đảng viên — {org.name if org else 'phạm vi của tôi'}",
-                                         sensitive=sensitive)
+    return exports.members_xlsx_response(
+        rows, name, title=f"Danh sách đảng viên — {org.name if org else 'phạm vi của tôi'}", sensitive=sensitive
+    )
 
 
 @login_required
@@ -158,7 +194,8 @@ def member_detail(request, pk):
     m = _scoped_membership(request, pk)
     events = list(
         MembershipEvent.objects.filter(membership=m)
-        .select_related("cell", "other_organization", "recorded_by").order_by("effective_date", "id")
+        .select_related("cell", "other_organization", "recorded_by")
+        .order_by("effective_date", "id")
     )
     proposals = list(m.proposals.select_related("other_organization", "created_by").order_by("-proposed_on", "-id"))
     decide, propose = can_decide(request.user, m.cell), can_propose(request.user, m.cell)
@@ -168,14 +205,25 @@ def member_detail(request, pk):
     else:
         allowed = [k for k in allowed if k != EventKind.EXEMPTION_ENDED]
     today = timezone.localdate()
-    return render(request, "members/detail.html", {
-        "m": m, "person": m.person, "events": events, "proposals": proposals,
-        "decision_kinds": [(k, EventKind(k).label) for k in allowed] if decide else [],
-        "proposal_kinds": [(k, EventKind(k).label) for k in allowed if k in PROPOSABLE_KINDS] if propose else [],
-        "may_decide": decide, "age": _years(m.person.date_of_birth, today), "sensitive": can_see_sensitive(request.user, m.cell),
-        "may_edit_person": can_see_sensitive(request.user, m.cell),
-        "party_age": _years(m.admission_decision_date, today) if m.status in (Status.OFFICIAL, Status.PROBATIONARY) else None,
-    })
+    return render(
+        request,
+        "members/detail.html",
+        {
+            "m": m,
+            "person": m.person,
+            "events": events,
+            "proposals": proposals,
+            "decision_kinds": [(k, EventKind(k).label) for k in allowed] if decide else [],
+            "proposal_kinds": [(k, EventKind(k).label) for k in allowed if k in PROPOSABLE_KINDS] if propose else [],
+            "may_decide": decide,
+            "age": _years(m.person.date_of_birth, today),
+            "sensitive": can_see_sensitive(request.user, m.cell),
+            "may_edit_person": can_see_sensitive(request.user, m.cell),
+            "party_age": _years(m.admission_decision_date, today)
+            if m.status in (Status.OFFICIAL, Status.PROBATIONARY)
+            else None,
+        },
+    )
 
 
 def _years(start: datetime.date, day: datetime.date) -> int:
@@ -213,12 +261,20 @@ def record_event(request, pk, kind):
         raise PermissionDenied
     proposal = None
     if request.GET.get("proposal") or request.POST.get("proposal"):
-        proposal = get_object_or_404(m.proposals, pk=request.GET.get("proposal") or request.POST.get("proposal"),
-                                     state=Proposal.State.PENDING, kind=kind)
+        proposal = get_object_or_404(
+            m.proposals,
+            pk=request.GET.get("proposal") or request.POST.get("proposal"),
+            state=Proposal.State.PENDING,
+            kind=kind,
+        )
     initial = {"version": m.version}
     if proposal:
-        initial.update(other_organization_code=proposal.other_organization.code if proposal.other_organization else "",
-                       other_organization_name=proposal.other_organization_name, temporary=proposal.temporary, reason=proposal.reason)
+        initial.update(
+            other_organization_code=proposal.other_organization.code if proposal.other_organization else "",
+            other_organization_name=proposal.other_organization_name,
+            temporary=proposal.temporary,
+            reason=proposal.reason,
+        )
     form = EventForm(request.POST or None, kind=kind, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
@@ -229,9 +285,17 @@ def record_event(request, pk, kind):
         else:
             messages.success(request, f"Đã ghi «{EventKind(kind).label}».")
             return redirect("members:detail", pk=m.pk)
-    return render(request, "members/event_form.html", {
-        "m": m, "form": form, "kind_label": EventKind(kind).label, "proposal": proposal, "mode": "decision",
-    })
+    return render(
+        request,
+        "members/event_form.html",
+        {
+            "m": m,
+            "form": form,
+            "kind_label": EventKind(kind).label,
+            "proposal": proposal,
+            "mode": "decision",
+        },
+    )
 
 
 @login_required
@@ -241,14 +305,21 @@ def propose(request, pk, kind):
         raise Http404
     if not can_propose(request.user, m.cell):
         raise PermissionDenied
-    form = EventForm(request.POST or None, kind=kind, proposal_mode=True, initial={"effective_date": timezone.localdate()})
+    form = EventForm(
+        request.POST or None, kind=kind, proposal_mode=True, initial={"effective_date": timezone.localdate()}
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             proposal_create(
-                m, kind=kind, proposed_on=data["effective_date"], user=request.user, reason=data.get("reason", ""),
+                m,
+                kind=kind,
+                proposed_on=data["effective_date"],
+                user=request.user,
+                reason=data.get("reason", ""),
                 other_organization_code=data.get("other_organization_code", ""),
-                other_organization_name=data.get("other_organization_name", ""), temporary=data.get("temporary", False),
+                other_organization_name=data.get("other_organization_name", ""),
+                temporary=data.get("temporary", False),
             )
         except ValidationError as exc:
             if hasattr(exc, "error_dict") and "proposed_on" in exc.error_dict:
@@ -257,9 +328,16 @@ def propose(request, pk, kind):
         else:
             messages.success(request, f"Đã gửi đề nghị «{EventKind(kind).label}» lên cấp ủy.")
             return redirect("members:detail", pk=m.pk)
-    return render(request, "members/event_form.html", {
-        "m": m, "form": form, "kind_label": EventKind(kind).label, "mode": "proposal",
-    })
+    return render(
+        request,
+        "members/event_form.html",
+        {
+            "m": m,
+            "form": form,
+            "kind_label": EventKind(kind).label,
+            "mode": "proposal",
+        },
+    )
 
 
 @login_required
@@ -299,9 +377,13 @@ def admit(request):
         decided_by = cell.deciding_bodies().first()
         try:
             m = member_admit(
-                person_fields=form.person_fields(), cell=cell, admission_decision_date=data["admission_decision_date"],
-                admission_decision_number=data["admission_decision_number"], admission_decided_by=decided_by,
-                ceremony_date=data["ceremony_date"], user=request.user,
+                person_fields=form.person_fields(),
+                cell=cell,
+                admission_decision_date=data["admission_decision_date"],
+                admission_decision_number=data["admission_decision_number"],
+                admission_decided_by=decided_by,
+                ceremony_date=data["ceremony_date"],
+                user=request.user,
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -323,15 +405,26 @@ def transfer_in(request):
         data = form.cleaned_data
         try:
             m = member_transfer_in_from_outside(
-                person_fields=form.person_fields(), cell=cell, effective_date=data["effective_date"],
-                origin_name=data["other_organization_name"], official=data["official"],
-                admission_decision_date=data["admission_decision_date"], official_from=data["official_from"],
-                decision_number=data["decision_number"], card_number=data["card_number"], user=request.user,
+                person_fields=form.person_fields(),
+                cell=cell,
+                effective_date=data["effective_date"],
+                origin_name=data["other_organization_name"],
+                official=data["official"],
+                admission_decision_date=data["admission_decision_date"],
+                official_from=data["official_from"],
+                decision_number=data["decision_number"],
+                card_number=data["card_number"],
+                user=request.user,
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             messages.success(request, f"Đã ghi chuyển sinh hoạt đến: {m.person.full_name}.")
             return redirect("members:detail", pk=m.pk)
-    context = {"org": org, "form": form, "title": "Ghi chuyển sinh hoạt đến (từ ngoài hệ thống)", "button": "Ghi chuyển sinh hoạt đến"}
+    context = {
+        "org": org,
+        "form": form,
+        "title": "Ghi chuyển sinh hoạt đến (từ ngoài hệ thống)",
+        "button": "Ghi chuyển sinh hoạt đến",
+    }
     return render(request, "members/admit.html", context)

@@ -42,8 +42,7 @@ class OrganizationAdmin(TreeAdmin):
     def save_form(self, request, form, change):
         # Treebeard's form moves the node inside form.save(): note the path before it does.
         request._partydev_old_path = (
-            Organization.objects.filter(pk=form.instance.pk).values_list("path", flat=True).first()
-            if change else None
+            Organization.objects.filter(pk=form.instance.pk).values_list("path", flat=True).first() if change else None
         )
         return super().save_form(request, form, change)
 
@@ -54,7 +53,11 @@ class OrganizationAdmin(TreeAdmin):
         if old_path and old_path != obj.path:  # a move rewrote the subtree's paths in SQL
             bulk_history(Organization, list(Organization.objects.filter(path__startswith=obj.path)), reason="move")
         # Treebeard's form moves nodes itself: refresh the roll-ups of both branches.
-        affected = {p[:i] for p in filter(None, [old_path, obj.path]) for i in range(Organization.steplen, len(p) + 1, Organization.steplen)}
+        affected = {
+            p[:i]
+            for p in filter(None, [old_path, obj.path])
+            for i in range(Organization.steplen, len(p) + 1, Organization.steplen)
+        }
         rebuild_descendant_counts(sorted(affected))
 
 

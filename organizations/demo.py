@@ -40,17 +40,59 @@ CELLS_PER_PARTIAL_COMMITTEE = 4
 TOTAL_CELLS = 3184
 
 COMMUNE_STEMS = [
-    "Thống Nhất", "Hợp Thành", "Độc Lập", "Yên Mông", "Quang Tiến", "Dân Chủ", "Trung Minh",
-    "Hòa Sơn", "Mông Hóa", "Tân Vinh", "Cao Sơn", "Liên Sơn", "Nhuận Trạch", "Phú Thành",
-    "Đồng Tâm", "Hưng Thi", "Mường Chiềng", "Tu Lý", "Vầy Nưa", "Bao La", "Pà Cò", "Chiềng Châu",
-    "Ngọc Lâu", "Quý Hòa", "Ân Nghĩa", "Văn Sơn", "Thu Phong", "Bắc Phong", "Nam Thượng",
-    "Kim Lập", "Phong Phú", "Mỹ Hòa", "Lạc Lương", "Đoàn Kết", "Bảo Hiệu", "Hữu Lợi",
+    "Thống Nhất",
+    "Hợp Thành",
+    "Độc Lập",
+    "Yên Mông",
+    "Quang Tiến",
+    "Dân Chủ",
+    "Trung Minh",
+    "Hòa Sơn",
+    "Mông Hóa",
+    "Tân Vinh",
+    "Cao Sơn",
+    "Liên Sơn",
+    "Nhuận Trạch",
+    "Phú Thành",
+    "Đồng Tâm",
+    "Hưng Thi",
+    "Mường Chiềng",
+    "Tu Lý",
+    "Vầy Nưa",
+    "Bao La",
+    "Pà Cò",
+    "Chiềng Châu",
+    "Ngọc Lâu",
+    "Quý Hòa",
+    "Ân Nghĩa",
+    "Văn Sơn",
+    "Thu Phong",
+    "Bắc Phong",
+    "Nam Thượng",
+    "Kim Lập",
+    "Phong Phú",
+    "Mỹ Hòa",
+    "Lạc Lương",
+    "Đoàn Kết",
+    "Bảo Hiệu",
+    "Hữu Lợi",
 ]
 AREA_STEMS = ["Bưng", "Mít", "Chiềng", "Đồng", "Lũy", "Cháy", "Khả", "Mới", "Trên", "Dưới", "Giữa", "Bãi"]
 AGENCY_STEMS = [
-    "Sở Tài chính", "Sở Y tế", "Sở Giáo dục và Đào tạo", "Bệnh viện Đa khoa", "Trường THPT",
-    "Công ty Thủy điện", "Kho bạc Nhà nước", "Ngân hàng Nông nghiệp", "Trung tâm Y tế",
-    "Công ty Cổ phần", "Ban Quản lý dự án", "Cục Thuế", "Điện lực", "Trường Cao đẳng",
+    "Sở Tài chính",
+    "Sở Y tế",
+    "Sở Giáo dục và Đào tạo",
+    "Bệnh viện Đa khoa",
+    "Trường THPT",
+    "Công ty Thủy điện",
+    "Kho bạc Nhà nước",
+    "Ngân hàng Nông nghiệp",
+    "Trung tâm Y tế",
+    "Công ty Cổ phần",
+    "Ban Quản lý dự án",
+    "Cục Thuế",
+    "Điện lực",
+    "Trường Cao đẳng",
 ]
 
 DEMO_ACCOUNTS = [
@@ -93,21 +135,29 @@ def build_province(builder: Builder, index: int, code: str, name: str) -> Organi
     grassroots_committees = []
     for c_index, (suffix, c_name, c_kind, n_grassroots, n_committees) in enumerate(COMMITTEES):
         committee = builder.add(
-            province, code=f"{code}.{suffix}", name=c_name if index == 1 else f"{c_name} ({name})", kind=c_kind,
-            can_decide_admission=True, disadvantaged_area=c_kind == Kind.DISTRICT,
+            province,
+            code=f"{code}.{suffix}",
+            name=c_name if index == 1 else f"{c_name} ({name})",
+            kind=c_kind,
+            can_decide_admission=True,
+            disadvantaged_area=c_kind == Kind.DISTRICT,
         )
         for g in range(1, n_grassroots + 1):
             is_committee = g <= n_committees
             if c_kind in (Kind.DISTRICT, Kind.CITY) and is_committee:
                 stem = COMMUNE_STEMS[(g + c_index * 7) % len(COMMUNE_STEMS)]
                 word = "phường" if c_kind == Kind.CITY and g % 2 else "xã"
-                g_name = f"Đảng bộ {word} {stem}" + (f" {g // len(COMMUNE_STEMS) + 1}" if g > len(COMMUNE_STEMS) else "")
+                g_name = f"Đảng bộ {word} {stem}" + (
+                    f" {g // len(COMMUNE_STEMS) + 1}" if g > len(COMMUNE_STEMS) else ""
+                )
             else:
                 stem = AGENCY_STEMS[(g + c_index) % len(AGENCY_STEMS)]
                 prefix = "Đảng bộ" if is_committee else "Chi bộ"
                 g_name = f"{prefix} {stem} số {g}"
             grassroots = builder.add(
-                committee, code=f"{code}.{suffix}.{g:03d}", name=g_name,
+                committee,
+                code=f"{code}.{suffix}.{g:03d}",
+                name=g_name,
                 kind=Kind.GRASSROOTS_COMMITTEE if is_committee else Kind.GRASSROOTS_CELL,
                 disadvantaged_area=c_kind == Kind.DISTRICT,
             )
@@ -124,17 +174,33 @@ def build_province(builder: Builder, index: int, code: str, name: str) -> Organi
             if residential:
                 area_word = "Tổ dân phố" if c_kind == Kind.CITY else "Xóm"
                 area_name = f"{AREA_STEMS[i % len(AREA_STEMS)]} {i}"
-                cell = builder.add(grassroots, code=f"{grassroots.code}.{i:02d}", name=f"Chi bộ {area_word.lower()} {area_name}",
-                                   kind=Kind.CELL, disadvantaged_area=grassroots.disadvantaged_area)
+                cell = builder.add(
+                    grassroots,
+                    code=f"{grassroots.code}.{i:02d}",
+                    name=f"Chi bộ {area_word.lower()} {area_name}",
+                    kind=Kind.CELL,
+                    disadvantaged_area=grassroots.disadvantaged_area,
+                )
                 area_kind = ResidentialArea.AreaKind.TO_DAN_PHO if c_kind == Kind.CITY else ResidentialArea.AreaKind.XOM
                 builder.areas.append(ResidentialArea(name=area_name, kind=area_kind, grassroots=grassroots, cell=cell))
             else:
-                builder.add(grassroots, code=f"{grassroots.code}.{i:02d}", name=f"Chi bộ {i} — {grassroots.name}", kind=Kind.CELL)
+                builder.add(
+                    grassroots,
+                    code=f"{grassroots.code}.{i:02d}",
+                    name=f"Chi bộ {i} — {grassroots.name}",
+                    kind=Kind.CELL,
+                )
         if residential:
             # A hamlet that shares a neighbour's cell (sinh hoạt ghép) and one with no member yet.
-            builder.areas.append(ResidentialArea(name=f"Bản {grassroots.code[-3:]} ghép", kind=ResidentialArea.AreaKind.BAN, grassroots=grassroots))
+            builder.areas.append(
+                ResidentialArea(
+                    name=f"Bản {grassroots.code[-3:]} ghép", kind=ResidentialArea.AreaKind.BAN, grassroots=grassroots
+                )
+            )
     for p, host in enumerate(hosts, start=1):
-        partial = builder.add(host, code=f"{host.code}.P{p}", name=f"Đảng bộ bộ phận {p} — {host.name}", kind=Kind.PARTIAL_COMMITTEE)
+        partial = builder.add(
+            host, code=f"{host.code}.P{p}", name=f"Đảng bộ bộ phận {p} — {host.name}", kind=Kind.PARTIAL_COMMITTEE
+        )
         for i in range(1, CELLS_PER_PARTIAL_COMMITTEE + 1):
             builder.add(partial, code=f"{partial.code}.{i:02d}", name=f"Chi bộ {i} — {partial.name}", kind=Kind.CELL)
     return province
@@ -155,8 +221,12 @@ def seed_tree(scale: int = 1) -> list[Organization]:
         node.name_search = fold(node.name)
         node.descendant_counts = counts[node.path]
     Organization.objects.bulk_create(builder.nodes, batch_size=2000)
-    saved = dict(Organization.objects.filter(code__in=[a.grassroots.code for a in builder.areas]).values_list("code", "pk"))
-    cells = dict(Organization.objects.filter(code__in=[a.cell.code for a in builder.areas if a.cell]).values_list("code", "pk"))
+    saved = dict(
+        Organization.objects.filter(code__in=[a.grassroots.code for a in builder.areas]).values_list("code", "pk")
+    )
+    cells = dict(
+        Organization.objects.filter(code__in=[a.cell.code for a in builder.areas if a.cell]).values_list("code", "pk")
+    )
     for area in builder.areas:
         area.grassroots_id = saved[area.grassroots.code]
         area.cell_id = cells[area.cell.code] if area.cell else None

@@ -59,9 +59,7 @@ def check_placement(kind: str, parent_kind: str | None) -> None:
     """Raise a ValidationError, in Vietnamese, if ``kind`` may not sit under ``parent_kind``."""
     if parent_kind is None:
         if None not in ALLOWED_PARENT_KINDS[kind]:
-            raise ValidationError(
-                {"kind": f"{Kind(kind).label} không thể là tổ chức gốc; hãy chọn tổ chức cấp trên."}
-            )
+            raise ValidationError({"kind": f"{Kind(kind).label} không thể là tổ chức gốc; hãy chọn tổ chức cấp trên."})
         return
     if parent_kind not in ALLOWED_PARENT_KINDS[kind]:
         if parent_kind in CELL_KINDS:
@@ -136,7 +134,9 @@ class Organization(MP_Node):
         verbose_name_plural = "tổ chức đảng"
         constraints = [
             models.CheckConstraint(
-                condition=Q(valid_to__isnull=True) | Q(valid_from__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                condition=Q(valid_to__isnull=True)
+                | Q(valid_from__isnull=True)
+                | Q(valid_to__gte=models.F("valid_from")),
                 name="organization_valid_to_after_valid_from",
                 violation_error_message="Ngày hết hiệu lực không được trước ngày có hiệu lực.",
             ),

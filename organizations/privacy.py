@@ -14,7 +14,9 @@ Seeing a record at all is still ``Organization.objects.for_user``; this only nar
 from .models import Role, role_kinds_over, user_roles
 
 SENSITIVE_FIELDS = ("ethnicity", "religion", "national_id", "verification_result")
-SENSITIVE_ROLES = frozenset({Role.Kind.CELL_SECRETARY, Role.Kind.GRASSROOTS_STAFF, Role.Kind.DISTRICT_STAFF, Role.Kind.ADMIN})
+SENSITIVE_ROLES = frozenset(
+    {Role.Kind.CELL_SECRETARY, Role.Kind.GRASSROOTS_STAFF, Role.Kind.DISTRICT_STAFF, Role.Kind.ADMIN}
+)
 
 
 def can_see_sensitive(user, org=None) -> bool:

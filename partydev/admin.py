@@ -54,7 +54,18 @@ def register_history(model) -> None:
 class UploadAdmin(ReadOnlyAdmin):
     """Spreadsheet uploads (partydev.uploads): read-only, as stored and as processed."""
 
-    list_display = ["uploaded_at", "kind", "original_name", "uploaded_by", "scope", "status", "created", "changed", "unchanged", "error_count"]
+    list_display = [
+        "uploaded_at",
+        "kind",
+        "original_name",
+        "uploaded_by",
+        "scope",
+        "status",
+        "created",
+        "changed",
+        "unchanged",
+        "error_count",
+    ]
     list_filter = ["kind", "status"]
     search_fields = ["original_name", "sha256", "uploaded_by__username"]
     date_hierarchy = "uploaded_at"

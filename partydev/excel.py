@@ -69,7 +69,9 @@ class ExcelColumn:
     number: bool = False
 
 
-def write_table(ws, columns: list[ExcelColumn], rows: Iterable[Iterable[Any]], *, title: str | None = None, start_row: int = 1) -> int:
+def write_table(
+    ws, columns: list[ExcelColumn], rows: Iterable[Iterable[Any]], *, title: str | None = None, start_row: int = 1
+) -> int:
     """Write an optional title row, a header row and the data rows; return the header row number."""
     row = start_row
     if title:
@@ -97,7 +99,9 @@ def workbook_bytes(wb: Workbook) -> bytes:
     return buffer.getvalue()
 
 
-def table_workbook(columns: list[ExcelColumn], rows: Iterable[Iterable[Any]], *, title: str | None = None, sheet_name: str = "Dữ liệu") -> bytes:
+def table_workbook(
+    columns: list[ExcelColumn], rows: Iterable[Iterable[Any]], *, title: str | None = None, sheet_name: str = "Dữ liệu"
+) -> bytes:
     """A one-sheet workbook holding one table, as bytes."""
     wb = Workbook()
     ws = wb.active

@@ -92,9 +92,7 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})
-    DATABASES["default"]["OPTIONS"].setdefault(
-        "init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-    )
+    DATABASES["default"]["OPTIONS"].setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
     DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
     DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
 DATABASES["default"].setdefault("TEST", {})["NAME"] = env(
@@ -105,7 +103,9 @@ DATABASES["default"].setdefault("TEST", {})["NAME"] = env(
 # Read replicas for the report views, only when DATABASE_REPLICA_URL is set (partydev/routers.py).
 from partydev.routers import configure as _configure_replica  # noqa: E402
 
-DATABASE_ROUTERS = _configure_replica(DATABASES, MIDDLEWARE, env("DATABASE_REPLICA_URL", default=""), environ.Env.db_url_config)
+DATABASE_ROUTERS = _configure_replica(
+    DATABASES, MIDDLEWARE, env("DATABASE_REPLICA_URL", default=""), environ.Env.db_url_config
+)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -181,7 +181,9 @@ def sniff(data: bytes) -> None:
             "“Sổ làm việc Excel (.xlsx)” rồi tải lên lại."
         )
     if data.startswith(b"%PDF"):
-        raise SpreadsheetError("Đây là tệp PDF được đổi đuôi thành .xlsx, không phải bảng tính. Hãy dùng tệp mẫu Excel.")
+        raise SpreadsheetError(
+            "Đây là tệp PDF được đổi đuôi thành .xlsx, không phải bảng tính. Hãy dùng tệp mẫu Excel."
+        )
     if not data.startswith(ZIP_MAGIC):
         head = data[:2048]
         try:
@@ -206,7 +208,9 @@ def check_container(data: bytes) -> zipfile.ZipFile:
     infos = archive.infolist()
     max_entries = _limit("UPLOAD_MAX_ENTRIES", MAX_ENTRIES)
     if len(infos) > max_entries:
-        raise SpreadsheetError(f"Tệp có {len(infos)} thành phần nén, quá nhiều cho một bảng tính (tối đa {max_entries}).")
+        raise SpreadsheetError(
+            f"Tệp có {len(infos)} thành phần nén, quá nhiều cho một bảng tính (tối đa {max_entries})."
+        )
     max_total = _limit("UPLOAD_MAX_UNCOMPRESSED_BYTES", MAX_UNCOMPRESSED_BYTES)
     max_ratio = _limit("UPLOAD_MAX_RATIO", MAX_RATIO)
     total = 0
@@ -222,7 +226,9 @@ def check_container(data: bytes) -> zipfile.ZipFile:
             or any(part == ".." for part in name.split("/"))
             or len(name) > 255
         ):
-            raise SpreadsheetError(f"Tệp chứa thành phần có tên bất thường (“{name[:60]}”); không phải tệp Excel hợp lệ.")
+            raise SpreadsheetError(
+                f"Tệp chứa thành phần có tên bất thường (“{name[:60]}”); không phải tệp Excel hợp lệ."
+            )
         if info.flag_bits & 0x1:
             raise SpreadsheetError("Tệp .xlsx có phần nén được mã hóa; không đọc được.")
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
@@ -246,7 +252,9 @@ def check_container(data: bytes) -> zipfile.ZipFile:
                 with archive.open(info) as fh:
                     head = fh.read(4096)
             except (zipfile.BadZipFile, OSError, EOFError, ValueError):
-                raise SpreadsheetError("Tệp .xlsx bị hỏng (không giải nén được). Hãy lưu lại tệp bằng Excel rồi tải lên.")
+                raise SpreadsheetError(
+                    "Tệp .xlsx bị hỏng (không giải nén được). Hãy lưu lại tệp bằng Excel rồi tải lên."
+                )
             if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
                 raise SpreadsheetError(
                     f"Thành phần “{info.filename}” chứa khai báo DTD/ENTITY, điều mà Excel không bao giờ tạo ra "
@@ -345,7 +353,9 @@ def _scan_layout(archive: zipfile.ZipFile, path: str, sheet_name: str, max_row_e
                     ref = el.get("ref") or ""
                     layout.merged.append((ref, _row_of(ref)))
                 if cells > max_cells:
-                    raise SpreadsheetError(f"Trang “{sheet_name}” có quá nhiều ô (hơn {max_cells:,}).".replace(",", "."))
+                    raise SpreadsheetError(
+                        f"Trang “{sheet_name}” có quá nhiều ô (hơn {max_cells:,}).".replace(",", ".")
+                    )
     except SpreadsheetError:
         raise
     except Exception as exc:  # noqa: BLE001 - defusedxml and parse errors alike mean: unusable
@@ -391,7 +401,9 @@ def _xml_error(exc: Exception) -> SpreadsheetError:
         name = type(cause).__name__
         if "Entities" in name or "DTD" in name or "ExternalReference" in name:
             return SpreadsheetError("Tệp chứa khai báo thực thể XML (có thể là “bom XML”); đã từ chối.")
-    return SpreadsheetError("Không đọc được tệp .xlsx (tệp bị hỏng hoặc không phải sổ làm việc Excel); hãy mở bằng Excel, lưu lại rồi tải lên.")
+    return SpreadsheetError(
+        "Không đọc được tệp .xlsx (tệp bị hỏng hoặc không phải sổ làm việc Excel); hãy mở bằng Excel, lưu lại rồi tải lên."
+    )
 
 
 def read_table(
@@ -438,7 +450,9 @@ def read_table(
     finally:
         workbook.close()
     _check_layout(layout, name, header_row)
-    return Sheet(name=name, header_row=header_row, headers=headers, header_groups=groups, rows=data_rows, notices=notices)
+    return Sheet(
+        name=name, header_row=header_row, headers=headers, header_groups=groups, rows=data_rows, notices=notices
+    )
 
 
 def _read_rows(sheet, columns, name, bound, max_rows):
@@ -454,7 +468,9 @@ def _read_rows(sheet, columns, name, bound, max_rows):
             continue
         if len(data_rows) >= max_rows:
             raise _too_many_rows(name, max_rows)
-        data_rows.append(SheetRow(number, {key: values[i] if i < len(values) else None for key, i in positions.items()}))
+        data_rows.append(
+            SheetRow(number, {key: values[i] if i < len(values) else None for key, i in positions.items()})
+        )
     return header_row, headers, groups, data_rows
 
 
@@ -486,9 +502,15 @@ def _find_header(rows, columns: list[Column], sheet_name: str):
         if missing:
             known = set(positions.values())
             unknown = [t for i, t in enumerate(texts) if t and i not in known]
-            message = f"Trang “{sheet_name}”, dòng tiêu đề {number}: thiếu cột " + ", ".join(f"“{m}”" for m in missing) + "."
+            message = (
+                f"Trang “{sheet_name}”, dòng tiêu đề {number}: thiếu cột " + ", ".join(f"“{m}”" for m in missing) + "."
+            )
             if unknown:
-                message += " Không nhận ra cột " + ", ".join(f"“{u}”" for u in unknown) + "; hãy giữ nguyên tiêu đề của tệp mẫu."
+                message += (
+                    " Không nhận ra cột "
+                    + ", ".join(f"“{u}”" for u in unknown)
+                    + "; hãy giữ nguyên tiêu đề của tệp mẫu."
+                )
             raise SpreadsheetError(message)
         return number, headers, groups, positions
     expected = ", ".join(f"“{c.label}”" for c in required)

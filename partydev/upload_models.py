@@ -22,7 +22,11 @@ class Upload(models.Model):
 
     kind = models.CharField("loại", max_length=32, db_index=True)
     scope = models.ForeignKey(
-        "organizations.Organization", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "organizations.Organization",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name="phạm vi",
     )
     file = models.FileField("tệp", upload_to=upload_path, max_length=255)
@@ -30,7 +34,9 @@ class Upload(models.Model):
     size = models.PositiveIntegerField("dung lượng (byte)")
     sha256 = models.CharField("SHA-256", max_length=64, db_index=True)
     params = models.JSONField("tham số", default=dict, blank=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="người tải lên")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="người tải lên"
+    )
     uploaded_at = models.DateTimeField("thời điểm tải lên", default=timezone.now)
     status = models.CharField("trạng thái", max_length=16, choices=Status.choices, default=Status.UPLOADED)
     sheet_name = models.CharField("trang tính đã đọc", max_length=64, blank=True)
@@ -44,7 +50,12 @@ class Upload(models.Model):
     plan_digest = models.CharField(max_length=64, blank=True)
     sheet = models.JSONField("bảng đã đọc", default=dict, blank=True, editable=False)  # reused by the commit
     committed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="người xác nhận"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="người xác nhận",
     )
     committed_at = models.DateTimeField("thời điểm ghi", null=True, blank=True)
 

@@ -35,7 +35,9 @@ from .excel import XLSX_CONTENT_TYPE
 class UploadForm(forms.Form):
     file = forms.FileField(
         label="Tệp Excel (.xlsx)",
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+        ),
         error_messages={"required": "Hãy chọn một tệp .xlsx.", "empty": "Tệp rỗng (0 byte)."},
     )
 
@@ -91,7 +93,9 @@ class UploadFlow:
         }
 
     def _get(self, request, pk) -> Upload:
-        return get_object_or_404(self.visible_uploads(request).filter(kind=self.importer_class.kind).defer("sheet"), pk=pk)
+        return get_object_or_404(
+            self.visible_uploads(request).filter(kind=self.importer_class.kind).defer("sheet"), pk=pk
+        )
 
     # --- views ---------------------------------------------------------------------------
 
@@ -104,8 +108,11 @@ class UploadFlow:
             if form.is_valid():
                 try:
                     upload = upload_store(
-                        file=form.cleaned_data["file"], importer_class=self.importer_class, user=request.user,
-                        scope=scope, params=self.upload_params(request),
+                        file=form.cleaned_data["file"],
+                        importer_class=self.importer_class,
+                        user=request.user,
+                        scope=scope,
+                        params=self.upload_params(request),
                     )
                 except UploadRefused as exc:
                     form.add_error("file", exc.message)
@@ -113,7 +120,8 @@ class UploadFlow:
                     upload_dry_run(upload, self.importer_class, user=request.user)
                     return redirect(self.url("upload-preview", upload.pk))
         history = (
-            self.visible_uploads(request).filter(kind=self.importer_class.kind)
+            self.visible_uploads(request)
+            .filter(kind=self.importer_class.kind)
             .select_related("uploaded_by", "committed_by", "scope")
             .defer("preview", "errors", "sheet")[: self.history_size]
         )
@@ -125,10 +133,19 @@ class UploadFlow:
         groups = {CREATE: [], CHANGE: [], UNCHANGED: []}
         for item in upload.preview:
             groups[item["action"]].append(item)
-        return render(request, self.preview_template, self._context(
-            request, upload=upload, to_create=groups[CREATE], to_change=groups[CHANGE], unchanged=groups[UNCHANGED],
-            confirm_url=self.url("upload-confirm", upload.pk), file_url=self.url("upload-file", upload.pk),
-        ))
+        return render(
+            request,
+            self.preview_template,
+            self._context(
+                request,
+                upload=upload,
+                to_create=groups[CREATE],
+                to_change=groups[CHANGE],
+                unchanged=groups[UNCHANGED],
+                confirm_url=self.url("upload-confirm", upload.pk),
+                file_url=self.url("upload-file", upload.pk),
+            ),
+        )
 
     @method_decorator(login_required)
     @method_decorator(require_POST)

@@ -55,8 +55,17 @@ from .models import Upload
 from .spreadsheets import Column, Sheet, SheetRow, SpreadsheetError, read_table
 
 __all__ = [
-    "Column", "Importer", "Plan", "PlanItem", "RowError", "Change", "UploadRefused",
-    "upload_store", "upload_dry_run", "upload_commit", "DryRun",
+    "Column",
+    "Importer",
+    "Plan",
+    "PlanItem",
+    "RowError",
+    "Change",
+    "UploadRefused",
+    "upload_store",
+    "upload_dry_run",
+    "upload_commit",
+    "DryRun",
 ]
 
 CREATE, CHANGE, UNCHANGED = "create", "change", "unchanged"
@@ -101,8 +110,12 @@ class PlanItem:
 
     def as_json(self) -> dict:
         return {
-            "row": self.row, "key": self.key, "label": self.label, "action": self.action,
-            "changes": [asdict(c) for c in self.changes], "values": self.values,
+            "row": self.row,
+            "key": self.key,
+            "label": self.label,
+            "action": self.action,
+            "changes": [asdict(c) for c in self.changes],
+            "values": self.values,
         }
 
 
@@ -180,6 +193,7 @@ def _read(upload: Upload) -> bytes:
 
 def sheet_to_json(sheet: Sheet) -> dict:
     """The table read from a file, as JSON (dates tagged), so a commit need not read the file again."""
+
     def encode(value):
         if isinstance(value, datetime.datetime):
             return {"$dt": value.isoformat()}
@@ -192,24 +206,34 @@ def sheet_to_json(sheet: Sheet) -> dict:
         return value
 
     return {
-        "name": sheet.name, "header_row": sheet.header_row, "headers": sheet.headers, "header_groups": sheet.header_groups,
-        "notices": sheet.notices, "rows": [[r.number, {k: encode(v) for k, v in r.values.items()}] for r in sheet.rows],
+        "name": sheet.name,
+        "header_row": sheet.header_row,
+        "headers": sheet.headers,
+        "header_groups": sheet.header_groups,
+        "notices": sheet.notices,
+        "rows": [[r.number, {k: encode(v) for k, v in r.values.items()}] for r in sheet.rows],
     }
 
 
 def sheet_from_json(data: dict) -> Sheet:
     def decode(value):
         if isinstance(value, dict):
-            (tag, raw), = value.items()
+            ((tag, raw),) = value.items()
             return {
-                "$dt": datetime.datetime.fromisoformat, "$d": datetime.date.fromisoformat,
-                "$t": datetime.time.fromisoformat, "$td": lambda s: datetime.timedelta(seconds=s),
+                "$dt": datetime.datetime.fromisoformat,
+                "$d": datetime.date.fromisoformat,
+                "$t": datetime.time.fromisoformat,
+                "$td": lambda s: datetime.timedelta(seconds=s),
             }[tag](raw)
         return value
 
     return Sheet(
-        name=data["name"], header_row=data["header_row"], headers=data["headers"], header_groups=data["header_groups"],
-        notices=list(data["notices"]), rows=[SheetRow(n, {k: decode(v) for k, v in values.items()}) for n, values in data["rows"]],
+        name=data["name"],
+        header_row=data["header_row"],
+        headers=data["headers"],
+        header_groups=data["header_groups"],
+        notices=list(data["notices"]),
+        rows=[SheetRow(n, {k: decode(v) for k, v in values.items()}) for n, values in data["rows"]],
     )
 
 
@@ -236,21 +260,33 @@ def run_importer(data: bytes | Sheet, importer: Importer) -> DryRun:
         if importer.key:
             key = values.get(importer.key)
             if key in seen:
-                errors.append({
-                    "row": row.number, "column": key_label,
-                    "message": f"{key_label} “{key}” xuất hiện hai lần: dòng {seen[key]} và dòng {row.number}. Mỗi mã chỉ được ghi một dòng.",
-                })
+                errors.append(
+                    {
+                        "row": row.number,
+                        "column": key_label,
+                        "message": f"{key_label} “{key}” xuất hiện hai lần: dòng {seen[key]} và dòng {row.number}. Mỗi mã chỉ được ghi một dòng.",
+                    }
+                )
                 continue
             seen[key] = row.number
         parsed.append(ParsedRow(row.number, values))
     plan = importer.plan(parsed)
     errors.extend(plan.errors)
-    errors.sort(key=lambda e: (e["row"] or 0))
+    errors.sort(key=lambda e: e["row"] or 0)
     if not sheet.rows and not errors:
-        errors.append({"row": None, "column": "", "message": f"Trang “{sheet.name}” không có dòng dữ liệu nào dưới dòng tiêu đề {sheet.header_row}."})
+        errors.append(
+            {
+                "row": None,
+                "column": "",
+                "message": f"Trang “{sheet.name}” không có dòng dữ liệu nào dưới dòng tiêu đề {sheet.header_row}.",
+            }
+        )
     return DryRun(
-        items=sorted(plan.items, key=lambda i: i.row), errors=errors, notices=sheet.notices + importer.notices,
-        sheet_name=sheet.name, sheet=sheet,
+        items=sorted(plan.items, key=lambda i: i.row),
+        errors=errors,
+        notices=sheet.notices + importer.notices,
+        sheet_name=sheet.name,
+        sheet=sheet,
     )
 
 
@@ -262,7 +298,9 @@ def upload_store(*, file, importer_class: type[Importer], user, scope=None, para
     name = (getattr(file, "name", "") or "tep.xlsx").rsplit("/", 1)[-1][:200]
     size = getattr(file, "size", None)
     if size is not None and size > max_bytes:
-        raise UploadRefused(f"Tệp nặng {size / 1048576:.1f} MB, vượt giới hạn {max_bytes / 1048576:.1f} MB.".replace(".", ","))
+        raise UploadRefused(
+            f"Tệp nặng {size / 1048576:.1f} MB, vượt giới hạn {max_bytes / 1048576:.1f} MB.".replace(".", ",")
+        )
     if not name.lower().endswith(".xlsx"):
         raise UploadRefused(f"Chỉ nhận tệp Excel .xlsx; tệp “{name}” không phải .xlsx.")
     data = file.read(max_bytes + 1)
@@ -270,8 +308,13 @@ def upload_store(*, file, importer_class: type[Importer], user, scope=None, para
         raise UploadRefused(f"Tệp vượt giới hạn {max_bytes / 1048576:.1f} MB.".replace(".", ","))
     digest = hashlib.sha256(data).hexdigest()
     upload = Upload(
-        kind=importer_class.kind, scope=scope, original_name=name, size=len(data), sha256=digest,
-        params=params or {}, uploaded_by=user,
+        kind=importer_class.kind,
+        scope=scope,
+        original_name=name,
+        size=len(data),
+        sha256=digest,
+        params=params or {},
+        uploaded_by=user,
     )
     upload.file.save(name, ContentFile(data), save=False)
     upload.save()
@@ -287,8 +330,12 @@ def upload_dry_run(upload: Upload, importer_class: type[Importer], *, user=None)
     importer = _importer(importer_class, upload, user or upload.uploaded_by)
     result = run_importer(_read(upload), importer)
     same = (
-        Upload.objects.filter(kind=upload.kind, scope=upload.scope, sha256=upload.sha256, status=Upload.Status.COMMITTED)
-        .exclude(pk=upload.pk).select_related("committed_by").first()
+        Upload.objects.filter(
+            kind=upload.kind, scope=upload.scope, sha256=upload.sha256, status=Upload.Status.COMMITTED
+        )
+        .exclude(pk=upload.pk)
+        .select_related("committed_by")
+        .first()
     )
     if same:
         when = timezone.localtime(same.committed_at).strftime("%d/%m/%Y %H:%M")

@@ -60,20 +60,26 @@ def prefix_sums(per_cell: dict[str, int]) -> dict[str, int]:
 def admission_totals(root: Organization, *periods: Period, stamp) -> list[dict[str, int]]:
     """For each period, admissions under every organisation of ``root``'s subtree (path → count),
     memoised under ``stamp``: a request then only looks up the rows it shows."""
+
     def compute():
         return [prefix_sums(per_cell) for per_cell in admissions_by_cell(root, *periods)]
+
     return memo.remember(stamp, ("admission_totals", root.path, periods), compute)
 
 
 def member_totals_at(root: Organization, *days: datetime.date, stamp) -> list[dict[str, tuple[int, int]]]:
     """For each day, (official, probationary) members under every organisation of the subtree."""
+
     def compute():
         out = []
         for per_cell in members_by_cell(root, *days):
             official = prefix_sums({p: c[Status.OFFICIAL] for p, c in per_cell.items()})
             probationary = prefix_sums({p: c[Status.PROBATIONARY] for p, c in per_cell.items()})
-            out.append({path: (official.get(path, 0), probationary.get(path, 0)) for path in set(official) | set(probationary)})
+            out.append(
+                {path: (official.get(path, 0), probationary.get(path, 0)) for path in set(official) | set(probationary)}
+            )
         return out
+
     return memo.remember(stamp, ("member_totals", root.path, days), compute)
 
 
@@ -167,12 +173,7 @@ def quotas_by_org(org_ids, years, *, within: Organization | None = None) -> dict
         qs = qs.filter(organization__path__startswith=within.path)
     else:
         qs = qs.filter(organization_id__in=list(org_ids))
-    rows = (
-        qs
-        .order_by()
-        .values("organization_id", "year")
-        .annotate(t=Sum("target"))
-    )
+    rows = qs.order_by().values("organization_id", "year").annotate(t=Sum("target"))
     result: dict[int, dict[int, int]] = defaultdict(dict)
     for row in rows:
         result[row["organization_id"]][row["year"]] = row["t"]
@@ -216,7 +217,9 @@ class Figures:
         self.change_percent = rate(self.change, self.prev_admitted)
         self.rate_change_points = None if self.rate is None or self.prev_rate is None else self.rate - self.prev_rate
         # admitted as a share of the members at the start of the period, per year
-        self.share_of_members = rate(self.admitted, self.members_at_start * self.years) if self.members_at_start else None
+        self.share_of_members = (
+            rate(self.admitted, self.members_at_start * self.years) if self.members_at_start else None
+        )
         self.prev_share_of_members = (
             rate(self.prev_admitted, self.prev_members_at_start * self.years) if self.prev_members_at_start else None
         )
@@ -327,9 +330,14 @@ def achievement(
     stamp = stamp or memo.data_stamp()
     children = rows_for(org, kinds, all_levels)
     now, prev = admission_totals(org, period, previous, stamp=stamp)
-    m_now, m_prev, m_end = member_totals_at(org, period.start_of_year, previous.start_of_year, period.date_to, stamp=stamp)
-    quotas = quotas_by_org([org.id] + [c.id for c in children], set(period.years) | set(previous.years),
-                           within=org if len(children) > MANY else None)
+    m_now, m_prev, m_end = member_totals_at(
+        org, period.start_of_year, previous.start_of_year, period.date_to, stamp=stamp
+    )
+    quotas = quotas_by_org(
+        [org.id] + [c.id for c in children],
+        set(period.years) | set(previous.years),
+        within=org if len(children) > MANY else None,
+    )
     n_years = len(period.years) if period.is_whole_years else 1
 
     def figures(node):
@@ -360,7 +368,9 @@ def achievement(
             years=n_years,
         )
         covered = [r.org for r in rows]
-        members_end_total = {k: sum(_members(m_end, r.org.path)[k] for r in rows) for k in ("total", "official", "probationary")}
+        members_end_total = {
+            k: sum(_members(m_end, r.org.path)[k] for r in rows) for k in ("total", "official", "probationary")
+        }
     else:
         totals = figures(org)
         covered = [org]
@@ -385,7 +395,9 @@ def achievement(
     result.stamp = stamp
     result.group_q = listed_q(org, kinds, all_levels) if kinds else None
     if with_years:
-        result.by_year = achievement_by_year(org, period.years, result.group_q, stamp=stamp, group_paths=[r.org.path for r in rows])
+        result.by_year = achievement_by_year(
+            org, period.years, result.group_q, stamp=stamp, group_paths=[r.org.path for r in rows]
+        )
     return result
 
 
@@ -403,7 +415,11 @@ def achievement_by_year(
         anchors = [org.path]
         quota_rows = Quota.objects.filter(organization=org, year__in=years)
     else:
-        anchors = group_paths if group_paths is not None else list(Organization.objects.filter(group_q).values_list("path", flat=True))
+        anchors = (
+            group_paths
+            if group_paths is not None
+            else list(Organization.objects.filter(group_q).values_list("path", flat=True))
+        )
         quota_rows = Quota.objects.filter(organization__in=Organization.objects.filter(group_q), year__in=years)
     quotas = dict(quota_rows.order_by().values("year").annotate(t=Sum("target")).values_list("year", "t"))
     series = []
@@ -429,7 +445,12 @@ P = "membership__person__"
 DIMENSIONS = [
     # key, label, field, choices
     ("general_education", "Giáo dục phổ thông", "general_education", GeneralEducation.choices),
-    ("professional_qualification", "Chuyên môn, nghiệp vụ", "professional_qualification", ProfessionalQualification.choices),
+    (
+        "professional_qualification",
+        "Chuyên môn, nghiệp vụ",
+        "professional_qualification",
+        ProfessionalQualification.choices,
+    ),
     ("political_theory", "Lý luận chính trị", "political_theory", PoliticalTheory.choices),
     ("sex", "Giới tính", "sex", Sex.choices),
     ("ethnicity", "Dân tộc", "ethnicity", ETHNICITIES),
@@ -523,8 +544,10 @@ class Quality:
     def highlights(self) -> list[QualityItem]:
         """The lines the boards quote: women, ethnic minorities, youth, upper secondary, university+."""
         out = []
+
         def add(key, label, count, prev):
             out.append(QualityItem(key, label, count, rate(count, self.total), prev, rate(prev, self.prev_total)))
+
         sex = {i.key: i for i in self.group("sex").items}
         add("women", "Nữ", sex[Sex.FEMALE].count, sex[Sex.FEMALE].prev_count)
         eth = [i for i in self.group("ethnicity").items if i.key != "kinh"]
@@ -532,7 +555,12 @@ class Quality:
         age = {i.key: i for i in self.group("age_band").items}
         add("youth", "Tuổi 18–30", age["18-30"].count, age["18-30"].prev_count)
         ge = {i.key: i for i in self.group("general_education").items}
-        add("upper_secondary", "Tốt nghiệp THPT", ge[GeneralEducation.UPPER_SECONDARY].count, ge[GeneralEducation.UPPER_SECONDARY].prev_count)
+        add(
+            "upper_secondary",
+            "Tốt nghiệp THPT",
+            ge[GeneralEducation.UPPER_SECONDARY].count,
+            ge[GeneralEducation.UPPER_SECONDARY].prev_count,
+        )
         rel = [i for i in self.group("religion").items if i.key != Religion.NONE]
         add("religious", "Có đạo", sum(i.count for i in rel), sum(i.prev_count for i in rel))
         yu = {i.key: i for i in self.group("youth_union").items}
@@ -624,8 +652,14 @@ def exits(org: Organization, period: Period) -> Exits:
     prev = movements(org, previous.date_from, previous.date_to)
     labels = dict(EventKind.choices)
     lines = [
-        ExitLine(k.value, labels[k], now["exits"][k]["total"], now["exits"][k]["probationary"],
-                 prev["exits"][k]["total"], prev["exits"][k]["probationary"])
+        ExitLine(
+            k.value,
+            labels[k],
+            now["exits"][k]["total"],
+            now["exits"][k]["probationary"],
+            prev["exits"][k]["total"],
+            prev["exits"][k]["probationary"],
+        )
         for k in EXIT_KINDS
     ]
     return Exits(org, period, previous, lines, now, prev)
@@ -676,9 +710,7 @@ def coverage(org: Organization, period: Period) -> Coverage:
     stages = pipeline_by_cell(org)
     year = period.date_to.year
     quotas = quotas_by_org([c.id for c in all_cells], [year])
-    pipeline = [
-        PipelineRow(c, stages.get(c.path, {}), quotas.get(c.id, {}).get(year)) for c in all_cells
-    ]
+    pipeline = [PipelineRow(c, stages.get(c.path, {}), quotas.get(c.id, {}).get(year)) for c in all_cells]
     return Coverage(
         org=org,
         period=period,

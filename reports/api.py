@@ -39,47 +39,49 @@ def achievement(request):
         return _bad(str(e))
     result = analytics.achievement(org, period, kinds=kinds)
     t = result.totals
-    return JsonResponse({
-        "org": org.code,
-        "name": org.name,
-        "from": period.date_from.isoformat(),
-        "to": period.date_to.isoformat(),
-        "kinds": kinds,
-        "admitted": t.admitted,
-        "quota": t.quota,
-        "rate": rate_text(t.rate),
-        "previous": {
-            "from": result.previous.date_from.isoformat(),
-            "to": result.previous.date_to.isoformat(),
-            "admitted": t.prev_admitted,
-            "quota": t.prev_quota,
-            "rate": rate_text(t.prev_rate),
-            "change": t.change,
-            "change_percent": rate_text(t.change_percent),
-            "rate_change_points": rate_text(t.rate_change_points),
-        },
-        "members_at_start": t.members_at_start,
-        "members_at_end": result.members_end,
-        "share_of_members": rate_text(t.share_of_members),
-        "grassroots": {
-            "total": result.grassroots_total,
-            "admitting": result.grassroots_admitting,
-            "share": rate_text(result.grassroots_share),
-        },
-        "children": [
-            {
-                "org": r.org.code,
-                "name": r.org.name,
-                "kind": r.org.kind,
-                "admitted": r.admitted,
-                "quota": r.quota,
-                "rate": rate_text(r.rate),
-                "previous_admitted": r.prev_admitted,
-                "previous_rate": rate_text(r.prev_rate),
-            }
-            for r in result.rows
-        ],
-    })
+    return JsonResponse(
+        {
+            "org": org.code,
+            "name": org.name,
+            "from": period.date_from.isoformat(),
+            "to": period.date_to.isoformat(),
+            "kinds": kinds,
+            "admitted": t.admitted,
+            "quota": t.quota,
+            "rate": rate_text(t.rate),
+            "previous": {
+                "from": result.previous.date_from.isoformat(),
+                "to": result.previous.date_to.isoformat(),
+                "admitted": t.prev_admitted,
+                "quota": t.prev_quota,
+                "rate": rate_text(t.prev_rate),
+                "change": t.change,
+                "change_percent": rate_text(t.change_percent),
+                "rate_change_points": rate_text(t.rate_change_points),
+            },
+            "members_at_start": t.members_at_start,
+            "members_at_end": result.members_end,
+            "share_of_members": rate_text(t.share_of_members),
+            "grassroots": {
+                "total": result.grassroots_total,
+                "admitting": result.grassroots_admitting,
+                "share": rate_text(result.grassroots_share),
+            },
+            "children": [
+                {
+                    "org": r.org.code,
+                    "name": r.org.name,
+                    "kind": r.org.kind,
+                    "admitted": r.admitted,
+                    "quota": r.quota,
+                    "rate": rate_text(r.rate),
+                    "previous_admitted": r.prev_admitted,
+                    "previous_rate": rate_text(r.prev_rate),
+                }
+                for r in result.rows
+            ],
+        }
+    )
 
 
 @require_GET
@@ -112,23 +114,28 @@ def exits(request):
         return _bad(str(e))
     result = analytics.exits(org, period)
     now = result.now
-    return JsonResponse({
-        "org": org.code,
-        "from": period.date_from.isoformat(),
-        "to": period.date_to.isoformat(),
-        "exits": {line.kind: {"total": line.total, "probationary": line.probationary} for line in result.lines},
-        "total": result.total,
-        "probationary": result.probationary,
-        "admitted": result.admitted,
-        "transferred_in": now["transferred_in"],
-        "transferred_out": now["transferred_out"],
-        "members_before": now["members_before"],
-        "members_after": now["members_after"],
-        "net_growth": now["net_growth"],
-        "previous": {
-            "exits": {line.kind: {"total": line.prev_total, "probationary": line.prev_probationary} for line in result.lines},
-            "total": result.prev_total,
-            "admitted": result.prev_admitted,
-            "net_growth": result.prev["net_growth"],
-        },
-    })
+    return JsonResponse(
+        {
+            "org": org.code,
+            "from": period.date_from.isoformat(),
+            "to": period.date_to.isoformat(),
+            "exits": {line.kind: {"total": line.total, "probationary": line.probationary} for line in result.lines},
+            "total": result.total,
+            "probationary": result.probationary,
+            "admitted": result.admitted,
+            "transferred_in": now["transferred_in"],
+            "transferred_out": now["transferred_out"],
+            "members_before": now["members_before"],
+            "members_after": now["members_after"],
+            "net_growth": now["net_growth"],
+            "previous": {
+                "exits": {
+                    line.kind: {"total": line.prev_total, "probationary": line.prev_probationary}
+                    for line in result.lines
+                },
+                "total": result.prev_total,
+                "admitted": result.prev_admitted,
+                "net_growth": result.prev["net_growth"],
+            },
+        }
+    )

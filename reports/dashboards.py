@@ -43,7 +43,9 @@ def reporting_year(org: Organization, today: datetime.date | None = None) -> int
     from members.quotas.models import Quota
 
     today = today or datetime.date.today()
-    latest = Quota.objects.filter(organization__path__startswith=org.path, year__lte=today.year).aggregate(y=Max("year"))["y"]
+    latest = Quota.objects.filter(organization__path__startswith=org.path, year__lte=today.year).aggregate(
+        y=Max("year")
+    )["y"]
     return latest or today.year
 
 
@@ -174,33 +176,41 @@ def dashboard(request, code):
 
     def body():
         figures = _dashboard_figures(org, rr, year, stamp)
-        return render_to_string("reports/dashboard_body.html", _context(rr, crumbs=breadcrumbs(org, request.user), **figures))
+        return render_to_string(
+            "reports/dashboard_body.html", _context(rr, crumbs=breadcrumbs(org, request.user), **figures)
+        )
 
-    html = memo.remember(stamp, ("dashboard", org.path, rr.query(), scope), body, weight=lambda h: 1 + len(h) // 262_144)
+    html = memo.remember(
+        stamp, ("dashboard", org.path, rr.query(), scope), body, weight=lambda h: 1 + len(h) // 262_144
+    )
     return render(request, "reports/dashboard.html", {"org": org, "body": html})
 
 
 def _achievement(org, rr, stamp):
     return analytics.achievement(
-        org, rr.period, kinds=rr.kinds, all_levels=rr.all_levels, threshold=rr.threshold,
-        sort=rr.sort, descending=rr.descending, stamp=stamp,
+        org,
+        rr.period,
+        kinds=rr.kinds,
+        all_levels=rr.all_levels,
+        threshold=rr.threshold,
+        sort=rr.sort,
+        descending=rr.descending,
+        stamp=stamp,
     )
 
 
 def _dashboard_figures(org: Organization, rr: ReportRequest, year: int, stamp) -> dict:
     result = _achievement(org, rr, stamp)
     chart_last = rr.period.date_to.year
-    chart_years = rr.period.years if len(rr.period.years) > 1 else list(range(chart_last - CHART_YEARS + 1, chart_last + 1))
+    chart_years = (
+        rr.period.years if len(rr.period.years) > 1 else list(range(chart_last - CHART_YEARS + 1, chart_last + 1))
+    )
     by_year = analytics.achievement_by_year(
         org, chart_years, result.group_q, stamp=stamp, group_paths=[r.org.path for r in result.rows]
     )
-    charts = {"years": [
-        {"label": str(y["year"]), "admitted": y["admitted"], "quota": y["quota"]} for y in by_year
-    ]}
+    charts = {"years": [{"label": str(y["year"]), "admitted": y["admitted"], "quota": y["quota"]} for y in by_year]}
     if len(result.rows) <= MAX_CHART_ROWS:
-        charts["children"] = [
-            {"label": r.org.name, "admitted": r.admitted, "quota": r.quota} for r in result.rows
-        ]
+        charts["children"] = [{"label": r.org.name, "admitted": r.admitted, "quota": r.quota} for r in result.rows]
     pipeline = _pipeline(org, rr.period.date_to.year) if not org.numchild else None
     child_kinds = sorted({r.org.kind for r in result.rows} | set(rr.kinds), key=list(KIND_LABELS).index)
     return dict(
@@ -232,7 +242,9 @@ def _pipeline(cell: Organization, year: int) -> dict:
     stages = [*BEFORE_DECISION, Stage.DECISION]
     quota = analytics.quota_for(analytics.quotas_by_org([cell.id], [year]), cell.id, [year])
     return {
-        "year": year, "quota": quota, "total": sum(counts.values()),
+        "year": year,
+        "quota": quota,
+        "total": sum(counts.values()),
         "stages": [(labels[s], counts.get(s, 0)) for s in stages],
     }
 
@@ -244,8 +256,11 @@ def new_members(request, code):
     result = analytics.new_member_quality(org, rr.period)
     if rr.export:
         return exports.quality_xlsx(result)
-    charts = {g.key: [{"label": i.label, "value": i.count} for i in g.items] for g in result.groups
-              if g.key in ("professional_qualification", "age_band", "sector")}
+    charts = {
+        g.key: [{"label": i.label, "value": i.count} for i in g.items]
+        for g in result.groups
+        if g.key in ("professional_qualification", "age_band", "sector")
+    }
     return render(request, "reports/new_members.html", _context(rr, result=result, charts=charts))
 
 
@@ -272,9 +287,6 @@ def exits(request, code):
     return render(request, "reports/exits.html", _context(rr, result=result))
 
 
-
-
-
 @login_required
 def projection(request, code):
     from . import projection as projections
@@ -284,6 +296,13 @@ def projection(request, code):
     result = projections.projection(org, kinds=rr.kinds)
     if rr.export:
         return exports.projection_xlsx(result)
-    return render(request, "reports/projection.html", _context(
-        rr, result=result, stages=result.history, kind_choices=[],
-    ))
+    return render(
+        request,
+        "reports/projection.html",
+        _context(
+            rr,
+            result=result,
+            stages=result.history,
+            kind_choices=[],
+        ),
+    )

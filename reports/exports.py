@@ -128,7 +128,9 @@ def growth_table(result) -> Table:
 
 
 def exits_xlsx(result):
-    return xlsx_response([exits_table(result), growth_table(result)], f"giam-dang-vien-{result.org.code}-{result.period.label}")
+    return xlsx_response(
+        [exits_table(result), growth_table(result)], f"giam-dang-vien-{result.org.code}-{result.period.label}"
+    )
 
 
 def coverage_tables(result) -> dict[str, Table]:
@@ -149,14 +151,25 @@ def coverage_tables(result) -> dict[str, Table]:
 
     labels = dict(Stage.choices)
     pipe_cols = [Column("Chi bộ", lambda r: r.org.name), Column("Mã", lambda r: r.org.code)]
-    pipe_cols += [Column(labels[s], lambda r, s=s: r.by_stage.get(s, 0), "int") for s in [*BEFORE_DECISION, Stage.DECISION]]
-    pipe_cols += [Column("Cộng", lambda r: r.total, "int"), Column(f"Chỉ tiêu {result.period.date_to.year}", lambda r: r.quota, "int")]
+    pipe_cols += [
+        Column(labels[s], lambda r, s=s: r.by_stage.get(s, 0), "int") for s in [*BEFORE_DECISION, Stage.DECISION]
+    ]
+    pipe_cols += [
+        Column("Cộng", lambda r: r.total, "int"),
+        Column(f"Chỉ tiêu {result.period.date_to.year}", lambda r: r.quota, "int"),
+    ]
     return {
-        "grassroots": Table(f"Tổ chức cơ sở đảng không kết nạp được đảng viên ({p})", unit_cols, result.grassroots_without),
+        "grassroots": Table(
+            f"Tổ chức cơ sở đảng không kết nạp được đảng viên ({p})", unit_cols, result.grassroots_without
+        ),
         "cells": Table(f"Chi bộ không kết nạp được đảng viên ({p})", unit_cols, result.cells_without),
         "areas_without_member": Table("Khu dân cư chưa có đảng viên", area_cols, result.areas_without_member),
-        "areas_without_cell": Table("Khu dân cư chưa có chi bộ riêng (sinh hoạt ghép)", area_cols, result.areas_without_cell),
-        "pipeline": Table("Quần chúng trong quy trình kết nạp theo chi bộ, so với chỉ tiêu", pipe_cols, result.pipeline),
+        "areas_without_cell": Table(
+            "Khu dân cư chưa có chi bộ riêng (sinh hoạt ghép)", area_cols, result.areas_without_cell
+        ),
+        "pipeline": Table(
+            "Quần chúng trong quy trình kết nạp theo chi bộ, so với chỉ tiêu", pipe_cols, result.pipeline
+        ),
     }
 
 
@@ -183,7 +196,10 @@ def xlsx_response(tables: list[Table], name: str):
     for n, table in enumerate(tables, start=1):
         sheet_name = _sheet_name(table.title, n, used)
         ws = wb.create_sheet(sheet_name)
-        columns = [excel.ExcelColumn(c.header, width=40 if i == 0 else None, number=c.kind != "text") for i, c in enumerate(table.columns)]
+        columns = [
+            excel.ExcelColumn(c.header, width=40 if i == 0 else None, number=c.kind != "text")
+            for i, c in enumerate(table.columns)
+        ]
         rows = [[excel_value(c, r) for c in table.columns] for r in table.rows]
         title = table.title + (f" — {table.subtitle}" if table.subtitle else "")
         header_row = excel.write_table(ws, columns, rows, title=title)

@@ -78,11 +78,16 @@ def data_stamp(using: str = "default") -> tuple:
         # Anchored on the tree, which any database holding data has; the event columns come
         # from a subquery so an empty event table still gives the other stamps.
         last_event = MembershipEvent.objects.using(using).order_by("-id")
-        qs = Organization.objects.using(using).order_by().annotate(
-            event_id=Subquery(last_event.values("id")[:1]),
-            event_at=Subquery(last_event.values("recorded_at")[:1]),
-            **lasts,
-        ).values_list("event_id", "event_at", *lasts)[:1]
+        qs = (
+            Organization.objects.using(using)
+            .order_by()
+            .annotate(
+                event_id=Subquery(last_event.values("id")[:1]),
+                event_at=Subquery(last_event.values("recorded_at")[:1]),
+                **lasts,
+            )
+            .values_list("event_id", "event_at", *lasts)[:1]
+        )
         _stamp_sql[using] = qs.query.sql_with_params()
     sql, params = _stamp_sql[using]
     with connections[using].cursor() as cursor:

@@ -38,7 +38,10 @@ class Period:
 
     @property
     def is_whole_years(self) -> bool:
-        return (self.date_from.month, self.date_from.day) == (1, 1) and (self.date_to.month, self.date_to.day) == (12, 31)
+        return (self.date_from.month, self.date_from.day) == (1, 1) and (self.date_to.month, self.date_to.day) == (
+            12,
+            31,
+        )
 
     def previous_year(self) -> "Period":
         """The same period one year earlier (29/02 becomes 28/02)."""

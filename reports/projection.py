@@ -46,7 +46,12 @@ class Status:
     OFF_TRACK = "off_track"
     NO_QUOTA = "no_quota"
 
-    LABELS = {ON_TRACK: "Đạt chỉ tiêu", AT_RISK: "Có nguy cơ không đạt", OFF_TRACK: "Không đạt", NO_QUOTA: "Chưa giao chỉ tiêu"}
+    LABELS = {
+        ON_TRACK: "Đạt chỉ tiêu",
+        AT_RISK: "Có nguy cơ không đạt",
+        OFF_TRACK: "Không đạt",
+        NO_QUOTA: "Chưa giao chỉ tiêu",
+    }
 
 
 @dataclass
@@ -123,7 +128,13 @@ def stage_history(root: Organization, window: Period) -> dict[str, StageHistory]
         CandidateEvent.objects.filter(
             cell__path__startswith=root.path,
             effective_date__lte=window.date_to,
-            kind__in=(EventKind.CREATED, EventKind.ADVANCED, EventKind.BACKFILLED, EventKind.DROPPED, EventKind.RETURNED),
+            kind__in=(
+                EventKind.CREATED,
+                EventKind.ADVANCED,
+                EventKind.BACKFILLED,
+                EventKind.DROPPED,
+                EventKind.RETURNED,
+            ),
         )
         .order_by("candidate_id", "effective_date", "id")
         .values_list("candidate_id", "kind", "stage_from", "stage_to", "effective_date")
@@ -144,7 +155,9 @@ def stage_history(root: Organization, window: Period) -> dict[str, StageHistory]
         entered_at[stage_to] = day
     labels = dict(Stage.choices)
     history = {
-        s: StageHistory(s, labels[s], went_on[s], dropped[s], int(statistics.median(durations[s])) if durations[s] else 0)
+        s: StageHistory(
+            s, labels[s], went_on[s], dropped[s], int(statistics.median(durations[s])) if durations[s] else 0
+        )
         for s in BEFORE_DECISION
     }
     for s in BEFORE_DECISION:
@@ -156,7 +169,7 @@ def _chance(history: dict[str, StageHistory], stage: str) -> Decimal:
     """The product of the conversions from ``stage`` to the decision (partial appraisal only
     for those in it: most cells have no partial committee)."""
     chance = Decimal(1)
-    for s in BEFORE_DECISION[BEFORE_DECISION.index(stage):]:
+    for s in BEFORE_DECISION[BEFORE_DECISION.index(stage) :]:
         if s == Stage.PARTIAL_APPRAISAL and stage != s:
             continue
         chance *= history[s].conversion
@@ -164,7 +177,7 @@ def _chance(history: dict[str, StageHistory], stage: str) -> Decimal:
 
 
 def _remaining(history, stage) -> int:
-    later = BEFORE_DECISION[BEFORE_DECISION.index(stage) + 1:]
+    later = BEFORE_DECISION[BEFORE_DECISION.index(stage) + 1 :]
     return sum(history[s].typical_days for s in later if s != Stage.PARTIAL_APPRAISAL or stage == s)
 
 
@@ -185,17 +198,24 @@ def projection(org: Organization, today: datetime.date | None = None, *, kinds=N
     cutoffs = {}
     for s in BEFORE_DECISION:
         slack = (year_end - today).days - _remaining(history, s)
-        cutoffs[s] = year_end - datetime.timedelta(days=_remaining(history, s) + history[s].typical_days) if slack >= 0 else None
+        cutoffs[s] = (
+            year_end - datetime.timedelta(days=_remaining(history, s) + history[s].typical_days) if slack >= 0 else None
+        )
     aggregates = {}
     for s in BEFORE_DECISION:
         aggregates[f"n_{s}"] = Count("id", filter=Q(stage=s))
         if cutoffs[s] is not None:
             aggregates[f"t_{s}"] = Count("id", filter=Q(stage=s, stage_date__lte=cutoffs[s]))
-    aggregates["decided"] = Count("id", filter=Q(stage=Stage.DECISION, decision_date__year=year, membership__isnull=True))
+    aggregates["decided"] = Count(
+        "id", filter=Q(stage=Stage.DECISION, decision_date__year=year, membership__isnull=True)
+    )
+
     def per_cell_counts():
         paths = analytics.subtree_paths(org)
         rows = (
-            Candidate.objects.filter(cell_id__in=analytics._subtree_ids(org), stage__in=[*BEFORE_DECISION, Stage.DECISION])
+            Candidate.objects.filter(
+                cell_id__in=analytics._subtree_ids(org), stage__in=[*BEFORE_DECISION, Stage.DECISION]
+            )
             .order_by()
             .values("cell_id")
             .annotate(**aggregates)
@@ -223,16 +243,24 @@ def projection(org: Organization, today: datetime.date | None = None, *, kinds=N
         expected = sum((in_time[s][node.path] * chances[s] for s in BEFORE_DECISION), Decimal(0))
         target, minimum = quotas.get(node.id, (None, None))
         return ProjectionRow(
-            org=node, admitted=admitted[node.path], decided=decided[node.path],
+            org=node,
+            admitted=admitted[node.path],
+            decided=decided[node.path],
             by_stage={s: stage_counts[s][node.path] for s in BEFORE_DECISION},
             in_time={s: in_time[s][node.path] for s in BEFORE_DECISION},
-            expected_from_pipeline=expected, quota=target, minimum=minimum,
+            expected_from_pipeline=expected,
+            quota=target,
+            minimum=minimum,
         )
 
     return Projection(
-        org=org, year=year, today=today, window=window,
+        org=org,
+        year=year,
+        today=today,
+        window=window,
         history=[history[s] for s in BEFORE_DECISION],
-        total=row(org), rows=[row(c) for c in children],
+        total=row(org),
+        rows=[row(c) for c in children],
     )
 
 
@@ -241,7 +269,9 @@ def _quotas(org_ids, year) -> dict[int, tuple[int, int | None]]:
 
     return {
         q["organization_id"]: (q["target"], q["minimum"])
-        for q in Quota.objects.filter(organization_id__in=org_ids, year=year).values("organization_id", "target", "minimum")
+        for q in Quota.objects.filter(organization_id__in=org_ids, year=year).values(
+            "organization_id", "target", "minimum"
+        )
     }
 
 

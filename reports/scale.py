@@ -41,8 +41,11 @@ def _copied_models():
     membership, candidate = q(Membership._meta.db_table), q(Candidate._meta.db_table)
     return [
         (Quota, f"src.{q('organization_id')} IN {hb}"),
-        (Person, f"(src.id IN (SELECT person_id FROM {membership} WHERE cell_id IN {hb})"
-                 f" OR src.id IN (SELECT person_id FROM {candidate} WHERE cell_id IN {hb}))"),
+        (
+            Person,
+            f"(src.id IN (SELECT person_id FROM {membership} WHERE cell_id IN {hb})"
+            f" OR src.id IN (SELECT person_id FROM {candidate} WHERE cell_id IN {hb}))",
+        ),
         (Membership, f"src.cell_id IN {hb}"),
         (MembershipEvent, f"src.membership_id IN (SELECT id FROM {membership} WHERE cell_id IN {hb})"),
         (MembershipPeriod, f"src.membership_id IN (SELECT id FROM {membership} WHERE cell_id IN {hb})"),
@@ -79,8 +82,10 @@ def _copy_sql(model, copied: set) -> str:
             if f.unique and not f.is_relation:
                 raise RuntimeError(f"{model.__name__}.{f.name} is unique: say how to copy it")
             exprs.append(f"src.{col}")
-    return (f"INSERT INTO {q(model._meta.db_table)} ({', '.join(columns)}) SELECT {', '.join(exprs)} "
-            f"FROM {_source(model)} src {' '.join(joins)}")
+    return (
+        f"INSERT INTO {q(model._meta.db_table)} ({', '.join(columns)}) SELECT {', '.join(exprs)} "
+        f"FROM {_source(model)} src {' '.join(joins)}"
+    )
 
 
 def _map_province(cursor, hb_root: str, root: str) -> int:
@@ -129,8 +134,11 @@ def replicate(scale: int, log=None) -> int:
     missing = [f"P{k:02d}" for k in range(2, scale + 1) if f"P{k:02d}" not in roots]
     if missing:
         raise ValueError(f"province {missing[0]} is missing: run the tree step with --scale {scale}")
-    todo = [k for k in range(2, scale + 1)
-            if not Membership.objects.filter(cell__path__startswith=roots[f"P{k:02d}"]).exists()]
+    todo = [
+        k
+        for k in range(2, scale + 1)
+        if not Membership.objects.filter(cell__path__startswith=roots[f"P{k:02d}"]).exists()
+    ]
     if not todo:
         return 0
     plan = _copied_models()

@@ -38,7 +38,9 @@ def browser_rows(nodes):
             "has_children": bool(n.numchild),
             "kind": labels[n.kind],
             "sub": ", ".join(
-                f"{n.descendant_counts[kind]} {label.lower()}" for kind, label in labels.items() if kind in n.descendant_counts
+                f"{n.descendant_counts[kind]} {label.lower()}"
+                for kind, label in labels.items()
+                if kind in n.descendant_counts
             ),
             "official": members[n.path]["official"],
             "probationary": members[n.path]["probationary"],

@@ -71,12 +71,18 @@ class Table:
         return [c.header for c in self.columns]
 
 
-def rows_html(table: Table, *, link: Callable[[Any], str | None] | None = None, row_class: Callable[[Any], str] | None = None):
+def rows_html(
+    table: Table, *, link: Callable[[Any], str | None] | None = None, row_class: Callable[[Any], str] | None = None
+):
     """<tr> rows of ``table`` as safe HTML; the first column links where ``link`` gives a URL."""
     out = []
     cols = [(c.get, FORMATTERS[c.kind], c.kind != "text") for c in table.columns]
-    opens = [f'<td class="num" data-label="{escape(c.header)}">' if c.kind != "text" else f'<td data-label="{escape(c.header)}">'
-             for c in table.columns]
+    opens = [
+        f'<td class="num" data-label="{escape(c.header)}">'
+        if c.kind != "text"
+        else f'<td data-label="{escape(c.header)}">'
+        for c in table.columns
+    ]
     for row in table.rows:
         cls = row_class(row) if row_class else ""
         parts = [f'<tr class="{cls}">' if cls else "<tr>"]

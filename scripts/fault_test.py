@@ -47,8 +47,13 @@ PARENT_CODE = "HB.TP.001"  # a grassroots committee of the demo, read by every c
 
 def sh(*args, env=None, check=True, quiet=True):
     result = subprocess.run(
-        args, cwd=ROOT, env=env, check=False, text=True,
-        stdout=subprocess.PIPE if quiet else None, stderr=subprocess.PIPE if quiet else None,
+        args,
+        cwd=ROOT,
+        env=env,
+        check=False,
+        text=True,
+        stdout=subprocess.PIPE if quiet else None,
+        stderr=subprocess.PIPE if quiet else None,
     )
     if check and result.returncode:
         sys.exit(f"failed: {' '.join(args)}\n{result.stderr or ''}")
@@ -77,11 +82,28 @@ def ensure_cluster(cluster, port):
 
 def prepare_database(url_server, name, env):
     print(f"== scratch database {name}: migrate, demo tree, an administrator")
-    sh("psql", f"{url_server}/postgres", "-q", "-c", f'DROP DATABASE IF EXISTS "{name}"', "-c", f'CREATE DATABASE "{name}"')
+    sh(
+        "psql",
+        f"{url_server}/postgres",
+        "-q",
+        "-c",
+        f'DROP DATABASE IF EXISTS "{name}"',
+        "-c",
+        f'CREATE DATABASE "{name}"',
+    )
     sh(PY, "manage.py", "migrate", "--noinput", "-v0", env=env)
     sh(PY, "manage.py", "seed_demo", "--only", "tree", env=env)
-    sh(PY, "manage.py", "createsuperuser", "--noinput", "--username", ADMIN, "--email", "fault@localhost",
-       env={**env, "DJANGO_SUPERUSER_PASSWORD": ADMIN_PASSWORD})
+    sh(
+        PY,
+        "manage.py",
+        "createsuperuser",
+        "--noinput",
+        "--username",
+        ADMIN,
+        "--email",
+        "fault@localhost",
+        env={**env, "DJANGO_SUPERUSER_PASSWORD": ADMIN_PASSWORD},
+    )
 
 
 class User:
@@ -90,9 +112,7 @@ class User:
     def __init__(self, base):
         self.base = base
         self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(self.jar), NoRedirect()
-        )
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), NoRedirect())
 
     def csrf(self):
         return next((c.value for c in self.jar if c.name == "csrftoken"), "")
@@ -113,7 +133,8 @@ class User:
     def login(self):
         self.request("GET", "/accounts/login/")
         status, _ = self.request(
-            "POST", "/accounts/login/",
+            "POST",
+            "/accounts/login/",
             {"username": ADMIN, "password": ADMIN_PASSWORD, "csrfmiddlewaretoken": self.csrf()},
         )
         return status == 302
@@ -140,8 +161,11 @@ def run_load(base, parent_ids, clients, duration, restart_at, restart, log):
             if n % 4 == 0:
                 code = f"FT.{index}.{n}"
                 data = {
-                    "code": code, "name": f"Chi bộ thử tải {index}-{n}", "kind": "cell",
-                    "treebeard_position": "first-child", "treebeard_ref_node": parent_ids[index],
+                    "code": code,
+                    "name": f"Chi bộ thử tải {index}-{n}",
+                    "kind": "cell",
+                    "treebeard_position": "first-child",
+                    "treebeard_ref_node": parent_ids[index],
                     "csrfmiddlewaretoken": user.csrf(),
                 }
                 t = time.time()
@@ -230,11 +254,16 @@ def main():
     prepare_database(server, db_name, env)
     # Each client adds cells under its own grassroots committee, one per district where possible:
     # the load is about the database restart, not about two users inserting into one branch.
-    parent_ids = sh(PY, "-c", "import django; django.setup(); from organizations.models import Organization as O; "
-                    "rows = list(O.objects.filter(kind='grassroots_committee').values_list('pk', 'path')); "
-                    "seen = {}; [seen.setdefault(p[:8], pk) for pk, p in rows]; "
-                    "picked = list(seen.values()) + [pk for pk, _ in rows if pk not in seen.values()]; "
-                    f"print(' '.join(map(str, picked[:{args.clients}])))", env=env).stdout.split()
+    parent_ids = sh(
+        PY,
+        "-c",
+        "import django; django.setup(); from organizations.models import Organization as O; "
+        "rows = list(O.objects.filter(kind='grassroots_committee').values_list('pk', 'path')); "
+        "seen = {}; [seen.setdefault(p[:8], pk) for pk, p in rows]; "
+        "picked = list(seen.values()) + [pk for pk, _ in rows if pk not in seen.values()]; "
+        f"print(' '.join(map(str, picked[:{args.clients}])))",
+        env=env,
+    ).stdout.split()
 
     if not args.http_port:
         import socket
@@ -244,9 +273,24 @@ def main():
             args.http_port = probe.getsockname()[1]
     print(f"== gunicorn on 127.0.0.1:{args.http_port}, {args.workers} workers")
     gunicorn = subprocess.Popen(
-        [GUNICORN, "partydev.wsgi", "-b", f"127.0.0.1:{args.http_port}", "-w", str(args.workers),
-         "--timeout", "30", "--graceful-timeout", "5", "--log-level", "warning"],
-        cwd=ROOT, env=env, start_new_session=True, stderr=open(LOG_FILE, "w"),
+        [
+            GUNICORN,
+            "partydev.wsgi",
+            "-b",
+            f"127.0.0.1:{args.http_port}",
+            "-w",
+            str(args.workers),
+            "--timeout",
+            "30",
+            "--graceful-timeout",
+            "5",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stderr=open(LOG_FILE, "w"),
     )
     base = f"http://127.0.0.1:{args.http_port}"
     try:
@@ -279,21 +323,29 @@ def main():
     phases = {"before the restart": [], "restart + retry window": [], "after the window": []}
     # A request belongs to the window if any part of it overlaps the window.
     for t, end, kind, status, what in log:
-        phase = "before the restart" if end < began else "after the window" if t >= window_end else "restart + retry window"
+        phase = (
+            "before the restart" if end < began else "after the window" if t >= window_end else "restart + retry window"
+        )
         phases[phase].append((kind, status, what))
 
     def is_5xx(status):
         return isinstance(status, int) and status >= 500
 
     print(f"\n== responses ({len(log)} requests in {args.duration:.0f}s, {len(log) / args.duration:.0f}/s)")
-    print(f"   restart began at {began - start:.1f}s, PostgreSQL back at {back - start:.1f}s, "
-          f"window closed at {window_end - start:.1f}s")
+    print(
+        f"   restart began at {began - start:.1f}s, PostgreSQL back at {back - start:.1f}s, "
+        f"window closed at {window_end - start:.1f}s"
+    )
     for phase, rows in phases.items():
         statuses = collections.Counter(str(s) for _, s, _ in rows)
         fivexx = sum(1 for _, s, _ in rows if is_5xx(s) or str(s).startswith("error"))
         print(f"   {phase:24} {len(rows):6} requests, 5xx/errors {fivexx:4}   {dict(sorted(statuses.items()))}")
-    late = [(k, s, w) for phase in ("before the restart", "after the window") for k, s, w in phases[phase]
-            if is_5xx(s) or str(s).startswith("error")]
+    late = [
+        (k, s, w)
+        for phase in ("before the restart", "after the window")
+        for k, s, w in phases[phase]
+        if is_5xx(s) or str(s).startswith("error")
+    ]
     last_bad = max((end for _, end, _, s, _ in log if is_5xx(s) or str(s).startswith("error")), default=None)
     if last_bad is not None:
         print(f"   last 5xx/error at {last_bad - start:.1f}s ({last_bad - back:+.1f}s after PostgreSQL was back)")
@@ -303,12 +355,16 @@ def main():
     attempted = [w for _, w in writes]
     bad_writes = [w for s, w in writes if s not in (302,)]
     data = check_data(env, acknowledged, attempted)
-    print(f"\n== data: {len(attempted)} writes attempted, {len(acknowledged)} acknowledged, "
-          f"{len(bad_writes)} failed; {len(data['created'])} organisations exist")
+    print(
+        f"\n== data: {len(attempted)} writes attempted, {len(acknowledged)} acknowledged, "
+        f"{len(bad_writes)} failed; {len(data['created'])} organisations exist"
+    )
     for key in ("acknowledged_missing", "without_history", "without_log", "not_attempted_but_created"):
         print(f"   {key:28} {len(data[key])}")
-    print(f"   {'unacknowledged_but_created':28} {len(data['unacknowledged_but_created'])} "
-          "(committed, then the answer was lost: complete rows, not half-written)")
+    print(
+        f"   {'unacknowledged_but_created':28} {len(data['unacknowledged_but_created'])} "
+        "(committed, then the answer was lost: complete rows, not half-written)"
+    )
     print(f"   {'tree problems':28} {data['tree_problems']}")
     print(f"   {'stale roll-ups':28} {data['stale_rollups']}")
 
@@ -322,7 +378,8 @@ def main():
         and data["stale_rollups"] == 0
     )
     errors = collections.Counter(
-        line.strip() for line in open(LOG_FILE, encoding="utf-8", errors="replace")
+        line.strip()
+        for line in open(LOG_FILE, encoding="utf-8", errors="replace")
         if re.match(r"^[\w.]+(Error|Exception|Deadlock\w*): ", line.strip())
     )
     if errors:

@@ -48,8 +48,12 @@ def prepare(url: str, scale: int, pool_size: int) -> dict:
     env = django_env(url)
     if url.startswith("postgres") and "LOAD_DATABASE_URL" not in os.environ:
         server, name = url.rsplit("/", 1)
-        exists = subprocess.run(["psql", f"{server}/postgres", "-Atc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
-                                capture_output=True, text=True, check=True).stdout.strip()
+        exists = subprocess.run(
+            ["psql", f"{server}/postgres", "-Atc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
         if not exists:
             run(["psql", f"{server}/postgres", "-qc", f'CREATE DATABASE "{name}"'], env)
     run([PY, "manage.py", "migrate", "--noinput", "-v0"], env)
@@ -102,15 +106,25 @@ def summarise(stats_csv: str, duration: float) -> list[str]:
         name = r["Name"]
         if r["Type"] == "" or name == "Aggregated" or name in SKIPPED:
             continue
-        key = "ghi (10%)" if name in WRITE_NAMES else "trang kết nạp (20%)" if name in CANDIDATE_NAMES else "bảng điều khiển và danh sách (70%)"
+        key = (
+            "ghi (10%)"
+            if name in WRITE_NAMES
+            else "trang kết nạp (20%)"
+            if name in CANDIDATE_NAMES
+            else "bảng điều khiển và danh sách (70%)"
+        )
         groups[key].append(r)
     total = next(r for r in rows if r["Name"] == "Aggregated")
     lines = ["| yêu cầu | số lượng | lỗi | yêu cầu/giây | trung vị ms | p95 ms |", "|---|---:|---:|---:|---:|---:|"]
     for r in sorted((r for g in groups.values() for r in g), key=lambda r: -int(r["Request Count"])):
-        lines.append(f"| {r['Name']} | {r['Request Count']} | {r['Failure Count']} | {float(r['Requests/s']):.1f} | "
-                     f"{r['50%']} | {r['95%']} |")
-    lines.append(f"| **tất cả** | {total['Request Count']} | {total['Failure Count']} | "
-                 f"{float(total['Requests/s']):.1f} | {total['50%']} | {total['95%']} |")
+        lines.append(
+            f"| {r['Name']} | {r['Request Count']} | {r['Failure Count']} | {float(r['Requests/s']):.1f} | "
+            f"{r['50%']} | {r['95%']} |"
+        )
+    lines.append(
+        f"| **tất cả** | {total['Request Count']} | {total['Failure Count']} | "
+        f"{float(total['Requests/s']):.1f} | {total['50%']} | {total['95%']} |"
+    )
     share = []
     count = int(total["Request Count"]) or 1
     for key, g in groups.items():
@@ -143,9 +157,24 @@ def main():
     print(f"== gunicorn on 127.0.0.1:{a.port}, {a.workers} workers")
     log = open(LOG_FILE, "w")
     server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "partydev.wsgi:application", "--bind", f"127.0.0.1:{a.port}", "--workers", str(a.workers),
-         "--access-logfile", "-", "--timeout", "60", "--preload"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            str(BIN / "gunicorn"),
+            "partydev.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{a.port}",
+            "--workers",
+            str(a.workers),
+            "--access-logfile",
+            "-",
+            "--timeout",
+            "60",
+            "--preload",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         wait_up(a.port, server)
@@ -155,10 +184,30 @@ def main():
         print(f"== locust: {a.users} users, {a.rate}/s, {a.duration} s")
         prefix = os.path.join(tmp, "stats")
         subprocess.run(
-            [str(BIN / "locust"), "-f", str(ROOT / "scripts" / "locustfile.py"), "--headless", "--only-summary",
-             "-u", str(a.users), "-r", str(a.rate), "-t", f"{a.duration}s", "--stop-timeout", "10",
-             "--host", f"http://127.0.0.1:{a.port}", "--csv", prefix, "--loglevel", "WARNING"],
-            cwd=ROOT, env={**os.environ, "LOAD_CANDIDATES": pool_file}, check=False,
+            [
+                str(BIN / "locust"),
+                "-f",
+                str(ROOT / "scripts" / "locustfile.py"),
+                "--headless",
+                "--only-summary",
+                "-u",
+                str(a.users),
+                "-r",
+                str(a.rate),
+                "-t",
+                f"{a.duration}s",
+                "--stop-timeout",
+                "10",
+                "--host",
+                f"http://127.0.0.1:{a.port}",
+                "--csv",
+                prefix,
+                "--loglevel",
+                "WARNING",
+            ],
+            cwd=ROOT,
+            env={**os.environ, "LOAD_CANDIDATES": pool_file},
+            check=False,
         )
     finally:
         os.killpg(server.pid, signal.SIGTERM)  # our gunicorn's own process group only
@@ -171,7 +220,8 @@ def main():
     heading = [
         f"- {datetime.datetime.now():%d/%m/%Y %H:%M}, {os.cpu_count()} CPU ({cpu}); gunicorn {a.workers} workers (sync), "
         f"DEBUG off; locust on the same machine; load average before/after: {load_before} / "
-        + " ".join(f"{x:.1f}" for x in os.getloadavg()) + ".",
+        + " ".join(f"{x:.1f}" for x in os.getloadavg())
+        + ".",
         f"- scale {a.scale}; {a.users} users (started {a.rate:g}/s), each waiting 0.5–2 s between requests, {a.duration} s.",
         "",
     ]

@@ -15,7 +15,9 @@ import requests
 from locust import HttpUser, between, task
 
 PASSWORD = os.environ.get("LOAD_PASSWORD", "partydev-demo")
-POOL = json.load(open(os.environ["LOAD_CANDIDATES"])) if os.environ.get("LOAD_CANDIDATES") else {"write": [], "read": []}
+POOL = (
+    json.load(open(os.environ["LOAD_CANDIDATES"])) if os.environ.get("LOAD_CANDIDATES") else {"write": [], "read": []}
+)
 WRITES = list(POOL["write"])
 random.shuffle(WRITES)
 
@@ -23,7 +25,11 @@ random.shuffle(WRITES)
 LISTS = [
     (12, "bảng điều khiển tỉnh", "/dashboard/HB/"),
     (10, "bảng điều khiển thành phố", "/dashboard/HB.TP/"),
-    (6, "bảng điều khiển tỉnh, cấp huyện 2016–2022", "/dashboard/HB/?from=2016-01-01&to=2022-12-31&kinds=district,city"),
+    (
+        6,
+        "bảng điều khiển tỉnh, cấp huyện 2016–2022",
+        "/dashboard/HB/?from=2016-01-01&to=2022-12-31&kinds=district,city",
+    ),
     (8, "API kết quả kết nạp", "/api/reports/achievement?org=HB&from=2022-01-01&to=2022-12-31&kinds=district,city"),
     (8, "trình duyệt tổ chức", "/orgs/HB.TP/"),
     (10, "danh sách đảng viên", "/members/?org=HB.TP"),
@@ -85,11 +91,21 @@ class Officer(HttpUser):
             return
         c = WRITES.pop()
         data = {
-            "stage": "cell_vote", "version": c["version"], "override_reason": "thử tải",
-            "cell_vote_date": c["vote_date"], "cell_present": 9, "cell_total": 10, "cell_votes_for": 9,
+            "stage": "cell_vote",
+            "version": c["version"],
+            "override_reason": "thử tải",
+            "cell_vote_date": c["vote_date"],
+            "cell_present": 9,
+            "cell_total": 10,
+            "cell_votes_for": 9,
             "csrfmiddlewaretoken": self.client.cookies.get("csrftoken", ""),
         }
-        with self.client.post(f"/candidates/{c['id']}/step/", data, name="ghi: chuyển giai đoạn", allow_redirects=False,
-                              catch_response=True) as response:
+        with self.client.post(
+            f"/candidates/{c['id']}/step/",
+            data,
+            name="ghi: chuyển giai đoạn",
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
             if response.status_code != 302:
                 response.failure(f"status {response.status_code}")

@@ -1,9 +1,9 @@
 """Shared fixtures: a small province with two districts, and a user for every role.
 
-    P (province)
-    ├── X (district) ── GX (grassroots committee) ── CXA (cell), CXB (cell)
-    │                └─ GXC (grassroots cell)
-    └── Y (district) ── GY (grassroots committee) ── CYA (cell)
+P (province)
+├── X (district) ── GX (grassroots committee) ── CXA (cell), CXB (cell)
+│                └─ GXC (grassroots cell)
+└── Y (district) ── GY (grassroots committee) ── CYA (cell)
 """
 
 from dataclasses import dataclass
@@ -39,10 +39,22 @@ def make_user(username, role_kind=None, org=None, **extra):
 
 def build_small_province(prefix: str = "T") -> Province:
     P = organization_create(parent=None, code=prefix, name=f"Tỉnh {prefix} Hòa Bình", kind=Kind.PROVINCE)
-    X = organization_create(parent=P, code=f"{prefix}.X", name="Huyện Lạc Sơn", kind=Kind.DISTRICT, can_decide_admission=True)
-    Y = organization_create(parent=P, code=f"{prefix}.Y", name="Huyện Mai Châu", kind=Kind.DISTRICT, can_decide_admission=True)
-    GX = organization_create(parent=X, code=f"{prefix}.X.1", name="Đảng bộ xã Ân Nghĩa", kind=Kind.GRASSROOTS_COMMITTEE, disadvantaged_area=True)
-    GXC = organization_create(parent=X, code=f"{prefix}.X.2", name="Chi bộ Trường THPT Lạc Sơn", kind=Kind.GRASSROOTS_CELL)
+    X = organization_create(
+        parent=P, code=f"{prefix}.X", name="Huyện Lạc Sơn", kind=Kind.DISTRICT, can_decide_admission=True
+    )
+    Y = organization_create(
+        parent=P, code=f"{prefix}.Y", name="Huyện Mai Châu", kind=Kind.DISTRICT, can_decide_admission=True
+    )
+    GX = organization_create(
+        parent=X,
+        code=f"{prefix}.X.1",
+        name="Đảng bộ xã Ân Nghĩa",
+        kind=Kind.GRASSROOTS_COMMITTEE,
+        disadvantaged_area=True,
+    )
+    GXC = organization_create(
+        parent=X, code=f"{prefix}.X.2", name="Chi bộ Trường THPT Lạc Sơn", kind=Kind.GRASSROOTS_CELL
+    )
     GY = organization_create(parent=Y, code=f"{prefix}.Y.1", name="Đảng bộ xã Bao La", kind=Kind.GRASSROOTS_COMMITTEE)
     CXA = organization_create(parent=GX, code=f"{prefix}.X.1.A", name="Chi bộ xóm Bưng", kind=Kind.CELL)
     CXB = organization_create(parent=GX, code=f"{prefix}.X.1.B", name="Chi bộ xóm Mít", kind=Kind.CELL)

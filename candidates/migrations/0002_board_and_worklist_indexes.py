@@ -4,26 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('candidates', '0001_initial'),
+        ("candidates", "0001_initial"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='candidate',
-            name='candidates__cell_id_08fce9_idx',
+            model_name="candidate",
+            name="candidates__cell_id_08fce9_idx",
         ),
         migrations.RemoveIndex(
-            model_name='candidate',
-            name='candidates__next_du_e23df0_idx',
+            model_name="candidate",
+            name="candidates__next_du_e23df0_idx",
         ),
         migrations.AddIndex(
-            model_name='candidate',
-            index=models.Index(fields=['cell', 'stage', 'next_due'], name='candidates__cell_id_605c64_idx'),
+            model_name="candidate",
+            index=models.Index(fields=["cell", "stage", "next_due"], name="candidates__cell_id_605c64_idx"),
         ),
         migrations.AddIndex(
-            model_name='candidate',
-            index=models.Index(fields=['next_due', 'due_kind'], name='candidates__next_du_91a8aa_idx'),
+            model_name="candidate",
+            index=models.Index(fields=["next_due", "due_kind"], name="candidates__next_du_91a8aa_idx"),
         ),
     ]

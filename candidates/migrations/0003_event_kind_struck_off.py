@@ -4,15 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('candidates', '0002_board_and_worklist_indexes'),
+        ("candidates", "0002_board_and_worklist_indexes"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='candidateevent',
-            name='kind',
-            field=models.CharField(choices=[('created', 'Đưa vào nguồn'), ('advanced', 'Chuyển giai đoạn'), ('backfilled', 'Nhập bổ sung (đã qua giai đoạn)'), ('returned', 'Trả về giai đoạn trước'), ('dropped', 'Dừng theo dõi'), ('moved', 'Chuyển chi bộ'), ('struck_off', 'Xóa tên (không công nhận chính thức)')], max_length=12, verbose_name='loại'),
+            model_name="candidateevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("created", "Đưa vào nguồn"),
+                    ("advanced", "Chuyển giai đoạn"),
+                    ("backfilled", "Nhập bổ sung (đã qua giai đoạn)"),
+                    ("returned", "Trả về giai đoạn trước"),
+                    ("dropped", "Dừng theo dõi"),
+                    ("moved", "Chuyển chi bộ"),
+                    ("struck_off", "Xóa tên (không công nhận chính thức)"),
+                ],
+                max_length=12,
+                verbose_name="loại",
+            ),
         ),
     ]

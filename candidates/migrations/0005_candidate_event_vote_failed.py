@@ -4,20 +4,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('candidates', '0004_historicalcandidate_historicalcandidateevent_and_more'),
+        ("candidates", "0004_historicalcandidate_historicalcandidateevent_and_more"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='candidateevent',
-            name='kind',
-            field=models.CharField(choices=[('created', 'Đưa vào nguồn'), ('advanced', 'Chuyển giai đoạn'), ('backfilled', 'Nhập bổ sung (đã qua giai đoạn)'), ('returned', 'Trả về giai đoạn trước'), ('dropped', 'Dừng theo dõi'), ('moved', 'Chuyển chi bộ'), ('struck_off', 'Xóa tên (không công nhận chính thức)'), ('vote_failed', 'Biểu quyết chưa đạt 2/3')], max_length=12, verbose_name='loại'),
+            model_name="candidateevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("created", "Đưa vào nguồn"),
+                    ("advanced", "Chuyển giai đoạn"),
+                    ("backfilled", "Nhập bổ sung (đã qua giai đoạn)"),
+                    ("returned", "Trả về giai đoạn trước"),
+                    ("dropped", "Dừng theo dõi"),
+                    ("moved", "Chuyển chi bộ"),
+                    ("struck_off", "Xóa tên (không công nhận chính thức)"),
+                    ("vote_failed", "Biểu quyết chưa đạt 2/3"),
+                ],
+                max_length=12,
+                verbose_name="loại",
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalcandidateevent',
-            name='kind',
-            field=models.CharField(choices=[('created', 'Đưa vào nguồn'), ('advanced', 'Chuyển giai đoạn'), ('backfilled', 'Nhập bổ sung (đã qua giai đoạn)'), ('returned', 'Trả về giai đoạn trước'), ('dropped', 'Dừng theo dõi'), ('moved', 'Chuyển chi bộ'), ('struck_off', 'Xóa tên (không công nhận chính thức)'), ('vote_failed', 'Biểu quyết chưa đạt 2/3')], max_length=12, verbose_name='loại'),
+            model_name="historicalcandidateevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("created", "Đưa vào nguồn"),
+                    ("advanced", "Chuyển giai đoạn"),
+                    ("backfilled", "Nhập bổ sung (đã qua giai đoạn)"),
+                    ("returned", "Trả về giai đoạn trước"),
+                    ("dropped", "Dừng theo dõi"),
+                    ("moved", "Chuyển chi bộ"),
+                    ("struck_off", "Xóa tên (không công nhận chính thức)"),
+                    ("vote_failed", "Biểu quyết chưa đạt 2/3"),
+                ],
+                max_length=12,
+                verbose_name="loại",
+            ),
         ),
     ]

@@ -16,7 +16,9 @@ def pipeline_card(context, c, show_cell):
     if prefix is None:
         prefix = reverse("candidates:detail", args=[0])[:-2]
         context.dicts[0]["_candidate_url_prefix"] = prefix  # once per page, not once per card
-    html = [f'<li class="cardlet{" overdue" if c.overdue_days else ""}"><a href="{prefix}{int(c.pk)}/">{escape(c.full_name)}</a>']
+    html = [
+        f'<li class="cardlet{" overdue" if c.overdue_days else ""}"><a href="{prefix}{int(c.pk)}/">{escape(c.full_name)}</a>'
+    ]
     if show_cell:
         html.append(f'<span class="muted small">{escape(c.cell_name)}</span>')
     if c.next_due:

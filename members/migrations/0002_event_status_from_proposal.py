@@ -6,39 +6,107 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('members', '0001_initial'),
-        ('organizations', '0002_descendant_counts'),
+        ("members", "0001_initial"),
+        ("organizations", "0002_descendant_counts"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='membershipevent',
-            name='status_from',
-            field=models.DateField(blank=True, null=True, verbose_name='có hiệu lực từ ngày'),
+            model_name="membershipevent",
+            name="status_from",
+            field=models.DateField(blank=True, null=True, verbose_name="có hiệu lực từ ngày"),
         ),
         migrations.CreateModel(
-            name='Proposal',
+            name="Proposal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('admitted', 'Kết nạp'), ('recognised', 'Công nhận đảng viên chính thức'), ('transferred_out', 'Chuyển sinh hoạt đi'), ('transferred_in', 'Chuyển sinh hoạt đến'), ('exempted', 'Miễn công tác và sinh hoạt đảng'), ('exemption_ended', 'Thôi miễn công tác và sinh hoạt đảng'), ('struck_off', 'Xóa tên'), ('left', 'Xin ra khỏi Đảng'), ('expelled', 'Khai trừ'), ('reprimanded', 'Khiển trách'), ('warned', 'Cảnh cáo'), ('removed_from_post', 'Cách chức'), ('died', 'Từ trần'), ('readmitted', 'Kết nạp lại')], max_length=20, verbose_name='đề nghị')),
-                ('proposed_on', models.DateField(verbose_name='ngày đề nghị')),
-                ('other_organization_name', models.CharField(blank=True, max_length=255, verbose_name='nơi đến (ngoài hệ thống)')),
-                ('temporary', models.BooleanField(default=False, verbose_name='tạm thời')),
-                ('reason', models.TextField(blank=True, verbose_name='lý do')),
-                ('state', models.CharField(choices=[('pending', 'Chờ quyết định'), ('decided', 'Đã quyết định'), ('rejected', 'Không chấp thuận')], default='pending', max_length=16)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('event', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='proposal', to='members.membershipevent')),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='proposals', to='members.membership')),
-                ('other_organization', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organizations.organization', verbose_name='tổ chức đảng nơi đến')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("admitted", "Kết nạp"),
+                            ("recognised", "Công nhận đảng viên chính thức"),
+                            ("transferred_out", "Chuyển sinh hoạt đi"),
+                            ("transferred_in", "Chuyển sinh hoạt đến"),
+                            ("exempted", "Miễn công tác và sinh hoạt đảng"),
+                            ("exemption_ended", "Thôi miễn công tác và sinh hoạt đảng"),
+                            ("struck_off", "Xóa tên"),
+                            ("left", "Xin ra khỏi Đảng"),
+                            ("expelled", "Khai trừ"),
+                            ("reprimanded", "Khiển trách"),
+                            ("warned", "Cảnh cáo"),
+                            ("removed_from_post", "Cách chức"),
+                            ("died", "Từ trần"),
+                            ("readmitted", "Kết nạp lại"),
+                        ],
+                        max_length=20,
+                        verbose_name="đề nghị",
+                    ),
+                ),
+                ("proposed_on", models.DateField(verbose_name="ngày đề nghị")),
+                (
+                    "other_organization_name",
+                    models.CharField(blank=True, max_length=255, verbose_name="nơi đến (ngoài hệ thống)"),
+                ),
+                ("temporary", models.BooleanField(default=False, verbose_name="tạm thời")),
+                ("reason", models.TextField(blank=True, verbose_name="lý do")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Chờ quyết định"),
+                            ("decided", "Đã quyết định"),
+                            ("rejected", "Không chấp thuận"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "event",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="proposal",
+                        to="members.membershipevent",
+                    ),
+                ),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="proposals", to="members.membership"
+                    ),
+                ),
+                (
+                    "other_organization",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organizations.organization",
+                        verbose_name="tổ chức đảng nơi đến",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'đề nghị của chi bộ',
-                'verbose_name_plural': 'đề nghị của chi bộ',
-                'ordering': ['proposed_on', 'id'],
+                "verbose_name": "đề nghị của chi bộ",
+                "verbose_name_plural": "đề nghị của chi bộ",
+                "ordering": ["proposed_on", "id"],
             },
         ),
     ]

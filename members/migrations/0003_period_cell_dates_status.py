@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('members', '0002_event_status_from_proposal'),
-        ('organizations', '0003_historicalorganization_historicalresidentialarea_and_more'),
+        ("members", "0002_event_status_from_proposal"),
+        ("organizations", "0003_historicalorganization_historicalresidentialarea_and_more"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='membershipperiod',
-            index=models.Index(fields=['cell', 'start', 'end', 'status'], name='period_cell_dates_status'),
+            model_name="membershipperiod",
+            index=models.Index(fields=["cell", "start", "end", "status"], name="period_cell_dates_status"),
         ),
     ]

@@ -7,25 +7,26 @@ from django.db.models import OuterRef, Subquery
 def copy_names(apps, schema_editor):
     """Every existing membership takes its person's folded name, in one statement."""
     Membership, Person = apps.get_model("members", "Membership"), apps.get_model("members", "Person")
-    Membership.objects.update(sort_name=Subquery(Person.objects.filter(pk=OuterRef("person_id")).values("name_search")[:1]))
+    Membership.objects.update(
+        sort_name=Subquery(Person.objects.filter(pk=OuterRef("person_id")).values("name_search")[:1])
+    )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('members', '0004_historicalmembership_historicalmembershipevent_and_more'),
-        ('organizations', '0003_historicalorganization_historicalresidentialarea_and_more'),
+        ("members", "0004_historicalmembership_historicalmembershipevent_and_more"),
+        ("organizations", "0003_historicalorganization_historicalresidentialarea_and_more"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='membership',
-            name='sort_name',
-            field=models.CharField(default='', editable=False, max_length=255),
+            model_name="membership",
+            name="sort_name",
+            field=models.CharField(default="", editable=False, max_length=255),
         ),
         migrations.RunPython(copy_names, migrations.RunPython.noop),
         migrations.AddIndex(
-            model_name='membership',
-            index=models.Index(fields=['sort_name', 'id'], name='membership_register_order'),
+            model_name="membership",
+            index=models.Index(fields=["sort_name", "id"], name="membership_register_order"),
         ),
     ]

@@ -53,7 +53,16 @@ class QuotaAdmin(ImportExportModelAdmin):
 
 @admin.register(QuotaChange)
 class QuotaChangeAdmin(admin.ModelAdmin):
-    list_display = ["organization", "year", "old_target", "new_target", "old_minimum", "new_minimum", "changed_by", "changed_at"]
+    list_display = [
+        "organization",
+        "year",
+        "old_target",
+        "new_target",
+        "old_minimum",
+        "new_minimum",
+        "changed_by",
+        "changed_at",
+    ]
     list_filter = ["year"]
     search_fields = ["organization__code"]
     list_select_related = ["organization", "changed_by"]

@@ -63,7 +63,11 @@ def measurements() -> list[tuple[str, str]]:
     """(label, figure) rows for the bench report."""
     user = get_user_model().objects.get(username="province")
     scope = Organization.objects.get(code="HB")
-    codes = list(Organization.objects.filter(path__startswith=scope.path, kind="cell").order_by("path").values_list("code", flat=True))
+    codes = list(
+        Organization.objects.filter(path__startswith=scope.path, kind="cell")
+        .order_by("path")
+        .values_list("code", flat=True)
+    )
     year = 2030
     data = _sheet(codes, year)
     rows = []
@@ -75,13 +79,18 @@ def measurements() -> list[tuple[str, str]]:
         return result
 
     def upload_once():
-        upload = upload_store(file=SimpleUploadedFile("bench.xlsx", data), importer_class=QuotaImporter, user=user, scope=scope)
+        upload = upload_store(
+            file=SimpleUploadedFile("bench.xlsx", data), importer_class=QuotaImporter, user=user, scope=scope
+        )
         result = upload_dry_run(upload, QuotaImporter)
         assert not result.errors, result.errors[:3]
         return upload, result
 
     upload, result = timed(f"Kiểm tra thử (dry run) {len(codes):,} dòng".replace(",", "."), upload_once)
-    timed(f"Ghi {result.counts['create']:,} chỉ tiêu (commit)".replace(",", "."), lambda: upload_commit(upload, QuotaImporter, user=user))
+    timed(
+        f"Ghi {result.counts['create']:,} chỉ tiêu (commit)".replace(",", "."),
+        lambda: upload_commit(upload, QuotaImporter, user=user),
+    )
     again, result = timed("Tải lại cùng tệp: kiểm tra thử", upload_once)
     assert result.counts["unchanged"] == len(codes)
     timed("Tải lại cùng tệp: ghi (không đổi gì)", lambda: upload_commit(again, QuotaImporter, user=user))
@@ -104,5 +113,7 @@ def measurements() -> list[tuple[str, str]]:
     tracemalloc.stop()
     rss_growth = max(0, _rss_kb("VmHWM:") - rss_before)
     rows.append((f"Bom nén {len(bomb) // 1024} KB → 300 MB: từ chối", f"{elapsed * 1000:.1f} ms ({refused}…)"))
-    rows.append(("Bom nén: bộ nhớ tăng thêm (đỉnh RSS / tracemalloc)", f"{rss_growth / 1024:.1f} MB / {peak / 1048576:.2f} MB"))
+    rows.append(
+        ("Bom nén: bộ nhớ tăng thêm (đỉnh RSS / tracemalloc)", f"{rss_growth / 1024:.1f} MB / {peak / 1048576:.2f} MB")
+    )
     return rows

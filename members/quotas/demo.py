@@ -51,7 +51,9 @@ def seed_quotas() -> int:
     province = Organization.objects.filter(code=PROVINCE_CODE).first()
     if province is None or Quota.objects.filter(organization=province).exists():
         return 0
-    nodes = list(Organization.objects.filter(path__startswith=province.path).values_list("id", "path", "depth", "kind", "code"))
+    nodes = list(
+        Organization.objects.filter(path__startswith=province.path).values_list("id", "path", "depth", "kind", "code")
+    )
     steplen = Organization.steplen
     children: dict[str, list[tuple]] = defaultdict(list)
     cells_below: dict[str, int] = defaultdict(int)
@@ -70,7 +72,9 @@ def seed_quotas() -> int:
     def assign(node, year, target, rng):
         pk, path, _, _, code = node
         if target > 0 or node[2] <= 2:
-            quotas.append(Quota(organization_id=pk, year=year, target=target, minimum=(target * 4) // 5 if node[2] <= 2 else None))
+            quotas.append(
+                Quota(organization_id=pk, year=year, target=target, minimum=(target * 4) // 5 if node[2] <= 2 else None)
+            )
         kids = children.get(path, [])
         if not kids or target <= 0:
             return
@@ -88,7 +92,9 @@ def seed_quotas() -> int:
         parts = split(DISTRICT_LEVEL_TOTALS[year], [cells_below[c[1]] * rng.uniform(0.9, 1.1) for c in district_level])
         parts += split(OTHER_COMMITTEES_TOTALS[year], [cells_below[c[1]] * rng.uniform(0.9, 1.1) for c in others])
         province_target = sum(parts)
-        quotas.append(Quota(organization_id=province.pk, year=year, target=province_target, minimum=(province_target * 9) // 10))
+        quotas.append(
+            Quota(organization_id=province.pk, year=year, target=province_target, minimum=(province_target * 9) // 10)
+        )
         for committee, part in zip(district_level + others, parts):
             assign(committee, year, part, rng)
     Quota.objects.bulk_create(quotas, batch_size=2000)

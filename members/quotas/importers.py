@@ -11,7 +11,16 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from members.selectors import admitted_by_anchor
 from organizations.models import Organization, user_roles
-from partydev.excel import HEADER_BORDER, HEADER_FILL, HEADER_FONT, TITLE_FONT, ExcelColumn, escape_text, set_cell, workbook_bytes
+from partydev.excel import (
+    HEADER_BORDER,
+    HEADER_FILL,
+    HEADER_FONT,
+    TITLE_FONT,
+    ExcelColumn,
+    escape_text,
+    set_cell,
+    workbook_bytes,
+)
 from partydev.spreadsheets import CellError, SpreadsheetError, normalise_text, to_int
 from partydev.uploads import CHANGE, CREATE, UNCHANGED, Change, Column, Importer, Plan, PlanItem, RowError
 
@@ -48,7 +57,9 @@ def quota_template(user, year: int) -> bytes:
     orgs = list(settable_organizations(user).only("id", "path", "depth", "numchild", "code", "name", "kind"))
     ids = [o.pk for o in orgs]
     current, minimums = {}, {}
-    for pk, target, minimum in Quota.objects.filter(year=year, organization__in=ids).values_list("organization_id", "target", "minimum"):
+    for pk, target, minimum in Quota.objects.filter(year=year, organization__in=ids).values_list(
+        "organization_id", "target", "minimum"
+    ):
         current[pk], minimums[pk] = target, minimum
     previous = dict(Quota.objects.filter(year=year - 1, organization__in=ids).values_list("organization_id", "target"))
     admitted = admitted_by_anchor(orgs, datetime.date(year - 1, 1, 1), datetime.date(year - 1, 12, 31)) if orgs else {}
@@ -63,29 +74,59 @@ def quota_template(user, year: int) -> bytes:
     ws.freeze_panes = f"A{header_row + 1}"
     if orgs:
         validation = DataValidation(
-            type="whole", operator="between", formula1="0", formula2=str(MAX_QUOTA), allow_blank=True,
-            showErrorMessage=True, errorTitle="Số không hợp lệ", error=f"Nhập một số nguyên từ 0 đến {MAX_QUOTA}.",
-            promptTitle="Chỉ tiêu", prompt="Số nguyên không âm; để trống nếu không giao.", showInputMessage=True,
+            type="whole",
+            operator="between",
+            formula1="0",
+            formula2=str(MAX_QUOTA),
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="Số không hợp lệ",
+            error=f"Nhập một số nguyên từ 0 đến {MAX_QUOTA}.",
+            promptTitle="Chỉ tiêu",
+            prompt="Số nguyên không âm; để trống nếu không giao.",
+            showInputMessage=True,
         )
         validation.add(f"E{header_row + 1}:F{last}")
         ws.data_validations.append(validation)
     ws.auto_filter.ref = f"A{header_row}:I{last}"
     ws.append([_cell(ws, f"CHỈ TIÊU KẾT NẠP ĐẢNG VIÊN NĂM {year}", font=TITLE_FONT)])
-    ws.append([_cell(ws, (
-        "Điền cột “Chỉ tiêu” (số nguyên từ 0) và, nếu cần, “Tối thiểu” (không lớn hơn chỉ tiêu). Để trống dòng "
-        "không giao chỉ tiêu. Giữ nguyên dòng tiêu đề; không gộp ô, không ẩn dòng, không thêm dòng trùng mã."
-    ), font=NOTE_FONT)])
-    ws.append([_cell(ws, c.header, font=HEADER_FONT, fill=HEADER_FILL, border=HEADER_BORDER, alignment=HEADER_ALIGNMENT) for c in columns])
+    ws.append(
+        [
+            _cell(
+                ws,
+                (
+                    "Điền cột “Chỉ tiêu” (số nguyên từ 0) và, nếu cần, “Tối thiểu” (không lớn hơn chỉ tiêu). Để trống dòng "
+                    "không giao chỉ tiêu. Giữ nguyên dòng tiêu đề; không gộp ô, không ẩn dòng, không thêm dòng trùng mã."
+                ),
+                font=NOTE_FONT,
+            )
+        ]
+    )
+    ws.append(
+        [
+            _cell(ws, c.header, font=HEADER_FONT, fill=HEADER_FILL, border=HEADER_BORDER, alignment=HEADER_ALIGNMENT)
+            for c in columns
+        ]
+    )
     indents: dict[int, Alignment] = {}
     for i, o in enumerate(orgs, start=1):
         level = o.depth - top
         if level and level not in indents:
             indents[level] = Alignment(indent=level)
         name = _cell(ws, o.name, alignment=indents[level]) if level else escape_text(o.name)
-        ws.append([
-            i, escape_text(o.code), name, KIND_LABELS.get(o.kind, o.kind), current.get(o.pk), minimums.get(o.pk), None,
-            previous.get(o.pk), admitted.get(o.path, 0),
-        ])
+        ws.append(
+            [
+                i,
+                escape_text(o.code),
+                name,
+                KIND_LABELS.get(o.kind, o.kind),
+                current.get(o.pk),
+                minimums.get(o.pk),
+                None,
+                previous.get(o.pk),
+                admitted.get(o.path, 0),
+            ]
+        )
     return workbook_bytes(wb)
 
 
@@ -161,8 +202,14 @@ class QuotaImporter(Importer):
         if self.skipped:
             self.notices.append(f"{self.skipped} dòng để trống chỉ tiêu: bỏ qua, không thay đổi gì.")
         codes = [r.values["code"] for r in rows]
-        orgs = {o.code: o for o in Organization.objects.filter(code__in=codes).only("id", "code", "name", "path", "depth", "kind")}
-        existing = {q.organization_id: q for q in Quota.objects.filter(year=self.year, organization__in=[o.pk for o in orgs.values()])}
+        orgs = {
+            o.code: o
+            for o in Organization.objects.filter(code__in=codes).only("id", "code", "name", "path", "depth", "kind")
+        }
+        existing = {
+            q.organization_id: q
+            for q in Quota.objects.filter(year=self.year, organization__in=[o.pk for o in orgs.values()])
+        }
         visible = [p for p, _ in user_roles(self.user)]
         for r in rows:
             code = r.values["code"]
@@ -171,25 +218,47 @@ class QuotaImporter(Importer):
                 plan.error(r.number, "Mã tổ chức", f"Mã tổ chức “{code}” không tồn tại hoặc nằm ngoài phạm vi của bạn.")
                 continue
             if not can_set_quota(self.user, org):
-                plan.error(r.number, "Mã tổ chức", f"Bạn không giao chỉ tiêu cho “{org.name}” ({code}): chỉ tiêu của tổ chức này do cấp trên giao.")
+                plan.error(
+                    r.number,
+                    "Mã tổ chức",
+                    f"Bạn không giao chỉ tiêu cho “{org.name}” ({code}): chỉ tiêu của tổ chức này do cấp trên giao.",
+                )
                 continue
             target, minimum, note = r.values["target"], r.values["minimum"], r.values["note"]
             quota = existing.get(org.pk)
             values = {self.target_label: target, "Tối thiểu": minimum, "Ghi chú": note or None}
-            entry = {"organization_id": org.pk, "year": self.year, "target": target, "minimum": minimum, "note": note, "quota": quota}
+            entry = {
+                "organization_id": org.pk,
+                "year": self.year,
+                "target": target,
+                "minimum": minimum,
+                "note": note,
+                "quota": quota,
+            }
             if quota is None:
                 plan.items.append(PlanItem(r.number, code, org.name, CREATE, values=values, data=entry))
                 continue
             changes = [
                 Change(label, old, new)
                 for label, old, new in (
-                    ("Chỉ tiêu", quota.target, target), ("Tối thiểu", quota.minimum, minimum), ("Ghi chú", quota.note or None, note or None)
+                    ("Chỉ tiêu", quota.target, target),
+                    ("Tối thiểu", quota.minimum, minimum),
+                    ("Ghi chú", quota.note or None, note or None),
                 )
                 if old != new
             ]
-            plan.items.append(PlanItem(r.number, code, org.name, CHANGE if changes else UNCHANGED, changes=changes, values=values, data=entry))
+            plan.items.append(
+                PlanItem(
+                    r.number,
+                    code,
+                    org.name,
+                    CHANGE if changes else UNCHANGED,
+                    changes=changes,
+                    values=values,
+                    data=entry,
+                )
+            )
         return plan
 
     def apply(self, items, upload):
         quotas_bulk_set([i.data for i in items], user=self.user, upload=upload)
-

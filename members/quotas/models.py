@@ -22,16 +22,38 @@ class Quota(models.Model):
     Set by the committee above (the province for its committees, a district for its grassroots
     organisations, a grassroots committee for its cells), by hand or from an upload."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="quotas", verbose_name="tổ chức")
-    year = models.PositiveSmallIntegerField(
-        "năm", validators=[MinValueValidator(MIN_YEAR, "Năm phải từ %(limit_value)s."), MaxValueValidator(MAX_YEAR, "Năm phải đến %(limit_value)s.")]
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="quotas", verbose_name="tổ chức"
     )
-    target = models.PositiveIntegerField("chỉ tiêu", validators=[MaxValueValidator(MAX_QUOTA, "Chỉ tiêu tối đa %(limit_value)s.")])
+    year = models.PositiveSmallIntegerField(
+        "năm",
+        validators=[
+            MinValueValidator(MIN_YEAR, "Năm phải từ %(limit_value)s."),
+            MaxValueValidator(MAX_YEAR, "Năm phải đến %(limit_value)s."),
+        ],
+    )
+    target = models.PositiveIntegerField(
+        "chỉ tiêu", validators=[MaxValueValidator(MAX_QUOTA, "Chỉ tiêu tối đa %(limit_value)s.")]
+    )
     minimum = models.PositiveIntegerField("tối thiểu", null=True, blank=True)
     note = models.CharField("ghi chú", max_length=255, blank=True)
-    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="người giao")
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="người giao",
+    )
     set_at = models.DateTimeField("thời điểm giao", default=timezone.now)
-    upload = models.ForeignKey("partydev.Upload", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="từ tệp tải lên")
+    upload = models.ForeignKey(
+        "partydev.Upload",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="từ tệp tải lên",
+    )
 
     # Every change, with who, when and from where (partydev.audit).
     history = HistoricalRecords(bases=[HistoryBase])
@@ -40,9 +62,14 @@ class Quota(models.Model):
         verbose_name = "chỉ tiêu kết nạp"
         verbose_name_plural = "chỉ tiêu kết nạp"
         constraints = [
-            models.UniqueConstraint(fields=["organization", "year"], name="quota_unique_org_year", violation_error_message="Tổ chức này đã có chỉ tiêu năm đó."),
+            models.UniqueConstraint(
+                fields=["organization", "year"],
+                name="quota_unique_org_year",
+                violation_error_message="Tổ chức này đã có chỉ tiêu năm đó.",
+            ),
             models.CheckConstraint(
-                condition=Q(minimum__isnull=True) | Q(minimum__lte=F("target")), name="quota_minimum_lte_target",
+                condition=Q(minimum__isnull=True) | Q(minimum__lte=F("target")),
+                name="quota_minimum_lte_target",
                 violation_error_message="Chỉ tiêu tối thiểu không được lớn hơn chỉ tiêu.",
             ),
         ]
@@ -53,7 +80,9 @@ class Quota(models.Model):
 
     def clean(self):
         if self.minimum is not None and self.target is not None and self.minimum > self.target:
-            raise ValidationError({"minimum": f"Tối thiểu ({self.minimum}) không được lớn hơn chỉ tiêu ({self.target})."})
+            raise ValidationError(
+                {"minimum": f"Tối thiểu ({self.minimum}) không được lớn hơn chỉ tiêu ({self.target})."}
+            )
 
 
 class QuotaChange(models.Model):
@@ -66,7 +95,9 @@ class QuotaChange(models.Model):
     old_minimum = models.PositiveIntegerField("tối thiểu cũ", null=True, blank=True)
     new_minimum = models.PositiveIntegerField("tối thiểu mới", null=True, blank=True)
     note = models.CharField("ghi chú", max_length=255, blank=True)
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     changed_at = models.DateTimeField(default=timezone.now)
     upload = models.ForeignKey("partydev.Upload", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 

@@ -32,7 +32,9 @@ def children_quota_sums(nodes, year: int) -> dict[str, int | None]:
     steplen = Organization.steplen
     for depth, paths in by_depth.items():
         rows = (
-            Quota.objects.filter(year=year, organization__depth=depth + 1, organization__path__startswith=_common_prefix(paths))
+            Quota.objects.filter(
+                year=year, organization__depth=depth + 1, organization__path__startswith=_common_prefix(paths)
+            )
             .annotate(anchor=Substr("organization__path", 1, depth * steplen))
             .filter(anchor__in=paths)
             .order_by()
@@ -94,14 +96,19 @@ def under_allocated(root: Organization, year: int) -> list[tuple[Organization, i
     """Organisations in ``root``'s subtree whose children's targets add up to less than their own
     target: (organisation, own target, children's sum). Two queries."""
     quotas = list(
-        Quota.objects.filter(year=year, organization__path__startswith=root.path)
-        .values_list("organization_id", "organization__path", "organization__depth", "organization__numchild", "target")
+        Quota.objects.filter(year=year, organization__path__startswith=root.path).values_list(
+            "organization_id", "organization__path", "organization__depth", "organization__numchild", "target"
+        )
     )
     steplen = Organization.steplen
     sums: dict[str, int] = defaultdict(int)
     for _, path, depth, _, target in quotas:
         if depth > 1:
             sums[path[: (depth - 1) * steplen]] += target
-    flagged = [(pk, target, sums.get(path, 0)) for pk, path, _, numchild, target in quotas if numchild and sums.get(path, 0) < target]
+    flagged = [
+        (pk, target, sums.get(path, 0))
+        for pk, path, _, numchild, target in quotas
+        if numchild and sums.get(path, 0) < target
+    ]
     orgs = Organization.objects.in_bulk([pk for pk, _, _ in flagged])
     return [(orgs[pk], target, total) for pk, target, total in flagged]

@@ -44,7 +44,9 @@ def settable_q(user, roles=SETTER_ROLES) -> Q:
         return Q()
     parts = []
     for path, kind in _setter_paths(user, roles):
-        own = Q(path=path) if (len(path) == Organization.steplen and kind == Role.Kind.PROVINCE_OFFICE) else Q(pk__in=[])
+        own = (
+            Q(path=path) if (len(path) == Organization.steplen and kind == Role.Kind.PROVINCE_OFFICE) else Q(pk__in=[])
+        )
         parts.append((Q(path__startswith=path) & ~Q(path=path)) | own)
     return reduce(or_, parts) if parts else Q(pk__in=[])
 
@@ -100,8 +102,17 @@ NEW_QUOTA = "new"
 
 
 @transaction.atomic
-def quota_set(*, organization: Organization, year: int, target: int, minimum: int | None = None, note: str = "", user=None,
-              upload=None, seen: str | None = None) -> Quota:
+def quota_set(
+    *,
+    organization: Organization,
+    year: int,
+    target: int,
+    minimum: int | None = None,
+    note: str = "",
+    user=None,
+    upload=None,
+    seen: str | None = None,
+) -> Quota:
     """Set one quota by hand: validated, recorded in the history, in one transaction.
 
     ``seen`` is the ``version_token`` the form was drawn with: if someone set the quota since,
@@ -114,10 +125,14 @@ def quota_set(*, organization: Organization, year: int, target: int, minimum: in
     quota = Quota.objects.select_for_update().filter(organization=organization, year=year).first()
     if seen and seen != version_token(quota):
         now = f"{quota.target}" if quota else "chưa có"
-        raise ValidationError({NON_FIELD_ERRORS: (
-            f"Chỉ tiêu năm {year} của {organization.name} vừa được người khác thay đổi (hiện là {now}); "
-            "thay đổi của bạn chưa được lưu. Hãy tải lại trang, xem giá trị mới rồi sửa lại nếu cần."
-        )})
+        raise ValidationError(
+            {
+                NON_FIELD_ERRORS: (
+                    f"Chỉ tiêu năm {year} của {organization.name} vừa được người khác thay đổi (hiện là {now}); "
+                    "thay đổi của bạn chưa được lưu. Hãy tải lại trang, xem giá trị mới rồi sửa lại nếu cần."
+                )
+            }
+        )
     old_target, old_minimum = (quota.target, quota.minimum) if quota else (None, None)
     if quota is None:
         quota = Quota(organization=organization, year=year)
@@ -128,8 +143,15 @@ def quota_set(*, organization: Organization, year: int, target: int, minimum: in
     quota.full_clean()
     quota.save()
     QuotaChange.objects.create(
-        organization=organization, year=year, old_target=old_target, new_target=target, old_minimum=old_minimum,
-        new_minimum=minimum, note=note, changed_by=user, upload=upload,
+        organization=organization,
+        year=year,
+        old_target=old_target,
+        new_target=target,
+        old_minimum=old_minimum,
+        new_minimum=minimum,
+        note=note,
+        changed_by=user,
+        upload=upload,
     )
     return quota
 
@@ -153,11 +175,23 @@ def quotas_bulk_set(entries: list[dict], *, user=None, upload=None) -> None:
         quota.set_by, quota.set_at, quota.upload = user, now, upload
         # Uniqueness is the plan's job (one row per organisation) and the database's constraint;
         # the foreign keys were loaded by the plan: skip the per-row queries full_clean would run.
-        quota.full_clean(exclude=["organization", "set_by", "upload"], validate_unique=False, validate_constraints=False)
-        changes.append(QuotaChange(
-            organization_id=e["organization_id"], year=e["year"], old_target=old_target, new_target=quota.target,
-            old_minimum=old_minimum, new_minimum=quota.minimum, note=quota.note, changed_by=user, changed_at=now, upload=upload,
-        ))
+        quota.full_clean(
+            exclude=["organization", "set_by", "upload"], validate_unique=False, validate_constraints=False
+        )
+        changes.append(
+            QuotaChange(
+                organization_id=e["organization_id"],
+                year=e["year"],
+                old_target=old_target,
+                new_target=quota.target,
+                old_minimum=old_minimum,
+                new_minimum=quota.minimum,
+                note=quota.note,
+                changed_by=user,
+                changed_at=now,
+                upload=upload,
+            )
+        )
     Quota.objects.bulk_create(creates, batch_size=1000)
     Quota.objects.bulk_update(updates, ["target", "minimum", "note", "set_by", "set_at", "upload"], batch_size=1000)
     QuotaChange.objects.bulk_create(changes, batch_size=1000)

@@ -28,8 +28,21 @@ def _year(request) -> int:
 
 
 class QuotaForm(forms.Form):
-    target = forms.IntegerField(label="Chỉ tiêu", min_value=0, error_messages={"required": "Thiếu chỉ tiêu.", "invalid": "Chỉ tiêu phải là số nguyên.", "min_value": "Chỉ tiêu không được âm."})
-    minimum = forms.IntegerField(label="Tối thiểu", min_value=0, required=False, error_messages={"invalid": "Tối thiểu phải là số nguyên.", "min_value": "Tối thiểu không được âm."})
+    target = forms.IntegerField(
+        label="Chỉ tiêu",
+        min_value=0,
+        error_messages={
+            "required": "Thiếu chỉ tiêu.",
+            "invalid": "Chỉ tiêu phải là số nguyên.",
+            "min_value": "Chỉ tiêu không được âm.",
+        },
+    )
+    minimum = forms.IntegerField(
+        label="Tối thiểu",
+        min_value=0,
+        required=False,
+        error_messages={"invalid": "Tối thiểu phải là số nguyên.", "min_value": "Tối thiểu không được âm."},
+    )
     note = forms.CharField(label="Ghi chú", max_length=255, required=False)
     seen = forms.CharField(required=False, widget=forms.HiddenInput)  # services.version_token when drawn
 
@@ -59,14 +72,22 @@ def quota_page(request, code):
     children = list(Organization.objects.get_children(org))
     own, *rows = quota_rows([org, *children], year)
     settable = {c.pk for c in children if services.can_set_quota(request.user, c)}
-    return render(request, "quotas/page.html", {
-        "org": org, "year": year, "own": own, "rows": rows, "settable": settable,
-        "can_set_own": services.can_set_quota(request.user, org),
-        "flagged": under_allocated(org, year),
-        "crumbs": breadcrumbs(org, request.user),
-        "may_upload": _may_upload(request.user),
-        "years": range(year - 2, year + 2),
-    })
+    return render(
+        request,
+        "quotas/page.html",
+        {
+            "org": org,
+            "year": year,
+            "own": own,
+            "rows": rows,
+            "settable": settable,
+            "can_set_own": services.can_set_quota(request.user, org),
+            "flagged": under_allocated(org, year),
+            "crumbs": breadcrumbs(org, request.user),
+            "may_upload": _may_upload(request.user),
+            "years": range(year - 2, year + 2),
+        },
+    )
 
 
 def _may_upload(user) -> bool:
@@ -93,8 +114,12 @@ def quota_edit(request, code, year):
     back = parent if parent and Organization.objects.for_user(request.user).filter(pk=parent.pk).exists() else org
     back_url = f"{reverse('quotas:page', args=[back.code])}?year={year}"
     row = quota_rows([org], year)[0]
-    initial = {"target": row.target, "minimum": row.quota.minimum if row.quota else None, "note": row.quota.note if row.quota else "",
-               "seen": services.version_token(row.quota)}
+    initial = {
+        "target": row.target,
+        "minimum": row.quota.minimum if row.quota else None,
+        "note": row.quota.note if row.quota else "",
+        "seen": services.version_token(row.quota),
+    }
     form = QuotaForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -134,7 +159,11 @@ class QuotaUploadFlow(UploadFlow):
             raise PermissionDenied(str(exc))
 
     def visible_uploads(self, request):
-        return Upload.objects.filter(subtree_q(request.user, "scope")) if not request.user.is_superuser else Upload.objects.all()
+        return (
+            Upload.objects.filter(subtree_q(request.user, "scope"))
+            if not request.user.is_superuser
+            else Upload.objects.all()
+        )
 
     def extra_context(self, request):
         return {"this_year": timezone.localdate().year, "next_year": timezone.localdate().year + 1}

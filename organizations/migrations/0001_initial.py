@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,54 +14,158 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Organization',
+            name="Organization",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('path', models.CharField(max_length=255, unique=True)),
-                ('depth', models.PositiveIntegerField()),
-                ('numchild', models.PositiveIntegerField(default=0)),
-                ('code', models.CharField(error_messages={'unique': 'Mã tổ chức này đã được dùng.'}, max_length=32, unique=True, verbose_name='mã tổ chức')),
-                ('name', models.CharField(max_length=255, verbose_name='tên tổ chức')),
-                ('name_search', models.CharField(db_index=True, default='', editable=False, max_length=255)),
-                ('kind', models.CharField(choices=[('province', 'Đảng bộ tỉnh'), ('district', 'Đảng bộ huyện'), ('city', 'Đảng bộ thành phố'), ('bloc', 'Đảng bộ khối'), ('military', 'Đảng bộ quân sự'), ('police', 'Đảng bộ công an'), ('commune', 'Đảng bộ xã, phường'), ('grassroots_committee', 'Đảng bộ cơ sở'), ('grassroots_cell', 'Chi bộ cơ sở'), ('partial_committee', 'Đảng bộ bộ phận'), ('cell', 'Chi bộ trực thuộc')], max_length=32, verbose_name='cấp')),
-                ('can_decide_admission', models.BooleanField(default=False, help_text='Cấp ủy trực tiếp trên cơ sở, hoặc đảng ủy cơ sở được ủy quyền kết nạp.', verbose_name='có thẩm quyền quyết định kết nạp')),
-                ('disadvantaged_area', models.BooleanField(default=False, help_text='Miền núi, vùng đồng bào dân tộc thiểu số, biên giới: chấp nhận trình độ tiểu học.', verbose_name='vùng khó khăn')),
-                ('valid_from', models.DateField(blank=True, null=True, verbose_name='hiệu lực từ')),
-                ('valid_to', models.DateField(blank=True, null=True, verbose_name='hiệu lực đến')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("path", models.CharField(max_length=255, unique=True)),
+                ("depth", models.PositiveIntegerField()),
+                ("numchild", models.PositiveIntegerField(default=0)),
+                (
+                    "code",
+                    models.CharField(
+                        error_messages={"unique": "Mã tổ chức này đã được dùng."},
+                        max_length=32,
+                        unique=True,
+                        verbose_name="mã tổ chức",
+                    ),
+                ),
+                ("name", models.CharField(max_length=255, verbose_name="tên tổ chức")),
+                ("name_search", models.CharField(db_index=True, default="", editable=False, max_length=255)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("province", "Đảng bộ tỉnh"),
+                            ("district", "Đảng bộ huyện"),
+                            ("city", "Đảng bộ thành phố"),
+                            ("bloc", "Đảng bộ khối"),
+                            ("military", "Đảng bộ quân sự"),
+                            ("police", "Đảng bộ công an"),
+                            ("commune", "Đảng bộ xã, phường"),
+                            ("grassroots_committee", "Đảng bộ cơ sở"),
+                            ("grassroots_cell", "Chi bộ cơ sở"),
+                            ("partial_committee", "Đảng bộ bộ phận"),
+                            ("cell", "Chi bộ trực thuộc"),
+                        ],
+                        max_length=32,
+                        verbose_name="cấp",
+                    ),
+                ),
+                (
+                    "can_decide_admission",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Cấp ủy trực tiếp trên cơ sở, hoặc đảng ủy cơ sở được ủy quyền kết nạp.",
+                        verbose_name="có thẩm quyền quyết định kết nạp",
+                    ),
+                ),
+                (
+                    "disadvantaged_area",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Miền núi, vùng đồng bào dân tộc thiểu số, biên giới: chấp nhận trình độ tiểu học.",
+                        verbose_name="vùng khó khăn",
+                    ),
+                ),
+                ("valid_from", models.DateField(blank=True, null=True, verbose_name="hiệu lực từ")),
+                ("valid_to", models.DateField(blank=True, null=True, verbose_name="hiệu lực đến")),
             ],
             options={
-                'verbose_name': 'tổ chức đảng',
-                'verbose_name_plural': 'tổ chức đảng',
-                'constraints': [models.CheckConstraint(condition=models.Q(('valid_to__isnull', True), ('valid_from__isnull', True), ('valid_to__gte', models.F('valid_from')), _connector='OR'), name='organization_valid_to_after_valid_from', violation_error_message='Ngày hết hiệu lực không được trước ngày có hiệu lực.')],
+                "verbose_name": "tổ chức đảng",
+                "verbose_name_plural": "tổ chức đảng",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("valid_to__isnull", True),
+                            ("valid_from__isnull", True),
+                            ("valid_to__gte", models.F("valid_from")),
+                            _connector="OR",
+                        ),
+                        name="organization_valid_to_after_valid_from",
+                        violation_error_message="Ngày hết hiệu lực không được trước ngày có hiệu lực.",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ResidentialArea',
+            name="ResidentialArea",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=255, verbose_name='tên')),
-                ('kind', models.CharField(choices=[('thon', 'Thôn'), ('xom', 'Xóm'), ('ban', 'Bản'), ('to_dan_pho', 'Tổ dân phố')], max_length=16, verbose_name='loại')),
-                ('cell', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='covered_areas', to='organizations.organization', verbose_name='chi bộ phụ trách')),
-                ('grassroots', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='residential_areas', to='organizations.organization', verbose_name='tổ chức cơ sở đảng')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=255, verbose_name="tên")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("thon", "Thôn"), ("xom", "Xóm"), ("ban", "Bản"), ("to_dan_pho", "Tổ dân phố")],
+                        max_length=16,
+                        verbose_name="loại",
+                    ),
+                ),
+                (
+                    "cell",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="covered_areas",
+                        to="organizations.organization",
+                        verbose_name="chi bộ phụ trách",
+                    ),
+                ),
+                (
+                    "grassroots",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="residential_areas",
+                        to="organizations.organization",
+                        verbose_name="tổ chức cơ sở đảng",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'khu dân cư',
-                'verbose_name_plural': 'khu dân cư',
-                'constraints': [models.UniqueConstraint(fields=('grassroots', 'name'), name='residential_area_unique_name')],
+                "verbose_name": "khu dân cư",
+                "verbose_name_plural": "khu dân cư",
+                "constraints": [
+                    models.UniqueConstraint(fields=("grassroots", "name"), name="residential_area_unique_name")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Role',
+            name="Role",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('cell_secretary', 'Bí thư chi bộ'), ('grassroots_staff', 'Cán bộ đảng ủy cơ sở'), ('district_staff', 'Cán bộ huyện, thành ủy'), ('province_office', 'Văn phòng, Ban Tổ chức Tỉnh ủy'), ('admin', 'Quản trị hệ thống')], max_length=32, verbose_name='vai trò')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='roles', to='organizations.organization')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='roles', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("cell_secretary", "Bí thư chi bộ"),
+                            ("grassroots_staff", "Cán bộ đảng ủy cơ sở"),
+                            ("district_staff", "Cán bộ huyện, thành ủy"),
+                            ("province_office", "Văn phòng, Ban Tổ chức Tỉnh ủy"),
+                            ("admin", "Quản trị hệ thống"),
+                        ],
+                        max_length=32,
+                        verbose_name="vai trò",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="roles",
+                        to="organizations.organization",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="roles", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'vai trò',
-                'verbose_name_plural': 'vai trò',
-                'constraints': [models.UniqueConstraint(fields=('user', 'organization', 'kind'), name='role_unique')],
+                "verbose_name": "vai trò",
+                "verbose_name_plural": "vai trò",
+                "constraints": [models.UniqueConstraint(fields=("user", "organization", "kind"), name="role_unique")],
             },
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('organizations', '0001_initial'),
+        ("organizations", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='organization',
-            name='descendant_counts',
+            model_name="organization",
+            name="descendant_counts",
             field=models.JSONField(default=dict, editable=False),
         ),
     ]

@@ -37,7 +37,6 @@ def drop_triggers(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -46,26 +45,67 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, editable=False, verbose_name='thời điểm (UTC)')),
-                ('kind', models.CharField(choices=[('login', 'Đăng nhập thành công'), ('login_failed', 'Đăng nhập thất bại'), ('logout', 'Đăng xuất'), ('access_refused', 'Truy cập bị từ chối')], editable=False, max_length=32, verbose_name='sự kiện')),
-                ('username', models.CharField(blank=True, db_index=True, editable=False, max_length=150, verbose_name='tên đăng nhập')),
-                ('ip', models.GenericIPAddressField(blank=True, editable=False, null=True, verbose_name='địa chỉ IP')),
-                ('method', models.CharField(blank=True, editable=False, max_length=8, verbose_name='phương thức')),
-                ('path', models.CharField(blank=True, editable=False, max_length=500, verbose_name='đường dẫn')),
-                ('status', models.PositiveSmallIntegerField(blank=True, editable=False, null=True, verbose_name='mã trả lời')),
-                ('user_agent', models.CharField(blank=True, editable=False, max_length=255, verbose_name='trình duyệt')),
-                ('detail', models.JSONField(blank=True, default=dict, editable=False, verbose_name='chi tiết')),
-                ('user', models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='người dùng')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, editable=False, verbose_name="thời điểm (UTC)"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("login", "Đăng nhập thành công"),
+                            ("login_failed", "Đăng nhập thất bại"),
+                            ("logout", "Đăng xuất"),
+                            ("access_refused", "Truy cập bị từ chối"),
+                        ],
+                        editable=False,
+                        max_length=32,
+                        verbose_name="sự kiện",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        blank=True, db_index=True, editable=False, max_length=150, verbose_name="tên đăng nhập"
+                    ),
+                ),
+                ("ip", models.GenericIPAddressField(blank=True, editable=False, null=True, verbose_name="địa chỉ IP")),
+                ("method", models.CharField(blank=True, editable=False, max_length=8, verbose_name="phương thức")),
+                ("path", models.CharField(blank=True, editable=False, max_length=500, verbose_name="đường dẫn")),
+                (
+                    "status",
+                    models.PositiveSmallIntegerField(blank=True, editable=False, null=True, verbose_name="mã trả lời"),
+                ),
+                (
+                    "user_agent",
+                    models.CharField(blank=True, editable=False, max_length=255, verbose_name="trình duyệt"),
+                ),
+                ("detail", models.JSONField(blank=True, default=dict, editable=False, verbose_name="chi tiết")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="người dùng",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'sự kiện kiểm tra',
-                'verbose_name_plural': 'nhật ký kiểm tra',
-                'ordering': ['-at', '-id'],
-                'default_permissions': ('view',),
-                'indexes': [models.Index(fields=['username', 'at'], name='audit_username_at')],
+                "verbose_name": "sự kiện kiểm tra",
+                "verbose_name_plural": "nhật ký kiểm tra",
+                "ordering": ["-at", "-id"],
+                "default_permissions": ("view",),
+                "indexes": [models.Index(fields=["username", "at"], name="audit_username_at")],
             },
         ),
         migrations.RunPython(add_triggers, drop_triggers),

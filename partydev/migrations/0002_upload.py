@@ -8,45 +8,91 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('organizations', '0001_initial'),
-        ('partydev', '0001_initial'),
+        ("organizations", "0001_initial"),
+        ("partydev", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Upload',
+            name="Upload",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(db_index=True, max_length=32, verbose_name='loại')),
-                ('file', models.FileField(max_length=255, upload_to=partydev.upload_models.upload_path, verbose_name='tệp')),
-                ('original_name', models.CharField(max_length=255, verbose_name='tên tệp')),
-                ('size', models.PositiveIntegerField(verbose_name='dung lượng (byte)')),
-                ('sha256', models.CharField(db_index=True, max_length=64, verbose_name='SHA-256')),
-                ('params', models.JSONField(blank=True, default=dict, verbose_name='tham số')),
-                ('uploaded_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='thời điểm tải lên')),
-                ('status', models.CharField(choices=[('uploaded', 'Đã tải lên'), ('previewed', 'Đã kiểm tra, chờ xác nhận'), ('committed', 'Đã ghi vào hệ thống'), ('failed', 'Có lỗi, không ghi')], default='uploaded', max_length=16, verbose_name='trạng thái')),
-                ('sheet_name', models.CharField(blank=True, max_length=64, verbose_name='trang tính đã đọc')),
-                ('created', models.PositiveIntegerField(default=0, verbose_name='thêm mới')),
-                ('changed', models.PositiveIntegerField(default=0, verbose_name='thay đổi')),
-                ('unchanged', models.PositiveIntegerField(default=0, verbose_name='không đổi')),
-                ('error_count', models.PositiveIntegerField(default=0, verbose_name='số lỗi')),
-                ('errors', models.JSONField(blank=True, default=list, verbose_name='lỗi')),
-                ('notices', models.JSONField(blank=True, default=list, verbose_name='ghi chú')),
-                ('preview', models.JSONField(blank=True, default=list, verbose_name='xem trước')),
-                ('plan_digest', models.CharField(blank=True, max_length=64)),
-                ('committed_at', models.DateTimeField(blank=True, null=True, verbose_name='thời điểm ghi')),
-                ('committed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='người xác nhận')),
-                ('scope', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organizations.organization', verbose_name='phạm vi')),
-                ('uploaded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='người tải lên')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kind", models.CharField(db_index=True, max_length=32, verbose_name="loại")),
+                (
+                    "file",
+                    models.FileField(max_length=255, upload_to=partydev.upload_models.upload_path, verbose_name="tệp"),
+                ),
+                ("original_name", models.CharField(max_length=255, verbose_name="tên tệp")),
+                ("size", models.PositiveIntegerField(verbose_name="dung lượng (byte)")),
+                ("sha256", models.CharField(db_index=True, max_length=64, verbose_name="SHA-256")),
+                ("params", models.JSONField(blank=True, default=dict, verbose_name="tham số")),
+                (
+                    "uploaded_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="thời điểm tải lên"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("uploaded", "Đã tải lên"),
+                            ("previewed", "Đã kiểm tra, chờ xác nhận"),
+                            ("committed", "Đã ghi vào hệ thống"),
+                            ("failed", "Có lỗi, không ghi"),
+                        ],
+                        default="uploaded",
+                        max_length=16,
+                        verbose_name="trạng thái",
+                    ),
+                ),
+                ("sheet_name", models.CharField(blank=True, max_length=64, verbose_name="trang tính đã đọc")),
+                ("created", models.PositiveIntegerField(default=0, verbose_name="thêm mới")),
+                ("changed", models.PositiveIntegerField(default=0, verbose_name="thay đổi")),
+                ("unchanged", models.PositiveIntegerField(default=0, verbose_name="không đổi")),
+                ("error_count", models.PositiveIntegerField(default=0, verbose_name="số lỗi")),
+                ("errors", models.JSONField(blank=True, default=list, verbose_name="lỗi")),
+                ("notices", models.JSONField(blank=True, default=list, verbose_name="ghi chú")),
+                ("preview", models.JSONField(blank=True, default=list, verbose_name="xem trước")),
+                ("plan_digest", models.CharField(blank=True, max_length=64)),
+                ("committed_at", models.DateTimeField(blank=True, null=True, verbose_name="thời điểm ghi")),
+                (
+                    "committed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="người xác nhận",
+                    ),
+                ),
+                (
+                    "scope",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organizations.organization",
+                        verbose_name="phạm vi",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="người tải lên",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'tệp tải lên',
-                'verbose_name_plural': 'tệp tải lên',
-                'ordering': ['-uploaded_at', '-id'],
-                'indexes': [models.Index(fields=['kind', 'scope', '-uploaded_at'], name='partydev_up_kind_fef238_idx')],
+                "verbose_name": "tệp tải lên",
+                "verbose_name_plural": "tệp tải lên",
+                "ordering": ["-uploaded_at", "-id"],
+                "indexes": [models.Index(fields=["kind", "scope", "-uploaded_at"], name="partydev_up_kind_fef238_idx")],
             },
         ),
     ]

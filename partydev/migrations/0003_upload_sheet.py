@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('partydev', '0002_upload'),
+        ("partydev", "0002_upload"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='upload',
-            name='sheet',
-            field=models.JSONField(blank=True, default=dict, editable=False, verbose_name='bảng đã đọc'),
+            model_name="upload",
+            name="sheet",
+            field=models.JSONField(blank=True, default=dict, editable=False, verbose_name="bảng đã đọc"),
         ),
     ]

@@ -25,7 +25,18 @@ PROVINCE_MEMBERS = 4
 DEMO_ACCOUNT = "capuy"
 
 FAMILY = ["Bùi", "Đinh", "Quách", "Hà", "Xa", "Nguyễn", "Trần", "Lê", "Hoàng", "Phạm", "Vì", "Sa"]
-GIVEN = ["Văn Thắng", "Thị Hoa", "Văn Hùng", "Thị Lan", "Công Minh", "Thị Thu", "Văn Nam", "Đức Anh", "Thị Hằng", "Văn Tiến"]
+GIVEN = [
+    "Văn Thắng",
+    "Thị Hoa",
+    "Văn Hùng",
+    "Thị Lan",
+    "Công Minh",
+    "Thị Thu",
+    "Văn Nam",
+    "Đức Anh",
+    "Thị Hằng",
+    "Văn Tiến",
+]
 REVIEWED = [
     "Sổ theo dõi nguồn phát triển đảng viên; danh sách đối tượng bồi dưỡng",
     "Hồ sơ đề nghị kết nạp; biên bản họp chi bộ xét kết nạp",
@@ -58,7 +69,9 @@ def seed_followup() -> None:
     today = timezone.localdate()
     password = make_password(DEMO_PASSWORD)  # one hash for every demo committee member: fast
     committees = [province] + list(
-        Organization.objects.filter(path__startswith=province.path, depth=2, kind__in=DISTRICT_LEVEL_KINDS).order_by("path")
+        Organization.objects.filter(path__startswith=province.path, depth=2, kind__in=DISTRICT_LEVEL_KINDS).order_by(
+            "path"
+        )
     )
     grassroots = list(
         Organization.objects.filter(path__startswith=province.path, kind__in=GRASSROOTS_KINDS, depth=3).order_by("path")
@@ -75,12 +88,17 @@ def seed_followup() -> None:
             username = DEMO_ACCOUNT if committee.code == f"{PROVINCE_CODE}.TP" and k == 0 else f"cuv_{suffix}_{k + 1}"
             users.append(User(username=username, password=password))
             name = f"{FAMILY[n % len(FAMILY)]} {GIVEN[(n * 3) % len(GIVEN)]}"
-            profiles.append(CommitteeMember(committee=committee, full_name=name,
-                                            position="Ủy viên Ban Thường vụ" if k == 0 else "Cấp ủy viên"))
+            profiles.append(
+                CommitteeMember(
+                    committee=committee, full_name=name, position="Ủy viên Ban Thường vụ" if k == 0 else "Cấp ủy viên"
+                )
+            )
             kind = Role.Kind.PROVINCE_OFFICE if committee.depth == 1 else Role.Kind.DISTRICT_STAFF
             roles.append((committee, kind))
             n += 1
-        followed = directly_under if committee.depth == 1 else [g for g in grassroots if g.path.startswith(committee.path)]
+        followed = (
+            directly_under if committee.depth == 1 else [g for g in grassroots if g.path.startswith(committee.path)]
+        )
         for j, org in enumerate(followed):
             plan.append((first + j % count, org))
     existing = set(User.objects.filter(username__in=[u.username for u in users]).values_list("username", flat=True))
@@ -99,8 +117,14 @@ def seed_followup() -> None:
     capuy = next(p for p in profiles if p.user.username == DEMO_ACCOUNT)
     if today > end:
         current = next(org for i, org in plan if profiles[i] is capuy)
-        assignments.append(Assignment(committee_member=capuy, organization=current, start=month_start(today),
-                                      note="Phân công nhiệm kỳ hiện tại"))
+        assignments.append(
+            Assignment(
+                committee_member=capuy,
+                organization=current,
+                start=month_start(today),
+                note="Phân công nhiệm kỳ hiện tại",
+            )
+        )
     Assignment.objects.bulk_create(assignments, batch_size=2000)
 
     checks, action_rows = [], []
@@ -111,10 +135,15 @@ def seed_followup() -> None:
             if _missing(i, month):
                 continue
             checked_on = datetime.date(YEAR, month, 18 + (i + month) % 9)
-            checks.append(MonthlyCheck(
-                assignment=a, month=datetime.date(YEAR, month, 1), checked_on=checked_on,
-                reviewed=REVIEWED[(i + month) % len(REVIEWED)], findings=FINDINGS[(i * 3 + month) % len(FINDINGS)],
-            ))
+            checks.append(
+                MonthlyCheck(
+                    assignment=a,
+                    month=datetime.date(YEAR, month, 1),
+                    checked_on=checked_on,
+                    reviewed=REVIEWED[(i + month) % len(REVIEWED)],
+                    findings=FINDINGS[(i * 3 + month) % len(FINDINGS)],
+                )
+            )
     MonthlyCheck.objects.bulk_create(checks, batch_size=2000)
     for k, check in enumerate(checks):
         if k % 4:
@@ -122,12 +151,18 @@ def seed_followup() -> None:
         description, owner = ACTIONS[k % len(ACTIONS)]
         due = check.checked_on + datetime.timedelta(days=30)
         done = None if k % 20 == 0 else due - datetime.timedelta(days=3 + k % 10)
-        action_rows.append(CheckAction(check_record=check, description=description, owner=owner, due_date=due, done_on=done))
+        action_rows.append(
+            CheckAction(check_record=check, description=description, owner=owner, due_date=due, done_on=done)
+        )
     CheckAction.objects.bulk_create(action_rows, batch_size=2000)
     EvaluationThresholds.objects.get_or_create(province=province)
 
 
 def demo_check_url(month: str = f"{YEAR}-07") -> str:
     """The check page of the demo committee member's first unit (for the benchmark)."""
-    a = Assignment.objects.filter(committee_member__user__username=DEMO_ACCOUNT, start__year=YEAR).order_by("organization__path").first()
+    a = (
+        Assignment.objects.filter(committee_member__user__username=DEMO_ACCOUNT, start__year=YEAR)
+        .order_by("organization__path")
+        .first()
+    )
     return f"/followup/assignments/{a.pk}/{month}/" if a else "/followup/"

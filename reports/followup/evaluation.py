@@ -75,7 +75,9 @@ class EvaluationRow:
         return f"{self.checks_done}/{self.checks_expected}"
 
 
-def propose_level(t: EvaluationThresholds, achievement: Decimal | None, missed: int, checks_complete: bool) -> tuple[str | None, list[str]]:
+def propose_level(
+    t: EvaluationThresholds, achievement: Decimal | None, missed: int, checks_complete: bool
+) -> tuple[str | None, list[str]]:
     """The level the figures propose, and why. No quota, no proposal: the rating stays human."""
     if achievement is None:
         return None, ["Chưa có chỉ tiêu kết nạp để tính tỷ lệ."]
@@ -119,15 +121,40 @@ def pipeline_by_cell(root: Organization, period: Period, today: datetime.date) -
     last_due = min(period.date_to, today)
     earliest = datetime.date(period.date_from.year - 2, 1, 1)  # a probation runs 12 months plus the proposal
     window = (earliest, period.date_to)
-    candidates = Candidate.objects.filter(cell_id__in=_ids_under(root)).filter(
-        Q(cell_vote_date__range=window) | Q(decision_date__range=window)
-        | Q(ceremony_date__range=window) | Q(recognition_proposal_date__range=window)
-    ).values_list(
-        "cell_id", "stage", "cultivation_date", "cell_vote_date", "decision_extended", "decision_date",
-        "decision_received_date", "ceremony_date", "recognition_proposal_date", "recognition_decision_date",
+    candidates = (
+        Candidate.objects.filter(cell_id__in=_ids_under(root))
+        .filter(
+            Q(cell_vote_date__range=window)
+            | Q(decision_date__range=window)
+            | Q(ceremony_date__range=window)
+            | Q(recognition_proposal_date__range=window)
+        )
+        .values_list(
+            "cell_id",
+            "stage",
+            "cultivation_date",
+            "cell_vote_date",
+            "decision_extended",
+            "decision_date",
+            "decision_received_date",
+            "ceremony_date",
+            "recognition_proposal_date",
+            "recognition_decision_date",
+        )
     )
     result: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    for cell_id, stage, cultivation, vote, extended, decision, received, ceremony, proposal, recognition in candidates.iterator():
+    for (
+        cell_id,
+        stage,
+        cultivation,
+        vote,
+        extended,
+        decision,
+        received,
+        ceremony,
+        proposal,
+        recognition,
+    ) in candidates.iterator():
         figures = result[cell_id]
         if decision and cultivation and period.date_from <= decision <= period.date_to:
             figures[2] += 1
@@ -155,7 +182,12 @@ def pipeline_stamp() -> tuple:
     """Every change of a candidate is an appended event: the last one (and the last candidate)
     stamps the pipeline's data. Two indexed queries."""
     event = CandidateEvent.objects.order_by("-id").values_list("id", "recorded_at").first() or (None, None)
-    return ("pipeline", connection.settings_dict["NAME"], Candidate.objects.order_by("-id").values_list("id", flat=True).first(), *event)
+    return (
+        "pipeline",
+        connection.settings_dict["NAME"],
+        Candidate.objects.order_by("-id").values_list("id", flat=True).first(),
+        *event,
+    )
 
 
 def _ids_under(org: Organization):
@@ -166,14 +198,19 @@ def _ids_under(org: Organization):
 def exits_by_cell(org: Organization, period: Period) -> dict[int, tuple[int, int]]:
     """Exits in the period per cell id under ``org``: (all, probationary members among them)."""
     rows = (
-        MembershipEvent.objects.filter(kind__in=EXIT_KINDS, effective_date__range=(period.date_from, period.date_to),
-                                       cell_id__in=_ids_under(org))
-        .order_by().values("cell_id").annotate(n=Count("id"), p=Count("id", filter=Q(was_probationary=True)))
+        MembershipEvent.objects.filter(
+            kind__in=EXIT_KINDS, effective_date__range=(period.date_from, period.date_to), cell_id__in=_ids_under(org)
+        )
+        .order_by()
+        .values("cell_id")
+        .annotate(n=Count("id"), p=Count("id", filter=Q(was_probationary=True)))
     )
     return {r["cell_id"]: (r["n"], r["p"]) for r in rows}
 
 
-def evaluation_rows(org: Organization, period: Period, today: datetime.date) -> tuple[list[EvaluationRow], EvaluationThresholds]:
+def evaluation_rows(
+    org: Organization, period: Period, today: datetime.date
+) -> tuple[list[EvaluationRow], EvaluationThresholds]:
     """One row per organisation directly under ``org`` (or ``org`` itself if it has none).
 
     The per-cell figures are memoised (``reports.memo``) under stamps of the data they read, as the
@@ -191,8 +228,9 @@ def evaluation_rows(org: Organization, period: Period, today: datetime.date) -> 
         rows[n.path].quota = quota_for(quotas, n.id, period.years)
 
     paths = subtree_paths(org)
-    pipeline = memo.remember(pipeline_stamp(), ("followup_pipeline", org.path, period, today),
-                             lambda: pipeline_by_cell(org, period, today))
+    pipeline = memo.remember(
+        pipeline_stamp(), ("followup_pipeline", org.path, period, today), lambda: pipeline_by_cell(org, period, today)
+    )
     for i, attribute in enumerate(("deadlines_met", "deadlines_missed", "decided", "days_to_decision")):
         for path, n in roll_up({paths[c]: v[i] for c, v in pipeline.items() if c in paths}, anchors).items():
             setattr(rows[path], attribute, n)
@@ -203,7 +241,9 @@ def evaluation_rows(org: Organization, period: Period, today: datetime.date) -> 
     for path, n in roll_up({paths[c]: v[1] for c, v in exits.items() if c in paths}, anchors).items():
         rows[path].exits_probationary = n
 
-    assignments = Assignment.objects.filter(organization__in=[n.id for n in nodes]).overlapping(period.date_from, period.date_to)
+    assignments = Assignment.objects.filter(organization__in=[n.id for n in nodes]).overlapping(
+        period.date_from, period.date_to
+    )
     by_id = {n.id: n.path for n in nodes}
     for status in month_statuses(assignments, today, date_from=period.date_from, date_to=period.date_to):
         row = rows[by_id[status.assignment.organization_id]]
@@ -212,7 +252,11 @@ def evaluation_rows(org: Organization, period: Period, today: datetime.date) -> 
         row.checks_done += len(status.done)
 
     if period.is_whole_years and len(period.years) == 1:
-        for rating in EvaluationRating.objects.filter(organization__in=[n.id for n in nodes], year=period.date_from.year).select_related("rated_by").order_by("rated_at", "id"):
+        for rating in (
+            EvaluationRating.objects.filter(organization__in=[n.id for n in nodes], year=period.date_from.year)
+            .select_related("rated_by")
+            .order_by("rated_at", "id")
+        ):
             rows[by_id[rating.organization_id]].rating = rating  # the latest wins
 
     thresholds = thresholds_of(province_of(org))
@@ -228,7 +272,9 @@ class Listed:
     reasons: list
 
 
-def commend_and_remind(rows: list[EvaluationRow], thresholds: EvaluationThresholds) -> tuple[list[Listed], list[Listed]]:
+def commend_and_remind(
+    rows: list[EvaluationRow], thresholds: EvaluationThresholds
+) -> tuple[list[Listed], list[Listed]]:
     """The best units (to commend) and the lagging ones (to remind), each with its reasons."""
     commend, remind = [], []
     for row in rows:
@@ -237,7 +283,10 @@ def commend_and_remind(rows: list[EvaluationRow], thresholds: EvaluationThreshol
         if r is not None and r >= thresholds.excellent_rate and row.deadlines_missed <= thresholds.excellent_max_missed:
             reasons = [achieved.capitalize()]
             if row.deadlines_met:
-                reasons.append(f"{row.deadlines_met} hạn đúng hạn" + (", không trễ hạn nào" if not row.deadlines_missed else f", {row.deadlines_missed} trễ"))
+                reasons.append(
+                    f"{row.deadlines_met} hạn đúng hạn"
+                    + (", không trễ hạn nào" if not row.deadlines_missed else f", {row.deadlines_missed} trễ")
+                )
             if row.checks_complete:
                 reasons.append(f"kiểm tra đủ {row.checks_done}/{row.checks_expected} tháng")
             commend.append(Listed(row, reasons))

@@ -29,7 +29,9 @@ def _scoped_org(user, code) -> Organization:
 
 def default_year(org: Organization, today: datetime.date) -> int:
     """The latest year, not after this one, with a quota in the subtree; else last year."""
-    latest = Quota.objects.filter(organization__path__startswith=org.path, year__lte=today.year).aggregate(y=Max("year"))["y"]
+    latest = Quota.objects.filter(organization__path__startswith=org.path, year__lte=today.year).aggregate(
+        y=Max("year")
+    )["y"]
     return latest or today.year - 1
 
 
@@ -60,40 +62,92 @@ def evaluation(request, code):
         if form.is_valid() and form.cleaned_data["organization"] in rateable:
             row = rateable[form.cleaned_data["organization"]]
             try:
-                services.rating_record(actor=request.user, organization=row.org, year=year, level=form.cleaned_data["level"],
-                                       note=form.cleaned_data["note"], proposed_level=row.proposed or "", today=today)
+                services.rating_record(
+                    actor=request.user,
+                    organization=row.org,
+                    year=year,
+                    level=form.cleaned_data["level"],
+                    note=form.cleaned_data["note"],
+                    proposed_level=row.proposed or "",
+                    today=today,
+                )
             except ValidationError as exc:
                 errors = exc.messages
             else:
                 messages.success(request, f"Đã ghi xếp loại của {row.org.name} năm {year}.")
                 return redirect(f"{reverse('followup:evaluation', args=[org.code])}?year={year}")
         else:
-            errors = [f"{form.errors.get('level', ['Chưa chọn mức xếp loại.'])[0]}"] if form.errors else ["Không có quyền xếp loại tổ chức này."]
+            errors = (
+                [f"{form.errors.get('level', ['Chưa chọn mức xếp loại.'])[0]}"]
+                if form.errors
+                else ["Không có quyền xếp loại tổ chức này."]
+            )
     if request.GET.get("format") == "xlsx":
         columns = [
-            ExcelColumn("Mã", 14), ExcelColumn("Tổ chức", 40), ExcelColumn("Kết nạp", number=True), ExcelColumn("Chỉ tiêu", number=True),
-            ExcelColumn("Tỷ lệ đạt (%)", number=True), ExcelColumn("Hạn đúng hạn", number=True), ExcelColumn("Hạn bị trễ", number=True),
-            ExcelColumn("Số ngày bình quân từ bồi dưỡng đến quyết định", number=True), ExcelColumn("Kiểm tra hằng tháng (đã/phải)", 16),
-            ExcelColumn("Giảm (xóa tên, ra Đảng, khai trừ, từ trần)", number=True), ExcelColumn("Trong đó dự bị", number=True),
-            ExcelColumn("Mức đề xuất", 30), ExcelColumn("Căn cứ đề xuất", 50), ExcelColumn("Xếp loại", 30), ExcelColumn("Người xếp loại", 20),
+            ExcelColumn("Mã", 14),
+            ExcelColumn("Tổ chức", 40),
+            ExcelColumn("Kết nạp", number=True),
+            ExcelColumn("Chỉ tiêu", number=True),
+            ExcelColumn("Tỷ lệ đạt (%)", number=True),
+            ExcelColumn("Hạn đúng hạn", number=True),
+            ExcelColumn("Hạn bị trễ", number=True),
+            ExcelColumn("Số ngày bình quân từ bồi dưỡng đến quyết định", number=True),
+            ExcelColumn("Kiểm tra hằng tháng (đã/phải)", 16),
+            ExcelColumn("Giảm (xóa tên, ra Đảng, khai trừ, từ trần)", number=True),
+            ExcelColumn("Trong đó dự bị", number=True),
+            ExcelColumn("Mức đề xuất", 30),
+            ExcelColumn("Căn cứ đề xuất", 50),
+            ExcelColumn("Xếp loại", 30),
+            ExcelColumn("Người xếp loại", 20),
         ]
         data = [
-            [r.org.code, r.org.name, r.admitted, r.quota, _pct(r.rate), r.deadlines_met, r.deadlines_missed, r.average_days,
-             r.checks_text, r.exits, r.exits_probationary, r.proposed_label, " ".join(r.reasons),
-             r.rating.get_level_display() if r.rating else "", r.rating.rated_by.get_username() if r.rating else ""]
+            [
+                r.org.code,
+                r.org.name,
+                r.admitted,
+                r.quota,
+                _pct(r.rate),
+                r.deadlines_met,
+                r.deadlines_missed,
+                r.average_days,
+                r.checks_text,
+                r.exits,
+                r.exits_probationary,
+                r.proposed_label,
+                " ".join(r.reasons),
+                r.rating.get_level_display() if r.rating else "",
+                r.rating.rated_by.get_username() if r.rating else "",
+            ]
             for r in rows
         ]
-        content = table_workbook(columns, data, title=f"Đánh giá công tác phát triển đảng viên năm {year} — {org.name}", sheet_name=f"Đánh giá {year}")
+        content = table_workbook(
+            columns,
+            data,
+            title=f"Đánh giá công tác phát triển đảng viên năm {year} — {org.name}",
+            sheet_name=f"Đánh giá {year}",
+        )
         return xlsx_response(content, f"danh-gia-{org.code}-{year}.xlsx")
     for row in rows:  # the rating form's options, worked out once here rather than in the template
         chosen = row.rating.level if row.rating else row.proposed
         row.may_rate = row.org.code in rateable
         row.options = [(value, label, value == chosen) for value, label in Level.choices] if row.may_rate else []
-    return render(request, "followup/evaluation.html", {
-        "org": org, "year": year, "rows": rows, "thresholds": thresholds, "levels": Level.choices, "rateable": rateable,
-        "errors": errors, "years": list(range(today.year, today.year - 8, -1)), "scope_code": org.code,
-        "province": province_of(org), "manages": can_manage(request.user, org),
-    })
+    return render(
+        request,
+        "followup/evaluation.html",
+        {
+            "org": org,
+            "year": year,
+            "rows": rows,
+            "thresholds": thresholds,
+            "levels": Level.choices,
+            "rateable": rateable,
+            "errors": errors,
+            "years": list(range(today.year, today.year - 8, -1)),
+            "scope_code": org.code,
+            "province": province_of(org),
+            "manages": can_manage(request.user, org),
+        },
+    )
 
 
 @login_required
@@ -119,9 +173,18 @@ def thresholds(request, code):
             else:
                 messages.success(request, "Đã lưu ngưỡng đề xuất xếp loại.")
                 return redirect("followup:thresholds", code=province.code)
-    return render(request, "followup/thresholds.html", {
-        "org": province, "form": form, "current": current, "may_edit": may_edit, "errors": errors, "scope_code": province.code,
-    })
+    return render(
+        request,
+        "followup/thresholds.html",
+        {
+            "org": province,
+            "form": form,
+            "current": current,
+            "may_edit": may_edit,
+            "errors": errors,
+            "scope_code": province.code,
+        },
+    )
 
 
 @login_required
@@ -137,13 +200,55 @@ def commend_remind(request, code):
     rows, thresholds = evaluation_rows(org, period, today)
     commend, remind = commend_and_remind(rows, thresholds)
     if request.GET.get("format") == "xlsx":
-        columns = [ExcelColumn("Danh sách", 12), ExcelColumn("Mã", 14), ExcelColumn("Tổ chức", 40), ExcelColumn("Kết nạp", number=True),
-                   ExcelColumn("Chỉ tiêu", number=True), ExcelColumn("Tỷ lệ đạt (%)", number=True), ExcelColumn("Lý do", 70)]
-        data = [["Biểu dương", i.row.org.code, i.row.org.name, i.row.admitted, i.row.quota, _pct(i.row.rate), "; ".join(i.reasons)] for i in commend]
-        data += [["Nhắc nhở", i.row.org.code, i.row.org.name, i.row.admitted, i.row.quota, _pct(i.row.rate), "; ".join(i.reasons)] for i in remind]
-        content = table_workbook(columns, data, title=f"Biểu dương, nhắc nhở {period.label} — {org.name}", sheet_name="Biểu dương, nhắc nhở")
+        columns = [
+            ExcelColumn("Danh sách", 12),
+            ExcelColumn("Mã", 14),
+            ExcelColumn("Tổ chức", 40),
+            ExcelColumn("Kết nạp", number=True),
+            ExcelColumn("Chỉ tiêu", number=True),
+            ExcelColumn("Tỷ lệ đạt (%)", number=True),
+            ExcelColumn("Lý do", 70),
+        ]
+        data = [
+            [
+                "Biểu dương",
+                i.row.org.code,
+                i.row.org.name,
+                i.row.admitted,
+                i.row.quota,
+                _pct(i.row.rate),
+                "; ".join(i.reasons),
+            ]
+            for i in commend
+        ]
+        data += [
+            [
+                "Nhắc nhở",
+                i.row.org.code,
+                i.row.org.name,
+                i.row.admitted,
+                i.row.quota,
+                _pct(i.row.rate),
+                "; ".join(i.reasons),
+            ]
+            for i in remind
+        ]
+        content = table_workbook(
+            columns, data, title=f"Biểu dương, nhắc nhở {period.label} — {org.name}", sheet_name="Biểu dương, nhắc nhở"
+        )
         return xlsx_response(content, f"bieu-duong-nhac-nho-{org.code}-{period.label.replace('/', '-')}.xlsx")
-    return render(request, "followup/lists.html", {
-        "org": org, "period": period, "commend": commend, "remind": remind, "thresholds": thresholds, "errors": errors,
-        "scope_code": org.code, "query": period.query(), "manages": can_manage(request.user, org),
-    })
+    return render(
+        request,
+        "followup/lists.html",
+        {
+            "org": org,
+            "period": period,
+            "commend": commend,
+            "remind": remind,
+            "thresholds": thresholds,
+            "errors": errors,
+            "scope_code": org.code,
+            "query": period.query(),
+            "manages": can_manage(request.user, org),
+        },
+    )

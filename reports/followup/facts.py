@@ -92,13 +92,18 @@ def month_facts(org: Organization, month: datetime.date, today: datetime.date) -
     due_labels = dict(DueKind.choices)
     facts.overdue_list = [
         {"name": n, "cell": c, "due": d, "kind": due_labels.get(k, ""), "days": (as_of - d).days}
-        for n, c, d, k in overdue.order_by("next_due", "id").values_list("person__full_name", "cell__name", "next_due", "due_kind")[:LIST_LIMIT]
+        for n, c, d, k in overdue.order_by("next_due", "id").values_list(
+            "person__full_name", "cell__name", "next_due", "due_kind"
+        )[:LIST_LIMIT]
     ]
     expiring = open_candidates.filter(
-        due_kind=DueKind.CERTIFICATE_EXPIRY, next_due__gte=as_of,
+        due_kind=DueKind.CERTIFICATE_EXPIRY,
+        next_due__gte=as_of,
         next_due__lte=as_of + datetime.timedelta(days=CERTIFICATE_WARNING_DAYS),
     )
-    expiring_rows = list(expiring.order_by("next_due", "id").values_list("person__full_name", "cell__name", "next_due")[: LIST_LIMIT + 1])
+    expiring_rows = list(
+        expiring.order_by("next_due", "id").values_list("person__full_name", "cell__name", "next_due")[: LIST_LIMIT + 1]
+    )
     facts.expiring_list = [{"name": n, "cell": c, "due": d} for n, c, d in expiring_rows[:LIST_LIMIT]]
     facts.expiring = len(expiring_rows) if len(expiring_rows) <= LIST_LIMIT else expiring.count()
 

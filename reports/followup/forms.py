@@ -38,7 +38,9 @@ class CommitteeMemberForm(forms.Form):
     username = forms.CharField(label="Tài khoản", max_length=150)
     full_name = forms.CharField(label="Họ và tên", max_length=255)
     position = forms.CharField(label="Chức vụ", max_length=255, required=False, initial="Cấp ủy viên")
-    national_id = forms.CharField(label="Số CCCD trong hồ sơ đảng viên của người này (nếu có)", max_length=12, required=False)
+    national_id = forms.CharField(
+        label="Số CCCD trong hồ sơ đảng viên của người này (nếu có)", max_length=12, required=False
+    )
 
     def __init__(self, *args, scope=None, memberships=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -50,7 +52,9 @@ class CommitteeMemberForm(forms.Form):
         number = self.cleaned_data["national_id"].strip()
         if not number:
             return None
-        membership = self.memberships.filter(person__national_id=number).first() if self.memberships is not None else None
+        membership = (
+            self.memberships.filter(person__national_id=number).first() if self.memberships is not None else None
+        )
         if membership is None:
             raise forms.ValidationError(f"Không có đảng viên có số CCCD “{number}” trong phạm vi của bạn.")
         return membership
@@ -64,8 +68,9 @@ class CommitteeMemberForm(forms.Form):
 
 
 class AssignmentForm(forms.Form):
-    committee_member = forms.ModelChoiceField(label="Cấp ủy viên", queryset=CommitteeMember.objects.none(),
-                                              empty_label="— chọn —")
+    committee_member = forms.ModelChoiceField(
+        label="Cấp ủy viên", queryset=CommitteeMember.objects.none(), empty_label="— chọn —"
+    )
     start = forms.DateField(label="Từ ngày", widget=DateInput)
     end = forms.DateField(label="Đến ngày (để trống nếu chưa định)", required=False, widget=DateInput)
     note = forms.CharField(label="Ghi chú", max_length=255, required=False)
@@ -89,9 +94,15 @@ class CheckForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for i in range(1, ACTION_ROWS + 1):
-            self.fields[f"action_{i}_description"] = forms.CharField(label=f"Việc cần làm {i}", required=False, max_length=2000)
-            self.fields[f"action_{i}_owner"] = forms.CharField(label=f"Người chịu trách nhiệm {i}", required=False, max_length=255)
-            self.fields[f"action_{i}_due"] = forms.DateField(label=f"Hạn hoàn thành {i}", required=False, widget=DateInput)
+            self.fields[f"action_{i}_description"] = forms.CharField(
+                label=f"Việc cần làm {i}", required=False, max_length=2000
+            )
+            self.fields[f"action_{i}_owner"] = forms.CharField(
+                label=f"Người chịu trách nhiệm {i}", required=False, max_length=255
+            )
+            self.fields[f"action_{i}_due"] = forms.DateField(
+                label=f"Hạn hoàn thành {i}", required=False, widget=DateInput
+            )
 
     def action_rows(self):
         """The action rows as (description, owner, due) bound fields, for the template."""
@@ -119,11 +130,15 @@ class ActionDoneForm(forms.Form):
 
 
 class ThresholdsForm(forms.Form):
-    excellent_rate = forms.DecimalField(label="Hoàn thành xuất sắc: tỷ lệ đạt chỉ tiêu từ (%)", max_digits=6, decimal_places=2)
+    excellent_rate = forms.DecimalField(
+        label="Hoàn thành xuất sắc: tỷ lệ đạt chỉ tiêu từ (%)", max_digits=6, decimal_places=2
+    )
     good_rate = forms.DecimalField(label="Hoàn thành tốt: từ (%)", max_digits=6, decimal_places=2)
     completed_rate = forms.DecimalField(label="Hoàn thành: từ (%)", max_digits=6, decimal_places=2)
     excellent_max_missed = forms.IntegerField(label="Hoàn thành xuất sắc: số hạn bị trễ tối đa", min_value=0)
-    excellent_needs_all_checks = forms.BooleanField(label="Hoàn thành xuất sắc cần đủ kiểm tra hằng tháng", required=False)
+    excellent_needs_all_checks = forms.BooleanField(
+        label="Hoàn thành xuất sắc cần đủ kiểm tra hằng tháng", required=False
+    )
 
 
 class RatingForm(forms.Form):

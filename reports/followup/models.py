@@ -39,7 +39,11 @@ class CommitteeMember(models.Model):
     full_name = models.CharField("họ và tên", max_length=255)
     position = models.CharField("chức vụ", max_length=255, blank=True, default="Cấp ủy viên")
     membership = models.OneToOneField(
-        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="committee_member",
+        Membership,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="committee_member",
         verbose_name="hồ sơ đảng viên",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -81,9 +85,13 @@ class Assignment(models.Model):
     start = models.DateField("từ ngày")
     end = models.DateField("đến ngày", null=True, blank=True)
     note = models.CharField("ghi chú", max_length=255, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
-    ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     objects = AssignmentQuerySet.as_manager()
 
@@ -110,14 +118,18 @@ class Assignment(models.Model):
 class MonthlyCheck(models.Model):
     """The committee member's check of development work in one organisation for one month."""
 
-    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="checks", verbose_name="phân công")
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.PROTECT, related_name="checks", verbose_name="phân công"
+    )
     month = models.DateField("tháng", help_text="Ngày đầu tháng được kiểm tra.")
     checked_on = models.DateField("ngày kiểm tra")
     reviewed = models.TextField("nội dung đã xem xét")
     findings = models.TextField("nhận xét, đánh giá")
     # The month's facts as the page showed them when the check was saved: what was assessed.
     facts = models.JSONField("số liệu của tháng", default=dict, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     recorded_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -127,7 +139,8 @@ class MonthlyCheck(models.Model):
         ordering = ["month", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["assignment", "month"], name="followup_check_one_per_month",
+                fields=["assignment", "month"],
+                name="followup_check_one_per_month",
                 violation_error_message="Tháng này đã có biên bản kiểm tra.",
             ),
         ]
@@ -139,12 +152,16 @@ class MonthlyCheck(models.Model):
 class CheckAction(models.Model):
     """An action agreed at a check, with who carries it out and by when."""
 
-    check_record = models.ForeignKey(MonthlyCheck, on_delete=models.CASCADE, related_name="actions", verbose_name="kiểm tra")
+    check_record = models.ForeignKey(
+        MonthlyCheck, on_delete=models.CASCADE, related_name="actions", verbose_name="kiểm tra"
+    )
     description = models.TextField("việc cần làm")
     owner = models.CharField("người chịu trách nhiệm", max_length=255)
     due_date = models.DateField("hạn hoàn thành")
     done_on = models.DateField("ngày hoàn thành", null=True, blank=True)
-    done_recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    done_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = "việc cần làm sau kiểm tra"
@@ -170,12 +187,16 @@ class EvaluationThresholds(models.Model):
     province = models.OneToOneField(
         Organization, on_delete=models.CASCADE, related_name="evaluation_thresholds", verbose_name="đảng bộ tỉnh"
     )
-    excellent_rate = models.DecimalField("tỷ lệ đạt chỉ tiêu để hoàn thành xuất sắc (%)", max_digits=6, decimal_places=2, default=100)
+    excellent_rate = models.DecimalField(
+        "tỷ lệ đạt chỉ tiêu để hoàn thành xuất sắc (%)", max_digits=6, decimal_places=2, default=100
+    )
     good_rate = models.DecimalField("tỷ lệ để hoàn thành tốt (%)", max_digits=6, decimal_places=2, default=80)
     completed_rate = models.DecimalField("tỷ lệ để hoàn thành (%)", max_digits=6, decimal_places=2, default=50)
     excellent_max_missed = models.PositiveIntegerField("số hạn bị trễ tối đa để hoàn thành xuất sắc", default=0)
     excellent_needs_all_checks = models.BooleanField("hoàn thành xuất sắc cần đủ kiểm tra hằng tháng", default=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -183,7 +204,9 @@ class EvaluationThresholds(models.Model):
         verbose_name_plural = "ngưỡng đề xuất xếp loại"
         constraints = [
             models.CheckConstraint(
-                condition=Q(excellent_rate__gte=F("good_rate")) & Q(good_rate__gte=F("completed_rate")) & Q(completed_rate__gte=0),
+                condition=Q(excellent_rate__gte=F("good_rate"))
+                & Q(good_rate__gte=F("completed_rate"))
+                & Q(completed_rate__gte=0),
                 name="followup_thresholds_ordered",
                 violation_error_message="Các ngưỡng phải giảm dần: xuất sắc ≥ tốt ≥ hoàn thành ≥ 0.",
             ),
@@ -203,7 +226,9 @@ class EvaluationRating(models.Model):
     level = models.CharField("xếp loại", max_length=16, choices=Level.choices)
     proposed_level = models.CharField("mức đề xuất khi xếp loại", max_length=16, choices=Level.choices, blank=True)
     note = models.TextField("ghi chú", blank=True)
-    rated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="người xếp loại")
+    rated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="người xếp loại"
+    )
     rated_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -25,8 +25,13 @@ class MonthStatus:
         return not self.missing
 
 
-def expected_months(assignment: Assignment, today: datetime.date, year: int | None = None,
-                    date_from: datetime.date | None = None, date_to: datetime.date | None = None) -> list[datetime.date]:
+def expected_months(
+    assignment: Assignment,
+    today: datetime.date,
+    year: int | None = None,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+) -> list[datetime.date]:
     """The months the assignment covers up to this month (optionally within a year or a period)."""
     if year is not None:
         date_from, date_to = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
@@ -39,8 +44,13 @@ def expected_months(assignment: Assignment, today: datetime.date, year: int | No
     return months_between(first, last)
 
 
-def month_statuses(assignments, today: datetime.date | None = None, year: int | None = None,
-                   date_from: datetime.date | None = None, date_to: datetime.date | None = None) -> list[MonthStatus]:
+def month_statuses(
+    assignments,
+    today: datetime.date | None = None,
+    year: int | None = None,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+) -> list[MonthStatus]:
     """The month status of each assignment: one query for all their checks.
 
     A past month with no check is missing; the current month with no check is due (not yet
@@ -95,11 +105,17 @@ def assignments_in_scope(user, organization=None, active_on: datetime.date | Non
 def overdue_actions(assignment_ids, today: datetime.date):
     """Open actions past their due date, agreed at checks of these assignments."""
     return (
-        CheckAction.objects.filter(check_record__assignment__in=assignment_ids, done_on__isnull=True, due_date__lt=today)
+        CheckAction.objects.filter(
+            check_record__assignment__in=assignment_ids, done_on__isnull=True, due_date__lt=today
+        )
         .select_related("check_record__assignment__organization")
         .order_by("due_date", "id")
     )
 
 
 def open_actions_for(assignment: Assignment):
-    return CheckAction.objects.filter(check_record__assignment=assignment).filter(Q(done_on__isnull=True)).order_by("due_date", "id")
+    return (
+        CheckAction.objects.filter(check_record__assignment=assignment)
+        .filter(Q(done_on__isnull=True))
+        .order_by("due_date", "id")
+    )

@@ -29,52 +29,81 @@ def _today(today):
 
 
 @transaction.atomic
-def committee_member_create(*, actor, user, committee: Organization, full_name: str, position: str = "",
-                            membership=None) -> CommitteeMember:
+def committee_member_create(
+    *, actor, user, committee: Organization, full_name: str, position: str = "", membership=None
+) -> CommitteeMember:
     if not can_manage(actor, committee):
         raise ValidationError({"committee": f"“{committee.name}” nằm ngoài phạm vi bạn được quản lý."})
     if committee.kind in {Kind.CELL, Kind.GRASSROOTS_CELL, Kind.PARTIAL_COMMITTEE}:
-        raise ValidationError({"committee": "Cấp ủy viên được phân công phụ trách thuộc cấp ủy tỉnh, huyện hoặc cơ sở, không thuộc chi bộ."})
+        raise ValidationError(
+            {
+                "committee": "Cấp ủy viên được phân công phụ trách thuộc cấp ủy tỉnh, huyện hoặc cơ sở, không thuộc chi bộ."
+            }
+        )
     if membership is not None and not Membership.objects.filter(subtree_q(actor, "cell"), pk=membership.pk).exists():
         raise ValidationError({"membership": "Hồ sơ đảng viên này nằm ngoài phạm vi bạn được quản lý."})
     if membership is not None and CommitteeMember.objects.filter(membership=membership).exists():
         raise ValidationError({"membership": f"Hồ sơ đảng viên {membership} đã gắn với một cấp ủy viên khác."})
     if CommitteeMember.objects.filter(user=user).exists():
         raise ValidationError({"user": f"Tài khoản “{user.get_username()}” đã là cấp ủy viên."})
-    member = CommitteeMember(user=user, committee=committee, full_name=full_name.strip(),
-                             position=position.strip() or "Cấp ủy viên", membership=membership)
+    member = CommitteeMember(
+        user=user,
+        committee=committee,
+        full_name=full_name.strip(),
+        position=position.strip() or "Cấp ủy viên",
+        membership=membership,
+    )
     member.full_clean()
     member.save()
     return member
 
 
 @transaction.atomic
-def assignment_create(*, actor, committee_member: CommitteeMember, organization: Organization,
-                      start: datetime.date, end: datetime.date | None = None, note: str = "") -> Assignment:
+def assignment_create(
+    *,
+    actor,
+    committee_member: CommitteeMember,
+    organization: Organization,
+    start: datetime.date,
+    end: datetime.date | None = None,
+    note: str = "",
+) -> Assignment:
     """Assign a committee member an organisation to follow from ``start`` to ``end`` (open if None)."""
     if not (can_manage(actor, organization) and can_manage(actor, committee_member.committee)):
         raise ValidationError({"organization": f"“{organization.name}” nằm ngoài phạm vi bạn được phân công."})
     if not organization.path.startswith(committee_member.committee.path):
-        raise ValidationError({
-            "organization": f"“{organization.name}” không thuộc {committee_member.committee.name}, "
-                            f"nơi {committee_member.full_name} là cấp ủy viên."
-        })
+        raise ValidationError(
+            {
+                "organization": f"“{organization.name}” không thuộc {committee_member.committee.name}, "
+                f"nơi {committee_member.full_name} là cấp ủy viên."
+            }
+        )
     if end is not None and end < start:
         raise ValidationError({"end": "Ngày kết thúc phân công không được trước ngày bắt đầu."})
     # Lock the person's rows so two simultaneous requests cannot both pass the overlap check.
     CommitteeMember.objects.select_for_update().filter(pk=committee_member.pk).first()
     clash = (
         Assignment.objects.filter(committee_member=committee_member, organization=organization)
-        .overlapping(start, end).order_by("start").first()
+        .overlapping(start, end)
+        .order_by("start")
+        .first()
     )
     if clash:
         until = f"{clash.end:%d/%m/%Y}" if clash.end else "nay"
-        raise ValidationError({
-            "start": f"{committee_member.full_name} đã được phân công phụ trách {organization.name} "
-                     f"từ {clash.start:%d/%m/%Y} đến {until}; hai thời gian phân công không được trùng nhau."
-        })
-    assignment = Assignment(committee_member=committee_member, organization=organization, start=start, end=end,
-                            note=note.strip(), created_by=actor)
+        raise ValidationError(
+            {
+                "start": f"{committee_member.full_name} đã được phân công phụ trách {organization.name} "
+                f"từ {clash.start:%d/%m/%Y} đến {until}; hai thời gian phân công không được trùng nhau."
+            }
+        )
+    assignment = Assignment(
+        committee_member=committee_member,
+        organization=organization,
+        start=start,
+        end=end,
+        note=note.strip(),
+        created_by=actor,
+    )
     assignment.full_clean()
     assignment.save()
     return assignment
@@ -119,8 +148,18 @@ def _clean_actions(actions, checked_on) -> tuple[list[dict], list[str]]:
 
 
 @transaction.atomic
-def check_save(*, actor, assignment: Assignment, month: datetime.date, checked_on: datetime.date | None,
-               reviewed: str, findings: str, actions=(), facts: dict | None = None, today=None) -> MonthlyCheck:
+def check_save(
+    *,
+    actor,
+    assignment: Assignment,
+    month: datetime.date,
+    checked_on: datetime.date | None,
+    reviewed: str,
+    findings: str,
+    actions=(),
+    facts: dict | None = None,
+    today=None,
+) -> MonthlyCheck:
     """Record (or complete) the check of ``month`` with the actions agreed at it."""
     today = _today(today)
     month = month_start(month)
@@ -168,7 +207,11 @@ def check_save(*, actor, assignment: Assignment, month: datetime.date, checked_o
 @transaction.atomic
 def action_mark_done(*, actor, action: CheckAction, done_on: datetime.date, today=None) -> CheckAction:
     today = _today(today)
-    action = CheckAction.objects.select_for_update().select_related("check_record__assignment__committee_member").get(pk=action.pk)
+    action = (
+        CheckAction.objects.select_for_update()
+        .select_related("check_record__assignment__committee_member")
+        .get(pk=action.pk)
+    )
     assignment = action.check_record.assignment
     if not (can_record_check(actor, assignment) or can_manage(actor, assignment.organization)):
         raise ValidationError("Bạn không được cập nhật việc cần làm này.")
@@ -189,8 +232,16 @@ def thresholds_for(province: Organization) -> EvaluationThresholds:
 
 
 @transaction.atomic
-def thresholds_update(*, actor, province: Organization, excellent_rate: Decimal, good_rate: Decimal,
-                      completed_rate: Decimal, excellent_max_missed: int, excellent_needs_all_checks: bool) -> EvaluationThresholds:
+def thresholds_update(
+    *,
+    actor,
+    province: Organization,
+    excellent_rate: Decimal,
+    good_rate: Decimal,
+    completed_rate: Decimal,
+    excellent_max_missed: int,
+    excellent_needs_all_checks: bool,
+) -> EvaluationThresholds:
     if province.depth != 1 or not can_manage(actor, province):
         raise ValidationError("Chỉ Ban Tổ chức, Văn phòng Tỉnh ủy đặt ngưỡng xếp loại của tỉnh.")
     errors = []
@@ -202,7 +253,9 @@ def thresholds_update(*, actor, province: Organization, excellent_rate: Decimal,
         errors.append("Số hạn bị trễ tối đa không được âm.")
     if errors:
         raise ValidationError(errors)
-    thresholds = EvaluationThresholds.objects.select_for_update().filter(province=province).first() or EvaluationThresholds(province=province)
+    thresholds = EvaluationThresholds.objects.select_for_update().filter(
+        province=province
+    ).first() or EvaluationThresholds(province=province)
     thresholds.excellent_rate = excellent_rate
     thresholds.good_rate = good_rate
     thresholds.completed_rate = completed_rate
@@ -215,8 +268,9 @@ def thresholds_update(*, actor, province: Organization, excellent_rate: Decimal,
 
 
 @transaction.atomic
-def rating_record(*, actor, organization: Organization, year: int, level: str, note: str = "",
-                  proposed_level: str = "", today=None) -> EvaluationRating:
+def rating_record(
+    *, actor, organization: Organization, year: int, level: str, note: str = "", proposed_level: str = "", today=None
+) -> EvaluationRating:
     """Record the committee's decision on the development-work criterion (a new row each time)."""
     today = _today(today)
     if not can_rate(actor, organization):
@@ -225,8 +279,14 @@ def rating_record(*, actor, organization: Organization, year: int, level: str, n
         raise ValidationError({"level": "Chưa chọn mức xếp loại."})
     if year > today.year:
         raise ValidationError({"year": f"Năm {year} chưa đến; chưa thể xếp loại."})
-    rating = EvaluationRating(organization=organization, year=year, level=level, note=note.strip(),
-                              proposed_level=proposed_level or "", rated_by=actor)
+    rating = EvaluationRating(
+        organization=organization,
+        year=year,
+        level=level,
+        note=note.strip(),
+        proposed_level=proposed_level or "",
+        rated_by=actor,
+    )
     rating.full_clean()
     rating.save()
     return rating

@@ -44,7 +44,9 @@ def _manages_something(user) -> bool:
 def get_assignment_for_user(user, pk) -> Assignment:
     """An assignment the user may see (its organisation is in their scope, or it is theirs), else 404."""
     return get_object_or_404(
-        Assignment.objects.for_user(user).select_related("organization", "committee_member__committee", "committee_member__user"),
+        Assignment.objects.for_user(user).select_related(
+            "organization", "committee_member__committee", "committee_member__user"
+        ),
         pk=pk,
     )
 
@@ -95,7 +97,11 @@ def assignments(request):
         raise PermissionDenied  # a role that manages no follow-up (403; out of scope stays 404)
     today = timezone.localdate()
     scope = Organization.objects.for_user(request.user)
-    members = CommitteeMember.objects.filter(committee__in=scope).select_related("committee").order_by("committee__path", "full_name")
+    members = (
+        CommitteeMember.objects.filter(committee__in=scope)
+        .select_related("committee")
+        .order_by("committee__path", "full_name")
+    )
     assignment_form = AssignmentForm(members=members, scope=scope, prefix="a")
     memberships = Membership.objects.filter(subtree_q(request.user, "cell"))
     member_form = CommitteeMemberForm(scope=scope, memberships=memberships, prefix="m")
@@ -105,9 +111,14 @@ def assignments(request):
             if assignment_form.is_valid():
                 data = assignment_form.cleaned_data
                 try:
-                    a = services.assignment_create(actor=request.user, committee_member=data["committee_member"],
-                                                   organization=data["organization"], start=data["start"],
-                                                   end=data["end"], note=data["note"])
+                    a = services.assignment_create(
+                        actor=request.user,
+                        committee_member=data["committee_member"],
+                        organization=data["organization"],
+                        start=data["start"],
+                        end=data["end"],
+                        note=data["note"],
+                    )
                 except ValidationError as exc:
                     for m in _errors(exc):
                         assignment_form.add_error(None, m)
@@ -119,9 +130,14 @@ def assignments(request):
             if member_form.is_valid():
                 data = member_form.cleaned_data
                 try:
-                    m = services.committee_member_create(actor=request.user, user=data["username"], committee=data["committee"],
-                                                         full_name=data["full_name"], position=data["position"],
-                                                         membership=data["national_id"])
+                    m = services.committee_member_create(
+                        actor=request.user,
+                        user=data["username"],
+                        committee=data["committee"],
+                        full_name=data["full_name"],
+                        position=data["position"],
+                        membership=data["national_id"],
+                    )
                 except ValidationError as exc:
                     for msg in _errors(exc):
                         member_form.add_error(None, msg)
@@ -137,11 +153,21 @@ def assignments(request):
     if request.GET.get("current"):
         qs = qs.active_on(today)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "followup/assignments.html", {
-        "page": page, "org": org, "code": code, "current": bool(request.GET.get("current")), "today": today,
-        "assignment_form": assignment_form, "member_form": member_form, "members": members,
-        "scope_code": _scope_code(request.user),
-    })
+    return render(
+        request,
+        "followup/assignments.html",
+        {
+            "page": page,
+            "org": org,
+            "code": code,
+            "current": bool(request.GET.get("current")),
+            "today": today,
+            "assignment_form": assignment_form,
+            "member_form": member_form,
+            "members": members,
+            "scope_code": _scope_code(request.user),
+        },
+    )
 
 
 @login_required
@@ -171,13 +197,23 @@ def assignment_detail(request, pk):
                 return redirect("followup:assignment", pk=assignment.pk)
     history = (
         Assignment.objects.filter(organization=assignment.organization)
-        .select_related("committee_member").order_by("-start")
+        .select_related("committee_member")
+        .order_by("-start")
     )
-    return render(request, "followup/assignment.html", {
-        "assignment": assignment, "status": status, "months": months, "today": today,
-        "may_manage": may_manage, "may_record": can_record_check(request.user, assignment),
-        "end_form": end_form, "history": history,
-    })
+    return render(
+        request,
+        "followup/assignment.html",
+        {
+            "assignment": assignment,
+            "status": status,
+            "months": months,
+            "today": today,
+            "may_manage": may_manage,
+            "may_record": can_record_check(request.user, assignment),
+            "end_form": end_form,
+            "history": history,
+        },
+    )
 
 
 @login_required
@@ -199,33 +235,56 @@ def check(request, pk, month):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.check_save(actor=request.user, assignment=assignment, month=month_date,
-                                    checked_on=data["checked_on"], reviewed=data["reviewed"], findings=data["findings"],
-                                    actions=form.actions(), facts=facts.as_json())
+                services.check_save(
+                    actor=request.user,
+                    assignment=assignment,
+                    month=month_date,
+                    checked_on=data["checked_on"],
+                    reviewed=data["reviewed"],
+                    findings=data["findings"],
+                    actions=form.actions(),
+                    facts=facts.as_json(),
+                )
             except ValidationError as exc:
                 errors = _errors(exc)
             else:
                 messages.success(request, f"Đã lưu biên bản kiểm tra tháng {month_date:%m/%Y}.")
                 return redirect("followup:check", pk=assignment.pk, month=month)
     else:
-        initial = {"checked_on": min(today, datetime.date(month_date.year, month_date.month, 28)) if month_date <= today else None}
+        initial = {
+            "checked_on": min(today, datetime.date(month_date.year, month_date.month, 28))
+            if month_date <= today
+            else None
+        }
         if existing:
             initial = {"checked_on": existing.checked_on, "reviewed": existing.reviewed, "findings": existing.findings}
         form = CheckForm(initial=initial)
     actions = list(existing.actions.all()) if existing else []
-    return render(request, "followup/check.html", {
-        "assignment": assignment, "month": month_date, "facts": facts, "form": form, "errors": errors,
-        "existing": existing, "actions": actions, "may_record": may_record, "today": today,
-        "future": month_date > month_start(today),
-    })
+    return render(
+        request,
+        "followup/check.html",
+        {
+            "assignment": assignment,
+            "month": month_date,
+            "facts": facts,
+            "form": form,
+            "errors": errors,
+            "existing": existing,
+            "actions": actions,
+            "may_record": may_record,
+            "today": today,
+            "future": month_date > month_start(today),
+        },
+    )
 
 
 @login_required
 @require_POST
 def action_done(request, pk):
     action = get_object_or_404(
-        CheckAction.objects.filter(check_record__assignment__in=Assignment.objects.for_user(request.user))
-        .select_related("check_record__assignment"),
+        CheckAction.objects.filter(
+            check_record__assignment__in=Assignment.objects.for_user(request.user)
+        ).select_related("check_record__assignment"),
         pk=pk,
     )
     assignment = action.check_record.assignment

@@ -56,11 +56,24 @@ def test_secretary_to_cell_vote_then_grassroots_committee_vote(live_server, page
 
     record(page, "Ghi nhận: Đối tượng bồi dưỡng", **{"Ngày vào danh sách bồi dưỡng": day(110), "Đảng viên giúp đỡ": 1})
     expect(page.get_by_test_id("stage")).to_have_text("Đối tượng bồi dưỡng")
-    record(page, "Ghi nhận: Đã học lớp nhận thức về Đảng", **{"Số giấy chứng nhận": "125/CN", "Ngày cấp giấy chứng nhận": day(90)})
-    record(page, "Ghi nhận: Đã hoàn thiện hồ sơ", **{
-        "Đơn xin vào Đảng": day(80), "Lý lịch (2-KNĐ)": day(80), "Hình thức giới thiệu": "members",
-        "Giấy giới thiệu": day(78), "Người giới thiệu thứ nhất": 1, "Người giới thiệu thứ hai": 2, "Nhận xét của đoàn thể": day(75),
-    })
+    record(
+        page,
+        "Ghi nhận: Đã học lớp nhận thức về Đảng",
+        **{"Số giấy chứng nhận": "125/CN", "Ngày cấp giấy chứng nhận": day(90)},
+    )
+    record(
+        page,
+        "Ghi nhận: Đã hoàn thiện hồ sơ",
+        **{
+            "Đơn xin vào Đảng": day(80),
+            "Lý lịch (2-KNĐ)": day(80),
+            "Hình thức giới thiệu": "members",
+            "Giấy giới thiệu": day(78),
+            "Người giới thiệu thứ nhất": 1,
+            "Người giới thiệu thứ hai": 2,
+            "Nhận xét của đoàn thể": day(75),
+        },
+    )
     expect(page.get_by_test_id("stage")).to_have_text("Đã hoàn thiện hồ sơ")
     # Background verification is the grassroots committee's step, not the secretary's.
     expect(page.get_by_text("do cán bộ đảng ủy cơ sở hoặc cấp trên ghi nhận")).to_be_visible()
@@ -77,11 +90,27 @@ def test_secretary_to_cell_vote_then_grassroots_committee_vote(live_server, page
     log_in(page, live_server, "secretary")
     page.goto(url)
     # Bad input first: more votes than members present. Nothing is saved, the message names it.
-    record(page, "Ghi nhận: Chi bộ đã xét", **{"Ngày chi bộ xét": day(50), "Đảng viên chính thức có mặt": 8,
-                                                "Tổng số đảng viên chính thức": 10, "Số tán thành": 9})
+    record(
+        page,
+        "Ghi nhận: Chi bộ đã xét",
+        **{
+            "Ngày chi bộ xét": day(50),
+            "Đảng viên chính thức có mặt": 8,
+            "Tổng số đảng viên chính thức": 10,
+            "Số tán thành": 9,
+        },
+    )
     expect(page.get_by_text("nhiều hơn số đảng viên có mặt")).to_be_visible()
-    record(page, "Ghi nhận: Chi bộ đã xét", **{"Ngày chi bộ xét": day(50), "Đảng viên chính thức có mặt": 9,
-                                                "Tổng số đảng viên chính thức": 10, "Số tán thành": 9})
+    record(
+        page,
+        "Ghi nhận: Chi bộ đã xét",
+        **{
+            "Ngày chi bộ xét": day(50),
+            "Đảng viên chính thức có mặt": 9,
+            "Tổng số đảng viên chính thức": 10,
+            "Số tán thành": 9,
+        },
+    )
     expect(page.get_by_test_id("stage")).to_have_text("Chi bộ đã xét")
     page.get_by_role("link", name="Bảng theo dõi").click()
     expect(page.get_by_test_id("count-cell_vote")).to_have_text("1")
@@ -89,8 +118,11 @@ def test_secretary_to_cell_vote_then_grassroots_committee_vote(live_server, page
 
     log_in(page, live_server, "grassroots")
     page.goto(url)
-    record(page, "Ghi nhận: Đảng ủy cơ sở đã xét", **{"Ngày đảng ủy cơ sở xét": day(40), "Số cấp ủy viên": 9,
-                                                        "Số tán thành (cấp ủy)": 7})
+    record(
+        page,
+        "Ghi nhận: Đảng ủy cơ sở đã xét",
+        **{"Ngày đảng ủy cơ sở xét": day(40), "Số cấp ủy viên": 9, "Số tán thành (cấp ủy)": 7},
+    )
     expect(page.get_by_test_id("stage")).to_have_text("Đảng ủy cơ sở đã xét")
     expect(page.locator("ol.history li")).to_have_count(7)
     c.refresh_from_db()

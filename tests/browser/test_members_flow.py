@@ -44,4 +44,8 @@ def test_secretary_finds_a_member_without_diacritics_and_proposes_a_transfer(liv
     expect(page.locator(".messages")).to_contain_text("Đã gửi đề nghị «Chuyển sinh hoạt đi»")
     expect(page.get_by_test_id("proposals")).to_contain_text("Chờ quyết định")
     proposal = Proposal.objects.get()
-    assert (proposal.kind, proposal.other_organization.code, proposal.created_by.username) == ("transferred_out", "HB.TP.001.02", "secretary")
+    assert (proposal.kind, proposal.other_organization.code, proposal.created_by.username) == (
+        "transferred_out",
+        "HB.TP.001.02",
+        "secretary",
+    )

@@ -12,7 +12,9 @@ from reports.management.commands.seed_demo import demo_steps
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not {"members", "quotas"} <= {k for k, _, _ in demo_steps(1)}, reason="no members/quotas demo yet"),
+    pytest.mark.skipif(
+        not {"members", "quotas"} <= {k for k, _, _ in demo_steps(1)}, reason="no members/quotas demo yet"
+    ),
 ]
 
 
@@ -20,8 +22,16 @@ def test_province_sees_the_term_drills_down_and_exports(live_server, page, setti
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     call_command("seed_demo", only="members", stdout=io.StringIO())  # tree, quotas, members
     problems = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" and "Failed to load resource" not in m.text else None)
-    page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
+    page.on(
+        "console",
+        lambda m: problems.append(m.text) if m.type == "error" and "Failed to load resource" not in m.text else None,
+    )
+    page.on(
+        "response",
+        lambda r: (
+            problems.append(f"{r.status} {r.url}") if r.status >= 400 and not r.url.endswith("/favicon.ico") else None
+        ),
+    )
     page.on("pageerror", lambda e: problems.append(str(e)))
 
     page.goto(f"{live_server.url}/accounts/login/?next=/dashboard/")
@@ -55,7 +65,7 @@ def test_province_sees_the_term_drills_down_and_exports(live_server, page, setti
     ws = openpyxl.load_workbook(saved).active
     values = list(ws.iter_rows(values_only=True))
     header = values.index(next(r for r in values if r[0] == "Tổ chức"))
-    body = values[header + 1: header + 51]
+    body = values[header + 1 : header + 51]
     assert len(body) == 50 and all(isinstance(r[2], int) for r in body)
     total = next(r for r in values if str(r[0]).startswith("Toàn"))
     assert f"{total[2]:,}".replace(",", ".") == shown_total

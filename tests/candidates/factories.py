@@ -30,21 +30,42 @@ def official_member(cell, admitted=datetime.date(2015, 3, 2), **person) -> Membe
     p = PersonFactory(**person)
     official_from = admitted.replace(year=admitted.year + 1)
     m = Membership.objects.create(
-        person=p, cell=cell, status=Status.OFFICIAL, admission_decision_date=admitted,
-        ceremony_date=admitted, official_from=official_from, recognition_decision_date=official_from,
+        person=p,
+        cell=cell,
+        status=Status.OFFICIAL,
+        admission_decision_date=admitted,
+        ceremony_date=admitted,
+        official_from=official_from,
+        recognition_decision_date=official_from,
     )
-    MembershipEvent.objects.create(membership=m, kind="admitted", effective_date=admitted, cell=cell, status_after=Status.PROBATIONARY)
-    MembershipEvent.objects.create(membership=m, kind="recognised", effective_date=official_from, cell=cell,
-                                   status_after=Status.OFFICIAL, was_probationary=True)
-    MembershipPeriod.objects.create(membership=m, cell=cell, status=Status.PROBATIONARY, start=admitted, end=official_from)
+    MembershipEvent.objects.create(
+        membership=m, kind="admitted", effective_date=admitted, cell=cell, status_after=Status.PROBATIONARY
+    )
+    MembershipEvent.objects.create(
+        membership=m,
+        kind="recognised",
+        effective_date=official_from,
+        cell=cell,
+        status_after=Status.OFFICIAL,
+        was_probationary=True,
+    )
+    MembershipPeriod.objects.create(
+        membership=m, cell=cell, status=Status.PROBATIONARY, start=admitted, end=official_from
+    )
     MembershipPeriod.objects.create(membership=m, cell=cell, status=Status.OFFICIAL, start=official_from)
     return m
 
 
 def person_fields(**overrides) -> dict:
     n = next(_ids)
-    fields = dict(full_name=f"Hoàng Thị Mai {n}", sex="female", date_of_birth=datetime.date(2000, 6, 15),
-                  ethnicity="muong", general_education="upper_secondary", youth_union=True)
+    fields = dict(
+        full_name=f"Hoàng Thị Mai {n}",
+        sex="female",
+        date_of_birth=datetime.date(2000, 6, 15),
+        ethnicity="muong",
+        general_education="upper_secondary",
+        youth_union=True,
+    )
     fields.update(overrides)
     return fields
 
@@ -54,16 +75,32 @@ def step_data(start: datetime.date, helper=None, introducers=(None, None), decid
     day = lambda weeks: start + datetime.timedelta(weeks=weeks)  # noqa: E731
     one, two = introducers
     return {
-        "cultivation_date": day(1), "helper": helper,
-        "certificate_number": "CN-123", "certificate_date": day(3),
-        "form1_date": day(4), "form2_date": day(4), "form3_date": day(5), "form5_date": day(5),
+        "cultivation_date": day(1),
+        "helper": helper,
+        "certificate_number": "CN-123",
+        "certificate_date": day(3),
+        "form1_date": day(4),
+        "form2_date": day(4),
+        "form3_date": day(5),
+        "form5_date": day(5),
         "introduction": Introduction.MEMBERS if one else Introduction.YOUTH_UNION,
-        "introducer_1": one, "introducer_2": two,
-        "verification_result": "clear", "verification_date": day(7),
-        "cell_vote_date": day(8), "cell_present": 9, "cell_total": 10, "cell_votes_for": 9,
-        "partial_date": day(9), "partial_members": 5, "partial_votes_for": 5,
-        "committee_date": day(10), "committee_members": 9, "committee_votes_for": 8,
-        "decision_number": "123-QĐ/HU", "decision_date": day(12), "decided_by": decided_by,
+        "introducer_1": one,
+        "introducer_2": two,
+        "verification_result": "clear",
+        "verification_date": day(7),
+        "cell_vote_date": day(8),
+        "cell_present": 9,
+        "cell_total": 10,
+        "cell_votes_for": 9,
+        "partial_date": day(9),
+        "partial_members": 5,
+        "partial_votes_for": 5,
+        "committee_date": day(10),
+        "committee_members": 9,
+        "committee_votes_for": 8,
+        "decision_number": "123-QĐ/HU",
+        "decision_date": day(12),
+        "decided_by": decided_by,
         "decision_received_date": day(12),
         "ceremony_date": day(14),
     }
@@ -73,11 +110,17 @@ def candidate_at(cell, stage: str, start=datetime.date(2024, 1, 8), helper=None,
     """A candidate back-filled to ``stage`` (``Stage.SOURCE`` creates a plain new candidate)."""
     fields = person_fields(**person)
     if stage == Stage.SOURCE:
-        return services.candidate_create(person_fields=fields, cell=cell, source_kind="youth_union",
-                                         effective_date=start, user=user)
+        return services.candidate_create(
+            person_fields=fields, cell=cell, source_kind="youth_union", effective_date=start, user=user
+        )
     if helper is None:
         helper = Membership.objects.filter(status=Status.OFFICIAL, cell=cell).first() or official_member(cell)
     return services.candidate_backfill(
-        person_fields=fields, cell=cell, source_kind="youth_union", source_date=start, stage=stage,
-        data=step_data(start, helper=helper, decided_by=decided_by), user=user,
+        person_fields=fields,
+        cell=cell,
+        source_kind="youth_union",
+        source_date=start,
+        stage=stage,
+        data=step_data(start, helper=helper, decided_by=decided_by),
+        user=user,
     )

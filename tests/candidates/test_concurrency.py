@@ -38,7 +38,9 @@ def test_two_simultaneous_changes_one_wins(tree, users):
     before = CandidateEvent.objects.filter(candidate=c).count()
 
     results = run_together(
-        lambda: services.candidate_advance(c.pk, Stage.CELL_VOTE, data=vote, user=users.secretary_a, expected_version=version),
+        lambda: services.candidate_advance(
+            c.pk, Stage.CELL_VOTE, data=vote, user=users.secretary_a, expected_version=version
+        ),
         lambda: services.candidate_drop(c.pk, user=users.secretary_a, expected_version=version, **drop),
     )
     assert_one_winner(results)
@@ -51,8 +53,11 @@ def test_two_simultaneous_changes_one_wins(tree, users):
 def test_the_same_step_twice_records_it_once(tree, users):
     c = candidate_at(tree.CXA, Stage.VERIFICATION)
     vote = dict(cell_vote_date=datetime.date(2024, 3, 20), cell_present=9, cell_total=9, cell_votes_for=9)
-    results = run_together(*[
-        (lambda: services.candidate_advance(c.pk, Stage.CELL_VOTE, data=vote, user=users.secretary_a)) for _ in range(2)
-    ])
+    results = run_together(
+        *[
+            (lambda: services.candidate_advance(c.pk, Stage.CELL_VOTE, data=vote, user=users.secretary_a))
+            for _ in range(2)
+        ]
+    )
     assert_one_winner(results)
     assert CandidateEvent.objects.filter(candidate=c, stage_to=Stage.CELL_VOTE).count() == 1

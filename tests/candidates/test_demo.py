@@ -25,8 +25,16 @@ def test_living_pipeline_in_every_cell(tree):
     cells = Organization.objects.filter(kind__in=CELL_KINDS)
     per_cell = {(cell_id, stage) for cell_id, stage in Candidate.objects.values_list("cell_id", "stage")}
     for cell in cells:
-        for stage in (Stage.SOURCE, Stage.CULTIVATION, Stage.COURSE, Stage.DOSSIER, Stage.VERIFICATION,
-                      Stage.CELL_VOTE, Stage.COMMITTEE_VOTE, Stage.DECISION):
+        for stage in (
+            Stage.SOURCE,
+            Stage.CULTIVATION,
+            Stage.COURSE,
+            Stage.DOSSIER,
+            Stage.VERIFICATION,
+            Stage.CELL_VOTE,
+            Stage.COMMITTEE_VOTE,
+            Stage.DECISION,
+        ):
             assert (cell.pk, stage) in per_cell, (cell.code, stage)
     # Each candidate's history leads to its stage, in date order, and the current fields agree.
     for c in Candidate.objects.prefetch_related("events"):
@@ -39,5 +47,6 @@ def test_living_pipeline_in_every_cell(tree):
     assert CandidateEvent.objects.values("candidate").annotate(n=Count("id")).filter(n=0).count() == 0
     assert Candidate.objects.exclude(next_due__isnull=True).exists()
     # Nothing here touches the published admissions (up to 30/06/2023).
-    assert not MembershipEvent.objects.filter(kind="admitted", effective_date__gt=datetime.date(2015, 3, 2),
-                                              effective_date__lte=datetime.date(2023, 6, 30)).exists()
+    assert not MembershipEvent.objects.filter(
+        kind="admitted", effective_date__gt=datetime.date(2015, 3, 2), effective_date__lte=datetime.date(2023, 6, 30)
+    ).exists()

@@ -14,7 +14,9 @@ pytestmark = pytest.mark.django_db
 
 def test_send_digests_emails_each_scoped_user_their_overdue_list(tree, users):
     today = timezone.localdate()
-    overdue = candidate_at(tree.CXA, Stage.CELL_VOTE, start=today - datetime.timedelta(days=200), full_name="Bùi Thị Quá Hạn")
+    overdue = candidate_at(
+        tree.CXA, Stage.CELL_VOTE, start=today - datetime.timedelta(days=200), full_name="Bùi Thị Quá Hạn"
+    )
     candidate_at(tree.CYA, Stage.SOURCE, start=today)
     for user in (users.secretary_a, users.secretary_b, users.district_x):
         user.email = f"{user.username}@example.org"

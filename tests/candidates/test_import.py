@@ -37,15 +37,31 @@ def sheet(rows) -> bytes:
 
 def row(cell_code, national_id, **extra):
     base = {
-        "Mã chi bộ": cell_code, "Họ và tên": "Bùi Thị Nhập", "Số CCCD": national_id, "Ngày sinh": "14/03/2000",
-        "Giới tính": "Nữ", "Dân tộc": "Mường", "Giáo dục phổ thông": "THPT", "Nguồn": "Đoàn Thanh niên",
-        "Ngày vào nguồn": D(2025, 1, 6), "Giai đoạn đã đạt": "Chi bộ đã xét",
-        "Ngày vào danh sách bồi dưỡng": D(2025, 2, 10), "CCCD đảng viên giúp đỡ": "017100000001",
-        "Số giấy chứng nhận": "12/CN", "Ngày cấp giấy chứng nhận": D(2025, 3, 20),
-        "Ngày nhận 1-KNĐ": D(2025, 4, 1), "Ngày nhận 2-KNĐ": D(2025, 4, 1), "Hình thức giới thiệu": "Đảng viên",
-        "Ngày nhận giấy giới thiệu": D(2025, 4, 3), "CCCD người giới thiệu 1": "017100000001",
-        "CCCD người giới thiệu 2": "017100000002", "Ngày nhận 5-KNĐ": D(2025, 4, 7), "Ngày thẩm tra xong": D(2025, 5, 12),
-        "Ngày chi bộ xét": "20/05/2025", "Đảng viên chính thức có mặt": 9, "Tổng số đảng viên chính thức": 10,
+        "Mã chi bộ": cell_code,
+        "Họ và tên": "Bùi Thị Nhập",
+        "Số CCCD": national_id,
+        "Ngày sinh": "14/03/2000",
+        "Giới tính": "Nữ",
+        "Dân tộc": "Mường",
+        "Giáo dục phổ thông": "THPT",
+        "Nguồn": "Đoàn Thanh niên",
+        "Ngày vào nguồn": D(2025, 1, 6),
+        "Giai đoạn đã đạt": "Chi bộ đã xét",
+        "Ngày vào danh sách bồi dưỡng": D(2025, 2, 10),
+        "CCCD đảng viên giúp đỡ": "017100000001",
+        "Số giấy chứng nhận": "12/CN",
+        "Ngày cấp giấy chứng nhận": D(2025, 3, 20),
+        "Ngày nhận 1-KNĐ": D(2025, 4, 1),
+        "Ngày nhận 2-KNĐ": D(2025, 4, 1),
+        "Hình thức giới thiệu": "Đảng viên",
+        "Ngày nhận giấy giới thiệu": D(2025, 4, 3),
+        "CCCD người giới thiệu 1": "017100000001",
+        "CCCD người giới thiệu 2": "017100000002",
+        "Ngày nhận 5-KNĐ": D(2025, 4, 7),
+        "Ngày thẩm tra xong": D(2025, 5, 12),
+        "Ngày chi bộ xét": "20/05/2025",
+        "Đảng viên chính thức có mặt": 9,
+        "Tổng số đảng viên chính thức": 10,
         "Tán thành (chi bộ)": 9,
     }
     base.update(extra)
@@ -54,23 +70,29 @@ def row(cell_code, national_id, **extra):
 
 @pytest.fixture
 def members(tree):
-    return [official_member(tree.CXA, national_id="017100000001"), official_member(tree.CXB, national_id="017100000002")]
+    return [
+        official_member(tree.CXA, national_id="017100000001"),
+        official_member(tree.CXB, national_id="017100000002"),
+    ]
 
 
 def run(data, user, scope):
-    upload = upload_store(file=SimpleUploadedFile("bo-sung.xlsx", data), importer_class=CandidateBackfillImporter,
-                          user=user, scope=scope)
+    upload = upload_store(
+        file=SimpleUploadedFile("bo-sung.xlsx", data), importer_class=CandidateBackfillImporter, user=user, scope=scope
+    )
     return upload, upload_dry_run(upload, CandidateBackfillImporter, user=user)
 
 
 def test_bad_rows_are_named_by_excel_row_and_nothing_is_written(tree, users, members):
-    data = sheet([
-        row(tree.CXA.code, "017200000001"),
-        row(tree.CXA.code, "017200000002", **{"Tán thành (chi bộ)": 10}),           # more votes than present
-        row(tree.CXA.code, "017200000003", **{"Ngày chi bộ xét": "01/05/2025"}),     # before the verification
-        row(tree.CYA.code, "017200000004"),                                          # outside the grassroots staff's scope
-        row(tree.CXA.code, "017200000005", **{"CCCD người giới thiệu 2": "017199999999"}),
-    ])
+    data = sheet(
+        [
+            row(tree.CXA.code, "017200000001"),
+            row(tree.CXA.code, "017200000002", **{"Tán thành (chi bộ)": 10}),  # more votes than present
+            row(tree.CXA.code, "017200000003", **{"Ngày chi bộ xét": "01/05/2025"}),  # before the verification
+            row(tree.CYA.code, "017200000004"),  # outside the grassroots staff's scope
+            row(tree.CXA.code, "017200000005", **{"CCCD người giới thiệu 2": "017199999999"}),
+        ]
+    )
     upload, result = run(data, users.grassroots, tree.GX)
     rows = {(e["row"], e["column"]) for e in result.errors}
     assert (5, "Tán thành (chi bộ)") in rows
@@ -84,8 +106,12 @@ def test_bad_rows_are_named_by_excel_row_and_nothing_is_written(tree, users, mem
 
 
 def test_commit_all_then_the_same_sheet_changes_nothing(tree, users, members):
-    data = sheet([row(tree.CXA.code, "017200000001"),
-                  row(tree.CXB.code, "017200000002", **{"Giai đoạn đã đạt": "Đối tượng bồi dưỡng"})])
+    data = sheet(
+        [
+            row(tree.CXA.code, "017200000001"),
+            row(tree.CXB.code, "017200000002", **{"Giai đoạn đã đạt": "Đối tượng bồi dưỡng"}),
+        ]
+    )
     upload, result = run(data, users.grassroots, tree.GX)
     assert not result.errors and result.counts["create"] == 2
     assert Candidate.objects.count() == 0  # the dry run wrote nothing
@@ -106,7 +132,10 @@ def test_upload_pages(login, tree, users, members):
     template = client.get(reverse("candidates:backfill-template"))
     ws = load_workbook(io.BytesIO(template.content)).active
     assert [c.value for c in ws[3]] == HEADERS
-    response = client.post(reverse("candidates:upload"), {"file": SimpleUploadedFile("x.xlsx", sheet([row(tree.CXA.code, "017200000009")]))})
+    response = client.post(
+        reverse("candidates:upload"),
+        {"file": SimpleUploadedFile("x.xlsx", sheet([row(tree.CXA.code, "017200000009")]))},
+    )
     assert response.status_code == 302
     upload = Upload.objects.get(kind="candidates")
     assert client.post(reverse("candidates:upload-confirm", args=[upload.pk])).status_code == 302

@@ -32,22 +32,46 @@ def advance(c, stage, user, **data):
 
 def test_full_journey_from_source_to_official_member(tree, users, helpers):
     sec, staff, district = users.secretary_a, users.grassroots, users.district_x
-    c = services.candidate_create(person_fields=person_fields(full_name="Bùi Văn Nam", date_of_birth=D(1990, 6, 15)), cell=tree.CXA,
-                                  source_kind="youth_union", effective_date=D(2024, 1, 8), user=sec)
+    c = services.candidate_create(
+        person_fields=person_fields(full_name="Bùi Văn Nam", date_of_birth=D(1990, 6, 15)),
+        cell=tree.CXA,
+        source_kind="youth_union",
+        effective_date=D(2024, 1, 8),
+        user=sec,
+    )
     assert c.stage == Stage.SOURCE and c.events.count() == 1
     c = advance(c, Stage.CULTIVATION, sec, cultivation_date=D(2024, 1, 15), helper=helpers[0])
     c = advance(c, Stage.COURSE, sec, certificate_number="CN-1", certificate_date=D(2024, 2, 20))
     assert c.due_kind == DueKind.CERTIFICATE_EXPIRY and c.next_due == D(2029, 2, 19)
-    c = advance(c, Stage.DOSSIER, sec, form1_date=D(2024, 3, 1), form2_date=D(2024, 3, 1), introduction="members",
-                form3_date=D(2024, 3, 4), introducer_1=helpers[0], introducer_2=helpers[1], form5_date=D(2024, 3, 5))
+    c = advance(
+        c,
+        Stage.DOSSIER,
+        sec,
+        form1_date=D(2024, 3, 1),
+        form2_date=D(2024, 3, 1),
+        introduction="members",
+        form3_date=D(2024, 3, 4),
+        introducer_1=helpers[0],
+        introducer_2=helpers[1],
+        form5_date=D(2024, 3, 5),
+    )
     assert c.stage_date == D(2024, 3, 5)
     c = advance(c, Stage.VERIFICATION, staff, verification_result="clear", verification_date=D(2024, 4, 2))
     c = advance(c, Stage.CELL_VOTE, sec, cell_vote_date=D(2024, 4, 10), cell_present=9, cell_total=12, cell_votes_for=8)
     assert c.next_due == add_working_days(D(2024, 4, 10), 60) and c.due_kind == DueKind.DECISION
     assert services.next_stage(c) == Stage.COMMITTEE_VOTE  # no partial committee above this cell
-    c = advance(c, Stage.COMMITTEE_VOTE, staff, committee_date=D(2024, 4, 20), committee_members=9, committee_votes_for=6)
-    c = advance(c, Stage.DECISION, district, decision_number="45-QĐ/HU", decision_date=D(2024, 5, 6), decided_by=tree.X,
-                decision_received_date=D(2024, 5, 8))
+    c = advance(
+        c, Stage.COMMITTEE_VOTE, staff, committee_date=D(2024, 4, 20), committee_members=9, committee_votes_for=6
+    )
+    c = advance(
+        c,
+        Stage.DECISION,
+        district,
+        decision_number="45-QĐ/HU",
+        decision_date=D(2024, 5, 6),
+        decided_by=tree.X,
+        decision_received_date=D(2024, 5, 8),
+    )
     assert c.due_kind == DueKind.CEREMONY and c.next_due == add_working_days(D(2024, 5, 8), 30)
     c = advance(c, Stage.PROBATIONARY, sec, ceremony_date=D(2024, 5, 19))
     m = Membership.objects.get(person=c.person)
@@ -63,8 +87,19 @@ def test_full_journey_from_source_to_official_member(tree, users, helpers):
     assert c.stage == Stage.OFFICIAL and c.official_from == D(2025, 5, 19) and c.next_due is None
     assert m.status == Status.OFFICIAL and m.official_from == D(2025, 5, 19)
     kinds = list(c.events.values_list("stage_to", flat=True))
-    assert kinds == [Stage.SOURCE, Stage.CULTIVATION, Stage.COURSE, Stage.DOSSIER, Stage.VERIFICATION, Stage.CELL_VOTE,
-                     Stage.COMMITTEE_VOTE, Stage.DECISION, Stage.PROBATIONARY, Stage.RECOGNITION_PROPOSED, Stage.OFFICIAL]
+    assert kinds == [
+        Stage.SOURCE,
+        Stage.CULTIVATION,
+        Stage.COURSE,
+        Stage.DOSSIER,
+        Stage.VERIFICATION,
+        Stage.CELL_VOTE,
+        Stage.COMMITTEE_VOTE,
+        Stage.DECISION,
+        Stage.PROBATIONARY,
+        Stage.RECOGNITION_PROPOSED,
+        Stage.OFFICIAL,
+    ]
     assert c.version == 11
     assert set(c.events.values_list("regulation", flat=True)) == {"2021", "2025"}  # the decision of 30/07/2025
 
@@ -75,17 +110,50 @@ def test_partial_committee_step_where_one_exists(tree, users):
     c = candidate_at(cell, Stage.CELL_VOTE)
     assert services.next_stage(c) == Stage.PARTIAL_APPRAISAL
     with pytest.raises(ValidationError, match="Bước tiếp theo"):
-        advance(c, Stage.COMMITTEE_VOTE, users.grassroots, committee_date=D(2024, 4, 1), committee_members=9, committee_votes_for=9)
-    c = advance(c, Stage.PARTIAL_APPRAISAL, users.grassroots, partial_date=D(2024, 3, 15), partial_members=5, partial_votes_for=4)
+        advance(
+            c,
+            Stage.COMMITTEE_VOTE,
+            users.grassroots,
+            committee_date=D(2024, 4, 1),
+            committee_members=9,
+            committee_votes_for=9,
+        )
+    c = advance(
+        c,
+        Stage.PARTIAL_APPRAISAL,
+        users.grassroots,
+        partial_date=D(2024, 3, 15),
+        partial_members=5,
+        partial_votes_for=4,
+    )
     assert services.next_stage(c) == Stage.COMMITTEE_VOTE
 
 
-@pytest.mark.parametrize("stage, data, field", [
-    (Stage.CELL_VOTE, dict(cell_vote_date=D(2024, 3, 20), cell_present=11, cell_total=10, cell_votes_for=9), "cell_present"),
-    (Stage.CELL_VOTE, dict(cell_vote_date=D(2024, 3, 20), cell_present=8, cell_total=10, cell_votes_for=9), "cell_votes_for"),
-    (Stage.CELL_VOTE, dict(cell_vote_date=D(2024, 2, 1), cell_present=8, cell_total=10, cell_votes_for=8), "cell_vote_date"),
-    (Stage.CELL_VOTE, dict(cell_vote_date=D(2099, 2, 1), cell_present=8, cell_total=10, cell_votes_for=8), "cell_vote_date"),
-])
+@pytest.mark.parametrize(
+    "stage, data, field",
+    [
+        (
+            Stage.CELL_VOTE,
+            dict(cell_vote_date=D(2024, 3, 20), cell_present=11, cell_total=10, cell_votes_for=9),
+            "cell_present",
+        ),
+        (
+            Stage.CELL_VOTE,
+            dict(cell_vote_date=D(2024, 3, 20), cell_present=8, cell_total=10, cell_votes_for=9),
+            "cell_votes_for",
+        ),
+        (
+            Stage.CELL_VOTE,
+            dict(cell_vote_date=D(2024, 2, 1), cell_present=8, cell_total=10, cell_votes_for=8),
+            "cell_vote_date",
+        ),
+        (
+            Stage.CELL_VOTE,
+            dict(cell_vote_date=D(2099, 2, 1), cell_present=8, cell_total=10, cell_votes_for=8),
+            "cell_vote_date",
+        ),
+    ],
+)
 def test_bad_input_is_refused_and_saves_nothing(tree, users, stage, data, field):
     c = candidate_at(tree.CXA, Stage.VERIFICATION)  # verified on 26/02/2024
     events, version = c.events.count(), c.version
@@ -106,7 +174,15 @@ def test_ceremony_before_its_decision_is_refused(tree, users):
 def test_a_stage_skipped_without_back_fill_is_refused(tree, users):
     c = candidate_at(tree.CXA, Stage.SOURCE)
     with pytest.raises(ValidationError, match="nhập bổ sung"):
-        advance(c, Stage.CELL_VOTE, users.secretary_a, cell_vote_date=D(2024, 3, 20), cell_present=9, cell_total=9, cell_votes_for=9)
+        advance(
+            c,
+            Stage.CELL_VOTE,
+            users.secretary_a,
+            cell_vote_date=D(2024, 3, 20),
+            cell_present=9,
+            cell_total=9,
+            cell_votes_for=9,
+        )
 
 
 def test_helper_and_introducers_must_be_official_members_of_the_same_grassroots(tree, users, helpers):
@@ -120,10 +196,17 @@ def test_helper_and_introducers_must_be_official_members_of_the_same_grassroots(
     probationary.refresh_from_db()
     with pytest.raises(ValidationError):
         advance(c, Stage.CULTIVATION, users.secretary_a, cultivation_date=D(2024, 1, 15), helper=probationary)
-    c = advance(c, Stage.CULTIVATION, users.secretary_a, cultivation_date=D(2024, 1, 15), helper=helpers[1])  # other cell, same grassroots
+    c = advance(
+        c, Stage.CULTIVATION, users.secretary_a, cultivation_date=D(2024, 1, 15), helper=helpers[1]
+    )  # other cell, same grassroots
     c = advance(c, Stage.COURSE, users.secretary_a, certificate_number="1", certificate_date=D(2024, 1, 20))
-    dossier = dict(form1_date=D(2024, 2, 1), form2_date=D(2024, 2, 1), introduction="members", form3_date=D(2024, 2, 2),
-                   form5_date=D(2024, 2, 3))
+    dossier = dict(
+        form1_date=D(2024, 2, 1),
+        form2_date=D(2024, 2, 1),
+        introduction="members",
+        form3_date=D(2024, 2, 2),
+        form5_date=D(2024, 2, 3),
+    )
     with pytest.raises(ValidationError) as exc:
         advance(c, Stage.DOSSIER, users.secretary_a, introducer_1=helpers[0], introducer_2=elsewhere, **dossier)
     assert "introducer_2" in exc.value.message_dict
@@ -144,8 +227,13 @@ def test_failed_rule_blocks_and_an_override_with_a_reason_is_recorded(tree, user
     with pytest.raises(services.RuleFailed) as exc:
         services.candidate_advance(c.pk, Stage.CELL_VOTE, data=vote, user=users.district_x, override_reason="  ")
     assert exc.value.can_override
-    c = services.candidate_advance(c.pk, Stage.CELL_VOTE, data=vote, user=users.district_x,
-                                   override_reason="Văn bản đồng ý số 12 của Ban Thường vụ")
+    c = services.candidate_advance(
+        c.pk,
+        Stage.CELL_VOTE,
+        data=vote,
+        user=users.district_x,
+        override_reason="Văn bản đồng ý số 12 của Ban Thường vụ",
+    )
     event = c.events.last()
     assert event.overrides[0]["code"] == "age" and event.override_reason.startswith("Văn bản")
 
@@ -153,8 +241,22 @@ def test_failed_rule_blocks_and_an_override_with_a_reason_is_recorded(tree, user
 def test_votes_below_two_thirds_block_the_committee_vote(tree, users):
     c = candidate_at(tree.CXA, Stage.CELL_VOTE)
     with pytest.raises(services.RuleFailed, match="2/3"):
-        advance(c, Stage.COMMITTEE_VOTE, users.grassroots, committee_date=D(2024, 3, 20), committee_members=9, committee_votes_for=5)
-    advance(c, Stage.COMMITTEE_VOTE, users.grassroots, committee_date=D(2024, 3, 20), committee_members=9, committee_votes_for=6)
+        advance(
+            c,
+            Stage.COMMITTEE_VOTE,
+            users.grassroots,
+            committee_date=D(2024, 3, 20),
+            committee_members=9,
+            committee_votes_for=5,
+        )
+    advance(
+        c,
+        Stage.COMMITTEE_VOTE,
+        users.grassroots,
+        committee_date=D(2024, 3, 20),
+        committee_members=9,
+        committee_votes_for=6,
+    )
 
 
 def test_a_vote_below_two_thirds_is_recorded_and_the_third_reports_upward(tree, users):
@@ -172,12 +274,22 @@ def test_a_vote_below_two_thirds_is_recorded_and_the_third_reports_upward(tree, 
     with pytest.raises(ValidationError, match="đạt từ 2/3"):
         services.candidate_record_failed_vote(c.pk, Stage.CELL_VOTE, data={**failed, "cell_votes_for": 6}, user=sec)
     with pytest.raises(ValidationError, match="trước lần chưa đạt gần nhất"):
-        services.candidate_record_failed_vote(c.pk, Stage.CELL_VOTE, data={**failed, "cell_vote_date": D(2024, 3, 19)}, user=sec)
+        services.candidate_record_failed_vote(
+            c.pk, Stage.CELL_VOTE, data={**failed, "cell_vote_date": D(2024, 3, 19)}, user=sec
+        )
     with pytest.raises(ValidationError, match="bước biểu quyết tiếp theo"):
-        services.candidate_record_failed_vote(c.pk, Stage.COMMITTEE_VOTE, data={"committee_date": D(2024, 3, 21),
-                                              "committee_members": 9, "committee_votes_for": 1}, user=users.grassroots)
-    services.candidate_record_failed_vote(c.pk, Stage.CELL_VOTE, data={**failed, "cell_vote_date": D(2024, 4, 3)}, user=sec)
-    third = services.candidate_record_failed_vote(c.pk, Stage.CELL_VOTE, data={**failed, "cell_vote_date": D(2024, 4, 17)}, user=sec)
+        services.candidate_record_failed_vote(
+            c.pk,
+            Stage.COMMITTEE_VOTE,
+            data={"committee_date": D(2024, 3, 21), "committee_members": 9, "committee_votes_for": 1},
+            user=users.grassroots,
+        )
+    services.candidate_record_failed_vote(
+        c.pk, Stage.CELL_VOTE, data={**failed, "cell_vote_date": D(2024, 4, 3)}, user=sec
+    )
+    third = services.candidate_record_failed_vote(
+        c.pk, Stage.CELL_VOTE, data={**failed, "cell_vote_date": D(2024, 4, 17)}, user=sec
+    )
     assert third.data["attempt"] == 3 and third.data["report_upward"]
     c.refresh_from_db()
     assert [e.effective_date for e in c.failed_votes()] == [D(2024, 3, 20), D(2024, 4, 3), D(2024, 4, 17)]
@@ -192,8 +304,23 @@ def test_roles_who_records_which_step(tree, users):
     with pytest.raises(ValidationError, match="không có quyền"):
         advance(c, Stage.VERIFICATION, users.secretary_a, verification_result="clear", verification_date=D(2024, 3, 1))
     c = advance(c, Stage.VERIFICATION, users.grassroots, verification_result="clear", verification_date=D(2024, 3, 1))
-    c = advance(c, Stage.CELL_VOTE, users.secretary_a, cell_vote_date=D(2024, 3, 5), cell_present=9, cell_total=9, cell_votes_for=9)
-    c = advance(c, Stage.COMMITTEE_VOTE, users.grassroots, committee_date=D(2024, 3, 8), committee_members=9, committee_votes_for=9)
+    c = advance(
+        c,
+        Stage.CELL_VOTE,
+        users.secretary_a,
+        cell_vote_date=D(2024, 3, 5),
+        cell_present=9,
+        cell_total=9,
+        cell_votes_for=9,
+    )
+    c = advance(
+        c,
+        Stage.COMMITTEE_VOTE,
+        users.grassroots,
+        committee_date=D(2024, 3, 8),
+        committee_members=9,
+        committee_votes_for=9,
+    )
     decision = dict(decision_number="1", decision_date=D(2024, 3, 20), decided_by=tree.X)
     with pytest.raises(ValidationError, match="không có quyền"):
         advance(c, Stage.DECISION, users.grassroots, **decision)
@@ -205,11 +332,15 @@ def test_roles_who_records_which_step(tree, users):
 def test_deciding_body_that_may_not_decide_is_a_rule_failure(tree, users):
     c = candidate_at(tree.CXA, Stage.COMMITTEE_VOTE)
     with pytest.raises(services.RuleFailed, match="thẩm quyền"):
-        advance(c, Stage.DECISION, users.district_x, decision_number="1", decision_date=D(2024, 4, 1), decided_by=tree.GX)
+        advance(
+            c, Stage.DECISION, users.district_x, decision_number="1", decision_date=D(2024, 4, 1), decided_by=tree.GX
+        )
 
 
 def test_local_criterion_blocks_until_met(tree, users):
-    criterion = LocalCriterion.objects.create(organization=tree.X, label="Hoàn thành nghĩa vụ quân sự", required_before=Stage.CELL_VOTE)
+    criterion = LocalCriterion.objects.create(
+        organization=tree.X, label="Hoàn thành nghĩa vụ quân sự", required_before=Stage.CELL_VOTE
+    )
     c = candidate_at(tree.CXA, Stage.VERIFICATION)
     vote = dict(cell_vote_date=D(2024, 3, 20), cell_present=9, cell_total=9, cell_votes_for=9)
     with pytest.raises(services.RuleFailed, match="nghĩa vụ quân sự"):
@@ -221,16 +352,22 @@ def test_local_criterion_blocks_until_met(tree, users):
 def test_return_drop_and_move(tree, users):
     sec = users.secretary_a
     c = candidate_at(tree.CXA, Stage.DOSSIER)
-    c = services.candidate_return(c.pk, to_stage=Stage.CULTIVATION, effective_date=D(2024, 3, 1), reason="Thiếu giấy chứng nhận", user=sec)
+    c = services.candidate_return(
+        c.pk, to_stage=Stage.CULTIVATION, effective_date=D(2024, 3, 1), reason="Thiếu giấy chứng nhận", user=sec
+    )
     assert c.stage == Stage.CULTIVATION and c.certificate_date is None and c.form1_date is None
     assert c.events.last().kind == EventKind.RETURNED and c.events.last().reason == "Thiếu giấy chứng nhận"
     with pytest.raises(ValidationError, match="lý do"):
         services.candidate_drop(c.pk, effective_date=D(2024, 3, 2), reason="", user=sec)
     with pytest.raises(ValidationError, match="phạm vi"):
         services.candidate_move(c.pk, to_cell=tree.CYA, effective_date=D(2024, 3, 2), reason="Chuyển nơi ở", user=sec)
-    c = services.candidate_move(c.pk, to_cell=tree.CXB, effective_date=D(2024, 3, 2), reason="Chuyển nơi ở", user=users.grassroots)
+    c = services.candidate_move(
+        c.pk, to_cell=tree.CXB, effective_date=D(2024, 3, 2), reason="Chuyển nơi ở", user=users.grassroots
+    )
     assert c.cell == tree.CXB and c.events.last().cell == tree.CXB
-    c = services.candidate_drop(c.pk, effective_date=D(2024, 3, 3), reason="Chuyển công tác ra tỉnh khác", user=users.grassroots)
+    c = services.candidate_drop(
+        c.pk, effective_date=D(2024, 3, 3), reason="Chuyển công tác ra tỉnh khác", user=users.grassroots
+    )
     assert c.stage == Stage.DROPPED and c.next_due is None
     with pytest.raises(ValidationError, match="kết thúc"):
         advance(c, Stage.COURSE, users.grassroots, certificate_number="1", certificate_date=D(2024, 3, 5))
@@ -238,8 +375,13 @@ def test_return_drop_and_move(tree, users):
 
 def test_back_fill_enters_a_candidate_at_the_stage_reached(tree, users, helpers):
     c = services.candidate_backfill(
-        person_fields=person_fields(), cell=tree.CXA, source_kind="school", source_date=D(2024, 1, 8), stage=Stage.CELL_VOTE,
-        data=step_data(D(2024, 1, 8), helper=helpers[0], introducers=(helpers[0], helpers[2])), user=users.district_x,
+        person_fields=person_fields(),
+        cell=tree.CXA,
+        source_kind="school",
+        source_date=D(2024, 1, 8),
+        stage=Stage.CELL_VOTE,
+        data=step_data(D(2024, 1, 8), helper=helpers[0], introducers=(helpers[0], helpers[2])),
+        user=users.district_x,
     )
     assert c.stage == Stage.CELL_VOTE and c.cell_vote_date == D(2024, 3, 4)
     events = list(c.events.all())
@@ -251,26 +393,47 @@ def test_back_fill_enters_a_candidate_at_the_stage_reached(tree, users, helpers)
     bad["cell_vote_date"] = D(2024, 2, 1)  # before the verification of 26/02
     before = Candidate.objects.count()
     with pytest.raises(ValidationError):
-        services.candidate_backfill(person_fields=person_fields(), cell=tree.CXA, source_kind="school",
-                                    source_date=D(2024, 1, 8), stage=Stage.CELL_VOTE, data=bad, user=users.district_x)
+        services.candidate_backfill(
+            person_fields=person_fields(),
+            cell=tree.CXA,
+            source_kind="school",
+            source_date=D(2024, 1, 8),
+            stage=Stage.CELL_VOTE,
+            data=bad,
+            user=users.district_x,
+        )
     assert Candidate.objects.count() == before
 
 
 def test_creating_in_a_cell_outside_scope_is_refused(tree, users):
     with pytest.raises(ValidationError, match="phạm vi"):
-        services.candidate_create(person_fields=person_fields(), cell=tree.CYA, source_kind="school",
-                                  effective_date=D(2024, 1, 8), user=users.secretary_a)
+        services.candidate_create(
+            person_fields=person_fields(),
+            cell=tree.CYA,
+            source_kind="school",
+            effective_date=D(2024, 1, 8),
+            user=users.secretary_a,
+        )
     with pytest.raises(ValidationError, match="chi bộ"):
-        services.candidate_create(person_fields=person_fields(), cell=tree.GX, source_kind="school",
-                                  effective_date=D(2024, 1, 8), user=users.grassroots)
+        services.candidate_create(
+            person_fields=person_fields(),
+            cell=tree.GX,
+            source_kind="school",
+            effective_date=D(2024, 1, 8),
+            user=users.grassroots,
+        )
 
 
 def test_probationary_member_not_recognised_is_struck_off(tree, users):
     c = candidate_at(tree.CXA, Stage.DECISION, decided_by=tree.X)
     c = advance(c, Stage.PROBATIONARY, users.secretary_a, ceremony_date=D(2024, 4, 20))
     with pytest.raises(ValidationError, match="không có quyền"):
-        services.candidate_strike_off(c.pk, effective_date=D(2025, 5, 10), reason="Vi phạm tư cách", user=users.secretary_a)
-    c = services.candidate_strike_off(c.pk, effective_date=D(2025, 5, 10), reason="Vi phạm tư cách", user=users.district_x)
+        services.candidate_strike_off(
+            c.pk, effective_date=D(2025, 5, 10), reason="Vi phạm tư cách", user=users.secretary_a
+        )
+    c = services.candidate_strike_off(
+        c.pk, effective_date=D(2025, 5, 10), reason="Vi phạm tư cách", user=users.district_x
+    )
     c.membership.refresh_from_db()
     assert c.stage == Stage.STRUCK_OFF and c.membership.status == Status.STRUCK_OFF and c.next_due is None
     assert c.events.last().kind == EventKind.STRUCK_OFF
@@ -278,7 +441,17 @@ def test_probationary_member_not_recognised_is_struck_off(tree, users):
 
 def test_an_old_certificate_does_not_open_the_door_to_earlier_dates(tree, users):
     c = candidate_at(tree.CXA, Stage.CULTIVATION)  # on the list from 15/01/2024
-    c = advance(c, Stage.COURSE, users.secretary_a, certificate_number="9", certificate_date=D(2022, 5, 4))  # course taken before
+    c = advance(
+        c, Stage.COURSE, users.secretary_a, certificate_number="9", certificate_date=D(2022, 5, 4)
+    )  # course taken before
     with pytest.raises(ValidationError, match="thứ tự thời gian"):
-        advance(c, Stage.DOSSIER, users.secretary_a, form1_date=D(2024, 1, 2), form2_date=D(2024, 1, 2),
-                introduction="youth_union", form3_date=D(2024, 1, 3), form5_date=D(2024, 1, 4))
+        advance(
+            c,
+            Stage.DOSSIER,
+            users.secretary_a,
+            form1_date=D(2024, 1, 2),
+            form2_date=D(2024, 1, 2),
+            introduction="youth_union",
+            form3_date=D(2024, 1, 3),
+            form5_date=D(2024, 1, 4),
+        )

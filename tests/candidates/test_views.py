@@ -31,8 +31,10 @@ def test_out_of_scope_is_404(login, tree, users):
     assert client.get(reverse("candidates:board", args=[tree.CYA.code])).status_code == 404
     assert client.get(reverse("candidates:export", args=[tree.Y.code])).status_code == 404
     assert client.get(reverse("candidates:worklist") + "?org=" + tree.Y.code).status_code == 404
-    response = client.post(reverse("candidates:drop", args=[theirs.pk]),
-                           {"drop-effective_date": "2024-03-01", "drop-reason": "x", "drop-version": theirs.version})
+    response = client.post(
+        reverse("candidates:drop", args=[theirs.pk]),
+        {"drop-effective_date": "2024-03-01", "drop-reason": "x", "drop-version": theirs.version},
+    )
     assert response.status_code == 404
     response = client.post(reverse("candidates:step", args=[theirs.pk]), {"stage": Stage.VERIFICATION})
     assert response.status_code == 404
@@ -48,19 +50,37 @@ def test_add_a_candidate_in_one_short_form(login, tree, users):
     client = login(users.secretary_a)
     page = client.get(reverse("candidates:add"))
     assert page.status_code == 200 and page.context["form"].initial["cell"] == tree.CXA
-    response = client.post(reverse("candidates:add"), {
-        "full_name": "Quách Thị Lan", "date_of_birth": "2001-02-03", "sex": "female", "general_education": "upper_secondary",
-        "ethnicity": "muong", "national_id": "", "source_kind": "youth_union", "cell": tree.CXA.code,
-        "effective_date": timezone.localdate().isoformat(),
-    })
+    response = client.post(
+        reverse("candidates:add"),
+        {
+            "full_name": "Quách Thị Lan",
+            "date_of_birth": "2001-02-03",
+            "sex": "female",
+            "general_education": "upper_secondary",
+            "ethnicity": "muong",
+            "national_id": "",
+            "source_kind": "youth_union",
+            "cell": tree.CXA.code,
+            "effective_date": timezone.localdate().isoformat(),
+        },
+    )
     c = Candidate.objects.get(person__full_name="Quách Thị Lan")
     assert response.status_code == 302 and response["Location"] == reverse("candidates:detail", args=[c.pk])
     assert c.stage == Stage.SOURCE and c.events.get().recorded_by == users.secretary_a
     # A cell outside scope is not even a choice.
-    response = client.post(reverse("candidates:add"), {"full_name": "X", "date_of_birth": "2001-02-03", "sex": "male",
-                                                      "general_education": "upper_secondary", "ethnicity": "kinh",
-                                                      "source_kind": "school", "cell": tree.CYA.code,
-                                                      "effective_date": "2024-01-01"})
+    response = client.post(
+        reverse("candidates:add"),
+        {
+            "full_name": "X",
+            "date_of_birth": "2001-02-03",
+            "sex": "male",
+            "general_education": "upper_secondary",
+            "ethnicity": "kinh",
+            "source_kind": "school",
+            "cell": tree.CYA.code,
+            "effective_date": "2024-01-01",
+        },
+    )
     assert response.status_code == 200 and "cell" in response.context["form"].errors
 
 
@@ -69,13 +89,21 @@ def test_record_the_next_step_and_see_the_rule_message(login, tree, users):
     client = login(users.secretary_a)
     page = client.get(reverse("candidates:detail", args=[c.pk]))
     assert page.context["next_stage"] == Stage.CELL_VOTE and page.context["can_step"]
-    post = {"stage": Stage.CELL_VOTE, "version": c.version, "cell_vote_date": "2024-03-20", "cell_present": 9,
-            "cell_total": 10, "cell_votes_for": 9}
+    post = {
+        "stage": Stage.CELL_VOTE,
+        "version": c.version,
+        "cell_vote_date": "2024-03-20",
+        "cell_present": 9,
+        "cell_total": 10,
+        "cell_votes_for": 9,
+    }
     response = client.post(reverse("candidates:step", args=[c.pk]), post)
     assert response.status_code == 400
     assert "Chưa đủ 18 tuổi" in response.content.decode()
     district = login(users.district_x)
-    response = district.post(reverse("candidates:step", args=[c.pk]), {**post, "override_reason": "Trường hợp thử nghiệm"})
+    response = district.post(
+        reverse("candidates:step", args=[c.pk]), {**post, "override_reason": "Trường hợp thử nghiệm"}
+    )
     assert response.status_code == 302
     c.refresh_from_db()
     assert c.stage == Stage.CELL_VOTE
@@ -87,8 +115,14 @@ def test_a_failed_vote_is_recorded_from_the_step_form(login, tree, users):
     c = candidate_at(tree.CXA, Stage.VERIFICATION)
     client = login(users.secretary_a)
     url = reverse("candidates:step", args=[c.pk])
-    post = {"stage": Stage.CELL_VOTE, "cell_vote_date": "2024-03-20", "cell_present": 8, "cell_total": 10, "cell_votes_for": 5,
-            "vote_failed": "1"}
+    post = {
+        "stage": Stage.CELL_VOTE,
+        "cell_vote_date": "2024-03-20",
+        "cell_present": 8,
+        "cell_total": 10,
+        "cell_votes_for": 5,
+        "vote_failed": "1",
+    }
     for attempt, day in enumerate(["2024-03-20", "2024-04-03", "2024-04-17"], start=1):
         c.refresh_from_db()
         response = client.post(url, {**post, "cell_vote_date": day, "version": c.version}, follow=True)
@@ -106,8 +140,14 @@ def test_a_failed_vote_is_recorded_from_the_step_form(login, tree, users):
 def test_stale_form_is_refused(login, tree, users):
     c = candidate_at(tree.CXA, Stage.VERIFICATION)
     client = login(users.secretary_a)
-    post = {"stage": Stage.CELL_VOTE, "version": c.version - 1, "cell_vote_date": "2024-03-20", "cell_present": 9,
-            "cell_total": 10, "cell_votes_for": 9}
+    post = {
+        "stage": Stage.CELL_VOTE,
+        "version": c.version - 1,
+        "cell_vote_date": "2024-03-20",
+        "cell_present": 9,
+        "cell_total": 10,
+        "cell_votes_for": 9,
+    }
     response = client.post(reverse("candidates:step", args=[c.pk]), post)
     assert response.status_code == 400 and "người khác cập nhật" in response.content.decode()
 
@@ -116,16 +156,31 @@ def _bulk_candidates(cell, n, stage=Stage.DOSSIER):
     from members.models import Person
 
     today = timezone.localdate()
-    people = Person.objects.bulk_create([
-        Person(full_name=f"Người {i}", sex="male", date_of_birth=datetime.date(2000, 1, 1), general_education="upper_secondary")
-        for i in range(n)
-    ])
+    people = Person.objects.bulk_create(
+        [
+            Person(
+                full_name=f"Người {i}",
+                sex="male",
+                date_of_birth=datetime.date(2000, 1, 1),
+                general_education="upper_secondary",
+            )
+            for i in range(n)
+        ]
+    )
     stages = [Stage.SOURCE, Stage.CULTIVATION, Stage.COURSE, Stage.DOSSIER, Stage.CELL_VOTE, Stage.DECISION]
-    Candidate.objects.bulk_create([
-        Candidate(person=p, cell=cell, stage=stages[i % len(stages)], stage_date=today,
-                  next_due=today - datetime.timedelta(days=i % 40), due_kind="decision")
-        for i, p in enumerate(people)
-    ])
+    Candidate.objects.bulk_create(
+        [
+            Candidate(
+                person=p,
+                cell=cell,
+                stage=stages[i % len(stages)],
+                stage_date=today,
+                next_due=today - datetime.timedelta(days=i % 40),
+                due_kind="decision",
+            )
+            for i, p in enumerate(people)
+        ]
+    )
 
 
 def test_board_query_count_is_the_same_for_10_and_2000(login, tree, users, django_assert_num_queries):
@@ -199,7 +254,7 @@ def test_worklist_groups_overdue_by_cell(login, tree, users, django_assert_max_n
     response = client.get(reverse("candidates:worklist"))
     work = response.context["work"]
     assert work.overdue == 1
-    (cell, items), = work.groups
+    ((cell, items),) = work.groups
     assert cell == tree.CXA and items[0].candidate == old and items[0].overdue_days == (today - old.next_due).days
     assert "quá hạn" in response.content.decode()
     assert recent.pk and elsewhere.pk
@@ -212,7 +267,9 @@ def test_the_worklist_lists_candidates_to_report_upward(login, tree, users):
     vote = dict(cell_present=8, cell_total=10, cell_votes_for=5)
     for day in (datetime.date(2024, 3, 20), datetime.date(2024, 4, 3), datetime.date(2024, 4, 17)):
         services.candidate_record_failed_vote(c.pk, Stage.CELL_VOTE, data={**vote, "cell_vote_date": day}, user=None)
-        services.candidate_record_failed_vote(other.pk, Stage.CELL_VOTE, data={**vote, "cell_vote_date": day}, user=None)
+        services.candidate_record_failed_vote(
+            other.pk, Stage.CELL_VOTE, data={**vote, "cell_vote_date": day}, user=None
+        )
     grassroots = login(users.grassroots)
 
     def reported(client):
@@ -221,20 +278,24 @@ def test_the_worklist_lists_candidates_to_report_upward(login, tree, users):
     assert reported(grassroots) == [c.pk]  # the other is in district Y, out of this scope
     assert "biểu quyết 3 lần chưa đạt 2/3" in grassroots.get(reverse("candidates:worklist")).content.decode()
     assert sorted(reported(login(users.province))) == sorted([c.pk, other.pk])
-    services.candidate_advance(c.pk, Stage.CELL_VOTE, data={**vote, "cell_vote_date": datetime.date(2024, 5, 8),
-                                                            "cell_votes_for": 7}, user=None)
+    services.candidate_advance(
+        c.pk,
+        Stage.CELL_VOTE,
+        data={**vote, "cell_vote_date": datetime.date(2024, 5, 8), "cell_votes_for": 7},
+        user=None,
+    )
     assert reported(login(users.grassroots)) == []  # the fourth vote passed: nothing left to report
 
 
 def test_export_the_pipeline_of_a_scope(login, tree, users):
-    c = candidate_at(tree.CXA, Stage.CELL_VOTE, full_name="=HYPERLINK(\"x\")")
+    c = candidate_at(tree.CXA, Stage.CELL_VOTE, full_name='=HYPERLINK("x")')
     candidate_at(tree.CYA, Stage.SOURCE)
     response = login(users.district_x).get(reverse("candidates:export", args=[tree.X.code]))
     assert response.status_code == 200
     ws = load_workbook(io.BytesIO(response.content)).active
     rows = [r for r in ws.iter_rows(values_only=True) if r[0] and str(r[0]).startswith("T.")]
     assert len(rows) == 1
-    assert rows[0][2] == "'=HYPERLINK(\"x\")" or not str(rows[0][2]).startswith("=")
+    assert rows[0][2] == '\'=HYPERLINK("x")' or not str(rows[0][2]).startswith("=")
     assert rows[0][6] == Stage(c.stage).label
 
 
@@ -262,8 +323,12 @@ def test_candidate_page_queries_do_not_grow_with_history_or_members(login, tree,
         official_member(tree.CXB)
     for i in range(5):  # a long history: moved back and forth
         large = services.candidate_move(
-            large.pk, to_cell=tree.CXA if i % 2 == 0 else tree.CXB, effective_date=datetime.date(2024, 1, 9 + i),
-            reason="Chuyển nơi ở", user=users.district_x)
+            large.pk,
+            to_cell=tree.CXA if i % 2 == 0 else tree.CXB,
+            effective_date=datetime.date(2024, 1, 9 + i),
+            reason="Chuyển nơi ở",
+            user=users.district_x,
+        )
     with CaptureQueriesContext(connection) as after:
         response = client.get(reverse("candidates:detail", args=[large.pk]))
     assert response.status_code == 200 and len(response.context["history"]) == 6

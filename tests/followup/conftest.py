@@ -16,4 +16,3 @@ def committee_member(tree, users):
 def member_y(tree, users):
     user = make_user("cuv_y", Role.Kind.DISTRICT_STAFF, tree.Y)
     return CommitteeMember.objects.create(user=user, committee=tree.Y, full_name="Đinh Thị Hoa")
-

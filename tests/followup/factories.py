@@ -46,23 +46,46 @@ _n = itertools.count(1)
 
 def person(**fields) -> Person:
     n = next(_n)
-    values = dict(full_name=f"Quách Văn Dũng {n}", sex="male", date_of_birth=datetime.date(1998, 3, 4),
-                  general_education="upper_secondary", national_id=f"0170980{n:05d}")
+    values = dict(
+        full_name=f"Quách Văn Dũng {n}",
+        sex="male",
+        date_of_birth=datetime.date(1998, 3, 4),
+        general_education="upper_secondary",
+        national_id=f"0170980{n:05d}",
+    )
     values.update(fields)
     return Person.objects.create(**values)
 
 
 def admit(cell, day):
     n = next(_n)
-    return member_admit(person_fields=dict(full_name=f"Bùi Thị Lan {n}", sex="female", date_of_birth=datetime.date(1995, 1, 2),
-                                           general_education="upper_secondary", national_id=f"0171950{n:05d}"),
-                        cell=cell, admission_decision_date=day, ceremony_date=day)
+    return member_admit(
+        person_fields=dict(
+            full_name=f"Bùi Thị Lan {n}",
+            sex="female",
+            date_of_birth=datetime.date(1995, 1, 2),
+            general_education="upper_secondary",
+            national_id=f"0171950{n:05d}",
+        ),
+        cell=cell,
+        admission_decision_date=day,
+        ceremony_date=day,
+    )
 
 
 def candidate(cell, stage="cultivation", next_due=None, due_kind="", **fields) -> Candidate:
-    return Candidate.objects.create(person=person(), cell=cell, stage=stage, stage_date=fields.pop("stage_date", datetime.date(2022, 1, 3)),
-                                    next_due=next_due, due_kind=due_kind, **fields)
+    return Candidate.objects.create(
+        person=person(),
+        cell=cell,
+        stage=stage,
+        stage_date=fields.pop("stage_date", datetime.date(2022, 1, 3)),
+        next_due=next_due,
+        due_kind=due_kind,
+        **fields,
+    )
 
 
 def stage_event(c: Candidate, to: str, day, stage_from="source"):
-    return CandidateEvent.objects.create(candidate=c, kind="advanced", stage_from=stage_from, stage_to=to, effective_date=day, cell=c.cell)
+    return CandidateEvent.objects.create(
+        candidate=c, kind="advanced", stage_from=stage_from, stage_to=to, effective_date=day, cell=c.cell
+    )

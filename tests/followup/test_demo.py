@@ -23,7 +23,9 @@ def test_demo_assigns_committee_members_across_the_province_with_a_year_of_check
     grassroots_in_districts = Organization.objects.filter(
         kind__in=GRASSROOTS_KINDS, depth=3, path__regex=r"^(" + "|".join(d.path for d in districts) + ")"
     ).count()
-    assert len(followed) == grassroots_in_districts + 13  # every grassroots unit of a district, every committee under the province
+    assert (
+        len(followed) == grassroots_in_districts + 13
+    )  # every grassroots unit of a district, every committee under the province
     statuses = month_statuses(Assignment.objects.filter(start__year=2022), today=datetime.date(2023, 1, 15), year=2022)
     missing = sum(len(s.missing) for s in statuses)
     assert 0 < missing < sum(len(s.expected) for s in statuses) // 5  # a year of checks, with some gaps

@@ -11,11 +11,15 @@ D = datetime.date
 TODAY = D(2022, 7, 10)
 
 
-def test_assignee_gets_due_missing_months_and_overdue_actions(tree, users, committee_member, django_assert_max_num_queries):
+def test_assignee_gets_due_missing_months_and_overdue_actions(
+    tree, users, committee_member, django_assert_max_num_queries
+):
     a = AssignmentFactory(committee_member=committee_member, organization=tree.GX, start=D(2022, 5, 1))
     check = MonthlyCheckFactory(assignment=a, month=D(2022, 5, 1))
     CheckAction.objects.create(check_record=check, description="Rà soát nguồn", owner="Bí thư", due_date=D(2022, 6, 30))
-    CheckAction.objects.create(check_record=check, description="Đã xong", owner="Bí thư", due_date=D(2022, 6, 1), done_on=D(2022, 6, 1))
+    CheckAction.objects.create(
+        check_record=check, description="Đã xong", owner="Bí thư", due_date=D(2022, 6, 1), done_on=D(2022, 6, 1)
+    )
     CheckAction.objects.create(check_record=check, description="Chưa đến hạn", owner="Bí thư", due_date=D(2022, 7, 30))
     with django_assert_max_num_queries(6):
         digest = followup_digest_for(committee_member.user, TODAY)

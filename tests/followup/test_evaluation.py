@@ -15,8 +15,13 @@ from tests.fixtures import build_small_province, make_user
 from tests.followup.factories import AssignmentFactory, MonthlyCheckFactory, admit, candidate
 
 D = datetime.date
-T = EvaluationThresholds(excellent_rate=Decimal(100), good_rate=Decimal(80), completed_rate=Decimal(50),
-                         excellent_max_missed=0, excellent_needs_all_checks=True)
+T = EvaluationThresholds(
+    excellent_rate=Decimal(100),
+    good_rate=Decimal(80),
+    completed_rate=Decimal(50),
+    excellent_max_missed=0,
+    excellent_needs_all_checks=True,
+)
 
 
 @pytest.mark.parametrize(
@@ -39,8 +44,13 @@ def test_proposed_level_at_the_threshold_boundaries(rate, missed, checks, level)
 
 
 def test_thresholds_are_per_province_and_configurable():
-    lenient = EvaluationThresholds(excellent_rate=Decimal(90), good_rate=Decimal(70), completed_rate=Decimal(40),
-                                   excellent_max_missed=2, excellent_needs_all_checks=False)
+    lenient = EvaluationThresholds(
+        excellent_rate=Decimal(90),
+        good_rate=Decimal(70),
+        completed_rate=Decimal(40),
+        excellent_max_missed=2,
+        excellent_needs_all_checks=False,
+    )
     assert propose_level(lenient, Decimal("90.00"), 2, False)[0] == Level.EXCELLENT
     assert propose_level(lenient, Decimal("40.00"), 0, True)[0] == Level.COMPLETED
     assert propose_level(lenient, Decimal("39.99"), 0, True)[0] == Level.NOT_COMPLETED
@@ -63,15 +73,31 @@ def year_2022(tree, users, committee_member):
     for m in (1, 2, 3):
         MonthlyCheckFactory(assignment=b, month=D(2022, m, 1))
     # GX: a decision within 60 working days of the cell vote, the ceremony within 30 (both met); GXC: a ceremony long after the decision (missed).
-    candidate(tree.CXA, stage="probationary", cultivation_date=D(2021, 10, 1), cell_vote_date=D(2022, 3, 1),
-              decision_date=D(2022, 3, 21), ceremony_date=D(2022, 4, 1), stage_date=D(2022, 4, 1))
-    candidate(tree.GXC, stage="probationary", cultivation_date=D(2021, 12, 1), cell_vote_date=D(2022, 1, 10),
-              decision_date=D(2022, 2, 10), ceremony_date=D(2022, 9, 1), stage_date=D(2022, 9, 1))
+    candidate(
+        tree.CXA,
+        stage="probationary",
+        cultivation_date=D(2021, 10, 1),
+        cell_vote_date=D(2022, 3, 1),
+        decision_date=D(2022, 3, 21),
+        ceremony_date=D(2022, 4, 1),
+        stage_date=D(2022, 4, 1),
+    )
+    candidate(
+        tree.GXC,
+        stage="probationary",
+        cultivation_date=D(2021, 12, 1),
+        cell_vote_date=D(2022, 1, 10),
+        decision_date=D(2022, 2, 10),
+        ceremony_date=D(2022, 9, 1),
+        stage_date=D(2022, 9, 1),
+    )
     # An exit of a probationary member in GXC.
     from members.models import EventKind
     from members.services import membership_record_event
 
-    membership_record_event(admit(tree.GXC, D(2022, 1, 5)), kind=EventKind.STRUCK_OFF, effective_date=D(2022, 6, 1), reason="Bỏ sinh hoạt")
+    membership_record_event(
+        admit(tree.GXC, D(2022, 1, 5)), kind=EventKind.STRUCK_OFF, effective_date=D(2022, 6, 1), reason="Bỏ sinh hoạt"
+    )
     return a, b
 
 
@@ -113,8 +139,10 @@ def test_evaluation_page_rating_and_export(tree, users, year_2022, login):
     assert page.status_code == 200
     html = page.content.decode()
     assert "125,00%" in html and "Hoàn thành xuất sắc nhiệm vụ" in html
-    response = client.post("/followup/evaluation/T.X/?year=2022",
-                           {"organization": "T.X.1", "year": "2022", "level": Level.GOOD, "note": "Cân nhắc chất lượng"})
+    response = client.post(
+        "/followup/evaluation/T.X/?year=2022",
+        {"organization": "T.X.1", "year": "2022", "level": Level.GOOD, "note": "Cân nhắc chất lượng"},
+    )
     assert response.status_code == 302
     rows, _ = evaluation_rows(tree.X, Period.year(2022), today=D(2023, 1, 15))
     assert rows[0].rating.level == Level.GOOD and rows[0].rating.rated_by == users.district_x
@@ -171,13 +199,26 @@ def test_thresholds_page_read_by_the_province_set_by_its_office(tree, users, log
     assert "giảm dần" in bad.content.decode()
     assert province.post("/followup/thresholds/T/", form).status_code == 302
     t = EvaluationThresholds.objects.get(province=tree.P)
-    assert (t.excellent_rate, t.excellent_max_missed, t.excellent_needs_all_checks, t.updated_by) == (110, 1, False, users.province)
+    assert (t.excellent_rate, t.excellent_max_missed, t.excellent_needs_all_checks, t.updated_by) == (
+        110,
+        1,
+        False,
+        users.province,
+    )
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("url", ["/followup/evaluation/T.X/?year=2022", "/followup/lists/T.X/?from=2022-01-01&to=2022-12-31",
-                                 "/followup/evaluation/T/?year=2022&format=xlsx"])
-def test_evaluation_query_counts_do_not_grow_with_the_data(tree, users, committee_member, login, django_assert_num_queries, url):
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/followup/evaluation/T.X/?year=2022",
+        "/followup/lists/T.X/?from=2022-01-01&to=2022-12-31",
+        "/followup/evaluation/T/?year=2022&format=xlsx",
+    ],
+)
+def test_evaluation_query_counts_do_not_grow_with_the_data(
+    tree, users, committee_member, login, django_assert_num_queries, url
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -198,7 +239,13 @@ def test_evaluation_query_counts_do_not_grow_with_the_data(tree, users, committe
         admit(g, D(2022, 3, 1))
         a = AssignmentFactory(committee_member=committee_member, organization=g, start=D(2022, 1, 1))
         MonthlyCheckFactory(assignment=a, month=D(2022, 4, 1))
-        candidate(g, stage="decision", cultivation_date=D(2021, 10, 1), cell_vote_date=D(2022, 3, 1), decision_date=D(2022, 3, 21))
+        candidate(
+            g,
+            stage="decision",
+            cultivation_date=D(2021, 10, 1),
+            cell_vote_date=D(2022, 3, 1),
+            decision_date=D(2022, 3, 21),
+        )
         rating_record(actor=users.province, organization=g, year=2022, level=Level.GOOD, today=D(2023, 1, 2))
     memo.clear()
     with django_assert_num_queries(len(few.captured_queries)):

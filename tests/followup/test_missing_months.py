@@ -10,7 +10,9 @@ pytestmark = pytest.mark.django_db
 D = datetime.date
 
 
-def test_past_months_without_a_check_are_missing_and_this_month_is_due(tree, committee_member, django_assert_num_queries):
+def test_past_months_without_a_check_are_missing_and_this_month_is_due(
+    tree, committee_member, django_assert_num_queries
+):
     a = AssignmentFactory(committee_member=committee_member, organization=tree.GX, start=D(2022, 2, 15))
     for month in (2, 3, 5):
         MonthlyCheckFactory(assignment=a, month=D(2022, month, 1))
@@ -24,7 +26,9 @@ def test_past_months_without_a_check_are_missing_and_this_month_is_due(tree, com
 
 
 def test_an_ended_assignment_stops_expecting_checks_and_a_checked_month_is_not_due(tree, committee_member):
-    ended = AssignmentFactory(committee_member=committee_member, organization=tree.GX, start=D(2022, 1, 1), end=D(2022, 3, 31))
+    ended = AssignmentFactory(
+        committee_member=committee_member, organization=tree.GX, start=D(2022, 1, 1), end=D(2022, 3, 31)
+    )
     MonthlyCheckFactory(assignment=ended, month=D(2022, 1, 1))
     current = AssignmentFactory(committee_member=committee_member, organization=tree.GXC, start=D(2022, 7, 1))
     MonthlyCheckFactory(assignment=current, month=D(2022, 7, 1), checked_on=D(2022, 7, 5))
@@ -46,13 +50,23 @@ def test_one_year_only(tree, committee_member):
 
 
 def test_the_query_count_does_not_grow_with_assignments(tree, committee_member, django_assert_num_queries):
-    many = [AssignmentFactory(committee_member=committee_member, organization=tree.GX, start=D(2020 - i, 1, 1), end=D(2020 - i, 12, 31)) for i in range(6)]
+    many = [
+        AssignmentFactory(
+            committee_member=committee_member, organization=tree.GX, start=D(2020 - i, 1, 1), end=D(2020 - i, 12, 31)
+        )
+        for i in range(6)
+    ]
     with django_assert_num_queries(1):
         statuses = month_statuses(many, today=D(2022, 7, 10))
     assert all(len(s.missing) == 12 for s in statuses)
 
 
 def test_month_helpers():
-    assert months_between(D(2022, 11, 30), D(2023, 2, 1)) == [D(2022, 11, 1), D(2022, 12, 1), D(2023, 1, 1), D(2023, 2, 1)]
+    assert months_between(D(2022, 11, 30), D(2023, 2, 1)) == [
+        D(2022, 11, 1),
+        D(2022, 12, 1),
+        D(2023, 1, 1),
+        D(2023, 2, 1),
+    ]
     assert add_months(D(2020, 2, 29), 60) == D(2025, 2, 28)
     assert add_months(D(2022, 1, 31), 1) == D(2022, 2, 28)

@@ -25,26 +25,36 @@ def messages(excinfo):
 
 
 def test_district_staff_assign_a_member_of_their_committee(tree, users, committee_member):
-    a = assignment_create(actor=users.district_x, committee_member=committee_member, organization=tree.GX, start=D(2022, 1, 1))
+    a = assignment_create(
+        actor=users.district_x, committee_member=committee_member, organization=tree.GX, start=D(2022, 1, 1)
+    )
     assert a.created_by == users.district_x and a.end is None
     ended = assignment_end(actor=users.district_x, assignment=a, end=D(2022, 6, 30))
     assert ended.end == D(2022, 6, 30) and ended.ended_by == users.district_x
     # The ended assignment stays as history; a new one may follow it.
-    assignment_create(actor=users.district_x, committee_member=committee_member, organization=tree.GX, start=D(2022, 7, 1))
+    assignment_create(
+        actor=users.district_x, committee_member=committee_member, organization=tree.GX, start=D(2022, 7, 1)
+    )
     assert Assignment.objects.filter(committee_member=committee_member).count() == 2
 
 
 def test_assignment_outside_scope_is_refused(tree, users, committee_member, member_y):
     with pytest.raises(ValidationError) as e:
-        assignment_create(actor=users.district_x, committee_member=committee_member, organization=tree.GY, start=D(2022, 1, 1))
+        assignment_create(
+            actor=users.district_x, committee_member=committee_member, organization=tree.GY, start=D(2022, 1, 1)
+        )
     assert "ngoài phạm vi" in messages(e)
     with pytest.raises(ValidationError) as e:  # someone else's district, their committee member
         assignment_create(actor=users.district_x, committee_member=member_y, organization=tree.GY, start=D(2022, 1, 1))
     assert "ngoài phạm vi" in messages(e)
     with pytest.raises(ValidationError):  # grassroots staff do not manage assignments
-        assignment_create(actor=users.grassroots, committee_member=committee_member, organization=tree.CXA, start=D(2022, 1, 1))
+        assignment_create(
+            actor=users.grassroots, committee_member=committee_member, organization=tree.CXA, start=D(2022, 1, 1)
+        )
     with pytest.raises(ValidationError) as e:  # the province may, but not outside the member's committee
-        assignment_create(actor=users.province, committee_member=committee_member, organization=tree.GY, start=D(2022, 1, 1))
+        assignment_create(
+            actor=users.province, committee_member=committee_member, organization=tree.GY, start=D(2022, 1, 1)
+        )
     assert "không thuộc Huyện Lạc Sơn" in messages(e)
     assert not Assignment.objects.exists()
 
@@ -58,22 +68,37 @@ def test_assignment_outside_scope_is_refused(tree, users, committee_member, memb
         (D(2022, 7, 1), None, False),
     ],
 )
-def test_overlapping_assignments_of_the_same_person_and_organisation(tree, users, committee_member, start, end, clashes):
-    assignment_create(actor=users.district_x, committee_member=committee_member, organization=tree.GX,
-                      start=D(2022, 1, 1), end=D(2022, 6, 30))
+def test_overlapping_assignments_of_the_same_person_and_organisation(
+    tree, users, committee_member, start, end, clashes
+):
+    assignment_create(
+        actor=users.district_x,
+        committee_member=committee_member,
+        organization=tree.GX,
+        start=D(2022, 1, 1),
+        end=D(2022, 6, 30),
+    )
     if clashes:
         with pytest.raises(ValidationError) as e:
-            assignment_create(actor=users.district_x, committee_member=committee_member, organization=tree.GX, start=start, end=end)
+            assignment_create(
+                actor=users.district_x, committee_member=committee_member, organization=tree.GX, start=start, end=end
+            )
         assert "không được trùng nhau" in messages(e) and "01/01/2022" in messages(e)
         assert Assignment.objects.count() == 1
     else:
-        assignment_create(actor=users.district_x, committee_member=committee_member, organization=tree.GX, start=start, end=end)
+        assignment_create(
+            actor=users.district_x, committee_member=committee_member, organization=tree.GX, start=start, end=end
+        )
         assert Assignment.objects.count() == 2
 
 
 def test_the_same_dates_for_another_organisation_are_fine(tree, users, committee_member):
-    assignment_create(actor=users.district_x, committee_member=committee_member, organization=tree.GX, start=D(2022, 1, 1))
-    assignment_create(actor=users.district_x, committee_member=committee_member, organization=tree.GXC, start=D(2022, 1, 1))
+    assignment_create(
+        actor=users.district_x, committee_member=committee_member, organization=tree.GX, start=D(2022, 1, 1)
+    )
+    assignment_create(
+        actor=users.district_x, committee_member=committee_member, organization=tree.GXC, start=D(2022, 1, 1)
+    )
     assert Assignment.objects.count() == 2
 
 
@@ -90,19 +115,29 @@ def test_committee_member_profile_only_within_scope(tree, users):
 
 @pytest.fixture
 def assignment(tree, users, committee_member):
-    return assignment_create(actor=users.district_x, committee_member=committee_member, organization=tree.GX, start=D(2022, 1, 1))
+    return assignment_create(
+        actor=users.district_x, committee_member=committee_member, organization=tree.GX, start=D(2022, 1, 1)
+    )
 
 
 def save(assignment, month=D(2022, 7, 1), actions=(), **kw):
     values = {"checked_on": D(2022, 7, 10), "reviewed": "Sổ nguồn", "findings": "Chậm", "today": TODAY, **kw}
-    return check_save(actor=assignment.committee_member.user, assignment=assignment, month=month, actions=actions, **values)
+    return check_save(
+        actor=assignment.committee_member.user, assignment=assignment, month=month, actions=actions, **values
+    )
 
 
 def test_check_with_actions_is_saved_and_completed_later(assignment):
-    check = save(assignment, actions=[{"description": "Rà soát nguồn", "owner": "Bí thư chi bộ", "due_date": D(2022, 8, 1)}])
+    check = save(
+        assignment, actions=[{"description": "Rà soát nguồn", "owner": "Bí thư chi bộ", "due_date": D(2022, 8, 1)}]
+    )
     assert check.recorded_by == assignment.committee_member.user
     assert list(check.actions.values_list("owner", flat=True)) == ["Bí thư chi bộ"]
-    again = save(assignment, findings="Đã khắc phục", actions=[{"description": "Họp chi bộ", "owner": "Phó bí thư", "due_date": D(2022, 8, 5)}])
+    again = save(
+        assignment,
+        findings="Đã khắc phục",
+        actions=[{"description": "Họp chi bộ", "owner": "Phó bí thư", "due_date": D(2022, 8, 5)}],
+    )
     assert again.pk == check.pk and again.findings == "Đã khắc phục"
     assert MonthlyCheck.objects.count() == 1 and CheckAction.objects.count() == 2
 
@@ -134,8 +169,15 @@ def test_check_outside_the_assignment_or_by_someone_else(assignment, users):
         save(assignment, month=D(2021, 12, 1), checked_on=D(2021, 12, 20))
     assert "ngoài thời gian phân công" in messages(e)
     with pytest.raises(ValidationError):
-        check_save(actor=users.district_x, assignment=assignment, month=D(2022, 7, 1), checked_on=D(2022, 7, 10),
-                   reviewed="x", findings="y", today=TODAY)
+        check_save(
+            actor=users.district_x,
+            assignment=assignment,
+            month=D(2022, 7, 1),
+            checked_on=D(2022, 7, 10),
+            reviewed="x",
+            findings="y",
+            today=TODAY,
+        )
     assert not MonthlyCheck.objects.exists()
 
 
@@ -157,14 +199,35 @@ def test_action_done(assignment):
 
 def test_thresholds_must_be_ordered_and_set_by_the_province(tree, users):
     with pytest.raises(ValidationError):
-        thresholds_update(actor=users.district_x, province=tree.P, excellent_rate=100, good_rate=80, completed_rate=50,
-                          excellent_max_missed=0, excellent_needs_all_checks=True)
+        thresholds_update(
+            actor=users.district_x,
+            province=tree.P,
+            excellent_rate=100,
+            good_rate=80,
+            completed_rate=50,
+            excellent_max_missed=0,
+            excellent_needs_all_checks=True,
+        )
     with pytest.raises(ValidationError) as e:
-        thresholds_update(actor=users.province, province=tree.P, excellent_rate=70, good_rate=80, completed_rate=50,
-                          excellent_max_missed=0, excellent_needs_all_checks=True)
+        thresholds_update(
+            actor=users.province,
+            province=tree.P,
+            excellent_rate=70,
+            good_rate=80,
+            completed_rate=50,
+            excellent_max_missed=0,
+            excellent_needs_all_checks=True,
+        )
     assert "giảm dần" in messages(e)
-    t = thresholds_update(actor=users.province, province=tree.P, excellent_rate=110, good_rate=90, completed_rate=60,
-                          excellent_max_missed=1, excellent_needs_all_checks=False)
+    t = thresholds_update(
+        actor=users.province,
+        province=tree.P,
+        excellent_rate=110,
+        good_rate=90,
+        completed_rate=60,
+        excellent_max_missed=1,
+        excellent_needs_all_checks=False,
+    )
     assert t.updated_by == users.province and t.good_rate == 90
 
 
@@ -173,7 +236,14 @@ def test_rating_is_recorded_with_its_author_by_the_committee_above(tree, users):
         rating_record(actor=users.district_x, organization=tree.X, year=2022, level=Level.GOOD, today=TODAY)
     with pytest.raises(ValidationError):
         rating_record(actor=users.district_x, organization=tree.GY, year=2022, level=Level.GOOD, today=TODAY)
-    r1 = rating_record(actor=users.district_x, organization=tree.GX, year=2022, level=Level.GOOD, proposed_level=Level.EXCELLENT, today=TODAY)
+    r1 = rating_record(
+        actor=users.district_x,
+        organization=tree.GX,
+        year=2022,
+        level=Level.GOOD,
+        proposed_level=Level.EXCELLENT,
+        today=TODAY,
+    )
     r2 = rating_record(actor=users.province, organization=tree.X, year=2022, level=Level.COMPLETED, today=TODAY)
     assert (r1.rated_by, r2.rated_by) == (users.district_x, users.province)
     assert EvaluationRating.objects.count() == 2

@@ -109,12 +109,20 @@ MATRIX: dict[str, Spec] = {
     "members/import/template.xlsx": Spec(),
     "members/<int:pk>/": Spec(target=membership),
     # Correcting personal fields: those who read them all (organizations.privacy), not the provincial office.
-    "members/<int:pk>/edit/": Spec(target=membership, get=frozenset({"secretary_a", "secretary_b", "grassroots", "district_x", "district_y"}),
-                                   post=frozenset({"secretary_a", "secretary_b", "grassroots", "district_x", "district_y"})),
-    "members/<int:pk>/record/<str:kind>/": Spec(target=lambda s: membership(s, kind="died"), get=DECIDERS, post=DECIDERS),
-    "members/<int:pk>/propose/<str:kind>/": Spec(target=lambda s: membership(s, kind="died"), get=PROPOSERS, post=PROPOSERS),
+    "members/<int:pk>/edit/": Spec(
+        target=membership,
+        get=frozenset({"secretary_a", "secretary_b", "grassroots", "district_x", "district_y"}),
+        post=frozenset({"secretary_a", "secretary_b", "grassroots", "district_x", "district_y"}),
+    ),
+    "members/<int:pk>/record/<str:kind>/": Spec(
+        target=lambda s: membership(s, kind="died"), get=DECIDERS, post=DECIDERS
+    ),
+    "members/<int:pk>/propose/<str:kind>/": Spec(
+        target=lambda s: membership(s, kind="died"), get=PROPOSERS, post=PROPOSERS
+    ),
     "members/<int:pk>/proposals/<int:proposal_pk>/reject/": Spec(
-        target=lambda s: membership(s, proposal_pk=s.proposal.pk), get_405=True, post=DECIDERS),
+        target=lambda s: membership(s, proposal_pk=s.proposal.pk), get_405=True, post=DECIDERS
+    ),
     "api/reports/members": Spec(access="api", target=org_query, post="405"),
     # quotas
     "quotas/": Spec(),
@@ -123,21 +131,34 @@ MATRIX: dict[str, Spec] = {
     "quotas/<str:code>/": Spec(target=cell),
     "quotas/<str:code>/<int:year>/edit/": Spec(
         target=lambda s: Target(kwargs={"code": s.cell.code, "year": s.quota_year}, org=s.cell),
-        get=QUOTA_SETTERS, post=QUOTA_SETTERS, post_data=lambda s: {"target": "4"}),
+        get=QUOTA_SETTERS,
+        post=QUOTA_SETTERS,
+        post_data=lambda s: {"target": "4"},
+    ),
     # candidates
     "candidates/": Spec(target=org_query),
     "candidates/board/": Spec(),
     "candidates/board/<str:code>/": Spec(target=cell),
     "candidates/add/": Spec(target=org_query, post=STAFF),
     "candidates/<int:pk>/": Spec(target=candidate),
-    "candidates/<int:pk>/step/": Spec(target=candidate, get_405=True, post=STAFF,
-                                      post_data=lambda s: {"stage": "cultivation", "version": s.candidate.version}),
+    "candidates/<int:pk>/step/": Spec(
+        target=candidate,
+        get_405=True,
+        post=STAFF,
+        post_data=lambda s: {"stage": "cultivation", "version": s.candidate.version},
+    ),
     "candidates/<int:pk>/drop/": Spec(target=candidate, get_405=True, post=STAFF),
     "candidates/<int:pk>/return/": Spec(target=candidate, get_405=True, post=STAFF),
     "candidates/<int:pk>/move/": Spec(target=candidate, get_405=True, post=STAFF),
-    "candidates/<int:pk>/strike-off/": Spec(target=candidate, get_405=True, post=DECIDERS),  # not recognised: decided above
-    "candidates/<int:pk>/criteria/": Spec(target=candidate, get_405=True, post=STAFF,
-                                          post_data=lambda s: {"criterion": s.criterion.pk, "met_on": "2024-02-01"}),
+    "candidates/<int:pk>/strike-off/": Spec(
+        target=candidate, get_405=True, post=DECIDERS
+    ),  # not recognised: decided above
+    "candidates/<int:pk>/criteria/": Spec(
+        target=candidate,
+        get_405=True,
+        post=STAFF,
+        post_data=lambda s: {"criterion": s.criterion.pk, "met_on": "2024-02-01"},
+    ),
     "candidates/export/<str:code>.xlsx": Spec(target=cell),
     **uploads("candidates", "candidates/import/", "candidates", STAFF, hidden_from=frozenset({"province"})),
     "candidates/import/template.xlsx": Spec(),
@@ -156,19 +177,30 @@ MATRIX: dict[str, Spec] = {
     # follow-up
     "followup/": Spec(),
     "followup/assignments/": Spec(target=org_query, get=MANAGERS, post=MANAGERS),
-    "followup/assignments/<int:pk>/": Spec(target=assignment, post=MANAGERS, post_data=lambda s: {"e-end": "2024-12-31"}),
+    "followup/assignments/<int:pk>/": Spec(
+        target=assignment, post=MANAGERS, post_data=lambda s: {"e-end": "2024-12-31"}
+    ),
     # The assigned committee member (district staff of the district, here) records the checks.
     "followup/assignments/<int:pk>/<str:month>/": Spec(
-        target=lambda s: assignment(s, month=f"{MONTH:%Y-%m}"), post=frozenset({"district_x", "district_y"})),
+        target=lambda s: assignment(s, month=f"{MONTH:%Y-%m}"), post=frozenset({"district_x", "district_y"})
+    ),
     "followup/actions/<int:pk>/done/": Spec(
-        target=lambda s: Target(kwargs={"pk": s.action.pk}, org=s.cell), get_405=True, post=MANAGERS,
-        post_data=lambda s: {"done_on": "2024-04-01"}),
-    "followup/evaluation/<str:code>/": Spec(target=cell, post=frozenset({"district_x", "district_y", "province"}),
-                                            post_data=lambda s: {"organization": s.cell.code, "level": "good", "year": "2024"}),
+        target=lambda s: Target(kwargs={"pk": s.action.pk}, org=s.cell),
+        get_405=True,
+        post=MANAGERS,
+        post_data=lambda s: {"done_on": "2024-04-01"},
+    ),
+    "followup/evaluation/<str:code>/": Spec(
+        target=cell,
+        post=frozenset({"district_x", "district_y", "province"}),
+        post_data=lambda s: {"organization": s.cell.code, "level": "good", "year": "2024"},
+    ),
     # The province's thresholds: everyone in the province reads them, its office sets them.
     "followup/thresholds/<str:code>/": Spec(
-        target=lambda s: Target(kwargs={"code": s.province.code}, org=s.province), post=frozenset({"province"}),
-        province_wide=True),
+        target=lambda s: Target(kwargs={"code": s.province.code}, org=s.province),
+        post=frozenset({"province"}),
+        province_wide=True,
+    ),
     "followup/lists/<str:code>/": Spec(target=cell),
 }
 
@@ -278,13 +310,23 @@ def test_matrix_runs_on_the_routes_it_names(world, clients):
 
 
 def test_member_counts_are_those_of_the_scope(world, clients):
-    for role, code, total in (("district_x", "T.X", 1), ("district_y", "T.Y", 2), ("province", "T", 3),
-                              ("secretary_a", "T.X.1.A", 1), ("grassroots", "T.X.1", 1)):
+    for role, code, total in (
+        ("district_x", "T.X", 1),
+        ("district_y", "T.Y", 2),
+        ("province", "T", 3),
+        ("secretary_a", "T.X.1.A", 1),
+        ("grassroots", "T.X.1", 1),
+    ):
         answer = clients[role].get("/api/reports/members", {"org": code})
         assert answer.status_code == 200, (role, code)
         assert answer.json()["total"] == total, (role, code)
     period = {"from": "2023-01-01", "to": "2023-12-31"}
-    for role, code, admitted in (("district_x", "T.X", 1), ("district_y", "T.Y", 2), ("province", "T", 3), ("secretary_a", "T.X.1.A", 1)):
+    for role, code, admitted in (
+        ("district_x", "T.X", 1),
+        ("district_y", "T.Y", 2),
+        ("province", "T", 3),
+        ("secretary_a", "T.X.1.A", 1),
+    ):
         achievement = clients[role].get("/api/reports/achievement", {"org": code, **period}).json()
         assert achievement["admitted"] == admitted and achievement["members_at_end"]["total"] == admitted, (role, code)
         assert clients[role].get("/api/reports/new-members", {"org": code, **period}).json()["total"] == admitted
@@ -292,8 +334,14 @@ def test_member_counts_are_those_of_the_scope(world, clients):
     # The children of a district's dashboard are its own: nothing of the other district.
     children = clients["district_x"].get("/api/reports/achievement", {"org": "T.X", **period}).json()["children"]
     assert {c["org"] for c in children} == {"T.X.1", "T.X.2"}
-    for role, code in (("district_x", "T.Y"), ("district_y", "T.X"), ("secretary_a", "T.X"), ("secretary_a", "T.X.1.B"),
-                       ("secretary_b", "T"), ("grassroots", "T.Y.1")):
+    for role, code in (
+        ("district_x", "T.Y"),
+        ("district_y", "T.X"),
+        ("secretary_a", "T.X"),
+        ("secretary_a", "T.X.1.B"),
+        ("secretary_b", "T"),
+        ("grassroots", "T.Y.1"),
+    ):
         assert clients[role].get("/api/reports/members", {"org": code}).status_code == 404, (role, code)
 
 
@@ -318,13 +366,25 @@ def test_the_neighbouring_cell_is_outside(world, clients):
     import datetime
 
     neighbour = member_admit(
-        person_fields=dict(full_name="Quách Thị Bênh", sex="female", date_of_birth=datetime.date(1992, 6, 1),
-                           general_education="upper_secondary", national_id="001092777888"),
-        cell=world.tree.CXB, admission_decision_date=datetime.date(2023, 3, 1),
+        person_fields=dict(
+            full_name="Quách Thị Bênh",
+            sex="female",
+            date_of_birth=datetime.date(1992, 6, 1),
+            general_education="upper_secondary",
+            national_id="001092777888",
+        ),
+        cell=world.tree.CXB,
+        admission_decision_date=datetime.date(2023, 3, 1),
     )
     client = clients["secretary_a"]
-    for url in (f"/members/{neighbour.pk}/", f"/members/{neighbour.pk}/edit/", f"/members/{neighbour.pk}/propose/died/",
-                f"/members/?org={world.tree.CXB.code}", f"/quotas/{world.tree.CXB.code}/", f"/dashboard/{world.tree.CXB.code}/"):
+    for url in (
+        f"/members/{neighbour.pk}/",
+        f"/members/{neighbour.pk}/edit/",
+        f"/members/{neighbour.pk}/propose/died/",
+        f"/members/?org={world.tree.CXB.code}",
+        f"/quotas/{world.tree.CXB.code}/",
+        f"/dashboard/{world.tree.CXB.code}/",
+    ):
         assert client.get(url).status_code == 404, url
     for url in ("/members/", "/members/export.xlsx", "/candidates/", f"/dashboard/{world.tree.CXA.code}/"):
         text = body_text(client.get(url, {"q": "Bênh"} if url.startswith("/members") else {}))

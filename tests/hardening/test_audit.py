@@ -54,7 +54,12 @@ def test_refused_access_recorded(db, tree, users, client):
     response = client.get(f"/orgs/{tree.CYA.code}/", REMOTE_ADDR="198.51.100.4")  # another district
     assert response.status_code == 404
     event = AuditEvent.objects.get(kind=AuditEvent.Kind.ACCESS_REFUSED)
-    assert (event.username, event.status, event.path, event.ip) == ("sec_a", 404, f"/orgs/{tree.CYA.code}/", "198.51.100.4")
+    assert (event.username, event.status, event.path, event.ip) == (
+        "sec_a",
+        404,
+        f"/orgs/{tree.CYA.code}/",
+        "198.51.100.4",
+    )
 
 
 def test_anonymous_refusals_and_allowed_pages_are_not_recorded(db, tree, users, client):
@@ -120,8 +125,11 @@ def test_tree_history_with_user_and_ip(admin_client_, tree):
     response = admin_client_.post(
         f"/admin/organizations/organization/{org.pk}/change/",
         {
-            "code": org.code, "name": "Chi bộ xóm Bưng mới", "kind": org.kind,
-            "treebeard_position": "first-child", "treebeard_ref_node": tree.GX.pk,
+            "code": org.code,
+            "name": "Chi bộ xóm Bưng mới",
+            "kind": org.kind,
+            "treebeard_position": "first-child",
+            "treebeard_ref_node": tree.GX.pk,
         },
         REMOTE_ADDR="192.0.2.44",
     )
@@ -160,8 +168,13 @@ def test_moving_a_subtree_in_the_admin_writes_its_history(admin_client_, tree):
     cells = {tree.CXA.pk, tree.CXB.pk}
     response = admin_client_.post(
         f"/admin/organizations/organization/{tree.GX.pk}/change/",
-        {"code": tree.GX.code, "name": tree.GX.name, "kind": tree.GX.kind,
-         "treebeard_position": "first-child", "treebeard_ref_node": tree.Y.pk},
+        {
+            "code": tree.GX.code,
+            "name": tree.GX.name,
+            "kind": tree.GX.kind,
+            "treebeard_position": "first-child",
+            "treebeard_ref_node": tree.Y.pk,
+        },
         REMOTE_ADDR="192.0.2.45",
     )
     assert response.status_code == 302

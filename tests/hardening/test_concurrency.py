@@ -26,9 +26,18 @@ D = datetime.date
 
 def _member(cell, n=1):
     return member_admit(
-        person_fields=dict(full_name=f"Lò Văn Pọm {n}", sex="male", date_of_birth=D(1990, 1, n), general_education="upper_secondary",
-                           national_id=f"00109100{n:04d}", ethnicity="thai", religion="none"),
-        cell=cell, admission_decision_date=D(2023, 2, 10), ceremony_date=D(2023, 2, 20),
+        person_fields=dict(
+            full_name=f"Lò Văn Pọm {n}",
+            sex="male",
+            date_of_birth=D(1990, 1, n),
+            general_education="upper_secondary",
+            national_id=f"00109100{n:04d}",
+            ethnicity="thai",
+            religion="none",
+        ),
+        cell=cell,
+        admission_decision_date=D(2023, 2, 10),
+        ceremony_date=D(2023, 2, 20),
     )
 
 
@@ -84,11 +93,16 @@ def test_member_decision_form_second_is_told(tree, users, login):
     assert v1 == v2 == str(m.version)
     ok = first.post(f"/members/{m.pk}/record/died/", {"effective_date": "01/03/2024", "version": v1})
     assert ok.status_code == 302
-    late = second.post(f"/members/{m.pk}/record/struck_off/", {"effective_date": "02/03/2024", "reason": "Bỏ sinh hoạt", "version": v2})
+    late = second.post(
+        f"/members/{m.pk}/record/struck_off/", {"effective_date": "02/03/2024", "reason": "Bỏ sinh hoạt", "version": v2}
+    )
     assert late.status_code == 200 and "vừa được người khác cập nhật" in late.content.decode()
     m.refresh_from_db()
     assert m.status == Status.DIED
-    assert list(MembershipEvent.objects.filter(membership=m).values_list("kind", flat=True)) == [EventKind.ADMITTED, EventKind.DIED]
+    assert list(MembershipEvent.objects.filter(membership=m).values_list("kind", flat=True)) == [
+        EventKind.ADMITTED,
+        EventKind.DIED,
+    ]
 
 
 def test_candidate_forms_second_is_told(tree, users):
@@ -104,7 +118,12 @@ def test_candidate_forms_second_is_told(tree, users):
     assert f'name="drop-version" value="{c.version}"' in page or f'value="{c.version}" name="drop-version"' in page
     drop = {"drop-effective_date": "2024-02-01", "drop-reason": "Chuyển đi nơi khác", "drop-version": c.version}
     first.post(f"/candidates/{c.pk}/drop/", drop)
-    move = {"move-to_cell": tree.CXB.code, "move-effective_date": "2024-02-02", "move-reason": "Đổi nơi ở", "move-version": c.version}
+    move = {
+        "move-to_cell": tree.CXB.code,
+        "move-effective_date": "2024-02-02",
+        "move-reason": "Đổi nơi ở",
+        "move-version": c.version,
+    }
     answer = second.post(f"/candidates/{c.pk}/move/", move, follow=True)
     assert "người khác cập nhật" in answer.content.decode()
     c.refresh_from_db()
@@ -125,9 +144,19 @@ def test_person_form_second_is_told(tree, users):
     assert f1.status_code == f2.status_code == 200
     v1, v2 = _hidden(f1.content.decode(), "version"), _hidden(f2.content.decode(), "version")
     assert v1 == v2
-    base = {"full_name": m.person.full_name, "sex": "male", "date_of_birth": "01/01/1990", "ethnicity": "thai", "religion": "none",
-            "national_id": m.person.national_id, "place_of_origin": "", "general_education": "upper_secondary",
-            "professional_qualification": "none", "political_theory": "none", "sector": "other"}
+    base = {
+        "full_name": m.person.full_name,
+        "sex": "male",
+        "date_of_birth": "01/01/1990",
+        "ethnicity": "thai",
+        "religion": "none",
+        "national_id": m.person.national_id,
+        "place_of_origin": "",
+        "general_education": "upper_secondary",
+        "professional_qualification": "none",
+        "political_theory": "none",
+        "sector": "other",
+    }
     assert first.post(url, {**base, "place_of_origin": "Mường Khến", "version": v1}).status_code == 302
     late = second.post(url, {**base, "place_of_origin": "Tân Lạc", "version": v2})
     assert late.status_code == 200 and "vừa được người khác sửa" in late.content.decode()
@@ -148,15 +177,24 @@ def _one_winner(results):
 def test_two_status_changes_of_one_member_one_wins(tree, users):
     m = _member(tree.CXA)
     results = run_together(
-        lambda: membership_record_event(Membership.objects.get(pk=m.pk), kind=EventKind.DIED, effective_date=D(2024, 3, 1),
-                                        user=users.district_x),
-        lambda: membership_record_event(Membership.objects.get(pk=m.pk), kind=EventKind.STRUCK_OFF, effective_date=D(2024, 3, 1),
-                                        reason="Bỏ sinh hoạt", user=users.province),
+        lambda: membership_record_event(
+            Membership.objects.get(pk=m.pk), kind=EventKind.DIED, effective_date=D(2024, 3, 1), user=users.district_x
+        ),
+        lambda: membership_record_event(
+            Membership.objects.get(pk=m.pk),
+            kind=EventKind.STRUCK_OFF,
+            effective_date=D(2024, 3, 1),
+            reason="Bỏ sinh hoạt",
+            user=users.province,
+        ),
     )
     _one_winner(results)
     m.refresh_from_db()
     events = list(MembershipEvent.objects.filter(membership=m).values_list("kind", flat=True))
-    assert len(events) == 2 and m.status == {EventKind.DIED: Status.DIED, EventKind.STRUCK_OFF: Status.STRUCK_OFF}[events[1]]
+    assert (
+        len(events) == 2
+        and m.status == {EventKind.DIED: Status.DIED, EventKind.STRUCK_OFF: Status.STRUCK_OFF}[events[1]]
+    )
     assert m.version == 2
 
 
@@ -170,7 +208,10 @@ def test_two_quota_edits_from_one_version_one_wins(tree, users):
     )
     _one_winner(results)
     assert QuotaChange.objects.filter(organization=tree.CXA, year=2024).count() == 2
-    assert Quota.objects.get(organization=tree.CXA, year=2024).target == QuotaChange.objects.filter(organization=tree.CXA).first().new_target
+    assert (
+        Quota.objects.get(organization=tree.CXA, year=2024).target
+        == QuotaChange.objects.filter(organization=tree.CXA).first().new_target
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -183,5 +224,7 @@ def test_candidate_stage_guard_is_a_conditional_update(tree, users):
     c = candidate_at(tree.CXA, Stage.SOURCE, user=users.secretary_a)
     Candidate.objects.filter(pk=c.pk).update(version=c.version + 5)  # someone else wrote meanwhile
     with pytest.raises(ValidationError, match="người khác cập nhật"):
-        services.candidate_drop(c.pk, effective_date=D(2024, 2, 1), reason="x", user=users.secretary_a, expected_version=c.version)
+        services.candidate_drop(
+            c.pk, effective_date=D(2024, 2, 1), reason="x", user=users.secretary_a, expected_version=c.version
+        )
     assert Candidate.objects.get(pk=c.pk).stage == Stage.SOURCE

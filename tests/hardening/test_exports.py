@@ -56,7 +56,7 @@ def find_exports(world, client, side) -> dict[str, str]:
 @pytest.fixture
 def hostile(world, db):
     """Formula-like text where exports copy it: an organisation's name, people's names."""
-    Organization.objects.filter(pk=world.X.cell.pk).update(name="=HYPERLINK(\"http://x\",\"Chi bộ xóm Bưng\")")
+    Organization.objects.filter(pk=world.X.cell.pk).update(name='=HYPERLINK("http://x","Chi bộ xóm Bưng")')
     Person.objects.filter(pk=world.X.membership.person.pk).update(full_name="+Đinh Văn Xứng")
     Person.objects.filter(pk=world.X.candidate.person.pk).update(full_name="@Bạc Cầm Xoan")
     return world
@@ -97,14 +97,25 @@ def test_exports_escape_formulas_and_keep_numbers(hostile, clients):
     members = clients["district_x"].get(exports["members/export.xlsx"])
     assert "'+Đinh Văn Xứng" in body_text(members)
     # The tables of figures hold numbers, not texts of digits (those were refused above).
-    for route in ("members/export.xlsx", "dashboard/<str:code>/ ?format=xlsx", "reports/<str:code>/exits/ ?format=xlsx",
-                  "followup/evaluation/<str:code>/ ?format=xlsx"):
+    for route in (
+        "members/export.xlsx",
+        "dashboard/<str:code>/ ?format=xlsx",
+        "reports/<str:code>/exits/ ?format=xlsx",
+        "followup/evaluation/<str:code>/ ?format=xlsx",
+    ):
         assert numbers[route] > 0, route
 
 
-@pytest.mark.parametrize("role, home, other", [
-    ("secretary_a", "X", "Y"), ("grassroots", "X", "Y"), ("district_x", "X", "Y"), ("secretary_b", "Y", "X"), ("district_y", "Y", "X"),
-])
+@pytest.mark.parametrize(
+    "role, home, other",
+    [
+        ("secretary_a", "X", "Y"),
+        ("grassroots", "X", "Y"),
+        ("district_x", "X", "Y"),
+        ("secretary_b", "Y", "X"),
+        ("district_y", "Y", "X"),
+    ],
+)
 def test_every_export_keeps_to_the_scope(role, home, other, world, clients):
     exports_home = find_exports(world, clients["province"], world.side(home))
     exports_other = find_exports(world, clients["province"], world.side(other))

@@ -19,9 +19,18 @@ IP = "192.0.2.77"
 
 def _member(cell, n=1):
     return member_admit(
-        person_fields=dict(full_name=f"Hà Văn Khiêm {n}", sex="male", date_of_birth=D(1991, 2, n), general_education="upper_secondary",
-                           national_id=f"00109200{n:04d}", ethnicity="muong", religion="none"),
-        cell=cell, admission_decision_date=D(2023, 2, 10), ceremony_date=D(2023, 2, 20),
+        person_fields=dict(
+            full_name=f"Hà Văn Khiêm {n}",
+            sex="male",
+            date_of_birth=D(1991, 2, n),
+            general_education="upper_secondary",
+            national_id=f"00109200{n:04d}",
+            ethnicity="muong",
+            religion="none",
+        ),
+        cell=cell,
+        admission_decision_date=D(2023, 2, 10),
+        ceremony_date=D(2023, 2, 20),
     )
 
 
@@ -44,9 +53,20 @@ def test_person_change_through_the_page(tree, users):
     client = _client(users.district_x)
     from members.services import person_version
 
-    form = {"full_name": "Hà Văn Khiêm", "sex": "male", "date_of_birth": "02/02/1991", "ethnicity": "muong", "religion": "buddhism",
-            "national_id": m.person.national_id, "place_of_origin": "Kim Bôi", "general_education": "upper_secondary",
-            "professional_qualification": "none", "political_theory": "none", "sector": "other", "version": person_version(m.person)}
+    form = {
+        "full_name": "Hà Văn Khiêm",
+        "sex": "male",
+        "date_of_birth": "02/02/1991",
+        "ethnicity": "muong",
+        "religion": "buddhism",
+        "national_id": m.person.national_id,
+        "place_of_origin": "Kim Bôi",
+        "general_education": "upper_secondary",
+        "professional_qualification": "none",
+        "political_theory": "none",
+        "sector": "other",
+        "version": person_version(m.person),
+    }
     assert client.post(f"/members/{m.pk}/edit/", form).status_code == 302
     row = _latest(Person, m.person.pk)
     assert row.history_type == "~"
@@ -86,7 +106,11 @@ def test_candidate_conditional_update_is_recorded(tree, users):
     assert row.history_type == "~" and row.history_user == users.secretary_a and row.history_ip == IP
     delta = {ch.field: (ch.old, ch.new) for ch in row.diff_against(row.prev_record).changes}
     assert delta["stage"] == (Stage.SOURCE, Stage.DROPPED)
-    assert CandidateEvent.history.filter(candidate_id=c.pk).count() == CandidateEvent.objects.filter(candidate=c).count() == 2
+    assert (
+        CandidateEvent.history.filter(candidate_id=c.pk).count()
+        == CandidateEvent.objects.filter(candidate=c).count()
+        == 2
+    )
 
 
 def test_quota_change_by_hand_and_in_bulk(tree, users):
@@ -98,10 +122,13 @@ def test_quota_change_by_hand_and_in_bulk(tree, users):
     assert (row.history_user, row.history_ip) == (users.grassroots, IP) and _is_utc(row.history_date)
     assert [(c.old, c.new) for c in row.diff_against(row.prev_record).changes if c.field == "target"] == [(3, 4)]
     # The import's bulk writes do not escape it.
-    quotas_bulk_set([
-        {"organization_id": tree.CXA.pk, "year": 2024, "target": 6, "quota": quota},
-        {"organization_id": tree.CXB.pk, "year": 2024, "target": 2, "quota": None},
-    ], user=users.district_x)
+    quotas_bulk_set(
+        [
+            {"organization_id": tree.CXA.pk, "year": 2024, "target": 6, "quota": quota},
+            {"organization_id": tree.CXB.pk, "year": 2024, "target": 2, "quota": None},
+        ],
+        user=users.district_x,
+    )
     assert _latest(Quota, quota.pk).target == 6 and _latest(Quota, quota.pk).history_user == users.district_x
     created = Quota.objects.get(organization=tree.CXB, year=2024)
     assert Quota.history.filter(id=created.pk, history_type="+").count() == 1
@@ -109,17 +136,30 @@ def test_quota_change_by_hand_and_in_bulk(tree, users):
 
 
 def test_bulk_registered_members_have_history(tree, users):
-    entries = [{
-        "person": Person(full_name=f"Đỗ Thị Hoa {i}", sex="female", date_of_birth=D(1995, 1, i + 1), general_education="upper_secondary",
-                         national_id=f"00119500{i:04d}"),
-        "cell": tree.CXA, "admission_decision_date": D(2022, 5, 1), "official_from": None, "recognition_decision_date": None,
-    } for i in range(3)]
+    entries = [
+        {
+            "person": Person(
+                full_name=f"Đỗ Thị Hoa {i}",
+                sex="female",
+                date_of_birth=D(1995, 1, i + 1),
+                general_education="upper_secondary",
+                national_id=f"00119500{i:04d}",
+            ),
+            "cell": tree.CXA,
+            "admission_decision_date": D(2022, 5, 1),
+            "official_from": None,
+            "recognition_decision_date": None,
+        }
+        for i in range(3)
+    ]
     memberships = members_register_bulk(entries, user=users.district_x)
     for m in memberships:
         assert Person.history.filter(id=m.person_id, history_type="+").count() == 1
         assert Membership.history.filter(id=m.pk, history_type="+").count() == 1
-    assert MembershipEvent.history.filter(membership_id__in=[m.pk for m in memberships]).count() == \
-        MembershipEvent.objects.filter(membership__in=memberships).count()
+    assert (
+        MembershipEvent.history.filter(membership_id__in=[m.pk for m in memberships]).count()
+        == MembershipEvent.objects.filter(membership__in=memberships).count()
+    )
 
 
 def test_history_is_read_only_in_the_admin(db, django_user_model, tree):

@@ -59,7 +59,9 @@ def test_member_page_export_and_list(role, verified, clients):
     texts = {k: body_text(r) for k, r in pages.items()}
     name = X.membership.person.full_name
     assert name in texts["detail"] and name in texts["list"] and name in texts["export"]
-    assert X.candidate.person.full_name in texts["candidate"] and X.candidate.person.full_name in texts["candidate export"]
+    assert (
+        X.candidate.person.full_name in texts["candidate"] and X.candidate.person.full_name in texts["candidate export"]
+    )
     sees = role in SEES_X
     for key in ("detail", "export"):
         assert (secrets["national_id"] in texts[key]) is sees, (key, role)
@@ -77,8 +79,10 @@ def test_member_page_export_and_list(role, verified, clients):
 def test_national_id_search_and_ethnicity_filter_need_the_right(world, clients):
     """Searching by a national ID, or filtering by ethnicity, would reveal them: not for the office."""
     person = world.X.membership.person
-    by_id = {role: clients[role].get("/members/", {"q": person.national_id, "org": "T"}).content.decode()
-             for role in ("province",)}
+    by_id = {
+        role: clients[role].get("/members/", {"q": person.national_id, "org": "T"}).content.decode()
+        for role in ("province",)
+    }
     assert person.full_name not in by_id["province"]
     assert person.full_name in clients["district_x"].get("/members/", {"q": person.national_id}).content.decode()
     # The office's ethnicity filter is ignored: the list is not narrowed to that ethnicity.
@@ -91,8 +95,11 @@ def test_national_id_search_and_ethnicity_filter_need_the_right(world, clients):
 @pytest.mark.parametrize("role", ROLES[1:])
 def test_the_api_has_counts_not_people(role, world, clients):
     secrets = list(_secrets(world).values()) + [m.person.full_name for m in world.X.memberships + world.Y.memberships]
-    for url in ("/api/reports/members?org=T.X.1.A", "/api/organizations/T.X.1.A",
-                "/api/reports/new-members?org=T.X.1.A&from=2023-01-01&to=2023-12-31"):
+    for url in (
+        "/api/reports/members?org=T.X.1.A",
+        "/api/organizations/T.X.1.A",
+        "/api/reports/new-members?org=T.X.1.A&from=2023-01-01&to=2023-12-31",
+    ):
         answer = clients[role].get(url)
         if answer.status_code == 200:
             text = body_text(answer)

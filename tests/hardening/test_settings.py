@@ -13,7 +13,11 @@ STRONG_KEY = "t3st-" + "".join(chr(0x41 + (i * 7) % 26) + str(i % 10) for i in r
 
 
 def run(code_or_args, **env):
-    base = {k: v for k, v in os.environ.items() if k not in {"DJANGO_ENV", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DJANGO_ENV", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     base.update(env)
     args = code_or_args if isinstance(code_or_args, list) else ["-c", code_or_args]
     return subprocess.run([sys.executable, *args], cwd=ROOT, env=base, capture_output=True, text=True, timeout=120)
@@ -90,7 +94,10 @@ def test_hsts_header_when_configured(client, settings):
     assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
 
 
-TEMPLATE_DIRS = [ROOT / "templates", *(ROOT / app / "templates" for app in ["partydev", "organizations", "members", "candidates", "reports"])]
+TEMPLATE_DIRS = [
+    ROOT / "templates",
+    *(ROOT / app / "templates" for app in ["partydev", "organizations", "members", "candidates", "reports"]),
+]
 
 
 def test_templates_have_no_inline_script_or_style():
@@ -100,7 +107,13 @@ def test_templates_have_no_inline_script_or_style():
     for folder in TEMPLATE_DIRS:
         for path in folder.rglob("*.html") if folder.exists() else []:
             text = path.read_text(encoding="utf-8")
-            for pattern in (r"<script(?![^>]*\bsrc=)[^>]*>", r"\sstyle\s*=", r"<style\b", r"\son[a-z]+\s*=\s*[\"']", r"javascript:"):
+            for pattern in (
+                r"<script(?![^>]*\bsrc=)[^>]*>",
+                r"\sstyle\s*=",
+                r"<style\b",
+                r"\son[a-z]+\s*=\s*[\"']",
+                r"javascript:",
+            ):
                 for match in re.finditer(pattern, text, flags=re.IGNORECASE):
                     line = text.count("\n", 0, match.start()) + 1
                     offenders.append(f"{path.relative_to(ROOT)}:{line}: {match.group(0).strip()}")

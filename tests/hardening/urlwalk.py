@@ -22,6 +22,7 @@ class Endpoint:
 
 def _sample_regex(regex: str) -> str:
     text = regex.lstrip("^").rstrip("$").replace(r"\Z", "")
+
     # named and unnamed groups: take the first alternative of a group of literals, else "1"
     def group(match):
         body = match.group("body")

@@ -27,7 +27,10 @@ from organizations.models import Role
 # Names and national ids by district: what must never show up in the other district's answers.
 PEOPLE = {
     "X": [("Đinh Văn Xứng", "001090000111", "thai", "buddhism")],
-    "Y": [("Lường Thị Yêm", "001090000222", "hmong", "catholicism"), ("Hà Văn Yểng", "001090000333", "dao", "protestantism")],
+    "Y": [
+        ("Lường Thị Yêm", "001090000222", "hmong", "catholicism"),
+        ("Hà Văn Yểng", "001090000333", "dao", "protestantism"),
+    ],
 }
 CANDIDATES = {"X": ("Bạc Cầm Xoan", "001098000444"), "Y": ("Vi Thị Yến Nhi", "001098000555")}
 MONTH = datetime.date(2024, 3, 1)
@@ -83,8 +86,15 @@ def _xlsx_bytes() -> bytes:
 
 def _upload(kind: str, scope, user) -> Upload:
     data = _xlsx_bytes()
-    upload = Upload(kind=kind, scope=scope, original_name=f"{kind}.xlsx", size=len(data), sha256="0" * 64,
-                    uploaded_by=user, status=Upload.Status.PREVIEWED)
+    upload = Upload(
+        kind=kind,
+        scope=scope,
+        original_name=f"{kind}.xlsx",
+        size=len(data),
+        sha256="0" * 64,
+        uploaded_by=user,
+        status=Upload.Status.PREVIEWED,
+    )
     upload.file.save(f"{kind}.xlsx", ContentFile(data), save=False)
     upload.save()
     return upload
@@ -109,21 +119,47 @@ def build_world() -> World:
     ):
         side = Side(province=tree.P, district=district, grassroots=grassroots, cell=cell)
         for i, (full_name, national_id, ethnicity, religion) in enumerate(PEOPLE[name]):
-            side.memberships.append(member_admit(
-                person_fields=dict(full_name=full_name, sex="male", date_of_birth=datetime.date(1990, 5, 17 + i),
-                                   general_education="upper_secondary", national_id=national_id,
-                                   ethnicity=ethnicity, religion=religion, place_of_origin=f"Quê {name}"),
-                cell=cell, admission_decision_date=datetime.date(2023, 2, 10), admission_decided_by=district,
-                ceremony_date=datetime.date(2023, 2, 20), user=staff,
-            ))
-        side.proposal = proposal_create(side.membership, kind=EventKind.DIED, proposed_on=datetime.date(2024, 1, 5),
-                                        user=secretary, reason="Từ trần")
+            side.memberships.append(
+                member_admit(
+                    person_fields=dict(
+                        full_name=full_name,
+                        sex="male",
+                        date_of_birth=datetime.date(1990, 5, 17 + i),
+                        general_education="upper_secondary",
+                        national_id=national_id,
+                        ethnicity=ethnicity,
+                        religion=religion,
+                        place_of_origin=f"Quê {name}",
+                    ),
+                    cell=cell,
+                    admission_decision_date=datetime.date(2023, 2, 10),
+                    admission_decided_by=district,
+                    ceremony_date=datetime.date(2023, 2, 20),
+                    user=staff,
+                )
+            )
+        side.proposal = proposal_create(
+            side.membership,
+            kind=EventKind.DIED,
+            proposed_on=datetime.date(2024, 1, 5),
+            user=secretary,
+            reason="Từ trần",
+        )
         assert side.proposal.state == Proposal.State.PENDING
         full_name, national_id = CANDIDATES[name]
         side.candidate = candidate_create(
-            person_fields=dict(full_name=full_name, sex="female", date_of_birth=datetime.date(2001, 4, 2),
-                               general_education="upper_secondary", national_id=national_id, ethnicity="tay"),
-            cell=cell, source_kind="youth_union", effective_date=datetime.date(2024, 1, 8), user=secretary,
+            person_fields=dict(
+                full_name=full_name,
+                sex="female",
+                date_of_birth=datetime.date(2001, 4, 2),
+                general_education="upper_secondary",
+                national_id=national_id,
+                ethnicity="tay",
+            ),
+            cell=cell,
+            source_kind="youth_union",
+            effective_date=datetime.date(2024, 1, 8),
+            user=secretary,
         )
         side.criterion = LocalCriterion.objects.create(organization=district, label=f"Tiêu chí riêng {name}")
         quota_set(organization=cell, year=side.quota_year, target=3, user=users.province)
@@ -133,13 +169,23 @@ def build_world() -> World:
             "quotas": _upload("quotas", district, staff),
             "candidates": _upload("candidates", cell, secretary),
         }
-        member = committee_member_create(actor=users.province, user=staff, committee=district,
-                                         full_name=f"Cấp ủy viên {name}")
-        side.assignment = assignment_create(actor=users.province, committee_member=member, organization=cell,
-                                            start=datetime.date(2024, 1, 1))
-        check_save(actor=staff, assignment=side.assignment, month=MONTH, checked_on=datetime.date(2024, 3, 20),
-                   reviewed="Sổ nguồn", findings="Đúng tiến độ",
-                   actions=[{"description": f"Việc cần làm {name}", "owner": "Bí thư", "due_date": datetime.date(2024, 4, 30)}])
+        member = committee_member_create(
+            actor=users.province, user=staff, committee=district, full_name=f"Cấp ủy viên {name}"
+        )
+        side.assignment = assignment_create(
+            actor=users.province, committee_member=member, organization=cell, start=datetime.date(2024, 1, 1)
+        )
+        check_save(
+            actor=staff,
+            assignment=side.assignment,
+            month=MONTH,
+            checked_on=datetime.date(2024, 3, 20),
+            reviewed="Sổ nguồn",
+            findings="Đúng tiến độ",
+            actions=[
+                {"description": f"Việc cần làm {name}", "owner": "Bí thư", "due_date": datetime.date(2024, 4, 30)}
+            ],
+        )
         side.action = CheckAction.objects.get(check_record__assignment=side.assignment)
         sides[name] = side
     return World(tree=tree, users=users, X=sides["X"], Y=sides["Y"])
@@ -178,7 +224,9 @@ def body_text(response) -> str:
     content = b"".join(response.streaming_content) if response.streaming else response.content
     if "spreadsheetml" in content_type:
         wb = load_workbook(io.BytesIO(content), read_only=True)
-        return "\n".join(str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if v is not None)
+        return "\n".join(
+            str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if v is not None
+        )
     if "json" in content_type:
         return json.dumps(json.loads(content), ensure_ascii=False)
     return content.decode("utf-8", "replace")

@@ -23,11 +23,27 @@ HEADERS = [label for _, label, _, _ in SPEC]
 
 def row(n, cell="T.X.1.A", **over):
     values = {
-        "STT": n, "Họ và tên": f"Quách Văn Tùng {n}", "Giới tính": "Nam", "Ngày sinh": "15/03/1985", "Dân tộc": "Mường",
-        "Tôn giáo": "Không", "Số CCCD": f"017085{n:06d}", "Quê quán": "xã Ân Nghĩa", "Giáo dục phổ thông": "Trung học phổ thông",
-        "Chuyên môn, nghiệp vụ": "Đại học", "Lý luận chính trị": "Sơ cấp", "Nghề nghiệp, thành phần": "Nông dân", "Đoàn viên": "Không",
-        "Mã chi bộ": cell, "Tình trạng": "Chính thức", "Ngày quyết định kết nạp": "02/09/2010", "Số quyết định kết nạp": f"{n}-QĐ/HU",
-        "Ngày lễ kết nạp": "20/09/2010", "Chính thức từ ngày": "", "Ngày quyết định công nhận chính thức": "", "Số thẻ đảng viên": "",
+        "STT": n,
+        "Họ và tên": f"Quách Văn Tùng {n}",
+        "Giới tính": "Nam",
+        "Ngày sinh": "15/03/1985",
+        "Dân tộc": "Mường",
+        "Tôn giáo": "Không",
+        "Số CCCD": f"017085{n:06d}",
+        "Quê quán": "xã Ân Nghĩa",
+        "Giáo dục phổ thông": "Trung học phổ thông",
+        "Chuyên môn, nghiệp vụ": "Đại học",
+        "Lý luận chính trị": "Sơ cấp",
+        "Nghề nghiệp, thành phần": "Nông dân",
+        "Đoàn viên": "Không",
+        "Mã chi bộ": cell,
+        "Tình trạng": "Chính thức",
+        "Ngày quyết định kết nạp": "02/09/2010",
+        "Số quyết định kết nạp": f"{n}-QĐ/HU",
+        "Ngày lễ kết nạp": "20/09/2010",
+        "Chính thức từ ngày": "",
+        "Ngày quyết định công nhận chính thức": "",
+        "Số thẻ đảng viên": "",
     }
     values.update(over)
     return [values[h] for h in HEADERS]
@@ -53,12 +69,24 @@ def run(user, scope, data: bytes, name="dang-vien.xlsx"):
 
 
 def state():
-    return (Person.objects.count(), Membership.objects.count(), MembershipEvent.objects.count(), MembershipPeriod.objects.count())
+    return (
+        Person.objects.count(),
+        Membership.objects.count(),
+        MembershipEvent.objects.count(),
+        MembershipPeriod.objects.count(),
+    )
 
 
 def test_happy_path_then_reimport_changes_nothing(tree, users):
-    rows = [row(1), row(2, cell="T.X.1.B", **{"Tình trạng": "Dự bị", "Ngày quyết định kết nạp": "10/05/2022", "Ngày lễ kết nạp": "01/06/2022"}),
-            row(3, **{"Giới tính": "Nữ", "Dân tộc": "H'Mông", "Số CCCD": 17085000003})]  # a number: Excel dropped the 0
+    rows = [
+        row(1),
+        row(
+            2,
+            cell="T.X.1.B",
+            **{"Tình trạng": "Dự bị", "Ngày quyết định kết nạp": "10/05/2022", "Ngày lễ kết nạp": "01/06/2022"},
+        ),
+        row(3, **{"Giới tính": "Nữ", "Dân tộc": "H'Mông", "Số CCCD": 17085000003}),
+    ]  # a number: Excel dropped the 0
     data = workbook(rows)
     upload, result = run(users.district_x, tree.X, data)
     assert result.errors == [] and result.counts == {"create": 3, "change": 0, "unchanged": 0}
@@ -78,20 +106,35 @@ def test_happy_path_then_reimport_changes_nothing(tree, users):
     assert state() == before
 
 
-@pytest.mark.parametrize("over, column, message", [
-    ({"Ngày quyết định kết nạp": "02/09/2099"}, "Ngày quyết định kết nạp", "ở tương lai"),
-    ({"Ngày sinh": "01/01/2012", "Ngày quyết định kết nạp": "02/09/2010"}, "Ngày quyết định kết nạp", "trước ngày sinh"),
-    ({"Ngày sinh": "05/10/1992", "Ngày quyết định kết nạp": "02/09/2010"}, "Ngày quyết định kết nạp", "Chưa đủ 18 tuổi"),
-    ({"Số CCCD": "01708500001"}, "Số CCCD", "12 chữ số"),
-    ({"Số CCCD": "0170850000AB"}, "Số CCCD", "12 chữ số"),
-    ({"Mã chi bộ": "T.Z.9.9"}, "Mã chi bộ", "không tồn tại hoặc nằm ngoài phạm vi"),
-    ({"Mã chi bộ": "T.Y.1.A"}, "Mã chi bộ", "không tồn tại hoặc nằm ngoài phạm vi"),
-    ({"Mã chi bộ": "T.X.1"}, "Mã chi bộ", "không phải là chi bộ"),
-    ({"Ngày sinh": "31/02/1985"}, "Ngày sinh", "không phải là ngày"),
-    ({"Dân tộc": "Klingon"}, "Dân tộc", "không có trong danh mục"),
-    ({"Tình trạng": "Đã chuyển"}, "Tình trạng", "Chính thức"),
-    ({"Tình trạng": "Dự bị", "Chính thức từ ngày": "01/01/2012"}, "Chính thức từ ngày", "dự bị chưa có ngày chính thức"),
-])
+@pytest.mark.parametrize(
+    "over, column, message",
+    [
+        ({"Ngày quyết định kết nạp": "02/09/2099"}, "Ngày quyết định kết nạp", "ở tương lai"),
+        (
+            {"Ngày sinh": "01/01/2012", "Ngày quyết định kết nạp": "02/09/2010"},
+            "Ngày quyết định kết nạp",
+            "trước ngày sinh",
+        ),
+        (
+            {"Ngày sinh": "05/10/1992", "Ngày quyết định kết nạp": "02/09/2010"},
+            "Ngày quyết định kết nạp",
+            "Chưa đủ 18 tuổi",
+        ),
+        ({"Số CCCD": "01708500001"}, "Số CCCD", "12 chữ số"),
+        ({"Số CCCD": "0170850000AB"}, "Số CCCD", "12 chữ số"),
+        ({"Mã chi bộ": "T.Z.9.9"}, "Mã chi bộ", "không tồn tại hoặc nằm ngoài phạm vi"),
+        ({"Mã chi bộ": "T.Y.1.A"}, "Mã chi bộ", "không tồn tại hoặc nằm ngoài phạm vi"),
+        ({"Mã chi bộ": "T.X.1"}, "Mã chi bộ", "không phải là chi bộ"),
+        ({"Ngày sinh": "31/02/1985"}, "Ngày sinh", "không phải là ngày"),
+        ({"Dân tộc": "Klingon"}, "Dân tộc", "không có trong danh mục"),
+        ({"Tình trạng": "Đã chuyển"}, "Tình trạng", "Chính thức"),
+        (
+            {"Tình trạng": "Dự bị", "Chính thức từ ngày": "01/01/2012"},
+            "Chính thức từ ngày",
+            "dự bị chưa có ngày chính thức",
+        ),
+    ],
+)
 def test_each_bad_row_is_reported_with_its_excel_row_and_nothing_is_saved(tree, users, over, column, message):
     data = workbook([row(1), row(2), row(3, **over)])  # the bad row is the last one, Excel row 6
     upload, result = run(users.district_x, tree.X, data)

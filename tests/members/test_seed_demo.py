@@ -39,16 +39,28 @@ def test_admissions_as_published(demo, db):
     assert sum(admitted_by_anchor(district_level, D(2016, 1, 1), D(2022, 12, 31)).values()) == by_period["2016-2022"]
     assert sum(admitted_by_anchor(district_level, D(2021, 1, 1), D(2021, 12, 31)).values()) == by_period["2021"]
     assert sum(admitted_by_anchor(district_level, D(2022, 1, 1), D(2022, 12, 31)).values()) == by_period["2022"]
-    assert admitted_by_anchor([demo], D(2022, 1, 1), D(2022, 12, 31))[demo.path] == PUBLISHED["new_members_2022_province_wide"]["total"]
+    assert (
+        admitted_by_anchor([demo], D(2022, 1, 1), D(2022, 12, 31))[demo.path]
+        == PUBLISHED["new_members_2022_province_wide"]["total"]
+    )
     h1 = PUBLISHED["admissions_province_wide"][0]
     assert admitted_by_anchor([demo], D(2023, 1, 1), D(2023, 6, 30))[demo.path] == h1["admitted"]
 
 
 def test_new_members_of_2022_have_the_published_qualifications(demo, db):
-    admitted = MembershipEvent.objects.filter(kind=EventKind.ADMITTED, effective_date__year=2022).values("membership__person_id")
+    admitted = MembershipEvent.objects.filter(kind=EventKind.ADMITTED, effective_date__year=2022).values(
+        "membership__person_id"
+    )
     people = Person.objects.filter(pk__in=admitted)
     mix = dict(people.values_list("professional_qualification").annotate(n=Count("id")).order_by())
-    assert mix == {"technical_worker": 9, "intermediate": 136, "college": 173, "university": 772, "master": 36, "none": 510}
+    assert mix == {
+        "technical_worker": 9,
+        "intermediate": 136,
+        "college": 173,
+        "university": 772,
+        "master": 36,
+        "none": 510,
+    }
     assert people.filter(general_education="upper_secondary").count() / people.count() > 0.90
 
 
@@ -63,7 +75,10 @@ def test_distributions_look_like_hoa_binh(demo, db):
 def test_exits_and_net_growth_of_2022_add_up(demo, db):
     m = movements(demo, D(2022, 1, 1), D(2022, 12, 31))
     assert m["exits_total"] > 0 and m["exits_probationary"] > 0 and m["exits"]["died"]["total"] > 0
-    assert m["net_growth"] == m["admitted"] + m["readmitted"] + m["transferred_in"] - m["exits_total"] - m["transferred_out"]
+    assert (
+        m["net_growth"]
+        == m["admitted"] + m["readmitted"] + m["transferred_in"] - m["exits_total"] - m["transferred_out"]
+    )
 
 
 def test_seeding_twice_adds_nothing(demo, db):

@@ -20,9 +20,13 @@ def record(m, kind, day, **kw):
 
 
 def snapshot():
-    return (Person.objects.count(), Membership.objects.count(), MembershipEvent.objects.count(),
-            list(MembershipPeriod.objects.values_list("membership_id", "cell_id", "status", "start", "end").order_by("id")),
-            list(Membership.objects.values_list("id", "status", "cell_id", "exempted", "version").order_by("id")))
+    return (
+        Person.objects.count(),
+        Membership.objects.count(),
+        MembershipEvent.objects.count(),
+        list(MembershipPeriod.objects.values_list("membership_id", "cell_id", "status", "start", "end").order_by("id")),
+        list(Membership.objects.values_list("id", "status", "cell_id", "exempted", "version").order_by("id")),
+    )
 
 
 def refused(fn, *args, match, **kw):
@@ -36,7 +40,9 @@ def test_admission_creates_a_probationary_member_with_its_event_and_period(tree)
     m = admit(tree.CXA, D(2022, 3, 1))
     assert m.status == Status.PROBATIONARY
     assert list(m.events.values_list("kind", flat=True)) == [EventKind.ADMITTED]
-    assert list(m.periods.values_list("cell_id", "status", "start", "end")) == [(tree.CXA.pk, "probationary", D(2022, 3, 1), None)]
+    assert list(m.periods.values_list("cell_id", "status", "start", "end")) == [
+        (tree.CXA.pk, "probationary", D(2022, 3, 1), None)
+    ]
     assert m.person.name_search.startswith("bui thi hang")
 
 
@@ -59,10 +65,17 @@ def test_recognition_rules(tree):
     refused(record, m, EventKind.RECOGNISED, D(2022, 3, 1), match="Chưa hết 12 tháng")
     record(m, EventKind.RECOGNISED, D(2022, 4, 5), card_number="12345678")
     m.refresh_from_db()
-    assert (m.status, m.official_from, m.recognition_decision_date, m.card_number) == (Status.OFFICIAL, D(2022, 3, 11), D(2022, 4, 5), "12345678")
+    assert (m.status, m.official_from, m.recognition_decision_date, m.card_number) == (
+        Status.OFFICIAL,
+        D(2022, 3, 11),
+        D(2022, 4, 5),
+        "12345678",
+    )
     refused(record, m, EventKind.RECOGNISED, D(2022, 5, 1), match="tình trạng «Chính thức»")
     assert list(m.periods.values_list("status", "start", "end")) == [
-        ("probationary", D(2021, 3, 1), D(2022, 3, 11)), ("official", D(2022, 3, 11), None)]
+        ("probationary", D(2021, 3, 1), D(2022, 3, 11)),
+        ("official", D(2022, 3, 11), None),
+    ]
 
 
 def test_events_must_follow_the_history_and_make_sense_for_the_status(tree):
@@ -72,8 +85,23 @@ def test_events_must_follow_the_history_and_make_sense_for_the_status(tree):
     refused(record, m, EventKind.EXEMPTION_ENDED, D(2021, 1, 1), match="không có gì để thôi miễn")
     record(m, EventKind.REPRIMANDED, D(2021, 1, 1), reason="vi phạm quy chế")
     record(m, EventKind.LEFT, D(2021, 2, 1))
-    for kind in (EventKind.STRUCK_OFF, EventKind.DIED, EventKind.EXPELLED, EventKind.TRANSFERRED_OUT, EventKind.EXEMPTED, EventKind.RECOGNISED):
-        refused(record, m, kind, D(2021, 3, 1), reason="x", other_organization_name="Tỉnh ủy Phú Thọ", match="Đã ra khỏi Đảng")
+    for kind in (
+        EventKind.STRUCK_OFF,
+        EventKind.DIED,
+        EventKind.EXPELLED,
+        EventKind.TRANSFERRED_OUT,
+        EventKind.EXEMPTED,
+        EventKind.RECOGNISED,
+    ):
+        refused(
+            record,
+            m,
+            kind,
+            D(2021, 3, 1),
+            reason="x",
+            other_organization_name="Tỉnh ủy Phú Thọ",
+            match="Đã ra khỏi Đảng",
+        )
     refused(record, m, EventKind.READMITTED, D(2023, 1, 1), match="36 tháng")
     record(m, EventKind.READMITTED, D(2024, 2, 1))
     m.refresh_from_db()
@@ -109,27 +137,74 @@ def test_transfer_rules(tree, users):
     m = official(tree.CXA)
     user = users.district_x
     refused(record, m, EventKind.TRANSFERRED_OUT, D(2021, 1, 1), user=user, match="Cần ghi nơi chuyển đến")
-    refused(record, m, EventKind.TRANSFERRED_OUT, D(2021, 1, 1), user=user, other_organization_code="NOPE", match="Không có tổ chức đảng mã «NOPE»")
-    refused(record, m, EventKind.TRANSFERRED_OUT, D(2021, 1, 1), user=user, other_organization_code=tree.CYA.code, match="ngoài phạm vi")
-    refused(record, m, EventKind.TRANSFERRED_OUT, D(2021, 1, 1), user=user, other_organization_code=tree.GX.code, match="không phải là chi bộ")
-    refused(record, m, EventKind.TRANSFERRED_OUT, D(2021, 1, 1), user=user, other_organization_code=tree.CXA.code, match="trùng với chi bộ hiện tại")
+    refused(
+        record,
+        m,
+        EventKind.TRANSFERRED_OUT,
+        D(2021, 1, 1),
+        user=user,
+        other_organization_code="NOPE",
+        match="Không có tổ chức đảng mã «NOPE»",
+    )
+    refused(
+        record,
+        m,
+        EventKind.TRANSFERRED_OUT,
+        D(2021, 1, 1),
+        user=user,
+        other_organization_code=tree.CYA.code,
+        match="ngoài phạm vi",
+    )
+    refused(
+        record,
+        m,
+        EventKind.TRANSFERRED_OUT,
+        D(2021, 1, 1),
+        user=user,
+        other_organization_code=tree.GX.code,
+        match="không phải là chi bộ",
+    )
+    refused(
+        record,
+        m,
+        EventKind.TRANSFERRED_OUT,
+        D(2021, 1, 1),
+        user=user,
+        other_organization_code=tree.CXA.code,
+        match="trùng với chi bộ hiện tại",
+    )
     record(m, EventKind.TRANSFERRED_OUT, D(2021, 1, 1), user=user, other_organization_code=tree.CXB.code)
     m.refresh_from_db()
     assert m.cell == tree.CXB and m.status == Status.OFFICIAL
     assert list(m.events.values_list("kind", "cell__code", "other_organization__code"))[-2:] == [
-        (EventKind.TRANSFERRED_OUT, tree.CXA.code, tree.CXB.code), (EventKind.TRANSFERRED_IN, tree.CXB.code, tree.CXA.code)]
+        (EventKind.TRANSFERRED_OUT, tree.CXA.code, tree.CXB.code),
+        (EventKind.TRANSFERRED_IN, tree.CXB.code, tree.CXA.code),
+    ]
     record(m, EventKind.TRANSFERRED_OUT, D(2021, 5, 1), user=user, other_organization_name="Đảng bộ tỉnh Phú Thọ")
     m.refresh_from_db()
     assert m.status == Status.TRANSFERRED_OUT
     refused(record, m, EventKind.DIED, D(2021, 6, 1), match="Đã chuyển sinh hoạt đi")
-    record(m, EventKind.TRANSFERRED_IN, D(2022, 5, 1), user=user, cell_code=tree.CXA.code, other_organization_name="Đảng bộ tỉnh Phú Thọ")
+    record(
+        m,
+        EventKind.TRANSFERRED_IN,
+        D(2022, 5, 1),
+        user=user,
+        cell_code=tree.CXA.code,
+        other_organization_name="Đảng bộ tỉnh Phú Thọ",
+    )
     m.refresh_from_db()
     assert (m.status, m.cell) == (Status.OFFICIAL, tree.CXA)
 
 
 def test_temporary_transfer_keeps_the_member_where_they_are(tree, users):
     m = official(tree.CXA)
-    record(m, EventKind.TRANSFERRED_OUT, D(2021, 1, 1), other_organization_name="Chi bộ thôn X, tỉnh Sơn La", temporary=True)
+    record(
+        m,
+        EventKind.TRANSFERRED_OUT,
+        D(2021, 1, 1),
+        other_organization_name="Chi bộ thôn X, tỉnh Sơn La",
+        temporary=True,
+    )
     m.refresh_from_db()
     assert (m.status, m.cell) == (Status.OFFICIAL, tree.CXA)
 
@@ -141,8 +216,14 @@ def test_stale_version_is_refused(tree):
 
 def test_transfer_in_from_outside_is_not_an_admission(tree):
     m = member_transfer_in_from_outside(
-        person_fields=person_fields(), cell=tree.CXB, effective_date=D(2020, 1, 1), origin_name="Đảng bộ tỉnh Sơn La",
-        official=True, admission_decision_date=D(2010, 1, 1), official_from=D(2011, 1, 1))
+        person_fields=person_fields(),
+        cell=tree.CXB,
+        effective_date=D(2020, 1, 1),
+        origin_name="Đảng bộ tỉnh Sơn La",
+        official=True,
+        admission_decision_date=D(2010, 1, 1),
+        official_from=D(2011, 1, 1),
+    )
     assert list(m.events.values_list("kind", flat=True)) == [EventKind.TRANSFERRED_IN]
     assert m.status == Status.OFFICIAL
 
@@ -151,20 +232,37 @@ def test_proposals(tree, users):
     m = official(tree.CXA)
     with pytest.raises(ValidationError, match="Không có tổ chức đảng"):
         proposal_create(m, kind=EventKind.TRANSFERRED_OUT, proposed_on=D(2021, 1, 1), other_organization_code="NOPE")
-    p = proposal_create(m, kind=EventKind.TRANSFERRED_OUT, proposed_on=D(2021, 1, 1), user=users.secretary_a,
-                        other_organization_code=tree.CYA.code)
+    p = proposal_create(
+        m,
+        kind=EventKind.TRANSFERRED_OUT,
+        proposed_on=D(2021, 1, 1),
+        user=users.secretary_a,
+        other_organization_code=tree.CYA.code,
+    )
     assert p.state == Proposal.State.PENDING and p.other_organization == tree.CYA
     with pytest.raises(ValidationError, match="đang chờ quyết định"):
         proposal_create(m, kind=EventKind.TRANSFERRED_OUT, proposed_on=D(2021, 1, 1), other_organization_name="X")
     with pytest.raises(ValidationError, match="Chính thức"):
         proposal_create(m, kind=EventKind.RECOGNISED, proposed_on=D(2021, 1, 1))
-    event = record(m, EventKind.TRANSFERRED_OUT, D(2021, 2, 1), user=users.province, other_organization_code=tree.CYA.code, proposal=p)
+    event = record(
+        m,
+        EventKind.TRANSFERRED_OUT,
+        D(2021, 2, 1),
+        user=users.province,
+        other_organization_code=tree.CYA.code,
+        proposal=p,
+    )
     p.refresh_from_db()
     assert p.state == Proposal.State.DECIDED and p.event == event
 
 
 def test_admission_via_service_keeps_decider_and_number(tree):
-    m = member_admit(person_fields=person_fields(), cell=tree.CXA, admission_decision_date=D(2022, 1, 5),
-                     admission_decision_number="12-QĐ/HU", admission_decided_by=tree.X)
+    m = member_admit(
+        person_fields=person_fields(),
+        cell=tree.CXA,
+        admission_decision_date=D(2022, 1, 5),
+        admission_decision_number="12-QĐ/HU",
+        admission_decided_by=tree.X,
+    )
     e = m.events.get()
     assert (e.decision_number, e.other_organization) == ("12-QĐ/HU", tree.X)

@@ -71,7 +71,9 @@ def test_list_search_without_diacritics_and_filters(tree, users, members, login)
     assert "Nguyễn Thị Hồng" in page and "Bùi Văn Đoàn" not in page
     page = client.get(reverse("members:list"), {"org": tree.Y.code}).content.decode()
     assert "Lò Văn Pâng" in page and "Bùi Văn Đoàn" not in page
-    page = client.get(reverse("members:list"), {"cell": tree.CXB.code, "sex": "female", "age": "31-40"}).content.decode()
+    page = client.get(
+        reverse("members:list"), {"cell": tree.CXB.code, "sex": "female", "age": "31-40"}
+    ).content.decode()
     assert "Nguyễn Thị Hồng" in page
     page = client.get(reverse("members:list"), {"age": "18-30"}).content.decode()
     assert "Nguyễn Thị Hồng" not in page
@@ -93,19 +95,30 @@ def test_list_is_in_name_order_and_follows_a_corrected_name(tree, users, members
     person_update(members["y"].person, fields={"full_name": "Hà Văn Pâng"}, user=users.province)
     assert names() == ["Bùi Văn Đoàn", "Đinh Công Số 0", "Đinh Công Số 1", "Hà Văn Pâng", "Nguyễn Thị Hồng"]
     assert Membership.objects.get(pk=members["y"].pk).sort_name == "ha van pang"
-    assert set(Membership.objects.values_list("sort_name", flat=True)) == set(Person.objects.values_list("name_search", flat=True))
+    assert set(Membership.objects.values_list("sort_name", flat=True)) == set(
+        Person.objects.values_list("name_search", flat=True)
+    )
 
 
 def _bulk(cell, n, start=0):
     entries = []
     for i in range(n):
         person = Person(**person_fields(full_name=f"Đinh Công Số {start + i}", national_id=f"0172{start + i:08d}"))
-        entries.append({"person": person, "cell": cell, "admission_decision_date": D(2010, 1, 1), "official_from": D(2011, 1, 1),
-                        "recognition_decision_date": D(2011, 2, 1)})
+        entries.append(
+            {
+                "person": person,
+                "cell": cell,
+                "admission_decision_date": D(2010, 1, 1),
+                "official_from": D(2011, 1, 1),
+                "recognition_decision_date": D(2011, 2, 1),
+            }
+        )
     members_register_bulk(entries)
 
 
-@pytest.mark.parametrize("who, org", [("province", None), ("district_x", None), ("secretary_a", None), ("province", "T.X.1")])
+@pytest.mark.parametrize(
+    "who, org", [("province", None), ("district_x", None), ("secretary_a", None), ("province", "T.X.1")]
+)
 def test_list_query_count_does_not_grow_with_the_register(tree, users, login, django_assert_num_queries, who, org):
     client = login(getattr(users, who))
     url = reverse("members:list") + (f"?org={org}" if org else "")
@@ -113,6 +126,7 @@ def test_list_query_count_does_not_grow_with_the_register(tree, users, login, dj
     client.get(url)
     import django.db
     from django.test.utils import CaptureQueriesContext
+
     with CaptureQueriesContext(django.db.connection) as small:
         assert client.get(url).status_code == 200
     _bulk(tree.CXA, 1000, start=100)
@@ -134,7 +148,7 @@ def test_export_is_the_scoped_filtered_list_as_xlsx(tree, users, members, login)
 
 
 def test_export_escapes_formula_like_text(tree, users, login):
-    admit(tree.CXA, full_name="=HYPERLINK(\"http://x\")")
+    admit(tree.CXA, full_name='=HYPERLINK("http://x")')
     ws = load_workbook(io.BytesIO(login(users.district_x).get(reverse("members:export")).content)).active
     assert ws.cell(row=4, column=2).value.startswith("'=")
 
@@ -145,17 +159,26 @@ def test_decisions_are_for_district_staff_and_proposals_for_the_cell(tree, users
     assert secretary.get(reverse("members:record", args=[m.pk, EventKind.WARNED])).status_code == 403
     page = secretary.get(reverse("members:detail", args=[m.pk])).content.decode()
     assert "Đề nghị chuyển sinh hoạt đi" in page and "Ghi quyết định" not in page
-    response = secretary.post(reverse("members:propose", args=[m.pk, EventKind.TRANSFERRED_OUT]),
-                              {"effective_date": "05/01/2023", "other_organization_code": tree.CYA.code})
+    response = secretary.post(
+        reverse("members:propose", args=[m.pk, EventKind.TRANSFERRED_OUT]),
+        {"effective_date": "05/01/2023", "other_organization_code": tree.CYA.code},
+    )
     assert response.status_code == 302
     proposal = Proposal.objects.get()
     district = login(users.province)
     assert district.get(reverse("members:propose", args=[m.pk, EventKind.TRANSFERRED_OUT])).status_code == 403
     page = district.get(reverse("members:detail", args=[m.pk])).content.decode()
     assert "Ghi quyết định" in page and "Chi bộ bản Lác" in page
-    response = district.post(reverse("members:record", args=[m.pk, EventKind.TRANSFERRED_OUT]) + f"?proposal={proposal.pk}",
-                             {"effective_date": "10/01/2023", "decision_number": "12-QĐ/TU", "other_organization_code": tree.CYA.code,
-                              "version": m.version, "proposal": proposal.pk})
+    response = district.post(
+        reverse("members:record", args=[m.pk, EventKind.TRANSFERRED_OUT]) + f"?proposal={proposal.pk}",
+        {
+            "effective_date": "10/01/2023",
+            "decision_number": "12-QĐ/TU",
+            "other_organization_code": tree.CYA.code,
+            "version": m.version,
+            "proposal": proposal.pk,
+        },
+    )
     assert response.status_code == 302
     m.refresh_from_db()
     assert m.cell == tree.CYA
@@ -167,23 +190,41 @@ def test_bad_decision_shows_a_vietnamese_message_and_saves_nothing(tree, users, 
     m = members["a"]
     client = login(users.district_x)
     before = MembershipEvent.objects.count()
-    response = client.post(reverse("members:record", args=[m.pk, EventKind.TRANSFERRED_OUT]),
-                           {"effective_date": "10/01/2023", "other_organization_code": tree.CYA.code, "version": m.version})
+    response = client.post(
+        reverse("members:record", args=[m.pk, EventKind.TRANSFERRED_OUT]),
+        {"effective_date": "10/01/2023", "other_organization_code": tree.CYA.code, "version": m.version},
+    )
     assert response.status_code == 200 and "ngoài phạm vi của bạn" in response.content.decode()
-    response = client.post(reverse("members:record", args=[m.pk, EventKind.RECOGNISED]), {"effective_date": "10/01/2023"})
+    response = client.post(
+        reverse("members:record", args=[m.pk, EventKind.RECOGNISED]), {"effective_date": "10/01/2023"}
+    )
     assert "tình trạng «Chính thức»" in response.content.decode()
     future = (datetime.date.today() + datetime.timedelta(days=3)).strftime("%d/%m/%Y")
-    response = client.post(reverse("members:record", args=[m.pk, EventKind.WARNED]), {"effective_date": future, "reason": "x"})
+    response = client.post(
+        reverse("members:record", args=[m.pk, EventKind.WARNED]), {"effective_date": future, "reason": "x"}
+    )
     assert "ở tương lai" in response.content.decode()
     assert MembershipEvent.objects.count() == before
 
 
 def test_admission_form(tree, users, login):
     client = login(users.district_x)
-    data = {"full_name": "Hà Thị Lan", "sex": "female", "date_of_birth": "02/02/1995", "ethnicity": "muong", "religion": "none",
-            "national_id": "017195001111", "general_education": "upper_secondary", "professional_qualification": "university",
-            "political_theory": "elementary", "sector": "public_employee", "cell_code": tree.CXA.code,
-            "admission_decision_number": "5-QĐ/HU", "admission_decision_date": "03/03/2023", "ceremony_date": "20/03/2023"}
+    data = {
+        "full_name": "Hà Thị Lan",
+        "sex": "female",
+        "date_of_birth": "02/02/1995",
+        "ethnicity": "muong",
+        "religion": "none",
+        "national_id": "017195001111",
+        "general_education": "upper_secondary",
+        "professional_qualification": "university",
+        "political_theory": "elementary",
+        "sector": "public_employee",
+        "cell_code": tree.CXA.code,
+        "admission_decision_number": "5-QĐ/HU",
+        "admission_decision_date": "03/03/2023",
+        "ceremony_date": "20/03/2023",
+    }
     response = client.post(reverse("members:new") + f"?org={tree.X.code}", {**data, "date_of_birth": "02/02/2010"})
     assert "Chưa đủ 18 tuổi" in response.content.decode() and not Membership.objects.exists()
     response = client.post(reverse("members:new") + f"?org={tree.X.code}", data)
@@ -196,17 +237,37 @@ def test_admission_form(tree, users, login):
 def test_transfer_in_from_outside_the_system(tree, users, login):
     client = login(users.district_x)
     url = reverse("members:transfer-in") + f"?org={tree.X.code}"
-    data = {"full_name": "Lò Văn Tuấn", "sex": "male", "date_of_birth": "05/06/1988", "ethnicity": "thai", "religion": "none",
-            "general_education": "upper_secondary", "professional_qualification": "college", "political_theory": "elementary",
-            "sector": "civil_servant", "cell_code": tree.CXA.code, "other_organization_name": "Đảng bộ tỉnh Sơn La",
-            "effective_date": "10/04/2022", "decision_number": "12-QĐ/TU", "admission_decision_date": "03/02/2015",
-            "official": "on", "official_from": "03/02/2016", "card_number": "123456"}
-    response = client.post(url, {**data, "effective_date": "01/01/2014"})  # before the admission: refused, nothing saved
+    data = {
+        "full_name": "Lò Văn Tuấn",
+        "sex": "male",
+        "date_of_birth": "05/06/1988",
+        "ethnicity": "thai",
+        "religion": "none",
+        "general_education": "upper_secondary",
+        "professional_qualification": "college",
+        "political_theory": "elementary",
+        "sector": "civil_servant",
+        "cell_code": tree.CXA.code,
+        "other_organization_name": "Đảng bộ tỉnh Sơn La",
+        "effective_date": "10/04/2022",
+        "decision_number": "12-QĐ/TU",
+        "admission_decision_date": "03/02/2015",
+        "official": "on",
+        "official_from": "03/02/2016",
+        "card_number": "123456",
+    }
+    response = client.post(
+        url, {**data, "effective_date": "01/01/2014"}
+    )  # before the admission: refused, nothing saved
     assert "không được trước ngày kết nạp" in response.content.decode() and not Membership.objects.exists()
     response = client.post(url, {**data, "cell_code": tree.CYA.code})  # a cell outside the scope
     assert "trong phạm vi của bạn" in response.content.decode() and not Membership.objects.exists()
     assert client.post(url, data).status_code == 302
     m = Membership.objects.get()
     assert (m.status, m.cell, m.events.get().kind, m.events.get().other_organization_name) == (
-        Status.OFFICIAL, tree.CXA, EventKind.TRANSFERRED_IN, "Đảng bộ tỉnh Sơn La")
+        Status.OFFICIAL,
+        tree.CXA,
+        EventKind.TRANSFERRED_IN,
+        "Đảng bộ tỉnh Sơn La",
+    )
     assert login(users.secretary_a).get(reverse("members:transfer-in")).status_code == 403

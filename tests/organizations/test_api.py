@@ -12,13 +12,17 @@ def test_roots_are_the_users_organisations(tree, users, login):
 def test_children(tree, users, login):
     data = login(users.district_x).get(reverse("organizations:api-list"), {"parent": tree.GX.code}).json()
     assert [(i["code"], i["kind"], i["parent"]) for i in data["results"]] == [
-        (tree.CXA.code, "cell", tree.GX.code), (tree.CXB.code, "cell", tree.GX.code),
+        (tree.CXA.code, "cell", tree.GX.code),
+        (tree.CXB.code, "cell", tree.GX.code),
     ]
 
 
 def test_detail_counts_descendants_by_kind(tree, users, login):
     data = login(users.province).get(reverse("organizations:api-detail", args=[tree.P.code])).json()
     assert data == {
-        "code": tree.P.code, "name": tree.P.name, "kind": "province", "parent": None,
+        "code": tree.P.code,
+        "name": tree.P.name,
+        "kind": "province",
+        "parent": None,
         "descendants": {"district": 2, "grassroots_committee": 2, "grassroots_cell": 1, "cell": 3},
     }

@@ -26,8 +26,12 @@ def test_each_role_lands_on_its_first_screen(tree, users, login):
     from organizations.models import Role
     from tests.fixtures import make_user
 
-    assert login(users.district_x).get("/", follow=True).redirect_chain[-1][0] == reverse("reports:dashboard-org", args=[tree.X.code])
-    assert login(users.province).get("/", follow=True).redirect_chain[-1][0] == reverse("reports:dashboard-org", args=[tree.P.code])
+    assert login(users.district_x).get("/", follow=True).redirect_chain[-1][0] == reverse(
+        "reports:dashboard-org", args=[tree.X.code]
+    )
+    assert login(users.province).get("/", follow=True).redirect_chain[-1][0] == reverse(
+        "reports:dashboard-org", args=[tree.P.code]
+    )
     assert login(users.secretary_a).get("/").url == reverse("candidates:worklist")
     plain = make_user("plain_admin", Role.Kind.ADMIN, tree.P)
     assert login(plain).get("/").url == reverse("reports:browser")
@@ -39,7 +43,9 @@ def _district_with_cells(code, n_cells):
     province = Organization.objects.get(code="T")
     district = organization_create(parent=province, code=code, name=f"Huyện {code}", kind=Kind.DISTRICT)
     for g in range(max(1, n_cells // 50)):
-        grassroots = organization_create(parent=district, code=f"{code}.{g}", name=f"Xã {g}", kind=Kind.GRASSROOTS_COMMITTEE)
+        grassroots = organization_create(
+            parent=district, code=f"{code}.{g}", name=f"Xã {g}", kind=Kind.GRASSROOTS_COMMITTEE
+        )
         per = n_cells // max(1, n_cells // 50)
         cells = [Organization(code=f"{code}.{g}.{i}", name=f"Chi bộ {i}", kind=Kind.CELL) for i in range(per)]
         for cell in cells:

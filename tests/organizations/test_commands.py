@@ -8,10 +8,14 @@ pytestmark = pytest.mark.django_db
 
 
 def test_create_scoped_user(tree):
-    call_command("create_scoped_user", "newstaff", role="district_staff", org=tree.X.code, password="a-long-pass-phrase-42")
+    call_command(
+        "create_scoped_user", "newstaff", role="district_staff", org=tree.X.code, password="a-long-pass-phrase-42"
+    )
     user = get_user_model().objects.get(username="newstaff")
     assert user.check_password("a-long-pass-phrase-42")
-    assert list(Role.objects.filter(user=user).values_list("kind", "organization__code")) == [("district_staff", tree.X.code)]
+    assert list(Role.objects.filter(user=user).values_list("kind", "organization__code")) == [
+        ("district_staff", tree.X.code)
+    ]
 
 
 @pytest.mark.parametrize(

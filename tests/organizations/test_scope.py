@@ -8,7 +8,11 @@ pytestmark = pytest.mark.django_db
 
 def test_for_user_is_the_subtree(tree, users):
     assert set(Organization.objects.for_user(users.district_x).values_list("code", flat=True)) == {
-        tree.X.code, tree.GX.code, tree.GXC.code, tree.CXA.code, tree.CXB.code,
+        tree.X.code,
+        tree.GX.code,
+        tree.GXC.code,
+        tree.CXA.code,
+        tree.CXB.code,
     }
     assert set(Organization.objects.for_user(users.secretary_a).values_list("code", flat=True)) == {tree.CXA.code}
     assert Organization.objects.for_user(users.province).count() == 9

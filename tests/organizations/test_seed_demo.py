@@ -14,11 +14,16 @@ def test_seed_demo_reproduces_the_published_structure(django_user_model):
     structure = FIGURES["structure"]
     province = Organization.objects.get(code="HB")
     kinds = dict(
-        Organization.objects.filter(path__startswith=province.path).values_list("kind").annotate(n=Count("id")).order_by()
+        Organization.objects.filter(path__startswith=province.path)
+        .values_list("kind")
+        .annotate(n=Count("id"))
+        .order_by()
     )
     directly_under = Organization.objects.get_children(province)
     assert directly_under.count() == structure["directly_subordinate_committees"]
-    assert directly_under.filter(kind__in=DISTRICT_LEVEL_KINDS).count() == structure["district_level_committees_of_which"]
+    assert (
+        directly_under.filter(kind__in=DISTRICT_LEVEL_KINDS).count() == structure["district_level_committees_of_which"]
+    )
     assert kinds[Kind.GRASSROOTS_COMMITTEE] + kinds[Kind.GRASSROOTS_CELL] == structure["grassroots_organizations"]
     assert kinds[Kind.GRASSROOTS_COMMITTEE] == structure["grassroots_party_committees"]
     assert kinds[Kind.GRASSROOTS_CELL] == structure["grassroots_cells"]

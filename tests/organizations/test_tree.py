@@ -39,14 +39,20 @@ def test_codes_are_unique(tree):
     with pytest.raises(ValidationError, match="Mã tổ chức này đã được dùng"):
         organization_create(parent=tree.X, code=tree.GX.code, name="Trùng mã", kind=Kind.GRASSROOTS_COMMITTEE)
     with pytest.raises(IntegrityError), transaction.atomic():
-        Organization.objects.add_child(tree.X, instance=Organization(code=tree.GX.code, name="x", kind=Kind.GRASSROOTS_CELL))
+        Organization.objects.add_child(
+            tree.X, instance=Organization(code=tree.GX.code, name="x", kind=Kind.GRASSROOTS_CELL)
+        )
 
 
 def test_valid_to_not_before_valid_from(tree):
     with pytest.raises(ValidationError, match="Ngày hết hiệu lực"):
         organization_create(
-            parent=tree.X, code="Z7", name="Xã cũ", kind=Kind.GRASSROOTS_COMMITTEE,
-            valid_from=datetime.date(2020, 1, 1), valid_to=datetime.date(2019, 12, 31),
+            parent=tree.X,
+            code="Z7",
+            name="Xã cũ",
+            kind=Kind.GRASSROOTS_COMMITTEE,
+            valid_from=datetime.date(2020, 1, 1),
+            valid_to=datetime.date(2019, 12, 31),
         )
     assert not Organization.objects.filter(code="Z7").exists()
 
@@ -81,5 +87,7 @@ def test_descendant_counts_stay_in_step_with_the_tree(tree):
     stored = dict(Organization.objects.values_list("path", "descendant_counts"))
     assert stored == compute_descendant_counts(Organization.objects.values_list("path", "kind"))
     assert Organization.objects.get(pk=tree.Y.pk).descendant_counts == {
-        "cell": 4, "grassroots_committee": 2, "partial_committee": 1,
+        "cell": 4,
+        "grassroots_committee": 2,
+        "partial_committee": 1,
     }

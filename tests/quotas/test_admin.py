@@ -12,7 +12,12 @@ def test_admin_pages(client, tree):
     Quota.objects.create(organization=tree.GX, year=2024, target=5)
     admin = make_user("root", is_staff=True, is_superuser=True)
     client.force_login(admin)
-    for url in ["/admin/quotas/quota/", "/admin/quotas/quota/import/", "/admin/quotas/quota/export/",
-                "/admin/quotas/quotachange/", "/admin/partydev/upload/"]:
+    for url in [
+        "/admin/quotas/quota/",
+        "/admin/quotas/quota/import/",
+        "/admin/quotas/quota/export/",
+        "/admin/quotas/quotachange/",
+        "/admin/partydev/upload/",
+    ]:
         assert client.get(url).status_code == 200, url
     assert client.get("/admin/partydev/upload/add/").status_code == 403  # read-only

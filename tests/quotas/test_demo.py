@@ -49,8 +49,19 @@ def test_the_province_target_is_its_committees_sum_and_2082_in_2023(demo, db):
 def test_quotas_are_spread_below_with_a_few_under_allocated(demo, db):
     province = Organization.objects.get(code="HB")
     flagged = {year: sorted(o.code for o, _, _ in under_allocated(province, year)) for year in range(2016, 2024)}
-    assert flagged == {2016: [], 2017: [], 2018: [], 2019: [], 2020: [], 2021: [], 2022: ["HB.MC"], 2023: ["HB.TP.001", "HB.YT"]}
-    grassroots = Organization.objects.filter(code__startswith="HB.", kind__in=["grassroots_committee", "grassroots_cell"])
+    assert flagged == {
+        2016: [],
+        2017: [],
+        2018: [],
+        2019: [],
+        2020: [],
+        2021: [],
+        2022: ["HB.MC"],
+        2023: ["HB.TP.001", "HB.YT"],
+    }
+    grassroots = Organization.objects.filter(
+        code__startswith="HB.", kind__in=["grassroots_committee", "grassroots_cell"]
+    )
     assert Quota.objects.filter(year=2023, organization__in=grassroots).count() > 400
     assert Quota.objects.filter(year=2023, organization__kind="cell").exists()
     assert seed_quotas() == 0  # idempotent

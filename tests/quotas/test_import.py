@@ -18,7 +18,9 @@ def store(user, data, name="chi-tieu-2024.xlsx", scope=None):
 
 
 def snapshot():
-    return sorted(Quota.objects.values_list("organization__code", "year", "target", "minimum", "note", "set_at", "upload_id"))
+    return sorted(
+        Quota.objects.values_list("organization__code", "year", "target", "minimum", "note", "set_at", "upload_id")
+    )
 
 
 def test_preview_writes_nothing_and_confirm_writes_everything(tree, users):
@@ -36,7 +38,9 @@ def test_preview_writes_nothing_and_confirm_writes_everything(tree, users):
     assert upload.status == Upload.Status.COMMITTED and upload.created == 3
     quotas = {q.organization.code: q for q in Quota.objects.select_related("organization")}
     assert {c: (q.year, q.target, q.minimum) for c, q in quotas.items()} == {
-        "T.X.1": (2024, 5, 3), "T.X.2": (2024, 2, None), "T.X.1.A": (2024, 3, None),
+        "T.X.1": (2024, 5, 3),
+        "T.X.2": (2024, 2, None),
+        "T.X.1.A": (2024, 3, None),
     }
     assert all(q.set_by == users.district_x and q.upload_id == upload.pk for q in quotas.values())
     assert QuotaChange.objects.count() == 3
@@ -49,7 +53,11 @@ def test_changes_show_old_and_new(tree, users):
     _, result = store(users.district_x, data)
     assert result.counts == {"create": 0, "change": 1, "unchanged": 1}
     change = next(i for i in result.items if i.action == "change")
-    assert (change.row, change.key, [(c.field, c.old, c.new) for c in change.changes]) == (4, "T.X.1", [("Chỉ tiêu", 4, 6)])
+    assert (change.row, change.key, [(c.field, c.old, c.new) for c in change.changes]) == (
+        4,
+        "T.X.1",
+        [("Chỉ tiêu", 4, 6)],
+    )
 
 
 def test_reuploading_the_same_file_changes_nothing(tree, users):
@@ -117,7 +125,12 @@ def test_an_upload_is_committed_once(tree, users):
 ROW_CASES = [
     ("unknown code", [("T.X.9", 1, None)], 4, "Mã tổ chức “T.X.9” không tồn tại hoặc nằm ngoài phạm vi của bạn."),
     ("other district", [("T.Y.1", 1, None)], 4, "Mã tổ chức “T.Y.1” không tồn tại hoặc nằm ngoài phạm vi của bạn."),
-    ("own quota", [("T.X", 1, None)], 4, "Bạn không giao chỉ tiêu cho “Huyện Lạc Sơn” (T.X): chỉ tiêu của tổ chức này do cấp trên giao."),
+    (
+        "own quota",
+        [("T.X", 1, None)],
+        4,
+        "Bạn không giao chỉ tiêu cho “Huyện Lạc Sơn” (T.X): chỉ tiêu của tổ chức này do cấp trên giao.",
+    ),
     ("negative", [("T.X.1", -3, None)], 4, "Chỉ tiêu không được âm (-3)."),
     ("decimal", [("T.X.1", 2.5, None)], 4, "Chỉ tiêu năm 2024: “2,5” là số thập phân; cần một số nguyên."),
     ("text", [("T.X.1", "năm", None)], 4, "Chỉ tiêu năm 2024: “năm” không phải là số."),
@@ -156,8 +169,13 @@ def test_a_year_that_is_not_a_year_is_refused_naming_the_header(tree, users, hea
 @pytest.mark.parametrize(
     "make, expected",
     [
-        (files.xls_file, ".xls"), (files.csv_file, "CSV"), (files.pdf_file, "PDF"), (files.encrypted_workbook, "mật khẩu"),
-        (lambda: b"", "rỗng"), (files.zip_bomb, "bom nén"), (files.entity_bomb, "DTD/ENTITY"),
+        (files.xls_file, ".xls"),
+        (files.csv_file, "CSV"),
+        (files.pdf_file, "PDF"),
+        (files.encrypted_workbook, "mật khẩu"),
+        (lambda: b"", "rỗng"),
+        (files.zip_bomb, "bom nén"),
+        (files.entity_bomb, "DTD/ENTITY"),
     ],
     ids=["xls", "csv", "pdf", "password", "empty", "zip-bomb", "entity-bomb"],
 )
@@ -186,7 +204,11 @@ def test_blank_rows_are_skipped_and_said_so(tree, users):
 
 def test_only_xlsx_files_are_stored(tree, users):
     with pytest.raises(UploadRefused, match="Chỉ nhận tệp Excel .xlsx"):
-        upload_store(file=SimpleUploadedFile("chi-tieu.csv", files.csv_file()), importer_class=QuotaImporter, user=users.district_x)
+        upload_store(
+            file=SimpleUploadedFile("chi-tieu.csv", files.csv_file()),
+            importer_class=QuotaImporter,
+            user=users.district_x,
+        )
     assert Upload.objects.count() == 0
 
 
@@ -199,11 +221,27 @@ def _hidden(wb, ws):
 
 
 LAYOUT_CASES = [
-    ("merged cells", lambda: files.workbook(files.quota_rows([("T.X.1", 1, None)]), configure=_merged), "Trang “Chỉ tiêu” có ô gộp (C4:D4)"),
-    ("hidden row", lambda: files.workbook(files.quota_rows([("T.X.1", 1, None)]), configure=_hidden), "Trang “Chỉ tiêu” có dòng bị ẩn (dòng 4)"),
+    (
+        "merged cells",
+        lambda: files.workbook(files.quota_rows([("T.X.1", 1, None)]), configure=_merged),
+        "Trang “Chỉ tiêu” có ô gộp (C4:D4)",
+    ),
+    (
+        "hidden row",
+        lambda: files.workbook(files.quota_rows([("T.X.1", 1, None)]), configure=_hidden),
+        "Trang “Chỉ tiêu” có dòng bị ẩn (dòng 4)",
+    ),
     ("formula", lambda: files.workbook(files.quota_rows([("T.X.1", "=1+1", None)])), "ô E4 chứa công thức"),
-    ("renamed header", lambda: files.workbook([], headers=["STT", "Mã đơn vị", "Chỉ tiêu năm 2024", "Tối thiểu"]), "không tìm thấy dòng tiêu đề"),
-    ("missing header", lambda: files.workbook([], headers=["STT", "Mã tổ chức", "Chỉ tiêu năm 2024"]), "thiếu cột “Tối thiểu”"),
+    (
+        "renamed header",
+        lambda: files.workbook([], headers=["STT", "Mã đơn vị", "Chỉ tiêu năm 2024", "Tối thiểu"]),
+        "không tìm thấy dòng tiêu đề",
+    ),
+    (
+        "missing header",
+        lambda: files.workbook([], headers=["STT", "Mã tổ chức", "Chỉ tiêu năm 2024"]),
+        "thiếu cột “Tối thiểu”",
+    ),
     ("100,000 rows", lambda: files.big_workbook(100_000), "có hơn 10.000 dòng dữ liệu"),
 ]
 
@@ -270,9 +308,25 @@ def test_the_table_read_at_preview_round_trips_through_json():
     from partydev.spreadsheets import Sheet, SheetRow
     from partydev.uploads import sheet_from_json, sheet_to_json
 
-    values = {"a": 1, "b": 2.5, "c": "chữ", "d": None, "e": True, "f": datetime.datetime(2024, 1, 2, 3, 4),
-              "g": datetime.date(2024, 1, 2), "h": datetime.time(8, 30), "i": datetime.timedelta(hours=2)}
-    sheet = Sheet(name="T", header_row=3, headers={"a": "A"}, header_groups={"year": "2024"}, rows=[SheetRow(4, values)], notices=["n"])
+    values = {
+        "a": 1,
+        "b": 2.5,
+        "c": "chữ",
+        "d": None,
+        "e": True,
+        "f": datetime.datetime(2024, 1, 2, 3, 4),
+        "g": datetime.date(2024, 1, 2),
+        "h": datetime.time(8, 30),
+        "i": datetime.timedelta(hours=2),
+    }
+    sheet = Sheet(
+        name="T",
+        header_row=3,
+        headers={"a": "A"},
+        header_groups={"year": "2024"},
+        rows=[SheetRow(4, values)],
+        notices=["n"],
+    )
     import json
 
     assert sheet_from_json(json.loads(json.dumps(sheet_to_json(sheet)))) == sheet

@@ -13,7 +13,16 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def quotas(tree):
-    for org, target in [(tree.P, 20), (tree.X, 12), (tree.Y, 6), (tree.GX, 8), (tree.GXC, 2), (tree.CXA, 5), (tree.CXB, 4), (tree.GY, 7)]:
+    for org, target in [
+        (tree.P, 20),
+        (tree.X, 12),
+        (tree.Y, 6),
+        (tree.GX, 8),
+        (tree.GXC, 2),
+        (tree.CXA, 5),
+        (tree.CXB, 4),
+        (tree.GY, 7),
+    ]:
         Quota.objects.create(organization=org, year=2024, target=target)
     Quota.objects.create(organization=tree.GX, year=2023, target=99)  # another year: ignored
 
@@ -27,7 +36,11 @@ def test_children_sums_in_one_query_per_depth(tree, quotas, django_assert_num_qu
 def test_under_allocated_flags_children_adding_up_to_less(tree, quotas, django_assert_num_queries):
     with django_assert_num_queries(2):
         flagged = under_allocated(tree.P, 2024)
-    assert sorted((o.code, target, total) for o, target, total in flagged) == [("T", 20, 18), ("T.X", 12, 10), ("T.Y.1", 7, 0)]
+    assert sorted((o.code, target, total) for o, target, total in flagged) == [
+        ("T", 20, 18),
+        ("T.X", 12, 10),
+        ("T.Y.1", 7, 0),
+    ]
     assert [o.code for o, _, _ in under_allocated(tree.Y, 2024)] == ["T.Y.1"]  # T.Y: 7 ≥ 6; T.Y.1: no cell quota
 
 
@@ -46,7 +59,12 @@ def test_who_may_set_what(tree, users):
     assert can_set_quota(users.province, tree.P) and can_set_quota(users.province, tree.X)
     assert can_set_quota(users.grassroots, tree.CXA) and not can_set_quota(users.grassroots, tree.GX)
     assert not can_set_quota(users.secretary_a, tree.CXA)
-    assert set(settable_organizations(users.district_x).values_list("code", flat=True)) == {"T.X.1", "T.X.2", "T.X.1.A", "T.X.1.B"}
+    assert set(settable_organizations(users.district_x).values_list("code", flat=True)) == {
+        "T.X.1",
+        "T.X.2",
+        "T.X.1.A",
+        "T.X.1.B",
+    }
 
 
 def test_quota_set_records_the_history_and_refuses_bad_numbers(tree, users):

@@ -87,7 +87,9 @@ def test_uploads_of_another_scope_are_404_and_other_roles_get_403(login, tree, u
 def test_upload_preview_confirm_and_history_through_the_pages(login, tree, users):
     client = login(users.district_x)
     Quota.objects.create(organization=tree.GXC, year=2024, target=1)
-    response = post_file(client, files.workbook(files.quota_rows([("T.X.1", 5, 2), ("T.X.2", 3, None), ("T.X.1.A", 3, None)])))
+    response = post_file(
+        client, files.workbook(files.quota_rows([("T.X.1", 5, 2), ("T.X.2", 3, None), ("T.X.1.A", 3, None)]))
+    )
     preview = client.get(response["Location"]).content.decode()
     assert 'data-testid="count-create">2<' in preview and 'data-testid="count-change">1<' in preview
     assert "Chỉ tiêu: 1 → <strong>3</strong>" in preview
@@ -141,7 +143,15 @@ def test_the_template_lists_the_scope_with_reference_figures_and_validation(logi
     assert response["Content-Disposition"] == 'attachment; filename="chi-tieu-ket-nap-2024.xlsx"'
     ws = openpyxl.load_workbook(io.BytesIO(response.content))["Chỉ tiêu"]
     assert ws["A1"].value == "CHỈ TIÊU KẾT NẠP ĐẢNG VIÊN NĂM 2024"
-    assert [c.value for c in ws[3]][:7] == ["STT", "Mã tổ chức", "Tên tổ chức", "Cấp", "Chỉ tiêu năm 2024", "Tối thiểu", "Ghi chú"]
+    assert [c.value for c in ws[3]][:7] == [
+        "STT",
+        "Mã tổ chức",
+        "Tên tổ chức",
+        "Cấp",
+        "Chỉ tiêu năm 2024",
+        "Tối thiểu",
+        "Ghi chú",
+    ]
     assert [c.value for c in ws[3]][7:] == ["Tham khảo: chỉ tiêu năm trước (2023)", "Tham khảo: đã kết nạp năm 2023"]
     rows = [[c.value for c in row] for row in ws.iter_rows(min_row=4)]
     assert [r[1] for r in rows] == ["T.X.1", "T.X.1.A", "T.X.1.B", "T.X.2"]

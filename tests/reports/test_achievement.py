@@ -25,7 +25,9 @@ def test_period_years_previous_and_labels():
     half = Period(datetime.date(2023, 1, 1), datetime.date(2023, 6, 30))
     assert half.years == [2023] and half.label == "01/01/2023–30/06/2023"
     assert half.previous_year() == Period(datetime.date(2022, 1, 1), datetime.date(2022, 6, 30))
-    assert Period(datetime.date(2024, 2, 29), datetime.date(2024, 3, 1)).previous_year().date_from == datetime.date(2023, 2, 28)
+    assert Period(datetime.date(2024, 2, 29), datetime.date(2024, 3, 1)).previous_year().date_from == datetime.date(
+        2023, 2, 28
+    )
 
 
 def test_achievement_of_a_year_counts_by_decision_date_and_own_quota(tree, admissions):
@@ -92,6 +94,7 @@ def test_memo_serves_under_the_same_stamp_and_evicts_by_weight():
 
     memo.clear()
     calls = []
+
     def compute(v):
         calls.append(v)
         return v

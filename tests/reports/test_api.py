@@ -10,18 +10,44 @@ import datetime
 def test_achievement_api_shape_and_rate_strings(login, users, tree, admissions):
     data = login(users.province).get("/api/reports/achievement?org=T&from=2022-01-01&to=2022-12-31").json()
     assert {k: data[k] for k in ("org", "name", "from", "to", "admitted", "quota", "rate")} == {
-        "org": "T", "name": "Tỉnh T Hòa Bình", "from": "2022-01-01", "to": "2022-12-31", "admitted": 3, "quota": 6, "rate": "50.00",
+        "org": "T",
+        "name": "Tỉnh T Hòa Bình",
+        "from": "2022-01-01",
+        "to": "2022-12-31",
+        "admitted": 3,
+        "quota": 6,
+        "rate": "50.00",
     }
     assert data["children"] == [
-        {"org": "T.X", "name": "Huyện Lạc Sơn", "kind": "district", "admitted": 2, "quota": 3, "rate": "66.67",
-         "previous_admitted": 3, "previous_rate": "150.00"},
-        {"org": "T.Y", "name": "Huyện Mai Châu", "kind": "district", "admitted": 1, "quota": 3, "rate": "33.33",
-         "previous_admitted": 0, "previous_rate": "0.00"},
+        {
+            "org": "T.X",
+            "name": "Huyện Lạc Sơn",
+            "kind": "district",
+            "admitted": 2,
+            "quota": 3,
+            "rate": "66.67",
+            "previous_admitted": 3,
+            "previous_rate": "150.00",
+        },
+        {
+            "org": "T.Y",
+            "name": "Huyện Mai Châu",
+            "kind": "district",
+            "admitted": 1,
+            "quota": 3,
+            "rate": "33.33",
+            "previous_admitted": 0,
+            "previous_rate": "0.00",
+        },
     ]
 
 
 def test_achievement_api_with_kinds_totals_over_those_children(login, users, tree, admissions):
-    data = login(users.province).get("/api/reports/achievement?org=T.X&from=2021-01-01&to=2022-12-31&kinds=grassroots_committee").json()
+    data = (
+        login(users.province)
+        .get("/api/reports/achievement?org=T.X&from=2021-01-01&to=2022-12-31&kinds=grassroots_committee")
+        .json()
+    )
     assert [c["org"] for c in data["children"]] == ["T.X.1"]
     assert (data["admitted"], data["quota"], data["rate"]) == (4, 1, "400.00")
 
@@ -34,12 +60,15 @@ def test_api_scope_and_login(client, users, tree):
         assert client.get(f"/api/reports/{url}?org=T.X&from=2022-01-01&to=2022-12-31").status_code == 200
 
 
-@pytest.mark.parametrize("query,message", [
-    ("org=T&from=2022-02-30&to=2022-12-31", "không hợp lệ"),
-    ("org=T&from=2022-12-31&to=2022-01-01", "không được trước"),
-    ("org=T&kinds=village", "không có"),
-    ("from=2022-01-01", "Thiếu tham số"),
-])
+@pytest.mark.parametrize(
+    "query,message",
+    [
+        ("org=T&from=2022-02-30&to=2022-12-31", "không hợp lệ"),
+        ("org=T&from=2022-12-31&to=2022-01-01", "không được trước"),
+        ("org=T&kinds=village", "không có"),
+        ("from=2022-01-01", "Thiếu tham số"),
+    ],
+)
 def test_api_bad_input_is_400_with_a_vietnamese_message(login, users, query, message):
     response = login(users.province).get(f"/api/reports/achievement?{query}")
     assert response.status_code == 400 and message in response.json()["detail"]
@@ -49,13 +78,27 @@ def test_new_members_api(login, users, tree, admissions):
     data = login(users.province).get("/api/reports/new-members?org=T&from=2022-01-01&to=2022-12-31").json()
     assert data["total"] == 3
     assert data["professional_qualification"] == {
-        "none": 1, "technical_worker": 0, "intermediate": 0, "college": 0, "university": 2, "master": 0, "doctor": 0,
+        "none": 1,
+        "technical_worker": 0,
+        "intermediate": 0,
+        "college": 0,
+        "university": 2,
+        "master": 0,
+        "doctor": 0,
     }
     assert data["sex"] == {"male": 1, "female": 2}
     assert data["ethnicity"] == {"kinh": 1, "muong": 2}
     assert data["age_band"]["31-40"] == 3  # born 17/05/1990
     assert data["general_education"]["upper_secondary"] == 3
-    assert set(data["sector"]) >= {"civil_servant", "public_employee", "worker", "farmer", "student", "armed_forces", "private_enterprise"}
+    assert set(data["sector"]) >= {
+        "civil_servant",
+        "public_employee",
+        "worker",
+        "farmer",
+        "student",
+        "armed_forces",
+        "private_enterprise",
+    }
 
 
 def test_age_band_uses_full_years_on_the_decision_day(login, users, tree):

@@ -12,9 +12,12 @@ def candidate(cell, history, stage=None, stage_date=None, **extra):
     """A candidate with the given (kind, stage_from, stage_to, date) events; current stage the last one."""
     person = Person.objects.create(**person_fields())
     last = history[-1]
-    c = Candidate.objects.create(person=person, cell=cell, stage=stage or last[2], stage_date=stage_date or last[3], **extra)
+    c = Candidate.objects.create(
+        person=person, cell=cell, stage=stage or last[2], stage_date=stage_date or last[3], **extra
+    )
     CandidateEvent.objects.bulk_create(
-        CandidateEvent(candidate=c, kind=k, stage_from=f, stage_to=t, effective_date=d, cell=cell) for k, f, t, d in history
+        CandidateEvent(candidate=c, kind=k, stage_from=f, stage_to=t, effective_date=d, cell=cell)
+        for k, f, t, d in history
     )
     return c
 
@@ -23,16 +26,31 @@ def test_projection_from_pipeline_conversion_and_typical_time(tree, users, login
     day = datetime.date
     # History: 4 went on from the source list after 30 days; 1 was dropped from it.
     for i in range(4):
-        candidate(tree.CYA, [(EventKind.CREATED, "", Stage.SOURCE, day(2021, 1, 1)),
-                             (EventKind.ADVANCED, Stage.SOURCE, Stage.CULTIVATION, day(2021, 1, 31))])
-    candidate(tree.CYA, [(EventKind.CREATED, "", Stage.SOURCE, day(2021, 1, 1)),
-                         (EventKind.DROPPED, Stage.SOURCE, Stage.DROPPED, day(2021, 2, 1))])
+        candidate(
+            tree.CYA,
+            [
+                (EventKind.CREATED, "", Stage.SOURCE, day(2021, 1, 1)),
+                (EventKind.ADVANCED, Stage.SOURCE, Stage.CULTIVATION, day(2021, 1, 31)),
+            ],
+        )
+    candidate(
+        tree.CYA,
+        [
+            (EventKind.CREATED, "", Stage.SOURCE, day(2021, 1, 1)),
+            (EventKind.DROPPED, Stage.SOURCE, Stage.DROPPED, day(2021, 2, 1)),
+        ],
+    )
     # Now: 5 on the source list of X in time, 1 entered too late for the year; one decided, ceremony pending.
     for _ in range(5):
         candidate(tree.CXA, [(EventKind.CREATED, "", Stage.SOURCE, day(2022, 5, 1))])
     candidate(tree.CXA, [(EventKind.CREATED, "", Stage.SOURCE, day(2022, 12, 15))])
-    candidate(tree.CXB, [(EventKind.CREATED, "", Stage.SOURCE, day(2022, 1, 1))], stage=Stage.DECISION,
-              stage_date=day(2022, 5, 20), decision_date=day(2022, 5, 20))
+    candidate(
+        tree.CXB,
+        [(EventKind.CREATED, "", Stage.SOURCE, day(2022, 1, 1))],
+        stage=Stage.DECISION,
+        stage_date=day(2022, 5, 20),
+        decision_date=day(2022, 5, 20),
+    )
     admit(tree.CXA, day(2022, 3, 1))
     Quota.objects.create(organization=tree.X, year=2022, target=6)
     Quota.objects.create(organization=tree.Y, year=2022, target=10, minimum=5)
@@ -40,7 +58,12 @@ def test_projection_from_pipeline_conversion_and_typical_time(tree, users, login
 
     result = projection(tree.P, today=day(2022, 6, 1))
     source = result.history[0]
-    assert (source.went_on, source.dropped, source.typical_days, source.conversion_percent) == (4, 1, 30, Decimal("80.00"))
+    assert (source.went_on, source.dropped, source.typical_days, source.conversion_percent) == (
+        4,
+        1,
+        30,
+        Decimal("80.00"),
+    )
     x, y = result.rows
     assert (x.admitted, x.decided, x.by_stage[Stage.SOURCE], x.in_time[Stage.SOURCE]) == (1, 1, 6, 5)
     assert x.expected == Decimal("6.0")  # 1 + 1 + 5 × 0.8

@@ -19,7 +19,11 @@ pytestmark = pytest.mark.skipif(
 )
 
 DISTRICT_LEVEL = "kinds=district,city"
-PERIODS = {"2016-2022": ("2016-01-01", "2022-12-31"), "2021": ("2021-01-01", "2021-12-31"), "2022": ("2022-01-01", "2022-12-31")}
+PERIODS = {
+    "2016-2022": ("2016-01-01", "2022-12-31"),
+    "2021": ("2021-01-01", "2021-12-31"),
+    "2022": ("2022-01-01", "2022-12-31"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +61,11 @@ def test_district_level_committees_through_api_and_dashboard(province, figure):
 def test_province_first_half_of_2023_against_the_annual_quota(province):
     figure = PUBLISHED["admissions_province_wide"][0]
     data = province.get("/api/reports/achievement?org=HB&from=2023-01-01&to=2023-06-30").json()
-    assert (data["admitted"], data["quota"], data["rate"]) == (figure["admitted"], figure["annual_quota"], figure["rate"])
+    assert (data["admitted"], data["quota"], data["rate"]) == (
+        figure["admitted"],
+        figure["annual_quota"],
+        figure["rate"],
+    )
     html = province.get("/dashboard/HB/?from=2023-01-01&to=2023-06-30").content.decode()
     assert f'data-testid="rate">{vi(figure["rate"])}<' in html
 
@@ -65,15 +73,22 @@ def test_province_first_half_of_2023_against_the_annual_quota(province):
 def test_members_at_the_end_of_2022(province):
     figure = PUBLISHED["members_at_2022-12-31"]
     data = province.get("/api/reports/achievement?org=HB&from=2022-01-01&to=2022-12-31").json()
-    assert data["members_at_end"] == {"total": figure["total"], "official": figure["official"], "probationary": figure["probationary"]}
+    assert data["members_at_end"] == {
+        "total": figure["total"],
+        "official": figure["official"],
+        "probationary": figure["probationary"],
+    }
     html = province.get("/dashboard/HB/?from=2022-01-01&to=2022-12-31").content.decode()
     assert 'data-testid="members">69.190<' in html
     assert "chính thức 67.155, dự bị 2.035" in html
 
 
 LEVELS = {
-    "technical worker / clerical staff": "technical_worker", "intermediate (trung cap)": "intermediate",
-    "college (cao dang)": "college", "university (dai hoc)": "university", "master (thac si)": "master",
+    "technical worker / clerical staff": "technical_worker",
+    "intermediate (trung cap)": "intermediate",
+    "college (cao dang)": "college",
+    "university (dai hoc)": "university",
+    "master (thac si)": "master",
 }
 
 

@@ -34,15 +34,24 @@ def test_kinds_filter_and_drill_down_links(login, users, tree, admissions):
     assert "/dashboard/T.X/?from=2022-01-01&amp;to=2022-12-31" in html
 
 
-@pytest.mark.parametrize("url", [
-    "/dashboard/T.Y/", "/reports/T.Y/new-members/", "/reports/T.Y/coverage/", "/reports/T.Y/exits/", "/reports/T.Y/projection/",
-    "/dashboard/T/",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/dashboard/T.Y/",
+        "/reports/T.Y/new-members/",
+        "/reports/T.Y/coverage/",
+        "/reports/T.Y/exits/",
+        "/reports/T.Y/projection/",
+        "/dashboard/T/",
+    ],
+)
 def test_out_of_scope_is_404(login, users, url):
     assert login(users.district_x).get(url).status_code == 404
 
 
-@pytest.mark.parametrize("url", ["/dashboard/T.X/", "/reports/T.X/new-members/", "/reports/T.X/coverage/", "/reports/T.X/exits/"])
+@pytest.mark.parametrize(
+    "url", ["/dashboard/T.X/", "/reports/T.X/new-members/", "/reports/T.X/coverage/", "/reports/T.X/exits/"]
+)
 def test_in_scope_pages_render(login, users, admissions, url):
     assert login(users.district_x).get(url + "?" + Y2022).status_code == 200
 
@@ -65,18 +74,18 @@ def test_achievement_export_is_a_real_workbook(login, users, tree, admissions):
     rows = [tuple(r) for r in ws.iter_rows(values_only=True)]
     header = next(r for r in rows if r[0] == "Tổ chức")
     assert header[:5] == ("Tổ chức", "Cấp", "Kết nạp", "Chỉ tiêu", "Tỷ lệ đạt")
-    data = {r[0]: r for r in rows[rows.index(header) + 1:]}
+    data = {r[0]: r for r in rows[rows.index(header) + 1 :]}
     assert data["Huyện Lạc Sơn"][2:5] == (2, 3, pytest.approx(0.6667))
     assert data["Toàn Tỉnh T Hòa Bình"][2:4] == (3, 6)
 
 
 def test_exported_text_is_escaped_against_formulas(login, users, tree, admissions):
-    tree.X.name = "=HYPERLINK(\"http://x\")"
+    tree.X.name = '=HYPERLINK("http://x")'
     tree.X.save()
     response = login(users.province).get(f"/dashboard/T/?{Y2022}&format=xlsx")
     ws = openpyxl.load_workbook(io.BytesIO(response.content)).active
     values = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
-    assert "'=HYPERLINK(\"http://x\")" in values
+    assert '\'=HYPERLINK("http://x")' in values
 
 
 @pytest.mark.parametrize("url", ["/reports/T/new-members/", "/reports/T/exits/", "/reports/T/coverage/"])
@@ -98,20 +107,33 @@ def test_coverage_lists_units_without_admissions_and_areas(login, users, tree, a
 
     ResidentialArea.objects.create(name="Bưng", kind="xom", grassroots=tree.GX, cell=tree.CXA)
     ResidentialArea.objects.create(name="Khú", kind="xom", grassroots=tree.GX)
-    Candidate.objects.create(person=Person.objects.create(**person_fields()), cell=tree.CXB, stage=Stage.COURSE,
-                             stage_date=datetime.date(2022, 3, 1))
+    Candidate.objects.create(
+        person=Person.objects.create(**person_fields()),
+        cell=tree.CXB,
+        stage=Stage.COURSE,
+        stage_date=datetime.date(2022, 3, 1),
+    )
     response = login(users.province).get(f"/reports/T/coverage/?from=2021-01-01&to=2021-12-31")
     html = response.content.decode()
     cells = html.split('data-testid="table-cells"')[1].split("</table>")[0]
     assert "Chi bộ bản Lác" in cells and "Chi bộ xóm Bưng" not in cells
     grassroots = html.split('data-testid="table-grassroots"')[1].split("</table>")[0]
-    assert "Chi bộ Trường THPT Lạc Sơn" in grassroots and "Đảng bộ xã Bao La" in grassroots and "Ân Nghĩa" not in grassroots
+    assert (
+        "Chi bộ Trường THPT Lạc Sơn" in grassroots
+        and "Đảng bộ xã Bao La" in grassroots
+        and "Ân Nghĩa" not in grassroots
+    )
     without_cell = html.split('data-testid="table-areas_without_cell"')[1].split("</table>")[0]
     assert "Khú" in without_cell and "Bưng" not in without_cell
     pipeline = html.split('data-testid="table-pipeline"')[1].split("</table>")[0]
     assert "Chi bộ xóm Mít" in pipeline
-    ws = openpyxl.load_workbook(io.BytesIO(login(users.province).get(
-        "/reports/T/coverage/?from=2021-01-01&to=2021-12-31&format=xlsx&table=pipeline").content)).active
+    ws = openpyxl.load_workbook(
+        io.BytesIO(
+            login(users.province)
+            .get("/reports/T/coverage/?from=2021-01-01&to=2021-12-31&format=xlsx&table=pipeline")
+            .content
+        )
+    ).active
     rows = [r for r in ws.iter_rows(values_only=True) if r and r[0] == "Chi bộ xóm Mít"]
     assert rows[0][2:].count(1) >= 1
 
@@ -120,8 +142,12 @@ def test_exits_page(login, users, tree, admissions):
     from members.models import EventKind
     from members.services import membership_record_event
 
-    membership_record_event(admissions["x2021"][0], kind=EventKind.STRUCK_OFF, effective_date=datetime.date(2022, 2, 1),
-                            reason="Bỏ sinh hoạt 3 tháng")
+    membership_record_event(
+        admissions["x2021"][0],
+        kind=EventKind.STRUCK_OFF,
+        effective_date=datetime.date(2022, 2, 1),
+        reason="Bỏ sinh hoạt 3 tháng",
+    )
     html = login(users.province).get(f"/reports/T/exits/?{Y2022}").content.decode()
     assert 'data-key="struck_off"' in html and 'data-testid="net-growth">+2<' in html
 
@@ -134,8 +160,12 @@ def test_cell_dashboard_shows_its_pipeline_next_to_its_quota(login, users, tree,
 
     Quota.objects.create(organization=tree.CXA, year=2022, target=4)
     for stage in (Stage.SOURCE, Stage.SOURCE, Stage.CELL_VOTE):
-        Candidate.objects.create(person=Person.objects.create(**person_fields()), cell=tree.CXA, stage=stage,
-                                 stage_date=datetime.date(2022, 3, 1))
+        Candidate.objects.create(
+            person=Person.objects.create(**person_fields()),
+            cell=tree.CXA,
+            stage=stage,
+            stage_date=datetime.date(2022, 3, 1),
+        )
     client = login(users.secretary_a)
     response = client.get(reverse("reports:dashboard"), follow=True)
     assert response.redirect_chain[-1][0] == "/dashboard/T.X.1.A/"

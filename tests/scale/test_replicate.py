@@ -49,8 +49,14 @@ def test_copies_every_row_to_the_same_place(two_provinces):
     def codes(qs, field):
         return sorted(c.split(".", 1)[1] for c in qs.values_list(f"{field}__code", flat=True))
 
-    for model, field in ((Membership, "cell"), (MembershipEvent, "cell"), (MembershipPeriod, "cell"), (Candidate, "cell"),
-                         (CandidateEvent, "cell"), (Quota, "organization")):
+    for model, field in (
+        (Membership, "cell"),
+        (MembershipEvent, "cell"),
+        (MembershipPeriod, "cell"),
+        (Candidate, "cell"),
+        (CandidateEvent, "cell"),
+        (Quota, "organization"),
+    ):
         ours, theirs = _scope(model, field, hb), _scope(model, field, p02)
         assert theirs.count() == ours.count() > 0, model
         assert codes(theirs, field) == codes(ours, field), model
@@ -59,8 +65,14 @@ def test_copies_every_row_to_the_same_place(two_provinces):
     for m in _scope(Membership, "cell", p02).select_related("person", "admission_decided_by"):
         assert m.admission_decided_by is None or m.admission_decided_by.path.startswith(p02.path)
         assert set(m.events.values_list("cell__path", flat=True)) <= set(
-            Organization.objects.filter(path__startswith=p02.path).values_list("path", flat=True))
-        assert m.periods.count() == Membership.objects.get(person__full_name=m.person.full_name, cell__path__startswith=hb.path).periods.count()
+            Organization.objects.filter(path__startswith=p02.path).values_list("path", flat=True)
+        )
+        assert (
+            m.periods.count()
+            == Membership.objects.get(
+                person__full_name=m.person.full_name, cell__path__startswith=hb.path
+            ).periods.count()
+        )
     copied = _scope(Candidate, "cell", p02).select_related("helper__cell").get()
     assert copied.helper.cell.path.startswith(p02.path)
     assert copied.events.count() == _scope(Candidate, "cell", hb).get().events.count()
@@ -70,8 +82,12 @@ def test_copies_every_row_to_the_same_place(two_provinces):
     # National ids stay unique: the copy's have the province's prefix.
     ids = list(Person.objects.exclude(national_id=None).values_list("national_id", flat=True))
     assert len(ids) == len(set(ids))
-    assert {i[:3] for i in _scope(Membership, "cell", p02).exclude(person__national_id=None)
-            .values_list("person__national_id", flat=True)} == {"102"}
+    assert {
+        i[:3]
+        for i in _scope(Membership, "cell", p02)
+        .exclude(person__national_id=None)
+        .values_list("person__national_id", flat=True)
+    } == {"102"}
 
 
 def test_idempotent_and_new_rows_get_fresh_ids(two_provinces):

@@ -9,7 +9,9 @@ import openpyxl
 QUOTA_HEADERS = ["STT", "Mã tổ chức", "Tên tổ chức", "Cấp", "Chỉ tiêu năm 2024", "Tối thiểu", "Ghi chú"]
 
 
-def workbook(rows, *, headers=QUOTA_HEADERS, title="CHỈ TIÊU KẾT NẠP NĂM 2024", sheet="Chỉ tiêu", configure=None) -> bytes:
+def workbook(
+    rows, *, headers=QUOTA_HEADERS, title="CHỈ TIÊU KẾT NẠP NĂM 2024", sheet="Chỉ tiêu", configure=None
+) -> bytes:
     """An .xlsx with a title row, the header row (row 3) and ``rows`` from row 4."""
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -29,7 +31,9 @@ def workbook(rows, *, headers=QUOTA_HEADERS, title="CHỈ TIÊU KẾT NẠP NĂM
 
 def quota_rows(codes_targets):
     """[(code, target, minimum)] → rows in the template's column order."""
-    return [[i, code, "", "", target, minimum, None] for i, (code, target, minimum) in enumerate(codes_targets, start=1)]
+    return [
+        [i, code, "", "", target, minimum, None] for i, (code, target, minimum) in enumerate(codes_targets, start=1)
+    ]
 
 
 def big_workbook(n_rows: int) -> bytes:
@@ -119,6 +123,7 @@ def huge_dimension() -> bytes:
 
 def far_row() -> bytes:
     """Data, then one stray cell at row 1,048,576: openpyxl would pad a million empty rows."""
+
     def configure(wb, ws):
         ws.cell(row=1_048_576, column=16384, value="x")
 

@@ -14,8 +14,17 @@ def test_text_that_looks_like_a_formula_is_escaped_and_numbers_stay_numbers():
     rows = [[text, 1234, 12.5, Decimal("3.25"), -7, datetime.date(2022, 12, 31)] for text in dangerous]
     rows.append(["Đảng bộ tỉnh Hòa Bình", 0, 0.0, Decimal("0"), 0, None])
     content = table_workbook(
-        [ExcelColumn("Tên"), ExcelColumn("Số", number=True), ExcelColumn("Thực"), ExcelColumn("Thập phân"), ExcelColumn("Âm"), ExcelColumn("Ngày")],
-        rows, title="=Tiêu đề nguy hiểm", sheet_name="Bảng",
+        [
+            ExcelColumn("Tên"),
+            ExcelColumn("Số", number=True),
+            ExcelColumn("Thực"),
+            ExcelColumn("Thập phân"),
+            ExcelColumn("Âm"),
+            ExcelColumn("Ngày"),
+        ],
+        rows,
+        title="=Tiêu đề nguy hiểm",
+        sheet_name="Bảng",
     )
     wb = openpyxl.load_workbook(io.BytesIO(content))
     ws = wb["Bảng"]

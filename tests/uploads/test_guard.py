@@ -30,7 +30,8 @@ def test_reads_a_good_sheet_with_row_numbers_and_the_year_from_the_header():
     assert sheet.header_row == 3
     assert sheet.header_groups == {"year": "2024"}
     assert [(r.number, r.values["code"], r.values["target"], r.values["minimum"]) for r in sheet.rows] == [
-        (4, "A.1", 5, 2), (5, "A.2", 7, None),
+        (4, "A.1", 5, 2),
+        (5, "A.2", 7, None),
     ]
     assert sheet.notices == []
 
@@ -81,7 +82,12 @@ def test_odd_characters_are_normalised():
 
 def test_to_int_refuses_decimals_text_and_dates_with_reasons():
     assert to_int(12.0) == 12 and to_int("1.260") == 1260 and to_int(" 7 ") == 7 and to_int(None) is None
-    for value, reason in [(1.5, "số thập phân"), ("2,5", "số thập phân"), ("mười", "không phải là số"), (True, "không phải là số")]:
+    for value, reason in [
+        (1.5, "số thập phân"),
+        ("2,5", "số thập phân"),
+        ("mười", "không phải là số"),
+        (True, "không phải là số"),
+    ]:
         with pytest.raises(CellError, match=reason):
             to_int(value)
 
@@ -105,7 +111,9 @@ def test_merged_cells_and_hidden_rows_are_refused_naming_the_sheet_and_rows():
     def merge(wb, ws):
         ws.merge_cells("B4:C4")
 
-    assert "Trang “Chỉ tiêu” có ô gộp (B4:C4)" in refused(files.workbook(files.quota_rows([("A.1", 1, None)]), configure=merge))
+    assert "Trang “Chỉ tiêu” có ô gộp (B4:C4)" in refused(
+        files.workbook(files.quota_rows([("A.1", 1, None)]), configure=merge)
+    )
 
     def title_merge(wb, ws):
         ws.merge_cells("A1:G1")  # a merged title above the header is harmless
@@ -124,7 +132,9 @@ def test_extra_sheets_say_which_sheet_is_read():
         wb.create_sheet("Ghi chú").append(["không đọc trang này"])
         wb.move_sheet("Ghi chú", offset=-1)
 
-    sheet = read_table(files.workbook(files.quota_rows([("A.1", 1, None)]), configure=extra), COLUMNS, sheet_name="Chỉ tiêu")
+    sheet = read_table(
+        files.workbook(files.quota_rows([("A.1", 1, None)]), configure=extra), COLUMNS, sheet_name="Chỉ tiêu"
+    )
     assert sheet.name == "Chỉ tiêu"
     assert sheet.notices == ["Sổ làm việc có 2 trang tính; chỉ đọc trang “Chỉ tiêu”, bỏ qua “Ghi chú”."]
 

@@ -23,14 +23,20 @@ def pipeline_lines(items, today) -> list[str]:
         if c.cell_id != current:
             current = c.cell_id
             lines.append(f"{c.cell.name} ({c.cell.code})")
-        lines.append(f"  - {c.person.full_name}: {c.get_due_kind_display()} {c.next_due:%d/%m/%Y}, "
-                     f"quá hạn {(today - c.next_due).days} ngày")
+        lines.append(
+            f"  - {c.person.full_name}: {c.get_due_kind_display()} {c.next_due:%d/%m/%Y}, "
+            f"quá hạn {(today - c.next_due).days} ngày"
+        )
     return lines
 
 
 def digest_text(user, items, sections, today) -> str:
-    lines = [f"Chào {user.get_full_name() or user.get_username()},", "",
-             f"Những việc cần làm trong phạm vi của bạn, ngày {today:%d/%m/%Y}:", ""]
+    lines = [
+        f"Chào {user.get_full_name() or user.get_username()},",
+        "",
+        f"Những việc cần làm trong phạm vi của bạn, ngày {today:%d/%m/%Y}:",
+        "",
+    ]
     if items:
         lines += pipeline_lines(items, today) + [""]
     for section in sections:
@@ -51,14 +57,26 @@ class Command(BaseCommand):
     def handle(self, dry_run, **options):
         today = timezone.localdate()
         hooks = [import_string(path) for path in getattr(settings, "DIGEST_SECTIONS", ())]
-        users = get_user_model().objects.filter(is_active=True, roles__isnull=False).exclude(email="").distinct().order_by("username")
+        users = (
+            get_user_model()
+            .objects.filter(is_active=True, roles__isnull=False)
+            .exclude(email="")
+            .distinct()
+            .order_by("username")
+        )
         messages = []
         for user in users:
             items = overdue_for_user(user, today)
             sections = [s for s in (hook(user) for hook in hooks) if s]
             if items or sections:
-                subject = f"[Phát triển đảng viên] {len(items)} việc kết nạp quá hạn" if items else "[Phát triển đảng viên] Việc cần làm"
-                messages.append((subject, digest_text(user, items, sections, today), settings.DEFAULT_FROM_EMAIL, [user.email]))
+                subject = (
+                    f"[Phát triển đảng viên] {len(items)} việc kết nạp quá hạn"
+                    if items
+                    else "[Phát triển đảng viên] Việc cần làm"
+                )
+                messages.append(
+                    (subject, digest_text(user, items, sections, today), settings.DEFAULT_FROM_EMAIL, [user.email])
+                )
         if not dry_run:
             send_mass_mail(messages, fail_silently=False)
         self.stdout.write(f"Đã {'chuẩn bị' if dry_run else 'gửi'} {len(messages)} thư nhắc việc.")

@@ -8,56 +8,139 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('organizations', '0001_initial'),
-        ('partydev', '0002_upload'),
+        ("organizations", "0001_initial"),
+        ("partydev", "0002_upload"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Quota',
+            name="Quota",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(2000, 'Năm phải từ %(limit_value)s.'), django.core.validators.MaxValueValidator(2100, 'Năm phải đến %(limit_value)s.')], verbose_name='năm')),
-                ('target', models.PositiveIntegerField(validators=[django.core.validators.MaxValueValidator(100000, 'Chỉ tiêu tối đa %(limit_value)s.')], verbose_name='chỉ tiêu')),
-                ('minimum', models.PositiveIntegerField(blank=True, null=True, verbose_name='tối thiểu')),
-                ('note', models.CharField(blank=True, max_length=255, verbose_name='ghi chú')),
-                ('set_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='thời điểm giao')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='quotas', to='organizations.organization', verbose_name='tổ chức')),
-                ('set_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='người giao')),
-                ('upload', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='partydev.upload', verbose_name='từ tệp tải lên')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "year",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(2000, "Năm phải từ %(limit_value)s."),
+                            django.core.validators.MaxValueValidator(2100, "Năm phải đến %(limit_value)s."),
+                        ],
+                        verbose_name="năm",
+                    ),
+                ),
+                (
+                    "target",
+                    models.PositiveIntegerField(
+                        validators=[
+                            django.core.validators.MaxValueValidator(100000, "Chỉ tiêu tối đa %(limit_value)s.")
+                        ],
+                        verbose_name="chỉ tiêu",
+                    ),
+                ),
+                ("minimum", models.PositiveIntegerField(blank=True, null=True, verbose_name="tối thiểu")),
+                ("note", models.CharField(blank=True, max_length=255, verbose_name="ghi chú")),
+                ("set_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="thời điểm giao")),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="quotas",
+                        to="organizations.organization",
+                        verbose_name="tổ chức",
+                    ),
+                ),
+                (
+                    "set_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="người giao",
+                    ),
+                ),
+                (
+                    "upload",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="partydev.upload",
+                        verbose_name="từ tệp tải lên",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'chỉ tiêu kết nạp',
-                'verbose_name_plural': 'chỉ tiêu kết nạp',
-                'indexes': [models.Index(fields=['year', 'organization'], name='quotas_quot_year_872bdd_idx')],
-                'constraints': [models.UniqueConstraint(fields=('organization', 'year'), name='quota_unique_org_year', violation_error_message='Tổ chức này đã có chỉ tiêu năm đó.'), models.CheckConstraint(condition=models.Q(('minimum__isnull', True), ('minimum__lte', models.F('target')), _connector='OR'), name='quota_minimum_lte_target', violation_error_message='Chỉ tiêu tối thiểu không được lớn hơn chỉ tiêu.')],
+                "verbose_name": "chỉ tiêu kết nạp",
+                "verbose_name_plural": "chỉ tiêu kết nạp",
+                "indexes": [models.Index(fields=["year", "organization"], name="quotas_quot_year_872bdd_idx")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("organization", "year"),
+                        name="quota_unique_org_year",
+                        violation_error_message="Tổ chức này đã có chỉ tiêu năm đó.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("minimum__isnull", True), ("minimum__lte", models.F("target")), _connector="OR"
+                        ),
+                        name="quota_minimum_lte_target",
+                        violation_error_message="Chỉ tiêu tối thiểu không được lớn hơn chỉ tiêu.",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='QuotaChange',
+            name="QuotaChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='năm')),
-                ('old_target', models.PositiveIntegerField(blank=True, null=True, verbose_name='chỉ tiêu cũ')),
-                ('new_target', models.PositiveIntegerField(verbose_name='chỉ tiêu mới')),
-                ('old_minimum', models.PositiveIntegerField(blank=True, null=True, verbose_name='tối thiểu cũ')),
-                ('new_minimum', models.PositiveIntegerField(blank=True, null=True, verbose_name='tối thiểu mới')),
-                ('note', models.CharField(blank=True, max_length=255, verbose_name='ghi chú')),
-                ('changed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('changed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organizations.organization', verbose_name='tổ chức')),
-                ('upload', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='partydev.upload')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("year", models.PositiveSmallIntegerField(verbose_name="năm")),
+                ("old_target", models.PositiveIntegerField(blank=True, null=True, verbose_name="chỉ tiêu cũ")),
+                ("new_target", models.PositiveIntegerField(verbose_name="chỉ tiêu mới")),
+                ("old_minimum", models.PositiveIntegerField(blank=True, null=True, verbose_name="tối thiểu cũ")),
+                ("new_minimum", models.PositiveIntegerField(blank=True, null=True, verbose_name="tối thiểu mới")),
+                ("note", models.CharField(blank=True, max_length=255, verbose_name="ghi chú")),
+                ("changed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organizations.organization",
+                        verbose_name="tổ chức",
+                    ),
+                ),
+                (
+                    "upload",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="partydev.upload",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'lịch sử chỉ tiêu',
-                'verbose_name_plural': 'lịch sử chỉ tiêu',
-                'ordering': ['-changed_at', '-id'],
-                'indexes': [models.Index(fields=['organization', 'year'], name='quotas_quot_organiz_6ee668_idx')],
+                "verbose_name": "lịch sử chỉ tiêu",
+                "verbose_name_plural": "lịch sử chỉ tiêu",
+                "ordering": ["-changed_at", "-id"],
+                "indexes": [models.Index(fields=["organization", "year"], name="quotas_quot_organiz_6ee668_idx")],
             },
         ),
     ]

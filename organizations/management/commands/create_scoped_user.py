@@ -40,4 +40,6 @@ class Command(BaseCommand):
             user.is_superuser = role == Role.Kind.ADMIN
             user.save()
             Role.objects.get_or_create(user=user, organization=organization, kind=role)
-        self.stdout.write(f"Đã tạo tài khoản {username}: {Role.Kind(role).label}, {organization.name} ({organization.code}).")
+        self.stdout.write(
+            f"Đã tạo tài khoản {username}: {Role.Kind(role).label}, {organization.name} ({organization.code})."
+        )

@@ -6,151 +6,345 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('members', '0001_initial'),
-        ('organizations', '0002_descendant_counts'),
+        ("members", "0001_initial"),
+        ("organizations", "0002_descendant_counts"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CommitteeMember',
+            name="CommitteeMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('full_name', models.CharField(max_length=255, verbose_name='họ và tên')),
-                ('position', models.CharField(blank=True, default='Cấp ủy viên', max_length=255, verbose_name='chức vụ')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('committee', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='committee_members', to='organizations.organization', verbose_name='cấp ủy')),
-                ('membership', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='committee_member', to='members.membership', verbose_name='hồ sơ đảng viên')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='committee_member', to=settings.AUTH_USER_MODEL, verbose_name='tài khoản')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("full_name", models.CharField(max_length=255, verbose_name="họ và tên")),
+                (
+                    "position",
+                    models.CharField(blank=True, default="Cấp ủy viên", max_length=255, verbose_name="chức vụ"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "committee",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="committee_members",
+                        to="organizations.organization",
+                        verbose_name="cấp ủy",
+                    ),
+                ),
+                (
+                    "membership",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="committee_member",
+                        to="members.membership",
+                        verbose_name="hồ sơ đảng viên",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="committee_member",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="tài khoản",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'cấp ủy viên',
-                'verbose_name_plural': 'cấp ủy viên',
-                'ordering': ['full_name', 'id'],
+                "verbose_name": "cấp ủy viên",
+                "verbose_name_plural": "cấp ủy viên",
+                "ordering": ["full_name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Assignment',
+            name="Assignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start', models.DateField(verbose_name='từ ngày')),
-                ('end', models.DateField(blank=True, null=True, verbose_name='đến ngày')),
-                ('note', models.CharField(blank=True, max_length=255, verbose_name='ghi chú')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('ended_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='followup_assignments', to='organizations.organization', verbose_name='tổ chức phụ trách')),
-                ('committee_member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assignments', to='followup.committeemember', verbose_name='cấp ủy viên')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("start", models.DateField(verbose_name="từ ngày")),
+                ("end", models.DateField(blank=True, null=True, verbose_name="đến ngày")),
+                ("note", models.CharField(blank=True, max_length=255, verbose_name="ghi chú")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ended_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="followup_assignments",
+                        to="organizations.organization",
+                        verbose_name="tổ chức phụ trách",
+                    ),
+                ),
+                (
+                    "committee_member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assignments",
+                        to="followup.committeemember",
+                        verbose_name="cấp ủy viên",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'phân công phụ trách',
-                'verbose_name_plural': 'phân công phụ trách',
-                'ordering': ['-start', 'id'],
+                "verbose_name": "phân công phụ trách",
+                "verbose_name_plural": "phân công phụ trách",
+                "ordering": ["-start", "id"],
             },
         ),
         migrations.CreateModel(
-            name='EvaluationRating',
+            name="EvaluationRating",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveIntegerField(verbose_name='năm')),
-                ('level', models.CharField(choices=[('excellent', 'Hoàn thành xuất sắc nhiệm vụ'), ('good', 'Hoàn thành tốt nhiệm vụ'), ('completed', 'Hoàn thành nhiệm vụ'), ('not_completed', 'Không hoàn thành nhiệm vụ')], max_length=16, verbose_name='xếp loại')),
-                ('proposed_level', models.CharField(blank=True, choices=[('excellent', 'Hoàn thành xuất sắc nhiệm vụ'), ('good', 'Hoàn thành tốt nhiệm vụ'), ('completed', 'Hoàn thành nhiệm vụ'), ('not_completed', 'Không hoàn thành nhiệm vụ')], max_length=16, verbose_name='mức đề xuất khi xếp loại')),
-                ('note', models.TextField(blank=True, verbose_name='ghi chú')),
-                ('rated_at', models.DateTimeField(auto_now_add=True)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organizations.organization', verbose_name='tổ chức')),
-                ('rated_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='người xếp loại')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("year", models.PositiveIntegerField(verbose_name="năm")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("excellent", "Hoàn thành xuất sắc nhiệm vụ"),
+                            ("good", "Hoàn thành tốt nhiệm vụ"),
+                            ("completed", "Hoàn thành nhiệm vụ"),
+                            ("not_completed", "Không hoàn thành nhiệm vụ"),
+                        ],
+                        max_length=16,
+                        verbose_name="xếp loại",
+                    ),
+                ),
+                (
+                    "proposed_level",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("excellent", "Hoàn thành xuất sắc nhiệm vụ"),
+                            ("good", "Hoàn thành tốt nhiệm vụ"),
+                            ("completed", "Hoàn thành nhiệm vụ"),
+                            ("not_completed", "Không hoàn thành nhiệm vụ"),
+                        ],
+                        max_length=16,
+                        verbose_name="mức đề xuất khi xếp loại",
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="ghi chú")),
+                ("rated_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organizations.organization",
+                        verbose_name="tổ chức",
+                    ),
+                ),
+                (
+                    "rated_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="người xếp loại",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'xếp loại công tác phát triển đảng viên',
-                'verbose_name_plural': 'xếp loại công tác phát triển đảng viên',
-                'ordering': ['organization', 'year', 'rated_at', 'id'],
+                "verbose_name": "xếp loại công tác phát triển đảng viên",
+                "verbose_name_plural": "xếp loại công tác phát triển đảng viên",
+                "ordering": ["organization", "year", "rated_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='EvaluationThresholds',
+            name="EvaluationThresholds",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('excellent_rate', models.DecimalField(decimal_places=2, default=100, max_digits=6, verbose_name='tỷ lệ đạt chỉ tiêu để hoàn thành xuất sắc (%)')),
-                ('good_rate', models.DecimalField(decimal_places=2, default=80, max_digits=6, verbose_name='tỷ lệ để hoàn thành tốt (%)')),
-                ('completed_rate', models.DecimalField(decimal_places=2, default=50, max_digits=6, verbose_name='tỷ lệ để hoàn thành (%)')),
-                ('excellent_max_missed', models.PositiveIntegerField(default=0, verbose_name='số hạn bị trễ tối đa để hoàn thành xuất sắc')),
-                ('excellent_needs_all_checks', models.BooleanField(default=True, verbose_name='hoàn thành xuất sắc cần đủ kiểm tra hằng tháng')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('province', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='evaluation_thresholds', to='organizations.organization', verbose_name='đảng bộ tỉnh')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "excellent_rate",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=100,
+                        max_digits=6,
+                        verbose_name="tỷ lệ đạt chỉ tiêu để hoàn thành xuất sắc (%)",
+                    ),
+                ),
+                (
+                    "good_rate",
+                    models.DecimalField(
+                        decimal_places=2, default=80, max_digits=6, verbose_name="tỷ lệ để hoàn thành tốt (%)"
+                    ),
+                ),
+                (
+                    "completed_rate",
+                    models.DecimalField(
+                        decimal_places=2, default=50, max_digits=6, verbose_name="tỷ lệ để hoàn thành (%)"
+                    ),
+                ),
+                (
+                    "excellent_max_missed",
+                    models.PositiveIntegerField(default=0, verbose_name="số hạn bị trễ tối đa để hoàn thành xuất sắc"),
+                ),
+                (
+                    "excellent_needs_all_checks",
+                    models.BooleanField(default=True, verbose_name="hoàn thành xuất sắc cần đủ kiểm tra hằng tháng"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "province",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="evaluation_thresholds",
+                        to="organizations.organization",
+                        verbose_name="đảng bộ tỉnh",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'ngưỡng đề xuất xếp loại',
-                'verbose_name_plural': 'ngưỡng đề xuất xếp loại',
+                "verbose_name": "ngưỡng đề xuất xếp loại",
+                "verbose_name_plural": "ngưỡng đề xuất xếp loại",
             },
         ),
         migrations.CreateModel(
-            name='MonthlyCheck',
+            name="MonthlyCheck",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField(help_text='Ngày đầu tháng được kiểm tra.', verbose_name='tháng')),
-                ('checked_on', models.DateField(verbose_name='ngày kiểm tra')),
-                ('reviewed', models.TextField(verbose_name='nội dung đã xem xét')),
-                ('findings', models.TextField(verbose_name='nhận xét, đánh giá')),
-                ('facts', models.JSONField(blank=True, default=dict, verbose_name='số liệu của tháng')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('assignment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='checks', to='followup.assignment', verbose_name='phân công')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("month", models.DateField(help_text="Ngày đầu tháng được kiểm tra.", verbose_name="tháng")),
+                ("checked_on", models.DateField(verbose_name="ngày kiểm tra")),
+                ("reviewed", models.TextField(verbose_name="nội dung đã xem xét")),
+                ("findings", models.TextField(verbose_name="nhận xét, đánh giá")),
+                ("facts", models.JSONField(blank=True, default=dict, verbose_name="số liệu của tháng")),
+                ("recorded_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "assignment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="checks",
+                        to="followup.assignment",
+                        verbose_name="phân công",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'kiểm tra hằng tháng',
-                'verbose_name_plural': 'kiểm tra hằng tháng',
-                'ordering': ['month', 'id'],
+                "verbose_name": "kiểm tra hằng tháng",
+                "verbose_name_plural": "kiểm tra hằng tháng",
+                "ordering": ["month", "id"],
             },
         ),
         migrations.CreateModel(
-            name='CheckAction',
+            name="CheckAction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('description', models.TextField(verbose_name='việc cần làm')),
-                ('owner', models.CharField(max_length=255, verbose_name='người chịu trách nhiệm')),
-                ('due_date', models.DateField(verbose_name='hạn hoàn thành')),
-                ('done_on', models.DateField(blank=True, null=True, verbose_name='ngày hoàn thành')),
-                ('done_recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('check_record', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='actions', to='followup.monthlycheck', verbose_name='kiểm tra')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("description", models.TextField(verbose_name="việc cần làm")),
+                ("owner", models.CharField(max_length=255, verbose_name="người chịu trách nhiệm")),
+                ("due_date", models.DateField(verbose_name="hạn hoàn thành")),
+                ("done_on", models.DateField(blank=True, null=True, verbose_name="ngày hoàn thành")),
+                (
+                    "done_recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "check_record",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="actions",
+                        to="followup.monthlycheck",
+                        verbose_name="kiểm tra",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'việc cần làm sau kiểm tra',
-                'verbose_name_plural': 'việc cần làm sau kiểm tra',
-                'ordering': ['due_date', 'id'],
+                "verbose_name": "việc cần làm sau kiểm tra",
+                "verbose_name_plural": "việc cần làm sau kiểm tra",
+                "ordering": ["due_date", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='assignment',
-            index=models.Index(fields=['organization', 'start'], name='followup_as_organiz_39aec2_idx'),
+            model_name="assignment",
+            index=models.Index(fields=["organization", "start"], name="followup_as_organiz_39aec2_idx"),
         ),
         migrations.AddIndex(
-            model_name='assignment',
-            index=models.Index(fields=['committee_member', 'start'], name='followup_as_committ_80c095_idx'),
+            model_name="assignment",
+            index=models.Index(fields=["committee_member", "start"], name="followup_as_committ_80c095_idx"),
         ),
         migrations.AddConstraint(
-            model_name='assignment',
-            constraint=models.CheckConstraint(condition=models.Q(('end__isnull', True), ('end__gte', models.F('start')), _connector='OR'), name='followup_assignment_end_after_start', violation_error_message='Ngày kết thúc phân công không được trước ngày bắt đầu.'),
+            model_name="assignment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end__isnull", True), ("end__gte", models.F("start")), _connector="OR"),
+                name="followup_assignment_end_after_start",
+                violation_error_message="Ngày kết thúc phân công không được trước ngày bắt đầu.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='evaluationrating',
-            index=models.Index(fields=['organization', 'year'], name='followup_ev_organiz_1bb991_idx'),
+            model_name="evaluationrating",
+            index=models.Index(fields=["organization", "year"], name="followup_ev_organiz_1bb991_idx"),
         ),
         migrations.AddConstraint(
-            model_name='evaluationthresholds',
-            constraint=models.CheckConstraint(condition=models.Q(('excellent_rate__gte', models.F('good_rate')), ('good_rate__gte', models.F('completed_rate')), ('completed_rate__gte', 0)), name='followup_thresholds_ordered', violation_error_message='Các ngưỡng phải giảm dần: xuất sắc ≥ tốt ≥ hoàn thành ≥ 0.'),
+            model_name="evaluationthresholds",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("excellent_rate__gte", models.F("good_rate")),
+                    ("good_rate__gte", models.F("completed_rate")),
+                    ("completed_rate__gte", 0),
+                ),
+                name="followup_thresholds_ordered",
+                violation_error_message="Các ngưỡng phải giảm dần: xuất sắc ≥ tốt ≥ hoàn thành ≥ 0.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='monthlycheck',
-            constraint=models.UniqueConstraint(fields=('assignment', 'month'), name='followup_check_one_per_month', violation_error_message='Tháng này đã có biên bản kiểm tra.'),
+            model_name="monthlycheck",
+            constraint=models.UniqueConstraint(
+                fields=("assignment", "month"),
+                name="followup_check_one_per_month",
+                violation_error_message="Tháng này đã có biên bản kiểm tra.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='checkaction',
-            index=models.Index(fields=['due_date'], name='followup_ch_due_dat_9c061f_idx'),
+            model_name="checkaction",
+            index=models.Index(fields=["due_date"], name="followup_ch_due_dat_9c061f_idx"),
         ),
     ]

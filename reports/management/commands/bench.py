@@ -82,9 +82,15 @@ def cases(scale: int = 1) -> list[tuple[str, str, str, str]]:
     from members.models import Membership
     from reports.followup.models import Assignment
 
-    check = Assignment.objects.filter(committee_member__user__username="capuy", start__year=2022).order_by("organization__path").first()
+    check = (
+        Assignment.objects.filter(committee_member__user__username="capuy", start__year=2022)
+        .order_by("organization__path")
+        .first()
+    )
 
-    member = Membership.objects.filter(cell__code__startswith="HB.TP.").order_by("id").values_list("pk", flat=True).first()
+    member = (
+        Membership.objects.filter(cell__code__startswith="HB.TP.").order_by("id").values_list("pk", flat=True).first()
+    )
     rows = [
         ("Trình duyệt tổ chức — tỉnh", "province", "/orgs/HB/", LIST),
         ("Trình duyệt tổ chức — thành phố", "district", "/orgs/HB.TP/", LIST),
@@ -95,24 +101,56 @@ def cases(scale: int = 1) -> list[tuple[str, str, str, str]]:
         ("Tệp mẫu chỉ tiêu — thành phố", "district", "/quotas/template?year=2024", FILE),
         ("Tải lên chỉ tiêu — lịch sử", "province", "/quotas/upload/", LIST),
         ("Bảng điều khiển — tỉnh", "province", "/dashboard/HB/", LIST),
-        ("Bảng điều khiển — tỉnh, cấp huyện 2016–2022", "province", "/dashboard/HB/?from=2016-01-01&to=2022-12-31&kinds=district,city", LIST),
+        (
+            "Bảng điều khiển — tỉnh, cấp huyện 2016–2022",
+            "province",
+            "/dashboard/HB/?from=2016-01-01&to=2022-12-31&kinds=district,city",
+            LIST,
+        ),
         ("Bảng điều khiển — thành phố (drill-down cấp huyện)", "district", "/dashboard/HB.TP/", LIST),
-        ("Chi tiết tất cả 3.184 chi bộ — năm 2022", "province", "/dashboard/HB/?from=2022-01-01&to=2022-12-31&kinds=cell&levels=all", LIST),
-        ("Chất lượng đảng viên mới — tỉnh 2022", "province", "/reports/HB/new-members/?from=2022-01-01&to=2022-12-31", LIST),
-        ("API kết quả kết nạp — tỉnh", "province", "/api/reports/achievement?org=HB&from=2016-01-01&to=2022-12-31&kinds=district,city", API),
-        ("API kết quả kết nạp — thành phố 2022", "district", "/api/reports/achievement?org=HB.TP&from=2022-01-01&to=2022-12-31", API),
+        (
+            "Chi tiết tất cả 3.184 chi bộ — năm 2022",
+            "province",
+            "/dashboard/HB/?from=2022-01-01&to=2022-12-31&kinds=cell&levels=all",
+            LIST,
+        ),
+        (
+            "Chất lượng đảng viên mới — tỉnh 2022",
+            "province",
+            "/reports/HB/new-members/?from=2022-01-01&to=2022-12-31",
+            LIST,
+        ),
+        (
+            "API kết quả kết nạp — tỉnh",
+            "province",
+            "/api/reports/achievement?org=HB&from=2016-01-01&to=2022-12-31&kinds=district,city",
+            API,
+        ),
+        (
+            "API kết quả kết nạp — thành phố 2022",
+            "district",
+            "/api/reports/achievement?org=HB.TP&from=2022-01-01&to=2022-12-31",
+            API,
+        ),
         ("API số đảng viên — tỉnh 31/12/2022", "province", "/api/reports/members?org=HB&at=2022-12-31", API),
         ("Danh sách đảng viên — tỉnh", "province", "/members/?org=HB", LIST),
         ("Danh sách đảng viên — tìm theo tên", "province", "/members/?org=HB&q=hoa", LIST),
         ("Danh sách đảng viên — một đảng bộ cơ sở", "grassroots", "/members/", LIST),
         ("Trang một đảng viên", "district", f"/members/{member}/", PAGE),
         ("Theo dõi — việc kiểm tra (tỉnh)", "province", "/followup/", LIST),
-        ("Theo dõi — kiểm tra tháng của cấp ủy viên", "capuy", f"/followup/assignments/{check.pk if check else 0}/2022-07/", PAGE),
+        (
+            "Theo dõi — kiểm tra tháng của cấp ủy viên",
+            "capuy",
+            f"/followup/assignments/{check.pk if check else 0}/2022-07/",
+            PAGE,
+        ),
         ("Đánh giá cuối năm — tỉnh 2022", "province", "/followup/evaluation/HB/?year=2022", LIST),
         ("Đánh giá cuối năm — thành phố 2022", "district", "/followup/evaluation/HB.TP/?year=2022", LIST),
         ("Biểu dương, nhắc nhở — tỉnh 2022", "province", "/followup/lists/HB/?from=2022-01-01&to=2022-12-31", LIST),
-        *[(label, user, url, PAGE if "/candidates/" in url and url.rstrip("/").split("/")[-1].isdigit() else LIST)
-          for label, user, url in candidates_benchmarks.pages()],
+        *[
+            (label, user, url, PAGE if "/candidates/" in url and url.rstrip("/").split("/")[-1].isdigit() else LIST)
+            for label, user, url in candidates_benchmarks.pages()
+        ],
     ]
     if scale > 1:
         # Every province at once: the administrator (a superuser) sees them all.
@@ -132,22 +170,35 @@ def member_event_measurements(repeat: int = 25) -> list[tuple[str, str]]:
     user = get_user_model().objects.get(username="district")
     members = list(
         Membership.objects.filter(cell__code__startswith="HB.TP.", status=Status.OFFICIAL)
-        .exclude(events__effective_date__gt=datetime.date(2023, 7, 1)).select_related("person").order_by("-id")[:repeat]
+        .exclude(events__effective_date__gt=datetime.date(2023, 7, 1))
+        .select_related("person")
+        .order_by("-id")[:repeat]
     )
     times, queries = [], 0
     for i, m in enumerate(members):
         t0 = time.perf_counter()
         try:
             with CaptureQueriesContext(connection) as ctx:
-                membership_record_event(m, kind=EventKind.REPRIMANDED, effective_date=datetime.date.today(), user=user,
-                                        decision_number=f"{i + 1}-QĐ/UBKT", reason="đo hiệu năng")
+                membership_record_event(
+                    m,
+                    kind=EventKind.REPRIMANDED,
+                    effective_date=datetime.date.today(),
+                    user=user,
+                    decision_number=f"{i + 1}-QĐ/UBKT",
+                    reason="đo hiệu năng",
+                )
         except ValidationError:
             continue  # not allowed for this member (e.g. already disciplined that day): not timed
         times.append((time.perf_counter() - t0) * 1000)
         queries = len(ctx.captured_queries)
     if not times:
         return [("Một sự kiện đảng viên", "không đo được")]
-    return [("Một sự kiện đảng viên (khiển trách, dịch vụ), trung vị", f"{statistics.median(times):.1f} ms, {queries} truy vấn")]
+    return [
+        (
+            "Một sự kiện đảng viên (khiển trách, dịch vụ), trung vị",
+            f"{statistics.median(times):.1f} ms, {queries} truy vấn",
+        )
+    ]
 
 
 def machine() -> str:
@@ -169,8 +220,10 @@ def machine() -> str:
             cursor.execute("SELECT sqlite_version()")
             db = f"SQLite {cursor.fetchone()[0]}"
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
-    return (f"{datetime.datetime.now(datetime.timezone.utc):%d/%m/%Y %H:%M} UTC, {os.cpu_count()} CPU ({model}), {mem} RAM, {db}, "
-            f"Python {platform.python_version()}; tải trung bình (1, 5, 15 phút) lúc bắt đầu đo: {load}")
+    return (
+        f"{datetime.datetime.now(datetime.timezone.utc):%d/%m/%Y %H:%M} UTC, {os.cpu_count()} CPU ({model}), {mem} RAM, {db}, "
+        f"Python {platform.python_version()}; tải trung bình (1, 5, 15 phút) lúc bắt đầu đo: {load}"
+    )
 
 
 def data_size() -> str:
@@ -179,9 +232,12 @@ def data_size() -> str:
     from organizations.models import Organization
 
     counts = [
-        ("tỉnh", Organization.objects.filter(depth=1).count()), ("tổ chức", Organization.objects.count()),
-        ("đảng viên (hồ sơ)", Membership.objects.count()), ("sự kiện", MembershipEvent.objects.count()),
-        ("giai đoạn", MembershipPeriod.objects.count()), ("đối tượng kết nạp", Candidate.objects.count()),
+        ("tỉnh", Organization.objects.filter(depth=1).count()),
+        ("tổ chức", Organization.objects.count()),
+        ("đảng viên (hồ sơ)", Membership.objects.count()),
+        ("sự kiện", MembershipEvent.objects.count()),
+        ("giai đoạn", MembershipPeriod.objects.count()),
+        ("đối tượng kết nạp", Candidate.objects.count()),
     ]
     return ", ".join(f"{n:,}".replace(",", ".") + f" {label}" for label, n in counts)
 
@@ -195,7 +251,9 @@ class Command(BaseCommand):
         parser.add_argument("--keepdb", action="store_true", help="giữ cơ sở dữ liệu tạm cho lần sau")
         parser.add_argument("--in-place", action="store_true", help="đo trên chính cơ sở dữ liệu đã cấu hình")
         parser.add_argument("--only", default="", help="chỉ đo các trường hợp có nhãn chứa chuỗi này")
-        parser.add_argument("--no-writes", action="store_true", help="bỏ phần ghi (chuyển giai đoạn, tải chỉ tiêu, sự kiện)")
+        parser.add_argument(
+            "--no-writes", action="store_true", help="bỏ phần ghi (chuyển giai đoạn, tải chỉ tiêu, sự kiện)"
+        )
         parser.add_argument("--output", default="", help="ghi bảng markdown vào tệp này")
 
     def handle(self, repeat, scale, keepdb, in_place, only, no_writes, output, **options):
@@ -217,7 +275,9 @@ class Command(BaseCommand):
 
             seeded = Organization.objects.filter(depth=1).count()
             if seeded and seeded != scale:
-                raise CommandError(f"Cơ sở dữ liệu đã có {seeded} tỉnh, không phải {scale}: dùng một cơ sở dữ liệu khác.")
+                raise CommandError(
+                    f"Cơ sở dữ liệu đã có {seeded} tỉnh, không phải {scale}: dùng một cơ sở dữ liệu khác."
+                )
             call_command("seed_demo", scale=scale, stdout=open(os.devnull, "w"))
             seed_seconds = time.perf_counter() - t0
             with connection.cursor() as cursor:  # fresh statistics for the planner, as after any bulk load
@@ -244,11 +304,17 @@ class Command(BaseCommand):
         """The writes and spreadsheet figures each app measures (in its ``benchmarks`` module)."""
         import importlib
 
-        sources = [("Chỉ tiêu", "members.quotas.benchmarks"), ("Kết nạp", "candidates.benchmarks"), ("Đảng viên", "members.benchmarks")]
+        sources = [
+            ("Chỉ tiêu", "members.quotas.benchmarks"),
+            ("Kết nạp", "candidates.benchmarks"),
+            ("Đảng viên", "members.benchmarks"),
+        ]
         out = []
         for prefix, module in sources:
             try:
-                out += [(f"{prefix} — {label}", figure) for label, figure in importlib.import_module(module).measurements()]
+                out += [
+                    (f"{prefix} — {label}", figure) for label, figure in importlib.import_module(module).measurements()
+                ]
             except Exception as exc:  # reported, the run goes on
                 out.append((f"{prefix} — {module}", f"lỗi: {type(exc).__name__}: {str(exc)[:80]}"))
         try:
@@ -283,8 +349,10 @@ class Command(BaseCommand):
 
     def table(self, rows, scale):
         base = rows[0][2]["median_ms"]
-        lines = ["| trang / API | loại | trung vị ms | p95 ms | lần đầu ms | truy vấn | phần SQL | /ping/ xen kẽ, ms | × trang không làm gì |",
-                 "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+        lines = [
+            "| trang / API | loại | trung vị ms | p95 ms | lần đầu ms | truy vấn | phần SQL | /ping/ xen kẽ, ms | × trang không làm gì |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
         slow = []
         over = []
         for label, kind, r in rows:
@@ -301,11 +369,15 @@ class Command(BaseCommand):
                 slow.append(f"- {label}: truy vấn chậm nhất {r['slowest'][0]:.0f} ms — `{r['slowest'][1]}…`")
             ping = f"{r['ping_ms']:.1f}" if "ping_ms" in r else ""
             share = f"{100 * min(r['sql_share'], 1):.0f}%" if "sql_share" in r else ""
-            lines.append(f"| {label} | {kind} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} | {r['first_ms']:.0f} | {r['queries']} | {share} | {ping} | "
-                         f"{ratio:.2f}{flag} |")
+            lines.append(
+                f"| {label} | {kind} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} | {r['first_ms']:.0f} | {r['queries']} | {share} | {ping} | "
+                f"{ratio:.2f}{flag} |"
+            )
         if scale == 1:
             lines.append("")
-            lines.append(f"Vượt {LIMIT_AT_SCALE_1:g}× (bảng, danh sách): " + ("; ".join(over) if over else "không có") + ".")
+            lines.append(
+                f"Vượt {LIMIT_AT_SCALE_1:g}× (bảng, danh sách): " + ("; ".join(over) if over else "không có") + "."
+            )
         if slow:
             lines += ["", f"Các trang trên {LIMIT_AT_SCALE_1:g}× — truy vấn chậm nhất của một lần gọi:", "", *slow]
         return lines
@@ -313,4 +385,9 @@ class Command(BaseCommand):
     def figures(self, writes):
         if not writes:
             return []
-        return ["", "| ghi và bảng tính | số đo |", "|---|---:|", *[f"| {label} | {figure} |" for label, figure in writes]]
+        return [
+            "",
+            "| ghi và bảng tính | số đo |",
+            "|---|---:|",
+            *[f"| {label} | {figure} |" for label, figure in writes],
+        ]

@@ -21,10 +21,18 @@ def demo_steps(scale: int):
         ("members", "đảng viên", members_demo.seed_members),
         ("candidates", "quy trình kết nạp (tính từ hôm nay)", candidates_demo.seed_candidates),
         ("followup", "phân công, kiểm tra hằng tháng", followup_demo.seed_followup),
-    ] + ([
-        # --scale N: provinces P02 … PNN get copies of HB's members, quotas and pipeline (reports.scale).
-        ("scale", f"đảng viên, chỉ tiêu, quy trình kết nạp của {scale - 1} tỉnh nữa", lambda: scale_demo.replicate(scale)),
-    ] if scale > 1 else [])
+    ] + (
+        [
+            # --scale N: provinces P02 … PNN get copies of HB's members, quotas and pipeline (reports.scale).
+            (
+                "scale",
+                f"đảng viên, chỉ tiêu, quy trình kết nạp của {scale - 1} tỉnh nữa",
+                lambda: scale_demo.replicate(scale),
+            ),
+        ]
+        if scale > 1
+        else []
+    )
 
 
 class Command(BaseCommand):
