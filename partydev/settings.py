@@ -47,7 +47,8 @@ INSTALLED_APPS = [
     "members.quotas",
     "candidates",
     "reports",
-    "reports.followup",
+    "followup",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -138,7 +139,7 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="partydev@localhost")
 # Sections other apps add to the e-mailed digest (candidates' ``send_digests``), as dotted
 # callables taking the user: the floors above add to it without the candidates app importing them.
-DIGEST_SECTIONS = ["reports.followup.digests.followup_digest_for"]
+DIGEST_SECTIONS = ["followup.digests.followup_digest_for"]
 
 # Spreadsheet uploads: .xlsx only, capped (see partydev/spreadsheets.py).
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)

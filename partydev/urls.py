@@ -16,5 +16,5 @@ urlpatterns = [
     path("", include("members.quotas.urls")),
     path("", include("candidates.urls")),
     path("", include("reports.urls")),
-    path("", include("reports.followup.urls")),
+    path("", include("followup.urls")),
 ]

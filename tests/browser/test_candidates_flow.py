@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from candidates.models import Candidate, Stage
-from organizations.demo import DEMO_PASSWORD, seed_accounts, seed_tree
+from demo.tree import DEMO_PASSWORD, seed_accounts, seed_tree
 from organizations.models import Organization
 from tests.candidates.factories import official_member
 

@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from organizations.demo import DEMO_PASSWORD, seed_accounts, seed_tree
+from demo.tree import DEMO_PASSWORD, seed_accounts, seed_tree
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

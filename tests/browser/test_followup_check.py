@@ -4,8 +4,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from followup.models import Assignment, CheckAction, CommitteeMember, MonthlyCheck
 from organizations.models import Role
-from reports.followup.models import Assignment, CheckAction, CommitteeMember, MonthlyCheck
 from tests.fixtures import PASSWORD, build_small_province, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -3,8 +3,8 @@ import datetime
 import pytest
 from playwright.sync_api import expect
 
+from demo.tree import DEMO_PASSWORD, seed_accounts, seed_tree
 from members.models import Proposal
-from organizations.demo import DEMO_PASSWORD, seed_accounts, seed_tree
 from organizations.models import Organization
 from tests.members.factories import admit, official
 

@@ -4,8 +4,8 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect
 
+from demo.tree import DEMO_PASSWORD, seed_accounts, seed_tree
 from members.quotas.models import Quota
-from organizations.demo import DEMO_PASSWORD, seed_accounts, seed_tree
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -6,8 +6,8 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from organizations.demo import DEMO_PASSWORD
-from reports.management.commands.seed_demo import demo_steps
+from demo.management.commands.seed_demo import demo_steps
+from demo.tree import DEMO_PASSWORD
 
 pytestmark = [
     pytest.mark.browser,

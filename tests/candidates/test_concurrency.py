@@ -11,8 +11,8 @@ import pytest
 from django.db import OperationalError, connection
 
 from candidates import services
-from tests.concurrency import run_together
 from candidates.models import Candidate, CandidateEvent, Stage
+from tests.concurrency import run_together
 
 from .factories import candidate_at
 

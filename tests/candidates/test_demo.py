@@ -5,8 +5,8 @@ import datetime
 import pytest
 from django.db.models import Count
 
-from candidates.demo import seed_candidates
 from candidates.models import Candidate, CandidateEvent, Stage
+from demo.candidates import seed_candidates
 from members.models import MembershipEvent
 from organizations.models import CELL_KINDS, Organization
 

@@ -1,7 +1,7 @@
 import pytest
 
+from followup.models import CommitteeMember
 from organizations.models import Role
-from reports.followup.models import CommitteeMember
 from tests.fixtures import make_user
 
 

@@ -2,7 +2,7 @@ import datetime
 
 import factory
 
-from reports.followup.models import Assignment, CommitteeMember, MonthlyCheck
+from followup.models import Assignment, CommitteeMember, MonthlyCheck
 from tests.fixtures import make_user
 
 

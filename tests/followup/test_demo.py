@@ -3,11 +3,11 @@ import datetime
 import pytest
 from django.contrib.auth import get_user_model
 
-from organizations.demo import seed_tree
+from demo.followup import DEMO_ACCOUNT, demo_check_url, seed_followup
+from demo.tree import seed_tree
+from followup.models import Assignment, CommitteeMember, MonthlyCheck
+from followup.selectors import month_statuses
 from organizations.models import DISTRICT_LEVEL_KINDS, GRASSROOTS_KINDS, Organization
-from reports.followup.demo import DEMO_ACCOUNT, demo_check_url, seed_followup
-from reports.followup.models import Assignment, CommitteeMember, MonthlyCheck
-from reports.followup.selectors import month_statuses
 
 pytestmark = pytest.mark.django_db
 

@@ -2,8 +2,8 @@ import datetime
 
 import pytest
 
-from reports.followup.digests import followup_digest_for
-from reports.followup.models import CheckAction
+from followup.digests import followup_digest_for
+from followup.models import CheckAction
 from tests.followup.factories import AssignmentFactory, MonthlyCheckFactory
 
 pytestmark = pytest.mark.django_db

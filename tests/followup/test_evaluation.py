@@ -5,12 +5,12 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
+from followup.evaluation import commend_and_remind, evaluation_rows, propose_level
+from followup.models import EvaluationThresholds, Level
+from followup.services import rating_record
 from members.quotas.models import Quota
-from reports.followup.evaluation import commend_and_remind, evaluation_rows, propose_level
-from reports.followup.models import EvaluationThresholds, Level
-from reports.followup.services import rating_record
-from reports.periods import Period
 from organizations.models import Role
+from reports.periods import Period
 from tests.fixtures import build_small_province, make_user
 from tests.followup.factories import AssignmentFactory, MonthlyCheckFactory, admit, candidate
 
@@ -167,7 +167,7 @@ def test_evaluation_scope(tree, users, year_2022, login):
     assert client.get("/followup/lists/T.X/").status_code == 404
     # A district cannot rate a unit of another district even by forging the form.
     client.post("/followup/evaluation/T.Y/?year=2022", {"organization": "T.X.1", "year": "2022", "level": Level.GOOD})
-    from reports.followup.models import EvaluationRating
+    from followup.models import EvaluationRating
 
     assert not EvaluationRating.objects.exists()
 

@@ -2,8 +2,8 @@ import datetime
 
 import pytest
 
+from followup.facts import month_facts
 from members.quotas.models import Quota
-from reports.followup.facts import month_facts
 from tests.followup.factories import admit, candidate, stage_event
 
 pytestmark = pytest.mark.django_db

@@ -2,8 +2,8 @@ import datetime
 
 import pytest
 
-from reports.followup.months import add_months, months_between
-from reports.followup.selectors import month_statuses
+from followup.months import add_months, months_between
+from followup.selectors import month_statuses
 from tests.followup.factories import AssignmentFactory, MonthlyCheckFactory
 
 pytestmark = pytest.mark.django_db

@@ -3,8 +3,8 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from reports.followup.models import Assignment, CheckAction, EvaluationRating, Level, MonthlyCheck
-from reports.followup.services import (
+from followup.models import Assignment, CheckAction, EvaluationRating, Level, MonthlyCheck
+from followup.services import (
     action_mark_done,
     assignment_create,
     assignment_end,

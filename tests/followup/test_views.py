@@ -3,10 +3,10 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from reports.followup.models import Assignment, CheckAction, CommitteeMember, MonthlyCheck
-from reports.followup.months import month_start
-from tests.followup.factories import AssignmentFactory, MonthlyCheckFactory, admit
+from followup.models import Assignment, CheckAction, CommitteeMember, MonthlyCheck
+from followup.months import month_start
 from tests.fixtures import make_user
+from tests.followup.factories import AssignmentFactory, MonthlyCheckFactory, admit
 
 pytestmark = pytest.mark.django_db
 D = datetime.date

@@ -361,9 +361,9 @@ def test_search_finds_nothing_outside_the_scope(world, clients):
 
 def test_the_neighbouring_cell_is_outside(world, clients):
     """Secretary A sees nothing of cell B, the other cell of the same grassroots committee."""
-    from members.services import member_admit
-
     import datetime
+
+    from members.services import member_admit
 
     neighbour = member_admit(
         person_fields=dict(

@@ -218,7 +218,6 @@ def test_two_quota_edits_from_one_version_one_wins(tree, users):
 def test_candidate_stage_guard_is_a_conditional_update(tree, users):
     """Belt and braces: the stored version is compared in the UPDATE itself."""
     from candidates import services
-
     from tests.candidates.factories import candidate_at
 
     c = candidate_at(tree.CXA, Stage.SOURCE, user=users.secretary_a)

@@ -15,14 +15,14 @@ from openpyxl import Workbook, load_workbook
 
 from candidates.models import LocalCriterion
 from candidates.services import candidate_create
+from followup.models import CheckAction
+from followup.services import assignment_create, check_save, committee_member_create
 from members.models import EventKind, Proposal
 from members.quotas.services import quota_set
 from members.services import member_admit, proposal_create
-from partydev.models import Upload
-from reports.followup.models import CheckAction
-from reports.followup.services import assignment_create, check_save, committee_member_create
-from tests.fixtures import build_small_province, make_user
 from organizations.models import Role
+from partydev.models import Upload
+from tests.fixtures import build_small_province, make_user
 
 # Names and national ids by district: what must never show up in the other district's answers.
 PEOPLE = {

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Sum
 
-from members.quotas.demo import seed_quotas
+from demo.quotas import seed_quotas
 from members.quotas.models import Quota
 from members.quotas.selectors import children_quota_sums, under_allocated
 from organizations.models import DISTRICT_LEVEL_KINDS, Organization
@@ -68,7 +68,7 @@ def test_quotas_are_spread_below_with_a_few_under_allocated(demo, db):
 
 
 def test_the_province_template_lists_every_organisation(demo, db, client):
-    from organizations.demo import seed_accounts
+    from demo.tree import seed_accounts
 
     seed_accounts()
     from django.contrib.auth import get_user_model

@@ -1,10 +1,10 @@
+import datetime
+
 import pytest
 
-from organizations.demo import seed_tree
+from demo.tree import seed_tree
 from organizations.models import Organization
 from tests.members.factories import admit
-
-import datetime
 
 
 def test_achievement_api_shape_and_rate_strings(login, users, tree, admissions):
@@ -121,9 +121,9 @@ def test_exits_api(login, users, tree, admissions):
 
 
 def test_query_count_is_the_same_for_13_children_and_3184_cells(client, django_assert_num_queries, db):
-    from organizations.demo import seed_accounts
-    from tests.fixtures import make_user
+    from demo.tree import seed_accounts
     from organizations.models import Role
+    from tests.fixtures import make_user
 
     seed_tree()
     seed_accounts()

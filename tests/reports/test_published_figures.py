@@ -10,8 +10,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import transaction
 
+from demo.management.commands.seed_demo import demo_steps
 from partydev.figures import PUBLISHED
-from reports.management.commands.seed_demo import demo_steps
 
 pytestmark = pytest.mark.skipif(
     not {"members", "quotas"} <= {key for key, _, _ in demo_steps(1)},

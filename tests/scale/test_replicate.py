@@ -6,13 +6,13 @@ import datetime
 import pytest
 
 from candidates.models import Candidate, CandidateEvent, Stage
+from demo import scale
+from demo import tree as organizations_demo
+from demo.management.commands.seed_demo import demo_steps
 from members.models import Membership, MembershipEvent, MembershipPeriod, Person
 from members.quotas.models import Quota
 from members.selectors import counts_at
-from organizations import demo as organizations_demo
 from organizations.models import Organization
-from reports import scale
-from reports.management.commands.seed_demo import demo_steps
 from tests.candidates.factories import candidate_at
 from tests.members.factories import admit, official
 

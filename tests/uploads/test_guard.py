@@ -5,7 +5,7 @@ import tracemalloc
 
 import pytest
 
-from partydev.spreadsheets import Column, SpreadsheetError, normalise_text, read_table, to_int, CellError
+from partydev.spreadsheets import CellError, Column, SpreadsheetError, normalise_text, read_table, to_int
 
 from . import files
 

@@ -19,12 +19,11 @@ from django.db import connection, models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from candidates import rules
+from candidates.models import Candidate, CandidateEvent, EventKind, Introduction, SourceKind, Stage
 from members.models import Membership, Person, Status
 from organizations.models import CELL_KINDS, GRASSROOTS_KINDS, Kind, Organization
 from partydev.text import fold
-
-from . import rules
-from .models import Candidate, CandidateEvent, EventKind, Introduction, SourceKind, Stage
 
 FAMILY = ["Bùi", "Đinh", "Quách", "Hoàng", "Nguyễn", "Xa", "Lò", "Hà", "Sa", "Trần", "Lê", "Phạm", "Vì", "Lường"]
 MIDDLE = {"male": ["Văn", "Đức", "Minh", "Quang", "Xuân"], "female": ["Thị", "Thu", "Ngọc", "Thanh", "Hồng"]}
@@ -327,7 +326,7 @@ def _seed_admitted(waiting: list[Candidate], today: datetime.date) -> None:
     services, so the probation deadlines show too (the members services create the members)."""
     from django.core.exceptions import ValidationError
 
-    from . import services
+    from candidates import services
 
     try:
         from members.services import membership_admit  # noqa: F401 - the ceremony step needs it

@@ -20,7 +20,6 @@ import datetime
 import itertools
 import random
 from dataclasses import dataclass, field
-
 from types import SimpleNamespace
 
 from django.core.management.color import no_style
@@ -28,13 +27,12 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from members.history import periods_from_events
+from members.models import EventKind, Membership, MembershipEvent, MembershipPeriod, Person, Status
+from members.services import ADULT_AGE, add_months, age_on
 from organizations.models import CELL_KINDS, DISTRICT_LEVEL_KINDS, Kind, Organization
 from partydev.figures import PUBLISHED
 from partydev.text import fold
-
-from .history import periods_from_events
-from .models import EventKind, Membership, MembershipEvent, MembershipPeriod, Person, Status
-from .services import ADULT_AGE, add_months, age_on
 
 D = datetime.date
 AT = D(2022, 12, 31)

@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from members.models import Membership
-from organizations.models import Organization, subtree_q
+from organizations.models import Organization, subtree_q, user_roles
+from organizations.selectors import user_roots
 
 from . import services
 from .access import MANAGER_KINDS, can_manage, can_record_check
@@ -22,9 +23,6 @@ from .forms import ActionDoneForm, AssignmentForm, CheckForm, CommitteeMemberFor
 from .models import Assignment, CheckAction, CommitteeMember, MonthlyCheck
 from .months import month_start, parse_month
 from .selectors import assignments_in_scope, assignments_of, month_statuses, overdue_actions
-
-from organizations.models import user_roles
-from organizations.selectors import user_roots
 
 
 def _scope_code(user) -> str:

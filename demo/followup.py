@@ -13,11 +13,10 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from organizations.demo import DEMO_PASSWORD, PROVINCE_CODE
+from demo.tree import DEMO_PASSWORD, PROVINCE_CODE
+from followup.models import Assignment, CheckAction, CommitteeMember, EvaluationThresholds, MonthlyCheck
+from followup.months import month_start
 from organizations.models import DISTRICT_LEVEL_KINDS, GRASSROOTS_KINDS, Organization, Role
-
-from .models import Assignment, CheckAction, CommitteeMember, EvaluationThresholds, MonthlyCheck
-from .months import month_start
 
 YEAR = 2022
 MEMBERS_PER_DISTRICT = 4

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from .selectors import assignments_in_scope, assignments_of, month_statuses, overdue_actions
-from .access import MANAGER_KINDS
 from organizations.models import user_roles
+
+from .access import MANAGER_KINDS
+from .selectors import assignments_in_scope, assignments_of, month_statuses, overdue_actions
 
 
 @dataclass

@@ -11,10 +11,9 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from organizations.models import Kind, Organization, ResidentialArea, Role
+from organizations.services import compute_descendant_counts
 from partydev.text import fold
-
-from .models import Kind, Organization, ResidentialArea, Role
-from .services import compute_descendant_counts
 
 DEMO_PASSWORD = "partydev-demo"
 PROVINCE_CODE = "HB"

@@ -16,11 +16,10 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext, override_settings
 from openpyxl import Workbook
 
+from members.exports import members_workbook
+from members.imports import SPEC, MemberImporter
+from members.selectors import counts_at, member_list
 from organizations.models import CELL_KINDS, Organization
-
-from .exports import members_workbook
-from .imports import SPEC, MemberImporter
-from .selectors import counts_at, member_list
 
 D = __import__("datetime").date
 

@@ -8,13 +8,13 @@ last day of the month (or today, for the current month).
 
 import datetime
 import json
-from decimal import Decimal
 from dataclasses import asdict, dataclass, field
+from decimal import Decimal
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count
 
-from candidates.models import ACTIVE_STAGES, CandidateEvent, Candidate, DueKind, Stage
+from candidates.models import ACTIVE_STAGES, Candidate, CandidateEvent, DueKind, Stage
 from members.models import MembershipEvent
 from members.quotas.selectors import quotas_of
 from members.selectors import ADMISSION_KINDS

@@ -78,9 +78,9 @@ def measure(client: Client, url: str, repeat: int, ping: Client | None = None) -
 
 def cases(scale: int = 1) -> list[tuple[str, str, str, str]]:
     """(label, username, url, kind) for every page measured. Apps append theirs here."""
-    from candidates import benchmarks as candidates_benchmarks
+    from demo import bench_candidates as candidates_benchmarks
+    from followup.models import Assignment
     from members.models import Membership
-    from reports.followup.models import Assignment
 
     check = (
         Assignment.objects.filter(committee_member__user__username="capuy", start__year=2022)
@@ -305,9 +305,9 @@ class Command(BaseCommand):
         import importlib
 
         sources = [
-            ("Chỉ tiêu", "members.quotas.benchmarks"),
+            ("Chỉ tiêu", "demo.bench_quotas"),
             ("Kết nạp", "candidates.benchmarks"),
-            ("Đảng viên", "members.benchmarks"),
+            ("Đảng viên", "demo.bench_members"),
         ]
         out = []
         for prefix, module in sources:

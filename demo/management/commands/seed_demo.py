@@ -5,12 +5,12 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from candidates import demo as candidates_demo
-from members import demo as members_demo
-from members.quotas import demo as quotas_demo
-from organizations import demo as organizations_demo
-from reports.followup import demo as followup_demo
-from reports import scale as scale_demo
+from demo import candidates as candidates_demo
+from demo import followup as followup_demo
+from demo import members as members_demo
+from demo import quotas as quotas_demo
+from demo import scale as scale_demo
+from demo import tree as organizations_demo
 
 
 def demo_steps(scale: int):
@@ -23,7 +23,7 @@ def demo_steps(scale: int):
         ("followup", "phân công, kiểm tra hằng tháng", followup_demo.seed_followup),
     ] + (
         [
-            # --scale N: provinces P02 … PNN get copies of HB's members, quotas and pipeline (reports.scale).
+            # --scale N: provinces P02 … PNN get copies of HB's members, quotas and pipeline (demo.scale).
             (
                 "scale",
                 f"đảng viên, chỉ tiêu, quy trình kết nạp của {scale - 1} tỉnh nữa",

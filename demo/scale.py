@@ -23,7 +23,7 @@ import time
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 
-from organizations.demo import PROVINCE_CODE
+from demo.tree import PROVINCE_CODE
 from organizations.models import Organization
 
 MAP = "scale_orgmap"

@@ -14,11 +14,10 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
+from members.quotas.importers import QuotaImporter, quota_template
 from organizations.models import Organization
 from partydev.spreadsheets import SpreadsheetError, read_table
 from partydev.uploads import upload_commit, upload_dry_run, upload_store
-
-from .importers import QuotaImporter, quota_template
 
 
 def _sheet(codes, year) -> bytes:

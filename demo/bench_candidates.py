@@ -11,8 +11,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from . import services
-from .models import Candidate, Stage
+from candidates import services
+from candidates.models import Candidate, Stage
 
 # (label, username, url): the pages measured with the others.
 PAGES = [

@@ -17,9 +17,8 @@ from collections import defaultdict
 
 from django.db import transaction
 
+from members.quotas.models import Quota
 from organizations.models import DISTRICT_LEVEL_KINDS, Organization
-
-from .models import Quota
 
 PROVINCE_CODE = "HB"
 YEARS = range(2016, 2024)
