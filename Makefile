@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.install-stamp
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test install migrate seed bench load clean deploy-check backup-check fault-test
+.PHONY: run test lint install migrate seed bench load clean deploy-check backup-check fault-test
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "Python 3.11 is needed (python3.11 not found)"; exit 1; }
@@ -13,7 +13,7 @@ $(BIN)/python:
 	$(BIN)/pip install -q --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e ".[test]"
+	$(BIN)/pip install -q -e ".[test,lint]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -30,6 +30,11 @@ run: seed
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# ruff (lint and format check); CI runs the same.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 bench: migrate
 	$(BIN)/python manage.py bench $(BENCH_ARGS)

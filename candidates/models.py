@@ -9,7 +9,6 @@ in step with the events inside the same transaction by ``candidates.services``.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-
 from simple_history.models import HistoricalRecords
 
 from members.models import Membership, Person

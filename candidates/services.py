@@ -160,11 +160,8 @@ def _check_step_input(candidate: Candidate, stage: str, data: dict, grassroots: 
             }
         )
 
-    if stage == Stage.CULTIVATION:
-        if not rules.is_official_member_of(data.get("helper"), grassroots):
-            raise ValidationError(
-                {"helper": "Đảng viên giúp đỡ phải là đảng viên chính thức của cùng tổ chức cơ sở đảng."}
-            )
+    if stage == Stage.CULTIVATION and not rules.is_official_member_of(data.get("helper"), grassroots):
+        raise ValidationError({"helper": "Đảng viên giúp đỡ phải là đảng viên chính thức của cùng tổ chức cơ sở đảng."})
     if stage == Stage.DOSSIER:
         if data["introduction"] == Introduction.MEMBERS:
             one, two = data.get("introducer_1"), data.get("introducer_2")
@@ -482,7 +479,7 @@ def candidate_record_failed_vote(
     reg, failures = rules.failures_for(stage, probe, effective)
     vote = next((f for f in failures if f.code == rules.VOTE_RULES[stage]), None)
     if vote is None:
-        raise ValidationError("Lần biểu quyết này đạt từ 2/3 trở lên: hãy ghi nhận bước «%s»." % Stage(stage).label)
+        raise ValidationError(f"Lần biểu quyết này đạt từ 2/3 trở lên: hãy ghi nhận bước «{Stage(stage).label}».")
     attempt = len(earlier) + 1
     event = CandidateEvent(
         candidate=locked,

@@ -19,8 +19,9 @@ from partydev.models import Upload
 from partydev.upload_views import UploadFlow
 
 from . import rules, selectors, services
-from .importers import CandidateBackfillImporter, backfill_template as build_backfill_template
 from .forms import CandidateAddForm, CriterionForm, MoveForm, ReasonForm, ReturnForm, step_form_class
+from .importers import CandidateBackfillImporter
+from .importers import backfill_template as build_backfill_template
 from .models import OPEN_STAGES, Candidate, LocalCriterion, Stage
 
 

@@ -103,7 +103,7 @@ def seed_followup() -> None:
     existing = set(User.objects.filter(username__in=[u.username for u in users]).values_list("username", flat=True))
     User.objects.bulk_create([u for u in users if u.username not in existing])
     by_name = {u.username: u for u in User.objects.filter(username__in=[u.username for u in users])}
-    for user, profile, (committee, kind) in zip(users, profiles, roles):
+    for user, profile in zip(users, profiles):
         profile.user = by_name[user.username]
     CommitteeMember.objects.bulk_create(profiles)
     Role.objects.bulk_create(

@@ -21,7 +21,7 @@ names, dates and counts): enough for measuring, and said so in docs/benchmarks.m
 import time
 
 from django.core.management.color import no_style
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 
 from demo.tree import PROVINCE_CODE
 from organizations.models import Organization

@@ -11,7 +11,6 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
-
 from simple_history.models import HistoricalRecords
 
 from organizations.models import Organization

@@ -311,7 +311,7 @@ def members_register_bulk(entries: list[dict], *, user=None) -> list[Membership]
         )
     memberships = Membership.objects.bulk_create(memberships, batch_size=1000)
     events, periods = [], []
-    for e, m in zip(entries, memberships):
+    for m in memberships:
         history = [
             MembershipEvent(
                 membership=m,
@@ -474,9 +474,8 @@ def check_event_allowed(membership: Membership, kind: str) -> None:
         raise ValidationError(
             {"kind": "Đảng viên không được miễn công tác và sinh hoạt đảng: không có gì để thôi miễn."}
         )
-    if kind == EventKind.READMITTED:
-        if membership.events.filter(kind=EventKind.READMITTED).exists():
-            raise ValidationError({"kind": "Chỉ được kết nạp lại một lần."})
+    if kind == EventKind.READMITTED and membership.events.filter(kind=EventKind.READMITTED).exists():
+        raise ValidationError({"kind": "Chỉ được kết nạp lại một lần."})
 
 
 @transaction.atomic

@@ -254,9 +254,12 @@ class ResidentialArea(models.Model):
     def clean(self):
         if self.grassroots_id and self.grassroots.kind not in GRASSROOTS_KINDS | {Kind.COMMUNE}:
             raise ValidationError({"grassroots": "Khu dân cư phải thuộc một tổ chức cơ sở đảng."})
-        if self.cell_id and self.grassroots_id:
-            if self.cell.kind not in CELL_KINDS or not self.cell.path.startswith(self.grassroots.path):
-                raise ValidationError({"cell": "Chi bộ phụ trách phải là một chi bộ của tổ chức cơ sở đảng này."})
+        if (
+            self.cell_id
+            and self.grassroots_id
+            and (self.cell.kind not in CELL_KINDS or not self.cell.path.startswith(self.grassroots.path))
+        ):
+            raise ValidationError({"cell": "Chi bộ phụ trách phải là một chi bộ của tổ chức cơ sở đảng này."})
 
 
 class Role(models.Model):

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import datetime
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header

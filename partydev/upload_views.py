@@ -27,9 +27,9 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
+from .excel import XLSX_CONTENT_TYPE
 from .models import Upload
 from .uploads import CHANGE, CREATE, UNCHANGED, Importer, UploadRefused, upload_commit, upload_dry_run, upload_store
-from .excel import XLSX_CONTENT_TYPE
 
 
 class UploadForm(forms.Form):

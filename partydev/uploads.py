@@ -87,7 +87,7 @@ class RowError(Exception):
         super().__init__("; ".join(m for _, m in self.problems))
 
     @classmethod
-    def many(cls, problems: list[tuple[str, str]]) -> "RowError":
+    def many(cls, problems: list[tuple[str, str]]) -> RowError:
         return cls(problems=problems)
 
 

@@ -17,10 +17,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from organizations.models import Kind, Organization
+from organizations.models import Kind, Organization, user_root_paths
 from organizations.selectors import breadcrumbs, user_roots
-
-from organizations.models import user_root_paths
 
 from . import analytics, exports, memo
 from .periods import Period, PeriodError, period_from_params

@@ -24,12 +24,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, Q
 
 from candidates.models import PIPELINE, Candidate, CandidateEvent, EventKind, Stage
 from organizations.models import Organization
-
-from django.db import connection
 
 from . import analytics, memo
 from .periods import Period, rate

@@ -4,11 +4,11 @@ Large tables (the drill-down of all 3,184 cells) are rendered here in one pass r
 through a template loop, which costs tens of microseconds per cell.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Callable
-
 from html import escape
+from typing import Any
 
 from django.utils.safestring import mark_safe
 

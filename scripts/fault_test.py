@@ -189,7 +189,7 @@ def run_load(base, parent_ids, clients, duration, restart_at, restart, log):
 
 
 def check_data(env, acknowledged, attempted):
-    code = f"""
+    code = """
 import json, django
 django.setup()
 from django.contrib.admin.models import LogEntry, ADDITION
@@ -199,23 +199,23 @@ from organizations.services import compute_descendant_counts
 created = list(Organization.objects.filter(code__startswith="FT.").values_list("id", "code"))
 ids = [i for i, _ in created]
 ct = ContentType.objects.get_for_model(Organization)
-history = {{}}
+history = {}
 for i in Organization.history.filter(id__in=ids, history_type="+").values_list("id", flat=True):
     history[i] = history.get(i, 0) + 1
-logs = {{}}
+logs = {}
 for i in LogEntry.objects.filter(content_type=ct, action_flag=ADDITION, object_id__in=[str(i) for i in ids]).values_list("object_id", flat=True):
     logs[int(i)] = logs.get(int(i), 0) + 1
 problems = [len(p) for p in Organization.find_problems()]
 stored = dict(Organization.objects.values_list("path", "descendant_counts"))
 fresh = compute_descendant_counts(Organization.objects.values_list("path", "kind"))
 stale = sum(1 for p, v in fresh.items() if stored.get(p) != v)
-print(json.dumps({{
+print(json.dumps({
     "created": [c for _, c in created],
     "without_history": [c for i, c in created if history.get(i) != 1],
     "without_log": [c for i, c in created if logs.get(i) != 1],
     "tree_problems": sum(problems),
     "stale_rollups": stale,
-}}))
+}))
 """
     import json
 

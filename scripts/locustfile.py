@@ -11,7 +11,6 @@ import os
 import random
 
 import requests
-
 from locust import HttpUser, between, task
 
 PASSWORD = os.environ.get("LOAD_PASSWORD", "partydev-demo")

@@ -34,7 +34,7 @@ class QuotaResource(resources.ModelResource):
         if problems:
             from django.core.exceptions import ValidationError
 
-            raise ValidationError({f: m for f, m in problems})
+            raise ValidationError(dict(problems))
         user = kwargs.get("user")
         if user is not None and getattr(user, "is_authenticated", False):
             instance.set_by = user

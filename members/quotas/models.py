@@ -6,7 +6,6 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
-
 from simple_history.models import HistoricalRecords
 
 from organizations.models import Organization

@@ -121,7 +121,7 @@ def quota_set(
         raise PermissionError("Bạn không có quyền đặt chỉ tiêu cho tổ chức này.")
     problems = number_problems(target, minimum)
     if problems:
-        raise ValidationError({f: m for f, m in problems})
+        raise ValidationError(dict(problems))
     quota = Quota.objects.select_for_update().filter(organization=organization, year=year).first()
     if seen and seen != version_token(quota):
         now = f"{quota.target}" if quota else "chưa có"

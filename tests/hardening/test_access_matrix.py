@@ -11,8 +11,8 @@ districts.
   HTML, the JSON and the cells of every .xlsx.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import pytest
 from django.conf import settings

@@ -85,13 +85,11 @@ def test_audit_rows_cannot_be_changed_through_the_app(db, users):
 def test_audit_rows_cannot_be_changed_in_the_database(db):
     event = AuditEvent.objects.create(kind=AuditEvent.Kind.LOGIN, username="sec_a")
     table = AuditEvent._meta.db_table
-    with pytest.raises(DatabaseError), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET username = 'x' WHERE id = %s", [event.pk])
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET username = 'x' WHERE id = %s", [event.pk])
     if connection.vendor == "postgresql":
-        with pytest.raises(DatabaseError), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(f"DELETE FROM {table} WHERE id = %s", [event.pk])
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {table} WHERE id = %s", [event.pk])
     event.refresh_from_db()
     assert event.username == "sec_a"
 

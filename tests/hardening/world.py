@@ -200,10 +200,9 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
     media = override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("media")))
     media.enable()
     try:
-        with django_db_blocker.unblock():
-            with transaction.atomic():
-                yield build_world()
-                transaction.set_rollback(True)
+        with django_db_blocker.unblock(), transaction.atomic():
+            yield build_world()
+            transaction.set_rollback(True)
     finally:
         media.disable()
 

@@ -12,7 +12,7 @@ from members.imports import SPEC, MemberImporter
 from members.models import Membership, MembershipEvent, MembershipPeriod, Person, Status
 from members.selectors import counts_at
 from partydev.models import Upload
-from partydev.uploads import upload_commit, upload_dry_run, upload_store
+from partydev.uploads import UploadRefused, upload_commit, upload_dry_run, upload_store
 
 from .factories import official
 
@@ -142,7 +142,7 @@ def test_each_bad_row_is_reported_with_its_excel_row_and_nothing_is_saved(tree, 
     assert message in result.errors[0]["message"]
     upload.refresh_from_db()
     assert upload.status == Upload.Status.FAILED
-    with pytest.raises(Exception):
+    with pytest.raises(UploadRefused):
         upload_commit(upload, MemberImporter, user=users.district_x)
     assert state() == (0, 0, 0, 0)
 

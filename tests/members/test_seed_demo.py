@@ -21,11 +21,10 @@ D = datetime.date
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        with transaction.atomic():
-            call_command("seed_demo", "--only", "members", stdout=open("/dev/null", "w"))
-            yield Organization.objects.get(code="HB")
-            transaction.set_rollback(True)
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("seed_demo", "--only", "members", stdout=open("/dev/null", "w"))
+        yield Organization.objects.get(code="HB")
+        transaction.set_rollback(True)
 
 
 def test_members_at_the_end_of_2022(demo, db):

@@ -17,11 +17,10 @@ from partydev.figures import PUBLISHED
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        with transaction.atomic():
-            call_command("seed_demo", only="quotas", stdout=io.StringIO())
-            yield
-            transaction.set_rollback(True)
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("seed_demo", only="quotas", stdout=io.StringIO())
+        yield
+        transaction.set_rollback(True)
 
 
 def district_level_target(years):

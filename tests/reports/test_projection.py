@@ -25,7 +25,7 @@ def candidate(cell, history, stage=None, stage_date=None, **extra):
 def test_projection_from_pipeline_conversion_and_typical_time(tree, users, login):
     day = datetime.date
     # History: 4 went on from the source list after 30 days; 1 was dropped from it.
-    for i in range(4):
+    for _i in range(4):
         candidate(
             tree.CYA,
             [

@@ -28,11 +28,10 @@ PERIODS = {
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        with transaction.atomic():
-            call_command("seed_demo", only="members", stdout=io.StringIO())  # tree, quotas, members
-            yield
-            transaction.set_rollback(True)
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("seed_demo", only="members", stdout=io.StringIO())  # tree, quotas, members
+        yield
+        transaction.set_rollback(True)
 
 
 @pytest.fixture

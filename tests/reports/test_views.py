@@ -113,7 +113,7 @@ def test_coverage_lists_units_without_admissions_and_areas(login, users, tree, a
         stage=Stage.COURSE,
         stage_date=datetime.date(2022, 3, 1),
     )
-    response = login(users.province).get(f"/reports/T/coverage/?from=2021-01-01&to=2021-12-31")
+    response = login(users.province).get("/reports/T/coverage/?from=2021-01-01&to=2021-12-31")
     html = response.content.decode()
     cells = html.split('data-testid="table-cells"')[1].split("</table>")[0]
     assert "Chi bộ bản Lác" in cells and "Chi bộ xóm Bưng" not in cells

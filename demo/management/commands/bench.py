@@ -221,7 +221,7 @@ def machine() -> str:
             db = f"SQLite {cursor.fetchone()[0]}"
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     return (
-        f"{datetime.datetime.now(datetime.timezone.utc):%d/%m/%Y %H:%M} UTC, {os.cpu_count()} CPU ({model}), {mem} RAM, {db}, "
+        f"{datetime.datetime.now(datetime.UTC):%d/%m/%Y %H:%M} UTC, {os.cpu_count()} CPU ({model}), {mem} RAM, {db}, "
         f"Python {platform.python_version()}; tải trung bình (1, 5, 15 phút) lúc bắt đầu đo: {load}"
     )
 
