@@ -17,7 +17,7 @@ from members.models import GeneralEducation, Membership, Person, Sex
 from organizations.models import Organization
 from partydev.excel import ExcelColumn, table_workbook
 from partydev.spreadsheets import CellError, Column, normalise_text, to_date, to_int
-from partydev.text import fold
+from partydev.text import ascii_digits, fold
 from partydev.uploads import CREATE, UNCHANGED, Importer, Plan, PlanItem, RowError
 
 from . import services
@@ -143,8 +143,14 @@ class CandidateBackfillImporter(Importer):
             if required and value in (None, ""):
                 problems.append((header, f"Thiếu {header.lower()}."))
             out[key] = value
-        if out.get("national_id") and not (out["national_id"].isdigit() and len(out["national_id"]) == 12):
-            problems.append(("Số CCCD", "Số CCCD phải gồm đúng 12 chữ số."))
+        # Identifiers: ASCII digits only (full-width digits folded; Arabic-Indic and the like refused).
+        for key in ("national_id", "helper", "introducer_1", "introducer_2"):
+            if out.get(key):
+                digits = ascii_digits(out[key])
+                if digits is None or (key == "national_id" and len(digits) != 12):
+                    problems.append((LABELS[key], f"{LABELS[key]}: số CCCD phải gồm đúng 12 chữ số (0–9)."))
+                else:
+                    out[key] = digits
         if problems:
             raise RowError.many(problems)
         out["cell_code"] = out["cell_code"].upper()

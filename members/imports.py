@@ -17,7 +17,7 @@ from partydev.audit import bulk_history
 from partydev.excel import ExcelColumn, set_cell, workbook_bytes, write_table, xlsx_response
 from partydev.models import Upload
 from partydev.spreadsheets import normalise_text, to_date
-from partydev.text import fold
+from partydev.text import ascii_digits, fold
 from partydev.upload_views import UploadFlow
 from partydev.uploads import CHANGE, CREATE, UNCHANGED, Change, Column, Importer, Plan, PlanItem, RowError
 
@@ -125,12 +125,20 @@ class MemberImporter(Importer):
             out[key] = _text(v.get(key))
         if not out["full_name"]:
             problems.append((LABELS["full_name"], "Thiếu họ và tên."))
-        national_id = _text(v.get("national_id")).replace(" ", "")
-        if isinstance(v.get("national_id"), (int, float)) and len(national_id) == 11:
+        raw_id = _text(v.get("national_id"))
+        national_id = ascii_digits(raw_id)
+        if national_id and isinstance(v.get("national_id"), (int, float)) and len(national_id) == 11:
             national_id = "0" + national_id  # Excel drops the leading zero of a number
-        out["national_id"] = national_id
-        if not national_id:
+        out["national_id"] = national_id or raw_id
+        if not raw_id:
             problems.append((LABELS["national_id"], "Thiếu số CCCD: số CCCD là khóa để nhập lại không tạo trùng."))
+        elif national_id is None:
+            problems.append((LABELS["national_id"], "Số CCCD phải gồm đúng 12 chữ số (chỉ các chữ số 0–9)."))
+        card = out["card_number"]
+        if card:
+            out["card_number"] = ascii_digits(card) or card
+            if ascii_digits(card) is None:
+                problems.append((LABELS["card_number"], "Số thẻ đảng viên chỉ gồm các chữ số 0–9."))
         for key, lookup in LOOKUPS.items():
             raw = _text(v.get(key))
             if not raw:

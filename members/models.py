@@ -127,7 +127,10 @@ class Sector(models.TextChoices):
     OTHER = "other", "Khác"
 
 
-national_id_validator = RegexValidator(r"^\d{12}$", "Số CCCD phải gồm đúng 12 chữ số.")
+# ASCII digits only: ``\d`` also matches Arabic-Indic, Devanagari and full-width digits, and ``$``
+# a trailing newline, each of which would let a second person carry another's number. Input is
+# folded first with ``partydev.text.ascii_digits`` (full-width digits become ASCII).
+national_id_validator = RegexValidator(r"\A[0-9]{12}\Z", "Số CCCD phải gồm đúng 12 chữ số.")
 
 
 class Person(models.Model):

@@ -45,7 +45,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from .text import fold
+from .text import canonical_text, fold
 
 MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -86,8 +86,9 @@ _WHITESPACE = re.compile(r"\s+")
 
 
 def normalise_text(value: str) -> str:
-    """NFC, full-width forms to ASCII (１２ → 12), non-breaking and odd spaces to one space."""
-    value = unicodedata.normalize("NFC", value.translate(_TRANSLATE))
+    """NFC, full-width forms to ASCII (１２ → 12), non-breaking and odd spaces to one space,
+    zero-width and bidirectional controls removed (``partydev.text.canonical_text``)."""
+    value = canonical_text(unicodedata.normalize("NFC", value.translate(_TRANSLATE)))
     return _WHITESPACE.sub(" ", value).strip()
 
 
