@@ -15,6 +15,7 @@ from django.db import transaction
 
 from members.models import GeneralEducation, Membership, Person, Sex
 from organizations.models import Organization
+from organizations.privacy import can_see_sensitive
 from partydev.excel import ExcelColumn, table_workbook
 from partydev.spreadsheets import CellError, Column, normalise_text, to_date, to_int
 from partydev.text import ascii_digits, fold
@@ -115,6 +116,7 @@ class CandidateBackfillImporter(Importer):
     sheet_name = SHEET_NAME
     key = "national_id"
     max_rows = 2000
+    looks_up_identifiers = True
     columns = [Column(key, header, required=required) for key, header, _, required in SPEC]
 
     def parse_row(self, row):
@@ -162,26 +164,45 @@ class CandidateBackfillImporter(Importer):
         plan = Plan()
         ids = [r.values["national_id"] for r in rows]
         member_ids = {r.values[k] for r in rows for k in ("helper", "introducer_1", "introducer_2") if r.values.get(k)}
-        codes = {r.values["cell_code"] for r in rows} | {
-            r.values["decided_by"] for r in rows if r.values.get("decided_by")
-        }
-        orgs = {o.code: o for o in Organization.objects.filter(code__in=codes)}
+        cell_codes = {r.values["cell_code"] for r in rows}
+        decider_codes = {r.values["decided_by"] for r in rows if r.values.get("decided_by")}
+        # Cells only in the uploader's subtree; deciding committees (above the cell) anywhere.
+        cells = {o.code: o for o in Organization.objects.for_user(self.user).filter(code__in=cell_codes)}
+        deciders = {o.code: o for o in Organization.objects.filter(code__in=decider_codes)}
         members = {
             m.person.national_id: m
             for m in Membership.objects.filter(person__national_id__in=member_ids).select_related("person", "cell")
         }
         existing = {
             c.person.national_id: c
-            for c in Candidate.objects.filter(person__national_id__in=ids).select_related("person", "cell")
+            for c in Candidate.objects.filter(person__national_id__in=ids)
+            .select_related("person", "cell")
+            .order_by("pk")
         }
-        known_people = set(Person.objects.filter(national_id__in=ids).values_list("national_id", flat=True))
+        people = {
+            p.national_id: p
+            for p in Person.objects.filter(national_id__in=ids).select_related("membership", "membership__cell")
+        }
         for r in rows:
             v = r.values
             label = f"{v['full_name']} ({v['cell_code']})"
             values = {"Họ và tên": v["full_name"], "Chi bộ": v["cell_code"], "Giai đoạn": Stage(v["stage"]).label}
             found = existing.get(v["national_id"])
-            if found is not None:
-                if found.cell.code == v["cell_code"] and found.person.full_name == v["full_name"]:
+            person = people.get(v["national_id"])
+            if found is not None or person is not None:
+                # A national ID already in the register. Said more of only where the uploader may
+                # read national IDs: the candidate's cell, or the member's.
+                home = found.cell if found is not None else _membership_cell(person)
+                if home is None or not can_see_sensitive(self.user, home):
+                    self.refuse_identifier(plan, r.number, LABELS["national_id"], v["national_id"])
+                elif found is None:
+                    plan.error(
+                        r.number,
+                        "Số CCCD",
+                        f"Số CCCD {v['national_id']} là của đảng viên {person.full_name} ({home.code}): "
+                        "đảng viên không nhập bổ sung làm đối tượng kết nạp.",
+                    )
+                elif found.cell.code == v["cell_code"] and found.person.full_name == v["full_name"]:
                     plan.items.append(PlanItem(r.number, v["national_id"], label, UNCHANGED, values=values))
                 else:
                     plan.error(
@@ -191,13 +212,10 @@ class CandidateBackfillImporter(Importer):
                         f"({found.person.full_name}, {found.cell.name}).",
                     )
                 continue
-            if v["national_id"] in known_people:
-                plan.error(
-                    r.number, "Số CCCD", f"Số CCCD {v['national_id']} đã có trong hệ thống (đảng viên hoặc người khác)."
-                )
-                continue
-            args, problems = self._service_args(v, orgs, members)
-            if problems:
+            args, problems, refused = self._service_args(v, cells, deciders, members)
+            for column, value in refused:
+                self.refuse_identifier(plan, r.number, column, value)
+            if problems or refused:
                 for column, message in problems:
                     plan.error(r.number, column, message)
                 continue
@@ -212,9 +230,9 @@ class CandidateBackfillImporter(Importer):
                     plan.error(r.number, column, message)
         return plan
 
-    def _service_args(self, v, orgs, members):
-        problems = []
-        cell = orgs.get(v["cell_code"])
+    def _service_args(self, v, cells, deciders, members):
+        problems, refused = [], []
+        cell = cells.get(v["cell_code"])
         if cell is None:
             problems.append(
                 ("Mã chi bộ", f"Mã chi bộ “{v['cell_code']}” không tồn tại hoặc nằm ngoài phạm vi của bạn.")
@@ -224,11 +242,13 @@ class CandidateBackfillImporter(Importer):
             value = v.get(key)
             if kind == "member" and value:
                 member = members.get(value)
-                if member is None:
-                    problems.append((header, f"Không có đảng viên nào mang số CCCD {value}."))
+                # Found by national ID: only members whose national IDs the uploader may read.
+                # Whether the number is nobody's, a non-member's or a member's elsewhere is not said.
+                if member is None or not can_see_sensitive(self.user, member.cell):
+                    refused.append((header, value))
                 value = member
             elif kind == "org" and value:
-                org = orgs.get(value)
+                org = deciders.get(value)
                 if org is None:
                     problems.append((header, f"Mã cấp ủy “{value}” không tồn tại."))
                 value = org
@@ -254,12 +274,17 @@ class CandidateBackfillImporter(Importer):
             "stage": v["stage"],
             "data": data,
         }
-        return args, problems
+        return args, problems, refused
 
     def apply(self, items, upload):
         for item in items:
             if item.action == CREATE:
                 services.candidate_backfill(**item.data, user=self.user)
+
+
+def _membership_cell(person):
+    membership = getattr(person, "membership", None) if person is not None else None
+    return membership.cell if membership is not None else None
 
 
 def _messages(exc: ValidationError):

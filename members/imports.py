@@ -12,7 +12,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from organizations.models import CELL_KINDS, Organization, user_root_paths
+from organizations.models import CELL_KINDS, Organization
+from organizations.privacy import can_see_sensitive
 from partydev.audit import bulk_history
 from partydev.excel import ExcelColumn, set_cell, workbook_bytes, write_table, xlsx_response
 from partydev.models import Upload
@@ -115,7 +116,9 @@ class MemberImporter(Importer):
     title = "Danh sách đảng viên"
     sheet_name = SHEET_NAME
     key = "national_id"
-    max_rows = 20_000
+    # Bounded: a district splits its register into files of this size (the benchmark loads one).
+    max_rows = 5_000
+    looks_up_identifiers = True
     columns = [Column(key, label, required=required) for key, label, required, _ in SPEC]
 
     def parse_row(self, row):
@@ -186,27 +189,36 @@ class MemberImporter(Importer):
     def plan(self, rows):
         plan = Plan()
         codes = {r.values["cell"] for r in rows}
+        # Only cells in the uploader's subtree: one that exists elsewhere reads like one that does not.
         cells = {
             o.code: o
-            for o in Organization.objects.filter(code__in=codes).only("id", "code", "name", "path", "depth", "kind")
+            for o in Organization.objects.for_user(self.user)
+            .filter(code__in=codes)
+            .only("id", "code", "name", "path", "depth", "kind")
         }
-        roots = None if self.user.is_superuser else user_root_paths(self.user)
         existing = {
             p.national_id: p
-            for p in Person.objects.filter(national_id__in=[r.values["national_id"] for r in rows]).select_related(
-                "membership", "membership__cell"
-            )
+            for p in Person.objects.filter(national_id__in=[r.values["national_id"] for r in rows])
+            .select_related("membership", "membership__cell")
+            # Candidates (a floor above) are reached by the reverse relation's name, never imported.
+            .prefetch_related("candidacies__cell")
         }
         for r in rows:
             v = r.values
             cell = cells.get(v["cell"])
-            if cell is None or (roots is not None and not any(cell.path.startswith(p) for p in roots)):
+            if cell is None:
                 plan.error(
                     r.number, LABELS["cell"], f"Mã chi bộ “{v['cell']}” không tồn tại hoặc nằm ngoài phạm vi của bạn."
                 )
                 continue
             if cell.kind not in CELL_KINDS:
                 plan.error(r.number, LABELS["cell"], f"“{cell.name}” ({cell.code}) không phải là chi bộ.")
+                continue
+            same = existing.get(v["national_id"])
+            if same is not None and not self._may_look_up(same):
+                # Somebody the uploader may not find by national ID: out of their subtree, or in a
+                # cell whose national IDs they may not read. Nothing of theirs is said, or changed.
+                self.refuse_identifier(plan, r.number, LABELS["national_id"], v["national_id"])
                 continue
             person = Person(**{k: v[k] for k in PERSON_KEYS})
             person.name_search = fold(person.full_name)
@@ -287,6 +299,13 @@ class MemberImporter(Importer):
             )
         return plan
 
+    def _may_look_up(self, person: Person) -> bool:
+        """A person found by national ID is usable only where the uploader may read national IDs:
+        the cell of their membership, else of their latest candidacy. A person with neither is
+        nobody's to match."""
+        cell = _home_cell(person)
+        return cell is not None and can_see_sensitive(self.user, cell)
+
     def apply(self, items, upload):
         new = [i.data for i in items if i.action == CREATE]
         updates = [i.data for i in items if i.action == CHANGE]
@@ -303,6 +322,14 @@ class MemberImporter(Importer):
             bulk_history(Person, [u["update"] for u in updates], user=self.user)  # bulk_update writes no history itself
         if new:
             members_register_bulk(new, user=self.user)
+
+
+def _home_cell(person: Person):
+    membership = getattr(person, "membership", None)
+    if membership is not None:
+        return membership.cell
+    candidacies = sorted(person.candidacies.all(), key=lambda c: c.pk)
+    return candidacies[-1].cell if candidacies else None
 
 
 def import_template() -> bytes:

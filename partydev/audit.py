@@ -50,6 +50,9 @@ class AuditEvent(models.Model):
         LOGIN_FAILED = "login_failed", "Đăng nhập thất bại"
         LOGOUT = "logout", "Đăng xuất"
         ACCESS_REFUSED = "access_refused", "Truy cập bị từ chối"
+        # An import answered "cannot be used here" for identifiers (national IDs, helpers, …):
+        # ``detail`` holds the upload, the count and the rows; the hourly limit counts these.
+        IMPORT_IDENTIFIER_REFUSED = "import_identifier_refused", "Tệp nhập: số định danh không dùng được"
 
     at = models.DateTimeField("thời điểm (UTC)", default=timezone.now, db_index=True, editable=False)
     kind = models.CharField("sự kiện", max_length=32, choices=Kind.choices, editable=False)
@@ -128,7 +131,9 @@ class HistoryBase(models.Model):
         abstract = True
 
 
-def _current_request():
+def current_request():
+    """The request being answered, if any (simple-history's middleware keeps it), so a service
+    can write the caller's IP and path into the trail."""
     from simple_history.models import HistoricalRecords
 
     return getattr(HistoricalRecords.context, "request", None)
@@ -136,12 +141,12 @@ def _current_request():
 
 def history_attrs() -> dict:
     """Extra values for bulk history writes: the IP of the current request, if any."""
-    return {"history_ip": client_ip(_current_request())}
+    return {"history_ip": client_ip(current_request())}
 
 
 def history_user():
     """The signed-in user of the current request, if any: the author of bulk history rows."""
-    user = getattr(_current_request(), "user", None)
+    user = getattr(current_request(), "user", None)
     return user if user is not None and user.is_authenticated else None
 
 

@@ -21,7 +21,19 @@ How to plug a new import in (members, candidates, …)
 
    ``self.user``, ``self.scope`` (the organisation the upload is for) and ``self.params`` are
    set by the flow. ``parse_row`` and ``plan`` must not write. Keep ``plan`` to a fixed number
-   of queries (load the existing rows for all keys at once).
+   of queries (load the existing rows for all keys at once). Set ``max_rows``.
+
+   Lookups see only what the uploader may see. Every record the plan finds by an identifier
+   (national ID, card number, helper, introducer) must lie in the uploader's subtree, and where
+   the identifier is a sensitive field, in a cell whose sensitive fields the uploader may read
+   (``organizations.privacy.can_see_sensitive``). Anything else — out of scope, not readable,
+   not there, not the right kind of record — is answered by ``self.refuse_identifier(plan, row,
+   column, value)``: one message for every case, never a name, a birth date, a cell or whether
+   the person is a member or a candidate. Those answers are counted per user and written to the
+   audit trail; past ``IMPORT_REFUSED_IDENTIFIERS_PER_HOUR`` in an hour the file is refused
+   whole and further uploads of such kinds (``looks_up_identifiers = True``) are refused for
+   the rest of the hour. An importer never changes a record the uploader may not see, nor a
+   field they may not read.
 2. Views: subclass ``partydev.upload_views.UploadFlow`` (scope, permissions, URL names) and
    route its four views; the generic templates ``templates/uploads/*.html`` render the form,
    the history, the preview and the errors. Or call the services below from your own views.
@@ -51,7 +63,8 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .models import Upload
+from . import audit
+from .models import AuditEvent, Upload
 from .spreadsheets import Column, Sheet, SheetRow, SpreadsheetError, read_table
 
 __all__ = [
@@ -69,6 +82,43 @@ __all__ = [
 ]
 
 CREATE, CHANGE, UNCHANGED = "create", "change", "unchanged"
+
+# The one answer for an identifier an import may not use: the same whether the number belongs to
+# somebody outside the uploader's scope, to somebody whose sensitive fields they may not read, to
+# a record of the wrong kind, or to nobody at all.
+UNUSABLE_IDENTIFIER = (
+    "không dùng được trong tệp của bạn: số này không khớp với hồ sơ nào mà tài khoản của bạn được "
+    "đối chiếu (ngoài phạm vi quản lý, hoặc bạn không được xem số định danh của người đó). "
+    "Hãy kiểm tra lại số, hoặc nhờ cấp đang quản lý hồ sơ đó."
+)
+DEFAULT_REFUSED_IDENTIFIERS_PER_HOUR = 20
+
+
+def refused_identifier_limit() -> int:
+    return getattr(settings, "IMPORT_REFUSED_IDENTIFIERS_PER_HOUR", DEFAULT_REFUSED_IDENTIFIERS_PER_HOUR)
+
+
+def rate_limited_message() -> str:
+    return (
+        "Tệp bị từ chối: tài khoản của bạn đã gặp quá nhiều số định danh (CCCD, số thẻ, người giúp đỡ, "
+        f"người giới thiệu) không dùng được trong phạm vi của mình — tối đa {refused_identifier_limit()} lần "
+        "trong một giờ. Hãy kiểm tra lại các số trong tệp rồi thử lại sau một giờ, hoặc liên hệ quản trị hệ thống."
+    )
+
+
+def refused_identifiers_last_hour(user) -> int:
+    """How many unusable-identifier answers ``user`` was given in the last hour (from the audit trail)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return 0
+    since = timezone.now() - datetime.timedelta(hours=1)
+    details = AuditEvent.objects.filter(
+        kind=AuditEvent.Kind.IMPORT_IDENTIFIER_REFUSED, user=user, at__gte=since
+    ).values_list("detail", flat=True)
+    return sum(int((d or {}).get("count", 0)) for d in details)
+
+
+def identifier_lookups_blocked(user) -> bool:
+    return refused_identifiers_last_hour(user) >= refused_identifier_limit()
 
 
 class UploadRefused(Exception):
@@ -143,12 +193,19 @@ class Importer:
     key: ClassVar[str | None] = None
     sheet_name: ClassVar[str | None] = None
     max_rows: ClassVar[int | None] = None
+    looks_up_identifiers: ClassVar[bool] = False  # finds people by national ID and the like
 
     def __init__(self, *, user, scope=None, params: dict | None = None):
         self.user = user
         self.scope = scope
         self.params = dict(params or {})
         self.notices: list[str] = []
+        self.refused_identifiers: list[dict] = []
+
+    def refuse_identifier(self, plan: Plan, row: int, column: str, value) -> None:
+        """Answer an identifier this uploader may not use, with the one message for every case."""
+        plan.error(row, column, f"{column} “{value}” {UNUSABLE_IDENTIFIER}")
+        self.refused_identifiers.append({"row": row, "column": column, "value": str(value)})
 
     def begin(self, sheet: Sheet) -> None:
         """Read what the header says (e.g. the year). Raise SpreadsheetError to refuse the file."""
@@ -303,6 +360,8 @@ def upload_store(*, file, importer_class: type[Importer], user, scope=None, para
         )
     if not name.lower().endswith(".xlsx"):
         raise UploadRefused(f"Chỉ nhận tệp Excel .xlsx; tệp “{name}” không phải .xlsx.")
+    if importer_class.looks_up_identifiers and identifier_lookups_blocked(user):
+        raise UploadRefused(rate_limited_message())
     data = file.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise UploadRefused(f"Tệp vượt giới hạn {max_bytes / 1048576:.1f} MB.".replace(".", ","))
@@ -327,8 +386,13 @@ def _importer(importer_class, upload, user) -> Importer:
 
 def upload_dry_run(upload: Upload, importer_class: type[Importer], *, user=None) -> DryRun:
     """Read and plan the stored file; save the preview, counts and errors on the Upload."""
-    importer = _importer(importer_class, upload, user or upload.uploaded_by)
-    result = run_importer(_read(upload), importer)
+    user = user or upload.uploaded_by
+    importer = _importer(importer_class, upload, user)
+    if importer_class.looks_up_identifiers and identifier_lookups_blocked(user):
+        result = _refused_whole(upload, importer, count=0)
+        _save_result(upload, result, Upload.Status.FAILED)
+        return result
+    result = _limit_refusals(upload, importer, run_importer(_read(upload), importer))
     same = (
         Upload.objects.filter(
             kind=upload.kind, scope=upload.scope, sha256=upload.sha256, status=Upload.Status.COMMITTED
@@ -344,6 +408,44 @@ def upload_dry_run(upload: Upload, importer_class: type[Importer], *, user=None)
         )
     upload.params = importer.params
     _save_result(upload, result, Upload.Status.FAILED if result.errors else Upload.Status.PREVIEWED)
+    return result
+
+
+def _refused_whole(upload: Upload, importer: Importer, *, count: int) -> DryRun:
+    """The file refused as a whole, past the hourly limit of unusable identifiers: audited, and
+    answered without a word on any row."""
+    audit.record(
+        AuditEvent.Kind.IMPORT_IDENTIFIER_REFUSED,
+        audit.current_request(),
+        user=importer.user,
+        upload=upload.pk,
+        upload_kind=upload.kind,
+        count=count,
+        rows=importer.refused_identifiers[:200],
+        refused_whole=True,
+    )
+    return DryRun(items=[], errors=[{"row": None, "column": "", "message": rate_limited_message()}], notices=[])
+
+
+def _limit_refusals(upload: Upload, importer: Importer, result: DryRun) -> DryRun:
+    """Count the unusable identifiers this plan answered, write them to the audit trail, and
+    refuse the file whole if they take the user past the hourly limit. Call outside the commit's
+    transaction, so a refused commit keeps its audit row."""
+    count = len(importer.refused_identifiers)
+    if not count:
+        return result
+    if refused_identifiers_last_hour(importer.user) + count > refused_identifier_limit():
+        return _refused_whole(upload, importer, count=count)
+    audit.record(
+        AuditEvent.Kind.IMPORT_IDENTIFIER_REFUSED,
+        audit.current_request(),
+        user=importer.user,
+        upload=upload.pk,
+        upload_kind=upload.kind,
+        count=count,
+        rows=importer.refused_identifiers[:200],
+        refused_whole=False,
+    )
     return result
 
 
@@ -407,6 +509,7 @@ def upload_commit(upload: Upload, importer_class: type[Importer], *, user) -> Dr
     except UploadRefused:
         if stale is not None:
             upload.refresh_from_db()
+            stale = _limit_refusals(upload, importer, stale)
             _save_result(upload, stale, Upload.Status.FAILED if stale.errors else Upload.Status.PREVIEWED)
         raise
     upload.refresh_from_db()
