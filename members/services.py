@@ -433,9 +433,10 @@ def person_version(person: Person) -> str:
 @transaction.atomic
 def person_update(person: Person, *, fields: dict, seen: str | None = None, user=None) -> Person:
     """Correct a person's fields. The row is locked; if it changed since the form was drawn
-    (``seen`` is ``person_version`` then), nothing is written and the user is told."""
+    (``seen`` is ``person_version`` then), nothing is written and the user is told. A form posted
+    without its version (``seen=""``) is refused the same way; ``None`` is a caller that checks none."""
     locked = Person.objects.select_for_update().get(pk=person.pk)
-    if seen and seen != person_version(locked):
+    if seen is not None and seen != person_version(locked):
         raise ValidationError(
             {
                 NON_FIELD_ERRORS: "Thông tin cá nhân vừa được người khác sửa; thay đổi của bạn chưa được lưu. "
@@ -450,6 +451,11 @@ def person_update(person: Person, *, fields: dict, seen: str | None = None, user
     locked.full_clean()
     locked.save()
     return locked
+
+
+# What a view passes when a decision form came back without its version: no membership has it
+# (versions start at 1), so the form is refused as stale instead of skipping the check.
+VERSION_MISSING = 0
 
 
 def _lock(membership: Membership, version: int | None) -> Membership:

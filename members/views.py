@@ -25,6 +25,7 @@ from .selectors import member_list as select_members
 from .services import (
     ALLOWED_FROM,
     PROPOSABLE_KINDS,
+    VERSION_MISSING,
     can_decide,
     can_propose,
     member_admit,
@@ -278,6 +279,7 @@ def record_event(request, pk, kind):
     form = EventForm(request.POST or None, kind=kind, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+        data.setdefault("version", VERSION_MISSING)  # left out of the form: refused as stale
         try:
             membership_record_event(m, kind=kind, user=request.user, proposal=proposal, **data)
         except ValidationError as exc:

@@ -1,4 +1,4 @@
-"""Cross-cutting middleware: session timeouts and the audit of refused accesses."""
+"""Cross-cutting middleware: session timeouts, the audit of refused accesses, no caching."""
 
 import time
 
@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
+from django.utils.cache import add_never_cache_headers
 
 from . import audit
 
@@ -76,4 +77,20 @@ class RefusedAccessAuditMiddleware:
         user = getattr(request, "user", None)
         if response.status_code in self.STATUSES and user is not None and user.is_authenticated:
             audit.record(audit.AuditEvent.Kind.ACCESS_REFUSED, request, user=user, status=response.status_code)
+        return response
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` (with Django's never-cache headers) on every answer: pages,
+    exports, uploaded files and the API all carry personal data for a signed-in user, and a
+    shared or back-button cache must keep none of it. A view that sets its own Cache-Control
+    keeps it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
         return response

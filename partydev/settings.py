@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "partydev.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "partydev.middleware.SessionTimeoutMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -144,6 +145,10 @@ DIGEST_SECTIONS = ["followup.digests.followup_digest_for"]
 # Spreadsheet uploads: .xlsx only, capped (see partydev/spreadsheets.py).
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
+# Answers "this number cannot be used here" an import may give one user in an hour before it
+# refuses their files (partydev/uploads.py); uploads never committed are deleted after this long.
+IMPORT_REFUSED_IDENTIFIERS_PER_HOUR = env.int("IMPORT_REFUSED_IDENTIFIERS_PER_HOUR", default=20)
+UPLOAD_KEEP_UNCOMMITTED_HOURS = env.int("UPLOAD_KEEP_UNCOMMITTED_HOURS", default=24)
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False

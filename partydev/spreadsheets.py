@@ -18,8 +18,10 @@ Order of the checks, cheapest first, so that hostile files cost nothing:
    its declared size (and checks the CRC), so a lying header cannot make it inflate more;
 4. the first bytes of every XML part: a DTD or an entity declaration is refused outright, and
    openpyxl parses through defusedxml anyway (asserted by ``ensure_defusedxml``);
-5. one streaming pass (defusedxml) over the chosen sheet's XML, before openpyxl sees it: hidden
-   rows, merged cells, formulas without a cached value; it stops and refuses as soon as the
+5. the chosen sheet must not be hidden (``state="hidden"`` or ``"veryHidden"`` in workbook.xml);
+   then one streaming pass (defusedxml) over its XML, before openpyxl sees it: hidden rows,
+   hidden columns (or columns of zero width), merged cells, formulas without a cached value;
+   it stops and refuses as soon as the
    sheet has more rows (or cells) than the limit, so a 100,000-row sheet costs no more than one
    at the limit;
 6. openpyxl in read-only mode (cached formula values), with the declared dimension ignored and
@@ -302,6 +304,7 @@ class Sheet:
 @dataclass
 class _Layout:
     hidden_rows: list[int] = field(default_factory=list)
+    hidden_columns: list[tuple[int, int]] = field(default_factory=list)  # (first, last), 1-based
     merged: list[tuple[str, int]] = field(default_factory=list)  # (range, last row)
     uncached_formulas: list[tuple[str, int, str]] = field(default_factory=list)  # (cell, row, formula)
 
@@ -350,6 +353,13 @@ def _scan_layout(archive: zipfile.ZipFile, path: str, sheet_name: str, max_row_e
                     if el.get("hidden") in ("1", "true"):
                         layout.hidden_rows.append(int(el.get("r") or 0))
                     el.clear()
+                elif tag == f"{MAIN_NS}col":
+                    if _column_hidden(el):
+                        try:
+                            first, last = int(el.get("min") or 0), int(el.get("max") or 0)
+                        except ValueError:
+                            first = last = 0
+                        layout.hidden_columns.append((first, max(first, last)))
                 elif tag == f"{MAIN_NS}mergeCell":
                     ref = el.get("ref") or ""
                     layout.merged.append((ref, _row_of(ref)))
@@ -364,12 +374,31 @@ def _scan_layout(archive: zipfile.ZipFile, path: str, sheet_name: str, max_row_e
     return layout
 
 
+def _column_hidden(el) -> bool:
+    if el.get("hidden") in ("1", "true"):
+        return True
+    try:
+        return el.get("width") is not None and float(el.get("width")) == 0
+    except ValueError:
+        return False
+
+
+def _column_letter(index: int) -> str:
+    """1 → A, 27 → AA."""
+    letters = ""
+    while index > 0:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
 REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
 
-def _sheet_parts(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
-    """(sheet name, part path) of every worksheet, from workbook.xml and its relationships."""
+def _sheet_parts(archive: zipfile.ZipFile) -> list[tuple[str, str, str]]:
+    """(sheet name, part path, state) of every worksheet, from workbook.xml and its
+    relationships; the state is "visible", "hidden" or "veryHidden"."""
     from defusedxml.ElementTree import fromstring
 
     try:
@@ -384,7 +413,7 @@ def _sheet_parts(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
     for sheet in workbook.iter(f"{MAIN_NS}sheet"):
         target = targets.get(sheet.get(f"{REL_NS}id"), "")
         path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-        parts.append((sheet.get("name") or "", path))
+        parts.append((sheet.get("name") or "", path, sheet.get("state") or "visible"))
     return parts
 
 
@@ -425,8 +454,14 @@ def read_table(
     parts = _sheet_parts(archive)
     if not parts:
         raise SpreadsheetError("Sổ làm việc không có trang tính nào.")
-    names = [n for n, _ in parts]
-    name, path = next(((n, p) for n, p in parts if n == sheet_name), parts[0])
+    names = [n for n, _, _ in parts]
+    name, path, state = next(((n, p, st) for n, p, st in parts if n == sheet_name), parts[0])
+    if state != "visible":
+        # Like hidden rows: what is read must be what the user sees in Excel.
+        raise SpreadsheetError(
+            f"Trang “{name}” đang bị ẩn trong sổ làm việc. Hãy bỏ ẩn trang đó (chuột phải vào tên một trang › "
+            "Bỏ ẩn) để thấy rõ dữ liệu sẽ nhập, rồi tải lên lại."
+        )
     if path not in archive.namelist():
         raise SpreadsheetError(f"Sổ làm việc bị hỏng: thiếu nội dung của trang “{name}”.")
     notices = []
@@ -443,14 +478,14 @@ def read_table(
     try:
         sheet = workbook[name]
         sheet.reset_dimensions()  # never trust the declared <dimension>
-        header_row, headers, groups, data_rows = _read_rows(sheet, columns, name, bound, max_rows)
+        header_row, headers, groups, positions, data_rows = _read_rows(sheet, columns, name, bound, max_rows)
     except SpreadsheetError:
         raise
     except Exception as exc:  # noqa: BLE001
         raise _xml_error(exc)
     finally:
         workbook.close()
-    _check_layout(layout, name, header_row)
+    _check_layout(layout, name, header_row, positions)
     return Sheet(
         name=name, header_row=header_row, headers=headers, header_groups=groups, rows=data_rows, notices=notices
     )
@@ -472,7 +507,7 @@ def _read_rows(sheet, columns, name, bound, max_rows):
         data_rows.append(
             SheetRow(number, {key: values[i] if i < len(values) else None for key, i in positions.items()})
         )
-    return header_row, headers, groups, data_rows
+    return header_row, headers, groups, positions, data_rows
 
 
 def _find_header(rows, columns: list[Column], sheet_name: str):
@@ -521,12 +556,21 @@ def _find_header(rows, columns: list[Column], sheet_name: str):
     )
 
 
-def _check_layout(layout: _Layout, sheet_name: str, header_row: int) -> None:
+def _check_layout(layout: _Layout, sheet_name: str, header_row: int, positions: dict[str, int]) -> None:
     hidden = [r for r in layout.hidden_rows if r > header_row]
     if hidden:
         listed = ", ".join(str(r) for r in hidden[:10]) + (" …" if len(hidden) > 10 else "")
         raise SpreadsheetError(
             f"Trang “{sheet_name}” có dòng bị ẩn (dòng {listed}). Hãy bỏ ẩn (hoặc xóa) các dòng đó để thấy rõ dữ liệu sẽ nhập."
+        )
+    # A column that is read (its header matched) must be visible: a hidden "Số CCCD" before the
+    # visible one would be the one imported.
+    read = sorted(i + 1 for i in positions.values())
+    hidden_cols = [c for c in read if any(first <= c <= last for first, last in layout.hidden_columns)]
+    if hidden_cols:
+        listed = ", ".join(_column_letter(c) for c in hidden_cols[:10])
+        raise SpreadsheetError(
+            f"Trang “{sheet_name}” có cột bị ẩn (cột {listed}). Hãy bỏ ẩn (hoặc xóa) các cột đó để thấy rõ dữ liệu sẽ nhập."
         )
     merged = [ref for ref, last in layout.merged if last >= header_row]
     if merged:

@@ -47,6 +47,8 @@ plans it, and saves the counts, the errors (each with its Excel row number) and 
 the Upload; ``upload_commit`` re-runs the plan inside one transaction, refuses if the data
 changed since the preview, applies it, and marks the Upload committed: all or nothing.
 Re-uploading the same file yields only "unchanged" items, so committing it changes nothing.
+``uploads_purge`` (the ``purge_uploads`` command) deletes refused files and abandoned previews
+after ``UPLOAD_KEEP_UNCOMMITTED_HOURS`` (24); committed files stay, as the audit needs them.
 """
 
 from __future__ import annotations
@@ -79,6 +81,7 @@ __all__ = [
     "upload_dry_run",
     "upload_commit",
     "DryRun",
+    "uploads_purge",
 ]
 
 CREATE, CHANGE, UNCHANGED = "create", "change", "unchanged"
@@ -514,3 +517,76 @@ def upload_commit(upload: Upload, importer_class: type[Importer], *, user) -> Dr
         raise
     upload.refresh_from_db()
     return result
+
+
+# --- keeping only what is useful ------------------------------------------------------------
+
+DEFAULT_KEEP_UNCOMMITTED_HOURS = 24
+UPLOADS_DIR = "uploads"
+
+
+@dataclass
+class PurgeResult:
+    uploads: int = 0  # rows deleted (refused files, abandoned previews), with their files
+    files: int = 0  # files deleted, including those no row refers to
+    bytes: int = 0
+    kept: int = 0  # committed uploads left alone
+
+
+def uploads_purge(
+    *, now: datetime.datetime | None = None, hours: int | None = None, dry_run: bool = False
+) -> PurgeResult:
+    """Delete every upload that was never committed (refused by the guard or a row check, or
+    previewed and abandoned) once it is older than ``hours`` (``UPLOAD_KEEP_UNCOMMITTED_HOURS``,
+    24 by default): the row, which holds the table read from it, and the stored file. Files under
+    ``uploads/`` that no row names (a save cut short) go too, after the same delay. Committed
+    uploads and their files are kept: the history of every import lets the file be downloaded."""
+    from django.core.files.storage import default_storage
+
+    hours = (
+        hours
+        if hours is not None
+        else getattr(settings, "UPLOAD_KEEP_UNCOMMITTED_HOURS", DEFAULT_KEEP_UNCOMMITTED_HOURS)
+    )
+    cutoff = (now or timezone.now()) - datetime.timedelta(hours=hours)
+    result = PurgeResult(kept=Upload.objects.filter(status=Upload.Status.COMMITTED).count())
+    kept_names = set(Upload.objects.filter(status=Upload.Status.COMMITTED).values_list("file", flat=True))
+    stale = list(
+        Upload.objects.exclude(status=Upload.Status.COMMITTED)
+        .filter(uploaded_at__lt=cutoff)
+        .values_list("pk", "file", "size")
+    )
+    for _pk, name, size in stale:
+        if name and name not in kept_names and default_storage.exists(name):
+            result.files += 1
+            result.bytes += size
+            if not dry_run:
+                default_storage.delete(name)
+    result.uploads = len(stale)
+    if stale and not dry_run:
+        Upload.objects.filter(pk__in=[pk for pk, _, _ in stale]).delete()
+    named = set(Upload.objects.values_list("file", flat=True))
+    for name in _stored_files(default_storage, UPLOADS_DIR):
+        if name in named or name in kept_names:
+            continue
+        try:
+            modified = default_storage.get_modified_time(name)
+        except (OSError, NotImplementedError):
+            continue
+        if modified < cutoff:
+            result.files += 1
+            result.bytes += default_storage.size(name)
+            if not dry_run:
+                default_storage.delete(name)
+    return result
+
+
+def _stored_files(storage, folder: str):
+    try:
+        folders, files = storage.listdir(folder)
+    except (FileNotFoundError, NotADirectoryError, OSError):
+        return
+    for name in files:
+        yield f"{folder}/{name}"
+    for sub in folders:
+        yield from _stored_files(storage, f"{folder}/{sub}")

@@ -116,14 +116,15 @@ def quota_set(
     """Set one quota by hand: validated, recorded in the history, in one transaction.
 
     ``seen`` is the ``version_token`` the form was drawn with: if someone set the quota since,
-    the change is refused (their value is kept) and the user is told."""
+    the change is refused (their value is kept) and the user is told; a form that came back
+    without it (``seen=""``) is refused the same way. ``None``: a caller that checks none."""
     if user is not None and not can_set_quota(user, organization):
         raise PermissionError("Bạn không có quyền đặt chỉ tiêu cho tổ chức này.")
     problems = number_problems(target, minimum)
     if problems:
         raise ValidationError(dict(problems))
     quota = Quota.objects.select_for_update().filter(organization=organization, year=year).first()
-    if seen and seen != version_token(quota):
+    if seen is not None and seen != version_token(quota):
         now = f"{quota.target}" if quota else "chưa có"
         raise ValidationError(
             {

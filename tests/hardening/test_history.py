@@ -10,7 +10,7 @@ from django.test import Client
 from candidates.models import Candidate, CandidateEvent, Stage
 from members.models import EventKind, Membership, MembershipEvent, Person, Proposal
 from members.quotas.models import Quota, QuotaChange
-from members.quotas.services import quota_set, quotas_bulk_set
+from members.quotas.services import quota_set, quotas_bulk_set, version_token
 from members.services import member_admit, members_register_bulk, proposal_create
 
 D = datetime.date
@@ -115,8 +115,10 @@ def test_candidate_conditional_update_is_recorded(tree, users):
 
 def test_quota_change_by_hand_and_in_bulk(tree, users):
     client = _client(users.grassroots)
-    assert client.post(f"/quotas/{tree.CXA.code}/2024/edit/", {"target": "3"}).status_code == 302
-    assert client.post(f"/quotas/{tree.CXA.code}/2024/edit/", {"target": "4"}).status_code == 302
+    # The forms carry the token they were drawn with (issue 15: without it, refused as stale).
+    assert client.post(f"/quotas/{tree.CXA.code}/2024/edit/", {"target": "3", "seen": "new"}).status_code == 302
+    seen = version_token(Quota.objects.get(organization=tree.CXA, year=2024))
+    assert client.post(f"/quotas/{tree.CXA.code}/2024/edit/", {"target": "4", "seen": seen}).status_code == 302
     quota = Quota.objects.get(organization=tree.CXA, year=2024)
     row = _latest(Quota, quota.pk)
     assert (row.history_user, row.history_ip) == (users.grassroots, IP) and _is_utc(row.history_date)

@@ -196,12 +196,14 @@ def test_bad_decision_shows_a_vietnamese_message_and_saves_nothing(tree, users, 
     )
     assert response.status_code == 200 and "ngoài phạm vi của bạn" in response.content.decode()
     response = client.post(
-        reverse("members:record", args=[m.pk, EventKind.RECOGNISED]), {"effective_date": "10/01/2023"}
+        reverse("members:record", args=[m.pk, EventKind.RECOGNISED]),
+        {"effective_date": "10/01/2023", "version": m.version},  # issue 15: a form without it is stale
     )
     assert "tình trạng «Chính thức»" in response.content.decode()
     future = (datetime.date.today() + datetime.timedelta(days=3)).strftime("%d/%m/%Y")
     response = client.post(
-        reverse("members:record", args=[m.pk, EventKind.WARNED]), {"effective_date": future, "reason": "x"}
+        reverse("members:record", args=[m.pk, EventKind.WARNED]),
+        {"effective_date": future, "reason": "x", "version": m.version},
     )
     assert "ở tương lai" in response.content.decode()
     assert MembershipEvent.objects.count() == before

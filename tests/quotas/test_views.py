@@ -117,7 +117,7 @@ def test_inline_editing_with_htmx_and_without(login, tree, users):
     htmx = {"HTTP_HX_REQUEST": "true"}
     form = client.get("/quotas/T.X.1/2024/edit/", **htmx)
     assert form.status_code == 200 and 'hx-post="/quotas/T.X.1/2024/edit/"' in form.content.decode()
-    row = client.post("/quotas/T.X.1/2024/edit/", {"target": "7", "minimum": "5", "note": ""}, **htmx)
+    row = client.post("/quotas/T.X.1/2024/edit/", {"target": "7", "minimum": "5", "note": "", "seen": "new"}, **htmx)
     assert row.status_code == 200 and 'id="quota-row-' in row.content.decode() and ">7<" in row.content.decode()
     quota = Quota.objects.get(organization=tree.GX, year=2024)
     assert (quota.target, quota.minimum, quota.set_by) == (7, 5, users.district_x)
@@ -126,11 +126,11 @@ def test_inline_editing_with_htmx_and_without(login, tree, users):
     bad = client.post("/quotas/T.X.1/2024/edit/", {"target": "-1"}, **htmx)
     assert "Chỉ tiêu không được âm." in bad.content.decode()
     assert Quota.objects.get(organization=tree.GX, year=2024).target == 7
-    plain = client.post("/quotas/T.X.2/2024/edit/", {"target": "2"})
+    plain = client.post("/quotas/T.X.2/2024/edit/", {"target": "2", "seen": "new"})
     assert plain.status_code == 302 and plain["Location"] == "/quotas/T.X/?year=2024"
     # Grassroots staff set their cells' quotas, not their own.
     client = login(users.grassroots)
-    assert client.post("/quotas/T.X.1.A/2024/edit/", {"target": "1"}).status_code == 302
+    assert client.post("/quotas/T.X.1.A/2024/edit/", {"target": "1", "seen": "new"}).status_code == 302
     assert client.post("/quotas/T.X.1/2024/edit/", {"target": "1"}).status_code == 403
 
 
@@ -195,7 +195,7 @@ def test_the_quota_page_runs_a_fixed_number_of_queries(login, tree, users, djang
 
 def test_the_province_office_sets_its_own_root_target(login, tree, users):
     client = login(users.province)
-    assert client.post("/quotas/T/2023/edit/", {"target": "2082"}).status_code == 302
+    assert client.post("/quotas/T/2023/edit/", {"target": "2082", "seen": "new"}).status_code == 302
     assert Quota.objects.get(organization=tree.P, year=2023).target == 2082
     other = make_user("other_prov", Role.Kind.PROVINCE_OFFICE, tree.X)  # a province role bound lower
     assert login(other).post("/quotas/T.X/2023/edit/", {"target": "1"}).status_code == 403
