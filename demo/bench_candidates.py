@@ -1,5 +1,6 @@
 """Timings of pipeline writes for ``make bench`` (run on the seeded throwaway database): one
-stage change through the service and through the page, each on a fresh candidate."""
+stage change through the service and through the page, each on a fresh candidate; and the
+candidate whose page is measured."""
 
 import datetime
 import statistics
@@ -14,21 +15,17 @@ from django.utils import timezone
 from candidates import services
 from candidates.models import Candidate, Stage
 
-# (label, username, url): the pages measured with the others.
-PAGES = [
-    ("Kết nạp — bảng theo dõi huyện Yên Thủy (2.000 đối tượng)", "province", "/candidates/board/HB.YT/"),
-    ("Kết nạp — bảng theo dõi thành phố (4.266 đối tượng)", "district", "/candidates/board/HB.TP/"),
-    ("Kết nạp — việc cần làm, gốc tỉnh", "province", "/candidates/?org=HB"),
-    ("Kết nạp — việc cần làm của bí thư chi bộ", "secretary", "/candidates/"),
-    ("Kết nạp — trang một đối tượng", "district", "/candidates/{first_tp}/"),
-]
 
-
-def pages():
-    first = (
-        Candidate.objects.filter(cell__code__startswith="HB.TP.").order_by("id").values_list("pk", flat=True).first()
+def detail_candidate() -> int | None:
+    """The candidate whose page ``make bench`` reads: one of the city's, outside the cell whose
+    candidates the cold rounds move."""
+    return (
+        Candidate.objects.filter(cell__code__startswith="HB.TP.")
+        .exclude(cell__code__startswith="HB.TP.001.")
+        .order_by("id")
+        .values_list("pk", flat=True)
+        .first()
     )
-    return [(label, user, url.format(first_tp=first)) for label, user, url in PAGES]
 
 
 def _vote_data(c: Candidate) -> dict:

@@ -3,22 +3,29 @@
 
 1. The database: ``LOAD_DATABASE_URL`` (default: a PostgreSQL database ``partydev_load`` on the
    local server, created and seeded with ``seed_demo --scale N`` when it has no demo data yet;
-   kept for the next run). The candidates the writes will move are chosen here.
-2. gunicorn on 127.0.0.1 (``--workers``, DEBUG off, persistent connections).
-3. locust, headless, ``--users`` users started at ``--rate`` a second, for ``--duration``
-   seconds: 70% dashboards and lists, 20% candidate pages, 10% writes (scripts/locustfile.py).
-4. A markdown table: requests per second, median, p95 and failures, per kind and in all.
+   kept for the next run). The rows the writer will change are chosen here.
+2. gunicorn on 127.0.0.1 (``--workers``, default 5; DEBUG off, persistent connections).
+3. locust, headless (scripts/locustfile.py), ``--rounds`` times (default 3): a warm-up of
+   ``--warmup`` seconds (not reported), ``--readers`` readers (default 4, no pause between
+   requests) without the writer, then the same with the writer: one write a second through the
+   pages by other users (a quota edit, a stage change, a member event, in turn). Each run lasts
+   ``--duration / --rounds`` seconds; alternating them keeps the machine's drift out of the
+   comparison. Medians and percentiles are computed from every request (not locust's buckets).
+4. Markdown: for both runs, per request and in all: count, failures, requests a second, median
+   and p95; then the readers' throughput with the writer as a % of without, and the province
+   dashboard's median and p95 in both.
 
-    make load LOAD_ARGS="--scale 1 --users 20 --duration 60"
+    make load LOAD_ARGS="--duration 60 --port 8140 --output /tmp/load.md"
 """
 
 import argparse
-import csv
 import datetime
 import json
+import math
 import os
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,10 +37,14 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
 PY = str(BIN / "python") if (BIN / "python").exists() else sys.executable
 LOG_FILE = "/tmp/partydev-load-gunicorn.log"
+LOCUST_LOG = "/tmp/partydev-load-locust.log"
 
-WRITE_NAMES = {"ghi: chuyển giai đoạn"}
-CANDIDATE_NAMES = {"việc cần làm (kết nạp)", "bảng theo dõi kết nạp", "trang một đối tượng"}
+PROVINCE_DASHBOARD = "bảng điều khiển tỉnh"
+WRITE_PREFIX = "ghi: "
 SKIPPED = {"đăng nhập (trang)", "đăng nhập (gửi)"}
+# Issue 14's targets for this test.
+THROUGHPUT_TARGET = 80  # % of the run without the writer
+DASHBOARD_P95_TARGET_MS = 150  # on PostgreSQL
 
 
 def django_env(url: str) -> dict:
@@ -44,7 +55,8 @@ def run(args, env, **kw):
     return subprocess.run(args, cwd=ROOT, env=env, check=True, text=True, **kw)
 
 
-def prepare(url: str, scale: int, pool_size: int) -> dict:
+def prepare(url: str, scale: int) -> None:
+    """The database: created if missing, migrated, seeded if empty, its statistics fresh."""
     env = django_env(url)
     if url.startswith("postgres") and "LOAD_DATABASE_URL" not in os.environ:
         server, name = url.rsplit("/", 1)
@@ -58,26 +70,59 @@ def prepare(url: str, scale: int, pool_size: int) -> dict:
             run(["psql", f"{server}/postgres", "-qc", f'CREATE DATABASE "{name}"'], env)
     run([PY, "manage.py", "migrate", "--noinput", "-v0"], env)
     script = f"""
-import json, datetime
 import django; django.setup()
 from django.core.management import call_command
+from django.db import connection
 from organizations.models import Organization
-from candidates.models import Candidate, Stage
-from django.utils import timezone
 have = Organization.objects.filter(depth=1).count()
 if have not in (0, {scale}):
     raise SystemExit(f"the load database has {{have}} provinces, not {scale}: use another LOAD_DATABASE_URL")
 call_command("seed_demo", scale={scale})
-today = timezone.localdate()
-waiting = Candidate.objects.filter(cell__code__startswith="HB.", stage=Stage.VERIFICATION).order_by("?")[:{pool_size}]
-write = [dict(id=c.pk, version=c.version, vote_date=min(today, c.stage_date + datetime.timedelta(days=7)).isoformat())
-         for c in waiting]
-read = list(Candidate.objects.filter(cell__code__startswith="HB.").exclude(pk__in=[w["id"] for w in write])
-            .order_by("?").values_list("pk", flat=True)[:500])
-print(json.dumps(dict(write=write, read=read)))
+with connection.cursor() as cursor:
+    cursor.execute("ANALYZE")
 """
-    out = run([PY, "-c", script], {**env, "DJANGO_SETTINGS_MODULE": "partydev.settings"}, capture_output=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    run([PY, "-c", script], {**env, "DJANGO_SETTINGS_MODULE": "partydev.settings"}, capture_output=True)
+
+
+POOL_SCRIPT = """
+import json
+import django; django.setup()
+from django.utils import timezone
+from candidates.models import Candidate, Stage
+from members.models import Membership, MembershipEvent, Status
+from members.quotas.models import Quota
+today = timezone.localdate()
+cycle = [dict(id=c.pk, stage=c.stage, version=c.version) for c in
+         Candidate.objects.filter(cell__code="HB.TP.001.01", stage__in=[Stage.VERIFICATION, Stage.CELL_VOTE])
+         .order_by("id")]
+quota = Quota.objects.select_related("organization").get(organization__code="HB.TP.001", year=2022)
+later = MembershipEvent.objects.filter(effective_date__gt=today).values("membership_id")
+members = [dict(id=pk, version=v) for pk, v in
+           Membership.objects.filter(cell__code__startswith="HB.TP.", status=Status.OFFICIAL)
+           .exclude(cell__code="HB.TP.001.01").exclude(pk__in=later).order_by("?")
+           .values_list("pk", "version")[:COUNT]]
+read = list(Candidate.objects.filter(cell__code__startswith="HB.").exclude(cell__code="HB.TP.001.01")
+            .order_by("?").values_list("pk", flat=True)[:500])
+print(json.dumps(dict(candidates=cycle, members=members, read=read, today=today.strftime("%d/%m/%Y"),
+                      quota=dict(code=quota.organization.code, year=quota.year, target=quota.target,
+                                 minimum=quota.minimum))))
+"""
+
+
+def writer_pool(url: str, members: int) -> dict:
+    """The rows the writer changes, as they are now: the candidates it moves back and forth (with
+    their versions), the quota it edits, members for the events; and candidates for the readers."""
+    env = {**django_env(url), "DJANGO_SETTINGS_MODULE": "partydev.settings"}
+    out = run([PY, "-c", POOL_SCRIPT.replace("COUNT", str(members))], env, capture_output=True).stdout
+    pool = json.loads(out.strip().splitlines()[-1])
+    if not pool["candidates"]:
+        sys.exit("no candidate of cell HB.TP.001.01 at verification or cell vote: the writer has nothing to move")
+    return pool
+
+
+def write_pool(url: str, members: int, path: str) -> None:
+    with open(path, "w") as fh:
+        json.dump(writer_pool(url, members), fh)
 
 
 def free_port() -> int:
@@ -99,63 +144,136 @@ def wait_up(port: int, server: subprocess.Popen, timeout: float = 60) -> None:
     sys.exit(f"gunicorn did not answer on 127.0.0.1:{port}; see {LOG_FILE}")
 
 
-def summarise(stats_csv: str, duration: float) -> list[str]:
-    rows = list(csv.DictReader(open(stats_csv)))
-    groups = {"bảng điều khiển và danh sách (70%)": [], "trang kết nạp (20%)": [], "ghi (10%)": []}
-    for r in rows:
-        name = r["Name"]
-        if r["Type"] == "" or name == "Aggregated" or name in SKIPPED:
-            continue
-        key = (
-            "ghi (10%)"
-            if name in WRITE_NAMES
-            else "trang kết nạp (20%)"
-            if name in CANDIDATE_NAMES
-            else "bảng điều khiển và danh sách (70%)"
-        )
-        groups[key].append(r)
-    total = next(r for r in rows if r["Name"] == "Aggregated")
-    lines = ["| yêu cầu | số lượng | lỗi | yêu cầu/giây | trung vị ms | p95 ms |", "|---|---:|---:|---:|---:|---:|"]
-    for r in sorted((r for g in groups.values() for r in g), key=lambda r: -int(r["Request Count"])):
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(len(ordered) * q) - 1)] if ordered else float("nan")
+
+
+def read_samples(path: str) -> list[tuple[float, str, str, float, bool]]:
+    out = []
+    with open(path) as fh:
+        for line in fh:
+            at, method, name, ms, failed = line.rstrip("\n").split("\t")
+            out.append((float(at), method, name, float(ms), failed == "1"))
+    return out
+
+
+def is_write(method: str, name: str) -> bool:
+    return name.startswith(WRITE_PREFIX) and method == "POST"
+
+
+def is_read(method: str, name: str) -> bool:
+    return not name.startswith(WRITE_PREFIX)
+
+
+def summarise(samples, seconds: float) -> dict:
+    """The readers' throughput, the province dashboard, the writes."""
+    reads = [s for s in samples if is_read(s[1], s[2])]
+    writes = [s for s in samples if is_write(s[1], s[2])]
+    dashboard = [s[3] for s in reads if s[2] == PROVINCE_DASHBOARD]
+    return {
+        "reads_per_s": len(reads) / seconds if seconds else 0,
+        "reads": len(reads),
+        "read_median": statistics.median([s[3] for s in reads]) if reads else float("nan"),
+        "read_p95": percentile([s[3] for s in reads], 0.95),
+        "read_failures": sum(s[4] for s in reads),
+        "dashboard_median": statistics.median(dashboard) if dashboard else float("nan"),
+        "dashboard_p95": percentile(dashboard, 0.95),
+        "writes": len(writes),
+        "write_failures": sum(s[4] for s in writes),
+    }
+
+
+def table(samples, seconds: float) -> list[str]:
+    lines = [
+        "| yêu cầu | số lượng | lỗi | yêu cầu/giây | trung vị ms | p95 ms |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    by_name = {}
+    for _, method, name, ms, failed in samples:
+        by_name.setdefault((method, name), []).append((ms, failed))
+    for (method, name), got in sorted(by_name.items(), key=lambda kv: (kv[0][1].startswith(WRITE_PREFIX), -len(kv[1]))):
+        times = [ms for ms, _ in got]
         lines.append(
-            f"| {r['Name']} | {r['Request Count']} | {r['Failure Count']} | {float(r['Requests/s']):.1f} | "
-            f"{r['50%']} | {r['95%']} |"
+            f"| {name}{' (POST)' if method == 'POST' else ''} | {len(got)} | {sum(f for _, f in got)} | "
+            f"{len(got) / seconds:.1f} | {statistics.median(times):.0f} | {percentile(times, 0.95):.0f} |"
         )
-    lines.append(
-        f"| **tất cả** | {total['Request Count']} | {total['Failure Count']} | "
-        f"{float(total['Requests/s']):.1f} | {total['50%']} | {total['95%']} |"
+    reads = [s[3] for s in samples if is_read(s[1], s[2])]
+    if reads:
+        lines.append(
+            f"| **người đọc, tất cả** | {len(reads)} | {sum(s[4] for s in samples if is_read(s[1], s[2]))} | "
+            f"{len(reads) / seconds:.1f} | {statistics.median(reads):.0f} | {percentile(reads, 0.95):.0f} |"
+        )
+    return lines
+
+
+def locust(
+    port: int, classes: list[str], users: int, seconds: int, samples: str, pool_file: str, log
+) -> tuple[list, float]:
+    """One headless locust run; returns its requests and the seconds measured (first to last request)."""
+    open(samples, "w").close()
+    subprocess.run(
+        [
+            str(BIN / "locust"),
+            "-f",
+            str(ROOT / "scripts" / "locustfile.py"),
+            *classes,
+            "--headless",
+            "--only-summary",
+            "-u",
+            str(users),
+            "-r",
+            str(users),
+            "-t",
+            f"{seconds}s",
+            "--stop-timeout",
+            "10",
+            "--host",
+            f"http://127.0.0.1:{port}",
+            "--loglevel",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "LOAD_POOL": pool_file, "LOAD_SAMPLES": samples},
+        check=False,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
-    share = []
-    count = int(total["Request Count"]) or 1
-    for key, g in groups.items():
-        n = sum(int(r["Request Count"]) for r in g)
-        share.append(f"{key}: {n} ({100 * n / count:.0f}%)")
-    return lines + ["", "Tỉ lệ thực tế: " + "; ".join(share) + "."]
+    got = read_samples(samples)
+    return got, (got[-1][0] - got[0][0]) if len(got) > 1 else 0.0
+
+
+def loadavg() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=int, default=int(os.environ.get("LOAD_SCALE", 1)))
-    parser.add_argument("--users", type=int, default=20, help="người dùng đồng thời (tối đa 200)")
-    parser.add_argument("--rate", type=float, default=5, help="người dùng bắt đầu mỗi giây")
-    parser.add_argument("--duration", type=int, default=60, help="giây (tối đa 900)")
-    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1)
+    parser.add_argument("--readers", "--users", type=int, default=4, help="người đọc đồng thời (tối đa 200)")
+    parser.add_argument("--duration", type=int, default=60, help="giây đo mỗi kiểu (có / không người ghi), tối đa 900")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="số lượt xen kẽ không ghi / có ghi (thời lượng chia đều cho các lượt)"
+    )
+    parser.add_argument(
+        "--warmup", type=int, default=15, help="giây khởi động trước mỗi lượt không ghi (không báo cáo)"
+    )
+    parser.add_argument("--workers", type=int, default=5)
     parser.add_argument("--port", type=int, default=0, help="0: a free port")
     parser.add_argument("--output", default="", help="ghi bảng markdown vào tệp này")
     a = parser.parse_args()
-    a.users, a.duration = min(a.users, 200), min(a.duration, 900)  # bounded, whatever is asked
+    a.readers, a.duration, a.rounds = min(a.readers, 200), min(a.duration, 900), max(1, a.rounds)
     url = os.environ.get("LOAD_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/partydev_load")
-    print(f"== database {url.split('@')[-1]}: migrate, seed_demo --scale {a.scale} if empty, candidates to move")
-    pool = prepare(url, a.scale, pool_size=5000)
+    print(f"== database {url.split('@')[-1]}: migrate, seed_demo --scale {a.scale} if empty, rows for the writer")
+    prepare(url, a.scale)
     tmp = tempfile.mkdtemp(prefix="partydev-load-")
-    pool_file = os.path.join(tmp, "candidates.json")
-    with open(pool_file, "w") as fh:
-        json.dump(pool, fh)
+    pool_file = os.path.join(tmp, "pool.json")
+    write_pool(url, a.duration + 20, pool_file)
     env = django_env(url)
-    load_before = " ".join(f"{x:.1f}" for x in os.getloadavg())
     a.port = a.port or free_port()
-    print(f"== gunicorn on 127.0.0.1:{a.port}, {a.workers} workers")
+    print(f"== gunicorn on 127.0.0.1:{a.port}, {a.workers} workers; locust's own output in {LOCUST_LOG}")
     log = open(LOG_FILE, "w")
+    locust_log = open(LOCUST_LOG, "w")
     server = subprocess.Popen(
         [
             str(BIN / "gunicorn"),
@@ -176,39 +294,32 @@ def main():
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+    phases = {
+        "không ghi": (["Reader"], a.readers),
+        "có người ghi (1 lần ghi/giây)": (["Reader", "Writer"], a.readers + 1),
+    }
+    runs = {key: {"samples": [], "seconds": 0.0, "load": []} for key in phases}
+    chunk = max(5, a.duration // a.rounds)
     try:
         wait_up(a.port, server)
         time.sleep(2)
         if server.poll() is not None:
             sys.exit(f"gunicorn exited; see {LOG_FILE}")
-        print(f"== locust: {a.users} users, {a.rate}/s, {a.duration} s")
-        prefix = os.path.join(tmp, "stats")
-        subprocess.run(
-            [
-                str(BIN / "locust"),
-                "-f",
-                str(ROOT / "scripts" / "locustfile.py"),
-                "--headless",
-                "--only-summary",
-                "-u",
-                str(a.users),
-                "-r",
-                str(a.rate),
-                "-t",
-                f"{a.duration}s",
-                "--stop-timeout",
-                "10",
-                "--host",
-                f"http://127.0.0.1:{a.port}",
-                "--csv",
-                prefix,
-                "--loglevel",
-                "WARNING",
-            ],
-            cwd=ROOT,
-            env={**os.environ, "LOAD_CANDIDATES": pool_file},
-            check=False,
-        )
+        for i in range(a.rounds):
+            if a.warmup:  # before each run without the writer: the state nobody has written to
+                print(f"== warm-up: {a.readers} readers, {a.warmup} s (not reported)")
+                locust(a.port, ["Reader"], a.readers, a.warmup, os.path.join(tmp, "warmup"), pool_file, locust_log)
+            for key, (classes, users) in phases.items():
+                if "Writer" in classes and i:  # the rows as the last run left them (versions, members used)
+                    write_pool(url, chunk + 20, pool_file)
+                print(f"== {i + 1}/{a.rounds} {key}: {a.readers} readers, {chunk} s")
+                before = loadavg()
+                got, seconds = locust(
+                    a.port, classes, users, chunk, os.path.join(tmp, f"samples{i}{len(key)}"), pool_file, locust_log
+                )
+                runs[key]["samples"] += got
+                runs[key]["seconds"] += seconds
+                runs[key]["load"].append(f"{before} → {loadavg()}")
     finally:
         os.killpg(server.pid, signal.SIGTERM)  # our gunicorn's own process group only
         try:
@@ -217,15 +328,40 @@ def main():
             os.killpg(server.pid, signal.SIGKILL)
             server.wait(timeout=10)
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
-    heading = [
-        f"- {datetime.datetime.now():%d/%m/%Y %H:%M}, {os.cpu_count()} CPU ({cpu}); gunicorn {a.workers} workers (sync), "
-        f"DEBUG off; locust on the same machine; load average before/after: {load_before} / "
-        + " ".join(f"{x:.1f}" for x in os.getloadavg())
-        + ".",
-        f"- scale {a.scale}; {a.users} users (started {a.rate:g}/s), each waiting 0.5–2 s between requests, {a.duration} s.",
-        "",
+    database = "PostgreSQL" if url.startswith("postgres") else "SQLite"
+    lines = [
+        f"- {datetime.datetime.now(datetime.UTC):%d/%m/%Y %H:%M} UTC, {os.cpu_count()} CPU ({cpu}); {database}; "
+        f"gunicorn {a.workers} workers (sync, --preload), DEBUG off; locust on the same machine.",
+        f"- scale {a.scale}; {a.readers} readers (account province, no pause between requests); a warm-up of {a.warmup} s "
+        f"(not reported) before each run without the writer; {a.rounds} alternating runs of {chunk} s without and with the writer.",
     ]
-    text = "\n".join(heading + summarise(prefix + "_stats.csv", a.duration)) + "\n"
+    figures = {}
+    for key, r in runs.items():
+        figures[key] = summarise(r["samples"], r["seconds"])
+        lines += [
+            "",
+            f"### {key} — {r['seconds']:.0f} s đo; tải trung bình (1, 5, 15 phút) trước → sau mỗi lượt: "
+            + "; ".join(r["load"]),
+            "",
+            *table(r["samples"], r["seconds"]),
+        ]
+    without, with_writer = figures.values()
+    share = 100 * with_writer["reads_per_s"] / without["reads_per_s"] if without["reads_per_s"] else 0
+    p95_ok = with_writer["dashboard_p95"] <= DASHBOARD_P95_TARGET_MS
+    lines += [
+        "",
+        "| | không ghi | có người ghi | mục tiêu (issue 14) |",
+        "|---|---:|---:|---|",
+        f"| người đọc: yêu cầu/giây | {without['reads_per_s']:.1f} | {with_writer['reads_per_s']:.1f} "
+        f"({share:.0f}%) | ≥ {THROUGHPUT_TARGET}% của không ghi {'✓' if share >= THROUGHPUT_TARGET else '✗'} |",
+        f"| bảng điều khiển tỉnh: trung vị ms | {without['dashboard_median']:.0f} | "
+        f"{with_writer['dashboard_median']:.0f} | |",
+        f"| bảng điều khiển tỉnh: p95 ms | {without['dashboard_p95']:.0f} | {with_writer['dashboard_p95']:.0f} | "
+        f"≤ {DASHBOARD_P95_TARGET_MS} ms trên PostgreSQL {'✓' if p95_ok else '✗'} |",
+        f"| lỗi: đọc / ghi | {without['read_failures']} / – | {with_writer['read_failures']} / "
+        f"{with_writer['write_failures']} trên {with_writer['writes']} lần ghi | |",
+    ]
+    text = "\n".join(lines) + "\n"
     print(text)
     if a.output:
         with open(a.output, "w") as fh:
