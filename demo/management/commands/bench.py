@@ -286,10 +286,12 @@ class Command(BaseCommand):
             raise CommandError("--scale phải ≥ 1.")
         if repeat < 1:
             raise CommandError("--repeat phải ≥ 1.")
-        baseline = {}
+        baseline, baseline_source = {}, ""
         if options["baseline"]:
             with open(options["baseline"]) as fh:
-                baseline = {row["label"]: row for row in json.load(fh)["rows"]}
+                data = json.load(fh)
+            baseline = {row["label"]: row for row in data["rows"]}
+            baseline_source = (data.get("heading") or [options["baseline"]])[0].lstrip("- ")
         settings_dict = connection.settings_dict
         old_name = None
         # Not setup_test_environment(): it wraps every template render to record its context for
@@ -339,6 +341,8 @@ class Command(BaseCommand):
         finally:
             if old_name is not None:
                 connection.creation.destroy_test_db(old_name, verbosity=0, keepdb=keepdb)
+        if baseline:
+            heading.append(f"- Cột «thay cho»: lần đo {options['baseline']} — {baseline_source}")
         lines = heading + [""] + self.table(rows, scale, baseline, cold=writer is not None)
         lines += self.write_table(writes) + self.figures(extra)
         text = "\n".join(lines) + "\n"
@@ -423,9 +427,7 @@ class Command(BaseCommand):
             return self.warm_table(rows, scale)
         lines = [
             "| trang / API | mục tiêu (issue 14) | lạnh: trung vị ms | lạnh: p95 ms | lạnh × /ping/ | ấm: trung vị ms | ấm × /ping/ "
-            "| /ping/ ms | truy vấn lạnh / ấm |"
-            + (" thay cho: lạnh trước, ms (× /ping/) |" if baseline else "")
-            + " người ghi |",
+            "| /ping/ ms | truy vấn lạnh / ấm |" + (" thay cho, ms (× /ping/) |" if baseline else "") + " người ghi |",
             "|---|---|---:|---:|---:|---:|---:|---:|---:|" + ("---:|" if baseline else "") + "---|",
         ]
         missed = []
@@ -437,7 +439,7 @@ class Command(BaseCommand):
                 if "cold_ms" in before:
                     was = f"{_ms(before['cold_ms'])} ({before['cold_ratio']:.1f}×)"
                 elif "warm_ms" in before:
-                    was = f"{_ms(before['warm_ms'])} ấm"
+                    was = f"{_ms(before['warm_ms'])} ({before['warm_ratio']:.1f}×) ấm"
             if "error" in r:
                 lines.append(
                     f"| {case.label} | {target} | lỗi: {r['error']} | | | | | | |"
