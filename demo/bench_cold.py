@@ -228,6 +228,10 @@ class Writer:
             if not pool:
                 raise RuntimeError(f"không còn đảng viên chính thức nào dưới {path}")
         pk = pool.pop(0)
+        while pk in self.exclude_members:  # used meanwhile through another subtree's pool
+            if not pool:
+                return self._member(username, path)
+            pk = pool.pop(0)
         self.exclude_members.add(pk)
         version = Membership.objects.values_list("version", flat=True).get(pk=pk)
         data = {"effective_date": _d(today), "decision_number": f"{self.turn}-QĐ/ĐHN", "version": version}
