@@ -266,7 +266,9 @@ class Command(BaseCommand):
         parser.add_argument("--scale", type=int, default=1, help="số tỉnh của dữ liệu mẫu")
         parser.add_argument("--keepdb", action="store_true", help="giữ cơ sở dữ liệu tạm cho lần sau")
         parser.add_argument("--in-place", action="store_true", help="đo trên chính cơ sở dữ liệu đã cấu hình")
-        parser.add_argument("--only", default="", help="chỉ đo các trường hợp có nhãn chứa chuỗi này")
+        parser.add_argument(
+            "--only", action="append", default=[], help="chỉ đo các trường hợp có nhãn chứa chuỗi này (lặp lại được)"
+        )
         parser.add_argument(
             "--no-writes",
             action="store_true",
@@ -377,7 +379,8 @@ class Command(BaseCommand):
         ping = self.client_for("province")
         yardstick = Case("Trang không làm gì (đăng nhập) — /ping/", "province", "/ping/", PAGE)
         rows = [(yardstick, measure(ping, "/ping/", repeat))]
-        todo = [c for c in cases(scale) if not only or only.lower() in c.label.lower()]
+        wanted = [only] if isinstance(only, str) else only
+        todo = [c for c in cases(scale) if not wanted or any(w.lower() in c.label.lower() for w in wanted if w)]
         if writer is not None:
             writer.exclude_candidates.add(bench_candidates.detail_candidate())
             writer.exclude_members.update(
