@@ -307,3 +307,33 @@ class CriterionCheck(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["candidate", "criterion"], name="criterion_check_unique")]
+
+
+class CandidateStageFact(models.Model):
+    """How many candidates of a cell are at a stage since a date (the day they entered it): the
+    counts the board, the coverage report and the projection read. Kept in step by
+    ``candidates.services`` with every event, in the same transaction (``candidates.facts``)."""
+
+    cell = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    stage = models.CharField(max_length=24, choices=Stage.choices)
+    day = models.DateField()
+    n = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["cell", "stage", "day"], name="candidate_stage_fact_unique")]
+        indexes = [models.Index(fields=["stage", "cell", "day"], name="stage_fact_stage_cell")]
+
+
+class CandidateDueFact(models.Model):
+    """How many open candidates of a cell have their next legal deadline of a kind on a day: the
+    worklists' totals (overdue, due this month, certificates expiring), read for any scope in one
+    grouped query. Kept in step with ``Candidate.next_due`` by ``candidates.services``."""
+
+    cell = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    due_kind = models.CharField(max_length=20, choices=DueKind.choices)
+    day = models.DateField()
+    n = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["cell", "due_kind", "day"], name="candidate_due_fact_unique")]
+        indexes = [models.Index(fields=["day", "cell"], name="due_fact_day_cell")]

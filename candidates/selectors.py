@@ -6,19 +6,19 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, Window
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Value, When, Window
 from django.db.models.functions import RowNumber
 
-from organizations.models import Organization, user_root_paths
+from organizations import rollup
+from organizations.models import Organization
+from organizations.selectors import user_roots
 from partydev.workdays import working_days_between
-from reports import memo
 
 from . import rules
-from .models import PIPELINE, Candidate, CandidateEvent, DueKind, EventKind, LocalCriterion, Stage
+from .models import PIPELINE, Candidate, CandidateDueFact, CandidateEvent, DueKind, EventKind, LocalCriterion, Stage
 
 BOARD_STAGES = [s for s in PIPELINE if s != Stage.OFFICIAL]
 CARDS_PER_COLUMN = 6
-MEMO_BOARD_DEPTH = 2  # province (1) and district-level committees (2)
 WORKLIST_LIMIT = 60
 REPORTED_UPWARD_MAX = 5000  # pending reports read at most, province-wide
 
@@ -71,24 +71,8 @@ class Column:
 
 def board(org: Organization, user, today: datetime.date) -> list[Column]:
     """The pipeline under ``org`` as columns by stage, with counts and the most urgent cards.
-
-    Kept in memory under a stamp of the data (``reports.memo``): a board is read far more often
-    than the pipeline changes, and every change through the services (an event, a saved
-    candidate or person) gives a new stamp, so a board is never older than the last change.
-    The key holds the user's scope, so a board is only shared by users who see the same. Only
-    the boards of a province or a district (thousands of candidates) are kept: a grassroots
-    organisation's or a cell's is cheap to compute, and thousands of them would push the
-    dashboards out of the memo."""
-    if org.depth > MEMO_BOARD_DEPTH:
-        return _board(org, user, today)
-    scope = "*" if user.is_superuser else tuple(user_root_paths(user))
-    return memo.remember(memo.data_stamp(), ("board", org.path, scope, today), lambda: _board(org, user, today))
-
-
-def _board(org: Organization, user, today: datetime.date) -> list[Column]:
-    """Two queries: one pass of window functions over narrow rows gives each column's count and
-    the ids of its first cards (candidates without a deadline sort last); then those cards.
-    """
+    Two queries: one pass of window functions over narrow rows gives each column's count and the
+    ids of its first cards (candidates without a deadline sort last); then those cards."""
     base = Candidate.objects.in_subtree(user, org).filter(stage__in=BOARD_STAGES)
     ranked = (
         base.annotate(
@@ -147,18 +131,28 @@ class Worklist:
 
 def worklist(user, today: datetime.date, org: Organization | None = None, limit: int = WORKLIST_LIMIT) -> Worklist:
     """What is overdue and what falls due by the end of this month, grouped by cell, most
-    overdue first. Three queries: the two counts, and the first ``limit`` items."""
+    overdue first. The totals come from the deadline facts (``candidates.facts``) rolled up to
+    the scope in one query, whatever its size; then the first ``limit`` items."""
     end = month_end(today)
+    warning_from = today + datetime.timedelta(days=90)
     # Only open stages carry a deadline (the services clear it when a candidate closes), so the
     # deadline alone selects: a filter on the stage too would steer SQLite away from its index.
     base = Candidate.objects.in_subtree(user, org)
     due = base.filter(next_due__lte=end)
-    totals = due.order_by().aggregate(
-        overdue=Count("id", filter=_lt("next_due", today)),
-        this_month=Count("id", filter=_gte("next_due", today)),
+    anchors = [org.id] if org is not None else user_roots(user).values("id")
+    source = CandidateDueFact.objects.filter(day__lte=max(end, warning_from)).values(
+        "cell_id",
+        overdue=_n_when(Q(day__lt=today)),
+        this_month=_n_when(Q(day__gte=today, day__lte=end)),
+        warnings=_n_when(Q(day__lte=warning_from, due_kind=DueKind.CERTIFICATE_EXPIRY)),
     )
-    warning_from = today + datetime.timedelta(days=90)
-    warnings = base.filter(next_due__lte=warning_from, due_kind=DueKind.CERTIFICATE_EXPIRY).count()
+    rolled = rollup.roll_up(source, anchors=anchors, sums=["overdue", "this_month", "warnings"])
+    totals = {"overdue": 0, "this_month": 0}
+    warnings = 0
+    for sums in rolled.values():  # several roots: their subtrees do not overlap
+        totals["overdue"] += sums["overdue"]
+        totals["this_month"] += sums["this_month"]
+        warnings += sums["warnings"]
     # Ordered by the indexed deadline only (not by the cell's path, which would need the join).
     # The ids first (a sort of narrow rows), then those rows with their person and cell.
     first_ids = list(due.order_by("next_due", "id").values_list("id", flat=True)[:limit])
@@ -204,16 +198,8 @@ def reported_upward(user, org: Organization | None = None, limit: int = WORKLIST
     )
 
 
-def _lt(field, value):
-    from django.db.models import Q
-
-    return Q(**{f"{field}__lt": value})
-
-
-def _gte(field, value):
-    from django.db.models import Q
-
-    return Q(**{f"{field}__gte": value})
+def _n_when(condition: Q):
+    return Case(When(condition, then=F("n")), default=Value(0), output_field=IntegerField())
 
 
 def overdue_for_user(user, today: datetime.date, limit: int = 500) -> list[Candidate]:

@@ -18,7 +18,7 @@ from members.models import Membership, Person
 from organizations.models import CELL_KINDS, Organization, role_kinds_over
 from partydev.audit import bulk_history
 
-from . import rules
+from . import facts, rules
 from .models import (
     OPEN_STAGES,
     PIPELINE,
@@ -239,6 +239,7 @@ def _lock(candidate: Candidate | int, expected_version: int | None) -> Candidate
     locked = Candidate.objects.select_for_update(of=("self",)).select_related("cell", "person").get(pk=pk)
     if expected_version is not None and locked.version != expected_version:
         raise ValidationError("Hồ sơ vừa được người khác cập nhật; hãy tải lại trang rồi ghi lại.")
+    locked._fact_key = facts.key_of(locked)  # where the stage facts count it now (see _write)
     return locked
 
 
@@ -341,6 +342,8 @@ def _apply_step(candidate, stage, data, *, user, kind, override_reason="", enfor
 
 def _write(candidate: Candidate, old_version: int, events: list[CandidateEvent]) -> Candidate:
     _save(candidate, old_version)
+    facts.moved(candidate._fact_key, facts.key_of(candidate))  # the stage facts, same transaction
+    candidate._fact_key = facts.key_of(candidate)
     for event in events:
         event.full_clean(exclude=["candidate", "cell", "recorded_by"])
     CandidateEvent.objects.bulk_create(events)
@@ -373,6 +376,7 @@ def candidate_create(
     )
     candidate.full_clean(exclude=["person"])
     candidate.save()
+    facts.moved((), facts.key_of(candidate))
     CandidateEvent.objects.create(
         candidate=candidate,
         kind=EventKind.CREATED,

@@ -19,6 +19,7 @@ from django.db import connection, models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from candidates import facts as candidate_facts
 from candidates import rules
 from candidates.models import Candidate, CandidateEvent, EventKind, Introduction, SourceKind, Stage
 from members.models import Membership, Person, Status
@@ -317,7 +318,8 @@ def seed_candidates(province_code: str = "HB", today: datetime.date | None = Non
             )
             previous = step
     _insert(CandidateEvent, events)
-    _seed_admitted([candidates[i] for i in to_admit], today)
+    candidate_facts.rebuild(province)  # the bulk-loaded candidates' stage facts, in bulk
+    _seed_admitted([candidates[i] for i in to_admit], today)  # through the services, facts and all
     return len(candidates)
 
 

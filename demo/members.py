@@ -27,8 +27,18 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from members import facts as member_facts
 from members.history import periods_from_events
-from members.models import EventKind, Membership, MembershipEvent, MembershipPeriod, Person, Status
+from members.models import (
+    EventKind,
+    MemberBalance,
+    MemberFlowFact,
+    Membership,
+    MembershipEvent,
+    MembershipPeriod,
+    Person,
+    Status,
+)
 from members.services import ADULT_AGE, add_months, age_on
 from organizations.models import CELL_KINDS, DISTRICT_LEVEL_KINDS, Kind, Organization
 from partydev.figures import PUBLISHED
@@ -821,18 +831,45 @@ def seed_members(province_code: str = "HB") -> int:
         Membership, MEMBERSHIP_FIELDS, [tuple(getattr(s.membership, n) for n in MEMBERSHIP_FIELDS) for s in stories]
     )
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    events, periods = [], []
+    events, periods, all_periods = [], [], []
     for i, s in enumerate(stories):
         membership_id = first_membership + i
         for e in s.events:
             e.membership_id, e.recorded_at = membership_id, now
             events.append(tuple(getattr(e, n) for n in EVENT_FIELDS))
-        periods.extend((membership_id, p.cell_id, p.status, p.start, p.end) for p in periods_from_events(s.events))
-    _insert(MembershipEvent, EVENT_FIELDS, events)
+        story_periods = periods_from_events(s.events)
+        all_periods += story_periods
+        periods.extend((membership_id, p.cell_id, p.status, p.start, p.end) for p in story_periods)
+    first_event = _insert(MembershipEvent, EVENT_FIELDS, events)
     _insert(MembershipPeriod, PERIOD_FIELDS, periods)
+    # The facts of the bulk-loaded register, from the same stories (members.facts).
+    flows, event_id = [], first_event
+    for i, s in enumerate(stories):
+        profile = tuple(getattr(s.person, n) for n in member_facts.PROFILE_FIELDS)
+        for e in s.events:
+            values = member_facts.flow_values(
+                e.kind,
+                e.temporary,
+                e.cell_id,
+                e.other_organization_id,
+                e.effective_date,
+                e.was_probationary,
+                profile,
+                s.person.date_of_birth,
+            )
+            if values is not None:
+                flows.append((event_id, first_membership + i, *values))
+            event_id += 1
+    _insert(MemberFlowFact, ["event_id", "membership_id", *member_facts.FLOW_FIELDS], flows)
+    balances = [
+        (cell, year, official, probationary, year == max(rows))
+        for cell, rows in member_facts.balances_from_periods(all_periods).items()
+        for year, (official, probationary) in rows.items()
+    ]
+    _insert(MemberBalance, ["cell_id", "year", "official", "probationary", "is_last"], balances)
     with connection.cursor() as cursor:
         for sql in connection.ops.sequence_reset_sql(
-            no_style(), [Person, Membership, MembershipEvent, MembershipPeriod]
+            no_style(), [Person, Membership, MembershipEvent, MembershipPeriod, MemberFlowFact, MemberBalance]
         ):
             cursor.execute(sql)
     return len(stories)

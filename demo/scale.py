@@ -32,8 +32,8 @@ HB = "scale_hb"
 
 def _copied_models():
     """(model, SQL condition selecting Hòa Bình's rows from ``src``), in dependency order."""
-    from candidates.models import Candidate, CandidateEvent
-    from members.models import Membership, MembershipEvent, MembershipPeriod, Person
+    from candidates.models import Candidate, CandidateDueFact, CandidateEvent, CandidateStageFact
+    from members.models import MemberBalance, MemberFlowFact, Membership, MembershipEvent, MembershipPeriod, Person
     from members.quotas.models import Quota
 
     q = connection.ops.quote_name
@@ -51,6 +51,11 @@ def _copied_models():
         (MembershipPeriod, f"src.membership_id IN (SELECT id FROM {membership} WHERE cell_id IN {hb})"),
         (Candidate, f"src.cell_id IN {hb}"),
         (CandidateEvent, f"src.candidate_id IN (SELECT id FROM {candidate} WHERE cell_id IN {hb})"),
+        # the facts are copied with the events they summarise (same cells, shifted ids)
+        (MemberFlowFact, f"src.cell_id IN {hb}"),
+        (MemberBalance, f"src.cell_id IN {hb}"),
+        (CandidateStageFact, f"src.cell_id IN {hb}"),
+        (CandidateDueFact, f"src.cell_id IN {hb}"),
     ]
 
 

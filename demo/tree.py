@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from organizations import ancestry
 from organizations.models import Kind, Organization, ResidentialArea, Role
 from organizations.services import compute_descendant_counts
 from partydev.text import fold
@@ -230,7 +231,9 @@ def seed_tree(scale: int = 1) -> list[Organization]:
         area.grassroots_id = saved[area.grassroots.code]
         area.cell_id = cells[area.cell.code] if area.cell else None
     ResidentialArea.objects.bulk_create(builder.areas, batch_size=2000)
-    return list(Organization.objects.filter(code__in=[p.code for p in provinces]))
+    roots = list(Organization.objects.filter(code__in=[p.code for p in provinces]))
+    ancestry.build_for_roots(roots)  # the dated tree the roll-ups join (organizations.ancestry)
+    return roots
 
 
 def demo_account_orgs() -> dict[str, Organization]:

@@ -2,7 +2,7 @@
 level they propose, and the commend and remind lists drawn from the same figures.
 
 Every figure comes from records, in a fixed number of grouped queries over the cells of the
-scope rolled up to the listed organisations (``reports.analytics.roll_up``):
+scope rolled up to the listed organisations (``organizations.rollup``):
 quota achievement (admission events against the annual quotas), deadlines met and missed (the
 candidates' stage dates against ``candidates.rules``), the average time from the cultivation
 list to the admission decision, whether every monthly check was done, and exits.
@@ -13,15 +13,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Case, IntegerField, Q, Value, When
 
 from candidates import rules as candidate_rules
-from candidates.models import Candidate, CandidateEvent, Stage
-from members.models import MembershipEvent
+from candidates.models import Candidate, Stage
+from members.models import EXIT_KINDS, MemberFlowFact
+from organizations import rollup
 from organizations.models import Organization
-from reports import memo
-from reports.analytics import EXIT_KINDS, admissions_by_cell, quota_for, quotas_by_org, roll_up, subtree_paths
+from reports.analytics import admissions, quota_for, quotas_by_org
 from reports.periods import Period, rate
 
 from .models import Assignment, EvaluationRating, EvaluationThresholds, Level
@@ -178,34 +177,21 @@ def pipeline_by_cell(root: Organization, period: Period, today: datetime.date) -
     return dict(result)
 
 
-def pipeline_stamp() -> tuple:
-    """Every change of a candidate is an appended event: the last one (and the last candidate)
-    stamps the pipeline's data. Two indexed queries."""
-    event = CandidateEvent.objects.order_by("-id").values_list("id", "recorded_at").first() or (None, None)
-    return (
-        "pipeline",
-        connection.settings_dict["NAME"],
-        Candidate.objects.order_by("-id").values_list("id", flat=True).first(),
-        *event,
-    )
-
-
 def _ids_under(org: Organization):
-    # A sub-select of ids instead of a join on the path: much faster on SQLite (as reports.analytics).
+    # A sub-select of ids instead of a join on the path: much faster on SQLite.
     return Organization.objects.filter(path__startswith=org.path).values("id")
 
 
-def exits_by_cell(org: Organization, period: Period) -> dict[int, tuple[int, int]]:
-    """Exits in the period per cell id under ``org``: (all, probationary members among them)."""
-    rows = (
-        MembershipEvent.objects.filter(
-            kind__in=EXIT_KINDS, effective_date__range=(period.date_from, period.date_to), cell_id__in=_ids_under(org)
-        )
-        .order_by()
-        .values("cell_id")
-        .annotate(n=Count("id"), p=Count("id", filter=Q(was_probationary=True)))
+def exits_by_anchor(anchor_ids, period: Period) -> dict[int, dict[str, int]]:
+    """Exits in the period under each anchor id: {"n": all, "p": probationary members among
+    them}, from the member facts, each under the tree of its own date. One query."""
+    source = MemberFlowFact.objects.filter(kind__in=EXIT_KINDS, day__range=(period.date_from, period.date_to)).values(
+        "cell_id",
+        "day",
+        n=Value(1),
+        p=Case(When(probationary=True, then=Value(1)), default=Value(0), output_field=IntegerField()),
     )
-    return {r["cell_id"]: (r["n"], r["p"]) for r in rows}
+    return rollup.totals(source, anchors=anchor_ids, sums=["n", "p"], tree=rollup.THEN)
 
 
 def evaluation_rows(
@@ -213,38 +199,32 @@ def evaluation_rows(
 ) -> tuple[list[EvaluationRow], EvaluationThresholds]:
     """One row per organisation directly under ``org`` (or ``org`` itself if it has none).
 
-    The per-cell figures are memoised (``reports.memo``) under stamps of the data they read, as the
-    reports' dashboards do, and rolled up by the current paths on every read."""
+    Admissions and exits come from the member facts under the tree of their dates; the deadlines
+    are worked out per cell and summed through the same ancestor table (``organizations.rollup``)."""
     nodes = list(Organization.objects.filter(path__startswith=org.path, depth=org.depth + 1).order_by("path")) or [org]
     anchors = [n.path for n in nodes]
     rows = {n.path: EvaluationRow(org=n) for n in nodes}
+    by_id = {n.id: n.path for n in nodes}
 
-    stamp = memo.data_stamp()
-    (admissions,) = admissions_by_cell(org, period, stamp=stamp)
-    quotas = quotas_by_org([n.id for n in nodes], period.years)
-    for path, n in roll_up(admissions, anchors).items():
-        rows[path].admitted = n
+    ids = [n.id for n in nodes]
+    (admitted,) = admissions(ids, period)
+    quotas = quotas_by_org(ids, period.years)
     for n in nodes:
+        rows[n.path].admitted = admitted[n.id]
         rows[n.path].quota = quota_for(quotas, n.id, period.years)
 
-    paths = subtree_paths(org)
-    pipeline = memo.remember(
-        pipeline_stamp(), ("followup_pipeline", org.path, period, today), lambda: pipeline_by_cell(org, period, today)
-    )
-    for i, attribute in enumerate(("deadlines_met", "deadlines_missed", "decided", "days_to_decision")):
-        for path, n in roll_up({paths[c]: v[i] for c, v in pipeline.items() if c in paths}, anchors).items():
-            setattr(rows[path], attribute, n)
+    # Deadlines are worked out per cell in Python (candidates.rules), then summed up the tree.
+    pipeline = pipeline_by_cell(org, period, today)
+    for anchor, sums in rollup.sum_per_cell(pipeline, ids, width=4).items():
+        row = rows[by_id[anchor]]
+        row.deadlines_met, row.deadlines_missed, row.decided, row.days_to_decision = sums
 
-    exits = memo.remember(stamp, ("followup_exits", org.path, period), lambda: exits_by_cell(org, period))
-    for path, n in roll_up({paths[c]: v[0] for c, v in exits.items() if c in paths}, anchors).items():
-        rows[path].exits = n
-    for path, n in roll_up({paths[c]: v[1] for c, v in exits.items() if c in paths}, anchors).items():
-        rows[path].exits_probationary = n
+    for anchor, sums in exits_by_anchor(ids, period).items():
+        rows[by_id[anchor]].exits, rows[by_id[anchor]].exits_probationary = sums["n"], sums["p"]
 
     assignments = Assignment.objects.filter(organization__in=[n.id for n in nodes]).overlapping(
         period.date_from, period.date_to
     )
-    by_id = {n.id: n.path for n in nodes}
     for status in month_statuses(assignments, today, date_from=period.date_from, date_to=period.date_to):
         row = rows[by_id[status.assignment.organization_id]]
         row.assigned = True

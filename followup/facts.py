@@ -15,9 +15,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count
 
 from candidates.models import ACTIVE_STAGES, Candidate, CandidateEvent, DueKind, Stage
-from members.models import MembershipEvent
+from members.models import ADMISSION_KINDS, MembershipEvent
 from members.quotas.selectors import quotas_of
-from members.selectors import ADMISSION_KINDS
 from organizations.models import Organization
 from reports.periods import rate
 

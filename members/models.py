@@ -272,6 +272,14 @@ class EventKind(models.TextChoices):
     READMITTED = "readmitted", "Kết nạp lại"
 
 
+# The kind sets every read and write shares (their one home).
+ADMISSION_KINDS = (EventKind.ADMITTED, EventKind.READMITTED)
+EXIT_KINDS = (EventKind.STRUCK_OFF, EventKind.LEFT, EventKind.EXPELLED, EventKind.DIED)
+TRANSFER_KINDS = (EventKind.TRANSFERRED_IN, EventKind.TRANSFERRED_OUT)
+# The events the period reports count (``MemberFlowFact``).
+FLOW_KINDS = (*ADMISSION_KINDS, *EXIT_KINDS, *TRANSFER_KINDS)
+
+
 class MembershipEvent(models.Model):
     """One dated change of a membership. Append-only: never updated, never deleted."""
 
@@ -325,6 +333,8 @@ class MembershipPeriod(models.Model):
             # Counts at a date under a subtree: from the subtree's cells straight into their
             # periods, answered from the index alone.
             models.Index(fields=["cell", "start", "end", "status"], name="period_cell_dates_status"),
+            # Members at a date from the yearly balances: the periods ending within the year.
+            models.Index(fields=["end"], name="period_end"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -371,3 +381,61 @@ class Proposal(models.Model):
         verbose_name = "đề nghị của chi bộ"
         verbose_name_plural = "đề nghị của chi bộ"
         ordering = ["proposed_on", "id"]
+
+
+# --- facts: the counts the reports read, kept in step by members.facts --------------------------
+
+
+class MemberFlowFact(models.Model):
+    """One admission, exit or permanent transfer, as the period reports count it: keyed by the
+    cell (and for a transfer by the other cell too), dated by the decision. An admission also
+    carries the new member's profile (the quality report's breakdowns; age in full years on the
+    day of the decision). Written with its event, in the same transaction (``members.facts``)."""
+
+    event = models.OneToOneField(MembershipEvent, on_delete=models.CASCADE, related_name="fact")
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    cell = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    other_cell = models.ForeignKey(Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    day = models.DateField()
+    probationary = models.BooleanField(default=False)
+    sex = models.CharField(max_length=8, blank=True)
+    ethnicity = models.CharField(max_length=16, blank=True)
+    religion = models.CharField(max_length=16, blank=True)
+    general_education = models.CharField(max_length=16, blank=True)
+    professional_qualification = models.CharField(max_length=20, blank=True)
+    political_theory = models.CharField(max_length=16, blank=True)
+    sector = models.CharField(max_length=24, blank=True)
+    youth_union = models.BooleanField(null=True)
+    age = models.PositiveSmallIntegerField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["kind", "day", "cell"], name="flow_kind_day_cell"),
+            models.Index(fields=["cell", "day"], name="flow_cell_day"),
+        ]
+
+
+class MemberBalance(models.Model):
+    """Official and probationary members of a cell at the start of 1 January of ``year`` (the
+    end of 31 December before), from its membership periods. With the periods starting and
+    ending within a year, members at any date are one equality lookup plus half a year of
+    boundaries at most (``members.facts``).
+
+    Years with no member may have no row. Each cell's last row (``is_last``) is its count ever
+    after: no period of the cell starts or ends on or after 1 January of that year, so a year
+    beyond it reads the last row.
+    """
+
+    cell = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    official = models.IntegerField(default=0)
+    probationary = models.IntegerField(default=0)
+    is_last = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["cell", "year"], name="member_balance_unique")]
+        indexes = [
+            models.Index(fields=["year", "cell"], name="balance_year_cell"),
+            models.Index(fields=["is_last", "year", "cell"], name="balance_last"),
+        ]

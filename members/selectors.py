@@ -1,147 +1,126 @@
 """Reads over the members register."""
 
 import datetime
-from collections import Counter
 
-from django.db.models import Count, Q
-from django.db.models.functions import Substr
+from django.db.models import Q, Value
 
-from organizations.models import CELL_KINDS, Organization, subtree_q, user_root_paths
+from organizations import rollup
+from organizations.models import Organization, subtree_q, user_root_paths
 from partydev.text import fold
 
-from .models import ACTIVE_STATUSES, EventKind, Membership, MembershipEvent, MembershipPeriod, Status
+from . import facts
+from .models import (
+    ACTIVE_STATUSES,
+    ADMISSION_KINDS,
+    EXIT_KINDS,
+    TRANSFER_KINDS,
+    EventKind,
+    MemberFlowFact,
+    Membership,
+    Status,
+)
 
-ADMISSION_KINDS = (EventKind.ADMITTED, EventKind.READMITTED)
+# --- counts from the facts (members.facts), rolled up through the dated tree (organizations.rollup)
+
+
+def _day_key(value) -> datetime.date:
+    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value)[:10])
+
+
+def members_at(anchor_ids, days, *, tree=rollup.THEN) -> dict[tuple[int, datetime.date], dict[str, int]]:
+    """Official and probationary members at the end of each day under each anchor: one query.
+    ``tree=THEN`` counts each day under the tree as it stood that day (``TODAY``: as it is)."""
+    days = list(dict.fromkeys(days))
+    anchor_ids = list(anchor_ids)
+    out = {(a, d): {"official": 0, "probationary": 0} for a in anchor_ids for d in days}
+    if not days or not anchor_ids:
+        return out
+    source = facts.members_at_source(days)
+    for (anchor, day, *_), sums in rollup.roll_up(
+        source, anchors=anchor_ids, sums=["official", "probationary"], group=["day"], tree=tree
+    ).items():
+        out[(anchor, _day_key(day))] = sums
+    return out
+
+
+def _with_total(counts: dict[str, int]) -> dict[str, int]:
+    return {"total": counts["official"] + counts["probationary"], **counts}
 
 
 def admitted_by_anchor(nodes, date_from: datetime.date, date_to: datetime.date) -> dict[str, int]:
     """How many members were admitted under each node, counted by the date of the admission
     decision (inclusive bounds) and in the cell that admitted them (a later transfer does not
-    move the admission). ``nodes`` may sit at different depths; one query per depth."""
+    move the admission), under the tree as it stood on that date. One query."""
     nodes = list(nodes)
-    result = {n.path: 0 for n in nodes}
-    by_depth: dict[int, list[str]] = {}
-    for n in nodes:
-        by_depth.setdefault(n.depth, []).append(n.path)
-    for depth, paths in by_depth.items():
-        rows = (
-            MembershipEvent.objects.filter(kind__in=ADMISSION_KINDS, effective_date__range=(date_from, date_to))
-            .annotate(anchor=Substr("cell__path", 1, depth * Organization.steplen))
-            .filter(anchor__in=paths)
-            .order_by()
-            .values("anchor")
-            .annotate(n=Count("id"))
-        )
-        counts = Counter({row["anchor"]: row["n"] for row in rows})
-        for path in paths:
-            result[path] = counts.get(path, 0)
-    return result
-
-
-# --- counts at a date -----------------------------------------------------------------------
-
-
-def _active_on(day: datetime.date) -> Q:
-    return Q(start__lte=day) & (Q(end__isnull=True) | Q(end__gt=day))
+    source = MemberFlowFact.objects.filter(kind__in=ADMISSION_KINDS, day__range=(date_from, date_to)).values(
+        "cell_id", "day", n=Value(1)
+    )
+    counts = rollup.totals(source, anchors=[n.id for n in nodes], sums=["n"], tree=rollup.THEN)
+    return {n.path: counts[n.id]["n"] for n in nodes}
 
 
 def counts_at(org: Organization, day: datetime.date) -> dict[str, int]:
-    """Members under ``org`` on ``day``, where they were that day: one grouped query over the
-    periods derived from the events."""
-    rows = (
-        MembershipPeriod.objects.filter(
-            _active_on(day), cell_id__in=Organization.objects.filter(path__startswith=org.path).values("id")
-        )
-        .order_by()
-        .values("status")
-        .annotate(n=Count("id"))
-    )
-    by_status = {row["status"]: row["n"] for row in rows}
-    official, probationary = by_status.get(Status.OFFICIAL, 0), by_status.get(Status.PROBATIONARY, 0)
-    return {"total": official + probationary, "official": official, "probationary": probationary}
+    """Members under ``org`` at the end of ``day``, where they were that day: one query."""
+    return _with_total(members_at([org.id], [day])[(org.id, day)])
 
 
 def counts_by_anchor(nodes, day: datetime.date) -> dict[str, dict[str, int]]:
-    """Official and probationary members on ``day`` under each node (nodes at any depths).
-
-    Two queries whatever the number of nodes: the periods counted per cell (straight from the
-    cells' index), and the paths of those cells; each cell is then added to the node whose path
-    prefixes its own. Joining every period to its cell to cut its path costs several times more.
-    """
+    """Official and probationary members on ``day`` under each node (nodes at any depths): one query."""
     nodes = list(nodes)
-    result = {n.path: {"official": 0, "probationary": 0} for n in nodes}
-    if not nodes:
-        return result
-    steplen = Organization.steplen
-    paths = [n.path for n in nodes]
-    first, last = min(paths), max(paths)
-    i = 0
-    while i < min(len(first), len(last)) and first[i] == last[i]:
-        i += 1
-    common = first[: i - i % steplen]
-    subtree = Organization.objects.filter(path__startswith=common)
-    rows = list(
-        MembershipPeriod.objects.filter(_active_on(day), cell_id__in=subtree.values("id"))
-        .order_by()
-        .values_list("cell_id", "status")
-        .annotate(n=Count("id"))
-    )
-    cell_paths = dict(subtree.filter(kind__in=CELL_KINDS).values_list("id", "path")) if rows else {}
-    depths = sorted({n.depth for n in nodes})
-    for cell, status, n in rows:
-        path = cell_paths.get(cell, "")
-        for depth in depths:
-            anchor = path[: depth * steplen]
-            if anchor in result:
-                result[anchor][status] += n
-    return result
+    counts = members_at([n.id for n in nodes], [day])
+    return {n.path: counts[(n.id, day)] for n in nodes}
 
 
 # --- movements over a period ----------------------------------------------------------------
 
-EXIT_KINDS = (EventKind.STRUCK_OFF, EventKind.LEFT, EventKind.EXPELLED, EventKind.DIED)
-
 
 def movements(org: Organization, date_from: datetime.date, date_to: datetime.date) -> dict:
     """What changed the membership of ``org``'s subtree between two dates (inclusive), from the
-    events: admissions (by the date of the admission decision), exits by kind with probationary
-    members counted apart, transfers across the subtree's boundary, and net growth.
+    facts: admissions (by the date of the admission decision), exits by kind with probationary
+    members counted apart, transfers across the subtree's boundary, and net growth. Three
+    queries, each fact under the tree as it stood on its own date.
 
     ``net_growth`` is members at ``date_to`` minus members the day before ``date_from``;
     it equals admitted + readmitted + transferred in - exits - transferred out.
     """
-    inside = Q(cell__path__startswith=org.path)
-    in_range = Q(effective_date__range=(date_from, date_to))
-    rows = (
-        MembershipEvent.objects.filter(in_range, inside, kind__in=(*ADMISSION_KINDS, *EXIT_KINDS))
-        .order_by()
-        .values("kind", "was_probationary")
-        .annotate(n=Count("id"))
+    in_range = MemberFlowFact.objects.filter(day__range=(date_from, date_to))
+    rows = rollup.roll_up(
+        in_range.filter(kind__in=(*ADMISSION_KINDS, *EXIT_KINDS)).values(
+            "cell_id", "day", "kind", "probationary", n=Value(1)
+        ),
+        anchors=[org.id],
+        sums=["n"],
+        group=["kind", "probationary"],
+        tree=rollup.THEN,
     )
     exits = {k.value: {"total": 0, "probationary": 0} for k in EXIT_KINDS}
     admitted = readmitted = 0
-    for row in rows:
-        if row["kind"] == EventKind.ADMITTED:
-            admitted += row["n"]
-        elif row["kind"] == EventKind.READMITTED:
-            readmitted += row["n"]
+    for (_anchor, kind, probationary), sums in rows.items():
+        n = sums["n"]
+        if kind == EventKind.ADMITTED:
+            admitted += n
+        elif kind == EventKind.READMITTED:
+            readmitted += n
         else:
-            exits[row["kind"]]["total"] += row["n"]
-            if row["was_probationary"]:
-                exits[row["kind"]]["probationary"] += row["n"]
-    crossing = ~Q(other_organization__path__startswith=org.path) | Q(other_organization__isnull=True)
-    transfers = dict(
-        MembershipEvent.objects.filter(
-            in_range, inside, crossing, temporary=False, kind__in=(EventKind.TRANSFERRED_IN, EventKind.TRANSFERRED_OUT)
-        )
-        .order_by()
-        .values_list("kind")
-        .annotate(n=Count("id"))
-    )
+            exits[kind]["total"] += n
+            if probationary:
+                exits[kind]["probationary"] += n
+    transfers = {
+        kind: sums["n"]
+        for (_anchor, kind), sums in rollup.roll_up(
+            in_range.filter(kind__in=TRANSFER_KINDS).values("cell_id", "day", "kind", "other_cell_id", n=Value(1)),
+            anchors=[org.id],
+            sums=["n"],
+            group=["kind"],
+            tree=rollup.THEN,
+            crossing="other_cell_id",
+        ).items()
+    }
     exits_total = sum(v["total"] for v in exits.values())
     exits_probationary = sum(v["probationary"] for v in exits.values())
-    before = counts_at(org, date_from - datetime.timedelta(days=1))
-    after = counts_at(org, date_to)
+    before_day, after_day = date_from - datetime.timedelta(days=1), date_to
+    at = members_at([org.id], [before_day, after_day])
+    before, after = _with_total(at[(org.id, before_day)]), _with_total(at[(org.id, after_day)])
     return {
         "admitted": admitted,
         "readmitted": readmitted,

@@ -16,9 +16,11 @@ from organizations.models import CELL_KINDS, Organization, Role, role_kinds_over
 from partydev.audit import bulk_history
 from partydev.text import fold
 
-from .history import periods_from_events
+from . import facts
+from .history import Period, periods_from_events
 from .models import (
     ACTIVE_STATUSES,
+    EXIT_KINDS,
     EventKind,
     Membership,
     MembershipEvent,
@@ -57,7 +59,7 @@ STATUS_AFTER = {
     EventKind.RECOGNISED: Status.OFFICIAL,
     EventKind.READMITTED: Status.PROBATIONARY,
 }
-EXIT_KINDS = (EventKind.STRUCK_OFF, EventKind.LEFT, EventKind.EXPELLED, EventKind.DIED)
+__all__ = ["EXIT_KINDS"]  # members.models is their home; kept importable from here
 PROPOSABLE_KINDS = [k for k in ALLOWED_FROM if k not in (EventKind.TRANSFERRED_IN, EventKind.READMITTED)]
 REASON_REQUIRED = {
     EventKind.STRUCK_OFF,
@@ -123,17 +125,26 @@ def _require_cell(org: Organization, field: str) -> None:
 
 
 def _rebuild_periods(membership: Membership) -> None:
+    """The membership's periods from its events, and the cells' balances with them (facts)."""
     events = list(membership.events.order_by("id"))
+    old = [
+        Period(*row) for row in membership.periods.order_by("start").values_list("cell_id", "status", "start", "end")
+    ]
+    new = periods_from_events(events)
+    if old == new:
+        return
     membership.periods.all().delete()
     MembershipPeriod.objects.bulk_create(
         MembershipPeriod(membership=membership, cell_id=p.cell_id, status=p.status, start=p.start, end=p.end)
-        for p in periods_from_events(events)
+        for p in new
     )
+    facts.apply_period_change(facts.period_change(old, new))
 
 
 def _save_event(event: MembershipEvent) -> MembershipEvent:
     event.full_clean()
     event.save()
+    facts.record_flows([event], {event.membership_id: event.membership.person})
     return event
 
 
@@ -344,6 +355,9 @@ def members_register_bulk(entries: list[dict], *, user=None) -> list[Membership]
         )
     MembershipEvent.objects.bulk_create(events, batch_size=2000)
     MembershipPeriod.objects.bulk_create(periods, batch_size=2000)
+    # The facts of the whole batch, in bulk (members.facts).
+    facts.record_flows(events, {m.pk: m.person for m in memberships})
+    facts.apply_period_change(facts.period_change([], [Period(p.cell_id, p.status, p.start, p.end) for p in periods]))
     # bulk_create writes no history by itself: the trail of each new row, with its author.
     bulk_history(Person, persons, update=False, user=user)
     bulk_history(Membership, memberships, update=False, user=user)
@@ -450,6 +464,7 @@ def person_update(person: Person, *, fields: dict, seen: str | None = None, user
         locked.national_id = None
     locked.full_clean()
     locked.save()
+    facts.refresh_profile(locked)  # the quality report's breakdowns follow the correction
     return locked
 
 

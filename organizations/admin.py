@@ -4,10 +4,9 @@ from treebeard.admin import TreeAdmin
 from treebeard.forms import MoveNodeForm, movenodeform_factory
 
 from partydev.admin import register_history
-from partydev.audit import bulk_history
 
 from .models import Organization, ResidentialArea, Role, check_placement
-from .services import rebuild_descendant_counts
+from .services import organization_create, organization_move
 
 
 class OrganizationForm(MoveNodeForm):
@@ -29,7 +28,36 @@ class OrganizationForm(MoveNodeForm):
         if parent is not None and self.instance.pk and parent.path.startswith(self.instance.path):
             raise ValidationError("Không thể chuyển một tổ chức vào chính nó hoặc tổ chức trực thuộc nó.")
         check_placement(kind, parent.kind if parent else None)
+        self._parent = parent
         return cleaned
+
+    def save(self, commit=True):
+        """Through the tree services, so the dated tree, the history and the roll-ups follow
+        (``organization_create``, ``organization_move``): a move puts the organisation last
+        among the children of its new parent, dated today."""
+        parent = self._parent
+        self.save_m2m = lambda: None  # no many-to-many fields; the admin calls it after save
+        fields = {
+            f.name: self.cleaned_data[f.name]
+            for f in Organization._meta.concrete_fields
+            if f.name in self.cleaned_data and f.name not in ("path", "depth", "numchild")
+        }
+        if self.instance._state.adding:
+            self.instance = organization_create(parent=parent, **fields)
+            return self.instance
+        current = Organization.objects.get(pk=self.instance.pk)
+        old_parent = Organization.objects.get_parent(current)
+        for name, value in fields.items():
+            setattr(current, name, value)
+        current.full_clean(exclude=["path", "depth", "numchild"])
+        current.save()
+        if parent is None and old_parent is not None:
+            raise ValidationError("Không chuyển một tổ chức thành tổ chức gốc.")
+        if parent is not None and (old_parent is None or parent.pk != old_parent.pk):
+            current = organization_move(current, parent)
+        current.refresh_from_db()
+        self.instance = current
+        return current
 
 
 @admin.register(Organization)
@@ -39,26 +67,9 @@ class OrganizationAdmin(TreeAdmin):
     list_filter = ["kind", "can_decide_admission", "disadvantaged_area"]
     search_fields = ["code", "name", "name_search"]
 
-    def save_form(self, request, form, change):
-        # Treebeard's form moves the node inside form.save(): note the path before it does.
-        request._partydev_old_path = (
-            Organization.objects.filter(pk=form.instance.pk).values_list("path", flat=True).first() if change else None
-        )
-        return super().save_form(request, form, change)
-
     def save_model(self, request, obj, form, change):
-        old_path = getattr(request, "_partydev_old_path", None)
-        super().save_model(request, obj, form, change)
-        obj.refresh_from_db()
-        if old_path and old_path != obj.path:  # a move rewrote the subtree's paths in SQL
-            bulk_history(Organization, list(Organization.objects.filter(path__startswith=obj.path)), reason="move")
-        # Treebeard's form moves nodes itself: refresh the roll-ups of both branches.
-        affected = {
-            p[:i]
-            for p in filter(None, [old_path, obj.path])
-            for i in range(Organization.steplen, len(p) + 1, Organization.steplen)
-        }
-        rebuild_descendant_counts(sorted(affected))
+        # The form saved it through the tree services (OrganizationForm.save): nothing is left.
+        pass
 
 
 @admin.register(ResidentialArea)

@@ -4,6 +4,7 @@ The tree is a materialized path (django-treebeard MP_Node): a subtree is
 ``path__startswith=node.path``. Scoping lives here and only here: ``for_user``.
 """
 
+import datetime
 from functools import reduce
 from operator import or_
 
@@ -283,3 +284,38 @@ class Role(models.Model):
 
     def __str__(self):
         return f"{self.user} — {self.get_kind_display()} — {self.organization}"
+
+
+# The first placement of an organisation holds for every earlier date: registers loaded later
+# carry decisions from years before the organisation was entered in the system.
+EARLIEST = datetime.date(1900, 1, 1)
+
+
+class OrganizationAncestry(models.Model):
+    """The tree as it stood on any date: one row per (ancestor, descendant) pair, self included
+    (depth 0), valid from ``valid_from`` (inclusive) until ``valid_to`` (exclusive; NULL: still).
+
+    Kept in step by ``organizations.services`` (create and move, in the same transaction as the
+    change of the tree) and built for existing trees by a migration; ``organizations.rollup``
+    joins facts to it so a roll-up is one grouped query, over the tree of today or of any date.
+    """
+
+    ancestor = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    descendant = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="ancestry")
+    depth = models.PositiveSmallIntegerField()  # levels from the ancestor down to the descendant
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # From the organisations a page shows down to their cells (a roll-up), today or then.
+            models.Index(fields=["ancestor", "descendant", "valid_from"], name="ancestry_down"),
+            # From a cell up to its ancestors (the tree a fact rolls into).
+            models.Index(fields=["descendant", "valid_from"], name="ancestry_up"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gt=models.F("valid_from")),
+                name="ancestry_valid_to_after_valid_from",
+            ),
+        ]

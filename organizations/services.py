@@ -1,12 +1,15 @@
 """Writes to the tree. Every change goes through here so the kind rules always hold."""
 
+import datetime
 from collections import Counter
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from partydev.audit import bulk_history
 
+from . import ancestry
 from .models import Organization, check_placement
 
 
@@ -70,17 +73,26 @@ def organization_create(*, parent: Organization | None, **fields) -> Organizatio
     org = Organization(**fields)
     _validate(org, parent)
     if parent is None:
-        return Organization.objects.add_root(instance=org)
-    org = Organization.objects.add_child(parent, instance=org)
-    rebuild_descendant_counts(_ancestor_paths(org.path))
+        org = Organization.objects.add_root(instance=org)
+    else:
+        org = Organization.objects.add_child(parent, instance=org)
+        rebuild_descendant_counts(_ancestor_paths(org.path))
+    ancestry.add_node(org, parent)  # the dated tree (OrganizationAncestry), in the same transaction
     return org
 
 
 @transaction.atomic
-def organization_move(org: Organization, new_parent: Organization) -> Organization:
+def organization_move(org: Organization, new_parent: Organization, *, on: datetime.date | None = None) -> Organization:
+    """Move ``org`` and its subtree under ``new_parent`` (as its last child), effective ``on``
+    (today by default; not in the future): reports over dates before it see the old tree."""
     if new_parent.path.startswith(org.path):
         raise ValidationError("Không thể chuyển một tổ chức vào chính nó hoặc tổ chức trực thuộc nó.")
     check_placement(org.kind, new_parent.kind)
+    today = timezone.localdate()
+    on = on or today
+    if on > today:
+        raise ValidationError({"on": f"Ngày chuyển ({on:%d/%m/%Y}) ở tương lai."})
+    ancestry.move_subtree(org, new_parent, on)
     old_path = org.path
     Organization.objects.move(org, new_parent, pos="last-child")
     org.refresh_from_db()

@@ -1,172 +1,97 @@
 """Read-side selectors of the reports: achievement against quota, new-member quality, coverage,
-exits and net growth. Every figure is computed from records (admission and exit events,
-membership periods, annual quotas), never stored.
+exits and net growth. Every figure is computed from the facts the services keep in step with the
+events (``members.facts``, ``candidates.facts``) and the annual quotas, never stored by hand.
 
-Roll-ups: each fact is fetched in one grouped query per *cell* of the subtree (``cell__path``),
-then summed into the organisations asked for by walking each cell path's prefixes in Python.
-That is a fixed number of queries whatever the number of rows or their depths, and it needs
-no copy of ``path`` in other tables.
+Roll-ups: each figure is one grouped query from the facts to the organisations a page shows,
+through the dated ancestor table (``organizations.rollup``): a fixed number of queries whatever
+the number of rows or their depths, each fact under the tree as it stood on its own date.
 """
 
 import datetime
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
-from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
+from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
+from django.db.models.functions import ExtractYear
 
+from candidates.models import OPEN_STAGES, CandidateStageFact
 from members.models import (
+    ADMISSION_KINDS,
     ETHNICITIES,
+    EXIT_KINDS,
     EventKind,
     GeneralEducation,
-    MembershipEvent,
-    MembershipPeriod,
+    MemberFlowFact,
     PoliticalTheory,
     ProfessionalQualification,
     Religion,
     Sector,
     Sex,
-    Status,
 )
-from members.selectors import movements
+from members.quotas.models import Quota
+from members.selectors import members_at, movements
+from organizations import rollup
 from organizations.models import CELL_KINDS, GRASSROOTS_KINDS, Kind, Organization, ResidentialArea
 
-from . import memo
 from .periods import Period, rate
 
-STEP = Organization.steplen
-ADMISSION_KINDS = (EventKind.ADMITTED, EventKind.READMITTED)
-EXIT_KINDS = (EventKind.STRUCK_OFF, EventKind.LEFT, EventKind.EXPELLED, EventKind.DIED)
-ACTIVE = (Status.PROBATIONARY, Status.OFFICIAL)
 MANY = 300  # above this many organisations, read a subtree's quotas by path rather than by a list of ids
 ROW_FIELDS = ("id", "path", "depth", "numchild", "code", "name", "kind")
+__all__ = ["EXIT_KINDS", "ADMISSION_KINDS"]  # their home is members.models
 
 
 # --- primitives --------------------------------------------------------------------------------
 
 
-def prefix_sums(per_cell: dict[str, int]) -> dict[str, int]:
-    """Totals for every organisation above (and at) each cell: each path adds to all its prefixes."""
-    totals: dict[str, int] = defaultdict(int)
-    for path, n in per_cell.items():
-        for end in range(STEP, len(path) + 1, STEP):
-            totals[path[:end]] += n
-    return totals
-
-
-def admission_totals(root: Organization, *periods: Period, stamp) -> list[dict[str, int]]:
-    """For each period, admissions under every organisation of ``root``'s subtree (path → count),
-    memoised under ``stamp``: a request then only looks up the rows it shows."""
-
-    def compute():
-        return [prefix_sums(per_cell) for per_cell in admissions_by_cell(root, *periods)]
-
-    return memo.remember(stamp, ("admission_totals", root.path, periods), compute)
-
-
-def member_totals_at(root: Organization, *days: datetime.date, stamp) -> list[dict[str, tuple[int, int]]]:
-    """For each day, (official, probationary) members under every organisation of the subtree."""
-
-    def compute():
-        out = []
-        for per_cell in members_by_cell(root, *days):
-            official = prefix_sums({p: c[Status.OFFICIAL] for p, c in per_cell.items()})
-            probationary = prefix_sums({p: c[Status.PROBATIONARY] for p, c in per_cell.items()})
-            out.append(
-                {path: (official.get(path, 0), probationary.get(path, 0)) for path in set(official) | set(probationary)}
-            )
-        return out
-
-    return memo.remember(stamp, ("member_totals", root.path, days), compute)
-
-
-def _members(totals: dict, path: str) -> dict[str, int]:
-    official, probationary = totals.get(path, (0, 0))
-    return {"total": official + probationary, "official": official, "probationary": probationary}
-
-
-def roll_up(per_cell: dict[str, int], anchors) -> dict[str, int]:
-    """Sum per-cell counts into every anchor path that is a prefix of the cell's path."""
-    anchors = set(anchors)
-    totals = dict.fromkeys(anchors, 0)
-    for path, n in per_cell.items():
-        for end in range(STEP, len(path) + 1, STEP):
-            prefix = path[:end]
-            if prefix in anchors:
-                totals[prefix] += n
-    return totals
-
-
-def admissions_by_cell(root: Organization, *periods: Period, stamp=None) -> list[dict[str, int]]:
-    """For each period, admissions (admitted and readmitted, by decision date) per admitting cell
-    under ``root``. One query for all the periods (none when memoised under ``stamp``)."""
-    if stamp is not None:
-        return memo.remember(stamp, ("admissions", root.path, periods), lambda: admissions_by_cell(root, *periods))
-    q_any = Q()
-    aggregates = {}
+def admissions(anchor_ids, *periods: Period) -> list[dict[int, int]]:
+    """For each period, admissions (admitted and readmitted, by decision date, in the admitting
+    cell) under each anchor id, each under the tree of its own date. One query for all."""
+    anchor_ids = list(dict.fromkeys(anchor_ids))
+    any_period = Q()
+    columns = {}
     for i, p in enumerate(periods):
-        q = Q(effective_date__range=(p.date_from, p.date_to))
-        q_any |= q
-        aggregates[f"n{i}"] = Count("id", filter=q)
-    paths = subtree_paths(root)
+        in_period = Q(day__range=(p.date_from, p.date_to))
+        any_period |= in_period
+        columns[f"n{i}"] = Case(When(in_period, then=Value(1)), default=Value(0), output_field=IntegerField())
+    source = MemberFlowFact.objects.filter(any_period, kind__in=ADMISSION_KINDS).values("cell_id", "day", **columns)
+    rolled = rollup.totals(source, anchors=anchor_ids, sums=list(columns), tree=rollup.THEN)
+    return [{a: rolled[a][f"n{i}"] for a in anchor_ids} for i in range(len(periods))]
+
+
+def members(anchor_ids, *days: datetime.date) -> list[dict[int, dict[str, int]]]:
+    """For each day, members (total, official, probationary) at its end under each anchor id,
+    under the tree as it stood that day. One query for all the days."""
+    anchor_ids = list(dict.fromkeys(anchor_ids))
+    at = members_at(anchor_ids, days)
+    out = []
+    for day in days:
+        out.append({a: _with_total(at[(a, day)]) for a in anchor_ids})
+    return out
+
+
+def _with_total(c: dict[str, int]) -> dict[str, int]:
+    return {"total": c["official"] + c["probationary"], "official": c["official"], "probationary": c["probationary"]}
+
+
+def pipeline_by_cell(org: Organization, stages) -> dict[int, dict[str, int]]:
+    """Candidates at each of ``stages`` per cell id of the subtree today: one query on the facts."""
     rows = (
-        MembershipEvent.objects.filter(q_any, kind__in=ADMISSION_KINDS, cell_id__in=_subtree_ids(root))
+        CandidateStageFact.objects.filter(rollup.within(org.id, cell_field="cell_id"), stage__in=list(stages), n__gt=0)
         .order_by()
-        .values("cell_id")
-        .annotate(**aggregates)
+        .values("cell_id", "stage")
+        .annotate(t=Sum("n"))
     )
-    result = [{} for _ in periods]
-    for row in rows:
-        for i in range(len(periods)):
-            if row[f"n{i}"]:
-                result[i][paths[row["cell_id"]]] = row[f"n{i}"]
-    return result
-
-
-def _subtree_ids(root: Organization):
-    # Filtering the big tables by a sub-select of ids (no join to the tree) is about 3× faster
-    # on SQLite than joining for ``cell__path``; the paths are then looked up in ``subtree_paths``.
-    return Organization.objects.filter(path__startswith=root.path).values("id")
-
-
-def subtree_paths(root: Organization) -> dict[int, str]:
-    """{organisation id: path} for the subtree: one query over the path index."""
-    return dict(Organization.objects.filter(path__startswith=root.path).values_list("id", "path"))
-
-
-def members_by_cell(root: Organization, *days: datetime.date, stamp=None) -> list[dict[str, Counter]]:
-    """For each day, active members (official, probationary) per cell under ``root`` at the end
-    of that day, from the membership periods. One query for all the days (none when memoised)."""
-    if stamp is not None:
-        return memo.remember(stamp, ("members", root.path, days), lambda: members_by_cell(root, *days))
-    q_any = Q()
-    aggregates = {}
-    for i, day in enumerate(days):
-        q = Q(start__lte=day) & (Q(end__isnull=True) | Q(end__gt=day))
-        q_any |= q
-        aggregates[f"n{i}"] = Count("id", filter=q)
-    paths = subtree_paths(root)
-    rows = (
-        MembershipPeriod.objects.filter(q_any, status__in=ACTIVE, cell_id__in=_subtree_ids(root))
-        .order_by()
-        .values("cell_id", "status")
-        .annotate(**aggregates)
-    )
-    result = [defaultdict(Counter) for _ in days]
-    for row in rows:
-        for i in range(len(days)):
-            if row[f"n{i}"]:
-                result[i][paths[row["cell_id"]]][row["status"]] += row[f"n{i}"]
+    result: dict[int, dict[str, int]] = defaultdict(dict)
+    for r in rows:
+        result[r["cell_id"]][r["stage"]] = r["t"]
     return result
 
 
 def quotas_by_org(org_ids, years, *, within: Organization | None = None) -> dict[int, dict[int, int]]:
     """Annual quota targets {organisation id: {year: target}}: one query. With ``within``, every
     quota of that subtree is read (no long list of ids) and the caller picks its rows."""
-    from members.quotas.models import Quota
-
     qs = Quota.objects.filter(year__in=list(years))
     if within is not None:
         qs = qs.filter(organization__path__startswith=within.path)
@@ -248,7 +173,6 @@ class Achievement:
     threshold: Decimal | None = None
     group_q: Q | None = None
     members_end: dict = field(default_factory=dict)
-    stamp: tuple | None = None
     by_year: list[dict] = field(default_factory=list)
 
     @property
@@ -299,10 +223,10 @@ def rows_for(org: Organization, kinds=None, all_levels: bool = False) -> list[Or
     return [OrgRow(*row) for row in qs]
 
 
-def grassroots_paths(org: Organization) -> list[str]:
-    """Paths of the grassroots organisations in the subtree (the node itself if it is one)."""
+def grassroots_of(org: Organization) -> list[tuple[int, str]]:
+    """(id, path) of the grassroots organisations in the subtree (the node itself if it is one)."""
     return list(
-        Organization.objects.filter(path__startswith=org.path, kind__in=GRASSROOTS_KINDS).values_list("path", flat=True)
+        Organization.objects.filter(path__startswith=org.path, kind__in=GRASSROOTS_KINDS).values_list("id", "path")
     )
 
 
@@ -316,41 +240,45 @@ def achievement(
     sort: str = "name",
     descending: bool = False,
     with_years: bool = False,
-    stamp=None,
 ) -> Achievement:
     """Admitted against quota for ``org`` and the organisations under it, in ``period`` and in
     the same period of the previous year.
 
     Without ``kinds`` the totals are the organisation's own quota and everything admitted in its
-    subtree; with ``kinds`` they are over the listed organisations of those kinds only.
+    subtree; with ``kinds`` they are over the listed organisations of those kinds only. Six
+    queries whatever the size of the drill-down.
     """
     kinds = list(kinds or [])
     previous = period.previous_year()
-    stamp = stamp or memo.data_stamp()
     children = rows_for(org, kinds, all_levels)
-    now, prev = admission_totals(org, period, previous, stamp=stamp)
-    m_now, m_prev, m_end = member_totals_at(
-        org, period.start_of_year, previous.start_of_year, period.date_to, stamp=stamp
-    )
+    if kinds:
+        covered_paths = {c.path for c in children}
+    else:
+        covered_paths = {org.path}
+    grassroots = grassroots_of(org)
+    step = Organization.steplen
+    under = [g for g in grassroots if any(g[1][:end] in covered_paths for end in range(step, len(g[1]) + 1, step))]
+    grassroots = under or grassroots  # listed rows below the grassroots level: count all of them
+    listed = [org.id] + [c.id for c in children]
+    now, prev = admissions(listed + [g[0] for g in grassroots], period, previous)
+    m_now, m_prev, m_end = members(listed, period.start_of_year, previous.start_of_year, period.date_to)
     quotas = quotas_by_org(
-        [org.id] + [c.id for c in children],
-        set(period.years) | set(previous.years),
-        within=org if len(children) > MANY else None,
+        listed, set(period.years) | set(previous.years), within=org if len(children) > MANY else None
     )
     n_years = len(period.years) if period.is_whole_years else 1
 
-    def figures(node):
+    def figures(node_id):
         return Figures(
-            admitted=now.get(node.path, 0),
-            quota=quota_for(quotas, node.id, period.years),
-            members_at_start=_members(m_now, node.path)["total"],
-            prev_admitted=prev.get(node.path, 0),
-            prev_quota=quota_for(quotas, node.id, previous.years),
-            prev_members_at_start=_members(m_prev, node.path)["total"],
+            admitted=now[node_id],
+            quota=quota_for(quotas, node_id, period.years),
+            members_at_start=m_now[node_id]["total"],
+            prev_admitted=prev[node_id],
+            prev_quota=quota_for(quotas, node_id, previous.years),
+            prev_members_at_start=m_prev[node_id]["total"],
             years=n_years,
         )
 
-    rows = [Row(c, figures(c)) for c in children]
+    rows = [Row(c, figures(c.id)) for c in children]
     for r in rows:
         r.below = threshold is not None and r.rate is not None and r.rate < threshold
     key = SORT_KEYS.get(sort, SORT_KEYS["name"])
@@ -366,18 +294,10 @@ def achievement(
             prev_members_at_start=sum(r.prev_members_at_start for r in rows),
             years=n_years,
         )
-        covered = [r.org for r in rows]
-        members_end_total = {
-            k: sum(_members(m_end, r.org.path)[k] for r in rows) for k in ("total", "official", "probationary")
-        }
+        members_end_total = {k: sum(m_end[r.org.id][k] for r in rows) for k in ("total", "official", "probationary")}
     else:
-        totals = figures(org)
-        covered = [org]
-        members_end_total = _members(m_end, org.path)
-    grassroots = grassroots_paths(org)
-    covered_paths = {c.path for c in covered}
-    under = [g for g in grassroots if any(g[:end] in covered_paths for end in range(STEP, len(g) + 1, STEP))]
-    grassroots = under or grassroots  # listed rows below the grassroots level: count all of them
+        totals = figures(org.id)
+        members_end_total = m_end[org.id]
     result = Achievement(
         org=org,
         period=period,
@@ -386,47 +306,47 @@ def achievement(
         totals=totals,
         rows=rows,
         grassroots_total=len(grassroots),
-        grassroots_admitting=sum(1 for g in grassroots if now.get(g)),
-        prev_grassroots_admitting=sum(1 for g in grassroots if prev.get(g)),
+        grassroots_admitting=sum(1 for g in grassroots if now[g[0]]),
+        prev_grassroots_admitting=sum(1 for g in grassroots if prev[g[0]]),
         threshold=threshold,
         members_end=members_end_total,
     )
-    result.stamp = stamp
     result.group_q = listed_q(org, kinds, all_levels) if kinds else None
     if with_years:
-        result.by_year = achievement_by_year(
-            org, period.years, result.group_q, stamp=stamp, group_paths=[r.org.path for r in rows]
-        )
+        result.by_year = achievement_by_year(org, period.years, result.group_q, group_ids=[r.org.id for r in rows])
     return result
 
 
 def achievement_by_year(
-    org: Organization, years: list[int], group_q: Q | None = None, stamp=None, group_paths: list[str] | None = None
+    org: Organization, years: list[int], group_q: Q | None = None, group_ids: list[int] | None = None
 ) -> list[dict]:
     """Admitted and quota per year for ``org``, or summed over the organisations ``group_q``
-    selects (see ``listed_q``; pass their paths if known). At most three queries, whatever the
+    selects (see ``listed_q``; pass their ids if known). Two or three queries, whatever the
     size of the group."""
-    stamp = stamp or memo.data_stamp()
-    per_year = dict(zip(years, admission_totals(org, *[Period.year(y) for y in years], stamp=stamp)))
-    from members.quotas.models import Quota
-
     if group_q is None:
-        anchors = [org.path]
+        anchors = [org.id]
         quota_rows = Quota.objects.filter(organization=org, year__in=years)
     else:
         anchors = (
-            group_paths
-            if group_paths is not None
-            else list(Organization.objects.filter(group_q).values_list("path", flat=True))
+            group_ids
+            if group_ids is not None
+            else list(Organization.objects.filter(group_q).values_list("id", flat=True))
         )
         quota_rows = Quota.objects.filter(organization__in=Organization.objects.filter(group_q), year__in=years)
+    admitted: dict[int, int] = defaultdict(int)
+    if years and anchors:
+        source = MemberFlowFact.objects.filter(
+            kind__in=ADMISSION_KINDS, day__range=(datetime.date(min(years), 1, 1), datetime.date(max(years), 12, 31))
+        ).values("cell_id", "day", year=ExtractYear("day"), n=Value(1))
+        for (_anchor, year), sums in rollup.roll_up(
+            source, anchors=anchors, sums=["n"], group=["year"], tree=rollup.THEN
+        ).items():
+            admitted[int(year)] += sums["n"]
     quotas = dict(quota_rows.order_by().values("year").annotate(t=Sum("target")).values_list("year", "t"))
-    series = []
-    for y in years:
-        admitted = sum(per_year[y].get(a, 0) for a in anchors)
-        quota = quotas.get(y)
-        series.append({"year": y, "admitted": admitted, "quota": quota, "rate": rate(admitted, quota)})
-    return series
+    return [
+        {"year": y, "admitted": admitted[y], "quota": quotas.get(y), "rate": rate(admitted[y], quotas.get(y))}
+        for y in years
+    ]
 
 
 # --- quality of new members ---------------------------------------------------------------------
@@ -440,7 +360,6 @@ AGE_BANDS = [
     ("61+", "Trên 60", 61, None),
 ]
 
-P = "membership__person__"
 DIMENSIONS = [
     # key, label, field, choices
     ("general_education", "Giáo dục phổ thông", "general_education", GeneralEducation.choices),
@@ -459,45 +378,26 @@ DIMENSIONS = [
 ]
 
 
-def _age_expression():
-    """Full years of age on the day of the admission decision, in SQL on any backend."""
-    return (
-        ExtractYear("effective_date")
-        - ExtractYear(f"{P}date_of_birth")
-        - Case(
-            When(Q(_em__lt=F("_bm")) | (Q(_em=F("_bm")) & Q(_ed__lt=F("_bd"))), then=Value(1)),
-            default=Value(0),
-            output_field=IntegerField(),
-        )
-    )
-
-
 def _quality_counts(org: Organization, period: Period) -> dict:
-    """One query: the count of new members for every value of every dimension."""
-    aggregates = {"total": Count("id")}
+    """One query over the admission facts: the count of new members for every value of every
+    dimension (the profile each fact carries, age in full years on the day of the decision)."""
+    aggregates = {"total": Count("event_id")}
     for key, _label, fname, choices in DIMENSIONS:
         for value, _ in choices:
-            aggregates[f"{key}__{value}"] = Count("id", filter=Q(**{f"{P}{fname}": value}))
+            aggregates[f"{key}__{value}"] = Count("event_id", filter=Q(**{fname: value}))
     for key, _label, low, high in AGE_BANDS:
         q = Q()
         if low is not None:
-            q &= Q(_age__gte=low)
+            q &= Q(age__gte=low)
         if high is not None:
-            q &= Q(_age__lte=high)
-        aggregates[f"age_band__{key}"] = Count("id", filter=q)
+            q &= Q(age__lte=high)
+        aggregates[f"age_band__{key}"] = Count("event_id", filter=q)
     return (
-        MembershipEvent.objects.filter(
+        MemberFlowFact.objects.filter(
+            rollup.within(org.id, tree=rollup.THEN, cell_field="cell_id"),
             kind__in=ADMISSION_KINDS,
-            cell__path__startswith=org.path,
-            effective_date__range=(period.date_from, period.date_to),
+            day__range=(period.date_from, period.date_to),
         )
-        .annotate(
-            _em=ExtractMonth("effective_date"),
-            _ed=ExtractDay("effective_date"),
-            _bm=ExtractMonth(f"{P}date_of_birth"),
-            _bd=ExtractDay(f"{P}date_of_birth"),
-        )
-        .annotate(_age=_age_expression())
         .order_by()
         .aggregate(**aggregates)
     )
@@ -571,9 +471,7 @@ def new_member_quality(org: Organization, period: Period) -> Quality:
     """New members in the subtree and period by every dimension the boards report, with the
     same period of the previous year. Two queries."""
     previous = period.previous_year()
-    stamp = memo.data_stamp()
-    now = memo.remember(stamp, ("quality", org.path, period), lambda: _quality_counts(org, period))
-    prev = memo.remember(stamp, ("quality", org.path, previous), lambda: _quality_counts(org, previous))
+    now, prev = _quality_counts(org, period), _quality_counts(org, previous)
     groups = []
     dims = [(k, label, choices) for k, label, _f, choices in DIMENSIONS]
     dims.insert(4, ("age_band", "Độ tuổi khi kết nạp", [(k, label) for k, label, _lo, _hi in AGE_BANDS]))
@@ -685,37 +583,34 @@ def coverage(org: Organization, period: Period) -> Coverage:
     """Grassroots organisations and cells that admitted no one in the period; residential areas
     without party members or without a cell of their own; the pipeline of every cell next to its
     quota for the year. Six queries."""
-    stamp = memo.data_stamp()
-    (admitted,) = admission_totals(org, period, stamp=stamp)
     units = list(
         Organization.objects.filter(path__startswith=org.path, kind__in=GRASSROOTS_KINDS | CELL_KINDS)
         .only(*ROW_FIELDS)
         .order_by("path")
     )
+    (admitted,) = admissions([u.id for u in units], period)
     grassroots = [u for u in units if u.kind in GRASSROOTS_KINDS]
     cells = [u for u in units if u.kind == Kind.CELL]
-    (members,) = member_totals_at(org, period.date_to, stamp=stamp)
     areas = list(
         ResidentialArea.objects.filter(grassroots__path__startswith=org.path)
         .select_related("grassroots", "cell")
         .only("name", "kind", "grassroots__name", "grassroots__code", "cell__name", "cell__path", "cell__code")
         .order_by("grassroots__path", "name")
     )
+    (members_then,) = members({a.cell_id for a in areas if a.cell_id}, period.date_to)
     without_cell = [a for a in areas if a.cell_id is None]
-    without_member = [a for a in areas if a.cell_id is None or not _members(members, a.cell.path)["total"]]
-    from .projection import pipeline_by_cell
-
+    without_member = [a for a in areas if a.cell_id is None or not members_then[a.cell_id]["total"]]
     all_cells = [u for u in units if u.kind in CELL_KINDS]
-    stages = pipeline_by_cell(org)
+    stages = pipeline_by_cell(org, OPEN_STAGES)
     year = period.date_to.year
     quotas = quotas_by_org([c.id for c in all_cells], [year])
-    pipeline = [PipelineRow(c, stages.get(c.path, {}), quotas.get(c.id, {}).get(year)) for c in all_cells]
+    pipeline = [PipelineRow(c, stages.get(c.id, {}), quotas.get(c.id, {}).get(year)) for c in all_cells]
     return Coverage(
         org=org,
         period=period,
-        grassroots_without=[g for g in grassroots if not admitted.get(g.path)],
+        grassroots_without=[g for g in grassroots if not admitted[g.id]],
         grassroots_total=len(grassroots),
-        cells_without=[c for c in cells if not admitted.get(c.path)],
+        cells_without=[c for c in cells if not admitted[c.id]],
         cells_total=len(cells),
         areas_without_member=without_member,
         areas_without_cell=without_cell,
@@ -733,3 +628,61 @@ class PipelineRow:
     @property
     def total(self) -> int:
         return sum(self.by_stage.values())
+
+
+# --- the national view: several provinces at once ---------------------------------------------
+
+
+def national(roots: list[Organization], period: Period) -> Achievement:
+    """Admitted against quota for each of several roots (a user whose scope holds several
+    provinces) and their sum, in ``period`` and the same period a year before. The same few
+    grouped queries as a province's dashboard, whatever the number of provinces."""
+    previous = period.previous_year()
+    rows_in = [OrgRow(r.id, r.path, r.depth, r.numchild, r.code, r.name, r.kind) for r in roots]
+    ids = [r.id for r in roots]
+    q = Q(pk__in=[])
+    for r in roots:
+        q |= Q(path__startswith=r.path)
+    grassroots = list(Organization.objects.filter(q, kind__in=GRASSROOTS_KINDS).values_list("id", flat=True))
+    now, prev = admissions(ids + grassroots, period, previous)
+    m_now, m_prev, m_end = members(ids, period.start_of_year, previous.start_of_year, period.date_to)
+    quotas = quotas_by_org(ids, set(period.years) | set(previous.years))
+    n_years = len(period.years) if period.is_whole_years else 1
+    rows = [
+        Row(
+            r,
+            Figures(
+                admitted=now[r.id],
+                quota=quota_for(quotas, r.id, period.years),
+                members_at_start=m_now[r.id]["total"],
+                prev_admitted=prev[r.id],
+                prev_quota=quota_for(quotas, r.id, previous.years),
+                prev_members_at_start=m_prev[r.id]["total"],
+                years=n_years,
+            ),
+        )
+        for r in rows_in
+    ]
+    totals = Figures(
+        admitted=sum(r.admitted for r in rows),
+        quota=_sum_optional(r.quota for r in rows),
+        members_at_start=sum(r.members_at_start for r in rows),
+        prev_admitted=sum(r.prev_admitted for r in rows),
+        prev_quota=_sum_optional(r.prev_quota for r in rows),
+        prev_members_at_start=sum(r.prev_members_at_start for r in rows),
+        years=n_years,
+    )
+    result = Achievement(
+        org=None,
+        period=period,
+        previous=previous,
+        kinds=[],
+        totals=totals,
+        rows=rows,
+        grassroots_total=len(grassroots),
+        grassroots_admitting=sum(1 for g in grassroots if now[g]),
+        prev_grassroots_admitting=sum(1 for g in grassroots if prev[g]),
+        members_end={k: sum(m_end[i][k] for i in ids) for k in ("total", "official", "probationary")},
+    )
+    result.group_q = Q(pk__in=ids)
+    return result

@@ -10,17 +10,20 @@ import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from organizations.models import Kind, Organization, user_root_paths
+from candidates.models import OPEN_STAGES, Stage
+from members.quotas.models import Quota
+from organizations.models import Kind, Organization
 from organizations.selectors import breadcrumbs, user_roots
 
-from . import analytics, exports, memo
+from . import analytics, exports
+from . import projection as projections
 from .periods import Period, PeriodError, period_from_params
 from .tables import rows_html
 
@@ -35,15 +38,14 @@ def scoped_org(user, code) -> Organization:
     return get_object_or_404(Organization.objects.for_user(user), code=code)
 
 
-def reporting_year(org: Organization, today: datetime.date | None = None) -> int:
+def reporting_year(*orgs: Organization, today: datetime.date | None = None) -> int:
     """The year a dashboard opens on: the latest year, not after this one, with a quota in the
-    subtree (plans are made ahead; the last one planned is the one being worked on)."""
-    from members.quotas.models import Quota
-
+    subtree(s) (plans are made ahead; the last one planned is the one being worked on)."""
     today = today or datetime.date.today()
-    latest = Quota.objects.filter(organization__path__startswith=org.path, year__lte=today.year).aggregate(
-        y=Max("year")
-    )["y"]
+    under = Q(pk__in=[])
+    for org in orgs:
+        under |= Q(organization__path__startswith=org.path)
+    latest = Quota.objects.filter(under, year__lte=today.year).aggregate(y=Max("year"))["y"]
     return latest or today.year
 
 
@@ -132,11 +134,30 @@ def _context(rr: ReportRequest, **extra) -> dict:
 
 @login_required
 def dashboard_home(request):
-    """Land on the dashboard of the top organisation of the user's scope."""
-    roots = list(user_roots(request.user)[:1])
+    """Land on the dashboard of the top organisation of the user's scope; a user whose scope
+    holds several (an administrator, a national office) gets all of them on one page."""
+    roots = list(user_roots(request.user).order_by("path"))
     if not roots:
         raise Http404("Tài khoản chưa được gán tổ chức.")
-    return redirect("reports:dashboard-org", code=roots[0].code)
+    if len(roots) == 1:
+        return redirect("reports:dashboard-org", code=roots[0].code)
+    default = Period.year(reporting_year(*roots))
+    try:
+        period, errors = period_from_params(request.GET, default), []
+    except PeriodError as e:
+        period, errors = default, [str(e)]
+    result = analytics.national(roots, period)
+    chart_last = period.date_to.year
+    years = period.years if len(period.years) > 1 else list(range(chart_last - CHART_YEARS + 1, chart_last + 1))
+    by_year = analytics.achievement_by_year(roots[0], years, result.group_q, group_ids=[r.id for r in roots])
+    charts = {"years": [{"label": str(y["year"]), "admitted": y["admitted"], "quota": y["quota"]} for y in by_year]}
+    if len(result.rows) <= MAX_CHART_ROWS:
+        charts["children"] = [{"label": r.org.name, "admitted": r.admitted, "quota": r.quota} for r in result.rows]
+    return render(
+        request,
+        "reports/national.html",
+        {"result": result, "period": period, "errors": errors, "charts": charts, "by_year": by_year},
+    )
 
 
 def _period_links(rr: ReportRequest, year: int) -> list[tuple[str, str]]:
@@ -162,29 +183,19 @@ def _sort_links(rr: ReportRequest) -> dict[str, str]:
 @login_required
 def dashboard(request, code):
     org = scoped_org(request.user, code)
-    stamp = memo.data_stamp()
-    year = memo.remember(stamp, ("reporting_year", org.path), lambda: reporting_year(org))
+    year = reporting_year(org)
     rr = ReportRequest(request, org, Period.year(year))
     if rr.export:
-        return exports.achievement_xlsx(_achievement(org, rr, stamp))
-    # The body of the page depends only on the organisation, the query, the user's scope (the
-    # breadcrumbs) and the data: rendered once per stamp of the data (reports/memo.py) and kept,
-    # a large drill-down weighing in the memo by its size.
-    scope = tuple(user_root_paths(request.user))
-
-    def body():
-        figures = _dashboard_figures(org, rr, year, stamp)
-        return render_to_string(
-            "reports/dashboard_body.html", _context(rr, crumbs=breadcrumbs(org, request.user), **figures)
-        )
-
-    html = memo.remember(
-        stamp, ("dashboard", org.path, rr.query(), scope), body, weight=lambda h: 1 + len(h) // 262_144
+        return exports.achievement_xlsx(_achievement(org, rr))
+    # Computed from the facts on every request (members.facts, candidates.facts): no memo.
+    figures = _dashboard_figures(org, rr, year)
+    html = render_to_string(
+        "reports/dashboard_body.html", _context(rr, crumbs=breadcrumbs(org, request.user), **figures)
     )
     return render(request, "reports/dashboard.html", {"org": org, "body": html})
 
 
-def _achievement(org, rr, stamp):
+def _achievement(org, rr):
     return analytics.achievement(
         org,
         rr.period,
@@ -193,19 +204,16 @@ def _achievement(org, rr, stamp):
         threshold=rr.threshold,
         sort=rr.sort,
         descending=rr.descending,
-        stamp=stamp,
     )
 
 
-def _dashboard_figures(org: Organization, rr: ReportRequest, year: int, stamp) -> dict:
-    result = _achievement(org, rr, stamp)
+def _dashboard_figures(org: Organization, rr: ReportRequest, year: int) -> dict:
+    result = _achievement(org, rr)
     chart_last = rr.period.date_to.year
     chart_years = (
         rr.period.years if len(rr.period.years) > 1 else list(range(chart_last - CHART_YEARS + 1, chart_last + 1))
     )
-    by_year = analytics.achievement_by_year(
-        org, chart_years, result.group_q, stamp=stamp, group_paths=[r.org.path for r in result.rows]
-    )
+    by_year = analytics.achievement_by_year(org, chart_years, result.group_q, group_ids=[r.org.id for r in result.rows])
     charts = {"years": [{"label": str(y["year"]), "admitted": y["admitted"], "quota": y["quota"]} for y in by_year]}
     if len(result.rows) <= MAX_CHART_ROWS:
         charts["children"] = [{"label": r.org.name, "admitted": r.admitted, "quota": r.quota} for r in result.rows]
@@ -231,13 +239,9 @@ def _dashboard_figures(org: Organization, rr: ReportRequest, year: int, stamp) -
 
 def _pipeline(cell: Organization, year: int) -> dict:
     """A cell's candidates at each stage before the ceremony, next to its quota for the year."""
-    from candidates.models import Stage
-
-    from .projection import BEFORE_DECISION, pipeline_by_cell
-
-    counts = pipeline_by_cell(cell).get(cell.path, {})
+    counts = analytics.pipeline_by_cell(cell, OPEN_STAGES).get(cell.id, {})
     labels = dict(Stage.choices)
-    stages = [*BEFORE_DECISION, Stage.DECISION]
+    stages = OPEN_STAGES
     quota = analytics.quota_for(analytics.quotas_by_org([cell.id], [year]), cell.id, [year])
     return {
         "year": year,
@@ -287,8 +291,6 @@ def exits(request, code):
 
 @login_required
 def projection(request, code):
-    from . import projection as projections
-
     org = scoped_org(request.user, code)
     rr = ReportRequest(request, org, Period.year(datetime.date.today().year))
     result = projections.projection(org, kinds=rr.kinds)

@@ -24,13 +24,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Case, F, IntegerField, Q, Value, When
 
-from candidates.models import PIPELINE, Candidate, CandidateEvent, EventKind, Stage
+from candidates.models import PIPELINE, CandidateEvent, CandidateStageFact, EventKind, Stage
+from members.quotas.models import Quota
+from organizations import rollup
 from organizations.models import Organization
 
-from . import analytics, memo
+from . import analytics
 from .periods import Period, rate
 
 # The stages a candidate passes before the admission decision, in order.
@@ -187,11 +188,7 @@ def projection(org: Organization, today: datetime.date | None = None, *, kinds=N
     year_end = datetime.date(year, 12, 31)
     window = Period(datetime.date(year - LOOKBACK_YEARS, 1, 1), today)
     root = Organization.objects.get(path=org.path[: Organization.steplen]) if org.depth > 1 else org
-    # The history reads every candidate event of the province: memoise it under the last event
-    # (candidate events are append-only; every change of a candidate appends one).
-    last = CandidateEvent.objects.order_by("-id").values_list("id", "recorded_at").first()
-    stamp = ("candidates", connection.settings_dict["NAME"], last)
-    history = memo.remember(stamp, ("stage_history", root.path, window), lambda: stage_history(root, window))
+    history = stage_history(root, window)
 
     # Candidates whose stage began on or before the cut-off are expected to be decided in time.
     cutoffs = {}
@@ -200,53 +197,45 @@ def projection(org: Organization, today: datetime.date | None = None, *, kinds=N
         cutoffs[s] = (
             year_end - datetime.timedelta(days=_remaining(history, s) + history[s].typical_days) if slack >= 0 else None
         )
-    aggregates = {}
-    for s in BEFORE_DECISION:
-        aggregates[f"n_{s}"] = Count("id", filter=Q(stage=s))
-        if cutoffs[s] is not None:
-            aggregates[f"t_{s}"] = Count("id", filter=Q(stage=s, stage_date__lte=cutoffs[s]))
-    aggregates["decided"] = Count(
-        "id", filter=Q(stage=Stage.DECISION, decision_date__year=year, membership__isnull=True)
-    )
-
-    def per_cell_counts():
-        paths = analytics.subtree_paths(org)
-        rows = (
-            Candidate.objects.filter(
-                cell_id__in=analytics._subtree_ids(org), stage__in=[*BEFORE_DECISION, Stage.DECISION]
-            )
-            .order_by()
-            .values("cell_id")
-            .annotate(**aggregates)
-        )
-        return {paths[r["cell_id"]]: r for r in rows}
-
-    # A candidate's stage changes only with an appended event, so the same stamp covers it.
-    per_cell = memo.remember(stamp, ("pipeline", org.path, year, tuple(sorted(cutoffs.items()))), per_cell_counts)
+    in_time_q = Q(pk__in=[])
+    for s, cutoff in cutoffs.items():
+        if cutoff is not None:
+            in_time_q |= Q(stage=s, day__lte=cutoff)
     children = analytics.rows_for(org, kinds)
     nodes = [org] + children
-    anchors = [n.path for n in nodes]
-
-    def rolled(key):
-        return analytics.roll_up({p: r.get(key, 0) for p, r in per_cell.items()}, anchors)
-
-    stage_counts = {s: rolled(f"n_{s}") for s in BEFORE_DECISION}
-    in_time = {s: rolled(f"t_{s}") for s in BEFORE_DECISION}
-    decided = rolled("decided")
-    (admitted_cells,) = analytics.admissions_by_cell(org, Period(datetime.date(year, 1, 1), today))
-    admitted = analytics.roll_up(admitted_cells, anchors)
+    anchors = [n.id for n in nodes]
+    # The stage facts (candidates.facts), rolled up to the rows in one query.
+    source = CandidateStageFact.objects.filter(stage__in=[*BEFORE_DECISION, Stage.DECISION]).values(
+        "cell_id",
+        "stage",
+        "n",
+        t=Case(When(in_time_q, then=F("n")), default=Value(0), output_field=IntegerField()),
+        decided=Case(
+            When(stage=Stage.DECISION, day__year=year, then=F("n")), default=Value(0), output_field=IntegerField()
+        ),
+    )
+    rolled = rollup.roll_up(source, anchors=anchors, sums=["n", "t", "decided"], group=["stage"])
+    stage_counts = {s: dict.fromkeys(anchors, 0) for s in BEFORE_DECISION}
+    in_time = {s: dict.fromkeys(anchors, 0) for s in BEFORE_DECISION}
+    decided = dict.fromkeys(anchors, 0)
+    for (anchor, stage), sums in rolled.items():
+        if stage in stage_counts:
+            stage_counts[stage][anchor] += sums["n"]
+            in_time[stage][anchor] += sums["t"]
+        decided[anchor] += sums["decided"]
+    (admitted,) = analytics.admissions(anchors, Period(datetime.date(year, 1, 1), today))
     quotas = _quotas([n.id for n in nodes], year)
     chances = {s: _chance(history, s) for s in BEFORE_DECISION}
 
     def row(node):
-        expected = sum((in_time[s][node.path] * chances[s] for s in BEFORE_DECISION), Decimal(0))
+        expected = sum((in_time[s][node.id] * chances[s] for s in BEFORE_DECISION), Decimal(0))
         target, minimum = quotas.get(node.id, (None, None))
         return ProjectionRow(
             org=node,
-            admitted=admitted[node.path],
-            decided=decided[node.path],
-            by_stage={s: stage_counts[s][node.path] for s in BEFORE_DECISION},
-            in_time={s: in_time[s][node.path] for s in BEFORE_DECISION},
+            admitted=admitted[node.id],
+            decided=decided[node.id],
+            by_stage={s: stage_counts[s][node.id] for s in BEFORE_DECISION},
+            in_time={s: in_time[s][node.id] for s in BEFORE_DECISION},
             expected_from_pipeline=expected,
             quota=target,
             minimum=minimum,
@@ -264,25 +253,9 @@ def projection(org: Organization, today: datetime.date | None = None, *, kinds=N
 
 
 def _quotas(org_ids, year) -> dict[int, tuple[int, int | None]]:
-    from members.quotas.models import Quota
-
     return {
         q["organization_id"]: (q["target"], q["minimum"])
         for q in Quota.objects.filter(organization_id__in=org_ids, year=year).values(
             "organization_id", "target", "minimum"
         )
     }
-
-
-def pipeline_by_cell(org: Organization) -> dict[str, dict[str, int]]:
-    """Open candidates at each stage per cell of the subtree: one grouped query."""
-    rows = (
-        Candidate.objects.filter(cell__path__startswith=org.path, stage__in=[*BEFORE_DECISION, Stage.DECISION])
-        .order_by()
-        .values("cell__path", "stage")
-        .annotate(n=Count("id"))
-    )
-    result: dict[str, dict[str, int]] = defaultdict(dict)
-    for r in rows:
-        result[r["cell__path"]][r["stage"]] = r["n"]
-    return result

@@ -3,19 +3,13 @@
 from django.utils import timezone
 
 from members.selectors import counts_by_anchor
-from organizations.models import Kind, Organization
-
-from . import memo
+from organizations.models import Kind
 
 
 def member_counts_by_anchor(nodes) -> dict[str, dict[str, int]]:
     """Official and probationary members under each node today: one grouped query over the
-    path prefixes of the cells the members are in (``members.selectors.counts_by_anchor``),
-    kept under the stamp of the data (``reports/memo.py``) so browsing does not recount."""
-    nodes = list(nodes)
-    today = timezone.localdate()
-    key = ("browser_members", today, tuple(n.path for n in nodes))
-    return memo.remember(memo.data_stamp(), key, lambda: counts_by_anchor(nodes, today))
+    member facts (``members.selectors.counts_by_anchor``), whatever the depths of the nodes."""
+    return counts_by_anchor(list(nodes), timezone.localdate())
 
 
 def browser_rows(nodes):
@@ -23,13 +17,7 @@ def browser_rows(nodes):
     nodes = list(nodes)
     if not nodes:
         return []
-    # Nodes may sit at different depths (a user's several roots): group by depth.
-    by_depth: dict[int, list[Organization]] = {}
-    for n in nodes:
-        by_depth.setdefault(n.depth, []).append(n)
-    members = {}
-    for group in by_depth.values():
-        members.update(member_counts_by_anchor(group))
+    members = member_counts_by_anchor(nodes)
     labels = dict(Kind.choices)
     return [
         {

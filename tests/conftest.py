@@ -51,18 +51,6 @@ def fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture(autouse=True)
-def fresh_memo():
-    """Reports and the pipeline board are memoised under stamps of the data (reports/memo.py);
-    rolled-back tests can reuse ids and rows made with bulk_create write no stamp, so each test
-    starts with an empty memo."""
-    from reports import memo
-
-    memo.clear()
-    yield
-    memo.clear()
-
-
 @pytest.fixture
 def page(page):
     # CI machines have 2 cores; seeded pages can be slow under load. Generous, not flaky.

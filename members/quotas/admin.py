@@ -9,7 +9,7 @@ from organizations.models import Organization
 from partydev.admin import register_history
 
 from .models import Quota, QuotaChange
-from .services import number_problems
+from .services import number_problems, quota_set
 
 
 class QuotaResource(resources.ModelResource):
@@ -39,6 +39,19 @@ class QuotaResource(resources.ModelResource):
         if user is not None and getattr(user, "is_authenticated", False):
             instance.set_by = user
 
+    def do_instance_save(self, instance, is_create):
+        # Through the service (a QuotaChange per setting), in the import's transaction.
+        user = instance.set_by if instance.set_by_id else None
+        saved = quota_set(
+            organization=instance.organization,
+            year=instance.year,
+            target=instance.target,
+            minimum=instance.minimum,
+            note=instance.note or "",
+            user=user,
+        )
+        instance.pk = saved.pk
+
 
 @admin.register(Quota)
 class QuotaAdmin(ImportExportModelAdmin):
@@ -49,6 +62,18 @@ class QuotaAdmin(ImportExportModelAdmin):
     raw_id_fields = ["organization", "upload"]
     readonly_fields = ["set_by", "set_at", "upload"]
     list_select_related = ["organization", "set_by", "upload"]
+
+    def save_model(self, request, obj, form, change):
+        # Through the service, so every setting is kept in QuotaChange like one made on the page.
+        saved = quota_set(
+            organization=obj.organization,
+            year=obj.year,
+            target=obj.target,
+            minimum=obj.minimum,
+            note=obj.note,
+            user=request.user,
+        )
+        obj.pk, obj.set_by, obj.set_at = saved.pk, saved.set_by, saved.set_at
 
 
 @admin.register(QuotaChange)

@@ -9,10 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from candidates import services
+from candidates import facts, services
 from candidates.models import Candidate, CandidateEvent, Stage
 from candidates.selectors import board
-from reports import memo
 
 from .factories import candidate_at, official_member
 
@@ -181,6 +180,7 @@ def _bulk_candidates(cell, n, stage=Stage.DOSSIER):
             for i, p in enumerate(people)
         ]
     )
+    facts.rebuild(cell)  # written around the services: repaired as after maintenance
 
 
 def test_board_query_count_is_the_same_for_10_and_2000(login, tree, users, django_assert_num_queries):
@@ -191,24 +191,19 @@ def test_board_query_count_is_the_same_for_10_and_2000(login, tree, users, djang
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    memo.clear()  # measure the cold path, where the board is computed from the records
     with CaptureQueriesContext(connection) as small:
         response = client.get(url)
     assert response.status_code == 200 and response.context["total"] == 10
     _bulk_candidates(tree.CXB, 1990)
-    memo.clear()  # bulk_create writes no event: the board kept under the last stamp is forgotten by hand
     with django_assert_num_queries(len(small.captured_queries)):
         response = client.get(url)
     assert response.context["total"] == 2000
     counts = {col.stage: col.count for col in response.context["columns"]}
     assert sum(counts.values()) == 2000 and counts[Stage.SOURCE] == 334
-    # Warm: the board comes from the memo, in fewer queries still.
-    with django_assert_num_queries(len(small.captured_queries) - 2):
-        assert client.get(url).context["total"] == 2000
 
 
 def test_the_board_shows_a_change_at_once(login, tree, users):
-    """The board is memoised; a step recorded through the services is on the next board."""
+    """A step recorded through the services is on the next board."""
     c = candidate_at(tree.CXA, Stage.SOURCE)
     client = login(users.district_x)
     url = reverse("candidates:board", args=[tree.X.code])
@@ -216,7 +211,7 @@ def test_the_board_shows_a_change_at_once(login, tree, users):
     def counts():
         return {col.stage: col.count for col in client.get(url).context["columns"]}
 
-    assert counts()[Stage.SOURCE] == 1 and counts()[Stage.SOURCE] == 1  # computed, then served from the memo
+    assert counts()[Stage.SOURCE] == 1
     services.candidate_drop(c.pk, reason="Chuyển công tác", effective_date=timezone.localdate(), user=users.district_x)
     assert counts()[Stage.SOURCE] == 0
     other = candidate_at(tree.CXB, Stage.SOURCE, full_name="Lò Văn Sáng")
@@ -225,16 +220,6 @@ def test_the_board_shows_a_change_at_once(login, tree, users):
     person.full_name = "Lò Văn Sướng"
     person.save()  # a corrected name, no pipeline event
     assert "Lò Văn Sướng" in client.get(url).content.decode()
-
-
-def test_only_province_and_district_boards_are_memoised(login, tree, users):
-    """A cell's board is cheap: computed every time, it leaves the memo to the large boards."""
-    client = login(users.district_x)
-    client.get(reverse("candidates:board", args=[tree.X.code]))
-    client.get(reverse("candidates:board", args=[tree.CXA.code]))
-    assert [key[0] for (_stamp, key) in memo._entries] == ["board"]
-    _bulk_candidates(tree.CXA, 3)  # no event, no new stamp: only the cell's board can show them
-    assert login(users.secretary_a).get(reverse("candidates:board", args=[tree.CXA.code])).context["total"] == 3
 
 
 def test_board_counts_only_what_the_user_sees(tree, users):

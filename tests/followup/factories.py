@@ -37,6 +37,7 @@ class MonthlyCheckFactory(factory.django.DjangoModelFactory):
 
 import itertools  # noqa: E402
 
+from candidates import facts as candidate_facts  # noqa: E402
 from candidates.models import Candidate, CandidateEvent  # noqa: E402
 from members.models import Person  # noqa: E402
 from members.services import member_admit  # noqa: E402
@@ -74,7 +75,7 @@ def admit(cell, day):
 
 
 def candidate(cell, stage="cultivation", next_due=None, due_kind="", **fields) -> Candidate:
-    return Candidate.objects.create(
+    c = Candidate.objects.create(
         person=person(),
         cell=cell,
         stage=stage,
@@ -83,6 +84,8 @@ def candidate(cell, stage="cultivation", next_due=None, due_kind="", **fields) -
         due_kind=due_kind,
         **fields,
     )
+    candidate_facts.rebuild(cell)  # written around the services: repaired as after maintenance
+    return c
 
 
 def stage_event(c: Candidate, to: str, day, stage_from="source"):

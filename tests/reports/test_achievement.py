@@ -87,22 +87,3 @@ def test_same_period_last_year_count_change_in_percent_and_rate_in_points(tree, 
     x = analytics.achievement(tree.X, Period.year(2022)).totals
     assert (x.admitted, x.prev_admitted, x.change, x.change_percent) == (2, 3, -1, Decimal("-33.33"))
     assert (x.rate, x.prev_rate, x.rate_change_points) == (Decimal("66.67"), Decimal("150.00"), Decimal("-83.33"))
-
-
-def test_memo_serves_under_the_same_stamp_and_evicts_by_weight():
-    from reports import memo
-
-    memo.clear()
-    calls = []
-
-    def compute(v):
-        calls.append(v)
-        return v
-
-    assert memo.remember(("s", 1), ("k",), lambda: compute("a")) == "a"
-    assert memo.remember(("s", 1), ("k",), lambda: compute("b")) == "a"  # same stamp: kept
-    assert memo.remember(("s", 2), ("k",), lambda: compute("c")) == "c"  # new stamp: computed again
-    memo.remember(("s", 3), ("big",), lambda: compute("big"), weight=lambda v: memo.MAX_WEIGHT)
-    assert memo.remember(("s", 1), ("k",), lambda: compute("d")) == "d"  # pushed out by the big one
-    assert calls == ["a", "c", "big", "d"]
-    memo.clear()

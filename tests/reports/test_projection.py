@@ -1,6 +1,7 @@
 import datetime
 from decimal import Decimal
 
+from candidates import facts
 from candidates.models import Candidate, CandidateEvent, EventKind, Stage
 from members.models import Person
 from members.quotas.models import Quota
@@ -19,6 +20,7 @@ def candidate(cell, history, stage=None, stage_date=None, **extra):
         CandidateEvent(candidate=c, kind=k, stage_from=f, stage_to=t, effective_date=d, cell=cell)
         for k, f, t, d in history
     )
+    facts.rebuild()  # written around the services: the facts are repaired as after maintenance
     return c
 
 

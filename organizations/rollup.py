@@ -1,0 +1,161 @@
+"""Roll-ups: per-cell facts summed into the organisations a page shows, in one grouped query.
+
+Every fact table keys its rows by the cell's id (never its path) and dates them by the event's
+effective date. A roll-up joins the facts to ``OrganizationAncestry`` (the dated closure table)
+and groups by ancestor, so any set of organisations at any depths is answered at once, over the
+tree as it is today or as it stood on a date:
+
+    roll_up(source, anchors=[org ids], sums=["n"], group=["kind"], tree=TODAY)
+        → {(ancestor id, kind): {"n": 12}, ...}
+
+- ``source``: a queryset of ``.values(...)`` rows, or ``(sql, params)``, with a ``cell_id``
+  column, the columns named in ``sums`` and ``group``, and (for ``tree=THEN``) ``day``.
+- ``anchors``: organisation ids, or a queryset of them (``.values("id")``): the rows asked for.
+- ``tree``: ``TODAY`` (the tree as it is now), a ``datetime.date`` (the tree as it stood at the
+  end of that day), or ``THEN`` (each fact under the tree of its own date: the ancestry row
+  valid on the fact's ``day``; what period reports use, so a restructuring moves no history).
+- ``crossing``: the name of a column holding a second cell (a transfer's other end): only facts
+  whose other cell is outside the anchor's subtree (or unknown) count, so moves inside a subtree
+  cancel out and crossings of its boundary roll up.
+
+Anchors without facts are absent from the result; callers default them to zero.
+"""
+
+import datetime
+
+from django.db import connections
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from .models import OrganizationAncestry
+
+TODAY = "today"
+THEN = "then"
+
+ANCESTRY = OrganizationAncestry._meta.db_table
+FEW_ANCHORS = 32
+
+
+def _valid(alias: str, tree, using: str, params: list, day_expr: str = "f.day") -> str:
+    if tree == TODAY:
+        return f"{alias}.valid_to IS NULL"
+    if tree == THEN:
+        return f"{alias}.valid_from <= {day_expr} AND ({alias}.valid_to IS NULL OR {alias}.valid_to > {day_expr})"
+    if isinstance(tree, datetime.date):
+        value = connections[using].ops.adapt_datefield_value(tree)
+        params += [value, value]
+        return f"{alias}.valid_from <= %s AND ({alias}.valid_to IS NULL OR {alias}.valid_to > %s)"
+    raise ValueError(f"tree must be TODAY, THEN or a date, not {tree!r}")
+
+
+def _sql(source) -> tuple[str, list]:
+    if isinstance(source, QuerySet):
+        sql, params = source.query.sql_with_params()
+        return sql, list(params)
+    sql, params = source
+    return sql, list(params)
+
+
+def roll_up(
+    source,
+    *,
+    anchors,
+    sums,
+    group=(),
+    tree=TODAY,
+    crossing: str | None = None,
+    using: str | None = None,
+) -> dict[tuple, dict[str, int]]:
+    """Sum the ``sums`` columns of ``source`` into each anchor (and ``group`` value): one query."""
+    if isinstance(source, QuerySet):
+        using = using or source.db
+    using = using or "default"
+    if not isinstance(anchors, QuerySet):
+        anchors = list(anchors)
+    q = connections[using].ops.quote_name
+    src_sql, src_params = _sql(source)
+    params: list = list(src_params)
+    # With many anchors SQLite would look each fact up once per anchor through the (ancestor,
+    # descendant) index; ``+ 0`` keeps it on the (descendant) index instead: a handful of
+    # ancestors per fact, then the filter. With a few anchors, going down from them is cheaper.
+    # PostgreSQL plans the join by itself (hash joins).
+    many = not isinstance(anchors, QuerySet) and len(anchors) > FEW_ANCHORS
+    ancestor = "a.ancestor_id + 0" if many and connections[using].vendor == "sqlite" else "a.ancestor_id"
+    if isinstance(anchors, QuerySet):
+        anchor_sql, anchor_params = _sql(anchors)
+        anchor_clause = f"{ancestor} IN ({anchor_sql})"
+    else:
+        if not anchors:
+            return {}
+        anchor_clause = f"{ancestor} IN ({', '.join(['%s'] * len(anchors))})"
+        anchor_params = anchors
+    where_params: list = []
+    valid_a = _valid("a", tree, using, where_params)
+    clauses = [anchor_clause, valid_a]
+    params += list(anchor_params) + where_params
+    if crossing:
+        inner: list = []
+        valid_b = _valid("b", tree, using, inner)
+        clauses.append(
+            f"NOT EXISTS (SELECT 1 FROM {q(ANCESTRY)} b WHERE b.descendant_id = f.{q(crossing)} "
+            f"AND b.ancestor_id = a.ancestor_id AND {valid_b})"
+        )
+        params += inner
+    groups = [f"f.{q(g)}" for g in group]
+    select = ", ".join(["a.ancestor_id", *groups, *[f"COALESCE(SUM(f.{q(s)}), 0)" for s in sums]])
+    sql = (
+        f"SELECT {select} FROM ({src_sql}) f JOIN {q(ANCESTRY)} a ON a.descendant_id = f.cell_id "
+        f"WHERE {' AND '.join(clauses)} GROUP BY {', '.join(['a.ancestor_id', *groups])}"
+    )
+    out: dict[tuple, dict[str, int]] = {}
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        for row in cursor.fetchall():
+            key = tuple(row[: 1 + len(groups)])
+            out[key] = {s: int(v) for s, v in zip(sums, row[1 + len(groups) :])}
+    return out
+
+
+def totals(source, *, anchors, sums, tree=TODAY, crossing=None, using=None) -> dict[int, dict[str, int]]:
+    """``roll_up`` without groups: {anchor id: {column: sum}}, every anchor present (zeros)."""
+    anchor_ids = None if isinstance(anchors, QuerySet) else list(anchors)
+    rolled = roll_up(source, anchors=anchors, sums=sums, tree=tree, crossing=crossing, using=using)
+    out = {key[0]: value for key, value in rolled.items()}
+    for pk in anchor_ids or ():
+        out.setdefault(pk, dict.fromkeys(sums, 0))
+    return out
+
+
+def within(org_id: int, *, tree=TODAY, cell_field: str = "cell", day_field: str = "day"):
+    """A filter for a fact queryset: rows whose cell lies in ``org_id``'s subtree, over the
+    tree of today, of a date, or of each row's own ``day_field`` (``THEN``). For aggregates
+    over one organisation (``roll_up`` is for many)."""
+    q = Q(ancestor_id=org_id, descendant_id=OuterRef(cell_field))
+    if tree == TODAY:
+        q &= Q(valid_to__isnull=True)
+    elif tree == THEN:
+        q &= Q(valid_from__lte=OuterRef(day_field)) & (Q(valid_to__isnull=True) | Q(valid_to__gt=OuterRef(day_field)))
+    else:
+        q &= Q(valid_from__lte=tree) & (Q(valid_to__isnull=True) | Q(valid_to__gt=tree))
+    return Exists(OrganizationAncestry.objects.filter(q))
+
+
+def sum_per_cell(values: dict, anchors, *, width: int = 1, tree=TODAY) -> dict[int, list[int]]:
+    """Per-cell numbers computed in Python (``{cell id: [n1, n2, …]}``, ``width`` of them) summed
+    into each anchor id through the same ancestor table, over the tree of today or of a date.
+    One query for the pairs, whatever the data (none without anchors)."""
+    anchors = list(anchors)
+    out = {a: [0] * width for a in anchors}
+    if not anchors:
+        return out
+    # ``or [0]``: the query runs even without values, so a page's count of queries stays fixed.
+    pairs = OrganizationAncestry.objects.filter(ancestor_id__in=anchors, descendant_id__in=list(values) or [0])
+    if tree == TODAY:
+        pairs = pairs.filter(valid_to__isnull=True)
+    elif isinstance(tree, datetime.date):
+        pairs = pairs.filter(Q(valid_from__lte=tree) & (Q(valid_to__isnull=True) | Q(valid_to__gt=tree)))
+    else:
+        raise ValueError("sum_per_cell takes the tree of today or of a date")
+    for ancestor, descendant in pairs.values_list("ancestor_id", "descendant_id"):
+        for i, n in enumerate(values[descendant]):
+            out[ancestor][i] += n
+    return out
