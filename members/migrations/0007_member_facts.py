@@ -13,7 +13,7 @@ def build(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("members", "0005_membership_sort_name"),
+        ("members", "0006_national_id_ascii_digits"),
         ("organizations", "0004_organization_ancestry"),
     ]
 
