@@ -31,10 +31,11 @@ run: seed
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# ruff (lint and format check); CI runs the same.
+# ruff (lint and format check) and the floors (import-linter); CI runs the same.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 bench: migrate
 	$(BIN)/python manage.py bench $(BENCH_ARGS)
