@@ -121,6 +121,15 @@ class MemberImporter(Importer):
     looks_up_identifiers = True
     columns = [Column(key, label, required=required) for key, label, required, _ in SPEC]
 
+    def begin(self, sheet):
+        if not can_see_sensitive(self.user, self.scope):
+            # The reason, once for the file: the rows of existing people only say "cannot be used".
+            self.notices.append(
+                "Tài khoản của bạn không được xem số CCCD, dân tộc, tôn giáo của đảng viên, nên tệp chỉ dùng để "
+                "thêm người mới: người đã có trong hệ thống không được đối chiếu theo số CCCD và không bị sửa "
+                "qua tệp (các cột Dân tộc, Tôn giáo không ghi đè hồ sơ hiện có). Việc sửa do cấp huyện thực hiện."
+            )
+
     def parse_row(self, row):
         v = row.values
         problems, out = [], {}

@@ -29,7 +29,17 @@ from django.views.decorators.http import require_POST
 
 from .excel import XLSX_CONTENT_TYPE
 from .models import Upload
-from .uploads import CHANGE, CREATE, UNCHANGED, Importer, UploadRefused, upload_commit, upload_dry_run, upload_store
+from .uploads import (
+    CHANGE,
+    CREATE,
+    UNCHANGED,
+    Importer,
+    UploadRefused,
+    keep_uncommitted_hours,
+    upload_commit,
+    upload_dry_run,
+    upload_store,
+)
 
 
 class UploadForm(forms.Form):
@@ -88,6 +98,7 @@ class UploadFlow:
             "upload_url": self.url("upload"),
             "importer": self.importer_class,
             "may_upload": self.may_upload(request),
+            "keep_uncommitted_hours": keep_uncommitted_hours(),
             **self.extra_context(request),
             **extra,
         }

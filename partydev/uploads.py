@@ -525,6 +525,10 @@ DEFAULT_KEEP_UNCOMMITTED_HOURS = 24
 UPLOADS_DIR = "uploads"
 
 
+def keep_uncommitted_hours() -> int:
+    return getattr(settings, "UPLOAD_KEEP_UNCOMMITTED_HOURS", DEFAULT_KEEP_UNCOMMITTED_HOURS)
+
+
 @dataclass
 class PurgeResult:
     uploads: int = 0  # rows deleted (refused files, abandoned previews), with their files
@@ -543,11 +547,7 @@ def uploads_purge(
     uploads and their files are kept: the history of every import lets the file be downloaded."""
     from django.core.files.storage import default_storage
 
-    hours = (
-        hours
-        if hours is not None
-        else getattr(settings, "UPLOAD_KEEP_UNCOMMITTED_HOURS", DEFAULT_KEEP_UNCOMMITTED_HOURS)
-    )
+    hours = hours if hours is not None else keep_uncommitted_hours()
     cutoff = (now or timezone.now()) - datetime.timedelta(hours=hours)
     result = PurgeResult(kept=Upload.objects.filter(status=Upload.Status.COMMITTED).count())
     kept_names = set(Upload.objects.filter(status=Upload.Status.COMMITTED).values_list("file", flat=True))

@@ -173,11 +173,13 @@ def test_the_provincial_office_can_neither_read_nor_change_ethnicity_and_religio
     upload, result = run(users.province, tree.P, workbook([row(1, **over)]))
     assert [e["message"] for e in result.errors] == [f"Số CCCD “{X_ID}” {UNUSABLE_IDENTIFIER}"]
     assert result.items == []
+    assert any("không được xem số CCCD, dân tộc, tôn giáo" in n for n in result.notices)  # the reason
     with pytest.raises(UploadRefused):
         upload_commit(upload, MemberImporter, user=users.province)
     assert (snapshot(xu), xu.history.count()) == before
     # District X, who may read them, sees the change and can make it.
     upload, result = run(users.district_x, tree.X, workbook([row(1, **over)]))
+    assert not any("không được xem" in n for n in result.notices)
     (item,) = result.items
     assert {c.field for c in item.changes} >= {"dân tộc", "tôn giáo"}
     upload_commit(upload, MemberImporter, user=users.district_x)

@@ -33,7 +33,8 @@ def good(tree, target=3):
 
 
 def test_purge_deletes_what_was_never_committed_after_24_hours(tree, users, capsys):
-    committed = stored(users.district_x, tree.X, good(tree), hours_ago=0)
+    kept = good(tree)
+    committed = stored(users.district_x, tree.X, kept, hours_ago=0)
     upload_commit(committed, QuotaImporter, user=users.district_x)
     Upload.objects.filter(pk=committed.pk).update(uploaded_at=timezone.now() - datetime.timedelta(days=400))
     refused = stored(users.district_x, tree.X, files.workbook(files.quota_rows([("T.Y.1", 3, None)])), hours_ago=25)
@@ -57,7 +58,7 @@ def test_purge_deletes_what_was_never_committed_after_24_hours(tree, users, caps
     assert default_storage.exists(committed.file.name) and default_storage.exists(recent.file.name)
     assert not default_storage.exists(orphan_old) and default_storage.exists(orphan_new)
     # The committed file can still be downloaded from the history.
-    assert default_storage.open(committed.file.name).read() == good(tree)
+    assert default_storage.open(committed.file.name).read() == kept
 
 
 def test_after_another_day_the_recent_preview_goes_too(tree, users):
@@ -65,3 +66,9 @@ def test_after_another_day_the_recent_preview_goes_too(tree, users):
     assert uploads_purge().uploads == 0
     result = uploads_purge(now=timezone.now() + datetime.timedelta(hours=24))
     assert result.uploads == 1 and result.files == 1 and not Upload.objects.filter(pk=recent.pk).exists()
+
+
+def test_the_upload_page_says_so(tree, users, login, settings):
+    settings.UPLOAD_KEEP_UNCOMMITTED_HOURS = 36
+    page = login(users.district_x).get("/quotas/upload/").content.decode()
+    assert "sẽ bị xóa sau 36 giờ" in page
