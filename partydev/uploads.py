@@ -364,6 +364,7 @@ def upload_store(*, file, importer_class: type[Importer], user, scope=None, para
     if not name.lower().endswith(".xlsx"):
         raise UploadRefused(f"Chỉ nhận tệp Excel .xlsx; tệp “{name}” không phải .xlsx.")
     if importer_class.looks_up_identifiers and identifier_lookups_blocked(user):
+        _audit_refusals(user, None, importer_class.kind, [], count=0, whole=True)
         raise UploadRefused(rate_limited_message())
     data = file.read(max_bytes + 1)
     if len(data) > max_bytes:
@@ -414,19 +415,24 @@ def upload_dry_run(upload: Upload, importer_class: type[Importer], *, user=None)
     return result
 
 
-def _refused_whole(upload: Upload, importer: Importer, *, count: int) -> DryRun:
-    """The file refused as a whole, past the hourly limit of unusable identifiers: audited, and
-    answered without a word on any row."""
+def _audit_refusals(user, upload_pk, kind: str, rows: list[dict], *, count: int, whole: bool) -> None:
+    """One row of the audit trail per answer given (or file refused): the hourly count sums them."""
     audit.record(
         AuditEvent.Kind.IMPORT_IDENTIFIER_REFUSED,
         audit.current_request(),
-        user=importer.user,
-        upload=upload.pk,
-        upload_kind=upload.kind,
+        user=user,
+        upload=upload_pk,
+        upload_kind=kind,
         count=count,
-        rows=importer.refused_identifiers[:200],
-        refused_whole=True,
+        rows=rows[:200],
+        refused_whole=whole,
     )
+
+
+def _refused_whole(upload: Upload, importer: Importer, *, count: int) -> DryRun:
+    """The file refused as a whole, past the hourly limit of unusable identifiers: audited, and
+    answered without a word on any row."""
+    _audit_refusals(importer.user, upload.pk, upload.kind, importer.refused_identifiers, count=count, whole=True)
     return DryRun(items=[], errors=[{"row": None, "column": "", "message": rate_limited_message()}], notices=[])
 
 
@@ -439,16 +445,7 @@ def _limit_refusals(upload: Upload, importer: Importer, result: DryRun) -> DryRu
         return result
     if refused_identifiers_last_hour(importer.user) + count > refused_identifier_limit():
         return _refused_whole(upload, importer, count=count)
-    audit.record(
-        AuditEvent.Kind.IMPORT_IDENTIFIER_REFUSED,
-        audit.current_request(),
-        user=importer.user,
-        upload=upload.pk,
-        upload_kind=upload.kind,
-        count=count,
-        rows=importer.refused_identifiers[:200],
-        refused_whole=False,
-    )
+    _audit_refusals(importer.user, upload.pk, upload.kind, importer.refused_identifiers, count=count, whole=False)
     return result
 
 

@@ -236,6 +236,13 @@ def test_such_answers_are_audited_counted_and_rate_limited(tree, users, people, 
         run(users.district_x, tree.X, workbook([row(6)]))
     assert "một giờ" in exc.value.message
     assert Upload.objects.filter(uploaded_by=users.district_x).count() == 2
+    assert refused_events(users.district_x)[-1].detail == {
+        "upload": None,
+        "upload_kind": "members",
+        "count": 0,
+        "rows": [],
+        "refused_whole": True,
+    }
     # Per user: another account is not held back by the first one's answers.
     _, result = run(users.district_y, tree.Y, workbook([row(7, cell="T.Y.1.A")]))
     assert result.errors == []
