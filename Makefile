@@ -31,11 +31,12 @@ run: seed
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# ruff (lint and format check) and the floors (import-linter); CI runs the same.
+# ruff (lint and format check), the floors (import-linter) and types (mypy); CI runs the same.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 bench: migrate
 	$(BIN)/python manage.py bench $(BENCH_ARGS)

@@ -5,7 +5,7 @@ class PartydevConfig(AppConfig):
     name = "partydev"
     verbose_name = "partydev"
 
-    def ready(self):
+    def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
         from simple_history.signals import pre_create_historical_record
 

@@ -45,7 +45,7 @@ def escape_text(value: str) -> str:
     return value
 
 
-def set_cell(cell, value: Any) -> None:
+def set_cell(cell: Any, value: Any) -> None:
     """Write one value: numbers as numbers, dates as dates, every text escaped and kept as text."""
     if value is None:
         cell.value = None
@@ -71,7 +71,7 @@ class ExcelColumn:
 
 
 def write_table(
-    ws, columns: list[ExcelColumn], rows: Iterable[Iterable[Any]], *, title: str | None = None, start_row: int = 1
+    ws: Any, columns: list[ExcelColumn], rows: Iterable[Iterable[Any]], *, title: str | None = None, start_row: int = 1
 ) -> int:
     """Write an optional title row, a header row and the data rows; return the header row number."""
     row = start_row
@@ -113,6 +113,6 @@ def table_workbook(
 
 def xlsx_response(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -16,8 +16,12 @@ the URL is set; ``partydev/settings.py`` calls it, so nothing changes when it is
 """
 
 import contextvars
+from collections.abc import Callable
+from typing import Any, Literal
 
 from django.db import connections
+from django.db.models import Model
+from django.http import HttpRequest, HttpResponse
 
 REPLICA = "replica"
 REPLICA_PATH_PREFIXES = ("/dashboard/", "/reports/", "/api/reports/", "/orgs/", "/api/organizations/")
@@ -29,11 +33,11 @@ _use_replica = contextvars.ContextVar("partydev_use_replica", default=False)
 class use_replica:
     """``with use_replica():`` — reads in this block may go to the replica (for commands too)."""
 
-    def __enter__(self):
+    def __enter__(self) -> "use_replica":
         self._token = _use_replica.set(True)
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> Literal[False]:
         _use_replica.reset(self._token)
         return False
 
@@ -42,15 +46,15 @@ def replica_allowed() -> bool:
     return _use_replica.get()
 
 
-def is_replica_request(request) -> bool:
+def is_replica_request(request: HttpRequest) -> bool:
     return request.method in ("GET", "HEAD") and request.path.startswith(REPLICA_PATH_PREFIXES)
 
 
 class ReplicaMiddleware:
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         if not is_replica_request(request):
             return self.get_response(request)
         with use_replica():
@@ -58,24 +62,24 @@ class ReplicaMiddleware:
 
 
 class ReplicaRouter:
-    def db_for_read(self, model, **hints):
+    def db_for_read(self, model: type[Model], **hints: Any) -> str:
         if not replica_allowed() or model._meta.app_label in PRIMARY_ONLY_APPS:
             return "default"
         if connections["default"].in_atomic_block:
             return "default"  # a transaction on the primary reads its own writes
         return REPLICA
 
-    def db_for_write(self, model, **hints):
+    def db_for_write(self, model: type[Model], **hints: Any) -> str:
         return "default"
 
-    def allow_relation(self, obj1, obj2, **hints):
+    def allow_relation(self, obj1: Model, obj2: Model, **hints: Any) -> bool:
         return True  # the replica holds the same rows as the primary
 
-    def allow_migrate(self, db, app_label, model_name=None, **hints):
+    def allow_migrate(self, db: str, app_label: str, model_name: str | None = None, **hints: Any) -> bool:
         return db == "default"
 
 
-def configure(databases: dict, middleware: list, url: str | None, parse) -> list[str]:
+def configure(databases: dict, middleware: list, url: str | None, parse: Callable[[str], dict]) -> list[str]:
     """Add the replica alias and middleware when ``url`` is set; return the routers to use.
     ``parse`` turns the URL into a database dict (``environ.Env.db_url_config``)."""
     if not url:

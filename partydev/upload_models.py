@@ -65,7 +65,7 @@ class Upload(models.Model):
         ordering = ["-uploaded_at", "-id"]
         indexes = [models.Index(fields=["kind", "scope", "-uploaded_at"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.original_name} ({self.uploaded_at:%d/%m/%Y %H:%M})"
 
     @property

@@ -1,3 +1,4 @@
+from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
@@ -6,12 +7,12 @@ register = template.Library()
 
 
 @register.filter
-def get_item(mapping, key):
+def get_item(mapping: Mapping | None, key: object) -> object:
     return mapping.get(key, "") if mapping else ""
 
 
 @register.filter
-def percent(value, places=2):
+def percent(value: Decimal | float | str | None, places: int = 2) -> str:
     """A rate as Vietnamese writes it: 88,48%. ``None`` (no quota) shows a dash."""
     if value is None or value == "":
         return "—"
@@ -21,7 +22,7 @@ def percent(value, places=2):
 
 
 @register.filter
-def number(value):
+def number(value: int | float | str | None) -> str:
     """An integer with Vietnamese thousands separators (69.190); cheaper than humanize."""
     if value is None or value == "":
         return "—"

@@ -3,7 +3,7 @@ import getpass
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from organizations.models import Organization, Role
@@ -12,13 +12,13 @@ from organizations.models import Organization, Role
 class Command(BaseCommand):
     help = "Tạo (hoặc cập nhật) một tài khoản gắn với một tổ chức và một vai trò."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
         parser.add_argument("--role", required=True, help="|".join(Role.Kind.values))
         parser.add_argument("--org", required=True, help="mã tổ chức")
         parser.add_argument("--password")
 
-    def handle(self, username, role, org, password=None, **options):
+    def handle(self, username: str, role: str, org: str, password: str | None = None, **options: object) -> None:
         if role not in Role.Kind.values:
             raise CommandError(f"Vai trò không hợp lệ: {role!r}. Chọn một trong: {', '.join(Role.Kind.values)}.")
         organization = Organization.objects.filter(code=org).first()
