@@ -121,7 +121,7 @@ STEP_ROLES = {
 ROLE_NAMES = {
     CELL_ROLES: "chi bộ (bí thư chi bộ) hoặc cấp ủy cấp trên",
     COMMITTEE_ROLES: "cán bộ đảng ủy cơ sở hoặc cấp trên",
-    DECIDING_ROLES: "cấp ủy có thẩm quyền quyết định (huyện, thành ủy) hoặc cấp trên",
+    DECIDING_ROLES: "cấp ủy có thẩm quyền quyết định (cấp ủy cấp trên trực tiếp cơ sở) hoặc cấp trên",
 }
 
 
@@ -136,9 +136,22 @@ def step_roles(stage: str, decided_by: Organization | None = None) -> frozenset:
 
 
 def grassroots_of(cell: Organization) -> Organization | None:
-    return (
-        Organization.objects.filter(path__in=cell.ancestor_paths, kind__in=GRASSROOTS_KINDS).order_by("-depth").first()
+    """The grassroots organisation a cell belongs to (a grassroots cell is its own), whose official
+    members may help and introduce. In the 2025 shape a cell sits under a grassroots committee
+    (perhaps through a partial committee) below a commune or a province-level committee, and a
+    village cell directly under a commune is a grassroots cell. A plain cell left directly under
+    a commune committee (placed before the rules refused it) is read as that committee's own: the
+    commune then acts as its grassroots organisation rather than leaving it with none."""
+    rows = list(
+        Organization.objects.filter(path__in=cell.ancestor_paths, kind__in=(*GRASSROOTS_KINDS, Kind.COMMUNE))
+        .order_by("-depth")
+        .only("id", "path", "depth", "kind", "name", "code")
     )
+    nearest = rows[0] if rows else None
+    if nearest is None or nearest.kind in GRASSROOTS_KINDS:
+        return nearest
+    directly_under = len(cell.path) - len(nearest.path) == Organization.steplen
+    return nearest if cell.kind == Kind.CELL and directly_under else None
 
 
 def has_partial_committee(cell: Organization) -> bool:

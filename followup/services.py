@@ -37,7 +37,7 @@ def committee_member_create(
     if committee.kind in {Kind.CELL, Kind.GRASSROOTS_CELL, Kind.PARTIAL_COMMITTEE}:
         raise ValidationError(
             {
-                "committee": "Cấp ủy viên được phân công phụ trách thuộc cấp ủy tỉnh, huyện hoặc cơ sở, không thuộc chi bộ."
+                "committee": "Cấp ủy viên được phân công phụ trách thuộc cấp ủy tỉnh, cấp trên trực tiếp cơ sở hoặc cơ sở, không thuộc chi bộ."
             }
         )
     if membership is not None and not Membership.objects.filter(subtree_q(actor, "cell"), pk=membership.pk).exists():

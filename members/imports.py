@@ -419,7 +419,7 @@ class MemberUploadFlow(UploadFlow):
         roots = list(user_roots(request.user)[:2])
         org = roots[0] if len(roots) == 1 else None
         if not may_import(request.user, org):
-            raise PermissionDenied("Chỉ cán bộ huyện, thành ủy trở lên được nhập danh sách đảng viên.")
+            raise PermissionDenied("Chỉ cán bộ cấp ủy cấp trên trực tiếp cơ sở trở lên được nhập danh sách đảng viên.")
         return org
 
     def visible_uploads(self, request):

@@ -708,3 +708,31 @@ def proposal_reject(proposal: Proposal, *, user=None) -> Proposal:
     proposal.state = Proposal.State.REJECTED
     proposal.save(update_fields=["state"])
     return proposal
+
+
+# --- collective transfers (a restructuring) -------------------------------------------------
+
+
+@transaction.atomic
+def memberships_transfer_collective(
+    memberships, *, to_cell: Organization, effective_date: datetime.date, decision_number: str, reason: str, user=None
+) -> int:
+    """A collective transfer (chuyển sinh hoạt đảng tập thể): a decision moving the members of a
+    cell that is merged or split to another cell, each by a transfer out and in dated by the
+    decision. All or nothing; a refusal names the member. Returns the number moved."""
+    moved = 0
+    for m in memberships:
+        try:
+            membership_record_event(
+                m,
+                kind=EventKind.TRANSFERRED_OUT,
+                effective_date=effective_date,
+                decision_number=decision_number,
+                reason=reason,
+                other_organization_code=to_cell.code,
+                user=user,
+            )
+        except ValidationError as error:
+            raise ValidationError(f"Đảng viên {m.person.full_name} («{m.cell.name}»): {' '.join(error.messages)}")
+        moved += 1
+    return moved

@@ -1,11 +1,22 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.urls import reverse
 from treebeard.admin import TreeAdmin
 from treebeard.forms import MoveNodeForm, movenodeform_factory
 
 from partydev.admin import register_history
 
-from .models import Organization, ResidentialArea, Role, check_placement
+from .models import (
+    Decision,
+    OperationItem,
+    Organization,
+    ResidentialArea,
+    Role,
+    Succession,
+    TreeOperation,
+    check_placement,
+)
 from .services import organization_create, organization_move
 
 
@@ -66,6 +77,16 @@ class OrganizationAdmin(TreeAdmin):
     list_display = ["name", "code", "kind", "can_decide_admission", "disadvantaged_area", "valid_from", "valid_to"]
     list_filter = ["kind", "can_decide_admission", "disadvantaged_area"]
     search_fields = ["code", "name", "name_search"]
+    actions = ["restructure"]
+
+    @admin.action(description="Sắp xếp tổ chức (hợp nhất, chia tách, giải thể…) theo quyết định")
+    def restructure(self, request, queryset):
+        """Dated operations go through organizations.restructure, on the restructuring page."""
+        orgs = list(queryset[:2])
+        if len(orgs) != 1:
+            self.message_user(request, "Chọn đúng một tổ chức để sắp xếp.", messages.WARNING)
+            return None
+        return redirect(reverse("organizations:restructure", args=[orgs[0].code]))
 
     def save_model(self, request, obj, form, change):
         # The form saved it through the tree services (OrganizationForm.save): nothing is left.
@@ -90,5 +111,50 @@ class RoleAdmin(admin.ModelAdmin):
     list_select_related = ["user", "organization"]
 
 
-for _model in (Organization, ResidentialArea, Role):
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Operations are written by the services only; the admin reads them."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class SuccessionInline(admin.TabularInline):
+    model = Succession
+    fields = ["predecessor", "successor", "effective_date", "whole"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+class OperationItemInline(admin.TabularInline):
+    model = OperationItem
+    fields = ["item", "object_id", "label", "source", "target"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.register(TreeOperation)
+class TreeOperationAdmin(ReadOnlyAdmin):
+    list_display = ["effective_date", "kind", "organization", "decision", "recorded_by", "recorded_at"]
+    list_filter = ["kind"]
+    search_fields = ["organization__code", "organization__name", "decision__number"]
+    list_select_related = ["organization", "decision", "decision__issued_by", "recorded_by"]
+    inlines = [SuccessionInline, OperationItemInline]
+
+
+@admin.register(Decision)
+class DecisionAdmin(ReadOnlyAdmin):
+    list_display = ["number", "date", "issued_by", "issuer_name", "title"]
+    search_fields = ["number", "title", "issuer_name"]
+    list_select_related = ["issued_by"]
+
+
+for _model in (Organization, ResidentialArea, Role, Decision):
     register_history(_model)  # read-only change trails, per object and per user

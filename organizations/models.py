@@ -11,7 +11,7 @@ from operator import or_
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
@@ -39,8 +39,14 @@ GRASSROOTS_KINDS = {Kind.GRASSROOTS_COMMITTEE, Kind.GRASSROOTS_CELL}
 CELL_KINDS = {Kind.CELL, Kind.GRASSROOTS_CELL}
 DISTRICT_LEVEL_KINDS = {Kind.DISTRICT, Kind.CITY}
 
-# Which kinds may sit directly under which (None: a root). Since 1/7/2025 commune and ward
-# committees sit directly under the province and hold cells themselves.
+# The two-level local government (DOMAIN §5): from this day there is no district level, and the
+# placement rules below are those of ALLOWED_PARENT_KINDS_2025.
+REFORM_DATE = datetime.date(2025, 7, 1)
+# The province-level committees beside the communes and wards, directly above the grassroots.
+PROVINCE_LEVEL_KINDS = {Kind.BLOC, Kind.MILITARY, Kind.POLICE}
+
+# Which kinds may sit directly under which (None: a root), before 1/7/2025. Kept as it was: the
+# tree of 2016-2025 (and a placement with no date) is checked against it.
 ALLOWED_PARENT_KINDS: dict[str, set] = {
     Kind.PROVINCE: {None},
     Kind.DISTRICT: {Kind.PROVINCE},
@@ -55,33 +61,67 @@ ALLOWED_PARENT_KINDS: dict[str, set] = {
     Kind.CELL: {Kind.GRASSROOTS_COMMITTEE, Kind.PARTIAL_COMMITTEE, Kind.COMMUNE},
 }
 
+# From 1/7/2025 (DOMAIN §5): the province committee, then one level — commune and ward committees
+# and the province-level committees (party agencies and People's Committee as blocs, military,
+# police) — then the grassroots organisations, then cells. No district or city committee; a
+# plain cell directly under a commune would have no grassroots organisation (a village cell there
+# is a grassroots cell). Grassroots organisations directly under the province stay allowed.
+ALLOWED_PARENT_KINDS_2025: dict[str, set] = {
+    Kind.PROVINCE: {None},
+    Kind.DISTRICT: set(),
+    Kind.CITY: set(),
+    Kind.BLOC: {Kind.PROVINCE},
+    Kind.MILITARY: {Kind.PROVINCE},
+    Kind.POLICE: {Kind.PROVINCE},
+    Kind.COMMUNE: {Kind.PROVINCE},
+    Kind.GRASSROOTS_COMMITTEE: {Kind.PROVINCE, Kind.COMMUNE, *PROVINCE_LEVEL_KINDS},
+    Kind.GRASSROOTS_CELL: {Kind.PROVINCE, Kind.COMMUNE, *PROVINCE_LEVEL_KINDS},
+    Kind.PARTIAL_COMMITTEE: {Kind.GRASSROOTS_COMMITTEE},
+    Kind.CELL: {Kind.GRASSROOTS_COMMITTEE, Kind.PARTIAL_COMMITTEE},
+}
 
-def check_placement(kind: str, parent_kind: str | None) -> None:
-    """Raise a ValidationError, in Vietnamese, if ``kind`` may not sit under ``parent_kind``."""
+
+def allowed_parent_kinds(on: datetime.date | None = None) -> dict[str, set]:
+    """The placement rules in force on ``on`` (no date: the rules before the 2025 reform)."""
+    return ALLOWED_PARENT_KINDS_2025 if on is not None and on >= REFORM_DATE else ALLOWED_PARENT_KINDS
+
+
+def check_placement(kind: str, parent_kind: str | None, on: datetime.date | None = None, name: str = "") -> None:
+    """Raise a ValidationError, in Vietnamese, if ``kind`` may not sit under ``parent_kind`` on
+    the day ``on`` (the operation's or the event's date). ``name`` names the organisation."""
+    allowed = allowed_parent_kinds(on)[kind]
+    subject = f"«{name}» ({Kind(kind).label.lower()})" if name else Kind(kind).label
     if parent_kind is None:
-        if None not in ALLOWED_PARENT_KINDS[kind]:
-            raise ValidationError({"kind": f"{Kind(kind).label} không thể là tổ chức gốc; hãy chọn tổ chức cấp trên."})
+        if None not in allowed:
+            raise ValidationError({"kind": f"{subject} không thể là tổ chức gốc; hãy chọn tổ chức cấp trên."})
         return
-    if parent_kind not in ALLOWED_PARENT_KINDS[kind]:
-        if parent_kind in CELL_KINDS:
-            message = f"{Kind(parent_kind).label} không có tổ chức trực thuộc."
-        else:
-            allowed = ", ".join(Kind(k).label for k in ALLOWED_PARENT_KINDS[kind] if k)
-            message = (
-                f"{Kind(kind).label} không thể trực thuộc {Kind(parent_kind).label.lower()}; "
-                f"chỉ trực thuộc: {allowed.lower()}."
-            )
-        raise ValidationError({"kind": message})
+    if parent_kind in allowed:
+        return
+    if parent_kind in CELL_KINDS:
+        message = f"{Kind(parent_kind).label} không có tổ chức trực thuộc."
+    elif not allowed:
+        message = f"Từ {REFORM_DATE:%d/%m/%Y} không còn cấp huyện: không thể đặt {subject} vào cây tổ chức."
+    elif kind == Kind.CELL and parent_kind == Kind.COMMUNE:
+        message = (
+            f"Từ {REFORM_DATE:%d/%m/%Y}, chi bộ {('«' + name + '» ') if name else ''}trực thuộc đảng ủy xã, phường "
+            "sẽ không có tổ chức cơ sở đảng: hãy lập chi bộ cơ sở, hoặc đặt chi bộ dưới một đảng bộ cơ sở."
+        )
+    else:
+        allowed_labels = ", ".join(Kind(k).label for k in allowed if k)
+        message = f"{subject} không thể trực thuộc {Kind(parent_kind).label.lower()}; chỉ trực thuộc: {allowed_labels.lower()}."
+    raise ValidationError({"kind": message})
 
 
 class OrganizationQuerySet(MP_NodeQuerySet):
     def for_user(self, user):
-        """Every organisation in the subtrees of the user's roles: the one place that decides."""
+        """Every organisation in the subtrees of the user's roles, and the ended organisations
+        whose work went (wholly or in part) to organisations there: the one place that decides."""
         if not user.is_authenticated:
             return self.none()
         if user.is_superuser:
             return self
-        return self.filter(subtree_q(user))
+        ended = list(ended_extents(user))
+        return self.filter(subtree_q(user) | Q(pk__in=ended)) if ended else self.filter(subtree_q(user))
 
     def valid_on(self, day):
         return self.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=day)).filter(
@@ -175,6 +215,22 @@ class Organization(MP_Node):
         """The organisations at or above this one that may decide an admission, nearest first."""
         return self.ancestors_and_self().filter(can_decide_admission=True).order_by("-depth")
 
+    @property
+    def is_ward(self) -> bool:
+        """A ward committee (đảng bộ phường) is a commune-level committee told apart by its name."""
+        return self.kind == Kind.COMMUNE and fold(self.name).startswith(("dang bo phuong", "dang uy phuong"))
+
+    def is_valid_on(self, day: datetime.date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or self.valid_to >= day)
+
+    def successors(self):
+        """The organisations that took over this one's work (through recorded successions)."""
+        return Organization.objects.filter(successions_as_successor__predecessor=self).distinct()
+
+    def predecessors(self):
+        """The organisations this one was made from."""
+        return Organization.objects.filter(successions_as_predecessor__successor=self).distinct()
+
 
 def subtree_q(user, field: str = "") -> Q:
     """Q matching rows whose organisation (reached through ``field``) is in the user's subtrees.
@@ -190,15 +246,30 @@ def subtree_q(user, field: str = "") -> Q:
     paths = user_root_paths(user)
     if not paths:
         return Q(pk__in=[])
-    return reduce(or_, (Q(**{lookup: p}) for p in paths))
+    q = reduce(or_, (Q(**{lookup: p}) for p in paths))
+    # Scope reaches back in time by the cells: an organisation ended by a merge whose successors
+    # are all in the scope is read whole (its rows, e.g. the periods of a merged cell).
+    whole = [pk for pk, extent in ended_extents(user).items() if extent == WHOLE]
+    if whole:
+        q |= Q(**{f"{field}__in" if field else "pk__in": whole})
+    return q
 
 
 def user_roles(user) -> list[tuple[str, str]]:
     """(organisation path, role kind) for each of the user's roles: one query, cached on the user."""
     cached = getattr(user, "_partydev_roles", None)
     if cached is None:
-        cached = list(Role.objects.filter(user=user).values_list("organization__path", "kind"))
+        # In the same query: whether any organisation in the role's subtree succeeded another
+        # (ended_extents then looks the successions up; otherwise it costs nothing).
+        succeeded = Exists(Succession.objects.filter(successor__path__startswith=OuterRef("organization__path")))
+        rows = list(
+            Role.objects.filter(user=user)
+            .annotate(succeeded=succeeded)
+            .values_list("organization__path", "kind", "succeeded")
+        )
+        cached = [(path, kind) for path, kind, _ in rows]
         user._partydev_roles = cached
+        user._partydev_succeeded = any(flag for _, _, flag in rows)
     return cached
 
 
@@ -206,6 +277,80 @@ def user_root_paths(user) -> list[str]:
     """Paths of the organisations the user's roles are bound to, without nested duplicates."""
     paths = sorted({path for path, _ in user_roles(user)})
     return [p for p in paths if not any(p != q and p.startswith(q) for q in paths)]
+
+
+WHOLE, PART = "whole", "part"
+
+
+def ended_extents(user) -> dict[int, str]:
+    """The ended organisations the user reads through their successors: id → ``WHOLE`` (every
+    successor, followed through later successions, is in the user's subtrees: the organisation's
+    work is all theirs now) or ``PART`` (some are: e.g. a committee split between two communes,
+    read by one of them only through the cells that are now its own — those are in its subtree
+    already, cells keeping their ids).
+
+    A few queries over the successions, cached on the user for the request like the roles."""
+    cached = getattr(user, "_partydev_ended", None)
+    if cached is not None:
+        return cached
+    roots = user_root_paths(user) if user.is_authenticated and not user.is_superuser else []
+    cached = {}
+    if roots and getattr(user, "_partydev_succeeded", True):
+        in_scope = reduce(or_, (Q(successor__path__startswith=p) for p in roots))
+        successors: dict[int, set[int]] = {}
+        frontier = set(Succession.objects.filter(in_scope).values_list("predecessor_id", flat=True))
+        seen = set()
+        while frontier - seen:  # predecessors of predecessors (a commune merged twice)
+            batch = frontier - seen
+            seen |= batch
+            frontier = set(Succession.objects.filter(successor_id__in=batch).values_list("predecessor_id", flat=True))
+        rows = Succession.objects.filter(predecessor_id__in=seen).values_list(
+            "predecessor_id", "successor_id", "successor__path", "successor__valid_to"
+        )
+        path_of, ended = {}, set()
+        for pred, succ, succ_path, succ_valid_to in rows:
+            successors.setdefault(pred, set()).add(succ)
+            path_of[succ] = succ_path
+            if succ_valid_to is not None:
+                ended.add(succ)
+
+        def extent(pk, visiting=()):
+            if pk in cached:
+                return cached[pk]
+            parts = []
+            for succ in successors.get(pk, ()):
+                if succ in successors and succ in ended and succ not in visiting:
+                    parts.append(extent(succ, (*visiting, pk)))
+                else:
+                    parts.append(WHOLE if any(path_of[succ].startswith(r) for r in roots) else None)
+            result = WHOLE if parts and all(p == WHOLE for p in parts) else (PART if any(parts) else None)
+            if result:
+                cached[pk] = result
+            return result
+
+        for pk in list(successors):
+            extent(pk)
+    user._partydev_ended = cached
+    return cached
+
+
+def readable_extent(user, organization) -> str | None:
+    """``WHOLE`` if the user reads all of ``organization`` (in their subtrees, or ended with all
+    of its work now theirs), ``PART`` if only what went to them, None if nothing. Reports over
+    an organisation read ``PART`` say that their totals are partial."""
+    if not user.is_authenticated:
+        return None
+    if user.is_superuser:
+        return WHOLE
+    extent = ended_extents(user).get(organization.pk)
+    if extent is not None:
+        return extent  # ended: what its successors in the scope hold, wherever it lies itself
+    if any(organization.path.startswith(p) for p in user_root_paths(user)):
+        # In the subtree; if it ended by a split or merge whose successors all lie elsewhere, its
+        # cells went with them and only its own row is still here.
+        ended_elsewhere = organization.valid_to is not None and organization.successions_as_predecessor.exists()
+        return PART if ended_elsewhere else WHOLE
+    return None
 
 
 def role_kinds_over(user, organization) -> set[str]:
@@ -267,7 +412,9 @@ class Role(models.Model):
     class Kind(models.TextChoices):
         CELL_SECRETARY = "cell_secretary", "Bí thư chi bộ"
         GRASSROOTS_STAFF = "grassroots_staff", "Cán bộ đảng ủy cơ sở"
-        DISTRICT_STAFF = "district_staff", "Cán bộ huyện, thành ủy"
+        # The key stays (a contract); since 2025 the level directly above the grassroots is a
+        # commune or ward committee, or a province-level committee, and no longer a district.
+        DISTRICT_STAFF = "district_staff", "Cán bộ cấp ủy cấp trên trực tiếp cơ sở"
         PROVINCE_OFFICE = "province_office", "Văn phòng, Ban Tổ chức Tỉnh ủy"
         ADMIN = "admin", "Quản trị hệ thống"
 
@@ -319,3 +466,153 @@ class OrganizationAncestry(models.Model):
                 name="ancestry_valid_to_after_valid_from",
             ),
         ]
+
+
+# --- restructuring: decisions, operations, successions ------------------------------------------
+
+
+class Decision(models.Model):
+    """The decision a tree operation carries out: its number, date and issuing body.
+
+    The issuing body is an organisation of the tree, or a body outside it (``issuer_name``, with
+    ``issued_by`` empty: the Politburo, the Central Committee), which stands above every province.
+    """
+
+    number = models.CharField("số quyết định", max_length=64)
+    date = models.DateField("ngày quyết định")
+    issued_by = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="cấp ủy ban hành",
+    )
+    issuer_name = models.CharField("cơ quan ban hành (ngoài hệ thống)", max_length=255, blank=True)
+    title = models.CharField("trích yếu", max_length=255, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords(bases=[HistoryBase])
+
+    class Meta:
+        verbose_name = "quyết định về tổ chức"
+        verbose_name_plural = "quyết định về tổ chức"
+        ordering = ["date", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(issued_by__isnull=False) | ~Q(issuer_name=""),
+                name="decision_has_an_issuer",
+                violation_error_message="Cần ghi cơ quan ban hành quyết định.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Quyết định số {self.number} ngày {self.date:%d/%m/%Y} của {self.issuer_label}"
+
+    @property
+    def issuer_label(self) -> str:
+        return self.issued_by.name if self.issued_by_id else self.issuer_name
+
+    @property
+    def is_central(self) -> bool:
+        """Issued by a body above every province (outside the tree)."""
+        return self.issued_by_id is None
+
+
+class TreeOperation(models.Model):
+    """One dated change of the tree, carrying out a decision. Append-only.
+
+    ``organization`` is the node the operation is about: the one created, renamed, moved,
+    dissolved or whose kind changed; for a merge the successor; for a split the one split.
+    ``details`` keeps what changed (old and new name, kind, parent, as ids and names), so the
+    tree as it stood before stays readable. ``touched`` is every organisation the operation
+    concerns (the subject, predecessors, successors, old and new parents): no later-dated
+    operation may be recorded before an earlier one on the same node.
+    """
+
+    class Kind(models.TextChoices):
+        CREATE = "create", "Thành lập"
+        RENAME = "rename", "Đổi tên"
+        MOVE = "move", "Chuyển trực thuộc"
+        MERGE = "merge", "Hợp nhất"
+        ABSORB = "absorb", "Sáp nhập"
+        SPLIT = "split", "Chia tách"
+        DISSOLVE = "dissolve", "Giải thể"
+        CHANGE_KIND = "change_kind", "Đổi loại hình, cấp"
+
+    kind = models.CharField("thao tác", max_length=16, choices=Kind.choices)
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="operations")
+    effective_date = models.DateField("ngày có hiệu lực")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="operations", verbose_name="tổ chức"
+    )
+    details = models.JSONField("nội dung", default=dict, blank=True)
+    touched = models.ManyToManyField(Organization, related_name="tree_operations", blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "thao tác tổ chức"
+        verbose_name_plural = "thao tác tổ chức"
+        ordering = ["effective_date", "id"]
+        indexes = [models.Index(fields=["organization", "effective_date"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.organization} ({self.effective_date:%d/%m/%Y})"
+
+
+class Succession(models.Model):
+    """``successor`` took over (all or part of) ``predecessor``'s work from ``effective_date``.
+
+    A merge gives one row per predecessor; a split one row per successor (``whole`` False: each
+    took a part, listed in the operation's items); a kind change or a move gives none (the
+    organisation keeps its id).
+    """
+
+    operation = models.ForeignKey(TreeOperation, on_delete=models.PROTECT, related_name="successions")
+    predecessor = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="successions_as_predecessor")
+    successor = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="successions_as_successor")
+    effective_date = models.DateField("ngày có hiệu lực")
+    whole = models.BooleanField("tiếp nhận toàn bộ", default=True)
+
+    class Meta:
+        verbose_name = "kế thừa tổ chức"
+        verbose_name_plural = "kế thừa tổ chức"
+        ordering = ["effective_date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["operation", "predecessor", "successor"], name="succession_unique"),
+        ]
+
+
+class OperationItem(models.Model):
+    """What went where in an operation: a child organisation (its subtree with it), a member, a
+    candidate, a role, a residential area, a follow-up assignment, a local criterion... ``item``
+    names the kind of row, ``object_id`` its id in its own table (members and candidates live on
+    higher floors, so no foreign key), ``label`` what it was called at the time."""
+
+    class Item(models.TextChoices):
+        ORGANIZATION = "organization", "Tổ chức trực thuộc"
+        MEMBERSHIP = "membership", "Đảng viên"
+        CANDIDATE = "candidate", "Đối tượng kết nạp"
+        ROLE = "role", "Vai trò"
+        AREA = "area", "Khu dân cư"
+        ASSIGNMENT = "assignment", "Phân công phụ trách"
+        COMMITTEE_MEMBER = "committee_member", "Cấp ủy viên"
+        CRITERION = "criterion", "Tiêu chí riêng"
+        THRESHOLDS = "thresholds", "Ngưỡng xếp loại"
+        DECIDING_BODY = "deciding_body", "Cấp ủy quyết định kết nạp"
+
+    operation = models.ForeignKey(TreeOperation, on_delete=models.PROTECT, related_name="items")
+    item = models.CharField(max_length=20, choices=Item.choices)
+    object_id = models.PositiveBigIntegerField()
+    label = models.CharField(max_length=255, blank=True)
+    source = models.ForeignKey(Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    target = models.ForeignKey(Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["item", "object_id"])]

@@ -1,4 +1,9 @@
-"""Writes to the tree. Every change goes through here so the kind rules always hold."""
+"""Writes to the tree. Every change goes through here so the kind rules always hold.
+
+Dated restructuring (merge, split, dissolve, ...) is ``organizations.restructure``; it creates and
+moves nodes through ``organization_create`` / ``move_subtree`` here, so what is kept in step with
+the tree (the stored roll-ups, the dated ancestor table) is kept in one place.
+"""
 
 import datetime
 from collections import Counter
@@ -63,15 +68,19 @@ def rebuild_descendant_counts(paths: list[str] | None = None) -> int:
     return len(changed)
 
 
-def _validate(org: Organization, parent: Organization | None) -> None:
-    check_placement(org.kind, parent.kind if parent else None)
+def _validate(org: Organization, parent: Organization | None, on: datetime.date | None = None) -> None:
+    check_placement(org.kind, parent.kind if parent else None, on, org.name)
     org.full_clean(exclude=["path", "depth", "numchild"])
 
 
 @transaction.atomic
-def organization_create(*, parent: Organization | None, **fields) -> Organization:
+def organization_create(
+    *, parent: Organization | None, effective_date: datetime.date | None = None, **fields
+) -> Organization:
+    """Add one organisation. ``effective_date`` checks the placement rules in force that day (the
+    2025 ones from 01/07/2025); without it, the rules before the reform."""
     org = Organization(**fields)
-    _validate(org, parent)
+    _validate(org, parent, effective_date)
     if parent is None:
         org = Organization.objects.add_root(instance=org)
     else:
@@ -81,13 +90,13 @@ def organization_create(*, parent: Organization | None, **fields) -> Organizatio
     return org
 
 
-@transaction.atomic
-def organization_move(org: Organization, new_parent: Organization, *, on: datetime.date | None = None) -> Organization:
+def move_subtree(org: Organization, new_parent: Organization, *, on: datetime.date | None = None, user=None) -> str:
     """Move ``org`` and its subtree under ``new_parent`` (as its last child), effective ``on``
-    (today by default; not in the future): reports over dates before it see the old tree."""
+    (today by default; not in the future), keeping the dated tree in step. No kind rule checked,
+    no roll-up rebuilt: the callers do both (``organization_move``; a restructuring, once for the
+    whole operation). Returns the old path."""
     if new_parent.path.startswith(org.path):
-        raise ValidationError("Không thể chuyển một tổ chức vào chính nó hoặc tổ chức trực thuộc nó.")
-    check_placement(org.kind, new_parent.kind)
+        raise ValidationError(f"Không thể chuyển «{org.name}» vào chính nó hoặc tổ chức trực thuộc nó.")
     today = timezone.localdate()
     on = on or today
     if on > today:
@@ -97,6 +106,17 @@ def organization_move(org: Organization, new_parent: Organization, *, on: dateti
     Organization.objects.move(org, new_parent, pos="last-child")
     org.refresh_from_db()
     # Treebeard rewrites the paths of the whole subtree in SQL: write its history here.
-    bulk_history(Organization, list(Organization.objects.filter(path__startswith=org.path)), reason="move")
+    bulk_history(Organization, list(Organization.objects.filter(path__startswith=org.path)), reason="move", user=user)
+    return old_path
+
+
+@transaction.atomic
+def organization_move(org: Organization, new_parent: Organization, *, on: datetime.date | None = None) -> Organization:
+    """Move ``org`` and its subtree under ``new_parent`` (as its last child), effective ``on``
+    (today by default; not in the future): reports over dates before it see the old tree."""
+    if new_parent.path.startswith(org.path):
+        raise ValidationError("Không thể chuyển một tổ chức vào chính nó hoặc tổ chức trực thuộc nó.")
+    check_placement(org.kind, new_parent.kind, on)
+    old_path = move_subtree(org, new_parent, on=on)
     rebuild_descendant_counts(_ancestor_paths(old_path) + _ancestor_paths(org.path))
     return org

@@ -25,6 +25,8 @@ from django.http import HttpRequest, HttpResponse
 
 REPLICA = "replica"
 REPLICA_PATH_PREFIXES = ("/dashboard/", "/reports/", "/api/reports/", "/orgs/", "/api/organizations/")
+# Pages under those prefixes that write (or preview a write in a rolled-back transaction): primary.
+PRIMARY_PATH_SUFFIXES = ("/restructure/",)
 PRIMARY_ONLY_APPS = {"sessions", "auth", "axes", "admin", "contenttypes", "partydev"}
 
 _use_replica = contextvars.ContextVar("partydev_use_replica", default=False)
@@ -47,7 +49,11 @@ def replica_allowed() -> bool:
 
 
 def is_replica_request(request: HttpRequest) -> bool:
-    return request.method in ("GET", "HEAD") and request.path.startswith(REPLICA_PATH_PREFIXES)
+    return (
+        request.method in ("GET", "HEAD")
+        and request.path.startswith(REPLICA_PATH_PREFIXES)
+        and not request.path.endswith(PRIMARY_PATH_SUFFIXES)
+    )
 
 
 class ReplicaMiddleware:

@@ -51,6 +51,17 @@ INSTALLED_APPS = [
     "demo",
 ]
 
+# What a tree operation (organizations.restructure) carries to the successors, floor by floor, in
+# the same transaction: members (collective transfers; quotas stay), candidates (moves, local
+# criteria, deciding bodies), follow-up (committee members, assignments, thresholds). Named here
+# because the tree's floor may not import the floors above it.
+# Each module has ``carry(change)`` and may have ``parts(org)`` (what a split must place).
+RESTRUCTURE_CARRIERS = [
+    "members.restructure",
+    "candidates.restructure",
+    "followup.restructure",
+]
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",

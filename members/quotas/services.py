@@ -63,7 +63,9 @@ def upload_scope(user) -> Organization | None:
         return Organization.objects.get(path=paths[0])
     if user.is_superuser:
         return None
-    raise PermissionError("Chỉ cán bộ huyện, thành ủy và Văn phòng, Ban Tổ chức Tỉnh ủy được tải lên chỉ tiêu.")
+    raise PermissionError(
+        "Chỉ cán bộ cấp ủy cấp trên trực tiếp cơ sở và Văn phòng, Ban Tổ chức Tỉnh ủy được tải lên chỉ tiêu."
+    )
 
 
 def validate_year(value) -> int:

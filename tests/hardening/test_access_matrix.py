@@ -165,6 +165,8 @@ MATRIX: dict[str, Spec] = {
     # reports
     "orgs/": Spec(),
     "orgs/<str:code>/": Spec(target=cell),
+    # Restructuring the tree: the provincial office (and administrators) only.
+    "orgs/<str:code>/restructure/": Spec(target=cell, get=frozenset({"province"}), post=frozenset({"province"})),
     "dashboard/": Spec(),
     "dashboard/<str:code>/": Spec(target=cell),
     "reports/<str:code>/new-members/": Spec(target=cell),

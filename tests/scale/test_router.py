@@ -98,3 +98,5 @@ def test_replica_request_rules(rf):
     assert not routers.is_replica_request(rf.post("/dashboard/HB/"))
     assert not routers.is_replica_request(rf.get("/members/"))
     assert not routers.is_replica_request(rf.get("/candidates/1/"))
+    # The restructuring page previews a write in a rolled-back transaction: on the primary.
+    assert not routers.is_replica_request(rf.get("/orgs/HB/restructure/"))

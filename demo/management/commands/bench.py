@@ -434,6 +434,7 @@ class Command(BaseCommand):
             ("Chỉ tiêu", "demo.bench_quotas"),
             ("Kết nạp", "demo.bench_candidates"),
             ("Đảng viên", "demo.bench_members"),
+            ("Sắp xếp tổ chức", "demo.bench_restructure"),
         ]
         out = []
         for prefix, module in sources:

@@ -1,0 +1,92 @@
+"""What a tree operation carries on the members' floor (``settings.RESTRUCTURE_CARRIERS``).
+
+Members of a cell that is merged or split move by a collective transfer dated by the decision;
+members of cells that only change committee stay where they are (their cells keep their ids).
+Quotas stay with the organisations they were set for: history is read through the successions.
+"""
+
+from collections import defaultdict
+
+from django.core.exceptions import ValidationError
+
+from organizations.models import OperationItem
+
+from .models import ACTIVE_STATUSES, Membership
+from .quotas.models import Quota
+from .services import memberships_transfer_collective
+
+Item = OperationItem.Item
+
+
+def _names(memberships, limit=5) -> str:
+    names = ", ".join(m.person.full_name for m in memberships[:limit])
+    return names + (f" và {len(memberships) - limit} người khác" if len(memberships) > limit else "")
+
+
+def _active_in(cell):
+    return list(
+        Membership.objects.filter(cell=cell, status__in=ACTIVE_STATUSES).select_related("person", "cell").order_by("id")
+    )
+
+
+def _transfer(change, source, target, memberships) -> None:
+    if not memberships:
+        return
+    memberships_transfer_collective(
+        memberships,
+        to_cell=target,
+        effective_date=change.effective_date,
+        decision_number=change.decision.number,
+        reason=change.reason,
+        user=change.user,
+    )
+    for m in memberships:
+        change.item(Item.MEMBERSHIP, m.pk, m.person.full_name, source, target)
+    change.note(
+        "Đảng viên",
+        f"{len(memberships)} đảng viên của «{source.name}» chuyển sinh hoạt tập thể sang «{target.name}»: {_names(memberships)}.",
+    )
+
+
+def carry(change) -> None:
+    for source, target in change.cell_moves:
+        _transfer(change, source, target, _active_in(source))
+    for cell in change.split_cells:
+        active = _active_in(cell)
+        unassigned = [m for m in active if m.pk not in change.member_targets]
+        if unassigned:
+            raise ValidationError(
+                f"Chia tách «{cell.name}»: chưa chọn chi bộ kế thừa cho {len(unassigned)} đảng viên ({_names(unassigned)})."
+            )
+        ids = {m.pk for m in active}
+        stray = [pk for pk in change.member_targets if pk not in ids]
+        if stray:
+            raise ValidationError(
+                f"Chia tách «{cell.name}»: {len(stray)} đảng viên được chọn không sinh hoạt ở chi bộ này."
+            )
+        by_target = defaultdict(list)
+        for m in active:
+            by_target[change.member_targets[m.pk]].append(m)
+        for target, memberships in by_target.items():
+            _transfer(change, cell, target, memberships)
+    for org in change.dissolved:
+        count = Membership.objects.filter(cell__path__startswith=org.path, status__in=ACTIVE_STATUSES).count()
+        if count:
+            raise ValidationError(
+                f"«{org.name}» còn {count} đảng viên đang sinh hoạt: hãy chuyển sinh hoạt trước khi giải thể."
+            )
+    for pred, _succ, _whole in change.handovers:
+        years = sorted(
+            Quota.objects.filter(organization=pred, year__gte=change.effective_date.year).values_list("year", flat=True)
+        )
+        if years:
+            change.note(
+                "Chỉ tiêu",
+                f"Chỉ tiêu năm {', '.join(map(str, years))} của «{pred.name}» giữ nguyên ở «{pred.name}» "
+                "(báo cáo theo tổ chức hiện nay cộng qua quan hệ kế thừa).",
+            )
+
+
+def parts(org) -> list[tuple[str, int, str]]:
+    """The active members of a cell, each to be placed by a split."""
+    return [("members", m.pk, f"Đảng viên {m.person.full_name}") for m in _active_in(org)]
