@@ -10,17 +10,20 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.utils import timezone
 
 from candidates import rules
 from candidates.models import Candidate, CandidateEvent, LocalCriterion, Stage
 from followup.models import Assignment, CommitteeMember
 from members.models import EventKind, Membership, MembershipEvent, MembershipPeriod
+from organizations.ancestry import current_problems
 from organizations.models import (
     Decision,
     Kind,
     OperationItem,
     Organization,
+    OrganizationAncestry,
     ResidentialArea,
     Role,
     Succession,
@@ -85,8 +88,19 @@ def reload(*orgs):
 
 
 def counts_in_step():
+    """The stored roll-ups and the dated ancestor table both agree with the tree of today."""
     stored = dict(Organization.objects.values_list("path", "descendant_counts"))
-    return stored == compute_descendant_counts(Organization.objects.values_list("path", "kind"))
+    return stored == compute_descendant_counts(Organization.objects.values_list("path", "kind")) and not (
+        current_problems()
+    )
+
+
+def ancestors_on(org, day):
+    """The codes of ``org``'s ancestors as the tree stood on ``day`` (the read model's table)."""
+    rows = OrganizationAncestry.objects.filter(descendant=org, depth__gt=0, valid_from__lte=day).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gt=day)
+    )
+    return set(rows.values_list("ancestor__code", flat=True))
 
 
 # --- create, rename, move -----------------------------------------------------------------------
@@ -253,6 +267,10 @@ def test_merge_two_committees_moves_cells_under_the_successor_and_carries_their_
     assert {c.pk for c in Organization.objects.get_children(merged)} == {tree.CXA.pk, tree.CXB.pk, tree.CYA.pk}
     assert set(gx.successors()) == {merged} and set(merged.predecessors()) == {gx, gy}
     assert gx.numchild == 0 and counts_in_step()
+    # The tree as it stood: CXA under GX the day before, under the successor from the date.
+    assert ancestors_on(cxa, D(2025, 2, 28)) == {tree.P.code, tree.X.code, tree.GX.code}
+    assert ancestors_on(cxa, PRE) == {tree.P.code, tree.X.code, "T.X.M"}
+    assert ancestors_on(cya, D(2025, 2, 28)) == {tree.P.code, tree.Y.code, tree.GY.code}
     # History stays: periods and events point at the same cells, no member event written.
     assert list(MembershipPeriod.objects.values_list("id", "cell_id", "start", "end")) == history_before
     assert not MembershipEvent.objects.filter(kind=EventKind.TRANSFERRED_OUT).exists()
