@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from organizations import rollup
 from organizations.models import Organization
 from partydev.api import api_login_required
 
@@ -16,7 +17,8 @@ from .selectors import counts_at
 @require_GET
 @api_login_required
 def member_counts(request):
-    """``GET /api/reports/members?org=CODE&at=YYYY-MM-DD``: members at a date under an organisation."""
+    """``GET /api/reports/members?org=CODE&at=YYYY-MM-DD[&as=then|now]``: members at a date under an
+    organisation, under the tree of that date (``as=then``) or mapped onto today's (``as=now``)."""
     code = request.GET.get("org", "").strip()
     if not code:
         return JsonResponse({"detail": "Thiếu tham số org (mã tổ chức)."}, status=400)
@@ -26,5 +28,13 @@ def member_counts(request):
         at = datetime.date.fromisoformat(raw) if raw else timezone.localdate()
     except ValueError:
         return JsonResponse({"detail": f"Ngày «{raw}» không đúng dạng YYYY-MM-DD."}, status=400)
-    counts = counts_at(org, at)
+    as_ = request.GET.get("as", "").strip() or "then"
+    if as_ not in ("then", "now"):
+        return JsonResponse(
+            {
+                "detail": f"Tham số “as” chỉ nhận “then” (cây tổ chức lúc đó) hoặc “now” (cây hiện nay), không phải “{as_[:20]}”."
+            },
+            status=400,
+        )
+    counts = counts_at(org, at, tree=rollup.NOW if as_ == "now" else rollup.THEN)
     return JsonResponse({"org": org.code, "at": at.isoformat(), **counts})

@@ -59,9 +59,10 @@ def admitted_by_anchor(nodes, date_from: datetime.date, date_to: datetime.date) 
     return {n.path: counts[n.id]["n"] for n in nodes}
 
 
-def counts_at(org: Organization, day: datetime.date) -> dict[str, int]:
-    """Members under ``org`` at the end of ``day``, where they were that day: one query."""
-    return _with_total(members_at([org.id], [day])[(org.id, day)])
+def counts_at(org: Organization, day: datetime.date, *, tree=rollup.THEN) -> dict[str, int]:
+    """Members under ``org`` at the end of ``day``, where they were that day (``tree=NOW``: their
+    cells mapped onto today's organisations): one query."""
+    return _with_total(members_at([org.id], [day], tree=tree)[(org.id, day)])
 
 
 def counts_by_anchor(nodes, day: datetime.date) -> dict[str, dict[str, int]]:
@@ -74,7 +75,7 @@ def counts_by_anchor(nodes, day: datetime.date) -> dict[str, dict[str, int]]:
 # --- movements over a period ----------------------------------------------------------------
 
 
-def movements(org: Organization, date_from: datetime.date, date_to: datetime.date) -> dict:
+def movements(org: Organization, date_from: datetime.date, date_to: datetime.date, *, tree=rollup.THEN) -> dict:
     """What changed the membership of ``org``'s subtree between two dates (inclusive), from the
     facts: admissions (by the date of the admission decision), exits by kind with probationary
     members counted apart, transfers across the subtree's boundary, and net growth. Three
@@ -91,7 +92,7 @@ def movements(org: Organization, date_from: datetime.date, date_to: datetime.dat
         anchors=[org.id],
         sums=["n"],
         group=["kind", "probationary"],
-        tree=rollup.THEN,
+        tree=tree,
     )
     exits = {k.value: {"total": 0, "probationary": 0} for k in EXIT_KINDS}
     admitted = readmitted = 0
@@ -112,14 +113,14 @@ def movements(org: Organization, date_from: datetime.date, date_to: datetime.dat
             anchors=[org.id],
             sums=["n"],
             group=["kind"],
-            tree=rollup.THEN,
+            tree=tree,
             crossing="other_cell_id",
         ).items()
     }
     exits_total = sum(v["total"] for v in exits.values())
     exits_probationary = sum(v["probationary"] for v in exits.values())
     before_day, after_day = date_from - datetime.timedelta(days=1), date_to
-    at = members_at([org.id], [before_day, after_day])
+    at = members_at([org.id], [before_day, after_day], tree=tree)
     before, after = _with_total(at[(org.id, before_day)]), _with_total(at[(org.id, after_day)])
     return {
         "admitted": admitted,

@@ -1,4 +1,9 @@
-"""Read API over the tree: session login, scoped like every view (404 outside the scope)."""
+"""Read API over the tree: session login, scoped like every view (404 outside the scope).
+
+``at=YYYY-MM-DD`` reads the tree as it stood that day: the organisations valid then, children
+and ``descendants`` counted among them. Every item carries ``valid_from`` and ``valid_to``, and an
+ended organisation its ``successors``.
+"""
 
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404
@@ -7,11 +12,21 @@ from django.views.decorators.http import require_GET
 from partydev.api import api_login_required
 
 from .models import Organization
-from .selectors import user_roots
+from .selectors import AtDateError, children_on, descendant_counts_on, parse_at, successors_of, user_roots
 
 
-def _item(org: Organization, parent_code: str | None) -> dict:
-    return {"code": org.code, "name": org.name, "kind": org.kind, "parent": parent_code}
+def _item(org: Organization, parent_code: str | None, successors: dict[int, list[dict]]) -> dict:
+    item = {
+        "code": org.code,
+        "name": org.name,
+        "kind": org.kind,
+        "parent": parent_code,
+        "valid_from": org.valid_from.isoformat() if org.valid_from else None,
+        "valid_to": org.valid_to.isoformat() if org.valid_to else None,
+    }
+    if org.valid_to is not None:
+        item["successors"] = successors.get(org.pk, [])
+    return item
 
 
 def _parent_codes(orgs) -> dict[str, str]:
@@ -21,28 +36,52 @@ def _parent_codes(orgs) -> dict[str, str]:
     return dict(Organization.objects.filter(path__in=parent_paths).values_list("path", "code"))
 
 
+def _bad(message: str) -> JsonResponse:
+    return JsonResponse({"detail": message}, status=400)
+
+
 @require_GET
 @api_login_required
 def organization_list(request):
+    try:
+        at = parse_at(request.GET.get("at"))
+    except AtDateError as e:
+        return _bad(str(e))
     parent_code = request.GET.get("parent")
     if parent_code:
         parent = get_object_or_404(Organization.objects.for_user(request.user), code=parent_code)
-        orgs = list(Organization.objects.get_children(parent))
-        items = [_item(o, parent.code) for o in orgs]
+        orgs = list(children_on(parent, at) if at else Organization.objects.get_children(parent))
+        successors = successors_of(orgs)
+        items = [_item(o, parent.code, successors) for o in orgs]
     else:
         orgs = list(user_roots(request.user))
         parents = _parent_codes(orgs)
-        items = [_item(o, parents.get(o.path[: -Organization.steplen])) for o in orgs]
-    return JsonResponse({"results": items})
+        successors = successors_of(orgs)
+        items = [_item(o, parents.get(o.path[: -Organization.steplen]), successors) for o in orgs]
+    data = {"results": items}
+    if at:
+        data["at"] = at.isoformat()
+    return JsonResponse(data)
 
 
 @require_GET
 @api_login_required
 def organization_detail(request, code):
+    try:
+        at = parse_at(request.GET.get("at"))
+    except AtDateError as e:
+        return _bad(str(e))
     org = get_object_or_404(Organization.objects.for_user(request.user), code=code)
     parents = _parent_codes([org])
-    data = _item(org, parents.get(org.path[: -Organization.steplen]))
-    data["descendants"] = org.descendant_counts
+    data = _item(org, parents.get(org.path[: -Organization.steplen]), successors_of([org]))
+    if at:
+        data["at"] = at.isoformat()
+        data["existed"] = org.is_valid_on(at)
+        data["children"] = len(children_on(org, at))
+        data["descendants"] = descendant_counts_on(org, at)
+    else:
+        data["children"] = org.numchild
+        data["descendants"] = org.descendant_counts
     return JsonResponse(data)
 
 

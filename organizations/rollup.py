@@ -13,7 +13,10 @@ tree as it is today or as it stood on a date:
 - ``anchors``: organisation ids, or a queryset of them (``.values("id")``): the rows asked for.
 - ``tree``: ``TODAY`` (the tree as it is now), a ``datetime.date`` (the tree as it stood at the
   end of that day), or ``THEN`` (each fact under the tree of its own date: the ancestry row
-  valid on the fact's ``day``; what period reports use, so a restructuring moves no history).
+  valid on the fact's ``day``; what period reports use, so a restructuring moves no history), or
+  ``NOW`` (history mapped onto today's organisations: the tree of today, each fact of a cell that
+  a restructuring ended counted in the cell that took it over, through the recorded
+  successions; what ``as=now`` reports use).
 - ``crossing``: the name of a column holding a second cell (a transfer's other end): only facts
   whose other cell is outside the anchor's subtree (or unknown) count, so moves inside a subtree
   cancel out and crossings of its boundary roll up.
@@ -26,17 +29,52 @@ import datetime
 from django.db import connections
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from .models import OrganizationAncestry
+from .models import CELL_KINDS, OrganizationAncestry, Succession
 
 TODAY = "today"
 THEN = "then"
+NOW = "now"
 
 ANCESTRY = OrganizationAncestry._meta.db_table
 FEW_ANCHORS = 32
 
 
+def successor_cells(using: str = "default") -> dict[int, int]:
+    """{ended cell id: the live cell that carries its work today}, through the recorded
+    successions (chains followed; a cell split among several goes to its first successor, the
+    one recorded first). One query over the successions of cells (a small table)."""
+    rows = (
+        Succession.objects.using(using)
+        .filter(predecessor__kind__in=list(CELL_KINDS), successor__kind__in=list(CELL_KINDS))
+        .order_by("effective_date", "id")
+        .values_list("predecessor_id", "successor_id")
+    )
+    first: dict[int, int] = {}
+    for pred, succ in rows:
+        first.setdefault(pred, succ)
+    out = {}
+    for pred in first:
+        seen, cell = {pred}, first[pred]
+        while cell in first and first[cell] not in seen:
+            seen.add(cell)
+            cell = first[cell]
+        out[pred] = cell
+    return out
+
+
+def _mapped(column: str, mapping: dict[int, int], params: list) -> str:
+    """``column`` with each ended cell replaced by its successor (a CASE; the column itself
+    when nothing was restructured)."""
+    if not mapping:
+        return column
+    whens = " ".join("WHEN %s THEN %s" for _ in mapping)
+    for pred, succ in mapping.items():
+        params += [pred, succ]
+    return f"(CASE {column} {whens} ELSE {column} END)"
+
+
 def _valid(alias: str, tree, using: str, params: list, day_expr: str = "f.day") -> str:
-    if tree == TODAY:
+    if tree in (TODAY, NOW):
         return f"{alias}.valid_to IS NULL"
     if tree == THEN:
         return f"{alias}.valid_from <= {day_expr} AND ({alias}.valid_to IS NULL OR {alias}.valid_to > {day_expr})"
@@ -88,22 +126,27 @@ def roll_up(
             return {}
         anchor_clause = f"{ancestor} IN ({', '.join(['%s'] * len(anchors))})"
         anchor_params = anchors
+    mapping = successor_cells(using) if tree == NOW else {}
+    join_params: list = []
+    cell = _mapped("f.cell_id", mapping, join_params)
+    params += join_params
     where_params: list = []
     valid_a = _valid("a", tree, using, where_params)
     clauses = [anchor_clause, valid_a]
     params += list(anchor_params) + where_params
     if crossing:
         inner: list = []
+        other = _mapped(f"f.{q(crossing)}", mapping, inner)
         valid_b = _valid("b", tree, using, inner)
         clauses.append(
-            f"NOT EXISTS (SELECT 1 FROM {q(ANCESTRY)} b WHERE b.descendant_id = f.{q(crossing)} "
+            f"NOT EXISTS (SELECT 1 FROM {q(ANCESTRY)} b WHERE b.descendant_id = {other} "
             f"AND b.ancestor_id = a.ancestor_id AND {valid_b})"
         )
         params += inner
     groups = [f"f.{q(g)}" for g in group]
     select = ", ".join(["a.ancestor_id", *groups, *[f"COALESCE(SUM(f.{q(s)}), 0)" for s in sums]])
     sql = (
-        f"SELECT {select} FROM ({src_sql}) f JOIN {q(ANCESTRY)} a ON a.descendant_id = f.cell_id "
+        f"SELECT {select} FROM ({src_sql}) f JOIN {q(ANCESTRY)} a ON a.descendant_id = {cell} "
         f"WHERE {' AND '.join(clauses)} GROUP BY {', '.join(['a.ancestor_id', *groups])}"
     )
     out: dict[tuple, dict[str, int]] = {}
@@ -127,8 +170,25 @@ def totals(source, *, anchors, sums, tree=TODAY, crossing=None, using=None) -> d
 
 def within(org_id: int, *, tree=TODAY, cell_field: str = "cell", day_field: str = "day"):
     """A filter for a fact queryset: rows whose cell lies in ``org_id``'s subtree, over the
-    tree of today, of a date, or of each row's own ``day_field`` (``THEN``). For aggregates
+    tree of today, of a date, of each row's own ``day_field`` (``THEN``), or of today with ended
+    cells counted in their successors (``NOW``). For aggregates
     over one organisation (``roll_up`` is for many)."""
+    if tree == NOW:
+        # Today's subtree, and the ended cells whose successors are in it (one query for those).
+        mapping = successor_cells()
+        today = Q(ancestor_id=org_id, descendant_id=OuterRef(cell_field), valid_to__isnull=True)
+        if not mapping:
+            return Exists(OrganizationAncestry.objects.filter(today))
+        inside = set(
+            OrganizationAncestry.objects.filter(
+                ancestor_id=org_id, descendant_id__in=set(mapping.values()), valid_to__isnull=True
+            ).values_list("descendant_id", flat=True)
+        )
+        taken_over = [pred for pred, succ in mapping.items() if succ in inside]
+        mapped_away = [pred for pred in mapping if pred not in taken_over]
+        return (Exists(OrganizationAncestry.objects.filter(today)) & ~Q(**{f"{cell_field}__in": mapped_away})) | Q(
+            **{f"{cell_field}__in": taken_over}
+        )
     q = Q(ancestor_id=org_id, descendant_id=OuterRef(cell_field))
     if tree == TODAY:
         q &= Q(valid_to__isnull=True)

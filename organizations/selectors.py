@@ -1,7 +1,11 @@
 """Reads of the tree. Roll-ups come from stored prefix sums or one grouped query over path
 prefixes, never one query per node."""
 
-from .models import Organization
+import datetime
+
+from django.db.models import Count, Q
+
+from .models import Organization, OrganizationAncestry, Succession
 
 
 def user_roots(user):
@@ -16,3 +20,82 @@ def user_roots(user):
 def breadcrumbs(org: Organization, user):
     """Ancestors of ``org`` that the user may see, from the top of their scope down."""
     return list(org.ancestors_and_self().for_user(user))
+
+
+class AtDateError(ValueError):
+    """A bad ``at`` date; the message is Vietnamese and names the field."""
+
+
+def parse_at(value: str | None) -> datetime.date | None:
+    """``at=YYYY-MM-DD`` (empty or absent: today's tree, None)."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise AtDateError(f"Tham số “at” không phải một ngày dạng YYYY-MM-DD: “{value[:20]}”.") from None
+
+
+def _valid_on(day: datetime.date, prefix: str = "") -> Q:
+    return (Q(**{f"{prefix}valid_from__isnull": True}) | Q(**{f"{prefix}valid_from__lte": day})) & (
+        Q(**{f"{prefix}valid_to__isnull": True}) | Q(**{f"{prefix}valid_to__gte": day})
+    )
+
+
+def _below_on(org: Organization, day: datetime.date):
+    """The ancestry rows from ``org`` down to the organisations under it on ``day`` (the dated
+    closure table: its ``valid_to`` is exclusive), those organisations valid that day."""
+    return OrganizationAncestry.objects.filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gt=day),
+        _valid_on(day, "descendant__"),
+        ancestor=org,
+        depth__gt=0,
+        valid_from__lte=day,
+    )
+
+
+def children_on(org: Organization, day: datetime.date) -> list[Organization]:
+    """The organisations directly under ``org`` on ``day`` (valid that day), in code order: one query."""
+    return list(
+        Organization.objects.filter(pk__in=_below_on(org, day).filter(depth=1).values("descendant_id")).order_by("path")
+    )
+
+
+def descendant_counts_on(org: Organization, day: datetime.date) -> dict[str, int]:
+    """{kind: count} of the organisations under ``org`` on ``day``: one grouped query."""
+    rows = _below_on(org, day).order_by().values_list("descendant__kind").annotate(n=Count("id"))
+    return dict(sorted((kind, n) for kind, n in rows))
+
+
+def successors_of(orgs) -> dict[int, list[dict]]:
+    """{ended organisation id: [{code, name, since, whole}]} through the recorded successions,
+    in one query."""
+    ended = [o.pk for o in orgs if o.valid_to is not None]
+    out: dict[int, list[dict]] = {}
+    if not ended:
+        return out
+    rows = (
+        Succession.objects.filter(predecessor_id__in=ended)
+        .order_by("effective_date", "successor__code")
+        .values_list("predecessor_id", "successor__code", "successor__name", "effective_date", "whole")
+    )
+    for pred, code, name, since, whole in rows:
+        out.setdefault(pred, []).append({"code": code, "name": name, "since": since.isoformat(), "whole": whole})
+    return out
+
+
+def predecessors_by_successor() -> dict[int, list[int]]:
+    """{organisation id: the ids it took over (wholly) through recorded successions}: one query
+    over the successions (a small table)."""
+    out: dict[int, list[int]] = {}
+    for pred, succ in (
+        Succession.objects.filter(whole=True).order_by("id").values_list("predecessor_id", "successor_id")
+    ):
+        out.setdefault(succ, []).append(pred)
+    return out
+
+
+def predecessors_of(org: Organization) -> list[Organization]:
+    """The organisations ``org`` was made from (through recorded successions), in code order."""
+    return list(Organization.objects.filter(successions_as_predecessor__successor=org).distinct().order_by("code"))

@@ -34,6 +34,7 @@ from members.quotas.models import Quota
 from members.selectors import members_at, movements
 from organizations import rollup
 from organizations.models import CELL_KINDS, GRASSROOTS_KINDS, Kind, Organization, ResidentialArea
+from organizations.selectors import predecessors_by_successor
 
 from .periods import Period, rate
 
@@ -45,9 +46,10 @@ __all__ = ["EXIT_KINDS", "ADMISSION_KINDS"]  # their home is members.models
 # --- primitives --------------------------------------------------------------------------------
 
 
-def admissions(anchor_ids, *periods: Period) -> list[dict[int, int]]:
+def admissions(anchor_ids, *periods: Period, tree=rollup.THEN) -> list[dict[int, int]]:
     """For each period, admissions (admitted and readmitted, by decision date, in the admitting
-    cell) under each anchor id, each under the tree of its own date. One query for all."""
+    cell) under each anchor id, each under the tree of its own date (``tree=rollup.NOW``: mapped
+    onto today's organisations). One query for all."""
     anchor_ids = list(dict.fromkeys(anchor_ids))
     any_period = Q()
     columns = {}
@@ -56,15 +58,16 @@ def admissions(anchor_ids, *periods: Period) -> list[dict[int, int]]:
         any_period |= in_period
         columns[f"n{i}"] = Case(When(in_period, then=Value(1)), default=Value(0), output_field=IntegerField())
     source = MemberFlowFact.objects.filter(any_period, kind__in=ADMISSION_KINDS).values("cell_id", "day", **columns)
-    rolled = rollup.totals(source, anchors=anchor_ids, sums=list(columns), tree=rollup.THEN)
+    rolled = rollup.totals(source, anchors=anchor_ids, sums=list(columns), tree=tree)
     return [{a: rolled[a][f"n{i}"] for a in anchor_ids} for i in range(len(periods))]
 
 
-def members(anchor_ids, *days: datetime.date) -> list[dict[int, dict[str, int]]]:
+def members(anchor_ids, *days: datetime.date, tree=rollup.THEN) -> list[dict[int, dict[str, int]]]:
     """For each day, members (total, official, probationary) at its end under each anchor id,
-    under the tree as it stood that day. One query for all the days."""
+    under the tree as it stood that day (``tree=rollup.NOW``: under today's organisations). One
+    query for all the days."""
     anchor_ids = list(dict.fromkeys(anchor_ids))
-    at = members_at(anchor_ids, days)
+    at = members_at(anchor_ids, days, tree=tree)
     out = []
     for day in days:
         out.append({a: _with_total(at[(a, day)]) for a in anchor_ids})
@@ -102,6 +105,39 @@ def quotas_by_org(org_ids, years, *, within: Organization | None = None) -> dict
     for row in rows:
         result[row["organization_id"]][row["year"]] = row["t"]
     return result
+
+
+def with_predecessor_quotas(quotas: dict[int, dict[int, int]], org_ids, years) -> dict[int, dict[int, int]]:
+    """``as=now``: an organisation's quota of a year it had none of is the sum of its
+    predecessors' quotas of that year (through the recorded successions, followed back): the
+    merged province's 2025 quota is the three former provinces'. One or two more queries."""
+    preds = predecessors_by_successor()
+    org_ids = list(org_ids)
+    if not preds or not any(o in preds for o in org_ids):
+        return quotas
+    needed: set[int] = set()
+    stack = list(org_ids)
+    while stack:
+        for p in preds.get(stack.pop(), ()):
+            if p not in needed:
+                needed.add(p)
+                stack.append(p)
+    extra = quotas_by_org(needed, years)
+
+    def of(pk, year, seen):
+        own = (quotas if pk in quotas else extra).get(pk, {}).get(year)
+        if own is not None:
+            return own
+        found = [v for p in preds.get(pk, ()) if p not in seen for v in [of(p, year, seen | {p})] if v is not None]
+        return sum(found) if found else None
+
+    out = defaultdict(dict, {k: dict(v) for k, v in quotas.items()})
+    for pk in org_ids:
+        for year in years:
+            value = of(pk, year, {pk})
+            if value is not None:
+                out[pk][year] = value
+    return out
 
 
 def quota_for(quotas: dict[int, dict[int, int]], org_id: int, years) -> int | None:
@@ -240,13 +276,15 @@ def achievement(
     sort: str = "name",
     descending: bool = False,
     with_years: bool = False,
+    tree=rollup.THEN,
 ) -> Achievement:
     """Admitted against quota for ``org`` and the organisations under it, in ``period`` and in
     the same period of the previous year.
 
     Without ``kinds`` the totals are the organisation's own quota and everything admitted in its
     subtree; with ``kinds`` they are over the listed organisations of those kinds only. Six
-    queries whatever the size of the drill-down.
+    queries whatever the size of the drill-down. ``tree=rollup.NOW`` (``as=now``): history
+    mapped onto today's organisations, quotas of the years before a merge from its predecessors.
     """
     kinds = list(kinds or [])
     previous = period.previous_year()
@@ -260,11 +298,12 @@ def achievement(
     under = [g for g in grassroots if any(g[1][:end] in covered_paths for end in range(step, len(g[1]) + 1, step))]
     grassroots = under or grassroots  # listed rows below the grassroots level: count all of them
     listed = [org.id] + [c.id for c in children]
-    now, prev = admissions(listed + [g[0] for g in grassroots], period, previous)
-    m_now, m_prev, m_end = members(listed, period.start_of_year, previous.start_of_year, period.date_to)
-    quotas = quotas_by_org(
-        listed, set(period.years) | set(previous.years), within=org if len(children) > MANY else None
-    )
+    now, prev = admissions(listed + [g[0] for g in grassroots], period, previous, tree=tree)
+    m_now, m_prev, m_end = members(listed, period.start_of_year, previous.start_of_year, period.date_to, tree=tree)
+    quota_years = set(period.years) | set(previous.years)
+    quotas = quotas_by_org(listed, quota_years, within=org if len(children) > MANY else None)
+    if tree == rollup.NOW:
+        quotas = with_predecessor_quotas(quotas, listed, quota_years)
     n_years = len(period.years) if period.is_whole_years else 1
 
     def figures(node_id):
@@ -378,7 +417,7 @@ DIMENSIONS = [
 ]
 
 
-def _quality_counts(org: Organization, period: Period) -> dict:
+def _quality_counts(org: Organization, period: Period, tree=rollup.THEN) -> dict:
     """One query over the admission facts: the count of new members for every value of every
     dimension (the profile each fact carries, age in full years on the day of the decision)."""
     aggregates = {"total": Count("event_id")}
@@ -394,7 +433,7 @@ def _quality_counts(org: Organization, period: Period) -> dict:
         aggregates[f"age_band__{key}"] = Count("event_id", filter=q)
     return (
         MemberFlowFact.objects.filter(
-            rollup.within(org.id, tree=rollup.THEN, cell_field="cell_id"),
+            rollup.within(org.id, tree=tree, cell_field="cell_id"),
             kind__in=ADMISSION_KINDS,
             day__range=(period.date_from, period.date_to),
         )
@@ -467,11 +506,12 @@ class Quality:
         return out
 
 
-def new_member_quality(org: Organization, period: Period) -> Quality:
+def new_member_quality(org: Organization, period: Period, tree=rollup.THEN) -> Quality:
     """New members in the subtree and period by every dimension the boards report, with the
-    same period of the previous year. Two queries."""
+    same period of the previous year. Two queries (``tree=rollup.NOW``: mapped onto today's
+    organisations)."""
     previous = period.previous_year()
-    now, prev = _quality_counts(org, period), _quality_counts(org, previous)
+    now, prev = _quality_counts(org, period, tree), _quality_counts(org, previous, tree)
     groups = []
     dims = [(k, label, choices) for k, label, _f, choices in DIMENSIONS]
     dims.insert(4, ("age_band", "Độ tuổi khi kết nạp", [(k, label) for k, label, _lo, _hi in AGE_BANDS]))
@@ -540,13 +580,13 @@ class Exits:
         return self.prev_admitted - self.prev_total
 
 
-def exits(org: Organization, period: Period) -> Exits:
+def exits(org: Organization, period: Period, tree=rollup.THEN) -> Exits:
     """Struck off, left, expelled and died in the subtree and period (probationary members
     counted apart), with admissions, transfers across the boundary and net growth, for the
     period and the same period last year (``members.selectors.movements``)."""
     previous = period.previous_year()
-    now = movements(org, period.date_from, period.date_to)
-    prev = movements(org, previous.date_from, previous.date_to)
+    now = movements(org, period.date_from, period.date_to, tree=tree)
+    prev = movements(org, previous.date_from, previous.date_to, tree=tree)
     labels = dict(EventKind.choices)
     lines = [
         ExitLine(

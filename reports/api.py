@@ -4,17 +4,44 @@ Rates are strings with a decimal point ("88.48"), or null where there is no quot
 import datetime
 
 from django.http import JsonResponse
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from organizations.selectors import predecessors_of
 from partydev.api import api_login_required
 
 from . import analytics
-from .dashboards import parse_kinds, reporting_year, scoped_org
+from .dashboards import TREES, parse_kinds, reporting_year, scoped_org
 from .periods import Period, PeriodError, period_from_params, rate_text
 
 
 def _bad(message: str) -> JsonResponse:
     return JsonResponse({"detail": message}, status=400)
+
+
+def _tree(request):
+    """``as=then`` (the tree as it stood in the period: the default) or ``as=now`` (history
+    mapped onto today's organisations through the recorded successions)."""
+    value = request.GET.get("as", "").strip() or "then"
+    if value not in TREES:
+        raise PeriodError(
+            f"Tham số “as” chỉ nhận “then” (cây tổ chức lúc đó) hoặc “now” (cây hiện nay), không phải “{value[:20]}”."
+        )
+    return value
+
+
+def _history(org, period, as_: str) -> dict:
+    """What every report says of the tree it read: ``as``, and with ``as=then`` for an
+    organisation that began inside the period, its start and its predecessors (with links) for
+    the time before it."""
+    data = {"as": as_}
+    if as_ == "then" and org.valid_from and org.valid_from > period.date_from:
+        data["valid_from"] = org.valid_from.isoformat()
+        data["predecessors"] = [
+            {"code": p.code, "name": p.name, "url": reverse("organizations:api-detail", args=[p.code])}
+            for p in predecessors_of(org)
+        ]
+    return data
 
 
 def _org_and_period(request):
@@ -35,9 +62,10 @@ def achievement(request):
     try:
         org, period = _org_and_period(request)
         kinds = parse_kinds(request.GET)
+        as_ = _tree(request)
     except PeriodError as e:
         return _bad(str(e))
-    result = analytics.achievement(org, period, kinds=kinds)
+    result = analytics.achievement(org, period, kinds=kinds, tree=TREES[as_])
     t = result.totals
     return JsonResponse(
         {
@@ -45,6 +73,7 @@ def achievement(request):
             "name": org.name,
             "from": period.date_from.isoformat(),
             "to": period.date_to.isoformat(),
+            **_history(org, period, as_),
             "kinds": kinds,
             "admitted": t.admitted,
             "quota": t.quota,
@@ -89,13 +118,15 @@ def achievement(request):
 def new_members(request):
     try:
         org, period = _org_and_period(request)
+        as_ = _tree(request)
     except PeriodError as e:
         return _bad(str(e))
-    result = analytics.new_member_quality(org, period)
+    result = analytics.new_member_quality(org, period, tree=TREES[as_])
     data = {
         "org": org.code,
         "from": period.date_from.isoformat(),
         "to": period.date_to.isoformat(),
+        **_history(org, period, as_),
         "total": result.total,
         "previous_total": result.prev_total,
     }
@@ -110,15 +141,17 @@ def new_members(request):
 def exits(request):
     try:
         org, period = _org_and_period(request)
+        as_ = _tree(request)
     except PeriodError as e:
         return _bad(str(e))
-    result = analytics.exits(org, period)
+    result = analytics.exits(org, period, tree=TREES[as_])
     now = result.now
     return JsonResponse(
         {
             "org": org.code,
             "from": period.date_from.isoformat(),
             "to": period.date_to.isoformat(),
+            **_history(org, period, as_),
             "exits": {line.kind: {"total": line.total, "probationary": line.probationary} for line in result.lines},
             "total": result.total,
             "probationary": result.probationary,

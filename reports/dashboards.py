@@ -19,8 +19,9 @@ from django.utils.http import urlencode
 
 from candidates.models import OPEN_STAGES, Stage
 from members.quotas.models import Quota
+from organizations import rollup
 from organizations.models import Kind, Organization
-from organizations.selectors import breadcrumbs, user_roots
+from organizations.selectors import breadcrumbs, predecessors_of, user_roots
 
 from . import analytics, exports
 from . import projection as projections
@@ -71,6 +72,11 @@ def parse_threshold(params) -> Decimal:
     return value
 
 
+# ``as=then``: the tree as it stood in the period (the default); ``as=now``: history mapped onto
+# today's organisations through the recorded successions.
+TREES = {"then": rollup.THEN, "now": rollup.NOW}
+
+
 class ReportRequest:
     """What every report page reads from the query string."""
 
@@ -94,6 +100,13 @@ class ReportRequest:
         except PeriodError as e:
             self.errors.append(str(e))
             self.threshold = DEFAULT_THRESHOLD
+        self.as_ = (params.get("as") or "").strip() or "then"
+        if self.as_ not in TREES:
+            self.errors.append(
+                f"Tham số “as” chỉ nhận “then” (cây tổ chức lúc đó) hoặc “now” (cây hiện nay), không phải “{self.as_[:20]}”."
+            )
+            self.as_ = "then"
+        self.tree = TREES[self.as_]
         self.all_levels = params.get("levels") == "all"
         self.sort = params.get("sort", "name")
         self.descending = params.get("dir") == "desc"
@@ -108,6 +121,7 @@ class ReportRequest:
             "levels": "all" if self.all_levels else "",
             "sort": self.sort if self.sort != "name" else "",
             "dir": "desc" if self.descending else "",
+            "as": "now" if self.as_ == "now" else "",
         }
         base.update(changes)
         return {k: v for k, v in base.items() if v not in ("", None)}
@@ -129,6 +143,10 @@ def _context(rr: ReportRequest, **extra) -> dict:
     }
     if "crumbs" not in context:
         context["crumbs"] = breadcrumbs(org, rr.request.user)
+    if rr.as_ == "then" and org.valid_from and org.valid_from > rr.period.date_from:
+        # Founded inside the period: it reports from its start; the time before is its predecessors'.
+        context["began"] = org.valid_from
+        context["predecessors"] = predecessors_of(org)
     return context
 
 
@@ -204,6 +222,7 @@ def _achievement(org, rr):
         threshold=rr.threshold,
         sort=rr.sort,
         descending=rr.descending,
+        tree=rr.tree,
     )
 
 
@@ -255,7 +274,7 @@ def _pipeline(cell: Organization, year: int) -> dict:
 def new_members(request, code):
     org = scoped_org(request.user, code)
     rr = ReportRequest(request, org, Period.year(reporting_year(org)))
-    result = analytics.new_member_quality(org, rr.period)
+    result = analytics.new_member_quality(org, rr.period, tree=rr.tree)
     if rr.export:
         return exports.quality_xlsx(result)
     charts = {
@@ -283,7 +302,7 @@ def coverage(request, code):
 def exits(request, code):
     org = scoped_org(request.user, code)
     rr = ReportRequest(request, org, Period.year(reporting_year(org)))
-    result = analytics.exits(org, rr.period)
+    result = analytics.exits(org, rr.period, tree=rr.tree)
     if rr.export:
         return exports.exits_xlsx(result)
     return render(request, "reports/exits.html", _context(rr, result=result))

@@ -119,3 +119,26 @@ def test_exits_of_2022_add_up(province):
     assert data["total"] == sum(v["total"] for v in data["exits"].values())
     assert data["net_growth"] == data["members_after"]["total"] - data["members_before"]["total"]
     assert data["members_after"]["total"] == PUBLISHED["members_at_2022-12-31"]["total"]
+
+
+@pytest.mark.parametrize("as_", ["then", "now"])
+def test_the_published_figures_both_ways_by_the_exact_calls(province, as_):
+    """Issue 16: the same figures with ``as=then`` (the default) and ``as=now`` (Hòa Bình's
+    seeded history has no restructuring, so today's organisations are those of the time)."""
+    term = next(f for f in PUBLISHED["admissions_district_level_committees"] if f["period"] == "2016-2022")
+    data = province.get(
+        f"/api/reports/achievement?org=HB&from=2016-01-01&to=2022-12-31&kinds=district,city&as={as_}"
+    ).json()
+    assert (data["as"], data["admitted"], data["quota"], data["rate"]) == (
+        as_,
+        term["admitted"],
+        term["quota"],
+        term["rate"],
+    )
+    figure = PUBLISHED["members_at_2022-12-31"]
+    members = province.get(f"/api/reports/members?org=HB&at=2022-12-31&as={as_}").json()
+    assert (members["total"], members["official"], members["probationary"]) == (
+        figure["total"],
+        figure["official"],
+        figure["probationary"],
+    )
