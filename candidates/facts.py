@@ -1,20 +1,53 @@
 """The candidates' facts, kept in step by the services with every change of a candidate, in the
-same transaction; ``expected`` computes them from the candidates alone, ``rebuild`` repairs them:
+same transaction; ``expected`` computes them from the candidates and their events alone,
+``rebuild`` repairs them:
 
 - ``CandidateStageFact``: (cell, stage, day the stage began) → how many candidates;
-- ``CandidateDueFact``: (cell, kind of deadline, day it falls due) → how many open candidates.
+- ``CandidateDueFact``: (cell, kind of deadline, day it falls due) → how many open candidates;
+- ``CandidateStageEndFact``: (cell, stage before the decision, day it ended, went on or dropped,
+  days spent in it) → how many candidates (the projection's conversions and typical times).
 """
 
 from collections import Counter
+from collections.abc import Iterable
 
 from django.db.models import F
 
 from organizations.models import Organization
 
-from .models import Candidate, CandidateDueFact, CandidateStageFact
+from .models import (
+    PIPELINE,
+    Candidate,
+    CandidateDueFact,
+    CandidateEvent,
+    CandidateStageEndFact,
+    CandidateStageFact,
+    EventKind,
+    Stage,
+    StageOutcome,
+)
 
-# A candidate's place in the facts: ("stage", cell, stage, day) and ("due", cell, kind, day).
+# A candidate's place in the facts: (table, cell, *the table's other key fields), e.g.
+# ("stage", cell, stage, day), ("due", cell, kind, day), ("end", cell, stage, day, outcome, days).
 Key = tuple
+
+TABLES = {
+    "stage": (CandidateStageFact, ("stage", "day")),
+    "due": (CandidateDueFact, ("due_kind", "day")),
+    "end": (CandidateStageEndFact, ("stage", "day", "outcome", "days")),
+}
+LABELS = {"stage": "candidate stage facts", "due": "candidate deadline facts", "end": "candidate stage end facts"}
+
+# The stages whose ends are recorded (those before the admission decision), and the events that
+# move a candidate through them, read in (effective date, id) order.
+BEFORE_DECISION = PIPELINE[: PIPELINE.index(Stage.DECISION)]
+HISTORY_KINDS = (EventKind.CREATED, EventKind.ADVANCED, EventKind.BACKFILLED, EventKind.DROPPED, EventKind.RETURNED)
+OUTCOMES = {
+    EventKind.ADVANCED: StageOutcome.WENT_ON,
+    EventKind.BACKFILLED: StageOutcome.WENT_ON,
+    EventKind.DROPPED: StageOutcome.DROPPED,
+}
+EVENT_FIELDS = ("kind", "stage_from", "stage_to", "effective_date", "cell_id")
 
 
 def key_of(candidate: Candidate) -> tuple[Key, ...]:
@@ -24,7 +57,44 @@ def key_of(candidate: Candidate) -> tuple[Key, ...]:
     return tuple(keys)
 
 
-TABLES = {"stage": (CandidateStageFact, "stage"), "due": (CandidateDueFact, "due_kind")}
+def ends_of(events: Iterable[tuple]) -> Counter:
+    """The stage ends of one candidate's history: ``events`` are its (kind, stage_from, stage_to,
+    effective_date, cell_id) in (effective date, id) order. The time in a stage runs from the last
+    event that put the candidate in it."""
+    out: Counter = Counter()
+    entered = {}
+    for kind, stage_from, stage_to, day, cell in events:
+        if kind not in HISTORY_KINDS:
+            continue
+        outcome = OUTCOMES.get(kind)
+        if outcome and stage_from in BEFORE_DECISION:
+            start = entered.get(stage_from)
+            days = (day - start).days if start is not None else CandidateStageEndFact.UNKNOWN_DAYS
+            out[("end", cell, stage_from, day, outcome, days)] += 1
+        entered[stage_to] = day
+    return out
+
+
+def _history(candidate_id) -> list[tuple]:
+    return list(
+        CandidateEvent.objects.filter(candidate_id=candidate_id, kind__in=HISTORY_KINDS)
+        .order_by("effective_date", "id")
+        .values_list(*EVENT_FIELDS)
+    )
+
+
+def events_added(candidate_id: int, events: list[CandidateEvent]) -> None:
+    """The stage ends after ``events`` (not yet saved) join the candidate's history: one query for
+    the history when one of them moves the candidate through the stages, none otherwise."""
+    new = [tuple(getattr(e, f) for f in EVENT_FIELDS) for e in events if e.kind in HISTORY_KINDS]
+    if not new:
+        return
+    before = _history(candidate_id)
+    # Saved after the history, so they sort after it on the same day (a stable sort by day).
+    after = sorted(before + new, key=lambda e: e[3])
+    change = ends_of(after)
+    change.subtract(ends_of(before))
+    apply(change)
 
 
 def apply(changes: Counter) -> None:
@@ -35,13 +105,16 @@ def apply(changes: Counter) -> None:
         return
     cells = sorted({k[1] for k in changes})
     list(Organization.objects.filter(pk__in=cells).order_by("pk").select_for_update().values_list("pk", flat=True))
-    for (table, cell, what, day), n in sorted(changes.items(), key=lambda kv: tuple(map(str, kv[0]))):
-        model, field = TABLES[table]
-        updated = model.objects.filter(cell_id=cell, day=day, **{field: what}).update(n=F("n") + n)
+    tables = set()
+    for (table, cell, *values), n in sorted(changes.items(), key=lambda kv: tuple(map(str, kv[0]))):
+        model, fields = TABLES[table]
+        tables.add(table)
+        where = dict(zip(fields, values))
+        updated = model.objects.filter(cell_id=cell, **where).update(n=F("n") + n)
         if not updated:
-            model.objects.create(cell_id=cell, day=day, n=n, **{field: what})
-    for model, _field in TABLES.values():
-        model.objects.filter(cell_id__in=cells, n=0).delete()
+            model.objects.create(cell_id=cell, n=n, **where)
+    for table in sorted(tables):
+        TABLES[table][0].objects.filter(cell_id__in=cells, n=0).delete()
 
 
 def moved(before: tuple[Key, ...], after: tuple[Key, ...]) -> None:
@@ -52,6 +125,29 @@ def moved(before: tuple[Key, ...], after: tuple[Key, ...]) -> None:
     for key in after:
         change[key] += 1
     apply(change)
+
+
+def ends_from(rows: Iterable[tuple]) -> Counter:
+    """The stage ends of many candidates: ``rows`` are (candidate_id, *EVENT_FIELDS) in
+    (candidate, effective date, id) order."""
+    out: Counter = Counter()
+    current, history = None, []
+    for candidate_id, *event in rows:
+        if candidate_id != current:
+            out.update(ends_of(history))
+            current, history = candidate_id, []
+        history.append(tuple(event))
+    out.update(ends_of(history))
+    return out
+
+
+def _history_rows(events):
+    return (
+        events.filter(kind__in=HISTORY_KINDS)
+        .order_by("candidate_id", "effective_date", "id")
+        .values_list("candidate_id", *EVENT_FIELDS)
+        .iterator(chunk_size=5000)
+    )
 
 
 def expected(cell_ids=None) -> Counter:
@@ -67,36 +163,50 @@ def expected(cell_ids=None) -> Counter:
     return out
 
 
-def stored(cell_ids=None) -> Counter:
+def expected_ends(cell_ids=None) -> Counter:
+    """The stage ends from the events. A stage end is counted in the cell of the event that ended
+    it: every candidate with an event in the cells, wherever it is now."""
+    events = CandidateEvent.objects.all()
+    if cell_ids is not None:
+        touched = CandidateEvent.objects.filter(cell_id__in=cell_ids).values("candidate_id")
+        events = events.filter(candidate_id__in=touched)
+    ends = ends_from(_history_rows(events))
+    return Counter({k: n for k, n in ends.items() if cell_ids is None or k[1] in cell_ids})
+
+
+def stored(cell_ids=None, tables=("stage", "due")) -> Counter:
+    """What the fact ``tables`` hold (by default those that follow the candidates' current
+    fields, which ``expected`` computes; ``"end"`` is ``expected_ends``')."""
     out: Counter = Counter()
-    for table, (model, field) in TABLES.items():
+    for table in tables:
+        model, fields = TABLES[table]
         qs = model.objects.all()
         if cell_ids is not None:
             qs = qs.filter(cell_id__in=cell_ids)
-        for c, what, d, n in qs.values_list("cell_id", field, "day", "n"):
-            out[(table, c, what, d)] = n
+        for cell, *values, n in qs.values_list("cell_id", *fields, "n").iterator(chunk_size=5000):
+            out[(table, cell, *values)] = n
     return out
 
 
 def rebuild(org: Organization | None = None, *, dry_run: bool = False) -> dict[str, int]:
     """Recompute the facts of ``org``'s subtree (everything when None) from the candidates."""
-    cells = None if org is None else list(Organization.objects.subtree(org).values_list("id", flat=True))
-    want, have = expected(cells), stored(cells)
+    cells = None if org is None else set(Organization.objects.subtree(org).values_list("id", flat=True))
+    want, have = expected(cells) + expected_ends(cells), stored(cells, tables=TABLES)
     wrong = {k for k in set(want) | set(have) if want.get(k, 0) != have.get(k, 0)}
     if wrong and not dry_run:
         wrong_cells = {k[1] for k in wrong}
-        for table, (model, field) in TABLES.items():
+        for table, (model, fields) in TABLES.items():
             model.objects.filter(cell_id__in=sorted(wrong_cells)).delete()
             model.objects.bulk_create(
                 [
-                    model(cell_id=c, day=d, n=n, **{field: what})
-                    for (t, c, what, d), n in want.items()
-                    if t == table and c in wrong_cells and n
+                    model(cell_id=cell, n=n, **dict(zip(fields, values)))
+                    for (t, cell, *values), n in want.items()
+                    if t == table and cell in wrong_cells and n
                 ],
                 batch_size=5000,
             )
     out = {}
-    for table, label in (("stage", "candidate stage facts"), ("due", "candidate deadline facts")):
+    for table, label in LABELS.items():
         n = sum(1 for k in wrong if k[0] == table)
         if n:
             out[label] = n
@@ -115,4 +225,19 @@ def build_in_migration(apps, using: str) -> None:
     dues = Counter(candidates.filter(next_due__isnull=False).values_list("cell_id", "due_kind", "next_due"))
     due_model.objects.using(using).bulk_create(
         [due_model(cell_id=c, due_kind=k, day=d, n=n) for (c, k, d), n in dues.items()], batch_size=5000
+    )
+
+
+def build_ends_in_migration(apps, using: str) -> None:
+    """The stage end facts of an existing database, from its events (historical models)."""
+    events = apps.get_model("candidates", "CandidateEvent").objects.using(using)
+    model = apps.get_model("candidates", "CandidateStageEndFact")
+    ends = ends_from(_history_rows(events))
+    model.objects.using(using).bulk_create(
+        [
+            model(cell_id=c, stage=s, day=d, outcome=o, days=days, n=n)
+            for (_t, c, s, d, o, days), n in ends.items()
+            if n
+        ],
+        batch_size=5000,
     )

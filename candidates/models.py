@@ -324,6 +324,36 @@ class CandidateStageFact(models.Model):
         indexes = [models.Index(fields=["stage", "cell", "day"], name="stage_fact_stage_cell")]
 
 
+class StageOutcome(models.TextChoices):
+    WENT_ON = "went_on", "Chuyển sang giai đoạn sau"
+    DROPPED = "dropped", "Dừng theo dõi"
+
+
+class CandidateStageEndFact(models.Model):
+    """How many candidates of a cell left a stage before the admission decision on a day, went on
+    or were dropped, after how many days in it (-1: the day they entered it is not recorded): the
+    conversions and typical times the projection reads. The cell is the one of the event that
+    ended the stage. Kept in step by ``candidates.services`` with every event, in the same
+    transaction (``candidates.facts``)."""
+
+    UNKNOWN_DAYS = -1
+
+    cell = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    stage = models.CharField(max_length=24, choices=Stage.choices)
+    day = models.DateField()
+    outcome = models.CharField(max_length=8, choices=StageOutcome.choices)
+    days = models.IntegerField()
+    n = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cell", "stage", "day", "outcome", "days"], name="candidate_stage_end_fact_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["day", "cell"], name="stage_end_fact_day_cell")]
+
+
 class CandidateDueFact(models.Model):
     """How many open candidates of a cell have their next legal deadline of a kind on a day: the
     worklists' totals (overdue, due this month, certificates expiring), read for any scope in one

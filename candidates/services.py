@@ -346,6 +346,7 @@ def _write(candidate: Candidate, old_version: int, events: list[CandidateEvent])
     candidate._fact_key = facts.key_of(candidate)
     for event in events:
         event.full_clean(exclude=["candidate", "cell", "recorded_by"])
+    facts.events_added(candidate.pk, events)  # the stage ends, before the events join the history
     CandidateEvent.objects.bulk_create(events)
     # The conditional UPDATE and bulk_create write no history by themselves (partydev.audit).
     author = events[0].recorded_by if events else None

@@ -32,7 +32,13 @@ HB = "scale_hb"
 
 def _copied_models():
     """(model, SQL condition selecting Hòa Bình's rows from ``src``), in dependency order."""
-    from candidates.models import Candidate, CandidateDueFact, CandidateEvent, CandidateStageFact
+    from candidates.models import (
+        Candidate,
+        CandidateDueFact,
+        CandidateEvent,
+        CandidateStageEndFact,
+        CandidateStageFact,
+    )
     from members.models import MemberBalance, MemberFlowFact, Membership, MembershipEvent, MembershipPeriod, Person
     from members.quotas.models import Quota
 
@@ -56,6 +62,7 @@ def _copied_models():
         (MemberBalance, f"src.cell_id IN {hb}"),
         (CandidateStageFact, f"src.cell_id IN {hb}"),
         (CandidateDueFact, f"src.cell_id IN {hb}"),
+        (CandidateStageEndFact, f"src.cell_id IN {hb}"),
     ]
 
 

@@ -19,14 +19,14 @@ of the quota where no minimum is set) or off track.
 """
 
 import datetime
-import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Case, F, IntegerField, Q, Value, When
 
-from candidates.models import PIPELINE, CandidateEvent, CandidateStageFact, EventKind, Stage
+from candidates.facts import BEFORE_DECISION
+from candidates.models import CandidateStageEndFact, CandidateStageFact, Stage, StageOutcome
 from members.quotas.models import Quota
 from organizations import rollup
 from organizations.models import Organization
@@ -34,8 +34,6 @@ from organizations.models import Organization
 from . import analytics
 from .periods import Period, rate
 
-# The stages a candidate passes before the admission decision, in order.
-BEFORE_DECISION = PIPELINE[: PIPELINE.index(Stage.DECISION)]
 LOOKBACK_YEARS = 3
 AT_RISK_SHARE = Decimal("0.8")
 
@@ -122,47 +120,41 @@ class Projection:
 
 
 def stage_history(root: Organization, window: Period) -> dict[str, StageHistory]:
-    """Conversion and typical time of each stage before the decision, from the candidate events
-    of ``root``'s subtree whose stage ended in ``window``. One query."""
-    events = (
-        CandidateEvent.objects.filter(
-            cell__path__startswith=root.path,
-            effective_date__lte=window.date_to,
-            kind__in=(
-                EventKind.CREATED,
-                EventKind.ADVANCED,
-                EventKind.BACKFILLED,
-                EventKind.DROPPED,
-                EventKind.RETURNED,
-            ),
-        )
-        .order_by("candidate_id", "effective_date", "id")
-        .values_list("candidate_id", "kind", "stage_from", "stage_to", "effective_date")
+    """Conversion and typical time of each stage before the decision, from the stage ends
+    (``CandidateStageEndFact``) in ``root``'s subtree within ``window``. One query."""
+    ends = CandidateStageEndFact.objects.filter(day__range=(window.date_from, window.date_to)).values(
+        "cell_id", "stage", "outcome", "days", "n"
     )
-    went_on, dropped, durations = defaultdict(int), defaultdict(int), defaultdict(list)
-    entered_at: dict[str, datetime.date] = {}
-    current = None
-    for candidate_id, kind, stage_from, stage_to, day in events.iterator(chunk_size=5000):
-        if candidate_id != current:
-            current, entered_at = candidate_id, {}
-        in_window = window.date_from <= day <= window.date_to
-        if kind in (EventKind.ADVANCED, EventKind.BACKFILLED) and stage_from in BEFORE_DECISION and in_window:
-            went_on[stage_from] += 1
-            if stage_from in entered_at:
-                durations[stage_from].append((day - entered_at[stage_from]).days)
-        elif kind == EventKind.DROPPED and stage_from in BEFORE_DECISION and in_window:
-            dropped[stage_from] += 1
-        entered_at[stage_to] = day
+    rolled = rollup.roll_up(ends, anchors=[root.id], sums=["n"], group=["stage", "outcome", "days"])
+    went_on, dropped, durations = defaultdict(int), defaultdict(int), defaultdict(Counter)
+    for (_root, stage, outcome, days), sums in rolled.items():
+        if outcome == StageOutcome.WENT_ON:
+            went_on[stage] += sums["n"]
+            if days != CandidateStageEndFact.UNKNOWN_DAYS:
+                durations[stage][days] += sums["n"]
+        else:
+            dropped[stage] += sums["n"]
     labels = dict(Stage.choices)
-    history = {
-        s: StageHistory(
-            s, labels[s], went_on[s], dropped[s], int(statistics.median(durations[s])) if durations[s] else 0
-        )
-        for s in BEFORE_DECISION
-    }
+    history = {s: StageHistory(s, labels[s], went_on[s], dropped[s], _median(durations[s])) for s in BEFORE_DECISION}
     for s in BEFORE_DECISION:
         history[s].remaining_days = _remaining(history, s)
     return history
+
+
+def _median(counts: Counter) -> int:
+    """The median of the days counted in ``counts`` ({days: how many}), rounded down; 0 if none."""
+    total = sum(counts.values())
+    if not total:
+        return 0
+    low, high = (total - 1) // 2, total // 2  # the middle one or two, counting from 0
+    seen, middle = 0, []
+    for days in sorted(counts):
+        seen += counts[days]
+        while len(middle) < 2 and seen > (low, high)[len(middle)]:
+            middle.append(days)
+        if len(middle) == 2:
+            break
+    return (middle[0] + middle[1]) // 2
 
 
 def _chance(history: dict[str, StageHistory], stage: str) -> Decimal:

@@ -1,6 +1,9 @@
 import datetime
 from decimal import Decimal
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from candidates import facts
 from candidates.models import Candidate, CandidateEvent, EventKind, Stage
 from members.models import Person
@@ -76,3 +79,33 @@ def test_projection_from_pipeline_conversion_and_typical_time(tree, users, login
 
     html = login(users.province).get("/reports/T/projection/").content.decode()
     assert "Cách tính" in html and "Dự kiến đến 31/12" in html
+
+
+def test_projection_page_runs_the_same_queries_for_a_short_and_a_long_history(
+    tree, users, login, django_assert_num_queries
+):
+    last_year = datetime.date.today().year - 1  # in the look-back window of the page (today)
+    day = lambda m, d: datetime.date(last_year, m, d)  # noqa: E731
+    client = login(users.province)
+    went_on = [
+        (EventKind.CREATED, "", Stage.SOURCE, day(1, 1)),
+        (EventKind.ADVANCED, Stage.SOURCE, Stage.CULTIVATION, day(1, 31)),
+    ]
+    candidate(tree.CXA, went_on)
+    client.get("/reports/T/projection/")
+    with CaptureQueriesContext(connection) as short:
+        assert client.get("/reports/T/projection/").status_code == 200
+    for cell in (tree.CXA, tree.CXB, tree.CYA):
+        for _ in range(5):
+            candidate(cell, went_on)
+        candidate(
+            cell,
+            [
+                (EventKind.CREATED, "", Stage.SOURCE, day(1, 1)),
+                (EventKind.DROPPED, Stage.SOURCE, Stage.DROPPED, day(2, 1)),
+            ],
+        )
+    with django_assert_num_queries(len(short.captured_queries)):
+        response = client.get("/reports/T/projection/")
+    source = response.context["result"].history[0]
+    assert (source.went_on, source.dropped, source.typical_days) == (16, 3, 30)
