@@ -161,6 +161,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 IMPORT_REFUSED_IDENTIFIERS_PER_HOUR = env.int("IMPORT_REFUSED_IDENTIFIERS_PER_HOUR", default=20)
 UPLOAD_KEEP_UNCOMMITTED_HOURS = env.int("UPLOAD_KEEP_UNCOMMITTED_HOURS", default=24)
 
+# Breakdowns by a sensitive attribute (ethnicity, religion) shown to a role that may not read it
+# hide the groups of fewer people than this (organizations.privacy.suppress_small_groups).
+SMALL_GROUP_MINIMUM = env.int("SMALL_GROUP_MINIMUM", default=5)
+
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 

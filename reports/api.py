@@ -13,6 +13,7 @@ from partydev.api import api_login_required
 from . import analytics
 from .dashboards import TREES, parse_kinds, reporting_year, scoped_org
 from .periods import Period, PeriodError, period_from_params, rate_text
+from .suppression import quality_for
 
 
 def _bad(message: str) -> JsonResponse:
@@ -121,7 +122,7 @@ def new_members(request):
         as_ = _tree(request)
     except PeriodError as e:
         return _bad(str(e))
-    result = analytics.new_member_quality(org, period, tree=TREES[as_])
+    result = quality_for(request.user, analytics.new_member_quality(org, period, tree=TREES[as_]))
     data = {
         "org": org.code,
         "from": period.date_from.isoformat(),

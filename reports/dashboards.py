@@ -26,6 +26,7 @@ from organizations.selectors import breadcrumbs, predecessors_of, user_roots
 from . import analytics, exports
 from . import projection as projections
 from .periods import Period, PeriodError, period_from_params
+from .suppression import quality_for
 from .tables import rows_html
 
 KIND_LABELS = dict(Kind.choices)
@@ -274,7 +275,7 @@ def _pipeline(cell: Organization, year: int) -> dict:
 def new_members(request, code):
     org = scoped_org(request.user, code)
     rr = ReportRequest(request, org, Period.year(reporting_year(org)))
-    result = analytics.new_member_quality(org, rr.period, tree=rr.tree)
+    result = quality_for(request.user, analytics.new_member_quality(org, rr.period, tree=rr.tree))
     if rr.export:
         return exports.quality_xlsx(result)
     charts = {

@@ -76,7 +76,8 @@ def quality_tables(result) -> list[Table]:
     ]
     head = Table(
         title=f"Chất lượng đảng viên mới kết nạp — {result.org.name}",
-        subtitle=f"Kỳ báo cáo: {result.period.label}; tổng số {result.total} (cùng kỳ {prev}: {result.prev_total})",
+        subtitle=f"Kỳ báo cáo: {result.period.label}; tổng số {result.total} (cùng kỳ {prev}: {result.prev_total})"
+        + (f". {result.note}" if getattr(result, "note", "") else ""),
         columns=cols,
         rows=result.highlights,
     )
