@@ -103,7 +103,7 @@ class ShownQuality:
 def _shown_group(group, total: int, prev_total: int, minimum: int) -> ShownGroup:
     choices = Person._meta.get_field(group.key).choices
     by_key = {i.key: i for i in group.items}
-    labels = {value: label for value, label in choices}
+    labels = dict(choices)
     keys = [value for value, _ in choices] + [k for k in by_key if k not in labels]
     now = {k: by_key[k].count if k in by_key else 0 for k in keys}
     prev = {k: by_key[k].prev_count if k in by_key else 0 for k in keys}

@@ -44,7 +44,7 @@ def test_a_minimum_of_one_hides_nothing():
 def test_no_hidden_group_can_be_worked_out(minimum):
     """For every small table: hidden groups are none, or at least two holding ``minimum`` people
     together (or the whole table is under the minimum and all of it is hidden)."""
-    for values in itertools.product(range(0, 8), repeat=3):
+    for values in itertools.product(range(8), repeat=3):
         counts = dict(zip("abc", values, strict=True))
         shown, hidden = suppress_small_groups(counts, minimum)
         total = sum(values)
