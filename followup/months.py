@@ -2,6 +2,8 @@
 
 import datetime
 
+from partydev.params import date_problem
+
 
 def month_start(day: datetime.date) -> datetime.date:
     return day.replace(day=1)
@@ -25,12 +27,14 @@ def months_between(first: datetime.date, last: datetime.date) -> list[datetime.d
 
 
 def parse_month(text: str) -> datetime.date | None:
-    """'2022-07' → 1 July 2022; None if it is not a month."""
+    """'2022-07' → 1 July 2022; None if it is not a month, or not one within the bounds of
+    ``partydev.params`` (1900 … today + 5 years)."""
     try:
         year, month = (int(part) for part in str(text).split("-"))
-        return datetime.date(year, month, 1)
-    except (TypeError, ValueError):
+        first = datetime.date(year, month, 1)
+    except (TypeError, ValueError, OverflowError):
         return None
+    return None if date_problem(first, "tháng") else first
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:

@@ -1,7 +1,5 @@
 """Read API of the register: session login, scoped like every view (404 outside the scope)."""
 
-import datetime
-
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -10,6 +8,7 @@ from django.views.decorators.http import require_GET
 from organizations import rollup
 from organizations.models import Organization
 from partydev.api import api_login_required
+from partydev.params import parse_date
 
 from .selectors import counts_at
 
@@ -24,10 +23,7 @@ def member_counts(request):
         return JsonResponse({"detail": "Thiếu tham số org (mã tổ chức)."}, status=400)
     org = get_object_or_404(Organization.objects.for_user(request.user), code=code)
     raw = request.GET.get("at", "").strip()
-    try:
-        at = datetime.date.fromisoformat(raw) if raw else timezone.localdate()
-    except ValueError:
-        return JsonResponse({"detail": f"Ngày «{raw}» không đúng dạng YYYY-MM-DD."}, status=400)
+    at = parse_date(raw, "at") if raw else timezone.localdate()  # a bad one: 400 JSON (BadInputMiddleware)
     as_ = request.GET.get("as", "").strip() or "then"
     if as_ not in ("then", "now"):
         return JsonResponse(

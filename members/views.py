@@ -16,6 +16,7 @@ from organizations.models import Organization, subtree_q
 from organizations.privacy import HIDDEN, can_see_sensitive
 from organizations.selectors import user_roots
 from partydev.forms import add_service_errors
+from partydev.params import MAX_ID, page_number, parse_int
 
 from . import exports
 from .forms import AdmissionForm, EventForm, MemberFilterForm, PersonEditForm, TransferInForm
@@ -45,11 +46,8 @@ class SlicePage:
     (one row more than shown, to know whether there is a next page), plus a count only for
     small scopes. Counting 70,000 rows would cost the province page more than all the rest."""
 
-    def __init__(self, queryset, number, *, count=None, size: int = PAGE_SIZE):
-        try:
-            self.number = max(1, int(number or 1))
-        except (TypeError, ValueError):
-            self.number = 1
+    def __init__(self, queryset, number: int, *, count=None, size: int = PAGE_SIZE):
+        self.number = number  # partydev.params.page_number: 1 … MAX_PAGE
         start = (self.number - 1) * size
         rows = list(queryset[start : start + size + 1])
         self.object_list = rows[:size]
@@ -157,7 +155,7 @@ def member_list(request):
     small = org is not None and org.depth >= DEEP_SCOPE
     page = SlicePage(
         members.values_list(*LIST_COLUMNS),
-        request.GET.get("page"),
+        page_number(request.GET),
         count=members.select_related(None) if small else None,
     )
     page.object_list = [_list_row(row, sensitive) for row in page.object_list]
@@ -261,10 +259,10 @@ def record_event(request, pk, kind):
     if not can_decide(request.user, m.cell):
         raise PermissionDenied
     proposal = None
-    if request.GET.get("proposal") or request.POST.get("proposal"):
+    if raw := request.GET.get("proposal") or request.POST.get("proposal"):
         proposal = get_object_or_404(
             m.proposals,
-            pk=request.GET.get("proposal") or request.POST.get("proposal"),
+            pk=parse_int(raw, "đề nghị", low=1, high=MAX_ID),
             state=Proposal.State.PENDING,
             kind=kind,
         )

@@ -14,9 +14,13 @@ Two halves:
 This module imports no app, only Django and simple-history: every floor may use it.
 """
 
+import logging
+
 from django.conf import settings
-from django.db import models
+from django.db import DatabaseError, models, transaction
 from django.utils import timezone
+
+logger = logging.getLogger("partydev.audit")
 
 
 def client_ip(request) -> str | None:
@@ -97,8 +101,23 @@ class AuditEvent(models.Model):
         raise PermissionError("Nhật ký kiểm tra chỉ được ghi thêm, không được xóa.")
 
 
-def record(kind: str, request=None, *, user=None, username: str = "", status=None, **detail) -> AuditEvent:
-    """Append one event. ``request`` gives the IP, method, path and user agent."""
+def record(kind: str, request=None, *, user=None, username: str = "", status=None, **detail) -> AuditEvent | None:
+    """Append one event. ``request`` gives the IP, method, path and user agent.
+
+    Written in its own short transaction (a savepoint when called inside one): the refused
+    accesses are written by the middleware after the view has returned, outside the view's
+    transaction. A row that cannot be written (another process holding SQLite's write lock past
+    the busy timeout) is logged, and the answer goes on: the audit never turns a read into a 500.
+    """
+    try:
+        with transaction.atomic():
+            return _append(kind, request, user=user, username=username, status=status, **detail)
+    except DatabaseError:
+        logger.exception("audit event %s not written (%s)", kind, getattr(request, "path", ""))
+        return None
+
+
+def _append(kind, request, *, user, username, status, **detail) -> AuditEvent:
     if user is None and request is not None:
         candidate = getattr(request, "user", None)
         if candidate is not None and candidate.is_authenticated:

@@ -1,15 +1,25 @@
-"""Cross-cutting middleware: session timeouts, the audit of refused accesses, no caching."""
+"""Cross-cutting middleware: session timeouts, the audit of refused accesses, no caching, bad
+input and a busy database."""
 
+import logging
+import sys
 import time
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
+from django.db import OperationalError
 from django.dispatch import receiver
+from django.http import JsonResponse
+from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
+from django.views import defaults as django_defaults
 
 from . import audit
+from .params import BadParameter
+
+logger = logging.getLogger("partydev.requests")
 
 LOGIN_AT = "_partydev_login_at"
 SEEN_AT = "_partydev_seen_at"
@@ -94,3 +104,65 @@ class NoStoreMiddleware:
         if not response.has_header("Cache-Control"):
             add_never_cache_headers(response)
         return response
+
+
+def wants_json(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(request, status: int, message: str):
+    """A Vietnamese error page (the message escaped like any template text), or JSON under /api/."""
+    if wants_json(request):
+        return JsonResponse({"detail": message}, status=status)
+    return render(request, "error.html", {"status": status, "message": message}, status=status)
+
+
+BUSY_MESSAGE = "Hệ thống đang bận, thử lại sau ít giây."
+
+
+def is_lock_timeout(exc) -> bool:
+    """SQLite's "database is locked": another process held the write lock past the busy timeout."""
+    return isinstance(exc, OperationalError) and "locked" in str(exc).lower()
+
+
+class BadInputMiddleware:
+    """Answers what a view could not use as a 400 with its reason (``partydev.params.BadParameter``)
+    and a write that could not get the database's lock in time as a 503 "busy, try again": the
+    view's transaction is rolled back, so nothing is half-written."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, BadParameter):
+            return error_response(request, 400, str(exception))
+        if is_lock_timeout(exception):
+            logger.warning("database busy: %s %s", request.method, request.path)
+            response = error_response(request, 503, BUSY_MESSAGE)
+            response["Retry-After"] = "2"
+            return response
+        return None
+
+
+# URL handlers (``partydev/urls.py``): JSON under /api/, a Vietnamese page elsewhere.
+
+
+def bad_request(request, exception=None):
+    return error_response(request, 400, "Yêu cầu không hợp lệ.")
+
+
+def page_not_found(request, exception=None):
+    if wants_json(request):
+        return JsonResponse({"detail": "Không tìm thấy."}, status=404)
+    return django_defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if is_lock_timeout(sys.exc_info()[1]):
+        return error_response(request, 503, BUSY_MESSAGE)
+    if wants_json(request):
+        return JsonResponse({"detail": "Lỗi hệ thống."}, status=500)
+    return django_defaults.server_error(request)

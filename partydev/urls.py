@@ -5,6 +5,10 @@ from reports.home import home
 
 from . import views
 
+handler400 = "partydev.middleware.bad_request"
+handler404 = "partydev.middleware.page_not_found"
+handler500 = "partydev.middleware.server_error"
+
 urlpatterns = [
     path("", home, name="home"),
     path("ping/", views.ping, name="ping"),

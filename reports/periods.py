@@ -9,6 +9,8 @@ import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from partydev.params import date_problem, echo, max_date
+
 
 class PeriodError(ValueError):
     """Bad period input; the message is Vietnamese and names the field."""
@@ -72,10 +74,14 @@ def _shift_year(day: datetime.date, years: int) -> datetime.date:
 
 
 def parse_date(text: str, field: str) -> datetime.date:
+    """A date of the query string, YYYY-MM-DD, within ``partydev.params``' bounds (1900 … today + 5 years)."""
     try:
-        return datetime.date.fromisoformat(text.strip())
+        day = datetime.date.fromisoformat(str(text).strip())
     except (ValueError, AttributeError):
-        raise PeriodError(f"Ngày “{text}” ở ô “{field}” không hợp lệ; hãy nhập theo dạng YYYY-MM-DD.") from None
+        raise PeriodError(f"Ngày “{echo(text)}” ở ô “{field}” không hợp lệ; hãy nhập theo dạng YYYY-MM-DD.") from None
+    if problem := date_problem(day, f"Ô “{field}”"):
+        raise PeriodError(problem)
+    return day
 
 
 def period_from_params(params, default: Period) -> Period:
@@ -94,12 +100,12 @@ def period_from_params(params, default: Period) -> Period:
 
 
 def _parse_year(text: str, field: str) -> int:
-    try:
-        year = int(str(text).strip())
-    except ValueError:
-        raise PeriodError(f"Năm “{text}” ở ô “{field}” không hợp lệ.") from None
-    if not 1930 <= year <= 2200:
-        raise PeriodError(f"Năm “{text}” ở ô “{field}” nằm ngoài khoảng cho phép.")
+    raw = str(text).strip()
+    if not raw.isascii() or not raw.isdigit() or len(raw) != 4:
+        raise PeriodError(f"Năm “{echo(text)}” ở ô “{field}” không hợp lệ.")
+    year = int(raw)
+    if not 1930 <= year <= max_date().year:
+        raise PeriodError(f"Năm “{echo(text)}” ở ô “{field}” nằm ngoài khoảng cho phép.")
     return year
 
 

@@ -16,6 +16,8 @@ from django.utils import timezone
 
 from organizations.models import Organization, Role, user_roles
 from partydev.audit import bulk_history
+from partydev.params import echo
+from partydev.text import ascii_digits
 
 from .models import MAX_QUOTA, MAX_YEAR, MIN_YEAR, Quota, QuotaChange
 
@@ -70,11 +72,11 @@ def upload_scope(user) -> Organization | None:
 
 def validate_year(value) -> int:
     try:
-        year = int(str(value).strip())
+        year = int(ascii_digits(str(value).strip()) or "")  # full-width digits folded, any other refused
     except (TypeError, ValueError):
-        raise ValidationError(f"“{value}” không phải là năm (cần 4 chữ số, ví dụ 2024).")
-    if not MIN_YEAR <= year <= MAX_YEAR or len(str(value).strip()) != 4:
-        raise ValidationError(f"“{value}” không phải là năm hợp lệ (từ {MIN_YEAR} đến {MAX_YEAR}).")
+        raise ValidationError(f"“{echo(value)}” không phải là năm (cần 4 chữ số, ví dụ 2024).") from None
+    if not MIN_YEAR <= year <= MAX_YEAR or len(str(year)) != 4:
+        raise ValidationError(f"“{echo(value)}” không phải là năm hợp lệ (từ {MIN_YEAR} đến {MAX_YEAR}).")
     return year
 
 

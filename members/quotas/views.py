@@ -3,7 +3,6 @@
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +12,7 @@ from organizations.selectors import breadcrumbs, user_roots
 from partydev.excel import xlsx_response
 from partydev.forms import add_service_errors
 from partydev.models import Upload
+from partydev.params import BadParameter
 from partydev.upload_views import UploadFlow
 
 from . import services
@@ -21,10 +21,19 @@ from .selectors import quota_rows, under_allocated
 
 
 def _year(request) -> int:
+    """The year asked for (this year by default); a bad one answers 400 with the reason. Read
+    after the permission check, so an answer never depends on input before access is settled."""
     raw = request.GET.get("year") or request.POST.get("year")
     if not raw:
         return timezone.localdate().year
-    return services.validate_year(raw)
+    return _valid_year(raw)
+
+
+def _valid_year(raw) -> int:
+    try:
+        return services.validate_year(raw)
+    except ValidationError as exc:
+        raise BadParameter(exc.messages[0]) from None
 
 
 class QuotaForm(forms.Form):
@@ -65,10 +74,7 @@ def quota_home(request):
 @login_required
 def quota_page(request, code):
     org = get_object_or_404(Organization.objects.for_user(request.user), code=code)
-    try:
-        year = _year(request)
-    except ValidationError as exc:
-        return HttpResponseBadRequest(exc.messages[0])
+    year = _year(request)
     children = list(Organization.objects.get_children(org))
     own, *rows = quota_rows([org, *children], year)
     settable = {c.pk for c in children if services.can_set_quota(request.user, c)}
@@ -103,12 +109,9 @@ def quota_edit(request, code, year):
     """One quota, inline: GET gives the row's form, POST saves it and gives the row back (htmx),
     or redirects to the page without JavaScript."""
     org = get_object_or_404(Organization.objects.for_user(request.user), code=code)
-    try:
-        year = services.validate_year(year)
-    except ValidationError as exc:
-        return HttpResponseBadRequest(exc.messages[0])
     if not services.can_set_quota(request.user, org):
         raise PermissionDenied
+    year = _valid_year(year)
     htmx = request.headers.get("HX-Request") == "true"
     parent = Organization.objects.get_parent(org)
     back = parent if parent and Organization.objects.for_user(request.user).filter(pk=parent.pk).exists() else org
@@ -137,12 +140,9 @@ def quota_edit(request, code, year):
 
 @login_required
 def template_download(request):
-    try:
-        year = _year(request)
-    except ValidationError as exc:
-        return HttpResponseBadRequest(exc.messages[0])
     if not services.settable_organizations(request.user).exists():
         raise PermissionDenied
+    year = _year(request)
     return xlsx_response(quota_template(request.user, year), f"chi-tieu-ket-nap-{year}.xlsx")
 
 

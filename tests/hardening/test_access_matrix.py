@@ -55,6 +55,7 @@ class Spec:
     get_405: bool = False  # POST only (require_POST)
     province_wide: bool = False  # the object is the province's own, read by everyone working in it
     hidden_from: frozenset = frozenset()  # roles for whom the object does not exist (404) though in their subtree
+    params: tuple = ()  # the query parameters the view reads (tests/hardening/test_hostile_input.py feeds them)
 
 
 def cell(s):
@@ -94,16 +95,21 @@ def uploads(ns, route, kind, uploaders, hidden_from=frozenset()):
     }
 
 
+# Query parameters read by several views.
+MEMBER_FILTERS = ("org", "q", "status", "cell", "sex", "ethnicity", "education", "qualification", "age", "sector")
+REPORT_PARAMS = ("from", "to", "year", "year_from", "year_to", "kinds", "levels", "threshold", "sort", "dir", "format")
+API_PARAMS = ("org", "from", "to", "kinds")
+
 MATRIX: dict[str, Spec] = {
     "": Spec(),
     "ping/": Spec(),
-    "api/organizations": Spec(access="api", post="405"),
+    "api/organizations": Spec(access="api", post="405", params=("parent",)),
     "api/organizations/<str:code>": Spec(access="api", target=cell, post="405"),
     # members
-    "members/": Spec(target=org_query),
-    "members/export.xlsx": Spec(target=org_query),
-    "members/new/": Spec(target=org_query, get=DECIDERS, post=DECIDERS),
-    "members/transfer-in/": Spec(target=org_query, get=DECIDERS, post=DECIDERS),
+    "members/": Spec(target=org_query, params=(*MEMBER_FILTERS, "page")),
+    "members/export.xlsx": Spec(target=org_query, params=MEMBER_FILTERS),
+    "members/new/": Spec(target=org_query, get=DECIDERS, post=DECIDERS, params=("org",)),
+    "members/transfer-in/": Spec(target=org_query, get=DECIDERS, post=DECIDERS, params=("org",)),
     # A register file holds national IDs: the provincial office sees only the files it uploaded.
     **uploads("members", "members/import/", "members", DECIDERS, hidden_from=frozenset({"province"})),
     "members/import/template.xlsx": Spec(),
@@ -115,7 +121,7 @@ MATRIX: dict[str, Spec] = {
         post=frozenset({"secretary_a", "secretary_b", "grassroots", "district_x", "district_y"}),
     ),
     "members/<int:pk>/record/<str:kind>/": Spec(
-        target=lambda s: membership(s, kind="died"), get=DECIDERS, post=DECIDERS
+        target=lambda s: membership(s, kind="died"), get=DECIDERS, post=DECIDERS, params=("proposal",)
     ),
     "members/<int:pk>/propose/<str:kind>/": Spec(
         target=lambda s: membership(s, kind="died"), get=PROPOSERS, post=PROPOSERS
@@ -123,12 +129,12 @@ MATRIX: dict[str, Spec] = {
     "members/<int:pk>/proposals/<int:proposal_pk>/reject/": Spec(
         target=lambda s: membership(s, proposal_pk=s.proposal.pk), get_405=True, post=DECIDERS
     ),
-    "api/reports/members": Spec(access="api", target=org_query, post="405"),
+    "api/reports/members": Spec(access="api", target=org_query, post="405", params=("org", "at")),
     # quotas
-    "quotas/": Spec(),
-    "quotas/template": Spec(get=QUOTA_SETTERS),
+    "quotas/": Spec(params=("year",)),
+    "quotas/template": Spec(get=QUOTA_SETTERS, params=("year",)),
     **uploads("quotas", "quotas/upload/", "quotas", DECIDERS),
-    "quotas/<str:code>/": Spec(target=cell),
+    "quotas/<str:code>/": Spec(target=cell, params=("year",)),
     "quotas/<str:code>/<int:year>/edit/": Spec(
         target=lambda s: Target(kwargs={"code": s.cell.code, "year": s.quota_year}, org=s.cell),
         get=QUOTA_SETTERS,
@@ -136,10 +142,10 @@ MATRIX: dict[str, Spec] = {
         post_data=lambda s: {"target": "4"},
     ),
     # candidates
-    "candidates/": Spec(target=org_query),
+    "candidates/": Spec(target=org_query, params=("org",)),
     "candidates/board/": Spec(),
     "candidates/board/<str:code>/": Spec(target=cell),
-    "candidates/add/": Spec(target=org_query, post=STAFF),
+    "candidates/add/": Spec(target=org_query, post=STAFF, params=("org",)),
     "candidates/<int:pk>/": Spec(target=candidate),
     "candidates/<int:pk>/step/": Spec(
         target=candidate,
@@ -163,22 +169,22 @@ MATRIX: dict[str, Spec] = {
     **uploads("candidates", "candidates/import/", "candidates", STAFF, hidden_from=frozenset({"province"})),
     "candidates/import/template.xlsx": Spec(),
     # reports
-    "orgs/": Spec(),
-    "orgs/<str:code>/": Spec(target=cell),
+    "orgs/": Spec(params=("q", "page")),
+    "orgs/<str:code>/": Spec(target=cell, params=("q", "page")),
     # Restructuring the tree: the provincial office (and administrators) only.
     "orgs/<str:code>/restructure/": Spec(target=cell, get=frozenset({"province"}), post=frozenset({"province"})),
     "dashboard/": Spec(),
-    "dashboard/<str:code>/": Spec(target=cell),
-    "reports/<str:code>/new-members/": Spec(target=cell),
-    "reports/<str:code>/coverage/": Spec(target=cell),
-    "reports/<str:code>/exits/": Spec(target=cell),
-    "reports/<str:code>/projection/": Spec(target=cell),
-    "api/reports/achievement": Spec(access="api", target=api_query, post="405"),
-    "api/reports/new-members": Spec(access="api", target=api_query, post="405"),
-    "api/reports/exits": Spec(access="api", target=api_query, post="405"),
+    "dashboard/<str:code>/": Spec(target=cell, params=REPORT_PARAMS),
+    "reports/<str:code>/new-members/": Spec(target=cell, params=REPORT_PARAMS),
+    "reports/<str:code>/coverage/": Spec(target=cell, params=(*REPORT_PARAMS, "table")),
+    "reports/<str:code>/exits/": Spec(target=cell, params=REPORT_PARAMS),
+    "reports/<str:code>/projection/": Spec(target=cell, params=REPORT_PARAMS),
+    "api/reports/achievement": Spec(access="api", target=api_query, post="405", params=API_PARAMS),
+    "api/reports/new-members": Spec(access="api", target=api_query, post="405", params=API_PARAMS),
+    "api/reports/exits": Spec(access="api", target=api_query, post="405", params=API_PARAMS),
     # follow-up
-    "followup/": Spec(),
-    "followup/assignments/": Spec(target=org_query, get=MANAGERS, post=MANAGERS),
+    "followup/": Spec(params=("year",)),
+    "followup/assignments/": Spec(target=org_query, get=MANAGERS, post=MANAGERS, params=("org", "current", "page")),
     "followup/assignments/<int:pk>/": Spec(
         target=assignment, post=MANAGERS, post_data=lambda s: {"e-end": "2024-12-31"}
     ),
@@ -196,6 +202,7 @@ MATRIX: dict[str, Spec] = {
         target=cell,
         post=frozenset({"district_x", "district_y", "province"}),
         post_data=lambda s: {"organization": s.cell.code, "level": "good", "year": "2024"},
+        params=("year", "format"),
     ),
     # The province's thresholds: everyone in the province reads them, its office sets them.
     "followup/thresholds/<str:code>/": Spec(
@@ -203,7 +210,7 @@ MATRIX: dict[str, Spec] = {
         post=frozenset({"province"}),
         province_wide=True,
     ),
-    "followup/lists/<str:code>/": Spec(target=cell),
+    "followup/lists/<str:code>/": Spec(target=cell, params=("from", "to", "year", "year_from", "year_to", "format")),
 }
 
 ALL_ENDPOINTS = endpoints()
