@@ -8,6 +8,7 @@ from django.utils.safestring import mark_safe
 
 from members.models import GeneralEducation, Person, Sex
 from organizations.models import Organization
+from partydev.forms import CanonicalForm
 
 from .models import OPEN_STAGES, Candidate, SourceKind, Stage
 from .services import STEP_FIELDS, official_members_of_grassroots
@@ -43,7 +44,7 @@ def date_field(label, required=True):
     return forms.DateField(label=label, required=required, widget=DateInput(), input_formats=DATE_FORMATS)
 
 
-class CandidateAddForm(forms.Form):
+class CandidateAddForm(CanonicalForm):
     """One short form: who, where from, which cell."""
 
     full_name = forms.CharField(label="Họ và tên", max_length=255)
@@ -103,10 +104,10 @@ def step_form_class(candidate: Candidate, stage: str):
     )
     fields["version"] = forms.IntegerField(widget=forms.HiddenInput())
     fields["stage"] = forms.CharField(widget=forms.HiddenInput())
-    return type(f"StepForm_{stage}", (forms.Form,), fields)
+    return type(f"StepForm_{stage}", (CanonicalForm,), fields)
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(CanonicalForm):
     effective_date = date_field("Ngày quyết định")
     reason = forms.CharField(label="Lý do", widget=forms.Textarea(attrs={"rows": 2}))
     version = forms.IntegerField(widget=forms.HiddenInput())
@@ -122,7 +123,7 @@ class ReturnForm(ReasonForm):
             self.fields["to_stage"].choices = [(s, Stage(s).label) for s in earlier]
 
 
-class MoveForm(forms.Form):
+class MoveForm(CanonicalForm):
     to_cell = forms.ModelChoiceField(
         label="Chuyển đến chi bộ", queryset=Organization.objects.none(), to_field_name="code"
     )
@@ -137,6 +138,6 @@ class MoveForm(forms.Form):
         self.fields["to_cell"].label_from_instance = lambda o: f"{o.name} ({o.code})"
 
 
-class CriterionForm(forms.Form):
+class CriterionForm(CanonicalForm):
     criterion = forms.IntegerField(widget=forms.HiddenInput())
     met_on = date_field("Ngày đạt")

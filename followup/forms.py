@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from organizations.models import Organization
+from partydev.forms import CanonicalForm
 
 from .models import CommitteeMember, Level
 
@@ -34,7 +35,7 @@ class OrganizationCodeField(forms.CharField):
         return org
 
 
-class CommitteeMemberForm(forms.Form):
+class CommitteeMemberForm(CanonicalForm):
     username = forms.CharField(label="Tài khoản", max_length=150)
     full_name = forms.CharField(label="Họ và tên", max_length=255)
     position = forms.CharField(label="Chức vụ", max_length=255, required=False, initial="Cấp ủy viên")
@@ -67,7 +68,7 @@ class CommitteeMemberForm(forms.Form):
         return user
 
 
-class AssignmentForm(forms.Form):
+class AssignmentForm(CanonicalForm):
     committee_member = forms.ModelChoiceField(
         label="Cấp ủy viên", queryset=CommitteeMember.objects.none(), empty_label="— chọn —"
     )
@@ -82,11 +83,11 @@ class AssignmentForm(forms.Form):
         self.order_fields(["committee_member", "organization", "start", "end", "note"])
 
 
-class EndAssignmentForm(forms.Form):
+class EndAssignmentForm(CanonicalForm):
     end = forms.DateField(label="Kết thúc phân công ngày", widget=DateInput)
 
 
-class CheckForm(forms.Form):
+class CheckForm(CanonicalForm):
     checked_on = forms.DateField(label="Ngày kiểm tra", widget=DateInput)
     reviewed = forms.CharField(label="Nội dung đã xem xét", widget=forms.Textarea(attrs={"rows": 3}))
     findings = forms.CharField(label="Nhận xét, đánh giá", widget=forms.Textarea(attrs={"rows": 4}))
@@ -125,11 +126,11 @@ class CheckForm(forms.Form):
         return rows
 
 
-class ActionDoneForm(forms.Form):
+class ActionDoneForm(CanonicalForm):
     done_on = forms.DateField(label="Ngày hoàn thành", widget=DateInput)
 
 
-class ThresholdsForm(forms.Form):
+class ThresholdsForm(CanonicalForm):
     excellent_rate = forms.DecimalField(
         label="Hoàn thành xuất sắc: tỷ lệ đạt chỉ tiêu từ (%)", max_digits=6, decimal_places=2
     )
@@ -141,7 +142,7 @@ class ThresholdsForm(forms.Form):
     )
 
 
-class RatingForm(forms.Form):
+class RatingForm(CanonicalForm):
     organization = forms.CharField(widget=forms.HiddenInput)
     level = forms.ChoiceField(label="Xếp loại", choices=[("", "— chọn —"), *Level.choices])
     note = forms.CharField(label="Ghi chú", required=False, max_length=2000)

@@ -2,6 +2,8 @@
 
 from django import forms
 
+from partydev.forms import CanonicalForm
+
 from .models import (
     ETHNICITIES,
     EventKind,
@@ -22,7 +24,7 @@ def _blank(choices, label="Tất cả"):
     return [("", label), *choices]
 
 
-class MemberFilterForm(forms.Form):
+class MemberFilterForm(CanonicalForm):
     q = forms.CharField(
         label="Tìm",
         required=False,
@@ -61,7 +63,7 @@ class MemberFilterForm(forms.Form):
     sector = forms.ChoiceField(label="Nghề nghiệp, thành phần", required=False, choices=_blank(Sector.choices))
 
 
-class PersonForm(forms.Form):
+class PersonForm(CanonicalForm):
     full_name = forms.CharField(label="Họ và tên", max_length=255)
     sex = forms.ChoiceField(label="Giới tính", choices=Sex.choices)
     date_of_birth = forms.DateField(label="Ngày sinh", widget=DATE_WIDGET)
@@ -126,7 +128,7 @@ class TransferInForm(PersonForm):
     card_number = forms.CharField(label="Số thẻ đảng viên", max_length=32, required=False)
 
 
-class EventForm(forms.Form):
+class EventForm(CanonicalForm):
     """The fields a decision may need; ``for_kind`` keeps those its kind uses."""
 
     effective_date = forms.DateField(label="Ngày quyết định", widget=DATE_WIDGET)

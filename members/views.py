@@ -1,7 +1,6 @@
 """Pages of the register. Thin: scope through ``subtree_q``/``for_user``, rules in ``services``."""
 
 import datetime
-from functools import lru_cache
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -130,20 +129,15 @@ def _list_row(row, sensitive: bool) -> tuple:
     )
 
 
-@lru_cache(maxsize=256)
-def _filter_form_cached(items: tuple) -> str:
-    form = MemberFilterForm(dict(items))
+def _filter_form_html(params) -> str:
+    """The filter form, drawn for this request (no memo in the process: issue 13)."""
+    keys = [*MemberFilterForm.base_fields, "org"]
+    items = {k: params.get(k, "") for k in keys}
+    form = MemberFilterForm(items)
     form.is_valid()
     return render_to_string(
-        "members/_filters.html", {"form": form, "open": any(v for k, v in items if k not in ("q", "org"))}
+        "members/_filters.html", {"form": form, "open": any(v for k, v in items.items() if k not in ("q", "org"))}
     )
-
-
-def _filter_form_html(params) -> str:
-    """The filter form depends only on the query string: rendered once per distinct query
-    (its eight selects cost more to render than the page of members)."""
-    keys = [*MemberFilterForm.base_fields, "org"]
-    return _filter_form_cached(tuple((k, params.get(k, "")) for k in keys))
 
 
 @login_required

@@ -10,7 +10,7 @@ from django.utils import timezone
 from organizations.models import Organization, subtree_q
 from organizations.selectors import breadcrumbs, user_roots
 from partydev.excel import xlsx_response
-from partydev.forms import add_service_errors
+from partydev.forms import CanonicalForm, add_service_errors
 from partydev.models import Upload
 from partydev.params import BadParameter
 from partydev.upload_views import UploadFlow
@@ -36,7 +36,7 @@ def _valid_year(raw) -> int:
         raise BadParameter(exc.messages[0]) from None
 
 
-class QuotaForm(forms.Form):
+class QuotaForm(CanonicalForm):
     target = forms.IntegerField(
         label="Chỉ tiêu",
         min_value=0,
