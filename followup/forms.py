@@ -35,17 +35,33 @@ class OrganizationCodeField(forms.CharField):
         return org
 
 
+class AccountChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        name = user.get_full_name()
+        return f"{user.get_username()} — {name}" if name else user.get_username()
+
+
 class CommitteeMemberForm(CanonicalForm):
-    username = forms.CharField(label="Tài khoản", max_length=150)
+    # A picker of the accounts working in the manager's area (``services.eligible_accounts``), not
+    # a typed username: one message for a name that does not exist and one outside the area.
+    username = AccountChoiceField(
+        label="Tài khoản",
+        queryset=get_user_model().objects.none(),
+        to_field_name="username",
+        empty_label="— chọn tài khoản —",
+        error_messages={"invalid_choice": "Hãy chọn một tài khoản trong danh sách."},
+    )
     full_name = forms.CharField(label="Họ và tên", max_length=255)
     position = forms.CharField(label="Chức vụ", max_length=255, required=False, initial="Cấp ủy viên")
     national_id = forms.CharField(
         label="Số CCCD trong hồ sơ đảng viên của người này (nếu có)", max_length=12, required=False
     )
 
-    def __init__(self, *args, scope=None, memberships=None, **kwargs):
+    def __init__(self, *args, scope=None, memberships=None, accounts=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.memberships = memberships
+        if accounts is not None:
+            self.fields["username"].queryset = accounts
         self.fields["committee"] = OrganizationCodeField(label="Mã cấp ủy", queryset=scope)
         self.order_fields(["username", "full_name", "committee", "position", "national_id"])
 
@@ -59,13 +75,6 @@ class CommitteeMemberForm(CanonicalForm):
         if membership is None:
             raise forms.ValidationError(f"Không có đảng viên có số CCCD “{number}” trong phạm vi của bạn.")
         return membership
-
-    def clean_username(self):
-        username = self.cleaned_data["username"].strip()
-        user = get_user_model().objects.filter(username=username).first()
-        if user is None:
-            raise forms.ValidationError(f"Không có tài khoản “{username}”.")
-        return user
 
 
 class AssignmentForm(CanonicalForm):

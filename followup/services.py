@@ -3,15 +3,19 @@ bad input raises a ValidationError with Vietnamese messages and saves nothing.""
 
 import datetime
 from decimal import Decimal
+from functools import reduce
+from operator import or_
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from members.models import Membership
-from organizations.models import Kind, Organization, subtree_q
+from organizations.models import Kind, Organization, Role, subtree_q, user_roles
 
-from .access import can_manage, can_rate, can_record_check
+from .access import MANAGER_KINDS, can_manage, can_rate, can_record_check
 from .models import (
     Assignment,
     CheckAction,
@@ -29,6 +33,24 @@ def _today(today):
 
 
 @transaction.atomic
+def in_committee_area(user, committee: Organization) -> bool:
+    """A committee member's account works inside the committee's area: one of its roles is on the
+    committee or below it. Otherwise the assignments would show another area's names to it."""
+    return Role.objects.filter(user=user, organization__path__startswith=committee.path).exists()
+
+
+def eligible_accounts(actor):
+    """The accounts ``actor`` may make committee members: those with a role inside the actor's
+    scope of management (the committee chosen narrows it further: ``in_committee_area``)."""
+    managed = [path for path, kind in user_roles(actor) if kind in MANAGER_KINDS]
+    if actor.is_superuser:
+        return get_user_model().objects.filter(roles__isnull=False).distinct().order_by("username")
+    if not managed:
+        return get_user_model().objects.none()
+    area = reduce(or_, (Q(roles__organization__path__startswith=path) for path in managed))
+    return get_user_model().objects.filter(area).distinct().order_by("username")
+
+
 def committee_member_create(
     *, actor, user, committee: Organization, full_name: str, position: str = "", membership=None
 ) -> CommitteeMember:
@@ -44,6 +66,12 @@ def committee_member_create(
         raise ValidationError({"membership": "Hồ sơ đảng viên này nằm ngoài phạm vi bạn được quản lý."})
     if membership is not None and CommitteeMember.objects.filter(membership=membership).exists():
         raise ValidationError({"membership": f"Hồ sơ đảng viên {membership} đã gắn với một cấp ủy viên khác."})
+    if not in_committee_area(user, committee):
+        raise ValidationError(
+            {
+                "user": f"Cấp ủy viên của {committee.name} được chọn trong các tài khoản có vai trò thuộc {committee.name}."
+            }
+        )
     if CommitteeMember.objects.filter(user=user).exists():
         raise ValidationError({"user": f"Tài khoản “{user.get_username()}” đã là cấp ủy viên."})
     member = CommitteeMember(
@@ -76,6 +104,13 @@ def assignment_create(
             {
                 "organization": f"“{organization.name}” không thuộc {committee_member.committee.name}, "
                 f"nơi {committee_member.full_name} là cấp ủy viên."
+            }
+        )
+    if not in_committee_area(committee_member.user, committee_member.committee):
+        raise ValidationError(
+            {
+                "committee_member": f"Tài khoản của {committee_member.full_name} không có vai trò thuộc "
+                f"{committee_member.committee.name}: không phân công được."
             }
         )
     if end is not None and end < start:

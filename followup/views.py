@@ -102,7 +102,8 @@ def assignments(request):
     )
     assignment_form = AssignmentForm(members=members, scope=scope, prefix="a")
     memberships = Membership.objects.filter(subtree_q(request.user, "cell"))
-    member_form = CommitteeMemberForm(scope=scope, memberships=memberships, prefix="m")
+    accounts = services.eligible_accounts(request.user)
+    member_form = CommitteeMemberForm(scope=scope, memberships=memberships, accounts=accounts, prefix="m")
     if request.method == "POST":
         if "a-start" in request.POST:
             assignment_form = AssignmentForm(request.POST, members=members, scope=scope, prefix="a")
@@ -124,7 +125,9 @@ def assignments(request):
                     messages.success(request, f"Đã phân công {a.committee_member} phụ trách {a.organization}.")
                     return redirect("followup:assignments")
         else:
-            member_form = CommitteeMemberForm(request.POST, scope=scope, memberships=memberships, prefix="m")
+            member_form = CommitteeMemberForm(
+                request.POST, scope=scope, memberships=memberships, accounts=accounts, prefix="m"
+            )
             if member_form.is_valid():
                 data = member_form.cleaned_data
                 try:

@@ -13,6 +13,7 @@ from followup.services import (
     rating_record,
     thresholds_update,
 )
+from organizations.models import Role
 from tests.fixtures import make_user
 
 pytestmark = pytest.mark.django_db
@@ -103,7 +104,7 @@ def test_the_same_dates_for_another_organisation_are_fine(tree, users, committee
 
 
 def test_committee_member_profile_only_within_scope(tree, users):
-    user = make_user("new_member")
+    user = make_user("new_member", Role.Kind.GRASSROOTS_STAFF, tree.GX)  # an account of X's area (issue 15)
     with pytest.raises(ValidationError):
         committee_member_create(actor=users.district_x, user=user, committee=tree.Y, full_name="Hà Văn Nam")
     member = committee_member_create(actor=users.district_x, user=user, committee=tree.X, full_name=" Hà Văn Nam ")

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from followup.models import Assignment, CheckAction, CommitteeMember, MonthlyCheck
 from followup.months import month_start
+from organizations.models import Role
 from tests.fixtures import make_user
 from tests.followup.factories import AssignmentFactory, MonthlyCheckFactory, admit
 
@@ -68,7 +69,7 @@ def test_staff_inside_see_the_assignment_and_its_missing_months(tree, users, ass
 
 
 def test_district_staff_add_a_committee_member_and_assign_them(tree, users, login):
-    make_user("hoang_ba_tuan")
+    make_user("hoang_ba_tuan", Role.Kind.GRASSROOTS_STAFF, tree.GX)  # an account of X's area (issue 15)
     client = login(users.district_x)
     own = admit(tree.CXA, D(2015, 3, 2))
     elsewhere = admit(tree.CYA, D(2015, 3, 2))
