@@ -8,7 +8,7 @@ from django.utils.safestring import mark_safe
 
 from members.models import GeneralEducation, Person, Sex
 from organizations.models import Organization
-from partydev.forms import CanonicalForm
+from partydev.forms import CanonicalForm, namesake_field, once_field
 
 from .models import OPEN_STAGES, Candidate, SourceKind, Stage
 from .services import STEP_FIELDS, official_members_of_grassroots
@@ -59,6 +59,8 @@ class CandidateAddForm(CanonicalForm):
     youth_union = forms.BooleanField(label="Đoàn viên", required=False)
     cell = forms.ModelChoiceField(label="Chi bộ", queryset=Organization.objects.none(), to_field_name="code")
     effective_date = date_field("Ngày đưa vào nguồn")
+    confirm_namesake = namesake_field()
+    once = once_field()
 
     def __init__(self, *args, cells=None, **kwargs):
         super().__init__(*args, **kwargs)

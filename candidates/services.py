@@ -15,6 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from members.models import Membership, Person
+from members.selectors import member_namesakes
+from members.services import refuse_namesake
 from organizations.models import CELL_KINDS, Organization, role_kinds_over
 from partydev.audit import bulk_history
 
@@ -358,17 +360,35 @@ def _write(candidate: Candidate, old_version: int, events: list[CandidateEvent])
 # --- the services ----------------------------------------------------------------------------------
 
 
+def candidate_namesakes(full_name: str, date_of_birth, grassroots: Organization):
+    """People on the pipeline in ``grassroots`` of the same name (case aside) and birth date."""
+    return Person.objects.filter(
+        full_name__iexact=full_name, date_of_birth=date_of_birth, candidacies__cell__path__startswith=grassroots.path
+    ).distinct()
+
+
 @transaction.atomic
 def candidate_create(
-    *, person_fields: dict, cell: Organization, source_kind: str, effective_date: datetime.date, user=None
+    *,
+    person_fields: dict,
+    cell: Organization,
+    source_kind: str,
+    effective_date: datetime.date,
+    user=None,
+    namesake_check: bool = False,
 ) -> Candidate:
-    """Put an outstanding person on the cell's source list (stage 1)."""
+    """Put an outstanding person on the cell's source list (stage 1).
+
+    ``namesake_check`` (the add form, until the user confirms): refuse a second person of the
+    same name and birth date among the members and candidates of the grassroots organisation."""
     _require_cell(cell)
     if not _in_scope(user, cell):
         raise ValidationError({"cell": "Chi bộ này nằm ngoài phạm vi của bạn."})
     check_role(user, cell, Stage.SOURCE)
     person = Person(**person_fields)
     person.full_clean()
+    if namesake_check:
+        refuse_namesake(person, cell, member_namesakes, candidate_namesakes)
     if effective_date > timezone.localdate():
         raise ValidationError({"effective_date": "Ngày đưa vào nguồn không được sau hôm nay."})
     person.save()

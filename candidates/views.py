@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from organizations.models import CELL_KINDS, Organization, role_kinds_over, subtree_q
 from organizations.privacy import can_see_sensitive
 from organizations.selectors import user_roots
+from partydev import once
 from partydev.excel import xlsx_response
 from partydev.forms import add_service_errors
 from partydev.models import Upload
@@ -99,21 +100,32 @@ def candidate_add(request):
     first_two = list(cells[:2])
     if len(first_two) == 1:
         initial["cell"] = first_two[0]
+    initial[once.FIELD] = once.new_token()
     form = CandidateAddForm(request.POST or None, cells=cells, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
+        data = form.cleaned_data
+
+        def create() -> str:
             candidate = services.candidate_create(
                 person_fields=form.person_fields(),
-                cell=form.cleaned_data["cell"],
-                source_kind=form.cleaned_data["source_kind"],
-                effective_date=form.cleaned_data["effective_date"],
+                cell=data["cell"],
+                source_kind=data["source_kind"],
+                effective_date=data["effective_date"],
                 user=request.user,
+                namesake_check=not data["confirm_namesake"],
             )
+            return reverse("candidates:detail", args=[candidate.pk])
+
+        try:
+            url, replayed = once.run_once(request, create)
         except ValidationError as e:
             add_service_errors(form, e)
         else:
-            messages.success(request, f"Đã đưa {candidate.person.full_name} vào nguồn.")
-            return redirect("candidates:detail", pk=candidate.pk)
+            if replayed:
+                messages.info(request, "Biểu mẫu này đã được ghi ở lần gửi trước; đây là hồ sơ đã ghi.")
+            else:
+                messages.success(request, f"Đã đưa {data['full_name']} vào nguồn.")
+            return redirect(url)
     return render(request, "candidates/add.html", {"form": form})
 
 

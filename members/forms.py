@@ -2,7 +2,7 @@
 
 from django import forms
 
-from partydev.forms import CanonicalForm
+from partydev.forms import CanonicalForm, namesake_field, once_field
 
 from .models import (
     ETHNICITIES,
@@ -113,6 +113,8 @@ class AdmissionForm(PersonForm):
     admission_decision_number = forms.CharField(label="Số quyết định kết nạp", max_length=64, required=False)
     admission_decision_date = forms.DateField(label="Ngày quyết định kết nạp", widget=DATE_WIDGET)
     ceremony_date = forms.DateField(label="Ngày lễ kết nạp", widget=DATE_WIDGET, required=False)
+    confirm_namesake = namesake_field()
+    once = once_field()
 
 
 class TransferInForm(PersonForm):
@@ -126,6 +128,7 @@ class TransferInForm(PersonForm):
     official = forms.BooleanField(label="Đã là đảng viên chính thức", required=False)
     official_from = forms.DateField(label="Chính thức từ ngày", widget=DATE_WIDGET, required=False)
     card_number = forms.CharField(label="Số thẻ đảng viên", max_length=32, required=False)
+    once = once_field()
 
 
 class EventForm(CanonicalForm):

@@ -5,7 +5,7 @@ import datetime
 from django.db.models import Q, Value
 
 from organizations import rollup
-from organizations.models import Organization, subtree_q, user_root_paths
+from organizations.models import GRASSROOTS_KINDS, Organization, subtree_q, user_root_paths
 from partydev.text import fold
 
 from . import facts
@@ -17,6 +17,7 @@ from .models import (
     EventKind,
     MemberFlowFact,
     Membership,
+    Person,
     Status,
 )
 
@@ -224,3 +225,19 @@ def member_list(user, org: Organization | None, filters: dict | None = None):
             qs = qs.filter(sort_name__contains=fold(text))
     # In name order, from the index on (sort_name, id): see Membership.sort_name.
     return qs.select_related("person", "cell").order_by("sort_name", "id")
+
+
+def grassroots_of(cell: Organization) -> Organization | None:
+    """The grassroots organisation (committee or grassroots cell) a cell belongs to."""
+    return (
+        Organization.objects.filter(path__in=cell.ancestor_paths, kind__in=GRASSROOTS_KINDS).order_by("-depth").first()
+    )
+
+
+def member_namesakes(full_name: str, date_of_birth, grassroots: Organization):
+    """People with a membership in ``grassroots`` of the same name (case aside) and birth date."""
+    return Person.objects.filter(
+        full_name__iexact=full_name,
+        date_of_birth=date_of_birth,
+        membership__cell__path__startswith=grassroots.path,
+    ).distinct()

@@ -29,6 +29,7 @@ from .models import (
     Proposal,
     Status,
 )
+from .selectors import grassroots_of, member_namesakes
 
 DECIDING_ROLES = {Role.Kind.DISTRICT_STAFF, Role.Kind.PROVINCE_OFFICE, Role.Kind.ADMIN}
 PROPOSING_ROLES = {Role.Kind.CELL_SECRETARY, Role.Kind.GRASSROOTS_STAFF}
@@ -214,6 +215,25 @@ def validate_new_member(
     return official_from, recognition_decision_date
 
 
+def refuse_namesake(person: Person, cell: Organization, *finders) -> None:
+    """A ValidationError on ``confirm_namesake`` when one of ``finders(name, born, grassroots)``
+    finds somebody of the person's name and birth date in the cell's grassroots organisation.
+    The grassroots row is locked first: of two simultaneous admissions of the same person, the
+    second sees the first. Says nothing of the other person but that they exist."""
+    grassroots = grassroots_of(cell)
+    if grassroots is None or not person.full_name or not person.date_of_birth:
+        return
+    Organization.objects.select_for_update().filter(pk=grassroots.pk).first()
+    if any(find(person.full_name, person.date_of_birth, grassroots).exists() for find in finders):
+        raise ValidationError(
+            {
+                "confirm_namesake": f"Trong {grassroots.name} đã có một người tên {person.full_name}, sinh ngày "
+                f"{person.date_of_birth:%d/%m/%Y}. Nếu đây là một người khác, đánh dấu «Vẫn ghi» rồi gửi lại."
+            },
+            code="namesake",
+        )
+
+
 @transaction.atomic
 def member_admit(
     *,
@@ -224,10 +244,16 @@ def member_admit(
     admission_decided_by: Organization | None = None,
     ceremony_date: datetime.date | None = None,
     user=None,
+    namesake_check: bool = False,
 ) -> Membership:
-    """Admit a person (kết nạp): a new probationary member, dated by the admission decision."""
+    """Admit a person (kết nạp): a new probationary member, dated by the admission decision.
+
+    ``namesake_check`` (the admission form, until the user confirms): refuse a second person of
+    the same name and birth date in the same grassroots organisation (``confirm_namesake``)."""
     person = _new_person(person_fields)
     _check_admission(person, cell, admission_decision_date, ceremony_date)
+    if namesake_check:
+        refuse_namesake(person, cell, member_namesakes)
     person.save()
     return membership_admit(
         person=person,

@@ -8,12 +8,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from organizations.models import Organization, subtree_q
 from organizations.privacy import HIDDEN, can_see_sensitive
 from organizations.selectors import user_roots
+from partydev import once
 from partydev.forms import add_service_errors
 from partydev.params import MAX_ID, page_number, parse_int
 
@@ -359,31 +361,43 @@ def _decision_cell(request, form) -> Organization | None:
     return cell
 
 
+def _created_message(request, replayed: bool, text: str) -> None:
+    if replayed:
+        messages.info(request, "Biểu mẫu này đã được ghi ở lần gửi trước; đây là hồ sơ đã ghi.")
+    else:
+        messages.success(request, text)
+
+
 @login_required
 def admit(request):
     """Record an admission decision: a new probationary member."""
     org = _scope_org(request)
     if org is None or not can_decide(request.user, org):
         raise PermissionDenied
-    form = AdmissionForm(request.POST or None)
+    form = AdmissionForm(request.POST or None, initial={once.FIELD: once.new_token()})
     if request.method == "POST" and form.is_valid() and (cell := _decision_cell(request, form)):
         data = form.cleaned_data
-        decided_by = cell.deciding_bodies().first()
-        try:
+
+        def create() -> str:
             m = member_admit(
                 person_fields=form.person_fields(),
                 cell=cell,
                 admission_decision_date=data["admission_decision_date"],
                 admission_decision_number=data["admission_decision_number"],
-                admission_decided_by=decided_by,
+                admission_decided_by=cell.deciding_bodies().first(),
                 ceremony_date=data["ceremony_date"],
                 user=request.user,
+                namesake_check=not data["confirm_namesake"],
             )
+            return reverse("members:detail", args=[m.pk])
+
+        try:
+            url, replayed = once.run_once(request, create)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"Đã ghi quyết định kết nạp {m.person.full_name}.")
-            return redirect("members:detail", pk=m.pk)
+            _created_message(request, replayed, f"Đã ghi quyết định kết nạp {data['full_name']}.")
+            return redirect(url)
     context = {"org": org, "form": form, "title": "Ghi quyết định kết nạp", "button": "Ghi quyết định kết nạp"}
     return render(request, "members/admit.html", context)
 
@@ -394,10 +408,11 @@ def transfer_in(request):
     org = _scope_org(request)
     if org is None or not can_decide(request.user, org):
         raise PermissionDenied
-    form = TransferInForm(request.POST or None)
+    form = TransferInForm(request.POST or None, initial={once.FIELD: once.new_token()})
     if request.method == "POST" and form.is_valid() and (cell := _decision_cell(request, form)):
         data = form.cleaned_data
-        try:
+
+        def create() -> str:
             m = member_transfer_in_from_outside(
                 person_fields=form.person_fields(),
                 cell=cell,
@@ -410,11 +425,15 @@ def transfer_in(request):
                 card_number=data["card_number"],
                 user=request.user,
             )
+            return reverse("members:detail", args=[m.pk])
+
+        try:
+            url, replayed = once.run_once(request, create)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"Đã ghi chuyển sinh hoạt đến: {m.person.full_name}.")
-            return redirect("members:detail", pk=m.pk)
+            _created_message(request, replayed, f"Đã ghi chuyển sinh hoạt đến: {data['full_name']}.")
+            return redirect(url)
     context = {
         "org": org,
         "form": form,

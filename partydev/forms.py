@@ -83,3 +83,13 @@ class CanonicalForm(forms.Form):
             ]
         elif isinstance(field, forms.CharField) and name in IDENTIFIER_FIELDS:
             field.validators.append(_digits_only)
+
+
+def once_field():
+    """The hidden one-time token of a creating form (``partydev.once``)."""
+    return forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+def namesake_field():
+    """Shown only once the service found a namesake (``confirm_namesake``): "create anyway"."""
+    return forms.BooleanField(label="Vẫn ghi: đây là một người khác cùng họ tên, ngày sinh", required=False)
