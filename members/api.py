@@ -9,6 +9,7 @@ from organizations import rollup
 from organizations.models import Organization
 from partydev.api import api_login_required
 from partydev.params import parse_date
+from partydev.text import canonical_text
 
 from .selectors import counts_at
 
@@ -18,7 +19,7 @@ from .selectors import counts_at
 def member_counts(request):
     """``GET /api/reports/members?org=CODE&at=YYYY-MM-DD[&as=then|now]``: members at a date under an
     organisation, under the tree of that date (``as=then``) or mapped onto today's (``as=now``)."""
-    code = request.GET.get("org", "").strip()
+    code = canonical_text(request.GET.get("org", ""))
     if not code:
         return JsonResponse({"detail": "Thiếu tham số org (mã tổ chức)."}, status=400)
     org = get_object_or_404(Organization.objects.for_user(request.user), code=code)

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
 from partydev.api import api_login_required
+from partydev.text import canonical_text
 
 from .models import Organization
 from .selectors import AtDateError, children_on, descendant_counts_on, parse_at, successors_of, user_roots
@@ -47,7 +48,7 @@ def organization_list(request):
         at = parse_at(request.GET.get("at"))
     except AtDateError as e:
         return _bad(str(e))
-    parent_code = request.GET.get("parent")
+    parent_code = canonical_text(request.GET.get("parent"))
     if parent_code:
         parent = get_object_or_404(Organization.objects.for_user(request.user), code=parent_code)
         orgs = list(children_on(parent, at) if at else Organization.objects.get_children(parent))

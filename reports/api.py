@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from organizations.selectors import predecessors_of
 from partydev.api import api_login_required
+from partydev.text import canonical_text
 
 from . import analytics
 from .dashboards import TREES, parse_kinds, reporting_year, scoped_org
@@ -46,7 +47,7 @@ def _history(org, period, as_: str) -> dict:
 
 
 def _org_and_period(request):
-    code = request.GET.get("org", "").strip()
+    code = canonical_text(request.GET.get("org", ""))
     if not code:
         raise PeriodError("Thiếu tham số “org” (mã tổ chức).")
     org = scoped_org(request.user, code)

@@ -6,6 +6,7 @@ from django.urls import reverse
 from organizations.models import PART, Organization, readable_extent
 from organizations.permissions import can_restructure
 from organizations.selectors import breadcrumbs, user_roots
+from partydev.text import canonical_text
 
 from .selectors import browser_rows
 
@@ -14,7 +15,7 @@ from .selectors import browser_rows
 def browser(request, code=None):
     """The organisation browser: the user's subtree as a drill-down, with search."""
     scoped = Organization.objects.for_user(request.user)
-    query = request.GET.get("q", "").strip()
+    query = canonical_text(request.GET.get("q", ""))
     org = None
     if code:
         org = get_object_or_404(scoped, code=code)
