@@ -97,3 +97,15 @@ def test_a_month_out_of_range_is_not_found(login, users, tree):
     for month in ("9999-12", "0001-01", "2024-13", "99999999999999999999-01"):
         assert client.get(f"/followup/assignments/{assignment.pk}/{month}/").status_code == 404, month
     assert Quota.objects.count() == 0
+
+
+def test_huge_ids_and_numbers_in_forms_are_form_errors(login, users, tree):
+    huge = "99999999999999999999"
+    client = login(users.district_x)
+    answer = client.post(
+        "/followup/assignments/", {"a-committee_member": huge, "a-organization": tree.GX.code, "a-start": "2024-01-01"}
+    )
+    assert answer.status_code == 200
+    answer = client.post(f"/quotas/{tree.CXA.code}/2024/edit/", {"target": huge})
+    assert answer.status_code in (200, 400)
+    assert not Quota.objects.exists()
