@@ -125,6 +125,10 @@ def is_lock_timeout(exc) -> bool:
     return isinstance(exc, OperationalError) and "locked" in str(exc).lower()
 
 
+def _holds_nul(params) -> bool:
+    return any("\x00" in value for _key, values in params.lists() for value in values if isinstance(value, str))
+
+
 class BadInputMiddleware:
     """Answers what a view could not use as a 400 with its reason (``partydev.params.BadParameter``)
     and a write that could not get the database's lock in time as a 503 "busy, try again": the
@@ -134,6 +138,9 @@ class BadInputMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if _holds_nul(request.GET) or (request.method == "POST" and _holds_nul(request.POST)):
+            # PostgreSQL refuses a NUL in any text: no view should meet one.
+            return error_response(request, 400, "Dữ liệu gửi lên có ký tự không hợp lệ (NUL).")
         return self.get_response(request)
 
     def process_exception(self, request, exception):
