@@ -1,5 +1,7 @@
 """Form helpers shared by every app."""
 
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -24,7 +26,7 @@ IDENTIFIER_FIELDS = frozenset({"national_id", "card_number"})
 BIRTH_FIELDS = frozenset({"date_of_birth"})
 
 
-def _digits_only(value):
+def _digits_only(value: object) -> None:
     if value and ascii_digits(str(value)) is None:
         raise ValidationError("Chỉ gồm chữ số (0–9).", code="digits")
 
@@ -43,7 +45,7 @@ class CanonicalForm(forms.Form):
     Applied when the form is cleaned, so fields a subclass adds in ``__init__`` are covered too.
     """
 
-    def full_clean(self):
+    def full_clean(self) -> None:
         if self.is_bound and not getattr(self, "_canonical", False):
             self._canonical = True
             self.data = self._canonical_data()
@@ -51,8 +53,9 @@ class CanonicalForm(forms.Form):
                 self._bound_field(name, field)
         super().full_clean()
 
-    def _canonical_data(self):
-        data = self.data.copy()
+    def _canonical_data(self) -> Any:
+        data: Any = self.data
+        data = data.copy()
         for name, field in self.fields.items():
             if not isinstance(field, forms.CharField) or isinstance(field.widget, forms.PasswordInput):
                 continue
@@ -71,11 +74,15 @@ class CanonicalForm(forms.Form):
         return data
 
     @staticmethod
-    def _bound_field(name, field):
+    def _bound_field(name: str, field: forms.Field) -> None:
         label = str(field.label or name)
         if isinstance(field, forms.DateField):
             birth = name in BIRTH_FIELDS
-            field.validators.append(lambda day, label=label, birth=birth: validate_date(day, label, birth=birth))
+
+            def bounded(day: object, label: str = label, birth: bool = birth) -> None:
+                validate_date(day, label, birth=birth)
+
+            field.validators.append(bounded)
         elif isinstance(field, forms.IntegerField):
             field.validators += [
                 MaxValueValidator(MAX_INT, f"{label}: số quá lớn."),
@@ -85,11 +92,11 @@ class CanonicalForm(forms.Form):
             field.validators.append(_digits_only)
 
 
-def once_field():
+def once_field() -> forms.CharField:
     """The hidden one-time token of a creating form (``partydev.once``)."""
     return forms.CharField(widget=forms.HiddenInput, required=False)
 
 
-def namesake_field():
+def namesake_field() -> forms.BooleanField:
     """Shown only once the service found a namesake (``confirm_namesake``): "create anyway"."""
     return forms.BooleanField(label="Vẫn ghi: đây là một người khác cùng họ tên, ngày sinh", required=False)
