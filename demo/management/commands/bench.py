@@ -310,16 +310,6 @@ class Command(BaseCommand):
             )
             database = connection.vendor
         shown = [*heading, f"- Cột «thay cho»: {options['baseline']} — {baseline_source}"] if baseline else heading
-        pings = [r["ping_ms"] for _, r in rows if "ping_ms" in r]
-        for w in writes:  # against the do-nothing page of the same rounds, as the reads
-            w["ping_ratio"] = w["median_ms"] / statistics.median(pings) if pings else float("nan")
-        lines = shown + [""] + self.table(rows, scale, baseline, cold=cold)
-        lines += self.write_table(writes) + self.figures(extra)
-        text = "\n".join(lines) + "\n"
-        self.stdout.write(text)
-        if output:
-            with open(output, "w") as fh:
-                fh.write(text)
         if options["json"]:
             with open(options["json"], "w") as fh:
                 json.dump(
@@ -335,6 +325,16 @@ class Command(BaseCommand):
                     ensure_ascii=False,
                     indent=1,
                 )
+        pings = [r["ping_ms"] for _, r in rows if "ping_ms" in r]
+        for w in writes:  # against the do-nothing page of the same rounds, as the reads
+            w["ping_ratio"] = w["median_ms"] / statistics.median(pings) if pings else float("nan")
+        lines = shown + [""] + self.table(rows, scale, baseline, cold=cold)
+        lines += self.write_table(writes) + self.figures(extra)
+        text = "\n".join(lines) + "\n"
+        self.stdout.write(text)
+        if output:
+            with open(output, "w") as fh:
+                fh.write(text)
 
     def measure(self, repeat, scale, keepdb, in_place, only, no_writes, no_spreadsheets):
         settings_dict = connection.settings_dict
@@ -463,7 +463,7 @@ class Command(BaseCommand):
                 if "cold_ms" in before:
                     was = f"{_ms(before['cold_ms'])} ({before['cold_ratio']:.1f}×)"
                 elif "warm_ms" in before:
-                    was = f"{_ms(before['warm_ms'])} ({before['warm_ratio']:.1f}×) ấm"
+                    was = f"{_ms(before['warm_ms'])} ({before.get('warm_ratio', 1.0):.1f}×) ấm"
             if "error" in r:
                 lines.append(
                     f"| {case.label} | {target} | lỗi: {r['error']} | | | | | | |"
