@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 from members.models import GeneralEducation, Person, Sex
 from organizations.models import Organization
 from partydev.forms import CanonicalForm, namesake_field, once_field
+from partydev.models import CalendarDay
 
 from .models import OPEN_STAGES, Candidate, SourceKind, Stage
 from .services import STEP_FIELDS, official_members_of_grassroots
@@ -143,3 +144,11 @@ class MoveForm(CanonicalForm):
 class CriterionForm(CanonicalForm):
     criterion = forms.IntegerField(widget=forms.HiddenInput())
     met_on = date_field("Ngày đạt")
+
+
+class CalendarDayForm(forms.Form):
+    date = date_field("Ngày")
+    kind = forms.ChoiceField(label="Loại ngày", choices=CalendarDay.Kind.choices)
+    # Required by the service, which names the field in its message: the form lets it through.
+    decree_number = forms.CharField(label="Số văn bản (quyết định, thông báo)", max_length=64, required=False)
+    name = forms.CharField(label="Nội dung", max_length=255, required=False)

@@ -16,11 +16,12 @@ from organizations.selectors import user_roots
 from partydev import once
 from partydev.excel import xlsx_response
 from partydev.forms import add_service_errors
-from partydev.models import Upload
+from partydev.models import CalendarDay, Upload
 from partydev.upload_views import UploadFlow
+from partydev.workdays import current_calendar
 
-from . import rules, selectors, services
-from .forms import CandidateAddForm, CriterionForm, MoveForm, ReasonForm, ReturnForm, step_form_class
+from . import calendar, rules, selectors, services
+from .forms import CalendarDayForm, CandidateAddForm, CriterionForm, MoveForm, ReasonForm, ReturnForm, step_form_class
 from .importers import CandidateBackfillImporter
 from .importers import backfill_template as build_backfill_template
 from .models import OPEN_STAGES, Candidate, LocalCriterion, Stage
@@ -405,3 +406,48 @@ backfill_flow = BackfillUploadFlow()
 @login_required
 def backfill_template(request):
     return xlsx_response(build_backfill_template(), "mau-nhap-bo-sung-doi-tuong-ket-nap.xlsx")
+
+
+@login_required
+def calendar_page(request):
+    """The working-day calendar of a year: what the package says, the days the provincial office
+    declared; the office declares and withdraws days here (deadlines follow at once)."""
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year", today.year))
+    except ValueError:
+        year = today.year
+    year = min(max(year, 2000), 2100)
+    can_edit = calendar.can_edit_calendar(request.user)
+    form = CalendarDayForm(request.POST or None, initial={"date": today})
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        try:
+            if request.POST.get("remove"):
+                calendar.calendar_day_remove(int(request.POST["remove"]), user=request.user)
+                messages.success(request, "Đã bỏ ngày điều chỉnh; thời hạn đã được tính lại.")
+                return redirect(f"{reverse('candidates:calendar')}?year={year}")
+            if form.is_valid():
+                day = calendar.calendar_day_declare(user=request.user, **form.cleaned_data)
+                messages.success(request, f"Đã ghi {day}; thời hạn đã được tính lại.")
+                return redirect(f"{reverse('candidates:calendar')}?year={day.date.year}")
+        except (ValueError, ValidationError) as e:
+            if isinstance(e, ValidationError):
+                add_service_errors(form, e)
+            else:
+                form.add_error(None, "Yêu cầu không hợp lệ.")
+    work_calendar = current_calendar()
+    declared = list(CalendarDay.objects.filter(date__year=year).select_related("recorded_by"))
+    declared_dates = {d.date for d in declared}
+    days = [
+        (day, name, work_calendar.is_working_day(day))
+        for day, name in work_calendar.days_off(year)
+        if day not in declared_dates
+    ]
+    return render(
+        request,
+        "candidates/calendar.html",
+        {"year": year, "days": days, "declared": declared, "form": form, "can_edit": can_edit},
+        status=400 if request.method == "POST" else 200,
+    )

@@ -25,6 +25,7 @@ from candidates.models import Candidate, CandidateEvent, EventKind, Introduction
 from members.models import Membership, Person, Status
 from organizations.models import CELL_KINDS, GRASSROOTS_KINDS, Kind, Organization
 from partydev.text import fold
+from partydev.workdays import calendar_scope
 
 FAMILY = ["Bùi", "Đinh", "Quách", "Hoàng", "Nguyễn", "Xa", "Lò", "Hà", "Sa", "Trần", "Lê", "Phạm", "Vì", "Lường"]
 MIDDLE = {"male": ["Văn", "Đức", "Minh", "Quang", "Xuân"], "female": ["Thị", "Thu", "Ngọc", "Thanh", "Hồng"]}
@@ -196,6 +197,11 @@ def _insert(model, objs: list) -> None:
 @transaction.atomic
 def seed_candidates(province_code: str = "HB", today: datetime.date | None = None) -> int:
     """Seed the living pipeline. Idempotent: does nothing if the province already has candidates."""
+    with calendar_scope():  # one read of the working-day calendar for every deadline
+        return _seed_candidates(province_code, today)
+
+
+def _seed_candidates(province_code: str, today: datetime.date | None) -> int:
     today = today or timezone.localdate()
     province = Organization.objects.get(code=province_code)
     if Candidate.objects.filter(cell__path__startswith=province.path).exists():

@@ -20,6 +20,7 @@ from candidates.models import Candidate, Stage
 from members.models import EXIT_KINDS, MemberFlowFact
 from organizations import rollup
 from organizations.models import Organization
+from partydev.workdays import WorkCalendar, calendar_scope
 from reports.analytics import admissions, quota_for, quotas_by_org
 from reports.periods import Period, rate
 
@@ -109,7 +110,9 @@ def thresholds_of(province: Organization) -> EvaluationThresholds:
     return EvaluationThresholds.objects.filter(province=province).first() or EvaluationThresholds(province=province)
 
 
-def pipeline_by_cell(root: Organization, period: Period, today: datetime.date) -> dict[int, list[int]]:
+def pipeline_by_cell(
+    root: Organization, period: Period, today: datetime.date, work_calendar: WorkCalendar | None = None
+) -> dict[int, list[int]]:
     """Per cell id under ``root``: [deadlines met, deadlines missed, decisions, days to decision].
 
     Deadlines: every legal deadline of the pipeline that fell due in the period (and not after
@@ -142,6 +145,12 @@ def pipeline_by_cell(root: Organization, period: Period, today: datetime.date) -
         )
     )
     result: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    with calendar_scope(work_calendar):  # one read of the working-day calendar for every deadline below
+        _count_pipeline(candidates, result, period, last_due, today)
+    return dict(result)
+
+
+def _count_pipeline(candidates, result, period: Period, last_due: datetime.date, today: datetime.date) -> None:
     for (
         cell_id,
         stage,
@@ -174,7 +183,6 @@ def pipeline_by_cell(root: Organization, period: Period, today: datetime.date) -
                 figures[0] += 1
             elif done or (due < today and stage not in WITHDRAWN):
                 figures[1] += 1
-    return dict(result)
 
 
 def _ids_under(org: Organization):
@@ -214,7 +222,8 @@ def evaluation_rows(
         rows[n.path].quota = quota_for(quotas, n.id, period.years)
 
     # Deadlines are worked out per cell in Python (candidates.rules), then summed up the tree.
-    pipeline = pipeline_by_cell(org, period, today)
+    # They count working days: the calendar is read once, whatever the data (a constant query).
+    pipeline = pipeline_by_cell(org, period, today, WorkCalendar.load())
     for anchor, sums in rollup.sum_per_cell(pipeline, ids, width=4).items():
         row = rows[by_id[anchor]]
         row.deadlines_met, row.deadlines_missed, row.decided, row.days_to_decision = sums

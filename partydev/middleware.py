@@ -1,5 +1,5 @@
 """Cross-cutting middleware: session timeouts, the audit of refused accesses, no caching, bad
-input and a busy database."""
+input and a busy database, one working-day calendar per request."""
 
 import logging
 import sys
@@ -18,6 +18,7 @@ from django.views import defaults as django_defaults
 
 from . import audit
 from .params import BadParameter
+from .workdays import calendar_scope
 
 logger = logging.getLogger("partydev.requests")
 
@@ -173,3 +174,15 @@ def server_error(request):
     if wants_json(request):
         return JsonResponse({"detail": "Lỗi hệ thống."}, status=500)
     return django_defaults.server_error(request)
+
+
+class WorkCalendarMiddleware:
+    """One working-day calendar per request (``partydev.workdays``): the table of declared days
+    is read at most once, when the page first counts working days, and never kept after it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with calendar_scope():
+            return self.get_response(request)

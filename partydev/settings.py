@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "partydev.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "partydev.middleware.SessionTimeoutMiddleware",
+    "partydev.middleware.WorkCalendarMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "partydev.middleware.RefusedAccessAuditMiddleware",

@@ -165,6 +165,11 @@ MATRIX: dict[str, Spec] = {
         post=STAFF,
         post_data=lambda s: {"criterion": s.criterion.pk, "met_on": "2024-02-01"},
     ),
+    # The working-day calendar: everyone reads it, the provincial office corrects it.
+    "candidates/calendar/": Spec(
+        post=frozenset({"province"}),
+        post_data=lambda s: {"date": "2031-03-12", "kind": "day_off", "decree_number": "99/TB-VPCP"},
+    ),
     "candidates/export/<str:code>.xlsx": Spec(target=cell),
     **uploads("candidates", "candidates/import/", "candidates", STAFF, hidden_from=frozenset({"province"})),
     "candidates/import/template.xlsx": Spec(),

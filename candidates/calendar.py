@@ -1,0 +1,101 @@
+"""The working-day calendar as the provincial office corrects it, and the deadlines it moves.
+
+The calendar itself (``partydev.workdays``) is read from the ``holidays`` package and the
+``CalendarDay`` table; this module holds the writes: who may declare a day, the declaration
+(a day off or a working day, with the decree's number), and the recomputation of every stored
+deadline that counts working days (``Candidate.next_due``), so the worklists show the new dates.
+"""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from organizations.models import Role, user_roles
+from partydev.audit import bulk_history
+from partydev.models import CalendarDay
+from partydev.workdays import WorkCalendar, calendar_scope
+
+from . import rules
+from .models import Candidate, Stage
+
+CALENDAR_ROLES = frozenset({Role.Kind.PROVINCE_OFFICE, Role.Kind.ADMIN})
+# Stages whose stored deadline counts working days (the certificate's expiry counts months).
+WORKING_DAY_STAGES = (
+    Stage.CELL_VOTE,
+    Stage.PARTIAL_APPRAISAL,
+    Stage.COMMITTEE_VOTE,
+    Stage.DECISION,
+    Stage.PROBATIONARY,
+    Stage.RECOGNITION_PROPOSED,
+)
+RECOMPUTE_REASON = "Tính lại thời hạn theo lịch làm việc"
+
+
+def can_edit_calendar(user) -> bool:
+    """The provincial office or an administrator. The one check of the calendar page (it moves
+    to organizations/permissions.py with the permissions issue)."""
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or any(kind in CALENDAR_ROLES for _path, kind in user_roles(user))
+
+
+def _require_editor(user) -> None:
+    if not can_edit_calendar(user):
+        raise PermissionDenied("Chỉ Văn phòng, Ban Tổ chức Tỉnh ủy hoặc quản trị hệ thống sửa lịch làm việc.")
+
+
+@transaction.atomic
+def calendar_day_declare(*, date: datetime.date, kind: str, decree_number: str, name: str = "", user) -> CalendarDay:
+    """Declare ``date`` a day off or a working day under a decree; stored deadlines follow."""
+    _require_editor(user)
+    decree_number = (decree_number or "").strip()
+    if not decree_number:
+        raise ValidationError({"decree_number": "Cần ghi số văn bản (quyết định, thông báo) quy định ngày này."})
+    if kind not in CalendarDay.Kind.values:
+        raise ValidationError({"kind": "Hãy chọn ngày nghỉ hoặc ngày làm việc."})
+    working = kind == CalendarDay.Kind.WORKING_DAY
+    if WorkCalendar({}).is_working_day(date) == working:
+        raise ValidationError(
+            {"kind": f"Theo lịch nhà nước ngày {date:%d/%m/%Y} đã là {CalendarDay.Kind(kind).label.lower()}."}
+        )
+    day = CalendarDay.objects.select_for_update().filter(date=date).first() or CalendarDay(date=date)
+    day.kind, day.decree_number, day.name, day.recorded_by = kind, decree_number, (name or "").strip(), user
+    day.full_clean()
+    day.save()
+    recompute_deadlines(since=date, user=user)
+    return day
+
+
+@transaction.atomic
+def calendar_day_remove(pk: int, *, user) -> None:
+    """Withdraw a declared day (the package decides it again); stored deadlines follow."""
+    _require_editor(user)
+    day = CalendarDay.objects.select_for_update().filter(pk=pk).first()
+    if day is None:
+        raise ValidationError("Không tìm thấy ngày này trong lịch.")
+    date = day.date
+    day.delete()
+    recompute_deadlines(since=date, user=user)
+
+
+def recompute_deadlines(*, since: datetime.date | None = None, user=None) -> int:
+    """Recompute the stored next deadline of every candidate whose deadline counts working days,
+    under the calendar as the database holds it now; returns how many changed.
+
+    A change of one day ``since`` can only move deadlines that fall on or after it (a window
+    ending before it does not contain it), so only those are read."""
+    changed = []
+    with calendar_scope(WorkCalendar.load()):
+        candidates = Candidate.objects.filter(stage__in=WORKING_DAY_STAGES)
+        if since is not None:
+            candidates = candidates.filter(next_due__gte=since)
+        for c in candidates.order_by("pk").iterator(chunk_size=2000):
+            due, kind = rules.next_deadline(c)
+            if (due, kind) != (c.next_due, c.due_kind):
+                c.next_due, c.due_kind = due, kind
+                changed.append(c)
+    with transaction.atomic():
+        Candidate.objects.bulk_update(changed, ["next_due", "due_kind"], batch_size=1000)
+        bulk_history(Candidate, changed, reason=RECOMPUTE_REASON, user=user)
+    return len(changed)
