@@ -11,8 +11,8 @@ from organizations.models import Organization
 from partydev.forms import CanonicalForm, namesake_field, once_field
 from partydev.models import CalendarDay
 
-from .models import OPEN_STAGES, Candidate, SourceKind, Stage
-from .services import STEP_FIELDS, official_members_of_grassroots
+from .models import OPEN_STAGES, VERIFICATION_RELATIONS, Candidate, SourceKind, Stage, VerificationOutcome
+from .services import OPTIONAL_FIELDS, STEP_FIELDS, official_members_of_grassroots
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 
@@ -73,12 +73,48 @@ class CandidateAddForm(CanonicalForm):
         return {k: self.cleaned_data[k] for k in keys}
 
 
+class VerificationSubjectsWidget(forms.MultiWidget):
+    """One select per person the background verification covers, each with its label."""
+
+    template_name = "candidates/widgets/verification_subjects.html"
+
+    def __init__(self, attrs=None):
+        choices = [("", "Không có / chưa thẩm tra"), *VerificationOutcome.choices]
+        super().__init__([forms.Select(choices=choices) for _ in VERIFICATION_RELATIONS], attrs)
+
+    def decompress(self, value):
+        value = value or {}
+        return [value.get(relation, "") for relation, _ in VERIFICATION_RELATIONS]
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        for sub, (_, label) in zip(context["widget"]["subwidgets"], VERIFICATION_RELATIONS):
+            sub["relation_label"] = label
+            sub["attrs"]["aria-label"] = label
+        return context
+
+
+class VerificationSubjectsField(forms.MultiValueField):
+    """{relation: outcome} for the people verified or exempt; the rules are checked by the service."""
+
+    widget = VerificationSubjectsWidget
+
+    def __init__(self, **kwargs):
+        choices = [("", ""), *VerificationOutcome.choices]
+        fields = [forms.ChoiceField(choices=choices, required=False) for _ in VERIFICATION_RELATIONS]
+        super().__init__(fields=fields, require_all_fields=False, required=False, **kwargs)
+
+    def compress(self, data_list):
+        return {relation: outcome for (relation, _), outcome in zip(VERIFICATION_RELATIONS, data_list or []) if outcome}
+
+
 def step_form_class(candidate: Candidate, stage: str):
     """A form with the fields of one step, built from the model's own field definitions."""
     fields = {}
     for name in STEP_FIELDS[stage]:
         model_field = Candidate._meta.get_field(name)
         label = str(model_field.verbose_name).capitalize()
+        required = name not in OPTIONAL_FIELDS
         if name in ("helper", "introducer_1", "introducer_2"):
             field = forms.ModelChoiceField(
                 label=label,
@@ -89,18 +125,19 @@ def step_form_class(candidate: Candidate, stage: str):
             field.label_from_instance = lambda m: f"{m.person.full_name} — {m.cell.name}"
         elif name == "decided_by":
             field = forms.ModelChoiceField(label=label, queryset=candidate.cell.deciding_bodies(), empty_label=None)
+        elif name == "verification_subjects":
+            field = VerificationSubjectsField(label=label)
         elif model_field.get_internal_type() == "DateField":
-            field = date_field(label, required=name != "decision_received_date")
+            field = date_field(label, required=required)
         elif model_field.get_internal_type() == "BooleanField":
             field = forms.BooleanField(label=label, required=False)
         elif model_field.get_internal_type() == "PositiveIntegerField":
             field = forms.IntegerField(label=label, min_value=0)
         elif model_field.choices:
-            field = forms.ChoiceField(label=label, choices=model_field.choices)
+            choices = model_field.choices if required else [("", "—"), *model_field.choices]
+            field = forms.ChoiceField(label=label, choices=choices, required=required)
         else:
-            field = forms.CharField(
-                label=label, max_length=model_field.max_length, required=name != "certificate_number"
-            )
+            field = forms.CharField(label=label, max_length=model_field.max_length, required=required)
         fields[name] = field
     fields["override_reason"] = forms.CharField(
         label="Lý do bỏ qua quy định (chỉ cấp có thẩm quyền)", required=False, widget=forms.Textarea(attrs={"rows": 2})

@@ -64,9 +64,37 @@ class SourceKind(models.TextChoices):
 
 
 class Introduction(models.TextChoices):
-    MEMBERS = "members", "Hai đảng viên chính thức giới thiệu (3-KNĐ)"
-    YOUTH_UNION = "youth_union", "Đoàn Thanh niên giới thiệu (4-KNĐ)"
-    TRADE_UNION = "trade_union", "Công đoàn giới thiệu (4A-KNĐ)"
+    """The three routes of the Party Statute, Art. 4 (see ``candidates.rules``)."""
+
+    MEMBERS = "members", "Hai đảng viên chính thức giới thiệu (3A-KNĐ)"
+    YOUTH_UNION = "youth_union", "Ban Chấp hành Đoàn cơ sở (4-KNĐ) và một đảng viên chính thức (3-KNĐ)"
+    TRADE_UNION = "trade_union", "Ban Chấp hành Công đoàn cơ sở (4A-KNĐ) và một đảng viên chính thức (3-KNĐ)"
+
+
+class LiteracyBasis(models.TextChoices):
+    """Who may be admitted knowing only how to read and write (the literacy route)."""
+
+    VILLAGE_ELDER = "village_elder", "Già làng, người có uy tín"
+    VILLAGE_HEAD = "village_head", "Trưởng bản"
+    FISHERMAN = "fisherman", "Ngư dân thường xuyên làm việc trên biển, đảo"
+
+
+class VerificationOutcome(models.TextChoices):
+    VERIFIED = "verified", "Đã thẩm tra"
+    EXEMPT = "exempt", "Là đảng viên, đã khai đầy đủ lý lịch: không thẩm tra lại"
+
+
+# The people the background verification covers, in the order of the form (DOMAIN §2, §5).
+VERIFICATION_RELATIONS = (
+    ("applicant", "Người vào Đảng"),
+    ("father", "Cha đẻ"),
+    ("mother", "Mẹ đẻ"),
+    ("guardian", "Người trực tiếp nuôi dưỡng"),
+    ("father_in_law", "Cha vợ (chồng)"),
+    ("mother_in_law", "Mẹ vợ (chồng)"),
+    ("spouse", "Vợ (chồng)"),
+    ("adult_children", "Con đẻ đã trưởng thành"),
+)
 
 
 class VerificationResult(models.TextChoices):
@@ -138,17 +166,38 @@ class Candidate(models.Model):
         related_name="+",
         verbose_name="người giới thiệu thứ hai",
     )
+    no_youth_union = models.BooleanField("cơ quan, doanh nghiệp không có tổ chức Đoàn", default=False)
+    # The 12 months together where the records do not show them: the secretary's dated statement.
+    introducer_1_since = models.DateField(
+        "người giới thiệu thứ nhất cùng công tác, học tập, cư trú từ ngày", null=True, blank=True
+    )
+    introducer_2_since = models.DateField(
+        "người giới thiệu thứ hai cùng công tác, học tập, cư trú từ ngày", null=True, blank=True
+    )
+    together_statement_date = models.DateField(
+        "ngày bí thư chi bộ xác nhận thời gian cùng công tác", null=True, blank=True
+    )
     form5_date = models.DateField("nhận xét của đoàn thể, chi ủy nơi cư trú (5-KNĐ)", null=True, blank=True)
     # 5. background verification
     verification_result = models.CharField(
         "kết quả thẩm tra", max_length=8, choices=VerificationResult.choices, blank=True
     )
     verification_date = models.DateField("ngày thẩm tra xong", null=True, blank=True)
+    # {relation: "verified" | "exempt"} for each person the verification covered (VERIFICATION_RELATIONS).
+    verification_subjects = models.JSONField("người được thẩm tra", default=dict, blank=True)
     # 6. cell vote (6-KNĐ)
     cell_vote_date = models.DateField("ngày chi bộ xét", null=True, blank=True)
     cell_present = models.PositiveIntegerField("đảng viên chính thức có mặt", null=True, blank=True)
     cell_total = models.PositiveIntegerField("tổng số đảng viên chính thức", null=True, blank=True)
     cell_votes_for = models.PositiveIntegerField("số tán thành", null=True, blank=True)
+    # The written exceptions (named routes, each with its consent): see candidates.rules.
+    literacy_basis = models.CharField(
+        "trường hợp chỉ cần biết đọc, biết viết", max_length=16, choices=LiteracyBasis.choices, blank=True
+    )
+    literacy_consent_number = models.CharField("số văn bản đồng ý (biết đọc, biết viết)", max_length=64, blank=True)
+    literacy_consent_date = models.DateField("ngày văn bản đồng ý (biết đọc, biết viết)", null=True, blank=True)
+    over_60_consent_number = models.CharField("số văn bản đồng ý (trên 60 tuổi)", max_length=64, blank=True)
+    over_60_consent_date = models.DateField("ngày văn bản đồng ý (trên 60 tuổi)", null=True, blank=True)
     # 7. partial committee appraisal (7-KNĐ)
     partial_date = models.DateField("ngày đảng ủy bộ phận thẩm định", null=True, blank=True)
     partial_members = models.PositiveIntegerField("số ủy viên đảng ủy bộ phận", null=True, blank=True)

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Value, When, Window
-from django.db.models.functions import RowNumber
+from django.db.models.functions import ExtractYear, RowNumber
 
 from organizations import rollup
 from organizations.models import Organization
@@ -297,3 +297,43 @@ def deadlines(candidate: Candidate, today: datetime.date) -> list[Deadline]:
             c.recognition_decision_date,
         )
     return out
+
+
+@dataclass
+class RouteRow:
+    org: Organization
+    year: int
+    counts: dict  # route key -> admissions
+    total: int  # admissions of the year in the organisation, whatever the route
+
+
+def exception_routes(user, org: Organization) -> list[RouteRow]:
+    """How many admissions (by the year of the decision) used each written exception
+    (``rules.EXCEPTION_ROUTES``), per organisation directly under ``org`` (or ``org`` itself if it
+    has none), with the year's admissions beside them. Two queries whatever the size: the
+    organisations, then one grouped count of the admissions of the scope by cell and year."""
+    nodes = list(Organization.objects.filter(path__startswith=org.path, depth=org.depth + 1).order_by("path")) or [org]
+    admissions = (
+        Candidate.objects.in_subtree(user, org)
+        .filter(decision_date__isnull=False)
+        .annotate(year=ExtractYear("decision_date"))
+        .values("cell__path", "year")
+        .annotate(
+            total=Count("id"),
+            literacy=Count(Case(When(~Q(literacy_basis=""), then=Value(1)), output_field=IntegerField())),
+            over_60=Count(Case(When(~Q(over_60_consent_number=""), then=Value(1)), output_field=IntegerField())),
+        )
+        .order_by()
+    )
+    rows: dict[tuple, RouteRow] = {}
+    for a in admissions:
+        node = next((n for n in nodes if a["cell__path"].startswith(n.path)), None)
+        if node is None:
+            continue
+        row = rows.setdefault(
+            (node.path, a["year"]), RouteRow(node, a["year"], {r.key: 0 for r in rules.EXCEPTION_ROUTES}, 0)
+        )
+        row.total += a["total"]
+        for route in rules.EXCEPTION_ROUTES:
+            row.counts[route.key] += a[route.key]
+    return [rows[k] for k in sorted(rows, key=lambda k: (-k[1], k[0]))]

@@ -54,10 +54,24 @@ STEP_FIELDS = {
         "form3_date",
         "introducer_1",
         "introducer_2",
+        "no_youth_union",
+        "introducer_1_since",
+        "introducer_2_since",
+        "together_statement_date",
         "form5_date",
     ],
-    Stage.VERIFICATION: ["verification_result", "verification_date"],
-    Stage.CELL_VOTE: ["cell_vote_date", "cell_present", "cell_total", "cell_votes_for"],
+    Stage.VERIFICATION: ["verification_result", "verification_date", "verification_subjects"],
+    Stage.CELL_VOTE: [
+        "cell_vote_date",
+        "cell_present",
+        "cell_total",
+        "cell_votes_for",
+        "literacy_basis",
+        "literacy_consent_number",
+        "literacy_consent_date",
+        "over_60_consent_number",
+        "over_60_consent_date",
+    ],
     Stage.PARTIAL_APPRAISAL: ["partial_date", "partial_members", "partial_votes_for"],
     Stage.COMMITTEE_VOTE: ["committee_date", "committee_members", "committee_votes_for", "decision_extended"],
     Stage.DECISION: ["decision_number", "decision_date", "decided_by", "decision_received_date"],
@@ -79,7 +93,24 @@ DATE_FIELD = {
 }
 FORM_DATES = ["form1_date", "form2_date", "form3_date", "form5_date"]
 MEMBER_FIELDS = {"helper", "introducer_1", "introducer_2"}
-OPTIONAL_FIELDS = {"decision_extended", "introducer_1", "introducer_2", "decision_received_date", "certificate_number"}
+OPTIONAL_FIELDS = {
+    "decision_extended",
+    "introducer_1",
+    "introducer_2",
+    "decision_received_date",
+    "certificate_number",
+    "no_youth_union",
+    "introducer_1_since",
+    "introducer_2_since",
+    "together_statement_date",
+    # Required on a forward step (rules.verification_problems); a back-fill may not know them.
+    "verification_subjects",
+    "literacy_basis",
+    "literacy_consent_number",
+    "literacy_consent_date",
+    "over_60_consent_number",
+    "over_60_consent_date",
+}
 MODEL_FIELDS = {f.name for f in Candidate._meta.get_fields()}
 
 
@@ -132,8 +163,12 @@ def _check_not_future(day: datetime.date, field: str) -> None:
         raise ValidationError({field: f"{label(field).capitalize()} ({d(day)}) không được sau hôm nay."})
 
 
-def _check_step_input(candidate: Candidate, stage: str, data: dict, grassroots: Organization | None) -> datetime.date:
-    """Bad input for one step: raise with a message naming the field. Returns the effective date."""
+def _check_step_input(
+    candidate: Candidate, stage: str, data: dict, grassroots: Organization | None, backfill: bool = False
+) -> tuple[datetime.date, list]:
+    """Bad input for one step: raise with a message naming the field. Returns the effective date
+    and, on a back-fill, the shortfalls of the 12 months together as rule failures to record
+    (the step already happened; the system may not hold the records it needs)."""
     # Members (helper, introducers) are checked below with their own message.
     required = [f for f in STEP_FIELDS[stage] if f not in OPTIONAL_FIELDS and f not in MEMBER_FIELDS]
     errors = {f: f"Cần nhập {label(f)}." for f in required if data.get(f) in (None, "")}
@@ -164,20 +199,21 @@ def _check_step_input(candidate: Candidate, stage: str, data: dict, grassroots: 
 
     if stage == Stage.CULTIVATION and not rules.is_official_member_of(data.get("helper"), grassroots):
         raise ValidationError({"helper": "Đảng viên giúp đỡ phải là đảng viên chính thức của cùng tổ chức cơ sở đảng."})
+    recorded = []
     if stage == Stage.DOSSIER:
-        if data["introduction"] == Introduction.MEMBERS:
-            one, two = data.get("introducer_1"), data.get("introducer_2")
-            for field, member in (("introducer_1", one), ("introducer_2", two)):
-                if not rules.is_official_member_of(member, grassroots):
-                    raise ValidationError(
-                        {field: "Người giới thiệu phải là đảng viên chính thức của cùng tổ chức cơ sở đảng."}
-                    )
-            if one.pk == two.pk:
-                raise ValidationError({"introducer_2": "Hai người giới thiệu phải là hai đảng viên khác nhau."})
-        elif data.get("introducer_1") or data.get("introducer_2"):
-            raise ValidationError(
-                {"introducer_1": "Khi Đoàn hoặc Công đoàn giới thiệu thì không ghi đảng viên giới thiệu."}
-            )
+        reg = rules.regulation_on(effective)
+        hard, short = rules.introducer_problems(reg, candidate, data, grassroots, data["form3_date"])
+        if hard or (short and not backfill):
+            raise ValidationError({**short, **hard})
+        recorded = [rules.Failure("introducer_together", message) for message in short.values()]
+    if stage == Stage.VERIFICATION and not (backfill and not data.get("verification_subjects")):
+        problems = rules.verification_problems(rules.regulation_on(effective), data.get("verification_subjects"))
+        if problems:
+            raise ValidationError(problems)
+    if stage == Stage.CELL_VOTE:
+        problems = rules.exception_route_problems(rules.regulation_on(effective), candidate, data, effective)
+        if problems:
+            raise ValidationError(problems)
     if stage == Stage.CELL_VOTE:
         if data["cell_total"] < 1:
             raise ValidationError({"cell_total": "Tổng số đảng viên chính thức phải lớn hơn 0."})
@@ -232,7 +268,7 @@ def _check_step_input(candidate: Candidate, stage: str, data: dict, grassroots: 
                     )
                 }
             )
-    return effective
+    return effective, recorded
 
 
 def _lock(candidate: Candidate | int, expected_version: int | None) -> Candidate:
@@ -288,15 +324,20 @@ def _apply_step(candidate, stage, data, *, user, kind, override_reason="", enfor
     """Check and record one forward step on a locked candidate."""
     # The grassroots organisation matters only where a helper or introducers are named.
     grassroots = rules.grassroots_of(candidate.cell) if stage in (Stage.CULTIVATION, Stage.DOSSIER) else None
-    effective = _check_step_input(candidate, stage, data, grassroots)
+    effective, recorded = _check_step_input(candidate, stage, data, grassroots, backfill=kind == EventKind.BACKFILLED)
     _set_step_fields(candidate, stage, data)
     if stage == Stage.DOSSIER and data["introduction"] != Introduction.MEMBERS:
-        candidate.introducer_1 = candidate.introducer_2 = None
+        candidate.introducer_2, candidate.introducer_2_since = None, None
+    if stage == Stage.DOSSIER and data["introduction"] != Introduction.TRADE_UNION:
+        candidate.no_youth_union = False
     reg, failures = rules.failures_for(stage, candidate, effective)
+    failures = failures + recorded
     overrides = []
     reason = (override_reason or "").strip()
     if failures:
         can_override = user is None or bool(role_kinds_over(user, candidate.cell) & rules.OVERRIDE_ROLES)
+        if any(f.code in rules.ROUTE_ONLY for f in failures):
+            can_override = False  # met only by its named route, never by a free-text reason
         if enforce_rules and not (reason and can_override):
             raise RuleFailed(failures, can_override)
         overrides = [{"code": f.code, "message": f.message} for f in failures]
@@ -327,6 +368,9 @@ def _apply_step(candidate, stage, data, *, user, kind, override_reason="", enfor
         )
     candidate.stage = stage
     candidate.stage_date = effective
+    event_data = _event_data(stage, data)
+    if stage == Stage.CELL_VOTE:
+        event_data["routes"] = rules.routes_used(candidate)  # the written exceptions used, for the reports
     return CandidateEvent(
         candidate=candidate,
         kind=kind,
@@ -335,7 +379,7 @@ def _apply_step(candidate, stage, data, *, user, kind, override_reason="", enfor
         effective_date=effective,
         cell=candidate.cell,
         regulation=reg.key,
-        data=_event_data(stage, data),
+        data=event_data,
         overrides=overrides,
         override_reason=reason if overrides else "",
         recorded_by=user,
@@ -490,7 +534,7 @@ def candidate_record_failed_vote(
         raise ValidationError({"stage": "Chỉ ghi lần biểu quyết chưa đạt cho bước biểu quyết tiếp theo của hồ sơ."})
     check_role(user, locked.cell, stage)
     earlier = locked.failed_votes()
-    effective = _check_step_input(locked, stage, data, None)
+    effective, _ = _check_step_input(locked, stage, data, None)
     if earlier and effective < earlier[-1].effective_date:
         raise ValidationError(
             {

@@ -16,6 +16,7 @@ urlpatterns = [
     path("candidates/<int:pk>/move/", views.candidate_move, name="move"),
     path("candidates/<int:pk>/strike-off/", views.candidate_strike_off, name="strike-off"),
     path("candidates/<int:pk>/criteria/", views.criterion_check, name="criterion"),
+    path("candidates/exceptions/<str:code>/", views.exception_routes, name="exception-routes"),
     path("candidates/calendar/", views.calendar_page, name="calendar"),
     path("candidates/export/<str:code>.xlsx", views.export, name="export"),
     path("candidates/import/", views.backfill_flow.upload_view, name="upload"),

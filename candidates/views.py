@@ -409,6 +409,17 @@ def backfill_template(request):
 
 
 @login_required
+def exception_routes(request, code):
+    """How many admissions used each written exception, per organisation and year."""
+    org = _org_for_user(request.user, code)
+    return render(
+        request,
+        "candidates/exception_routes.html",
+        {"org": org, "rows": selectors.exception_routes(request.user, org), "routes": rules.EXCEPTION_ROUTES},
+    )
+
+
+@login_required
 def calendar_page(request):
     """The working-day calendar of a year: what the package says, the days the provincial office
     declared; the office declares and withdraws days here (deadlines follow at once)."""

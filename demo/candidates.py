@@ -21,8 +21,17 @@ from django.utils import timezone
 
 from candidates import facts as candidate_facts
 from candidates import rules
-from candidates.models import Candidate, CandidateEvent, EventKind, Introduction, SourceKind, Stage
-from members.models import Membership, Person, Status
+from candidates.models import (
+    Candidate,
+    CandidateEvent,
+    EventKind,
+    Introduction,
+    LiteracyBasis,
+    SourceKind,
+    Stage,
+    VerificationOutcome,
+)
+from members.models import GeneralEducation, Membership, Person, Status
 from organizations.models import CELL_KINDS, GRASSROOTS_KINDS, Kind, Organization
 from partydev.text import fold
 from partydev.workdays import calendar_scope
@@ -70,6 +79,8 @@ GAP = {
     Stage.DECISION: 30,
 }
 OVERDUE_SHARE = 0.15
+# People admitted by a written exception (literacy, over 60), each with its consent.
+EXCEPTION_SHARE = 0.002
 
 
 def _pick(rng, weighted):
@@ -87,6 +98,12 @@ def _person(rng, today) -> Person:
     name = f"{rng.choice(FAMILY)} {rng.choice(MIDDLE[sex])} {rng.choice(GIVEN[sex])}"
     born = today - datetime.timedelta(days=rng.randint(19 * 365 + 30, 45 * 365))
     education = "upper_secondary" if rng.random() < 0.9 else "lower_secondary"
+    exception = rng.random()
+    if exception < EXCEPTION_SHARE:  # a respected elder of a village: over 60, reads and writes
+        born = today - datetime.timedelta(days=rng.randint(62 * 365, 68 * 365))
+        education = GeneralEducation.LITERATE
+    elif exception < 2 * EXCEPTION_SHARE:  # over 60, with the schooling the rule asks
+        born = today - datetime.timedelta(days=rng.randint(62 * 365, 66 * 365))
     return Person(
         full_name=name,
         name_search=fold(name),
@@ -130,23 +147,47 @@ def _apply(c: Candidate, stage, day, rng, helpers, decided_by_id):
         c.form1_date = c.form2_date = day - datetime.timedelta(days=7)
         c.form3_date = day - datetime.timedelta(days=3)
         c.form5_date = day
-        youth = rules.in_youth_age(c.person.date_of_birth, day)
-        if len(helpers) >= 2 and rng.random() < 0.7:
-            pair = rng.sample(helpers, 2)
-            if youth:  # in youth age the Youth Union introduces (rules.check_youth_introduction)
-                c.introduction = Introduction.YOUTH_UNION
-            else:
-                c.introduction = Introduction.MEMBERS
-                c.introducer_1_id, c.introducer_2_id = pair
+        # The routes of rules.check_youth_introduction: a Youth Union member of youth age by the
+        # Youth Union and one official member; otherwise two official members, or, in an
+        # enterprise without a Youth Union, the trade union and one official member.
+        youth = rules.in_youth_age(c.person.date_of_birth, c.form3_date) and c.person.youth_union
+        picked = rng.sample(helpers, min(2, len(helpers)))
+        if youth:
+            c.introduction = Introduction.YOUTH_UNION
+        elif len(picked) == 2 and (c.source_kind != SourceKind.ENTERPRISE or rng.random() < 0.5):
+            c.introduction = Introduction.MEMBERS
+            c.introducer_2_id = picked[1]
         else:
-            c.introduction = Introduction.YOUTH_UNION if youth or c.person.youth_union else Introduction.TRADE_UNION
+            c.introduction, c.no_youth_union = Introduction.TRADE_UNION, True
+        c.introducer_1_id = picked[0] if picked else None
+        # The records hold the candidate only from the source list: the secretary states since
+        # when each introducer has worked or lived with them (two to eight years before).
+        c.introducer_1_since = c.form3_date - datetime.timedelta(days=rng.randint(730, 2900))
+        if c.introducer_2_id:
+            c.introducer_2_since = c.form3_date - datetime.timedelta(days=rng.randint(730, 2900))
+        c.together_statement_date = c.form3_date
     elif stage == Stage.VERIFICATION:
         c.verification_date, c.verification_result = day, "clear"
+        subjects = {"applicant": VerificationOutcome.VERIFIED}
+        for relation in ("father", "mother"):
+            # A parent who is a party member and declared everything is not verified again.
+            subjects[relation] = VerificationOutcome.EXEMPT if rng.random() < 0.15 else VerificationOutcome.VERIFIED
+        if rules.age_months(c.person.date_of_birth, day) >= 27 * 12 and rng.random() < 0.6:
+            subjects.update(spouse="verified", father_in_law="verified", mother_in_law="verified")
+        c.verification_subjects = subjects
     elif stage == Stage.CELL_VOTE:
         total = rng.randint(6, 25)
         present = total - rng.randint(0, 2)
         c.cell_vote_date, c.cell_total, c.cell_present = day, total, present
         c.cell_votes_for = present - rng.randint(0, max(0, present - (2 * total + 2) // 3))
+        # The written exceptions, each by its named route with the consent's number and date.
+        if rules.age_months(c.person.date_of_birth, day) > 60 * 12:
+            c.over_60_consent_number = f"{rng.randint(100, 999)}-CV/TU"
+            c.over_60_consent_date = day - datetime.timedelta(days=rng.randint(7, 30))
+        if c.person.general_education == GeneralEducation.LITERATE:
+            c.literacy_basis = LiteracyBasis.VILLAGE_ELDER if rng.random() < 0.6 else LiteracyBasis.VILLAGE_HEAD
+            c.literacy_consent_number = f"{rng.randint(100, 999)}-CV/TU"
+            c.literacy_consent_date = day - datetime.timedelta(days=rng.randint(7, 30))
     elif stage == Stage.PARTIAL_APPRAISAL:
         c.partial_date, c.partial_members, c.partial_votes_for = day, 5, 5
     elif stage == Stage.COMMITTEE_VOTE:
@@ -225,7 +266,13 @@ def _seed_candidates(province_code: str, today: datetime.date | None) -> int:
 
     helpers_by_grassroots = defaultdict(list)
     for pk, cell_path in (
-        Membership.objects.filter(status=Status.OFFICIAL, cell__path__startswith=province.path)
+        # Official (and not exempted) since before any demo introduction, so they may introduce.
+        Membership.objects.filter(
+            status=Status.OFFICIAL,
+            exempted=False,
+            official_from__lte=today - datetime.timedelta(days=900),
+            cell__path__startswith=province.path,
+        )
         .values_list("id", "cell__path")
         .iterator(chunk_size=5000)
     ):

@@ -93,6 +93,8 @@ class Religion(models.TextChoices):
 
 
 class GeneralEducation(models.TextChoices):
+    # Below primary school: admitted only by the literacy route (candidates.rules).
+    LITERATE = "literate", "Biết đọc, biết viết chữ quốc ngữ"
     PRIMARY = "primary", "Tiểu học"
     LOWER_SECONDARY = "lower_secondary", "Trung học cơ sở"
     UPPER_SECONDARY = "upper_secondary", "Trung học phổ thông"

@@ -7,6 +7,9 @@ from django import template
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
+from candidates import rules
+from candidates.models import VERIFICATION_RELATIONS, VerificationOutcome
+
 register = template.Library()
 
 
@@ -28,3 +31,16 @@ def pipeline_card(context, c, show_cell):
         html.append('<span class="small late">Giấy chứng nhận sắp hết hạn</span>')
     html.append("</li>")
     return mark_safe("".join(html))
+
+
+@register.filter
+def regulation_title(key: str) -> str:
+    """The title of a regulation entry from its key (``rules.REGULATIONS``)."""
+    return rules.regulation_by_key(key).title if key else ""
+
+
+@register.simple_tag
+def verification_rows(subjects: dict) -> list[tuple[str, str]]:
+    """(relation, outcome) labels of the people a background verification covered."""
+    outcomes = dict(VerificationOutcome.choices)
+    return [(label, outcomes.get(subjects.get(key), "")) for key, label in VERIFICATION_RELATIONS if subjects.get(key)]

@@ -71,6 +71,10 @@ def test_secretary_to_cell_vote_then_grassroots_committee_vote(live_server, page
             "Giấy giới thiệu": day(78),
             "Người giới thiệu thứ nhất": 1,
             "Người giới thiệu thứ hai": 2,
+            # The system holds her only from the source list: the secretary states the 12 months.
+            "Người giới thiệu thứ nhất cùng công tác": day(800),
+            "Người giới thiệu thứ hai cùng công tác": day(800),
+            "Ngày bí thư chi bộ xác nhận": day(78),
             "Nhận xét của đoàn thể": day(75),
         },
     )
@@ -83,7 +87,17 @@ def test_secretary_to_cell_vote_then_grassroots_committee_vote(live_server, page
     page.get_by_test_id("logout").click()
     log_in(page, live_server, "grassroots")
     page.goto(url)
-    record(page, "Ghi nhận: Đã thẩm tra lý lịch", **{"Kết quả thẩm tra": "clear", "Ngày thẩm tra xong": day(60)})
+    record(
+        page,
+        "Ghi nhận: Đã thẩm tra lý lịch",
+        **{
+            "Kết quả thẩm tra": "clear",
+            "Ngày thẩm tra xong": day(60),
+            "Người vào Đảng": "verified",
+            "Cha đẻ": "verified",
+            "Mẹ đẻ": "exempt",  # a party member who declared everything: not verified again
+        },
+    )
     expect(page.get_by_test_id("stage")).to_have_text("Đã thẩm tra lý lịch")
     page.get_by_test_id("logout").click()
 

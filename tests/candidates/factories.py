@@ -74,6 +74,9 @@ def step_data(start: datetime.date, helper=None, introducers=(None, None), decid
     """Data for every step, dated a few weeks apart from ``start``."""
     day = lambda weeks: start + datetime.timedelta(weeks=weeks)  # noqa: E731
     one, two = introducers
+    # The cell's secretary states how long the introducers have known the applicant (the system
+    # holds the candidate only from the source date): two years before the introduction.
+    known_since = start - datetime.timedelta(days=730)
     return {
         "cultivation_date": day(1),
         "helper": helper,
@@ -84,9 +87,14 @@ def step_data(start: datetime.date, helper=None, introducers=(None, None), decid
         "form3_date": day(5),
         "form5_date": day(5),
         "introduction": Introduction.MEMBERS if one else Introduction.YOUTH_UNION,
-        "introducer_1": one,
+        # The Youth Union introduces with one official member: the helper, unless named.
+        "introducer_1": one or helper,
         "introducer_2": two,
+        "introducer_1_since": known_since,
+        "introducer_2_since": known_since if two else None,
+        "together_statement_date": day(5),
         "verification_result": "clear",
+        "verification_subjects": {"applicant": "verified", "father": "verified", "mother": "verified"},
         "verification_date": day(7),
         "cell_vote_date": day(8),
         "cell_present": 9,

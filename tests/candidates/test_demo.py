@@ -50,3 +50,32 @@ def test_living_pipeline_in_every_cell(tree):
     assert not MembershipEvent.objects.filter(
         kind="admitted", effective_date__gt=datetime.date(2015, 3, 2), effective_date__lte=datetime.date(2023, 6, 30)
     ).exists()
+
+
+def test_no_demo_candidate_breaks_the_rules(tree):
+    """Every demo dossier, verification and cell vote passes the rules under the regulation of its
+    date: the introduction routes, the introducers and their 12 months, who was verified, the
+    written exceptions each with its document."""
+    from candidates import rules
+    from candidates.services import STEP_FIELDS
+
+    for cell in (tree.CXA, tree.CXB, tree.CYA, tree.GXC):
+        official_member(cell), official_member(cell)
+    seed_candidates("T", today=datetime.date(2026, 11, 28))
+    checked = 0
+    for c in Candidate.objects.select_related("cell", "person").exclude(form3_date=None):
+        on = c.form3_date
+        reg = rules.regulation_on(on)
+        data = {f: getattr(c, f) for f in STEP_FIELDS[Stage.DOSSIER]}
+        assert rules.introducer_problems(reg, c, data, rules.grassroots_of(c.cell), on) == ({}, {}), c.pk
+        assert rules.check_youth_introduction(reg, c, on) is None, c.pk
+        if c.verification_date:
+            assert rules.verification_problems(reg, c.verification_subjects) == {}, c.pk
+        if c.cell_vote_date:
+            vote = rules.regulation_on(c.cell_vote_date)
+            data = {f: getattr(c, f) for f in STEP_FIELDS[Stage.CELL_VOTE]}
+            assert rules.exception_route_problems(vote, c, data, c.cell_vote_date) == {}, c.pk
+            _, failures = rules.failures_for(Stage.CELL_VOTE, c, c.cell_vote_date)
+            assert not [f for f in failures if f.code in rules.ROUTE_ONLY], (c.pk, failures)
+        checked += 1
+    assert checked >= 20  # five stages from the dossier on, in each of the four cells

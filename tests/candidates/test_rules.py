@@ -85,19 +85,39 @@ def test_two_thirds(votes_for, total, ok):
     ) is ok
 
 
+# One day under each regulation entry: 29-QĐ/TW, 24-QĐ/TW, 232-QĐ/TW, 294-QĐ/TW.
+UNDER_EACH = [D(2020, 3, 2), D(2023, 3, 1), D(2025, 3, 3), D(2025, 9, 1)]
+
+
+def years_before(day, years, days=0):
+    return day.replace(year=day.year - years) - datetime.timedelta(days=days)
+
+
+@pytest.mark.parametrize("day", UNDER_EACH)
 @pytest.mark.parametrize(
-    "born, day, introduction, ok",
+    "age_years, age_days, youth_union, introduction, ok",
     [
-        (D(1995, 5, 15), D(2026, 4, 15), "members", False),  # 30 years 11 months: still youth age
-        (D(1995, 5, 15), D(2026, 5, 14), "trade_union", False),  # a day short of 31
-        (D(1995, 5, 15), D(2026, 5, 15), "members", True),  # full 31: two members may introduce
-        (D(2000, 5, 15), D(2024, 1, 1), "youth_union", True),  # the Youth Union introduces
-        (D(2000, 5, 15), D(2025, 7, 1), "members", False),  # the same under the 2025 texts
+        (30, 0, True, "members", False),  # a Youth Union member of youth age: the Youth Union and one member
+        (30, 0, True, "youth_union", True),
+        (30, 0, True, "trade_union", True),  # where the agency has no Youth Union (declared on the dossier)
+        (31, -1, True, "members", False),  # a day short of full 31: still youth age
+        (31, 0, True, "members", True),  # full 31: two official members
+        (31, 0, True, "youth_union", False),  # past youth age: not the Youth Union's route
+        (24, 0, False, "members", True),  # youth age but not a Youth Union member: two members (issue 17)
+        (24, 0, False, "youth_union", False),  # the Youth Union introduces its own members only
+        (24, 0, False, "trade_union", True),
     ],
 )
-def test_youth_age_introduced_by_the_youth_union(born, day, introduction, ok):
-    reg = rules.regulation_on(day)
-    assert (rules.check_youth_introduction(reg, cand(born=born, introduction=introduction), day) is None) is ok
+def test_the_youth_union_route_is_for_youth_union_members_of_youth_age(
+    day, age_years, age_days, youth_union, introduction, ok
+):
+    born = years_before(day, age_years, age_days)
+    c = cand(born=born, introduction=introduction)
+    c.person.youth_union = youth_union
+    failure = rules.check_youth_introduction(rules.regulation_on(day), c, day)
+    assert (failure is None) is ok
+    if failure is not None:
+        assert failure.code == "youth_introduction" and "youth_introduction" in rules.ROUTE_ONLY
 
 
 @pytest.mark.parametrize(
@@ -118,14 +138,118 @@ def test_education(education, disadvantaged, ok):
 @pytest.mark.parametrize(
     "day, key",
     [
-        (D(2020, 1, 1), "2021"),
-        (D(2025, 6, 30), "2021"),
-        (D(2025, 7, 1), "2025"),
+        (D(2016, 1, 1), "2016"),  # the 2016 texts cover earlier dates too
+        (D(2021, 7, 29), "2016"),  # 29-QĐ/TW
+        (D(2021, 7, 30), "2021"),  # 24-QĐ/TW
+        (D(2025, 1, 19), "2021"),
+        (D(2025, 1, 20), "2025-01"),  # 232-QĐ/TW
+        (D(2025, 6, 30), "2025-01"),
+        (D(2025, 7, 1), "2025"),  # 294-QĐ/TW
         (D(2026, 11, 28), "2025"),
     ],
 )
-def test_regulation_switch_on_1_july_2025(day, key):
-    assert rules.regulation_on(day).key == key
+def test_the_regulation_in_force_on_the_effective_date(day, key):
+    reg = rules.regulation_on(day)
+    assert reg.key == key and rules.regulation_by_key(key) == reg
+    # Every rule names where it is written.
+    assert {"age", "over_60", "education", "literacy", "introducer_together", "verification"} <= set(reg.sources)
+
+
+def test_the_four_regulation_entries():
+    titles = [r.title.split(" (")[0] for r in rules.REGULATIONS]
+    assert titles == ["Quy định 29-QĐ/TW", "Quy định 24-QĐ/TW", "Quy định 232-QĐ/TW", "Quy định 294-QĐ/TW"]
+
+
+@pytest.mark.parametrize("day", UNDER_EACH)
+@pytest.mark.parametrize(
+    "age_months_over, consent, ok, code",
+    [
+        (0, False, True, None),  # full 60
+        (1, False, False, "over_60"),  # 60 years and a month: only by the route
+        (1, True, True, None),  # the province's standing committee consented in writing
+    ],
+)
+def test_over_60_only_by_its_route(day, age_months_over, consent, ok, code):
+    born = rules.add_months(day, -(60 * 12 + age_months_over))
+    c = cand(
+        born=born, over_60_consent_number="15-CV/TU" if consent else "", over_60_consent_date=day if consent else None
+    )
+    result = rules.check_age(rules.regulation_on(day), c, day)
+    assert (result is None) is ok
+    if code:
+        assert result.code == code and code in rules.ROUTE_ONLY
+
+
+@pytest.mark.parametrize("day", UNDER_EACH)
+@pytest.mark.parametrize(
+    "education, disadvantaged, basis, number, ok",
+    [
+        ("literate", True, "", "", False),  # below primary school even where primary is enough
+        ("literate", True, "village_elder", "", False),  # the route needs its document
+        ("literate", True, "village_elder", "20-CV/TU", True),
+        ("literate", False, "fisherman", "21-CV/TU", True),
+        ("primary", False, "village_head", "22-CV/TU", True),
+        ("primary", False, "", "", False),
+    ],
+)
+def test_literacy_only_by_its_route(day, education, disadvantaged, basis, number, ok):
+    cell = Organization(path="0001000100010001", depth=4, kind=Kind.CELL, name="C", disadvantaged_area=disadvantaged)
+    c = cand(
+        education=education,
+        cell=cell,
+        literacy_basis=basis,
+        literacy_consent_number=number,
+        literacy_consent_date=day if number else None,
+    )
+    assert (rules.check_education(rules.regulation_on(day), c, day) is None) is ok
+
+
+@pytest.mark.parametrize(
+    "data, fields",
+    [
+        ({"literacy_basis": "village_elder"}, {"literacy_consent_number", "literacy_consent_date"}),
+        ({"literacy_basis": "fisherman", "literacy_consent_number": "5-CV/TU"}, {"literacy_consent_date"}),
+        ({"literacy_consent_number": "5-CV/TU", "literacy_consent_date": D(2024, 1, 2)}, {"literacy_basis"}),
+        ({"over_60_consent_number": "6-CV/TU"}, {"over_60_consent_date"}),
+        ({"over_60_consent_date": D(2024, 1, 2)}, {"over_60_consent_number"}),
+    ],
+)
+def test_a_route_without_its_document_is_refused_naming_the_field(data, fields):
+    old = cand(born=D(1960, 1, 1), education="literate")  # 64 at the vote, literate only
+    assert set(rules.exception_route_problems(rules.regulation_on(D(2024, 3, 1)), old, data, D(2024, 3, 1))) == fields
+
+
+def test_a_route_where_the_general_rule_holds_is_refused():
+    young = cand(born=D(1990, 1, 1), education="upper_secondary")
+    data = {
+        "literacy_basis": "village_elder",
+        "literacy_consent_number": "5-CV/TU",
+        "literacy_consent_date": D(2024, 1, 2),
+        "over_60_consent_number": "6-CV/TU",
+        "over_60_consent_date": D(2024, 1, 2),
+    }
+    problems = rules.exception_route_problems(rules.regulation_on(D(2024, 3, 1)), young, data, D(2024, 3, 1))
+    assert set(problems) == {"literacy_basis", "over_60_consent_number"}
+
+
+@pytest.mark.parametrize(
+    "subjects, ok",
+    [
+        ({"applicant": "verified", "father": "verified", "mother": "verified"}, True),
+        ({"applicant": "verified", "guardian": "verified"}, True),  # the person who raised them
+        ({"applicant": "verified", "father": "exempt", "mother": "exempt", "spouse": "verified"}, True),
+        ({"applicant": "verified", "spouse": "verified"}, False),  # neither parent nor guardian
+        ({"applicant": "exempt", "father": "verified"}, False),  # the applicant is always verified
+        ({"father": "verified"}, False),
+        ({"applicant": "verified", "father": "maybe"}, False),
+        ({"applicant": "verified", "father": "verified", "cousin": "verified"}, False),
+    ],
+)
+def test_who_the_background_verification_covers(subjects, ok):
+    problems = rules.verification_problems(rules.regulation_on(D(2024, 3, 1)), subjects)
+    assert (problems == {}) is ok
+    if not ok:
+        assert set(problems) == {"verification_subjects"}
 
 
 @pytest.mark.parametrize(

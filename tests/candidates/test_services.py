@@ -53,10 +53,21 @@ def test_full_journey_from_source_to_official_member(tree, users, helpers):
         form3_date=D(2024, 3, 4),
         introducer_1=helpers[0],
         introducer_2=helpers[1],
+        # The system holds her only from 08/01/2024: the secretary states since when they know her.
+        introducer_1_since=D(2019, 9, 1),
+        introducer_2_since=D(2021, 2, 1),
+        together_statement_date=D(2024, 3, 4),
         form5_date=D(2024, 3, 5),
     )
     assert c.stage_date == D(2024, 3, 5)
-    c = advance(c, Stage.VERIFICATION, staff, verification_result="clear", verification_date=D(2024, 4, 2))
+    c = advance(
+        c,
+        Stage.VERIFICATION,
+        staff,
+        verification_result="clear",
+        verification_date=D(2024, 4, 2),
+        verification_subjects={"applicant": "verified", "father": "verified", "mother": "exempt"},
+    )
     c = advance(c, Stage.CELL_VOTE, sec, cell_vote_date=D(2024, 4, 10), cell_present=9, cell_total=12, cell_votes_for=8)
     assert c.next_due == add_working_days(D(2024, 4, 10), 60) and c.due_kind == DueKind.DECISION
     assert services.next_stage(c) == Stage.COMMITTEE_VOTE  # no partial committee above this cell
@@ -101,7 +112,8 @@ def test_full_journey_from_source_to_official_member(tree, users, helpers):
         Stage.OFFICIAL,
     ]
     assert c.version == 11
-    assert set(c.events.values_list("regulation", flat=True)) == {"2021", "2025"}  # the decision of 30/07/2025
+    # 24-QĐ/TW until 19/01/2025, 232-QĐ/TW (the proposal of 02/06/2025), 294-QĐ/TW (the decision of 30/07/2025).
+    assert set(c.events.values_list("regulation", flat=True)) == {"2021", "2025-01", "2025"}
 
 
 def test_partial_committee_step_where_one_exists(tree, users):
@@ -206,6 +218,9 @@ def test_helper_and_introducers_must_be_official_members_of_the_same_grassroots(
         introduction="members",
         form3_date=D(2024, 2, 2),
         form5_date=D(2024, 2, 3),
+        introducer_1_since=D(2020, 1, 1),
+        introducer_2_since=D(2020, 1, 1),
+        together_statement_date=D(2024, 2, 2),
     )
     with pytest.raises(ValidationError) as exc:
         advance(c, Stage.DOSSIER, users.secretary_a, introducer_1=helpers[0], introducer_2=elsewhere, **dossier)
@@ -303,7 +318,14 @@ def test_roles_who_records_which_step(tree, users):
     c = candidate_at(tree.CXA, Stage.DOSSIER)
     with pytest.raises(ValidationError, match="không có quyền"):
         advance(c, Stage.VERIFICATION, users.secretary_a, verification_result="clear", verification_date=D(2024, 3, 1))
-    c = advance(c, Stage.VERIFICATION, users.grassroots, verification_result="clear", verification_date=D(2024, 3, 1))
+    c = advance(
+        c,
+        Stage.VERIFICATION,
+        users.grassroots,
+        verification_result="clear",
+        verification_date=D(2024, 3, 1),
+        verification_subjects={"applicant": "verified", "guardian": "verified"},
+    )
     c = advance(
         c,
         Stage.CELL_VOTE,

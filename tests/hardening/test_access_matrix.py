@@ -165,6 +165,7 @@ MATRIX: dict[str, Spec] = {
         post=STAFF,
         post_data=lambda s: {"criterion": s.criterion.pk, "met_on": "2024-02-01"},
     ),
+    "candidates/exceptions/<str:code>/": Spec(target=cell),
     # The working-day calendar: everyone reads it, the provincial office corrects it.
     "candidates/calendar/": Spec(
         post=frozenset({"province"}),
