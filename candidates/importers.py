@@ -254,6 +254,8 @@ class CandidateBackfillImporter(Importer):
                 value = org
             data[key] = value
         data["verification_result"] = "clear" if data.get("verification_date") else ""
+        # A sheet that says the trade union introduced says the workplace has no Youth Union.
+        data["no_youth_union"] = data.get("introduction") == Introduction.TRADE_UNION
         data["decision_received_date"] = data.get("decision_date")
         data["decision_extended"] = False
         data["certificate_number"] = data.get("certificate_number") or ""
