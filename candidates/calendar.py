@@ -7,6 +7,7 @@ deadline that counts working days (``Candidate.next_due``), so the worklists sho
 """
 
 import datetime
+from collections import Counter
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -16,7 +17,7 @@ from partydev.audit import bulk_history
 from partydev.models import CalendarDay
 from partydev.workdays import WorkCalendar, calendar_scope
 
-from . import rules
+from . import facts, rules
 from .models import Candidate, Stage
 
 CALENDAR_ROLES = frozenset({Role.Kind.PROVINCE_OFFICE, Role.Kind.ADMIN})
@@ -85,7 +86,7 @@ def recompute_deadlines(*, since: datetime.date | None = None, user=None) -> int
 
     A change of one day ``since`` can only move deadlines that fall on or after it (a window
     ending before it does not contain it), so only those are read."""
-    changed = []
+    changed, moves = [], Counter()
     with calendar_scope(WorkCalendar.load()):
         candidates = Candidate.objects.filter(stage__in=WORKING_DAY_STAGES)
         if since is not None:
@@ -93,9 +94,12 @@ def recompute_deadlines(*, since: datetime.date | None = None, user=None) -> int
         for c in candidates.order_by("pk").iterator(chunk_size=2000):
             due, kind = rules.next_deadline(c)
             if (due, kind) != (c.next_due, c.due_kind):
+                moves.subtract(facts.key_of(c))
                 c.next_due, c.due_kind = due, kind
+                moves.update(facts.key_of(c))
                 changed.append(c)
     with transaction.atomic():
         Candidate.objects.bulk_update(changed, ["next_due", "due_kind"], batch_size=1000)
+        facts.apply(moves)  # the worklists' deadline facts move with the deadlines
         bulk_history(Candidate, changed, reason=RECOMPUTE_REASON, user=user)
     return len(changed)

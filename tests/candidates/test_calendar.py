@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 
-from candidates import calendar
+from candidates import calendar, facts
 from candidates.models import Candidate, DueKind, Stage
 from partydev.models import CalendarDay
 from partydev.workdays import WorkCalendar, add_working_days
@@ -43,6 +43,7 @@ def test_the_office_declares_a_day_off_and_the_deadline_moves(login, users, wait
     waiting.refresh_from_db()
     assert waiting.next_due > before and waiting.next_due == add_working_days(waiting.cell_vote_date, 60)
     assert waiting.history.first().history_change_reason == calendar.RECOMPUTE_REASON
+    assert facts.rebuild(dry_run=True) == {}  # the worklists' deadline facts moved with it
     # The secretary's worklist shows the new date.
     page = login(users.secretary_a).get(reverse("candidates:worklist") + "?org=" + waiting.cell.code)
     assert waiting.next_due.strftime("%d/%m/%Y") in page.content.decode()
@@ -98,5 +99,6 @@ def test_recompute_deadlines_command(tree, waiting, capsys):
     call_command("recompute_deadlines")
     assert "1 hồ sơ" in capsys.readouterr().out
     assert Candidate.objects.get(pk=waiting.pk).next_due == add_working_days(waiting.cell_vote_date, 60)
+    assert facts.rebuild(dry_run=True) == {}
     call_command("recompute_deadlines", "--from", "2026-01-01")
     assert "0 hồ sơ" in capsys.readouterr().out
