@@ -1,4 +1,4 @@
-"""Migration candidates.0008: events labelled 24-QĐ/TW before it was in force, or while 232-QĐ/TW
+"""Migration candidates.0009: events labelled 24-QĐ/TW before it was in force, or while 232-QĐ/TW
 was, get the label of their date, each with a history row; nothing else in them changes."""
 
 import datetime
@@ -13,7 +13,7 @@ from .factories import candidate_at
 
 D = datetime.date
 pytestmark = pytest.mark.django_db
-relabel = importlib.import_module("candidates.migrations.0008_relabel_event_regulations")
+relabel = importlib.import_module("candidates.migrations.0009_relabel_event_regulations")
 
 
 def test_events_are_relabelled_by_their_date_with_a_history_row(tree):

@@ -53,6 +53,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("candidates", "0007_introductions_exceptions_verification")]
+    dependencies = [("candidates", "0008_introductions_exceptions_verification")]
 
     operations = [migrations.RunPython(forwards, backwards)]

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("candidates", "0006_candidate_facts"),
+        ("candidates", "0007_candidate_stage_end_facts"),
     ]
 
     operations = [
