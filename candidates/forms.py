@@ -183,7 +183,7 @@ class CriterionForm(CanonicalForm):
     met_on = date_field("Ngày đạt")
 
 
-class CalendarDayForm(forms.Form):
+class CalendarDayForm(CanonicalForm):
     date = date_field("Ngày")
     kind = forms.ChoiceField(label="Loại ngày", choices=CalendarDay.Kind.choices)
     # Required by the service, which names the field in its message: the form lets it through.

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("partydev", "0004_audit_import_identifier_refused"),
+        ("partydev", "0005_oncetoken"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
