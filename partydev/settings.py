@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "members.quotas",
     "candidates",
     "reports",
+    "documents",
     "followup",
     "demo",
 ]
