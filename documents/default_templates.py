@@ -122,8 +122,17 @@ def _font(run, size=14, bold=False, italic=False, underline=False):
     rpr.get_or_add_rFonts().set(qn("w:eastAsia"), FONT)
 
 
-def _para(container, text, *, align=WD_ALIGN_PARAGRAPH.JUSTIFY, size=14, bold=False, italic=False, underline=False,
-          indent=False):
+def _para(
+    container,
+    text,
+    *,
+    align=WD_ALIGN_PARAGRAPH.JUSTIFY,
+    size=14,
+    bold=False,
+    italic=False,
+    underline=False,
+    indent=False,
+):
     p = container.add_paragraph()
     p.alignment = align
     p.paragraph_format.space_after = Pt(3)

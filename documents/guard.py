@@ -44,7 +44,9 @@ def check_docx(data: bytes, filename: str = "") -> None:
     for info in infos:
         name = info.filename
         if not name or name.startswith(("/", "\\")) or "\\" in name or "\x00" in name or ".." in name.split("/"):
-            raise ValidationError(f"Tệp chứa thành phần có tên bất thường (“{name[:60]}”); không phải tệp .docx hợp lệ.")
+            raise ValidationError(
+                f"Tệp chứa thành phần có tên bất thường (“{name[:60]}”); không phải tệp .docx hợp lệ."
+            )
         if info.flag_bits & 0x1:
             raise ValidationError("Tệp .docx có phần nén được mã hóa; không đọc được.")
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):

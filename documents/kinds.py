@@ -99,8 +99,15 @@ CANDIDATE_KINDS = {
             "NQ",
             "cell",
             ("cell_vote_date", "cell_total", "cell_present", "cell_votes_for"),
-            ("cell_total", "cell_present", "cell_votes_for", "cell_votes_percent", "introducers", "helper",
-             "cell_vote_date_words"),
+            (
+                "cell_total",
+                "cell_present",
+                "cell_votes_for",
+                "cell_votes_percent",
+                "introducers",
+                "helper",
+                "cell_vote_date_words",
+            ),
         ),
         DocKind(
             "7-knd",
@@ -189,8 +196,16 @@ CANDIDATE_KINDS = {
     )
 }
 CULTIVATION_LIST = DocKind(
-    "cultivation-list", "DS-BD", "Danh sách đối tượng bồi dưỡng kết nạp đảng viên", Stage.CULTIVATION,
-    "cell", None, "", "cell", (), ("rows",),
+    "cultivation-list",
+    "DS-BD",
+    "Danh sách đối tượng bồi dưỡng kết nạp đảng viên",
+    Stage.CULTIVATION,
+    "cell",
+    None,
+    "",
+    "cell",
+    (),
+    ("rows",),
 )
 ALL_KINDS = {**CANDIDATE_KINDS, CULTIVATION_LIST.key: CULTIVATION_LIST}
 
@@ -384,9 +399,13 @@ def dossier_items(c: Candidate) -> list[dict]:
         ("Giấy chứng nhận học lớp bồi dưỡng nhận thức về Đảng", "CN-NTVĐ", c.certificate_date),
         ("Đơn xin vào Đảng", "1-KNĐ", c.form1_date),
         ("Lý lịch của người xin vào Đảng", "2-KNĐ", c.form2_date),
-        ("Giấy giới thiệu người vào Đảng", {"members": "3A-KNĐ", "youth_union": "3-KNĐ, 4-KNĐ",
-                                             "trade_union": "3-KNĐ, 4A-KNĐ"}.get(c.introduction, "3-KNĐ"),
-         c.form3_date),
+        (
+            "Giấy giới thiệu người vào Đảng",
+            {"members": "3A-KNĐ", "youth_union": "3-KNĐ, 4-KNĐ", "trade_union": "3-KNĐ, 4A-KNĐ"}.get(
+                c.introduction, "3-KNĐ"
+            ),
+            c.form3_date,
+        ),
         ("Tổng hợp ý kiến nhận xét của đoàn thể và chi ủy nơi cư trú", "5-KNĐ", c.form5_date),
         ("Kết quả thẩm tra lý lịch", "", c.verification_date),
         ("Nghị quyết đề nghị kết nạp của chi bộ", "6-KNĐ", c.cell_vote_date),

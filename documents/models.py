@@ -34,9 +34,7 @@ class IssuedDocument(models.Model):
     number = models.PositiveIntegerField("số", null=True, blank=True)  # None: a list, not numbered
     symbol = models.CharField("ký hiệu", max_length=32, blank=True)
     document_date = models.DateField("ngày văn bản")
-    candidate = models.ForeignKey(
-        Candidate, on_delete=models.PROTECT, null=True, blank=True, related_name="documents"
-    )
+    candidate = models.ForeignKey(Candidate, on_delete=models.PROTECT, null=True, blank=True, related_name="documents")
     cell = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", verbose_name="chi bộ")
     title = models.CharField("trích yếu", max_length=255)
     regulation = models.CharField("văn bản hướng dẫn áp dụng", max_length=32)

@@ -11,6 +11,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from docxtpl import DocxTemplate
 from jinja2 import TemplateSyntaxError
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
 from .kinds import DocKind, placeholders_of, required_placeholders
@@ -56,9 +57,9 @@ def check_placeholders(kind: DocKind, data: bytes) -> set[str]:
     missing = sorted(set(required_placeholders(kind)) - used)
     problems = []
     if unknown:
-        problems.append("trường không có trong danh mục: " + ", ".join("{{ %s }}" % n for n in unknown))
+        problems.append("trường không có trong danh mục: " + ", ".join(f"{{{{ {n} }}}}" for n in unknown))
     if missing:
-        problems.append("thiếu trường bắt buộc: " + ", ".join("{{ %s }}" % n for n in missing))
+        problems.append("thiếu trường bắt buộc: " + ", ".join(f"{{{{ {n} }}}}" for n in missing))
     if problems:
         raise ValidationError(f"Mẫu {kind.form} không dùng được — " + "; ".join(problems) + ".")
     return used
@@ -69,8 +70,34 @@ def render(kind: DocKind, template: bytes, context: dict) -> bytes:
     tpl = DocxTemplate(io.BytesIO(template))
     try:
         tpl.render(context, jinja_env=sandbox())
-    except Exception as e:  # a template error of the office's file: a message, not a 500
-        raise ValidationError(f"Không lập được văn bản {kind.form} từ mẫu: {e}.") from None
+    except SecurityError as e:
+        raise ValidationError(
+            f"Mẫu {kind.form} dùng thuộc tính không được phép trong trường trộn ({str(e).rstrip('.')}); đã từ chối."
+        ) from None
+    except Exception as e:  # any other error of an office's file: a message, not a 500
+        raise ValidationError(f"Không lập được văn bản {kind.form} từ mẫu: {str(e).rstrip('.')}.") from None
     out = io.BytesIO()
     tpl.save(out)
     return out.getvalue()
+
+
+def sample_context(kind: DocKind) -> dict:
+    """A value for every placeholder, to try a template once before it replaces the default."""
+    context = dict.fromkeys(placeholders_of(kind), "…")
+    row = {
+        "no": 1,
+        "name": "…",
+        "form": "…",
+        "date": "01/01/2026",
+        "full_name": "…",
+        "date_of_birth": "…",
+        "helper": "…",
+        "since": "01/01/2026",
+    }
+    context.update(items=[row], rows=[row], replaces="")
+    return context
+
+
+def try_template(kind: DocKind, data: bytes) -> None:
+    """Refuse a template that does not render (a syntax error, a forbidden attribute)."""
+    render(kind, data, sample_context(kind))

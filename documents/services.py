@@ -12,34 +12,19 @@ from django.db.models import F
 
 from candidates import rules
 from candidates.models import Candidate, Stage
-from organizations.models import Organization, Role, role_kinds_over, user_roles
+from organizations.models import Organization
 from partydev.audit import record
 from partydev.text import canonical_text
 
 from . import kinds as k
 from .guard import check_docx
 from .models import IssuedDocument, RegisterCounter, TemplateOverride
-from .render import check_placeholders, current_template, render, sha256
+from .permissions import may_change_templates, may_issue
+from .render import check_placeholders, current_template, render, sha256, try_template
 
-TEMPLATE_ROLES = frozenset({Role.Kind.PROVINCE_OFFICE, Role.Kind.ADMIN})
 ISSUED = "document_issued"
 DOWNLOADED = "document_downloaded"
 TEMPLATE_CHANGED = "document_template_changed"
-
-
-def issuing_roles(kind: k.DocKind, candidate: Candidate | None) -> frozenset:
-    """The roles that act at the paper's step (candidates.rules decides who records each step)."""
-    return rules.step_roles(kind.stage, candidate.decided_by if candidate is not None else None)
-
-
-def may_issue(user, kind: k.DocKind, cell: Organization, candidate: Candidate | None = None) -> bool:
-    return bool(role_kinds_over(user, cell) & issuing_roles(kind, candidate))
-
-
-def may_change_templates(user) -> bool:
-    return user.is_authenticated and (
-        user.is_superuser or any(kind in TEMPLATE_ROLES for _, kind in user_roles(user))
-    )
 
 
 def _next_number(issuer: Organization, year: int) -> int:
@@ -165,7 +150,9 @@ def document_issue(
     candidate = (
         Candidate.objects.for_user(user)
         .select_for_update(of=("self",))
-        .select_related("person", "cell", "decided_by", "helper__person", "introducer_1__person", "introducer_2__person")
+        .select_related(
+            "person", "cell", "decided_by", "helper__person", "introducer_1__person", "introducer_2__person"
+        )
         .get(pk=candidate_pk)
     )
     if not may_issue(user, kind, candidate.cell, candidate):
@@ -256,7 +243,9 @@ def cultivation_list_issue(
 
 
 def document_downloaded(doc: IssuedDocument, user, *, request=None, fmt: str = "docx") -> None:
-    record(DOWNLOADED, request, user=user, document=doc.pk, document_kind=doc.kind, number=doc.number_symbol, format=fmt)
+    record(
+        DOWNLOADED, request, user=user, document=doc.pk, document_kind=doc.kind, number=doc.number_symbol, format=fmt
+    )
 
 
 # --- the office's templates ---------------------------------------------------------------------
@@ -271,6 +260,7 @@ def template_upload(*, kind_key: str, data: bytes, filename: str, user, request=
         raise ValidationError("Không có loại văn bản này.")
     check_docx(data, filename)
     check_placeholders(kind, data)
+    try_template(kind, data)
     TemplateOverride.objects.filter(kind=kind.key, active=True).update(active=False)
     override = TemplateOverride.objects.create(
         kind=kind.key, content=data, sha256=sha256(data), filename=filename[:255], uploaded_by=user

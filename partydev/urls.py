@@ -20,5 +20,6 @@ urlpatterns = [
     path("", include("members.quotas.urls")),
     path("", include("candidates.urls")),
     path("", include("reports.urls")),
+    path("", include("documents.urls")),
     path("", include("followup.urls")),
 ]

@@ -6,75 +6,130 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('candidates', '0005_candidate_event_vote_failed'),
-        ('organizations', '0003_historicalorganization_historicalresidentialarea_and_more'),
+        ("candidates", "0005_candidate_event_vote_failed"),
+        ("organizations", "0003_historicalorganization_historicalresidentialarea_and_more"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='IssuedDocument',
+            name="IssuedDocument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=24, verbose_name='loại văn bản')),
-                ('form', models.CharField(max_length=16, verbose_name='mẫu')),
-                ('issuer_name', models.CharField(max_length=255, verbose_name='tên nơi ban hành trên văn bản')),
-                ('year', models.PositiveIntegerField(verbose_name='năm')),
-                ('number', models.PositiveIntegerField(blank=True, null=True, verbose_name='số')),
-                ('symbol', models.CharField(blank=True, max_length=32, verbose_name='ký hiệu')),
-                ('document_date', models.DateField(verbose_name='ngày văn bản')),
-                ('title', models.CharField(max_length=255, verbose_name='trích yếu')),
-                ('regulation', models.CharField(max_length=32, verbose_name='văn bản hướng dẫn áp dụng')),
-                ('template_sha256', models.CharField(max_length=64)),
-                ('content', models.BinaryField(verbose_name='tệp .docx đã ban hành')),
-                ('sha256', models.CharField(max_length=64)),
-                ('correction_reason', models.TextField(blank=True, verbose_name='lý do đính chính')),
-                ('issued_at', models.DateTimeField(auto_now_add=True)),
-                ('candidate', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='documents', to='candidates.candidate')),
-                ('cell', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organizations.organization', verbose_name='chi bộ')),
-                ('issued_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('issuer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organizations.organization', verbose_name='nơi ban hành')),
-                ('replaces', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='replaced_by', to='documents.issueddocument', verbose_name='thay thế')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kind", models.CharField(max_length=24, verbose_name="loại văn bản")),
+                ("form", models.CharField(max_length=16, verbose_name="mẫu")),
+                ("issuer_name", models.CharField(max_length=255, verbose_name="tên nơi ban hành trên văn bản")),
+                ("year", models.PositiveIntegerField(verbose_name="năm")),
+                ("number", models.PositiveIntegerField(blank=True, null=True, verbose_name="số")),
+                ("symbol", models.CharField(blank=True, max_length=32, verbose_name="ký hiệu")),
+                ("document_date", models.DateField(verbose_name="ngày văn bản")),
+                ("title", models.CharField(max_length=255, verbose_name="trích yếu")),
+                ("regulation", models.CharField(max_length=32, verbose_name="văn bản hướng dẫn áp dụng")),
+                ("template_sha256", models.CharField(max_length=64)),
+                ("content", models.BinaryField(verbose_name="tệp .docx đã ban hành")),
+                ("sha256", models.CharField(max_length=64)),
+                ("correction_reason", models.TextField(blank=True, verbose_name="lý do đính chính")),
+                ("issued_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "candidate",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="documents",
+                        to="candidates.candidate",
+                    ),
+                ),
+                (
+                    "cell",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organizations.organization",
+                        verbose_name="chi bộ",
+                    ),
+                ),
+                (
+                    "issued_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "issuer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organizations.organization",
+                        verbose_name="nơi ban hành",
+                    ),
+                ),
+                (
+                    "replaces",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="replaced_by",
+                        to="documents.issueddocument",
+                        verbose_name="thay thế",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'văn bản đã ban hành',
-                'verbose_name_plural': 'văn bản đã ban hành',
-                'ordering': ['issuer', 'year', 'number', 'id'],
-                'indexes': [models.Index(fields=['candidate', 'kind'], name='documents_i_candida_4a7ccd_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('number__isnull', False)), fields=('issuer', 'year', 'number'), name='issued_document_number_unique')],
+                "verbose_name": "văn bản đã ban hành",
+                "verbose_name_plural": "văn bản đã ban hành",
+                "ordering": ["issuer", "year", "number", "id"],
+                "indexes": [models.Index(fields=["candidate", "kind"], name="documents_i_candida_4a7ccd_idx")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("number__isnull", False)),
+                        fields=("issuer", "year", "number"),
+                        name="issued_document_number_unique",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RegisterCounter',
+            name="RegisterCounter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveIntegerField()),
-                ('last_number', models.PositiveIntegerField(default=0)),
-                ('issuer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organizations.organization')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("year", models.PositiveIntegerField()),
+                ("last_number", models.PositiveIntegerField(default=0)),
+                (
+                    "issuer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="organizations.organization"
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('issuer', 'year'), name='register_counter_unique')],
+                "constraints": [models.UniqueConstraint(fields=("issuer", "year"), name="register_counter_unique")],
             },
         ),
         migrations.CreateModel(
-            name='TemplateOverride',
+            name="TemplateOverride",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=24, verbose_name='loại văn bản')),
-                ('content', models.BinaryField()),
-                ('sha256', models.CharField(max_length=64)),
-                ('filename', models.CharField(max_length=255)),
-                ('uploaded_at', models.DateTimeField(auto_now_add=True)),
-                ('active', models.BooleanField(default=True)),
-                ('uploaded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kind", models.CharField(max_length=24, verbose_name="loại văn bản")),
+                ("content", models.BinaryField()),
+                ("sha256", models.CharField(max_length=64)),
+                ("filename", models.CharField(max_length=255)),
+                ("uploaded_at", models.DateTimeField(auto_now_add=True)),
+                ("active", models.BooleanField(default=True)),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-id'],
-                'indexes': [models.Index(fields=['kind', 'active'], name='documents_t_kind_1740f6_idx')],
+                "ordering": ["-id"],
+                "indexes": [models.Index(fields=["kind", "active"], name="documents_t_kind_1740f6_idx")],
             },
         ),
     ]

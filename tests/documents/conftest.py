@@ -36,7 +36,9 @@ def official_candidate(tree, full_name, start=datetime.date(2024, 1, 8)):
     on 21/04/2025, recognised on 12/05/2025."""
     helper = official_member(tree.CXA)
     data = step_data(start, helper=helper, decided_by=tree.X)
-    data.update(recognition_proposal_date=datetime.date(2025, 4, 21), recognition_decision_date=datetime.date(2025, 5, 12))
+    data.update(
+        recognition_proposal_date=datetime.date(2025, 4, 21), recognition_decision_date=datetime.date(2025, 5, 12)
+    )
     return services.candidate_backfill(
         person_fields=person_fields(full_name=full_name),
         cell=tree.CXA,

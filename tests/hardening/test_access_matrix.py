@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 
 from .urlwalk import endpoints
 from .world import MONTH, ROLES, body_text, clients, leaks, world  # noqa: F401 (fixtures)
@@ -80,6 +81,30 @@ def candidate(s):
 
 def assignment(s, **extra):
     return Target(kwargs={"pk": s.assignment.pk, **extra}, org=s.cell)
+
+
+def document(s):
+    """An issued paper of the side's candidate (made on first use: the world has none)."""
+    from documents.models import IssuedDocument
+    from documents.render import DEFAULTS_DIR
+
+    doc = IssuedDocument.objects.filter(candidate=s.candidate).first() or IssuedDocument.objects.create(
+        kind="dossier-list",
+        form="DM-HS",
+        issuer=s.cell,
+        issuer_name=s.cell.name,
+        year=2024,
+        document_date="2024-02-01",
+        candidate=s.candidate,
+        cell=s.cell,
+        title="Danh mục hồ sơ",
+        regulation="12-HD/BTCTW",
+        template_sha256="-",
+        content=(DEFAULTS_DIR / "dossier-list.docx").read_bytes(),
+        sha256="-",
+        issued_by=s.candidate.events.first().recorded_by or get_user_model().objects.first(),
+    )
+    return Target(kwargs={"pk": doc.pk}, org=s.cell)
 
 
 def api_query(s):
@@ -188,6 +213,30 @@ MATRIX: dict[str, Spec] = {
     "api/reports/achievement": Spec(access="api", target=api_query, post="405", params=API_PARAMS),
     "api/reports/new-members": Spec(access="api", target=api_query, post="405", params=API_PARAMS),
     "api/reports/exits": Spec(access="api", target=api_query, post="405", params=API_PARAMS),
+    # documents: the papers of a step are issued by the roles that record it (candidates.rules);
+    # whoever sees the candidate's file downloads them; the templates are the provincial office's.
+    "candidates/<int:pk>/documents/<str:kind>/issue/": Spec(
+        target=lambda s: Target(kwargs={"pk": s.candidate.pk, "kind": "9-knd"}, org=s.cell),
+        get_405=True,
+        post=DECIDERS,
+        post_data=lambda s: {"signer_name": "Nguyễn Văn Ký"},
+    ),
+    "documents/<int:pk>.docx": Spec(target=document),
+    "documents/<int:pk>.pdf": Spec(target=document),
+    "documents/register/<str:code>/": Spec(target=cell),
+    "documents/cultivation/<str:code>/": Spec(target=cell, post=STAFF),
+    "documents/templates/": Spec(get=frozenset({"province"}), post=frozenset({"province"})),
+    "documents/templates/<str:kind>.docx": Spec(
+        target=lambda s: Target(kwargs={"kind": "9-knd"}, org=s.province),
+        get=frozenset({"province"}),
+        province_wide=True,
+    ),
+    "documents/templates/<str:kind>/revert/": Spec(
+        target=lambda s: Target(kwargs={"kind": "9-knd"}, org=s.province),
+        get_405=True,
+        post=frozenset({"province"}),
+        province_wide=True,
+    ),
     # follow-up
     "followup/": Spec(params=("year",)),
     "followup/assignments/": Spec(target=org_query, get=MANAGERS, post=MANAGERS, params=("org", "current", "page")),

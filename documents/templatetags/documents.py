@@ -1,0 +1,20 @@
+"""``{% candidate_papers c %}``: the papers panel of the candidate page (templates/candidates/).
+
+A template tag, so the candidate page (a floor below) shows the papers without importing them."""
+
+from django import template
+
+from documents import selectors
+
+register = template.Library()
+
+
+@register.inclusion_tag("documents/_candidate_papers.html", takes_context=True)
+def candidate_papers(context, candidate):
+    user = context["request"].user
+    return {
+        "c": candidate,
+        "papers": selectors.candidate_papers(candidate, user),
+        "csrf_token": context.get("csrf_token"),
+        "default_signer": user.get_full_name() or "",
+    }
