@@ -13,13 +13,17 @@ def converter() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def docx_to_pdf(data: bytes, timeout: int = 120) -> bytes:
+def docx_to_pdf_many(files: dict[str, bytes], timeout: int = 300) -> dict[str, bytes]:
+    """Convert several .docx (name → bytes) in one LibreOffice run; name → PDF bytes."""
     program = converter()
     if program is None:
-        raise RuntimeError("LibreOffice is not installed")
+        raise OSError("LibreOffice is not installed")
     with tempfile.TemporaryDirectory(prefix="partydev-pdf-") as tmp:
-        source = Path(tmp) / "paper.docx"
-        source.write_bytes(data)
+        sources = []
+        for name, data in files.items():
+            source = Path(tmp) / f"{name}.docx"
+            source.write_bytes(data)
+            sources.append(str(source))
         # A profile of its own: two conversions at once must not share LibreOffice's user directory.
         profile = Path(tmp) / "profile"
         subprocess.run(
@@ -32,10 +36,14 @@ def docx_to_pdf(data: bytes, timeout: int = 120) -> bytes:
                 "pdf",
                 "--outdir",
                 tmp,
-                str(source),
+                *sources,
             ],
             check=True,
             capture_output=True,
             timeout=timeout,
         )
-        return (Path(tmp) / "paper.pdf").read_bytes()
+        return {name: (Path(tmp) / f"{name}.pdf").read_bytes() for name in files}
+
+
+def docx_to_pdf(data: bytes, timeout: int = 120) -> bytes:
+    return docx_to_pdf_many({"paper": data}, timeout=timeout)["paper"]
