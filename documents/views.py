@@ -5,7 +5,7 @@ service, answer. Who may issue and what a paper holds live in ``permissions``, `
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -13,8 +13,11 @@ from django.views.decorators.http import require_POST
 
 from candidates.models import Candidate
 from organizations.models import Organization
+from partydev.audit import record
+from partydev.excel import xlsx_response
+from reports.periods import Period, PeriodError, period_from_params
 
-from . import kinds, pdf, selectors, services
+from . import kinds, pdf, selectors, services, statistics
 from .forms import IssueForm, TemplateUploadForm
 from .models import TemplateOverride
 from .permissions import may_change_templates, may_issue
@@ -190,3 +193,34 @@ def template_revert(request, kind):
     else:
         messages.success(request, "Đã dùng lại mẫu mặc định.")
     return redirect("documents:templates")
+
+
+def _stat_org(request, code):
+    return get_object_or_404(Organization.objects.for_user(request.user), code=code)
+
+
+@login_required
+def statistics_new_members(request, code):
+    """?from=&to= (or ?year=): the new members of the period in the basic statistics layout."""
+    org = _stat_org(request, code)
+    try:
+        period = period_from_params(request.GET, Period.year(timezone.localdate().year))
+    except PeriodError as e:
+        return HttpResponseBadRequest(str(e), content_type="text/plain; charset=utf-8")
+    content, filename = statistics.new_members_form(org, period, request.user)
+    record("statistics_downloaded", request, form="new-members", org=org.code, period=period.label)
+    return xlsx_response(content, filename)
+
+
+@login_required
+def statistics_admissions(request, code):
+    """?year=&part=q1|q2|q3|q4|h1|h2|year: admissions against the year's quota."""
+    org = _stat_org(request, code)
+    try:
+        year = int(request.GET.get("year") or timezone.localdate().year)
+        content, filename = statistics.admissions_form(org, year, request.GET.get("part") or "year")
+    except (ValueError, PeriodError) as e:
+        message = str(e) if isinstance(e, PeriodError) else "Năm báo cáo phải là một số, ví dụ 2026."
+        return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+    record("statistics_downloaded", request, form="admissions", org=org.code, year=year)
+    return xlsx_response(content, filename)

@@ -225,6 +225,8 @@ MATRIX: dict[str, Spec] = {
     "documents/<int:pk>.pdf": Spec(target=document),
     "documents/register/<str:code>/": Spec(target=cell),
     "documents/cultivation/<str:code>/": Spec(target=cell, post=STAFF),
+    "documents/statistics/<str:code>/new-members.xlsx": Spec(target=cell),
+    "documents/statistics/<str:code>/admissions.xlsx": Spec(target=cell),
     "documents/templates/": Spec(get=frozenset({"province"}), post=frozenset({"province"})),
     "documents/templates/<str:kind>.docx": Spec(
         target=lambda s: Target(kwargs={"kind": "9-knd"}, org=s.province),
