@@ -13,6 +13,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from candidates import rules
 from candidates.models import PIPELINE, Candidate, Stage
@@ -279,8 +280,7 @@ def required_placeholders(kind: DocKind) -> tuple[str, ...]:
 def name_on(org: Organization, day: datetime.date) -> str:
     """The organisation's name as it stood at the end of ``day`` (its history; the oldest known
     name for a day before the first record, the current name if it has no history)."""
-    end = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min)
-    end = end.replace(tzinfo=datetime.UTC)
+    end = timezone.make_aware(datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min))
     row = org.history.filter(history_date__lt=end).order_by("-history_date", "-history_id").first()
     if row is None:
         row = org.history.order_by("history_date", "history_id").first()

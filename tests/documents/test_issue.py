@@ -174,3 +174,17 @@ def test_the_cultivation_list_of_a_cell(tree, users, decided):
 def test_sensitive_fields_follow_the_privacy_rule(decided, users):
     province_copy = docx_text(issue("6-knd", decided, users.province).content)
     assert "dân tộc: —; tôn giáo: —" in province_copy
+
+
+def test_a_restructuring_old_papers_keep_the_old_name_new_ones_the_new(tree, users, decided):
+    """The cell existed since 2025 and was renamed on 01/08/2026 (the history's dates set so)."""
+    history = tree.CXA.history
+    history.update(history_date=datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC))
+    tree.CXA.name = "Chi bộ thôn Bưng Mới"
+    tree.CXA.save()
+    history.filter(name="Chi bộ thôn Bưng Mới").update(history_date=datetime.datetime(2026, 8, 1, tzinfo=datetime.UTC))
+    later = candidate_at(tree.CXA, Stage.CELL_VOTE, start=datetime.date(2026, 7, 1), full_name="Lò Văn Bốn")
+    old_paper = issue("6-knd", decided, users.secretary_a)  # dated 27/07/2026
+    new_paper = issue("6-knd", later, users.secretary_a)  # dated 26/08/2026
+    assert old_paper.issuer_name == "Chi bộ xóm Bưng" and "CHI BỘ XÓM BƯNG" in docx_text(old_paper.content)
+    assert new_paper.issuer_name == "Chi bộ thôn Bưng Mới" and "CHI BỘ THÔN BƯNG MỚI" in docx_text(new_paper.content)
