@@ -10,23 +10,24 @@
   (``reports.analytics.achievement``).
 
 Ethnicity and religion are sensitive (``organizations.privacy``): for a user who may not read them
-the counts of small groups are hidden by ``small_group`` — the seam for the leaks issue's
-small-group rule (issue 15b); until that lands, the threshold is ``DOCUMENTS_SMALL_GROUP_MIN``.
+the counts of small groups are hidden by the one small-group rule of the reports
+(``organizations.privacy.suppress_small_groups`` with ``settings.SMALL_GROUP_MINIMUM``, the
+smallest other group hidden with them), so the form gives away no more than the report page.
 """
 
 from __future__ import annotations
 
 import datetime
 
-from django.conf import settings
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from organizations.models import Organization
-from organizations.privacy import can_see_sensitive
+from organizations.privacy import can_see_sensitive, suppress_small_groups
 from partydev import excel
 from reports import analytics
 from reports.periods import Period, PeriodError
+from reports.suppression import minimum_group_size
 
 SENSITIVE_GROUPS = ("ethnicity", "religion")
 # The column groups of the form, in its order (the quality report's group keys).
@@ -51,15 +52,7 @@ PARTS = {
 }
 
 
-def small_group_min() -> int:
-    return int(getattr(settings, "DOCUMENTS_SMALL_GROUP_MIN", 5))
-
-
-def small_group(count: int, exact: bool) -> int | str:
-    """The count as the form prints it: exact, or for a small non-empty group "<N"."""
-    if exact or count == 0 or count >= small_group_min():
-        return count
-    return f"<{small_group_min()}"
+HIDDEN = "—"  # a group whose count is not shown, as on the report page
 
 
 def _month_end(year: int, month: int) -> datetime.date:
@@ -103,10 +96,13 @@ def new_members_form(org: Organization, period: Period, user) -> tuple[bytes, st
     for key in FORM_GROUPS:
         group = groups[key]
         start = col
+        counts = {item.key: item.count for item in group.items}
+        if key in SENSITIVE_GROUPS and not exact:
+            counts, _ = suppress_small_groups(counts, minimum_group_size(), total=quality.total)
         for item in group.items:
             ws.cell(row=item_row, column=col, value=excel.escape_text(item.label))
-            value = small_group(item.count, exact) if key in SENSITIVE_GROUPS else item.count
-            ws.cell(row=data_row, column=col, value=value)
+            value = counts[item.key]
+            ws.cell(row=data_row, column=col, value=HIDDEN if value is None else value)
             col += 1
         ws.cell(row=group_row, column=start, value=excel.escape_text(group.label))
         if col - 1 > start:
@@ -118,7 +114,9 @@ def new_members_form(org: Organization, period: Period, user) -> tuple[bytes, st
     ws.column_dimensions["A"].width = 36
     if not exact:
         ws.cell(
-            row=data_row + 2, column=1, value=f"Dân tộc, tôn giáo: nhóm dưới {small_group_min()} người không ghi số."
+            row=data_row + 2,
+            column=1,
+            value=f"Dân tộc, tôn giáo: nhóm dưới {minimum_group_size()} người không ghi số (—), cùng với nhóm nhỏ nhất khác.",
         )
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape"

@@ -91,6 +91,9 @@ SKIP = {
     "orgs/<str:code>/restructure/": "restructuring an ended organisation is refused; the matrix covers who may",
     "candidates/export/<str:code>.xlsx": "file export: covered with live organisations by test_exports.py",
     "followup/thresholds/<str:code>/": "a province's own page",
+    "documents/statistics/<str:code>/new-members.xlsx": "file export: covered with live organisations by tests/documents",
+    "documents/statistics/<str:code>/admissions.xlsx": "file export: covered with live organisations by tests/documents",
+    "documents/cultivation/<str:code>/": "issuing a paper: who may issue is the matrix's; an ended organisation issues none",
 }
 
 
