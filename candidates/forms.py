@@ -2,17 +2,23 @@
 checks of bad input in ``candidates.services``."""
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.forms.utils import flatatt
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from members.models import GeneralEducation, Person, Sex
+from members.selectors import member_namesakes
+from members.services import refuse_namesake
 from organizations.models import Organization
 from partydev.forms import CanonicalForm, namesake_field, once_field
 from partydev.models import CalendarDay
 
+from . import rules
 from .models import OPEN_STAGES, VERIFICATION_RELATIONS, Candidate, SourceKind, Stage, VerificationOutcome
-from .services import OPTIONAL_FIELDS, STEP_FIELDS, official_members_of_grassroots
+from .services import OPTIONAL_FIELDS, STEP_FIELDS, candidate_namesakes, official_members_of_grassroots
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 
@@ -68,9 +74,39 @@ class CandidateAddForm(CanonicalForm):
         self.fields["cell"].queryset = cells
         self.fields["cell"].label_from_instance = lambda o: f"{o.name} ({o.code})"
 
+    PERSON_KEYS = ("full_name", "date_of_birth", "sex", "general_education", "ethnicity", "national_id", "youth_union")
+
     def person_fields(self):
-        keys = ["full_name", "date_of_birth", "sex", "general_education", "ethnicity", "national_id", "youth_union"]
-        return {k: self.cleaned_data[k] for k in keys}
+        return {k: self.cleaned_data[k] for k in self.PERSON_KEYS}
+
+    def clean(self):
+        """Everything on the first submit: the person's own checks (the CCCD), the source date,
+        the namesake question beside the form's errors; the service checks them again on save."""
+        data = super().clean() or {}
+        present = {k: data[k] for k in self.PERSON_KEYS if k in data}
+        try:
+            Person(**present).clean_fields(exclude=[f.name for f in Person._meta.fields if f.name not in present])
+        except ValidationError as e:
+            for name, errors in e.message_dict.items():
+                if name not in self.errors:
+                    self.add_error(name if name in self.fields else None, errors)
+        effective = data.get("effective_date")
+        if effective and effective > timezone.localdate() and "effective_date" not in self.errors:
+            self.add_error("effective_date", "Ngày đưa vào nguồn không được sau hôm nay.")
+        self.warnings = []
+        born = data.get("date_of_birth")
+        if born and "date_of_birth" not in self.errors:
+            warning = rules.age_warning(born, effective if effective and effective > born else timezone.localdate())
+            if warning:
+                self.warnings.append(warning)
+        if self.errors and not data.get("confirm_namesake") and data.get("cell") and born and data.get("full_name"):
+            try:  # with other errors the service is not reached: ask here too
+                with transaction.atomic():  # refuse_namesake locks the grassroots row
+                    person = Person(full_name=data["full_name"], date_of_birth=born)
+                    refuse_namesake(person, data["cell"], member_namesakes, candidate_namesakes)
+            except ValidationError as e:
+                self.add_error("confirm_namesake", e.message_dict["confirm_namesake"])
+        return data
 
 
 class VerificationSubjectsWidget(forms.MultiWidget):

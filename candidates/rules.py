@@ -793,3 +793,46 @@ def certificate_expiring(candidate, today: datetime.date) -> bool:
     reg = regulation_on(candidate.certificate_date)
     expires = certificate_expires(reg, candidate.certificate_date)
     return expires - datetime.timedelta(days=reg.certificate_warning_days) <= today
+
+
+# --- the order of the history, and the add form's warnings -----------------------------------
+
+
+def step_date_problem(
+    day: datetime.date, label: str, previous_day: datetime.date | None, previous_what: str
+) -> str | None:
+    """A step is dated on or after the candidate's previous recorded event, a vote that did not
+    reach 2/3 included: the history reads in the order things happened. ``label`` names the
+    field, ``previous_what`` the event it would precede."""
+    if previous_day is None or day >= previous_day:
+        return None
+    return (
+        f"{label[:1].upper()}{label[1:]} ({day:%d/%m/%Y}) trước {previous_what} ({previous_day:%d/%m/%Y}): "
+        "các bước phải theo đúng thứ tự thời gian."
+    )
+
+
+def earliest_cell_vote(source_date: datetime.date) -> datetime.date:
+    """The earliest day the cell could vote on a person put on the source list on ``source_date``:
+    the regulations set no minimum time between the list and the vote, so that very day."""
+    return source_date
+
+
+def age_warning(date_of_birth: datetime.date, source_date: datetime.date) -> str | None:
+    """A warning (not a refusal) for the add form: outside 18–60 by the earliest possible vote of
+    the cell. Under 18 may still reach the age before the vote; over 60 needs its named route."""
+    vote = earliest_cell_vote(source_date)
+    reg = regulation_on(vote)
+    months = age_months(date_of_birth, vote)
+    if months < reg.min_age_months:
+        eighteen = add_months(date_of_birth, reg.min_age_months)
+        return (
+            f"Lưu ý: người này chưa đủ 18 tuổi ({months // 12} tuổi {months % 12} tháng); chi bộ chỉ xét kết nạp "
+            f"từ ngày {eighteen:%d/%m/%Y}, khi đã đủ 18 tuổi."
+        )
+    if months > reg.max_age_months:
+        return (
+            f"Lưu ý: người này đã {months // 12} tuổi {months % 12} tháng, quá 60 tuổi: chỉ kết nạp khi "
+            "Ban Thường vụ Tỉnh ủy đồng ý bằng văn bản (trường hợp trên 60 tuổi)."
+        )
+    return None

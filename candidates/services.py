@@ -196,6 +196,18 @@ def _check_step_input(
                 )
             }
         )
+    previous = (
+        candidate.events.order_by("-effective_date", "-id").first() if candidate.pk and stage != Stage.COURSE else None
+    )
+    if previous is not None:
+        field = DATE_FIELD.get(stage) or max(FORM_DATES, key=lambda f: data[f])
+        what = (
+            "lần chưa đạt gần nhất (biểu quyết chưa đạt 2/3)"
+            if previous.kind == EventKind.VOTE_FAILED
+            else f"sự kiện đã ghi gần nhất «{previous.get_kind_display()}»"
+        )
+        if problem := rules.step_date_problem(effective, label(field), previous.effective_date, what):
+            raise ValidationError({field: problem})
 
     if stage == Stage.CULTIVATION and not rules.is_official_member_of(data.get("helper"), grassroots):
         raise ValidationError({"helper": "Đảng viên giúp đỡ phải là đảng viên chính thức của cùng tổ chức cơ sở đảng."})

@@ -126,6 +126,8 @@ def candidate_add(request):
                 messages.info(request, "Biểu mẫu này đã được ghi ở lần gửi trước; đây là hồ sơ đã ghi.")
             else:
                 messages.success(request, f"Đã đưa {data['full_name']} vào nguồn.")
+                for warning in form.warnings:
+                    messages.warning(request, warning)
             return redirect(url)
     return render(request, "candidates/add.html", {"form": form})
 
