@@ -13,7 +13,6 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from candidates import rules
 from candidates.models import PIPELINE, Candidate, Stage
@@ -278,13 +277,8 @@ def required_placeholders(kind: DocKind) -> tuple[str, ...]:
 
 
 def name_on(org: Organization, day: datetime.date) -> str:
-    """The organisation's name as it stood at the end of ``day`` (its history; the oldest known
-    name for a day before the first record, the current name if it has no history)."""
-    end = timezone.make_aware(datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min))
-    row = org.history.filter(history_date__lt=end).order_by("-history_date", "-history_id").first()
-    if row is None:
-        row = org.history.order_by("history_date", "history_id").first()
-    return row.name if row is not None else org.name
+    """The organisation's name as it stood at the end of ``day`` (``Organization.name_on``)."""
+    return org.name_on(day)
 
 
 def place_of(org: Organization) -> str:

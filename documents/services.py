@@ -13,7 +13,7 @@ from django.db.models import F
 from candidates import rules
 from candidates.models import Candidate, Stage
 from organizations.models import Organization
-from partydev.audit import record
+from partydev.audit import AuditEvent, record
 from partydev.text import canonical_text
 
 from . import kinds as k
@@ -22,9 +22,9 @@ from .models import IssuedDocument, RegisterCounter, TemplateOverride
 from .permissions import may_change_templates, may_issue
 from .render import check_placeholders, current_template, render, sha256, try_template
 
-ISSUED = "document_issued"
-DOWNLOADED = "document_downloaded"
-TEMPLATE_CHANGED = "document_template_changed"
+ISSUED = AuditEvent.Kind.DOCUMENT_ISSUED
+DOWNLOADED = AuditEvent.Kind.DOCUMENT_DOWNLOADED
+TEMPLATE_CHANGED = AuditEvent.Kind.DOCUMENT_TEMPLATE_CHANGED
 
 
 def _next_number(issuer: Organization, year: int) -> int:

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from candidates.models import Candidate
 from organizations.models import Organization
-from partydev.audit import record
+from partydev.audit import AuditEvent, record
 from partydev.excel import xlsx_response
 from reports.periods import Period, PeriodError, period_from_params
 
@@ -208,7 +208,7 @@ def statistics_new_members(request, code):
     except PeriodError as e:
         return HttpResponseBadRequest(str(e), content_type="text/plain; charset=utf-8")
     content, filename = statistics.new_members_form(org, period, request.user)
-    record("statistics_downloaded", request, form="new-members", org=org.code, period=period.label)
+    record(AuditEvent.Kind.STATISTICS_DOWNLOADED, request, form="new-members", org=org.code, period=period.label)
     return xlsx_response(content, filename)
 
 
@@ -222,5 +222,5 @@ def statistics_admissions(request, code):
     except (ValueError, PeriodError) as e:
         message = str(e) if isinstance(e, PeriodError) else "Năm báo cáo phải là một số, ví dụ 2026."
         return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
-    record("statistics_downloaded", request, form="admissions", org=org.code, year=year)
+    record(AuditEvent.Kind.STATISTICS_DOWNLOADED, request, form="admissions", org=org.code, year=year)
     return xlsx_response(content, filename)

@@ -223,6 +223,29 @@ class Organization(MP_Node):
     def is_valid_on(self, day: datetime.date) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or self.valid_to >= day)
 
+    def name_on(self, day: datetime.date) -> str:
+        """The name as it stood at the end of ``day`` (a paper dated that day carries it).
+
+        A dated rename (``TreeOperation`` "rename", recorded on or after its effective date) is
+        read by its effective date: an old paper keeps the old name even though the rename was
+        recorded later. A rename made outside the dated operations (the admin) is read by the
+        history's date. The oldest known name for a day before the first record."""
+        end = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min, tzinfo=datetime.UTC)
+        renames = list(self.operations.filter(kind=TreeOperation.Kind.RENAME).order_by("effective_date", "id"))
+        later = [op for op in renames if op.effective_date > day]
+        if later:
+            return later[0].details["name"][0]
+        if renames:
+            last = renames[-1]
+            # A plain edit recorded after the dated rename and before the end of the day wins.
+            row = self.history.filter(history_date__gt=last.recorded_at, history_date__lt=end).order_by("-history_date")
+            edited = row.values_list("name", flat=True).first()
+            return edited if edited is not None else last.details["name"][1]
+        row = self.history.filter(history_date__lt=end).order_by("-history_date", "-history_id").first()
+        if row is None:
+            row = self.history.order_by("history_date", "history_id").first()
+        return row.name if row is not None else self.name
+
     def successors(self):
         """The organisations that took over this one's work (through recorded successions)."""
         return Organization.objects.filter(successions_as_successor__predecessor=self).distinct()

@@ -57,6 +57,11 @@ class AuditEvent(models.Model):
         # An import answered "cannot be used here" for identifiers (national IDs, helpers, …):
         # ``detail`` holds the upload, the count and the rows; the hourly limit counts these.
         IMPORT_IDENTIFIER_REFUSED = "import_identifier_refused", "Tệp nhập: số định danh không dùng được"
+        # Papers (documents/): an issue gives a number from the register; every download is kept.
+        DOCUMENT_ISSUED = "document_issued", "Ban hành văn bản"
+        DOCUMENT_DOWNLOADED = "document_downloaded", "Tải văn bản đã ban hành"
+        DOCUMENT_TEMPLATE_CHANGED = "document_template_changed", "Thay đổi mẫu văn bản"
+        STATISTICS_DOWNLOADED = "statistics_downloaded", "Tải biểu thống kê"
 
     at = models.DateTimeField("thời điểm (UTC)", default=timezone.now, db_index=True, editable=False)
     kind = models.CharField("sự kiện", max_length=32, choices=Kind.choices, editable=False)

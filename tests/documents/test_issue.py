@@ -9,6 +9,9 @@ from candidates.models import Stage
 from documents import services
 from documents.kinds import date_words
 from documents.models import IssuedDocument
+from organizations.models import Kind
+from organizations.restructure import decision_new, org_rename
+from organizations.services import organization_create
 from partydev.audit import AuditEvent
 from tests.candidates.factories import candidate_at
 
@@ -43,7 +46,8 @@ def test_the_cell_resolution_carries_the_name_the_date_the_votes_and_its_number(
     assert "T/M CHI BỘ" in text and "BÍ THƯ" in text and "Nguyễn Văn Ký" in text
     assert "Bùi Văn Giúp" in text  # the helper
     assert "Hướng dẫn số 38-HD/BTCTW" in text  # July 2026: the guidance of 29/09/2025
-    assert AuditEvent.objects.filter(kind=services.ISSUED, detail__document=doc.pk).count() == 1
+    (event,) = AuditEvent.objects.filter(kind=services.ISSUED, detail__document=doc.pk)
+    assert event.get_kind_display() == "Ban hành văn bản"  # the trail names it in Vietnamese
 
 
 def test_the_decision_is_numbered_by_the_deciding_body(decided, users):
@@ -188,3 +192,31 @@ def test_a_restructuring_old_papers_keep_the_old_name_new_ones_the_new(tree, use
     new_paper = issue("6-knd", later, users.secretary_a)  # dated 26/08/2026
     assert old_paper.issuer_name == "Chi bộ xóm Bưng" and "CHI BỘ XÓM BƯNG" in docx_text(old_paper.content)
     assert new_paper.issuer_name == "Chi bộ thôn Bưng Mới" and "CHI BỘ THÔN BƯNG MỚI" in docx_text(new_paper.content)
+
+
+def test_a_dated_rename_recorded_later_names_papers_by_its_effective_date(tree, users, decided):
+    """The rename took effect on 10/08/2026 and was recorded today: the paper of 27/07/2026 keeps
+    the old name, the paper of 26/08/2026 bears the new one (the history's date plays no part)."""
+    decision = decision_new(number="31-QĐ/ĐU", date=datetime.date(2026, 8, 10), issued_by=tree.GX)
+    org_rename(tree.CXA, name="Chi bộ thôn Bưng Mới", decision=decision, effective_date=datetime.date(2026, 8, 10))
+    later = candidate_at(tree.CXA, Stage.CELL_VOTE, start=datetime.date(2026, 7, 1), full_name="Lò Văn Năm")
+    old_paper = issue("6-knd", decided, users.secretary_a)  # dated 27/07/2026
+    new_paper = issue("6-knd", later, users.secretary_a)  # dated 26/08/2026
+    assert old_paper.issuer_name == "Chi bộ xóm Bưng" and "CHI BỘ XÓM BƯNG" in docx_text(old_paper.content)
+    assert new_paper.issuer_name == "Chi bộ thôn Bưng Mới"
+    assert tree.CXA.name_on(datetime.date(2026, 8, 9)) == "Chi bộ xóm Bưng"
+    assert tree.CXA.name_on(datetime.date(2026, 8, 10)) == "Chi bộ thôn Bưng Mới"
+
+
+def test_the_partial_committee_appraisal_where_one_exists(tree, users):
+    partial = organization_create(
+        parent=tree.GX, code="T.X.1.P", name="Đảng ủy bộ phận thôn Bưng", kind=Kind.PARTIAL_COMMITTEE
+    )
+    cell = organization_create(parent=partial, code="T.X.1.P.1", name="Chi bộ xóm Bưng Trên", kind=Kind.CELL)
+    c = candidate_at(cell, Stage.COMMITTEE_VOTE, start=START, full_name="Đinh Văn Thẩm")
+    doc = issue("7-knd", c, users.grassroots)
+    text = docx_text(doc.content)
+    assert "Đinh Văn Thẩm" in text and date_words(c.partial_date) in text
+    assert doc.number_symbol == "1-NQ/ĐUBP" and doc.issuer == partial
+    assert str(c.partial_members) in text and str(c.partial_votes_for) in text
+    assert "T/M ĐẢNG ỦY BỘ PHẬN" in text and "ĐẢNG ỦY BỘ PHẬN THÔN BƯNG" in text

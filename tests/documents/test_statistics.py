@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 
 from members.quotas.models import Quota
 from members.services import member_admit
+from partydev.audit import AuditEvent
 from reports import analytics
 from reports.periods import Period
 
@@ -64,6 +65,8 @@ def test_the_new_members_form_adds_up_with_the_quality_report(admitted, users, l
     ws = _sheet(login(users.district_x).get(url, {"from": "2026-01-01", "to": "2026-12-31"}))
     quality = analytics.new_member_quality(tree.X, Period.year(2026))
     assert ws.cell(row=8, column=2).value == quality.total == 3
+    event = AuditEvent.objects.get(kind=AuditEvent.Kind.STATISTICS_DOWNLOADED, username=users.district_x.username)
+    assert event.get_kind_display() == "Tải biểu thống kê" and event.detail["org"] == tree.X.code
     values = _form_values(ws)
     for group in quality.groups:
         if group.key not in (
