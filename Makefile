@@ -24,9 +24,12 @@ migrate: install
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
+# One background-task worker beside the server (README "Background tasks"), stopped with it.
 run: seed
 	@echo "Serving on http://$(HOST)/ — demo logins above, password partydev-demo"
-	$(BIN)/python manage.py runserver $(HOST)
+	@$(BIN)/python manage.py tasks_worker -v0 & worker=$$!; \
+	  trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/python manage.py runserver $(HOST)
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -68,4 +71,4 @@ fault-test: install
 	$(BIN)/python scripts/fault_test.py $(FAULT_ARGS)
 
 clean:
-	rm -rf $(VENV) db.sqlite3 db.sqlite3-*
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* db-progress.sqlite3*

@@ -15,6 +15,7 @@ from organizations.privacy import can_see_sensitive
 from organizations.selectors import user_roots
 from partydev import once
 from partydev.excel import xlsx_response
+from partydev.export_tasks import export_later
 from partydev.forms import add_service_errors
 from partydev.models import CalendarDay, Upload
 from partydev.upload_views import UploadFlow
@@ -363,6 +364,9 @@ def export(request, code):
     from .excel import pipeline_workbook
 
     org = _org_for_user(request.user, code)
+    size = type(org).objects.get_descendant_count(org)
+    if later := export_later(request, size=size, unit="orgs", title=f"Xuất danh sách kết nạp — {org.name}"):
+        return later  # a whole district or province: written by a worker
     content = pipeline_workbook(org, request.user, timezone.localdate())
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="ket-nap-{org.code}.xlsx"'

@@ -15,6 +15,7 @@ from candidates.models import Candidate
 from organizations.models import Organization
 from partydev.audit import AuditEvent, record
 from partydev.excel import xlsx_response
+from partydev.export_tasks import export_later
 from reports.periods import Period, PeriodError, period_from_params
 
 from . import kinds, pdf, selectors, services, statistics
@@ -199,10 +200,19 @@ def _stat_org(request, code):
     return get_object_or_404(Organization.objects.for_user(request.user), code=code)
 
 
+def _stat_later(request, org):
+    """A whole district's or province's form is written by a worker (partydev.export_tasks)."""
+    return export_later(
+        request, size=type(org).objects.get_descendant_count(org), unit="orgs", title=f"Xuất biểu thống kê — {org.name}"
+    )
+
+
 @login_required
 def statistics_new_members(request, code):
     """?from=&to= (or ?year=): the new members of the period in the basic statistics layout."""
     org = _stat_org(request, code)
+    if later := _stat_later(request, org):
+        return later
     try:
         period = period_from_params(request.GET, Period.year(timezone.localdate().year))
     except PeriodError as e:
@@ -216,6 +226,8 @@ def statistics_new_members(request, code):
 def statistics_admissions(request, code):
     """?year=&part=q1|q2|q3|q4|h1|h2|year: admissions against the year's quota."""
     org = _stat_org(request, code)
+    if later := _stat_later(request, org):
+        return later
     try:
         year = int(request.GET.get("year") or timezone.localdate().year)
         content, filename = statistics.admissions_form(org, year, request.GET.get("part") or "year")

@@ -9,6 +9,7 @@ from openpyxl.styles import Font
 
 from organizations.privacy import HIDDEN
 from partydev.excel import escape_text, xlsx_response
+from partydev.tasks import in_task, reporting
 
 from .models import (
     ETHNICITIES,
@@ -106,7 +107,10 @@ def members_workbook(memberships, *, title: str, sensitive: bool = True) -> byte
         cell.font = Font(bold=True)
         header.append(cell)
     ws.append(header)
-    for n, m in enumerate(memberships.iterator(chunk_size=2000), start=1):
+    rows = memberships.iterator(chunk_size=2000)
+    if in_task():  # in a worker: say how far it has got
+        rows = reporting(rows, memberships.count(), "Đang ghi đảng viên {i}/{n} vào tệp", start=2, end=95)
+    for n, m in enumerate(rows, start=1):
         out = []
         for value in _row(n, m, sensitive):
             if isinstance(value, str):

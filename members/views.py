@@ -16,6 +16,7 @@ from organizations.models import Organization, subtree_q
 from organizations.privacy import HIDDEN, can_see_sensitive
 from organizations.selectors import user_roots
 from partydev import once
+from partydev.export_tasks import export_later
 from partydev.forms import add_service_errors
 from partydev.params import MAX_ID, page_number, parse_int
 
@@ -178,10 +179,11 @@ def member_export(request):
     sensitive = can_see_sensitive(request.user, org)
     filters = _filters(request, sensitive)
     rows = select_members(request.user, org, filters)
+    title = f"Danh sách đảng viên — {org.name if org else 'phạm vi của tôi'}"
+    if later := export_later(request, size=rows.count(), title=f"Xuất {title[0].lower()}{title[1:]}"):
+        return later  # a whole scope: written by a worker, progress on the task's page
     name = f"dang-vien-{org.code if org else 'tat-ca'}-{timezone.localdate():%Y%m%d}.xlsx"
-    return exports.members_xlsx_response(
-        rows, name, title=f"Danh sách đảng viên — {org.name if org else 'phạm vi của tôi'}", sensitive=sensitive
-    )
+    return exports.members_xlsx_response(rows, name, title=title, sensitive=sensitive)
 
 
 @login_required

@@ -118,12 +118,61 @@ DATABASES["default"].setdefault("TEST", {})["NAME"] = env(
     default=None if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" else "test_partydev",
 )
 
+# Background tasks report their progress through a connection of their own (partydev/tasks.py):
+# on SQLite a file of its own beside the database (a long transaction holds the file's write
+# lock); on PostgreSQL a second connection to the same database.
+DATABASES["progress"] = {**DATABASES["default"], "OPTIONS": dict(DATABASES["default"].get("OPTIONS", {}))}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    _db_name = str(DATABASES["default"]["NAME"])
+    DATABASES["progress"]["NAME"] = (_db_name[:-8] if _db_name.endswith(".sqlite3") else _db_name) + "-progress.sqlite3"
+    DATABASES["progress"]["TEST"] = {"NAME": None}
+else:
+    DATABASES["progress"]["TEST"] = {"MIRROR": "default"}
+# The database `migrate` also migrates the progress file for (not a test database).
+TASKS_PROGRESS_MIGRATE_WITH = str(DATABASES["default"]["NAME"])
+
 # Read replicas for the report views, only when DATABASE_REPLICA_URL is set (partydev/routers.py).
 from partydev.routers import configure as _configure_replica  # noqa: E402
 
-DATABASE_ROUTERS = _configure_replica(
+DATABASE_ROUTERS = ["partydev.tasks.ProgressRouter"] + _configure_replica(
     DATABASES, MIDDLEWARE, env("DATABASE_REPLICA_URL", default=""), environ.Env.db_url_config
 )
+
+# Background tasks (django-tasks; README "Background tasks"). The database backend by default:
+# nothing to install, `make run` starts a worker. TASKS_BACKEND=rq: RQ on Redis (TASKS_REDIS_URL),
+# workers started with `python manage.py tasks_worker` on as many machines as needed.
+TASKS_BACKEND = env("TASKS_BACKEND", default="database")
+INSTALLED_APPS += ["django_tasks", "django_tasks_db"]
+if TASKS_BACKEND == "rq":
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    RQ_QUEUES = {
+        "default": {
+            "URL": env("TASKS_REDIS_URL", default="redis://127.0.0.1:6379/0"),
+            "DEFAULT_TIMEOUT": env.int("TASKS_TIMEOUT_SECONDS", default=6 * 60 * 60),
+        }
+    }
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+elif TASKS_BACKEND == "database":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+else:
+    from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+
+    raise ImproperlyConfigured(f"TASKS_BACKEND must be 'database' or 'rq', not {TASKS_BACKEND!r}")
+# A running task's worker beats this often; silent this long, it is taken for dead (reaper).
+TASKS_HEARTBEAT_SECONDS = env.float("TASKS_HEARTBEAT_SECONDS", default=2)
+TASKS_DEAD_AFTER_SECONDS = env.float("TASKS_DEAD_AFTER_SECONDS", default=60)
+TASKS_REAP_SECONDS = env.float("TASKS_REAP_SECONDS", default=30)
+TASKS_KEEP_DAYS = env.int("TASKS_KEEP_DAYS", default=7)
+# Uploads above this size are read and written by a worker; smaller ones inline. Exports of more
+# rows than this go to a worker.
+TASKS_UPLOAD_INLINE_MAX_BYTES = env.int("TASKS_UPLOAD_INLINE_MAX_BYTES", default=150 * 1024)
+TASKS_EXPORT_INLINE_MAX_ROWS = env.int("TASKS_EXPORT_INLINE_MAX_ROWS", default=3000)
+TASKS_EXPORT_INLINE_MAX_ORGS = env.int("TASKS_EXPORT_INLINE_MAX_ORGS", default=300)
+# What `manage.py enqueue NAME` queues (README "Scheduling"): dotted paths of background tasks.
+TASKS_SCHEDULED = {
+    "digests": ["candidates.tasks.send_digests"],
+    "nightly": ["candidates.tasks.rebuild_facts", "partydev.upload_tasks.purge_uploads"],
+}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

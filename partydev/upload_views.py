@@ -27,8 +27,9 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
+from . import tasks, upload_tasks
 from .excel import XLSX_CONTENT_TYPE
-from .models import Upload
+from .models import TaskRun, Upload
 from .uploads import (
     CHANGE,
     CREATE,
@@ -103,6 +104,17 @@ class UploadFlow:
             **extra,
         }
 
+    def importer_path(self) -> str:
+        return f"{self.importer_class.__module__}.{self.importer_class.__qualname__}"
+
+    def in_background(self, upload: Upload) -> bool:
+        """Large files are read and written by a worker (``TASKS_UPLOAD_INLINE_MAX_BYTES``)."""
+        return upload.size > upload_tasks.inline_max_bytes()
+
+    def latest_run(self, upload: Upload) -> TaskRun | None:
+        keys = [f"upload-check:{upload.pk}", f"upload-write:{upload.pk}"]
+        return TaskRun.objects.filter(dedupe_key__in=keys).order_by("-created_at").first()
+
     def _get(self, request, pk) -> Upload:
         return get_object_or_404(
             self.visible_uploads(request).filter(kind=self.importer_class.kind).defer("sheet"), pk=pk
@@ -128,8 +140,20 @@ class UploadFlow:
                 except UploadRefused as exc:
                     form.add_error("file", exc.message)
                 else:
-                    upload_dry_run(upload, self.importer_class, user=request.user)
-                    return redirect(self.url("upload-preview", upload.pk))
+                    preview_url = self.url("upload-preview", upload.pk)
+                    if self.in_background(upload):
+                        tasks.start(
+                            upload_tasks.upload_check,
+                            user=request.user,
+                            title=f"Kiểm tra tệp {upload.original_name}",
+                            return_url=preview_url,
+                            dedupe_key=f"upload-check:{upload.pk}",
+                            upload_id=upload.pk,
+                            importer=self.importer_path(),
+                        )
+                    else:
+                        upload_dry_run(upload, self.importer_class, user=request.user)
+                    return redirect(preview_url)
         history = (
             self.visible_uploads(request)
             .filter(kind=self.importer_class.kind)
@@ -144,6 +168,9 @@ class UploadFlow:
         groups = {CREATE: [], CHANGE: [], UNCHANGED: []}
         for item in upload.preview:
             groups[item["action"]].append(item)
+        run = self.latest_run(upload)
+        if run is not None and run.user_id != request.user.pk:
+            run = None  # another person's task: the upload's status says enough
         return render(
             request,
             self.preview_template,
@@ -155,6 +182,8 @@ class UploadFlow:
                 unchanged=groups[UNCHANGED],
                 confirm_url=self.url("upload-confirm", upload.pk),
                 file_url=self.url("upload-file", upload.pk),
+                run=tasks.live_progress(run) if run is not None else None,
+                run_active=run is not None and run.is_active,
             ),
         )
 
@@ -164,6 +193,19 @@ class UploadFlow:
         upload = self._get(request, pk)
         if not self.may_upload(request):
             raise PermissionDenied
+        if self.in_background(upload) and upload.status == Upload.Status.PREVIEWED:
+            # Confirmed twice (two tabs, a double click): the run already queued is returned.
+            tasks.start(
+                upload_tasks.upload_write,
+                user=request.user,
+                title=f"Ghi tệp {upload.original_name}",
+                return_url=self.url("upload-preview", upload.pk),
+                dedupe_key=f"upload-write:{upload.pk}",
+                upload_id=upload.pk,
+                importer=self.importer_path(),
+                done_url=self.done_url(upload),
+            )
+            return redirect(self.url("upload-preview", upload.pk))
         try:
             upload_commit(upload, self.importer_class, user=request.user)
         except UploadRefused as exc:

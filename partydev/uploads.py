@@ -68,6 +68,7 @@ from django.utils import timezone
 from . import audit
 from .models import AuditEvent, Upload
 from .spreadsheets import Column, Sheet, SheetRow, SpreadsheetError, read_table
+from .tasks import report, reporting
 
 __all__ = [
     "Column",
@@ -303,6 +304,7 @@ def run_importer(data: bytes | Sheet, importer: Importer) -> DryRun:
         if isinstance(data, Sheet):
             sheet = data
         else:
+            report(3, "Đang đọc tệp Excel")
             sheet = read_table(data, importer.columns, sheet_name=importer.sheet_name, max_rows=importer.max_rows)
         importer.begin(sheet)
     except SpreadsheetError as exc:
@@ -311,7 +313,7 @@ def run_importer(data: bytes | Sheet, importer: Importer) -> DryRun:
     parsed: list[ParsedRow] = []
     seen: dict[Any, int] = {}
     key_label = importer.key_label()
-    for row in sheet.rows:
+    for row in reporting(sheet.rows, len(sheet.rows), "Đang kiểm tra dòng {i}/{n}", start=10, end=80):
         try:
             values = importer.parse_row(row)
         except RowError as exc:
@@ -330,6 +332,7 @@ def run_importer(data: bytes | Sheet, importer: Importer) -> DryRun:
                 continue
             seen[key] = row.number
         parsed.append(ParsedRow(row.number, values))
+    report(82, f"Đang đối chiếu {len(parsed)} dòng với dữ liệu hiện có")
     plan = importer.plan(parsed)
     errors.extend(plan.errors)
     errors.sort(key=lambda e: e["row"] or 0)
@@ -488,7 +491,9 @@ def upload_commit(upload: Upload, importer_class: type[Importer], *, user) -> Dr
                 raise UploadRefused(
                     "Dữ liệu đã thay đổi kể từ lúc xem trước; hãy xem lại bản xem trước mới rồi xác nhận."
                 )
-            importer.apply([i for i in result.items if i.action != UNCHANGED], locked)
+            writes = [i for i in result.items if i.action != UNCHANGED]
+            report(90, f"Đang ghi {len(writes)} dòng vào hệ thống (tất cả hoặc không dòng nào)")
+            importer.apply(writes, locked)
             counts = result.counts
             locked.status = Upload.Status.COMMITTED
             locked.committed_by = user

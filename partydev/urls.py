@@ -15,6 +15,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    path("tasks/", include("partydev.task_urls")),
     path("", include("organizations.urls")),
     path("", include("members.urls")),
     path("", include("members.quotas.urls")),

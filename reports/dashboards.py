@@ -22,6 +22,7 @@ from members.quotas.models import Quota
 from organizations import rollup
 from organizations.models import Kind, Organization
 from organizations.selectors import breadcrumbs, predecessors_of, user_roots
+from partydev.export_tasks import export_later
 
 from . import analytics, exports
 from . import projection as projections
@@ -199,11 +200,20 @@ def _sort_links(rr: ReportRequest) -> dict[str, str]:
     return links
 
 
+def _export_later(request, org):
+    """A whole-scope table (many organisations) is written by a worker (partydev.export_tasks)."""
+    return export_later(
+        request, size=type(org).objects.get_descendant_count(org), unit="orgs", title=f"Xuất bảng báo cáo — {org.name}"
+    )
+
+
 @login_required
 def dashboard(request, code):
     org = scoped_org(request.user, code)
     year = reporting_year(org)
     rr = ReportRequest(request, org, Period.year(year))
+    if rr.export and (later := _export_later(request, org)):
+        return later
     if rr.export:
         return exports.achievement_xlsx(_achievement(org, rr))
     # Computed from the facts on every request (members.facts, candidates.facts): no memo.
@@ -275,6 +285,8 @@ def _pipeline(cell: Organization, year: int) -> dict:
 def new_members(request, code):
     org = scoped_org(request.user, code)
     rr = ReportRequest(request, org, Period.year(reporting_year(org)))
+    if rr.export and (later := _export_later(request, org)):
+        return later
     result = quality_for(request.user, analytics.new_member_quality(org, rr.period, tree=rr.tree))
     if rr.export:
         return exports.quality_xlsx(result)
@@ -290,6 +302,8 @@ def new_members(request, code):
 def coverage(request, code):
     org = scoped_org(request.user, code)
     rr = ReportRequest(request, org, Period.year(reporting_year(org)))
+    if rr.export and (later := _export_later(request, org)):
+        return later
     result = analytics.coverage(org, rr.period)
     if rr.export:
         return exports.coverage_xlsx(result, request.GET.get("table", "cells"))
@@ -303,6 +317,8 @@ def coverage(request, code):
 def exits(request, code):
     org = scoped_org(request.user, code)
     rr = ReportRequest(request, org, Period.year(reporting_year(org)))
+    if rr.export and (later := _export_later(request, org)):
+        return later
     result = analytics.exits(org, rr.period, tree=rr.tree)
     if rr.export:
         return exports.exits_xlsx(result)
@@ -313,6 +329,8 @@ def exits(request, code):
 def projection(request, code):
     org = scoped_org(request.user, code)
     rr = ReportRequest(request, org, Period.year(datetime.date.today().year))
+    if rr.export and (later := _export_later(request, org)):
+        return later
     result = projections.projection(org, kinds=rr.kinds)
     if rr.export:
         return exports.projection_xlsx(result)

@@ -107,6 +107,26 @@ def document(s):
     return Target(kwargs={"pk": doc.pk}, org=s.cell)
 
 
+def task_run(s):
+    """A finished background task of the side's district staff (made on first use), with a file:
+    theirs alone — anyone else, however high, gets 404 as for an id that does not exist."""
+    from django.core.files.base import ContentFile
+
+    from partydev.models import TaskRun
+
+    owner = get_user_model().objects.get(username=f"dist_{s.district.code[-1].lower()}")  # dist_x, dist_y
+    run = TaskRun.objects.filter(user=owner).first()
+    if run is None:
+        run = TaskRun(user=owner, task_path="partydev.export_tasks.export_view", title="Xuất tệp", status="done")
+        run.result_file.save("ket-qua.txt", ContentFile(b"ket qua"), save=False)
+        run.result_name = "ket-qua.txt"
+        run.save()
+    return Target(kwargs={"pk": run.pk}, org=s.district)
+
+
+NOT_THE_OWNER = frozenset({"secretary_a", "secretary_b", "grassroots", "province"})
+
+
 def api_query(s):
     return Target(query={"org": s.cell.code, "from": "2023-01-01", "to": "2024-12-31"}, org=s.cell)
 
@@ -128,6 +148,11 @@ API_PARAMS = ("org", "from", "to", "kinds")
 MATRIX: dict[str, Spec] = {
     "": Spec(),
     "ping/": Spec(),
+    # background tasks (partydev/tasks.py): a user's own, nobody else's
+    "tasks/": Spec(),
+    "tasks/<uuid:pk>/": Spec(target=task_run, hidden_from=NOT_THE_OWNER),
+    "tasks/<uuid:pk>/status/": Spec(target=task_run, hidden_from=NOT_THE_OWNER, params=("refresh",)),
+    "tasks/<uuid:pk>/file/": Spec(target=task_run, hidden_from=NOT_THE_OWNER),
     "api/organizations": Spec(access="api", post="405", params=("parent",)),
     "api/organizations/<str:code>": Spec(access="api", target=cell, post="405"),
     # members
@@ -287,7 +312,8 @@ def test_every_url_pattern_is_in_the_matrix():
 def _url(route: str, target: Target | None) -> str:
     path = "/" + route
     for key, value in (target.kwargs if target else {}).items():
-        path = path.replace(f"<int:{key}>", str(value)).replace(f"<str:{key}>", str(value))
+        for converter in ("int", "str", "uuid"):
+            path = path.replace(f"<{converter}:{key}>", str(value))
     if target and target.query:
         from urllib.parse import urlencode
 

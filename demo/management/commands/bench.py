@@ -277,6 +277,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-spreadsheets", action="store_true", help="bỏ phần bảng tính (nhập, tải lên, xuất Excel)"
         )
+        parser.add_argument(
+            "--figures", action="append", default=[], help="chỉ đo các phần bảng tính có tên chứa chuỗi này"
+        )
         parser.add_argument("--output", default="", help="ghi bảng markdown vào tệp này")
         parser.add_argument("--json", default="", help="ghi số đo dạng JSON vào tệp này (cho --baseline lần sau)")
         parser.add_argument("--render", default="", help="không đo: in lại bảng của một tệp JSON đã ghi (--json)")
@@ -285,6 +288,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, repeat, scale, keepdb, in_place, only, no_writes, no_spreadsheets, output, **options):
+        self.figures_only = options.get("figures") or []
         if scale < 1:
             raise CommandError("--scale phải ≥ 1.")
         if repeat < 1:
@@ -435,7 +439,10 @@ class Command(BaseCommand):
             ("Kết nạp", "demo.bench_candidates"),
             ("Đảng viên", "demo.bench_members"),
             ("Sắp xếp tổ chức", "demo.bench_restructure"),
+            ("Việc nền", "demo.bench_tasks"),
         ]
+        if self.figures_only:  # --figures: only those sources
+            sources = [s for s in sources if any(f.lower() in s[0].lower() for f in self.figures_only)]
         out = []
         for prefix, module in sources:
             try:
