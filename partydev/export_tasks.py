@@ -24,6 +24,7 @@ from django.urls import resolve
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.module_loading import import_string
 
+from .task_models import TaskRun
 from .tasks import Outcome, TaskFailed, background, report, run_url, start
 
 FILENAME = re.compile(r"filename\*?=(?:utf-8'')?\"?([^\";]+)\"?", re.IGNORECASE)
@@ -57,7 +58,7 @@ def export_later(request: HttpRequest, *, size: int, title: str, unit: str = "ro
 
 
 @background(title="Xuất tệp")
-def export_view(run, *, path: str, query: str) -> Outcome:
+def export_view(run: TaskRun, *, path: str, query: str) -> Outcome:
     if run.user is None or not run.user.is_active:
         raise TaskFailed("Tài khoản đã bắt đầu việc này không còn hoạt động.")
     match = resolve(path)
@@ -75,6 +76,6 @@ def export_view(run, *, path: str, query: str) -> Outcome:
         text = response.content.decode("utf-8", "replace")[:300] if response.status_code == 400 else ""
         raise TaskFailed(text or f"Không xuất được tệp (mã {response.status_code}): hãy mở lại trang rồi thử lại.")
     report(99, "Đang lưu tệp")
-    content = b"".join(response.streaming_content) if response.streaming else response.content  # type: ignore[attr-defined]
+    content = b"".join(response.streaming_content) if response.streaming else response.content
     found = FILENAME.search(response.get("Content-Disposition", ""))
     return Outcome(content=content, filename=unquote(found.group(1)) if found else "ket-qua.xlsx")

@@ -58,7 +58,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connections, transaction
-from django.db.models import F, Model
+from django.db.models import F, Model, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -138,7 +138,7 @@ class Progress:
 
     MIN_INTERVAL = 0.5
 
-    def __init__(self, run_id, worker: str):
+    def __init__(self, run_id: Any, worker: str):
         self.run_id = run_id
         self.worker = worker
         self.percent = 0
@@ -252,7 +252,7 @@ def background(*, title: str, queue_name: str = "default") -> Callable[[Callable
 def start(
     background_task: Task,
     *,
-    user=None,
+    user: Any = None,
     title: str = "",
     return_url: str = "",
     dedupe_key: str | None = None,
@@ -341,7 +341,7 @@ def _finish(run: TaskRun, progress: Progress, status: str, *, outcome: Outcome |
 # --- reading ---------------------------------------------------------------------------------
 
 
-def visible_runs(user):
+def visible_runs(user: Any) -> QuerySet[TaskRun]:
     """A user's own runs of the last ``TASKS_KEEP_DAYS`` days; nobody else's."""
     if user is None or not user.is_authenticated:
         return TaskRun.objects.none()

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from .models import Upload
+from .task_models import TaskRun
 from .tasks import Outcome, TaskFailed, background, report
 from .uploads import Importer, UploadRefused, upload_commit, upload_dry_run, uploads_purge
 
@@ -34,7 +35,7 @@ def _upload(upload_id: int) -> Upload:
 
 
 @background(title="Kiểm tra tệp tải lên")
-def upload_check(run, *, upload_id: int, importer: str) -> Outcome:
+def upload_check(run: TaskRun, *, upload_id: int, importer: str) -> Outcome:
     upload = _upload(upload_id)
     report(1, "Đang đọc tệp Excel")
     result = upload_dry_run(upload, _importer(importer), user=run.user)
@@ -48,7 +49,7 @@ def upload_check(run, *, upload_id: int, importer: str) -> Outcome:
 
 
 @background(title="Ghi tệp tải lên vào hệ thống")
-def upload_write(run, *, upload_id: int, importer: str, done_url: str = "") -> Outcome:
+def upload_write(run: TaskRun, *, upload_id: int, importer: str, done_url: str = "") -> Outcome:
     upload = _upload(upload_id)
     report(1, "Đang đối chiếu lại với dữ liệu hiện có")
     try:
@@ -63,6 +64,6 @@ def upload_write(run, *, upload_id: int, importer: str, done_url: str = "") -> O
 
 
 @background(title="Xóa tệp tải lên bỏ dở")
-def purge_uploads(run) -> Outcome:
+def purge_uploads(run: TaskRun) -> Outcome:
     result = uploads_purge()
     return Outcome(summary=f"Đã xóa {result.uploads} tệp tải lên bỏ dở, {result.files} tệp ({result.bytes} byte).")
