@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("partydev", "0006_calendar_day"),
+        ("partydev", "0007_audit_document_kinds"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
