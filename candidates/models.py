@@ -33,6 +33,23 @@ class Stage(models.TextChoices):
     DROPPED = "dropped", "Dừng theo dõi"
 
 
+# Each step named by the act that makes it (a stage is named by the state it leaves behind).
+STEP_ACTS = {
+    Stage.SOURCE: "Đưa vào nguồn",
+    Stage.CULTIVATION: "Đưa vào danh sách đối tượng bồi dưỡng",
+    Stage.COURSE: "Học lớp bồi dưỡng nhận thức về Đảng",
+    Stage.DOSSIER: "Hoàn thiện hồ sơ xin vào Đảng",
+    Stage.VERIFICATION: "Thẩm tra lý lịch",
+    Stage.CELL_VOTE: "Chi bộ họp xét, biểu quyết",
+    Stage.PARTIAL_APPRAISAL: "Đảng ủy bộ phận thẩm định",
+    Stage.COMMITTEE_VOTE: "Đảng ủy cơ sở xét, biểu quyết",
+    Stage.DECISION: "Ra quyết định kết nạp",
+    Stage.PROBATIONARY: "Tổ chức lễ kết nạp",
+    Stage.RECOGNITION_PROPOSED: "Chi bộ đề nghị công nhận chính thức",
+    Stage.OFFICIAL: "Quyết định công nhận đảng viên chính thức",
+    Stage.STRUCK_OFF: "Xóa tên đảng viên dự bị",
+}
+
 # The forward order. PARTIAL_APPRAISAL is skipped where the cell has no partial committee above it.
 PIPELINE = [
     Stage.SOURCE,

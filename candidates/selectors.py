@@ -11,7 +11,7 @@ from django.db.models.functions import ExtractYear, RowNumber
 
 from organizations import rollup
 from organizations.models import Organization
-from organizations.selectors import user_roots
+from organizations.selectors import recorder_role_label, user_roots, with_recorder_role
 from partydev.workdays import working_days_between
 
 from . import rules
@@ -213,7 +213,14 @@ def overdue_for_user(user, today: datetime.date, limit: int = 500) -> list[Candi
 
 
 def history(candidate: Candidate) -> list[CandidateEvent]:
-    return list(candidate.events.select_related("recorded_by", "cell").order_by("effective_date", "id"))
+    events = list(
+        with_recorder_role(candidate.events.select_related("recorded_by", "cell"), "recorded_by").order_by(
+            "effective_date", "id"
+        )
+    )
+    for e in events:
+        e.recorder_role = recorder_role_label(e)
+    return events
 
 
 def checklist(candidate: Candidate) -> list[tuple[str, object, bool]]:

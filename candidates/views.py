@@ -25,7 +25,7 @@ from . import calendar, rules, selectors, services
 from .forms import CalendarDayForm, CandidateAddForm, CriterionForm, MoveForm, ReasonForm, ReturnForm, step_form_class
 from .importers import CandidateBackfillImporter
 from .importers import backfill_template as build_backfill_template
-from .models import OPEN_STAGES, Candidate, LocalCriterion, Stage
+from .models import OPEN_STAGES, STEP_ACTS, Candidate, LocalCriterion, Stage
 
 
 def _org_for_user(user, code) -> Organization:
@@ -154,7 +154,8 @@ def _detail_context(request, candidate, step_form=None, failures=None, can_overr
         "c": candidate,
         "person": candidate.person,
         "next_stage": stage,
-        "next_stage_label": Stage(stage).label if stage else "",
+        "next_stage_label": STEP_ACTS[stage] if stage else "",
+        "next_stage_state": Stage(stage).label if stage else "",
         "step_form": step_form,
         "can_step": can_step,
         "failures": failures or [],

@@ -20,6 +20,7 @@ from candidates.models import Candidate, Stage
 from members.models import EXIT_KINDS, MemberFlowFact
 from organizations import rollup
 from organizations.models import Organization
+from organizations.selectors import recorder_role_label, with_recorder_role
 from partydev.workdays import WorkCalendar, calendar_scope
 from reports.analytics import admissions, quota_for, quotas_by_org
 from reports.periods import Period, rate
@@ -241,11 +242,13 @@ def evaluation_rows(
         row.checks_done += len(status.done)
 
     if period.is_whole_years and len(period.years) == 1:
-        for rating in (
-            EvaluationRating.objects.filter(organization__in=[n.id for n in nodes], year=period.date_from.year)
-            .select_related("rated_by")
-            .order_by("rated_at", "id")
-        ):
+        for rating in with_recorder_role(
+            EvaluationRating.objects.filter(
+                organization__in=[n.id for n in nodes], year=period.date_from.year
+            ).select_related("rated_by"),
+            "rated_by",
+        ).order_by("rated_at", "id"):
+            rating.recorder_role = recorder_role_label(rating)
             rows[by_id[rating.organization_id]].rating = rating  # the latest wins
 
     thresholds = thresholds_of(province_of(org))

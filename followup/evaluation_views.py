@@ -70,6 +70,7 @@ def evaluation(request, code):
                     note=form.cleaned_data["note"],
                     proposed_level=row.proposed or "",
                     today=today,
+                    early_reason=form.cleaned_data["early_reason"],
                 )
             except ValidationError as exc:
                 errors = exc.messages
@@ -128,9 +129,9 @@ def evaluation(request, code):
         )
         return xlsx_response(content, f"danh-gia-{org.code}-{year}.xlsx")
     for row in rows:  # the rating form's options, worked out once here rather than in the template
-        chosen = row.rating.level if row.rating else row.proposed
+        # Nothing chosen beforehand: a rating is permanent, the committee picks it (the proposal is shown beside).
         row.may_rate = row.org.code in rateable
-        row.options = [(value, label, value == chosen) for value, label in Level.choices] if row.may_rate else []
+        row.options = [(value, label, False) for value, label in Level.choices] if row.may_rate else []
     return render(
         request,
         "followup/evaluation.html",
@@ -143,6 +144,7 @@ def evaluation(request, code):
             "rateable": rateable,
             "errors": errors,
             "years": list(range(today.year, today.year - 8, -1)),
+            "year_open": year >= today.year,
             "scope_code": org.code,
             "province": province_of(org),
             "manages": can_manage(request.user, org),

@@ -155,6 +155,7 @@ class RatingForm(CanonicalForm):
     organization = forms.CharField(widget=forms.HiddenInput)
     level = forms.ChoiceField(label="Xếp loại", choices=[("", "— chọn —"), *Level.choices])
     note = forms.CharField(label="Ghi chú", required=False, max_length=2000)
+    early_reason = forms.CharField(label="Lý do xếp loại trước khi hết năm", required=False, max_length=1000)
 
 
 def organization_scope(user):

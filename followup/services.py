@@ -304,9 +304,20 @@ def thresholds_update(
 
 @transaction.atomic
 def rating_record(
-    *, actor, organization: Organization, year: int, level: str, note: str = "", proposed_level: str = "", today=None
+    *,
+    actor,
+    organization: Organization,
+    year: int,
+    level: str,
+    note: str = "",
+    proposed_level: str = "",
+    today=None,
+    early_reason: str = "",
 ) -> EvaluationRating:
-    """Record the committee's decision on the development-work criterion (a new row each time)."""
+    """Record the committee's decision on the development-work criterion (a new row each time).
+
+    A year is rated once it has ended; before 31/12 only with a written reason (``early_reason``),
+    kept in the note: a rating is permanent and the year's figures are not final."""
     today = _today(today)
     if not can_rate(actor, organization):
         raise ValidationError(f"Bạn không có thẩm quyền xếp loại {organization.name}.")
@@ -314,11 +325,22 @@ def rating_record(
         raise ValidationError({"level": "Chưa chọn mức xếp loại."})
     if year > today.year:
         raise ValidationError({"year": f"Năm {year} chưa đến; chưa thể xếp loại."})
+    early_reason = early_reason.strip()
+    if year == today.year and not early_reason:
+        raise ValidationError(
+            {
+                "early_reason": f"Năm {year} chưa kết thúc (đến hết 31/12/{year}): chưa thể xếp loại. "
+                "Nếu phải xếp loại sớm, ghi lý do vào ô «Lý do xếp loại trước khi hết năm»."
+            }
+        )
+    note = note.strip()
+    if year == today.year:
+        note = f"{note} (Xếp loại trước khi hết năm {year}; lý do: {early_reason})".strip()
     rating = EvaluationRating(
         organization=organization,
         year=year,
         level=level,
-        note=note.strip(),
+        note=note,
         proposed_level=proposed_level or "",
         rated_by=actor,
     )

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from organizations.models import Organization, subtree_q
 from organizations.privacy import HIDDEN, can_see_sensitive
-from organizations.selectors import user_roots
+from organizations.selectors import recorder_role_label, user_roots, with_recorder_role
 from partydev import once
 from partydev.export_tasks import export_later
 from partydev.forms import add_service_errors
@@ -190,10 +190,13 @@ def member_export(request):
 def member_detail(request, pk):
     m = _scoped_membership(request, pk)
     events = list(
-        MembershipEvent.objects.filter(membership=m)
-        .select_related("cell", "other_organization", "recorded_by")
-        .order_by("effective_date", "id")
+        with_recorder_role(
+            MembershipEvent.objects.filter(membership=m).select_related("cell", "other_organization", "recorded_by"),
+            "recorded_by",
+        ).order_by("effective_date", "id")
     )
+    for e in events:
+        e.recorder_role = recorder_role_label(e)
     proposals = list(m.proposals.select_related("other_organization", "created_by").order_by("-proposed_on", "-id"))
     decide, propose = can_decide(request.user, m.cell), can_propose(request.user, m.cell)
     allowed = [k for k, statuses in ALLOWED_FROM.items() if m.status in statuses]

@@ -99,3 +99,27 @@ def predecessors_by_successor() -> dict[int, list[int]]:
 def predecessors_of(org: Organization) -> list[Organization]:
     """The organisations ``org`` was made from (through recorded successions), in code order."""
     return list(Organization.objects.filter(successions_as_predecessor__successor=org).distinct().order_by("code"))
+
+
+def with_recorder_role(queryset, user_field: str):
+    """``queryset`` annotated with the role of the user in ``user_field`` (its most specific one:
+    kind and organisation name), in the same query: a history names who recorded each row
+    ("Bí thư chi bộ — Chi bộ xóm Bưng"), not their login name. Read ``recorder_role_label``."""
+    from django.db.models import OuterRef, Subquery
+
+    from .models import Role
+
+    roles = Role.objects.filter(user=OuterRef(user_field)).order_by("-organization__depth", "id")
+    return queryset.annotate(
+        recorder_role_kind=Subquery(roles.values("kind")[:1]),
+        recorder_role_org=Subquery(roles.values("organization__name")[:1]),
+    )
+
+
+def recorder_role_label(row) -> str:
+    kind = getattr(row, "recorder_role_kind", None)
+    if not kind:
+        return ""
+    from .models import Role
+
+    return f"{Role.Kind(kind).label} — {row.recorder_role_org}"

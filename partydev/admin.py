@@ -26,11 +26,36 @@ class AuditEventAdmin(ReadOnlyAdmin):
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
 
 
+def _titled(filter_class: type, title: str) -> type:
+    """A list filter of a field whose name django-simple-history gives no Vietnamese."""
+
+    class Titled(filter_class):  # type: ignore[valid-type,misc]
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.title = title
+
+    return Titled
+
+
+# The fields django-simple-history adds, in Vietnamese (their verbose names are English and not
+# translatable; setting them would be a migration of every history table).
+HISTORY_FIELD_LABELS = {
+    "history_id": "mã lịch sử",
+    "history_date": "thời điểm thay đổi",
+    "history_type": "loại thay đổi",
+    "history_user": "người thay đổi",
+    "history_change_reason": "lý do thay đổi",
+}
+
+
 class HistoryAdmin(ReadOnlyAdmin):
     """The change trail of one model: per object (search its id) and per user (filter)."""
 
-    list_display = ["history_date", "history_type", "history_object_label", "history_user", "history_ip"]
-    list_filter = ["history_type", "history_user"]
+    list_display = ["changed_at", "change_kind", "history_object_label", "changed_by", "history_ip"]
+    list_filter = [
+        ("history_type", _titled(admin.ChoicesFieldListFilter, "loại thay đổi")),
+        ("history_user", _titled(admin.RelatedFieldListFilter, "người thay đổi")),
+    ]
     date_hierarchy = "history_date"
     list_select_related = ["history_user"]
 
@@ -38,16 +63,37 @@ class HistoryAdmin(ReadOnlyAdmin):
         return ["history_user__username", "=" + self.model.instance_type._meta.pk.attname]
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
+        shown = {"history_date": "changed_at", "history_type": "change_kind", "history_user": "changed_by"}
+        return [shown.get(f.name, f.name) for f in self.model._meta.fields if f.name not in ("history_id",)]
+
+    def get_fields(self, request, obj=None):
+        return self.get_readonly_fields(request, obj)
 
     @admin.display(description="bản ghi")
     def history_object_label(self, obj):
         return str(obj.instance)
 
+    @admin.display(description=HISTORY_FIELD_LABELS["history_date"], ordering="history_date")
+    def changed_at(self, obj):
+        return obj.history_date
+
+    @admin.display(description=HISTORY_FIELD_LABELS["history_type"])
+    def change_kind(self, obj):
+        return {"+": "Tạo mới", "~": "Sửa", "-": "Xóa"}.get(obj.history_type, obj.history_type)
+
+    @admin.display(description=HISTORY_FIELD_LABELS["history_user"])
+    def changed_by(self, obj):
+        return obj.history_user
+
 
 def register_history(model) -> None:
-    """Show ``model``'s history (django-simple-history) read-only in the admin."""
-    admin.site.register(model.history.model, HistoryAdmin)
+    """Show ``model``'s history (django-simple-history) read-only in the admin, named in
+    Vietnamese ("Lịch sử đối tượng kết nạp", not "Historical …"). Only the runtime names change:
+    migrations read the model's own Meta (``original_attrs``), which stays as it is."""
+    history = model.history.model
+    history._meta.verbose_name = f"lịch sử {model._meta.verbose_name}"
+    history._meta.verbose_name_plural = f"lịch sử {model._meta.verbose_name_plural}"
+    admin.site.register(history, HistoryAdmin)
 
 
 @admin.register(Upload)

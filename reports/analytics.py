@@ -287,7 +287,7 @@ def achievement(
     mapped onto today's organisations, quotas of the years before a merge from its predecessors.
     """
     kinds = list(kinds or [])
-    previous = period.previous_year()
+    previous = period.comparison()
     children = rows_for(org, kinds, all_levels)
     if kinds:
         covered_paths = {c.path for c in children}
@@ -510,7 +510,7 @@ def new_member_quality(org: Organization, period: Period, tree=rollup.THEN) -> Q
     """New members in the subtree and period by every dimension the boards report, with the
     same period of the previous year. Two queries (``tree=rollup.NOW``: mapped onto today's
     organisations)."""
-    previous = period.previous_year()
+    previous = period.comparison()
     now, prev = _quality_counts(org, period, tree), _quality_counts(org, previous, tree)
     groups = []
     dims = [(k, label, choices) for k, label, _f, choices in DIMENSIONS]
@@ -584,7 +584,7 @@ def exits(org: Organization, period: Period, tree=rollup.THEN) -> Exits:
     """Struck off, left, expelled and died in the subtree and period (probationary members
     counted apart), with admissions, transfers across the boundary and net growth, for the
     period and the same period last year (``members.selectors.movements``)."""
-    previous = period.previous_year()
+    previous = period.comparison()
     now = movements(org, period.date_from, period.date_to, tree=tree)
     prev = movements(org, previous.date_from, previous.date_to, tree=tree)
     labels = dict(EventKind.choices)
@@ -677,7 +677,7 @@ def national(roots: list[Organization], period: Period) -> Achievement:
     """Admitted against quota for each of several roots (a user whose scope holds several
     provinces) and their sum, in ``period`` and the same period a year before. The same few
     grouped queries as a province's dashboard, whatever the number of provinces."""
-    previous = period.previous_year()
+    previous = period.comparison()
     rows_in = [OrgRow(r.id, r.path, r.depth, r.numchild, r.code, r.name, r.kind) for r in roots]
     ids = [r.id for r in roots]
     q = Q(pk__in=[])

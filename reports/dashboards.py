@@ -342,5 +342,6 @@ def projection(request, code):
             result=result,
             stages=result.history,
             kind_choices=[],
+            lookback=projections.LOOKBACK_YEARS,
         ),
     )

@@ -2,7 +2,7 @@
 
 from organizations.models import Kind
 
-from .tables import Column, Table, excel_value, rows_html
+from .tables import Column, Table, excel_value, fmt_int, rows_html
 
 # --- achievement --------------------------------------------------------------------------------
 
@@ -76,8 +76,8 @@ def quality_tables(result) -> list[Table]:
     ]
     head = Table(
         title=f"Chất lượng đảng viên mới kết nạp — {result.org.name}",
-        subtitle=f"Kỳ báo cáo: {result.period.label}; tổng số {result.total} (cùng kỳ {prev}: {result.prev_total})"
-        + (f". {result.note}" if getattr(result, "note", "") else ""),
+        subtitle=f"Kỳ báo cáo: {result.period.label}; tổng số {fmt_int(result.total)} "
+        f"(cùng kỳ {prev}: {fmt_int(result.prev_total)})" + (f". {result.note}" if getattr(result, "note", "") else ""),
         columns=cols,
         rows=result.highlights,
     )
@@ -85,7 +85,9 @@ def quality_tables(result) -> list[Table]:
 
 
 def quality_xlsx(result):
-    return xlsx_response(quality_tables(result), f"chat-luong-dang-vien-moi-{result.org.code}-{result.period.label}")
+    return xlsx_response(
+        quality_tables(result), f"chat-luong-dang-vien-moi-{result.org.code}-{result.period.label}", one_sheet=True
+    )
 
 
 def exits_table(result) -> Table:
@@ -161,15 +163,28 @@ def coverage_tables(result) -> dict[str, Table]:
     ]
     return {
         "grassroots": Table(
-            f"Tổ chức cơ sở đảng không kết nạp được đảng viên ({p})", unit_cols, result.grassroots_without
+            f"Tổ chức cơ sở đảng không kết nạp được đảng viên ({p})",
+            unit_cols,
+            result.grassroots_without,
+            subtitle=f"Kỳ báo cáo: {p}",
         ),
-        "cells": Table(f"Chi bộ không kết nạp được đảng viên ({p})", unit_cols, result.cells_without),
-        "areas_without_member": Table("Khu dân cư chưa có đảng viên", area_cols, result.areas_without_member),
+        "cells": Table(
+            f"Chi bộ không kết nạp được đảng viên ({p})", unit_cols, result.cells_without, subtitle=f"Kỳ báo cáo: {p}"
+        ),
+        "areas_without_member": Table(
+            "Khu dân cư chưa có đảng viên", area_cols, result.areas_without_member, subtitle=f"Kỳ báo cáo: {p}"
+        ),
         "areas_without_cell": Table(
-            "Khu dân cư chưa có chi bộ riêng (sinh hoạt ghép)", area_cols, result.areas_without_cell
+            "Khu dân cư chưa có chi bộ riêng (sinh hoạt ghép)",
+            area_cols,
+            result.areas_without_cell,
+            subtitle=f"Kỳ báo cáo: {p}",
         ),
         "pipeline": Table(
-            "Quần chúng trong quy trình kết nạp theo chi bộ, so với chỉ tiêu", pipe_cols, result.pipeline
+            "Quần chúng trong quy trình kết nạp theo chi bộ, so với chỉ tiêu",
+            pipe_cols,
+            result.pipeline,
+            subtitle=f"Kỳ báo cáo: {p}",
         ),
     }
 
@@ -183,46 +198,58 @@ def coverage_xlsx(result, which: str):
 # --- writing ------------------------------------------------------------------------------------
 
 
-def xlsx_response(tables: list[Table], name: str):
-    """One sheet per table: Vietnamese headers, numbers kept as numbers, text escaped against
-    formulas (``partydev.excel``), rates as percentages, set up to print on A4."""
+def xlsx_response(tables: list[Table], name: str, *, one_sheet: bool = False):
+    """One sheet per table (``one_sheet``: every table on one sheet, one below the other, for
+    small tables that would print a page each): Vietnamese headers, numbers kept as numbers, text
+    escaped against formulas (``partydev.excel``), rates as percentages, set up to print on A4
+    landscape fitted to the width, grid lines on, the title and the period on every page."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
 
     from partydev import excel
 
     wb = Workbook()
     wb.remove(wb.active)
-    used = set()
-    for n, table in enumerate(tables, start=1):
-        sheet_name = _sheet_name(table.title, n, used)
-        ws = wb.create_sheet(sheet_name)
-        columns = [
-            excel.ExcelColumn(c.header, width=40 if i == 0 else None, number=c.kind != "text")
-            for i, c in enumerate(table.columns)
-        ]
-        rows = [[excel_value(c, r) for c in table.columns] for r in table.rows]
-        title = table.title + (f" — {table.subtitle}" if table.subtitle else "")
-        header_row = excel.write_table(ws, columns, rows, title=title)
-        last = header_row + len(rows)
-        for r in table.footer or []:
-            last += 1
-            for i, c in enumerate(table.columns, start=1):
-                cell = ws.cell(row=last, column=i)
-                excel.set_cell(cell, excel_value(c, r))
-                cell.font = Font(bold=True)
-        for i, c in enumerate(table.columns, start=1):
-            fmt = _number_format(c.kind)
-            if fmt:
-                for (cell,) in ws.iter_rows(min_row=header_row + 1, max_row=last, min_col=i, max_col=i):
-                    cell.number_format = fmt
-        ws.page_setup.paperSize = ws.PAPERSIZE_A4
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.print_title_rows = f"{header_row}:{header_row}"
+    used: set[str] = set()
+    if one_sheet and tables:
+        ws = wb.create_sheet(_sheet_name(tables[0].title, 1, used))
+        row = 1
+        first_header = None
+        for table in tables:
+            header_row, last = _write(ws, table, start_row=row, period=tables[0].subtitle)
+            first_header = first_header or header_row
+            row = last + 3
+        excel.print_setup(ws, first_header or 1, title=tables[0].title, period=tables[0].subtitle)
+    else:
+        for n, table in enumerate(tables, start=1):
+            ws = wb.create_sheet(_sheet_name(table.title, n, used))
+            _write(ws, table, start_row=1, period=table.subtitle)
     filename = name.replace("/", "-").replace("–", "-").replace(" ", "") + ".xlsx"
     return excel.xlsx_response(excel.workbook_bytes(wb), filename)
+
+
+def _write(ws, table: Table, *, start_row: int, period: str) -> tuple[int, int]:
+    """One table on ``ws`` from ``start_row``: (its header row, its last row)."""
+    from openpyxl.styles import Font
+
+    from partydev import excel
+
+    columns = [excel.ExcelColumn(c.header, width=None, number=c.kind != "text") for i, c in enumerate(table.columns)]
+    rows = [[excel_value(c, r) for c in table.columns] for r in table.rows]
+    title = table.title + (f" — {table.subtitle}" if table.subtitle else "")
+    header_row = excel.write_table(ws, columns, rows, title=title, start_row=start_row, period=period)
+    last = header_row + len(rows)
+    for r in table.footer or []:
+        last += 1
+        for i, c in enumerate(table.columns, start=1):
+            cell = ws.cell(row=last, column=i)
+            excel.set_cell(cell, excel_value(c, r))
+            cell.font = Font(bold=True)
+    for i, c in enumerate(table.columns, start=1):
+        fmt = _number_format(c.kind)
+        if fmt:
+            for (cell,) in ws.iter_rows(min_row=header_row + 1, max_row=last, min_col=i, max_col=i):
+                cell.number_format = fmt
+    return header_row, last
 
 
 def _sheet_name(title: str, n: int, used: set) -> str:
@@ -252,7 +279,9 @@ def projection_columns(result) -> list[Column]:
     for h in result.history:
         cols.append(Column(h.label, lambda r, s=h.stage: r.by_stage[s], "int"))
     cols += [
-        Column("Dự kiến đến 31/12", lambda r: r.expected, "points"),
+        Column("Dự kiến đến 31/12", lambda r: r.expected, "int"),
+        Column("Dự kiến thấp nhất", lambda r: r.expected_low, "int"),
+        Column("Dự kiến cao nhất", lambda r: r.expected_high, "int"),
         Column("Chỉ tiêu", lambda r: r.quota, "int"),
         Column("Dự kiến đạt", lambda r: r.expected_rate, "rate"),
         Column("Đánh giá", lambda r: r.status_label),

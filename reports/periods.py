@@ -49,6 +49,15 @@ class Period:
         """The same period one year earlier (29/02 becomes 28/02)."""
         return Period(_shift_year(self.date_from, -1), _shift_year(self.date_to, -1))
 
+    def comparison(self) -> "Period":
+        """What a period is compared with: a year or part of one, the same days a year earlier; a
+        term of several whole years, the term of the same length just before it (2016–2022 with
+        2009–2015, not 2015–2021, which would overlap six of its seven years)."""
+        span = len(self.years)
+        if span > 1 and self.is_whole_years:
+            return Period.years_range(self.date_from.year - span, self.date_from.year - 1)
+        return self.previous_year()
+
     @property
     def start_of_year(self) -> datetime.date:
         """The day whose end counts the members 'at the start of the year': the eve of the period."""

@@ -14,6 +14,13 @@ each, as do the members already admitted this year.
 
     expected = admitted so far + decided, awaiting the ceremony + Σ candidates × conversion (if in time)
 
+The figure is then held within what the history makes plausible: in each of the last
+``LOOKBACK_YEARS`` years, how many were admitted after the same day of the year; the forecast
+lies between the admissions so far plus the fewest of those and plus the most (25% margin), and
+the page shows that range beside the figure. (A pipeline full of candidates who waited long at
+"decided, awaiting the ceremony" would otherwise forecast several years' admissions at once.)
+Counts are whole people.
+
 Each organisation is then on track (expected ≥ quota), at risk (expected ≥ the minimum, or 80%
 of the quota where no minimum is set) or off track.
 """
@@ -21,7 +28,7 @@ of the quota where no minimum is set) or off track.
 import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Case, F, IntegerField, Q, Value, When
 
@@ -36,6 +43,8 @@ from .periods import Period, rate
 
 LOOKBACK_YEARS = 3
 AT_RISK_SHARE = Decimal("0.8")
+# How far above the most of the look-back years' remainders a forecast may go.
+HISTORY_MARGIN = Decimal("1.25")
 
 
 class Status:
@@ -81,10 +90,39 @@ class ProjectionRow:
     expected_from_pipeline: Decimal
     quota: int | None
     minimum: int | None
+    # Admissions after today's day and month in each of the look-back years (``history_bounds``).
+    history_rest: list[int] = field(default_factory=list)
 
     @property
-    def expected(self) -> Decimal:
-        return (self.admitted + self.decided + self.expected_from_pipeline).quantize(Decimal("0.1"))
+    def model_expected(self) -> int:
+        """What the pipeline model alone gives, in whole people."""
+        return _whole(self.admitted + self.decided + self.expected_from_pipeline)
+
+    @property
+    def bounds(self) -> tuple[int, int]:
+        """The plausible range: what the admissions that followed the same day in the look-back
+        years make of this year's so far (``history_bounds``); the model's figure when there is
+        no such history."""
+        return history_bounds(self.admitted, self.model_expected, self.history_rest)
+
+    @property
+    def expected(self) -> int:
+        """The model's figure held within the plausible range."""
+        low, high = self.bounds
+        return min(max(self.model_expected, low), high)
+
+    @property
+    def expected_low(self) -> int:
+        return min(self.bounds[0], self.expected)
+
+    @property
+    def expected_high(self) -> int:
+        return max(self.bounds[1], self.expected)
+
+    @property
+    def is_bounded(self) -> bool:
+        """The model's figure lay outside what the history makes plausible."""
+        return self.expected != self.model_expected
 
     @property
     def expected_rate(self) -> Decimal | None:
@@ -215,7 +253,11 @@ def projection(org: Organization, today: datetime.date | None = None, *, kinds=N
             stage_counts[stage][anchor] += sums["n"]
             in_time[stage][anchor] += sums["t"]
         decided[anchor] += sums["decided"]
-    (admitted,) = analytics.admissions(anchors, Period(datetime.date(year, 1, 1), today))
+    # The rest of the year after today's day and month, in each look-back year: the same query.
+    rests = [_rest_of_year(today, y) for y in range(year - LOOKBACK_YEARS, year)]
+    admitted, *rest_counts = analytics.admissions(
+        anchors, Period(datetime.date(year, 1, 1), today), *[p for p in rests if p is not None]
+    )
     quotas = _quotas([n.id for n in nodes], year)
     chances = {s: _chance(history, s) for s in BEFORE_DECISION}
 
@@ -231,6 +273,7 @@ def projection(org: Organization, today: datetime.date | None = None, *, kinds=N
             expected_from_pipeline=expected,
             quota=target,
             minimum=minimum,
+            history_rest=[counts[node.id] for counts in rest_counts],
         )
 
     return Projection(
@@ -242,6 +285,32 @@ def projection(org: Organization, today: datetime.date | None = None, *, kinds=N
         total=row(org),
         rows=[row(c) for c in children],
     )
+
+
+def _rest_of_year(today: datetime.date, year: int) -> Period | None:
+    """The days after ``today``'s day and month to 31/12, in ``year`` (None on 31/12)."""
+    try:
+        day = today.replace(year=year)
+    except ValueError:  # 29 February
+        day = datetime.date(year, 2, 28)
+    if day >= datetime.date(year, 12, 31):
+        return None
+    return Period(day + datetime.timedelta(days=1), datetime.date(year, 12, 31))
+
+
+def _whole(value) -> int:
+    return int(Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def history_bounds(admitted: int, model: int, rest: list[int]) -> tuple[int, int]:
+    """(low, high): the admissions so far plus the fewest, and plus the most (with a margin of
+    ``HISTORY_MARGIN``), of the admissions that followed the same day of the year in each of the
+    look-back years. No admission in any of them: no history to go by, the model's figure."""
+    if not rest or max(rest) == 0:
+        return model, model
+    low = admitted + min(rest)
+    high = admitted + _whole(max(rest) * HISTORY_MARGIN)
+    return low, high
 
 
 def _quotas(org_ids, year) -> dict[int, tuple[int, int | None]]:

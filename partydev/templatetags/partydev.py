@@ -27,3 +27,15 @@ def number(value: int | float | str | None) -> str:
     if value is None or value == "":
         return "—"
     return f"{int(value):,}".replace(",", ".")
+
+
+@register.filter
+def who(user: object, role: str = "") -> str:
+    """The person who recorded something: full name (family name first) and role ("Hà Thị Lan,
+    Bí thư chi bộ — Chi bộ xóm Bưng"); the login name only when no name is on file. ``role`` comes
+    with the rows (``organizations.selectors.with_recorder_role``), never a query per row."""
+    if user is None:
+        return "hệ thống"
+    parts = (getattr(user, "last_name", ""), getattr(user, "first_name", ""))
+    name = " ".join(p.strip() for p in parts if p and p.strip()) or user.get_username()  # type: ignore[attr-defined]
+    return f"{name}, {role}" if role else str(name)

@@ -54,16 +54,20 @@ def test_secretary_to_cell_vote_then_grassroots_committee_vote(live_server, page
     expect(page.get_by_role("heading", level=1)).to_have_text("Quách Thị Hoa")
     expect(page.get_by_test_id("stage")).to_have_text("Nguồn")
 
-    record(page, "Ghi nhận: Đối tượng bồi dưỡng", **{"Ngày vào danh sách bồi dưỡng": day(110), "Đảng viên giúp đỡ": 1})
+    record(
+        page,
+        "Ghi nhận: Đưa vào danh sách đối tượng bồi dưỡng",
+        **{"Ngày vào danh sách bồi dưỡng": day(110), "Đảng viên giúp đỡ": 1},
+    )
     expect(page.get_by_test_id("stage")).to_have_text("Đối tượng bồi dưỡng")
     record(
         page,
-        "Ghi nhận: Đã học lớp nhận thức về Đảng",
+        "Ghi nhận: Học lớp bồi dưỡng nhận thức về Đảng",
         **{"Số giấy chứng nhận": "125/CN", "Ngày cấp giấy chứng nhận": day(90)},
     )
     record(
         page,
-        "Ghi nhận: Đã hoàn thiện hồ sơ",
+        "Ghi nhận: Hoàn thiện hồ sơ xin vào Đảng",
         **{
             "Đơn xin vào Đảng": day(80),
             "Lý lịch (2-KNĐ)": day(80),
@@ -89,7 +93,7 @@ def test_secretary_to_cell_vote_then_grassroots_committee_vote(live_server, page
     page.goto(url)
     record(
         page,
-        "Ghi nhận: Đã thẩm tra lý lịch",
+        "Ghi nhận: Thẩm tra lý lịch",
         **{
             "Kết quả thẩm tra": "clear",
             "Ngày thẩm tra xong": day(60),
@@ -106,7 +110,7 @@ def test_secretary_to_cell_vote_then_grassroots_committee_vote(live_server, page
     # Bad input first: more votes than members present. Nothing is saved, the message names it.
     record(
         page,
-        "Ghi nhận: Chi bộ đã xét",
+        "Ghi nhận: Chi bộ họp xét, biểu quyết",
         **{
             "Ngày chi bộ xét": day(50),
             "Đảng viên chính thức có mặt": 8,
@@ -117,7 +121,7 @@ def test_secretary_to_cell_vote_then_grassroots_committee_vote(live_server, page
     expect(page.get_by_text("nhiều hơn số đảng viên có mặt")).to_be_visible()
     record(
         page,
-        "Ghi nhận: Chi bộ đã xét",
+        "Ghi nhận: Chi bộ họp xét, biểu quyết",
         **{
             "Ngày chi bộ xét": day(50),
             "Đảng viên chính thức có mặt": 9,
@@ -134,7 +138,7 @@ def test_secretary_to_cell_vote_then_grassroots_committee_vote(live_server, page
     page.goto(url)
     record(
         page,
-        "Ghi nhận: Đảng ủy cơ sở đã xét",
+        "Ghi nhận: Đảng ủy cơ sở xét, biểu quyết",
         **{"Ngày đảng ủy cơ sở xét": day(40), "Số cấp ủy viên": 9, "Số tán thành (cấp ủy)": 7},
     )
     expect(page.get_by_test_id("stage")).to_have_text("Đảng ủy cơ sở đã xét")

@@ -17,6 +17,7 @@ def test_district_drills_down_searches_and_logs_out(live_server, page, settings)
     page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
     expect(page).to_have_url(re.compile(r"/dashboard/HB\.TP/"))  # district staff land on their dashboard
+    page.get_by_role("link", name="☰ Menu").click()  # a phone: the top menu opens from its button
     page.get_by_role("link", name="Tổ chức", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Đảng bộ thành phố Hòa Bình")
 

@@ -25,6 +25,7 @@ def test_secretary_finds_a_member_without_diacritics_and_proposes_a_transfer(liv
     page.get_by_label("Tên đăng nhập").fill("secretary")
     page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
+    page.get_by_role("link", name="☰ Menu").click()  # a phone: the top menu opens from its button
     page.get_by_role("link", name="Đảng viên", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Danh sách đảng viên")
     expect(page.get_by_test_id("member-count")).to_have_text("3 đảng viên")

@@ -234,17 +234,17 @@ def test_thresholds_must_be_ordered_and_set_by_the_province(tree, users):
 
 def test_rating_is_recorded_with_its_author_by_the_committee_above(tree, users):
     with pytest.raises(ValidationError):  # a district does not rate itself
-        rating_record(actor=users.district_x, organization=tree.X, year=2022, level=Level.GOOD, today=TODAY)
+        rating_record(actor=users.district_x, organization=tree.X, year=2021, level=Level.GOOD, today=TODAY)
     with pytest.raises(ValidationError):
-        rating_record(actor=users.district_x, organization=tree.GY, year=2022, level=Level.GOOD, today=TODAY)
+        rating_record(actor=users.district_x, organization=tree.GY, year=2021, level=Level.GOOD, today=TODAY)
     r1 = rating_record(
         actor=users.district_x,
         organization=tree.GX,
-        year=2022,
+        year=2021,
         level=Level.GOOD,
         proposed_level=Level.EXCELLENT,
         today=TODAY,
     )
-    r2 = rating_record(actor=users.province, organization=tree.X, year=2022, level=Level.COMPLETED, today=TODAY)
+    r2 = rating_record(actor=users.province, organization=tree.X, year=2021, level=Level.COMPLETED, today=TODAY)
     assert (r1.rated_by, r2.rated_by) == (users.district_x, users.province)
     assert EvaluationRating.objects.count() == 2
