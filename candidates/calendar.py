@@ -9,10 +9,10 @@ deadline that counts working days (``Candidate.next_due``), so the worklists sho
 import datetime
 from collections import Counter
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from organizations.models import Role, user_roles
+from organizations import permissions
 from partydev.audit import bulk_history
 from partydev.models import CalendarDay
 from partydev.workdays import WorkCalendar, calendar_scope
@@ -20,7 +20,6 @@ from partydev.workdays import WorkCalendar, calendar_scope
 from . import facts, rules
 from .models import Candidate, Stage
 
-CALENDAR_ROLES = frozenset({Role.Kind.PROVINCE_OFFICE, Role.Kind.ADMIN})
 # Stages whose stored deadline counts working days (the certificate's expiry counts months).
 WORKING_DAY_STAGES = (
     Stage.CELL_VOTE,
@@ -33,17 +32,12 @@ WORKING_DAY_STAGES = (
 RECOMPUTE_REASON = "Tính lại thời hạn theo lịch làm việc"
 
 
-def can_edit_calendar(user) -> bool:
-    """The provincial office or an administrator. The one check of the calendar page (it moves
-    to organizations/permissions.py with the permissions issue)."""
-    if not user.is_authenticated:
-        return False
-    return user.is_superuser or any(kind in CALENDAR_ROLES for _path, kind in user_roles(user))
+# Who may edit the calendar is ``organizations.permissions.may_edit_calendar``; the old name stays.
+can_edit_calendar = permissions.may_edit_calendar
 
 
 def _require_editor(user) -> None:
-    if not can_edit_calendar(user):
-        raise PermissionDenied("Chỉ Văn phòng, Ban Tổ chức Tỉnh ủy hoặc quản trị hệ thống sửa lịch làm việc.")
+    permissions.require(user, permissions.may_edit_calendar)
 
 
 @transaction.atomic

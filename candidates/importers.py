@@ -10,7 +10,7 @@ Re-uploading the same sheet finds the people already entered (by their national 
 changes nothing. Admitted members are not back-filled here: they belong to the members import.
 """
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from members.models import GeneralEducation, Membership, Person, Sex
@@ -228,6 +228,8 @@ class CandidateBackfillImporter(Importer):
             except ValidationError as exc:
                 for column, message in _messages(exc):
                     plan.error(r.number, column, message)
+            except PermissionDenied as exc:  # a step this account does not record, told on its row
+                plan.error(r.number, "", str(exc))
         return plan
 
     def _service_args(self, v, cells, deciders, members):

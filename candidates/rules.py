@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from members.models import ACTIVE_STATUSES, GeneralEducation, Membership, MembershipEvent, MembershipPeriod, Status
-from organizations.models import GRASSROOTS_KINDS, Kind, Organization, Role
+from organizations import permissions
+from organizations.models import GRASSROOTS_KINDS, Kind, Organization
 from partydev.workdays import add_months, add_working_days, full_months_between
 
 from .models import VERIFICATION_RELATIONS as VERIFICATION_RELATION_LABELS
@@ -157,49 +158,35 @@ def regulation_by_key(key: str) -> Regulation:
 
 # --- who acts --------------------------------------------------------------------------------
 
-CELL_ROLES = frozenset(
-    {
-        Role.Kind.CELL_SECRETARY,
-        Role.Kind.GRASSROOTS_STAFF,
-        Role.Kind.DISTRICT_STAFF,
-        Role.Kind.PROVINCE_OFFICE,
-        Role.Kind.ADMIN,
-    }
-)
-COMMITTEE_ROLES = frozenset(
-    {Role.Kind.GRASSROOTS_STAFF, Role.Kind.DISTRICT_STAFF, Role.Kind.PROVINCE_OFFICE, Role.Kind.ADMIN}
-)
-DECIDING_ROLES = frozenset({Role.Kind.DISTRICT_STAFF, Role.Kind.PROVINCE_OFFICE, Role.Kind.ADMIN})
-# Who may override a failed rule with a written reason.
-OVERRIDE_ROLES = frozenset({Role.Kind.DISTRICT_STAFF, Role.Kind.PROVINCE_OFFICE, Role.Kind.ADMIN})
-
-STEP_ROLES = {
-    Stage.SOURCE: CELL_ROLES,
-    Stage.CULTIVATION: CELL_ROLES,
-    Stage.COURSE: CELL_ROLES,
-    Stage.DOSSIER: CELL_ROLES,
-    Stage.VERIFICATION: COMMITTEE_ROLES,
-    Stage.CELL_VOTE: CELL_ROLES,
-    Stage.PARTIAL_APPRAISAL: COMMITTEE_ROLES,
-    Stage.COMMITTEE_VOTE: COMMITTEE_ROLES,
-    Stage.DECISION: DECIDING_ROLES,
-    Stage.PROBATIONARY: CELL_ROLES,
-    Stage.RECOGNITION_PROPOSED: CELL_ROLES,
-    Stage.OFFICIAL: DECIDING_ROLES,
-    Stage.STRUCK_OFF: DECIDING_ROLES,
-}
-ROLE_NAMES = {
-    CELL_ROLES: "chi bộ (bí thư chi bộ) hoặc cấp ủy cấp trên",
-    COMMITTEE_ROLES: "cán bộ đảng ủy cơ sở hoặc cấp trên",
-    DECIDING_ROLES: "cấp ủy có thẩm quyền quyết định (cấp ủy cấp trên trực tiếp cơ sở) hoặc cấp trên",
+# Who records each step: a capability of ``organizations.permissions`` over the candidate's cell.
+STEP_CAPABILITY: dict[str, permissions.Capability] = {
+    Stage.SOURCE: permissions.may_work_in_cell,
+    Stage.CULTIVATION: permissions.may_work_in_cell,
+    Stage.COURSE: permissions.may_work_in_cell,
+    Stage.DOSSIER: permissions.may_work_in_cell,
+    Stage.VERIFICATION: permissions.may_do_committee_work,
+    Stage.CELL_VOTE: permissions.may_work_in_cell,
+    Stage.PARTIAL_APPRAISAL: permissions.may_do_committee_work,
+    Stage.COMMITTEE_VOTE: permissions.may_do_committee_work,
+    Stage.DECISION: permissions.may_decide_admission,
+    Stage.PROBATIONARY: permissions.may_work_in_cell,
+    Stage.RECOGNITION_PROPOSED: permissions.may_work_in_cell,
+    Stage.OFFICIAL: permissions.may_decide_admission,
+    Stage.STRUCK_OFF: permissions.may_decide_admission,
 }
 
 
-def step_roles(stage: str, decided_by: Organization | None = None) -> frozenset:
-    roles = STEP_ROLES[stage]
-    if stage == Stage.DECISION and decided_by is not None and decided_by.kind in GRASSROOTS_KINDS:
-        roles = roles | {Role.Kind.GRASSROOTS_STAFF}  # an authorised grassroots committee
-    return roles
+def may_record_step(user, cell: Organization, stage: str, decided_by: Organization | None = None) -> bool:
+    """Whether ``user`` records ``stage`` for a candidate of ``cell``; at the decision, a grassroots
+    committee authorised to decide (``decided_by``) decides through its own staff."""
+    may = STEP_CAPABILITY[stage]
+    if may is permissions.may_decide_admission:
+        return permissions.may_decide_admission(user, cell, decided_by if stage == Stage.DECISION else None)
+    return may(user, cell)
+
+
+def step_refusal(stage: str) -> str:
+    return f"Bước «{Stage(stage).label}» do {STEP_CAPABILITY[stage].who} ghi nhận; tài khoản này không có quyền."
 
 
 # --- the tree around a cell --------------------------------------------------------------------

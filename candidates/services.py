@@ -10,14 +10,15 @@ append-only ``CandidateEvent`` is written and the candidate's current fields are
 import copy
 import datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from members.models import Membership, Person
 from members.selectors import member_namesakes
 from members.services import refuse_namesake
-from organizations.models import CELL_KINDS, Organization, role_kinds_over
+from organizations import permissions
+from organizations.models import CELL_KINDS, Organization
 from partydev.audit import bulk_history
 
 from . import facts, rules
@@ -141,12 +142,10 @@ def stages_through(cell: Organization, stage: str) -> list[str]:
 
 
 def check_role(user, cell: Organization, stage: str, decided_by: Organization | None = None) -> None:
-    allowed = rules.step_roles(stage, decided_by)
-    if user is None:
-        return  # a system job (demo, import) records on its own authority
-    if not role_kinds_over(user, cell) & allowed:
-        who = rules.ROLE_NAMES.get(rules.STEP_ROLES[stage], "cấp có thẩm quyền")
-        raise ValidationError(f"Bước «{Stage(stage).label}» do {who} ghi nhận; tài khoản này không có quyền.")
+    """Raise PermissionDenied unless ``user`` records ``stage`` for ``cell``'s candidates
+    (``rules.STEP_CAPABILITY``). ``user`` None: a system job (demo, import) on its own authority."""
+    if user is not None and not rules.may_record_step(user, cell, stage, decided_by):
+        raise PermissionDenied(rules.step_refusal(stage))
 
 
 def _in_scope(user, org: Organization) -> bool:
@@ -347,7 +346,7 @@ def _apply_step(candidate, stage, data, *, user, kind, override_reason="", enfor
     overrides = []
     reason = (override_reason or "").strip()
     if failures:
-        can_override = user is None or bool(role_kinds_over(user, candidate.cell) & rules.OVERRIDE_ROLES)
+        can_override = user is None or permissions.may_override_rule(user, candidate.cell)
         if any(f.code in rules.ROUTE_ONLY for f in failures):
             can_override = False  # met only by its named route, never by a free-text reason
         if enforce_rules and not (reason and can_override):

@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from organizations.models import CELL_KINDS, Organization, role_kinds_over, subtree_q
+from organizations import permissions
+from organizations.models import CELL_KINDS, Organization, subtree_q
 from organizations.privacy import can_see_sensitive
 from organizations.selectors import user_roots
 from partydev import once
@@ -86,7 +87,7 @@ def board(request, code):
             "columns": columns,
             "total": sum(c.count for c in columns),
             "today": today,
-            "can_add": bool(role_kinds_over(request.user, org) & rules.CELL_ROLES),
+            "can_add": permissions.may_work_in_cell(request.user, org),
         },
     )
 
@@ -141,11 +142,11 @@ def _detail_context(request, candidate, step_form=None, failures=None, can_overr
         decided_by = rules.grassroots_of(candidate.cell) if stage == Stage.DECISION else None
         if decided_by is not None and not decided_by.can_decide_admission:
             decided_by = None
-        can_step = bool(role_kinds_over(request.user, candidate.cell) & rules.step_roles(stage, decided_by))
+        can_step = rules.may_record_step(request.user, candidate.cell, stage, decided_by)
         if step_form is None and can_step:
             step_form = step_form_class(candidate, stage)(initial={"version": candidate.version, "stage": stage})
     failed_votes = candidate.failed_votes() if stage in rules.VOTE_RULES else []
-    can_cell = bool(role_kinds_over(request.user, candidate.cell) & rules.CELL_ROLES)
+    can_cell = permissions.may_work_in_cell(request.user, candidate.cell)
     open_before_admission = candidate.stage in OPEN_STAGES
     return {
         "failed_votes": failed_votes,
@@ -160,7 +161,7 @@ def _detail_context(request, candidate, step_form=None, failures=None, can_overr
         "can_step": can_step,
         "failures": failures or [],
         "can_override": can_override,
-        "step_who": rules.ROLE_NAMES.get(rules.STEP_ROLES.get(stage), "") if stage else "",
+        "step_who": rules.STEP_CAPABILITY[stage].who if stage else "",
         "checklist": selectors.checklist(candidate),
         "criteria": selectors.local_criteria(candidate),
         "deadlines": selectors.deadlines(candidate, today),
@@ -172,7 +173,7 @@ def _detail_context(request, candidate, step_form=None, failures=None, can_overr
             initial={"version": candidate.version, "effective_date": today}, candidate=candidate, prefix="ret"
         ),
         "can_strike_off": candidate.stage in (Stage.PROBATIONARY, Stage.RECOGNITION_PROPOSED)
-        and bool(role_kinds_over(request.user, candidate.cell) & rules.STEP_ROLES[Stage.STRUCK_OFF]),
+        and rules.may_record_step(request.user, candidate.cell, Stage.STRUCK_OFF),
         "strike_form": ReasonForm(initial={"version": candidate.version, "effective_date": today}, prefix="strike"),
         "move_form": MoveForm(initial={"version": candidate.version, "effective_date": today}, prefix="move"),
         "criterion_form": CriterionForm(initial={"met_on": today}),
@@ -302,8 +303,8 @@ def candidate_return(request, pk):
 @require_POST
 def candidate_strike_off(request, pk):
     candidate = _candidate_for_user(request.user, pk)
-    if not role_kinds_over(request.user, candidate.cell) & rules.STEP_ROLES[Stage.STRUCK_OFF]:
-        raise PermissionDenied  # in scope, but only the deciding committee strikes off (403)
+    # In scope, but only the deciding committee strikes off: 403 before the form is read.
+    permissions.require(request.user, rules.STEP_CAPABILITY[Stage.STRUCK_OFF], candidate.cell)
     return _simple_action(
         request,
         pk,
@@ -387,8 +388,14 @@ class BackfillUploadFlow(UploadFlow):
         org = _default_org(request.user)
         if org is None and request.user.is_superuser:
             org = Organization.objects.filter(depth=1).first()
-        if org is None or not role_kinds_over(request.user, org) & rules.CELL_ROLES:
+        if org is None:
             raise PermissionDenied("Tài khoản này không nhập bổ sung đối tượng kết nạp.")
+        permissions.require(
+            request.user,
+            permissions.may_work_in_cell,
+            org,
+            message="Tài khoản này không nhập bổ sung đối tượng kết nạp.",
+        )
         return org
 
     def visible_uploads(self, request):
@@ -436,7 +443,7 @@ def calendar_page(request):
     except ValueError:
         year = today.year
     year = min(max(year, 2000), 2100)
-    can_edit = calendar.can_edit_calendar(request.user)
+    can_edit = permissions.may_edit_calendar(request.user)
     form = CalendarDayForm(request.POST or None, initial={"date": today})
     if request.method == "POST":
         if not can_edit:

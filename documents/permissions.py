@@ -1,24 +1,22 @@
-"""Who may issue a paper and who may change the templates: the one place that decides."""
+"""Who may issue a paper and who may change the templates, in the words of the documents: both
+are capabilities of ``organizations.permissions`` (a paper is issued by whoever records its step)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from candidates import rules
 from candidates.models import Candidate
-from organizations.models import Organization, Role, role_kinds_over, user_roles
+from organizations import permissions
+from organizations.models import Organization
 
 from .kinds import DocKind
 
-TEMPLATE_ROLES = frozenset({Role.Kind.PROVINCE_OFFICE, Role.Kind.ADMIN})
+
+def may_issue(user: Any, kind: DocKind, cell: Organization, candidate: Candidate | None = None) -> bool:
+    """The roles that act at the paper's step (``candidates.rules.STEP_CAPABILITY``)."""
+    return rules.may_record_step(user, cell, kind.stage, candidate.decided_by if candidate is not None else None)
 
 
-def issuing_roles(kind: DocKind, candidate: Candidate | None) -> frozenset:
-    """The roles that act at the paper's step (candidates.rules decides who records each step)."""
-    return rules.step_roles(kind.stage, candidate.decided_by if candidate is not None else None)
-
-
-def may_issue(user, kind: DocKind, cell: Organization, candidate: Candidate | None = None) -> bool:
-    return bool(role_kinds_over(user, cell) & issuing_roles(kind, candidate))
-
-
-def may_change_templates(user) -> bool:
-    return user.is_authenticated and (user.is_superuser or any(kind in TEMPLATE_ROLES for _, kind in user_roles(user)))
+def may_change_templates(user: Any) -> bool:
+    return permissions.may_edit_templates(user)

@@ -1,5 +1,6 @@
 """Writes of the follow-up. Each validates everything first, then saves in one transaction:
-bad input raises a ValidationError with Vietnamese messages and saves nothing."""
+bad input raises a ValidationError with Vietnamese messages and saves nothing; an actor who may not
+do the work (``organizations.permissions``) gets a PermissionDenied."""
 
 import datetime
 from decimal import Decimal
@@ -7,13 +8,14 @@ from functools import reduce
 from operator import or_
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from members.models import Membership
 from organizations.models import Kind, Organization, Role, subtree_q, user_roles
+from organizations.permissions import require
 
 from .access import MANAGER_KINDS, can_manage, can_rate, can_record_check
 from .models import (
@@ -147,8 +149,7 @@ def assignment_create(
 @transaction.atomic
 def assignment_end(*, actor, assignment: Assignment, end: datetime.date) -> Assignment:
     """Close an assignment on ``end``; it stays in the history."""
-    if not can_manage(actor, assignment.organization):
-        raise ValidationError({"end": "Phân công này nằm ngoài phạm vi bạn được quản lý."})
+    require(actor, can_manage, assignment.organization, message="Phân công này nằm ngoài phạm vi bạn được quản lý.")
     assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
     if end < assignment.start:
         raise ValidationError({"end": f"Ngày kết thúc không được trước ngày bắt đầu ({assignment.start:%d/%m/%Y})."})
@@ -198,8 +199,7 @@ def check_save(
     """Record (or complete) the check of ``month`` with the actions agreed at it."""
     today = _today(today)
     month = month_start(month)
-    if not can_record_check(actor, assignment):
-        raise ValidationError("Chỉ cấp ủy viên được phân công mới ghi biên bản kiểm tra của phân công này.")
+    require(actor, can_record_check, assignment)
     errors = []
     if month > month_start(today):
         errors.append(f"Tháng {month:%m/%Y} chưa đến; không thể ghi kiểm tra cho tháng trong tương lai.")
@@ -249,7 +249,7 @@ def action_mark_done(*, actor, action: CheckAction, done_on: datetime.date, toda
     )
     assignment = action.check_record.assignment
     if not (can_record_check(actor, assignment) or can_manage(actor, assignment.organization)):
-        raise ValidationError("Bạn không được cập nhật việc cần làm này.")
+        raise PermissionDenied("Bạn không được cập nhật việc cần làm này.")
     if action.done_on:
         raise ValidationError(f"Việc này đã được ghi hoàn thành ngày {action.done_on:%d/%m/%Y}.")
     if done_on > today:
@@ -278,7 +278,7 @@ def thresholds_update(
     excellent_needs_all_checks: bool,
 ) -> EvaluationThresholds:
     if province.depth != 1 or not can_manage(actor, province):
-        raise ValidationError("Chỉ Ban Tổ chức, Văn phòng Tỉnh ủy đặt ngưỡng xếp loại của tỉnh.")
+        raise PermissionDenied("Chỉ Ban Tổ chức, Văn phòng Tỉnh ủy đặt ngưỡng xếp loại của tỉnh.")
     errors = []
     if not completed_rate >= 0:
         errors.append("Ngưỡng “hoàn thành” không được âm.")
@@ -319,8 +319,7 @@ def rating_record(
     A year is rated once it has ended; before 31/12 only with a written reason (``early_reason``),
     kept in the note: a rating is permanent and the year's figures are not final."""
     today = _today(today)
-    if not can_rate(actor, organization):
-        raise ValidationError(f"Bạn không có thẩm quyền xếp loại {organization.name}.")
+    require(actor, can_rate, organization, message=f"Bạn không có thẩm quyền xếp loại {organization.name}.")
     if level not in Level.values:
         raise ValidationError({"level": "Chưa chọn mức xếp loại."})
     if year > today.year:

@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from organizations import permissions
 from organizations.models import CELL_KINDS, Organization
 from organizations.privacy import can_see_sensitive
 from partydev.audit import bulk_history
@@ -32,7 +33,7 @@ from .models import (
     Sector,
     Sex,
 )
-from .services import can_decide, members_register_bulk, validate_new_member
+from .services import members_register_bulk, validate_new_member
 
 SHEET_NAME = "Đảng viên"
 OFFICIAL, PROBATIONARY = "Chính thức", "Dự bị"
@@ -404,7 +405,7 @@ def _base_choices(key):
 
 
 def may_import(user, org) -> bool:
-    return org is not None and can_decide(user, org)
+    return org is not None and permissions.may_record_member_event(user, org)
 
 
 class MemberUploadFlow(UploadFlow):

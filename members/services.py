@@ -12,7 +12,8 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from organizations.models import CELL_KINDS, Organization, Role, role_kinds_over
+from organizations import permissions
+from organizations.models import CELL_KINDS, Organization
 from partydev.audit import bulk_history
 from partydev.text import fold
 
@@ -30,9 +31,6 @@ from .models import (
     Status,
 )
 from .selectors import grassroots_of, member_namesakes
-
-DECIDING_ROLES = {Role.Kind.DISTRICT_STAFF, Role.Kind.PROVINCE_OFFICE, Role.Kind.ADMIN}
-PROPOSING_ROLES = {Role.Kind.CELL_SECRETARY, Role.Kind.GRASSROOTS_STAFF}
 
 # The statuses each event may be recorded from. Admission and transfer in from outside create
 # a membership and have their own services.
@@ -90,16 +88,6 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
 
 def age_on(born: datetime.date, day: datetime.date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-
-
-def can_decide(user, organization) -> bool:
-    """District staff (and the provincial office) record decisions on members in their scope."""
-    return bool(role_kinds_over(user, organization) & DECIDING_ROLES)
-
-
-def can_propose(user, organization) -> bool:
-    """A cell secretary (or grassroots staff) records the cell's own proposals."""
-    return bool(role_kinds_over(user, organization) & PROPOSING_ROLES)
 
 
 def _check_date(day, field: str, label: str, born: datetime.date | None):
@@ -250,6 +238,7 @@ def member_admit(
 
     ``namesake_check`` (the admission form, until the user confirms): refuse a second person of
     the same name and birth date in the same grassroots organisation (``confirm_namesake``)."""
+    permissions.require_unless_system(user, permissions.may_record_member_event, cell)
     person = _new_person(person_fields)
     _check_admission(person, cell, admission_decision_date, ceremony_date)
     if namesake_check:
@@ -278,7 +267,8 @@ def membership_admit(
     recorded_by=None,
 ) -> Membership:
     """Admit an existing person (a candidate at the ceremony step): the membership, its ADMITTED
-    event and its first period, in one transaction."""
+    event and its first period, in one transaction. Who may is the caller's check: the candidate
+    pipeline's step (``candidates.rules.STEP_CAPABILITY``) or ``member_admit``."""
     _check_admission(person, cell, decision_date, ceremony_date)
     membership = Membership(
         person=person,
@@ -325,6 +315,8 @@ def members_register_bulk(entries: list[dict], *, user=None) -> list[Membership]
     """Load members of an existing register (the initial import), each already checked with
     ``validate_new_member``: their admission and, for official members, their recognition, as
     events. A few queries for the whole batch, whatever its size."""
+    for cell in {e["cell"] for e in entries}:
+        permissions.require_unless_system(user, permissions.may_record_member_event, cell)
     for e in entries:  # bulk_create does not call Person.save
         e["person"].name_search = fold(e["person"].full_name)
     persons = Person.objects.bulk_create([e["person"] for e in entries], batch_size=1000)
@@ -407,6 +399,7 @@ def member_transfer_in_from_outside(
 ) -> Membership:
     """A member whose party activities are transferred in from an organisation outside the
     system (another province, a central bloc). Not an admission: their history starts here."""
+    permissions.require_unless_system(user, permissions.may_record_member_event, cell)
     person = _new_person(person_fields)
     _require_cell(cell, "cell")
     if not origin_name.strip():
@@ -475,6 +468,9 @@ def person_update(person: Person, *, fields: dict, seen: str | None = None, user
     """Correct a person's fields. The row is locked; if it changed since the form was drawn
     (``seen`` is ``person_version`` then), nothing is written and the user is told. A form posted
     without its version (``seen=""``) is refused the same way; ``None`` is a caller that checks none."""
+    membership = Membership.objects.filter(person=person).select_related("cell").first()
+    if membership is not None:
+        permissions.require_unless_system(user, permissions.may_edit_person, membership.cell, fields)
     locked = Person.objects.select_for_update().get(pk=person.pk)
     if seen is not None and seen != person_version(locked):
         raise ValidationError(
@@ -547,6 +543,7 @@ def membership_record_event(
     fields and the periods in step. Returns the event recorded (for an in-system transfer, the
     transfer out; its matching transfer in is recorded with it)."""
     m = _lock(membership, version)
+    permissions.require_unless_system(user, permissions.may_record_member_event, m.cell)
     check_event_allowed(m, kind)
     born = m.person.date_of_birth
     _check_date(effective_date, "effective_date", "ngày quyết định", born)
@@ -688,6 +685,7 @@ def proposal_create(
     """A cell's proposal, for the committee above to decide. Checked against the member's
     status now, so a proposal that could never be decided is refused at once."""
     m = _lock(membership, None)
+    permissions.require_unless_system(user, permissions.may_propose_member_event, m.cell)
     if kind not in PROPOSABLE_KINDS:
         raise ValidationError({"kind": f"Chi bộ không đề nghị «{EventKind(kind).label}» theo cách này."})
     check_event_allowed(m, kind)
@@ -728,7 +726,8 @@ def proposal_create(
 
 @transaction.atomic
 def proposal_reject(proposal: Proposal, *, user=None) -> Proposal:
-    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    proposal = Proposal.objects.select_for_update().select_related("membership__cell").get(pk=proposal.pk)
+    permissions.require_unless_system(user, permissions.may_record_member_event, proposal.membership.cell)
     if proposal.state != Proposal.State.PENDING:
         raise ValidationError("Đề nghị này đã được xử lý.")
     proposal.state = Proposal.State.REJECTED

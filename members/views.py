@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from organizations import permissions
 from organizations.models import Organization, subtree_q
 from organizations.privacy import HIDDEN, can_see_sensitive
 from organizations.selectors import recorder_role_label, user_roots, with_recorder_role
@@ -29,8 +30,6 @@ from .services import (
     ALLOWED_FROM,
     PROPOSABLE_KINDS,
     VERSION_MISSING,
-    can_decide,
-    can_propose,
     member_admit,
     member_transfer_in_from_outside,
     membership_record_event,
@@ -166,7 +165,7 @@ def member_list(request):
             "filter_form": _filter_form_html(request.GET),
             "page": page,
             "query": query.urlencode(),
-            "may_admit": org is not None and can_decide(request.user, org),
+            "may_admit": org is not None and permissions.may_record_member_event(request.user, org),
             "today": filters["today"],
             "sensitive": sensitive,
         },
@@ -198,7 +197,8 @@ def member_detail(request, pk):
     for e in events:
         e.recorder_role = recorder_role_label(e)
     proposals = list(m.proposals.select_related("other_organization", "created_by").order_by("-proposed_on", "-id"))
-    decide, propose = can_decide(request.user, m.cell), can_propose(request.user, m.cell)
+    decide = permissions.may_record_member_event(request.user, m.cell)
+    propose = permissions.may_propose_member_event(request.user, m.cell)
     allowed = [k for k, statuses in ALLOWED_FROM.items() if m.status in statuses]
     if m.exempted:
         allowed = [k for k in allowed if k != EventKind.EXEMPTED]
@@ -218,7 +218,7 @@ def member_detail(request, pk):
             "may_decide": decide,
             "age": _years(m.person.date_of_birth, today),
             "sensitive": can_see_sensitive(request.user, m.cell),
-            "may_edit_person": can_see_sensitive(request.user, m.cell),
+            "may_edit_person": permissions.may_edit_person(request.user, m.cell),
             "party_age": _years(m.admission_decision_date, today)
             if m.status in (Status.OFFICIAL, Status.PROBATIONARY)
             else None,
@@ -235,8 +235,7 @@ def person_edit(request, pk):
     """Correct the member's personal fields: for those who may read them all (the sensitive ones
     included, ``organizations.privacy``); the form carries a version (the second editor is told)."""
     m = _scoped_membership(request, pk)
-    if not can_see_sensitive(request.user, m.cell):
-        raise PermissionDenied
+    permissions.require(request.user, permissions.may_edit_person, m.cell)
     person = m.person
     initial = {name: getattr(person, name) for name in PersonEditForm.PERSON_FIELDS}
     initial.update(national_id=person.national_id or "", version=person_version(person))
@@ -257,8 +256,7 @@ def record_event(request, pk, kind):
     m = _scoped_membership(request, pk)
     if kind not in ALLOWED_FROM:
         raise Http404
-    if not can_decide(request.user, m.cell):
-        raise PermissionDenied
+    permissions.require(request.user, permissions.may_record_member_event, m.cell)
     proposal = None
     if raw := request.GET.get("proposal") or request.POST.get("proposal"):
         proposal = get_object_or_404(
@@ -304,8 +302,7 @@ def propose(request, pk, kind):
     m = _scoped_membership(request, pk)
     if kind not in PROPOSABLE_KINDS:
         raise Http404
-    if not can_propose(request.user, m.cell):
-        raise PermissionDenied
+    permissions.require(request.user, permissions.may_propose_member_event, m.cell)
     form = EventForm(
         request.POST or None, kind=kind, proposal_mode=True, initial={"effective_date": timezone.localdate()}
     )
@@ -345,8 +342,7 @@ def propose(request, pk, kind):
 @require_POST
 def reject_proposal(request, pk, proposal_pk):
     m = _scoped_membership(request, pk)
-    if not can_decide(request.user, m.cell):
-        raise PermissionDenied
+    permissions.require(request.user, permissions.may_record_member_event, m.cell)
     proposal = get_object_or_404(m.proposals, pk=proposal_pk)
     try:
         proposal_reject(proposal, user=request.user)
@@ -377,7 +373,7 @@ def _created_message(request, replayed: bool, text: str) -> None:
 def admit(request):
     """Record an admission decision: a new probationary member."""
     org = _scope_org(request)
-    if org is None or not can_decide(request.user, org):
+    if org is None or not permissions.may_record_member_event(request.user, org):
         raise PermissionDenied
     form = AdmissionForm(request.POST or None, initial={once.FIELD: once.new_token()})
     if request.method == "POST" and form.is_valid() and (cell := _decision_cell(request, form)):
@@ -411,7 +407,7 @@ def admit(request):
 def transfer_in(request):
     """Record a member transferred in from an organisation outside the system."""
     org = _scope_org(request)
-    if org is None or not can_decide(request.user, org):
+    if org is None or not permissions.may_record_member_event(request.user, org):
         raise PermissionDenied
     form = TransferInForm(request.POST or None, initial={once.FIELD: once.new_token()})
     if request.method == "POST" and form.is_valid() and (cell := _decision_cell(request, form)):

@@ -7,7 +7,7 @@ writes inside a rolled-back transaction on the primary.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
@@ -16,7 +16,7 @@ from partydev.forms import add_service_errors
 from . import restructure
 from .forms import RestructureForm
 from .models import CELL_KINDS, Kind, Organization
-from .permissions import can_restructure
+from .permissions import may_restructure, require
 
 
 def _org(user, code):
@@ -120,8 +120,7 @@ def _perform(form, org, user, dry_run):
 @login_required
 def restructure_view(request, code):
     org = _org(request.user, code)
-    if not can_restructure(request.user, org):
-        raise PermissionDenied
+    require(request.user, may_restructure, org)
     parts = restructure.split_parts(org)
     root_code = (
         Organization.objects.filter(path=org.path[: Organization.steplen]).values_list("code", flat=True).first()

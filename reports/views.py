@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from organizations.models import PART, Organization, readable_extent
-from organizations.permissions import can_restructure
+from organizations.permissions import may_restructure
 from organizations.selectors import breadcrumbs, user_roots
 from partydev.text import canonical_text
 
@@ -35,7 +35,7 @@ def browser(request, code=None):
     context["crumbs"] = breadcrumbs(org, request.user) if org else []
     if org is not None:
         # Its dates and its place in the restructurings: what it was made from, what took it over.
-        context["can_restructure"] = can_restructure(request.user, org)
+        context["can_restructure"] = may_restructure(request.user, org)
         context["partial"] = readable_extent(request.user, org) == PART
         context["predecessors"] = list(org.predecessors().for_user(request.user))
         context["successors"] = list(org.successors().for_user(request.user)) if org.valid_to else []

@@ -6,68 +6,39 @@ Uploading a spreadsheet is for district staff and the provincial office; grassro
 set their cells' quotas on screen.
 """
 
-from functools import reduce
-from operator import or_
-
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from organizations.models import Organization, Role, user_roles
+from organizations import permissions
+from organizations.models import Organization
 from partydev.audit import bulk_history
 from partydev.params import echo
 from partydev.text import ascii_digits
 
 from .models import MAX_QUOTA, MAX_YEAR, MIN_YEAR, Quota, QuotaChange
 
-SETTER_ROLES = {Role.Kind.PROVINCE_OFFICE, Role.Kind.DISTRICT_STAFF, Role.Kind.GRASSROOTS_STAFF, Role.Kind.ADMIN}
-UPLOAD_ROLES = {Role.Kind.PROVINCE_OFFICE, Role.Kind.DISTRICT_STAFF, Role.Kind.ADMIN}
+
+def can_set_quota(user, org: Organization) -> bool:
+    return permissions.may_set_quota(user, org)
 
 
-def _setter_paths(user, roles) -> list[tuple[str, str]]:
-    return [(path, kind) for path, kind in user_roles(user) if kind in roles]
-
-
-def can_set_quota(user, org: Organization, roles=SETTER_ROLES) -> bool:
-    if not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    for path, kind in _setter_paths(user, roles):
-        if org.path.startswith(path) and (org.path != path or (org.depth == 1 and kind == Role.Kind.PROVINCE_OFFICE)):
-            return True
-    return False
-
-
-def settable_q(user, roles=SETTER_ROLES) -> Q:
+def settable_q(user) -> Q:
     """Q over Organization: the organisations whose quota the user may set."""
-    if user.is_superuser:
-        return Q()
-    parts = []
-    for path, kind in _setter_paths(user, roles):
-        own = (
-            Q(path=path) if (len(path) == Organization.steplen and kind == Role.Kind.PROVINCE_OFFICE) else Q(pk__in=[])
-        )
-        parts.append((Q(path__startswith=path) & ~Q(path=path)) | own)
-    return reduce(or_, parts) if parts else Q(pk__in=[])
+    return permissions.quota_settable_q(user)
 
 
-def settable_organizations(user, roles=SETTER_ROLES):
-    return Organization.objects.filter(settable_q(user, roles))
+def settable_organizations(user):
+    return Organization.objects.filter(settable_q(user))
 
 
 def upload_scope(user) -> Organization | None:
     """The organisation a user's quota uploads are for: their highest district/province role.
-    Raises PermissionError for users who may not upload."""
-    paths = sorted((p for p, _ in _setter_paths(user, UPLOAD_ROLES)), key=len)
-    if paths:
-        return Organization.objects.get(path=paths[0])
-    if user.is_superuser:
-        return None
-    raise PermissionError(
-        "Chỉ cán bộ cấp ủy cấp trên trực tiếp cơ sở và Văn phòng, Ban Tổ chức Tỉnh ủy được tải lên chỉ tiêu."
-    )
+    Raises PermissionDenied for users who may not upload."""
+    permissions.require(user, permissions.may_upload_quotas)
+    paths = permissions.quota_upload_paths(user)
+    return Organization.objects.get(path=paths[0]) if paths else None  # None: a superuser without a role
 
 
 def validate_year(value) -> int:
@@ -122,8 +93,7 @@ def quota_set(
     ``seen`` is the ``version_token`` the form was drawn with: if someone set the quota since,
     the change is refused (their value is kept) and the user is told; a form that came back
     without it (``seen=""``) is refused the same way. ``None``: a caller that checks none."""
-    if user is not None and not can_set_quota(user, organization):
-        raise PermissionError("Bạn không có quyền đặt chỉ tiêu cho tổ chức này.")
+    permissions.require_unless_system(user, permissions.may_set_quota, organization)
     problems = number_problems(target, minimum)
     if problems:
         raise ValidationError(dict(problems))
@@ -166,6 +136,7 @@ def quotas_bulk_set(entries: list[dict], *, user=None, upload=None) -> None:
     year, target, minimum, note and ``quota`` (the existing Quota or None). The caller checked
     the scope and ``number_problems``; ``full_clean`` runs again on every row here. Must run
     inside the caller's transaction: a ValidationError rolls everything back."""
+    permissions.require_unless_system(user, permissions.may_upload_quotas)
     now = timezone.now()
     creates, updates, changes = [], [], []
     for e in entries:

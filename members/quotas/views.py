@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from organizations import permissions
 from organizations.models import Organization, subtree_q
 from organizations.selectors import breadcrumbs, user_roots
 from partydev.excel import xlsx_response
@@ -97,11 +98,7 @@ def quota_page(request, code):
 
 
 def _may_upload(user) -> bool:
-    try:
-        services.upload_scope(user)
-    except PermissionError:
-        return False
-    return True
+    return permissions.may_upload_quotas(user)
 
 
 @login_required
@@ -109,8 +106,7 @@ def quota_edit(request, code, year):
     """One quota, inline: GET gives the row's form, POST saves it and gives the row back (htmx),
     or redirects to the page without JavaScript."""
     org = get_object_or_404(Organization.objects.for_user(request.user), code=code)
-    if not services.can_set_quota(request.user, org):
-        raise PermissionDenied
+    permissions.require(request.user, permissions.may_set_quota, org)
     year = _valid_year(year)
     htmx = request.headers.get("HX-Request") == "true"
     parent = Organization.objects.get_parent(org)
@@ -153,10 +149,7 @@ class QuotaUploadFlow(UploadFlow):
     upload_template = "quotas/upload.html"
 
     def upload_scope(self, request):
-        try:
-            return services.upload_scope(request.user)
-        except PermissionError as exc:
-            raise PermissionDenied(str(exc))
+        return services.upload_scope(request.user)
 
     def visible_uploads(self, request):
         return (

@@ -4,7 +4,7 @@ moves, back-fill, roles."""
 import datetime
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from candidates import services
 from candidates.models import Candidate, CandidateEvent, DueKind, EventKind, LocalCriterion, Stage
@@ -316,7 +316,7 @@ def test_a_vote_below_two_thirds_is_recorded_and_the_third_reports_upward(tree, 
 
 def test_roles_who_records_which_step(tree, users):
     c = candidate_at(tree.CXA, Stage.DOSSIER)
-    with pytest.raises(ValidationError, match="không có quyền"):
+    with pytest.raises(PermissionDenied, match="không có quyền"):
         advance(c, Stage.VERIFICATION, users.secretary_a, verification_result="clear", verification_date=D(2024, 3, 1))
     c = advance(
         c,
@@ -344,9 +344,9 @@ def test_roles_who_records_which_step(tree, users):
         committee_votes_for=9,
     )
     decision = dict(decision_number="1", decision_date=D(2024, 3, 20), decided_by=tree.X)
-    with pytest.raises(ValidationError, match="không có quyền"):
+    with pytest.raises(PermissionDenied, match="không có quyền"):
         advance(c, Stage.DECISION, users.grassroots, **decision)
-    with pytest.raises(ValidationError, match="không có quyền"):
+    with pytest.raises(PermissionDenied, match="không có quyền"):
         advance(c, Stage.DECISION, users.district_y, **decision)  # another district
     advance(c, Stage.DECISION, users.district_x, **decision)
 
@@ -449,7 +449,7 @@ def test_creating_in_a_cell_outside_scope_is_refused(tree, users):
 def test_probationary_member_not_recognised_is_struck_off(tree, users):
     c = candidate_at(tree.CXA, Stage.DECISION, decided_by=tree.X)
     c = advance(c, Stage.PROBATIONARY, users.secretary_a, ceremony_date=D(2024, 4, 20))
-    with pytest.raises(ValidationError, match="không có quyền"):
+    with pytest.raises(PermissionDenied, match="không có quyền"):
         services.candidate_strike_off(
             c.pk, effective_date=D(2025, 5, 10), reason="Vi phạm tư cách", user=users.secretary_a
         )

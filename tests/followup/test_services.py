@@ -1,7 +1,7 @@
 import datetime
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from followup.models import Assignment, CheckAction, EvaluationRating, Level, MonthlyCheck
 from followup.services import (
@@ -169,7 +169,7 @@ def test_check_outside_the_assignment_or_by_someone_else(assignment, users):
     with pytest.raises(ValidationError) as e:
         save(assignment, month=D(2021, 12, 1), checked_on=D(2021, 12, 20))
     assert "ngoài thời gian phân công" in messages(e)
-    with pytest.raises(ValidationError):
+    with pytest.raises(PermissionDenied):  # not the assignee
         check_save(
             actor=users.district_x,
             assignment=assignment,
@@ -199,7 +199,7 @@ def test_action_done(assignment):
 
 
 def test_thresholds_must_be_ordered_and_set_by_the_province(tree, users):
-    with pytest.raises(ValidationError):
+    with pytest.raises(PermissionDenied):
         thresholds_update(
             actor=users.district_x,
             province=tree.P,
@@ -233,9 +233,9 @@ def test_thresholds_must_be_ordered_and_set_by_the_province(tree, users):
 
 
 def test_rating_is_recorded_with_its_author_by_the_committee_above(tree, users):
-    with pytest.raises(ValidationError):  # a district does not rate itself
+    with pytest.raises(PermissionDenied):  # a district does not rate itself
         rating_record(actor=users.district_x, organization=tree.X, year=2021, level=Level.GOOD, today=TODAY)
-    with pytest.raises(ValidationError):
+    with pytest.raises(PermissionDenied):
         rating_record(actor=users.district_x, organization=tree.GY, year=2021, level=Level.GOOD, today=TODAY)
     r1 = rating_record(
         actor=users.district_x,

@@ -2,6 +2,7 @@
 
 import pytest
 import tablib
+from django.core.exceptions import PermissionDenied
 
 from members.quotas.admin import QuotaResource
 from members.quotas.models import Quota, QuotaChange
@@ -77,7 +78,7 @@ def test_quota_set_records_the_history_and_refuses_bad_numbers(tree, users):
     assert changes == [(None, 5, None), (5, 7, 6)]
     with pytest.raises(ValidationError):
         quota_set(organization=tree.GX, year=2024, target=3, minimum=4, user=users.district_x)
-    with pytest.raises(PermissionError):
+    with pytest.raises(PermissionDenied):
         quota_set(organization=tree.GY, year=2024, target=3, user=users.district_x)
     assert Quota.objects.get(organization=tree.GX).target == 7
 
