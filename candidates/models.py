@@ -12,7 +12,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from members.models import Membership, Person
-from organizations.models import CELL_KINDS, Organization
+from organizations.models import CELL_KINDS, Organization, ScopedQuerySet
 from partydev.audit import HistoryBase
 
 
@@ -127,7 +127,9 @@ class DueKind(models.TextChoices):
     RECOGNITION = "recognition", "Hạn quyết định công nhận chính thức"
 
 
-class CandidateQuerySet(models.QuerySet):
+class CandidateQuerySet(ScopedQuerySet):
+    scope_field = "cell"
+
     def for_user(self, user):
         """Candidates in the user's subtrees (``Organization.objects.for_user`` decides)."""
         return self.in_subtree(user)
@@ -308,6 +310,12 @@ class EventKind(models.TextChoices):
     VOTE_FAILED = "vote_failed", "Biểu quyết chưa đạt 2/3"
 
 
+class CandidateEventQuerySet(ScopedQuerySet):
+    """A candidate's events are seen with the candidate."""
+
+    scope_field = "candidate__cell"
+
+
 class CandidateEvent(models.Model):
     """One dated change of a candidate. Append-only: never updated, never deleted."""
 
@@ -330,11 +338,19 @@ class CandidateEvent(models.Model):
 
     history = HistoricalRecords(bases=[HistoryBase])
 
+    objects = CandidateEventQuerySet.as_manager()
+
     class Meta:
         verbose_name = "sự kiện kết nạp"
         verbose_name_plural = "sự kiện kết nạp"
         ordering = ["effective_date", "id"]
         indexes = [models.Index(fields=["kind", "effective_date"])]
+
+
+class LocalCriterionQuerySet(ScopedQuerySet):
+    """Local criteria set by organisations in the user's subtrees."""
+
+    scope_field = "organization"
 
 
 class LocalCriterion(models.Model):
@@ -352,12 +368,20 @@ class LocalCriterion(models.Model):
 
     history = HistoricalRecords(bases=[HistoryBase])
 
+    objects = LocalCriterionQuerySet.as_manager()
+
     class Meta:
         verbose_name = "tiêu chí riêng của cấp ủy"
         verbose_name_plural = "tiêu chí riêng của cấp ủy"
 
     def __str__(self):
         return self.label
+
+
+class CriterionCheckQuerySet(ScopedQuerySet):
+    """A candidate's criteria met are seen with the candidate."""
+
+    scope_field = "candidate__cell"
 
 
 class CriterionCheck(models.Model):
@@ -370,6 +394,8 @@ class CriterionCheck(models.Model):
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords(bases=[HistoryBase])
+
+    objects = CriterionCheckQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["candidate", "criterion"], name="criterion_check_unique")]

@@ -22,10 +22,11 @@ from fractions import Fraction
 from members.models import ACTIVE_STATUSES, GeneralEducation, Membership, MembershipEvent, MembershipPeriod, Status
 from organizations import permissions
 from organizations.models import GRASSROOTS_KINDS, Kind, Organization
+from partydev.formats import short_date
 from partydev.workdays import add_months, add_working_days, full_months_between
 
 from .models import VERIFICATION_RELATIONS as VERIFICATION_RELATION_LABELS
-from .models import DueKind, EventKind, Introduction, Stage, VerificationOutcome
+from .models import CriterionCheck, DueKind, EventKind, Introduction, LocalCriterion, Stage, VerificationOutcome
 
 
 @dataclass(frozen=True)
@@ -657,8 +658,6 @@ def check_deciding_body(reg: Regulation, candidate, on: datetime.date) -> str | 
 
 def check_local_criteria(reg: Regulation, candidate, on: datetime.date, stage: str) -> list[str]:
     """Criteria a committee above the cell added for this step that are not met by ``on``."""
-    from .models import CriterionCheck, LocalCriterion
-
     criteria = list(
         LocalCriterion.objects.filter(
             organization__path__in=candidate.cell.ancestor_paths, active=True, required_before=stage
@@ -823,3 +822,85 @@ def age_warning(date_of_birth: datetime.date, source_date: datetime.date) -> str
             "Ban Thường vụ Tỉnh ủy đồng ý bằng văn bản (trường hợp trên 60 tuổi)."
         )
     return None
+
+
+# --- the input of each step: one small check per stage ----------------------------------------
+# Each returns {field: message} for the first problem found (empty: the input is sound); the
+# service raises it as a ValidationError. Checks every step shares (required fields, dates) and
+# those that read the regulation (introducers, verification, exception routes) stay in the service.
+
+Problems = dict[str, str]
+
+
+def helper_problems(candidate, data: dict, grassroots: Organization | None) -> Problems:
+    if not is_official_member_of(data.get("helper"), grassroots):
+        return {"helper": "Đảng viên giúp đỡ phải là đảng viên chính thức của cùng tổ chức cơ sở đảng."}
+    return {}
+
+
+def cell_vote_problems(candidate, data: dict, grassroots: Organization | None) -> Problems:
+    total, present, votes = data["cell_total"], data["cell_present"], data["cell_votes_for"]
+    if total < 1:
+        return {"cell_total": "Tổng số đảng viên chính thức phải lớn hơn 0."}
+    if present > total:
+        return {"cell_present": f"Số có mặt ({present}) nhiều hơn tổng số đảng viên chính thức ({total})."}
+    if votes > present:
+        return {"cell_votes_for": f"Số tán thành ({votes}) nhiều hơn số đảng viên có mặt ({present})."}
+    return {}
+
+
+def _committee_vote_problems(data: dict, members: str, votes: str) -> Problems:
+    if data[members] < 1:
+        return {members: "Số cấp ủy viên phải lớn hơn 0."}
+    if data[votes] > data[members]:
+        return {votes: f"Số tán thành ({data[votes]}) nhiều hơn số cấp ủy viên ({data[members]})."}
+    return {}
+
+
+def partial_vote_problems(candidate, data: dict, grassroots: Organization | None) -> Problems:
+    return _committee_vote_problems(data, "partial_members", "partial_votes_for")
+
+
+def committee_vote_problems(candidate, data: dict, grassroots: Organization | None) -> Problems:
+    return _committee_vote_problems(data, "committee_members", "committee_votes_for")
+
+
+def decision_problems(candidate, data: dict, grassroots: Organization | None) -> Problems:
+    received = data.get("decision_received_date")
+    if received and received < data["decision_date"]:
+        return {"decision_received_date": "Ngày chi bộ nhận quyết định không được trước ngày quyết định."}
+    return {}
+
+
+def ceremony_problems(candidate, data: dict, grassroots: Organization | None) -> Problems:
+    received = candidate.decision_received_date or candidate.decision_date
+    if data["ceremony_date"] < received:
+        return {
+            "ceremony_date": (
+                f"Ngày lễ kết nạp ({short_date(data['ceremony_date'])}) trước ngày quyết định kết nạp "
+                f"({short_date(candidate.decision_date)}) hoặc ngày chi bộ nhận quyết định."
+            )
+        }
+    return {}
+
+
+def recognition_proposal_problems(candidate, data: dict, grassroots: Organization | None) -> Problems:
+    ends = probation_ends(candidate.ceremony_date)
+    if data["recognition_proposal_date"] < ends:
+        return {
+            "recognition_proposal_date": (
+                f"Chưa hết 12 tháng dự bị (hết ngày {short_date(ends)}): chưa thể đề nghị công nhận chính thức."
+            )
+        }
+    return {}
+
+
+STEP_INPUT_CHECKS = {
+    Stage.CULTIVATION: helper_problems,
+    Stage.CELL_VOTE: cell_vote_problems,
+    Stage.PARTIAL_APPRAISAL: partial_vote_problems,
+    Stage.COMMITTEE_VOTE: committee_vote_problems,
+    Stage.DECISION: decision_problems,
+    Stage.PROBATIONARY: ceremony_problems,
+    Stage.RECOGNITION_PROPOSED: recognition_proposal_problems,
+}

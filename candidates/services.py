@@ -14,12 +14,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from members.models import EventKind as MemberEventKind
 from members.models import Membership, Person
 from members.selectors import member_namesakes
-from members.services import refuse_namesake
+from members.services import membership_admit, membership_recognise, membership_record_event, refuse_namesake
 from organizations import permissions
 from organizations.models import CELL_KINDS, Organization
 from partydev.audit import bulk_history
+from partydev.formats import short_date
 
 from . import facts, rules
 from .models import (
@@ -115,8 +117,7 @@ OPTIONAL_FIELDS = {
 MODEL_FIELDS = {f.name for f in Candidate._meta.get_fields()}
 
 
-def d(day: datetime.date) -> str:
-    return day.strftime("%d/%m/%Y")
+d = short_date
 
 
 def label(field: str) -> str:
@@ -162,12 +163,9 @@ def _check_not_future(day: datetime.date, field: str) -> None:
         raise ValidationError({field: f"{label(field).capitalize()} ({d(day)}) không được sau hôm nay."})
 
 
-def _check_step_input(
-    candidate: Candidate, stage: str, data: dict, grassroots: Organization | None, backfill: bool = False
-) -> tuple[datetime.date, list]:
-    """Bad input for one step: raise with a message naming the field. Returns the effective date
-    and, on a back-fill, the shortfalls of the 12 months together as rule failures to record
-    (the step already happened; the system may not hold the records it needs)."""
+def _step_date(candidate: Candidate, stage: str, data: dict) -> datetime.date:
+    """The step's date (the latest form of a dossier), after the checks every step shares: the
+    required fields, no date in the future or before the birth, the order of the history."""
     # Members (helper, introducers) are checked below with their own message.
     required = [f for f in STEP_FIELDS[stage] if f not in OPTIONAL_FIELDS and f not in MEMBER_FIELDS]
     errors = {f: f"Cần nhập {label(f)}." for f in required if data.get(f) in (None, "")}
@@ -208,8 +206,16 @@ def _check_step_input(
         if problem := rules.step_date_problem(effective, label(field), previous.effective_date, what):
             raise ValidationError({field: problem})
 
-    if stage == Stage.CULTIVATION and not rules.is_official_member_of(data.get("helper"), grassroots):
-        raise ValidationError({"helper": "Đảng viên giúp đỡ phải là đảng viên chính thức của cùng tổ chức cơ sở đảng."})
+    return effective
+
+
+def _check_step_input(
+    candidate: Candidate, stage: str, data: dict, grassroots: Organization | None, backfill: bool = False
+) -> tuple[datetime.date, list]:
+    """Bad input for one step: raise with a message naming the field. Returns the effective date
+    and, on a back-fill, the shortfalls of the 12 months together as rule failures to record
+    (the step already happened; the system may not hold the records it needs)."""
+    effective = _step_date(candidate, stage, data)
     recorded = []
     if stage == Stage.DOSSIER:
         reg = rules.regulation_on(effective)
@@ -225,60 +231,8 @@ def _check_step_input(
         problems = rules.exception_route_problems(rules.regulation_on(effective), candidate, data, effective)
         if problems:
             raise ValidationError(problems)
-    if stage == Stage.CELL_VOTE:
-        if data["cell_total"] < 1:
-            raise ValidationError({"cell_total": "Tổng số đảng viên chính thức phải lớn hơn 0."})
-        if data["cell_present"] > data["cell_total"]:
-            raise ValidationError(
-                {
-                    "cell_present": (
-                        f"Số có mặt ({data['cell_present']}) nhiều hơn tổng số đảng viên chính thức ({data['cell_total']})."
-                    )
-                }
-            )
-        if data["cell_votes_for"] > data["cell_present"]:
-            raise ValidationError(
-                {
-                    "cell_votes_for": (
-                        f"Số tán thành ({data['cell_votes_for']}) nhiều hơn số đảng viên có mặt ({data['cell_present']})."
-                    )
-                }
-            )
-    for members, votes in (("partial_members", "partial_votes_for"), ("committee_members", "committee_votes_for")):
-        if members in STEP_FIELDS[stage]:
-            if data[members] < 1:
-                raise ValidationError({members: "Số cấp ủy viên phải lớn hơn 0."})
-            if data[votes] > data[members]:
-                raise ValidationError(
-                    {votes: f"Số tán thành ({data[votes]}) nhiều hơn số cấp ủy viên ({data[members]})."}
-                )
-    if stage == Stage.DECISION:
-        received = data.get("decision_received_date")
-        if received and received < data["decision_date"]:
-            raise ValidationError(
-                {"decision_received_date": "Ngày chi bộ nhận quyết định không được trước ngày quyết định."}
-            )
-    if stage == Stage.PROBATIONARY:
-        received = candidate.decision_received_date or candidate.decision_date
-        if data["ceremony_date"] < received:
-            raise ValidationError(
-                {
-                    "ceremony_date": (
-                        f"Ngày lễ kết nạp ({d(data['ceremony_date'])}) trước ngày quyết định kết nạp ({d(candidate.decision_date)}) "
-                        "hoặc ngày chi bộ nhận quyết định."
-                    )
-                }
-            )
-    if stage == Stage.RECOGNITION_PROPOSED:
-        ends = rules.probation_ends(candidate.ceremony_date)
-        if data["recognition_proposal_date"] < ends:
-            raise ValidationError(
-                {
-                    "recognition_proposal_date": (
-                        f"Chưa hết 12 tháng dự bị (hết ngày {d(ends)}): chưa thể đề nghị công nhận chính thức."
-                    )
-                }
-            )
+    if stage in rules.STEP_INPUT_CHECKS and (problems := rules.STEP_INPUT_CHECKS[stage](candidate, data, grassroots)):
+        raise ValidationError(problems)
     return effective, recorded
 
 
@@ -356,8 +310,6 @@ def _apply_step(candidate, stage, data, *, user, kind, override_reason="", enfor
             reason = "Nhập bổ sung hồ sơ đã qua bước này." if kind == EventKind.BACKFILLED else ""
     stage_from = candidate.stage
     if stage == Stage.PROBATIONARY:
-        from members.services import membership_admit
-
         candidate.membership = membership_admit(
             person=candidate.person,
             cell=candidate.cell,
@@ -368,8 +320,6 @@ def _apply_step(candidate, stage, data, *, user, kind, override_reason="", enfor
             recorded_by=user,
         )
     if stage == Stage.OFFICIAL:
-        from members.services import membership_recognise
-
         candidate.official_from = rules.probation_ends(candidate.ceremony_date)
         membership_recognise(
             candidate.membership,
@@ -662,9 +612,6 @@ def candidate_strike_off(
 ) -> Candidate:
     """A probationary member not recognised as official is struck off (xóa tên) by the deciding
     body: the member record gets its event through the members services, the candidate closes."""
-    from members.models import EventKind as MemberEventKind
-    from members.services import membership_record_event
-
     locked = _lock(candidate, expected_version)
     if locked.stage not in (Stage.PROBATIONARY, Stage.RECOGNITION_PROPOSED) or locked.membership_id is None:
         raise ValidationError("Chỉ xóa tên đảng viên dự bị (sau lễ kết nạp, chưa được công nhận chính thức).")

@@ -11,18 +11,19 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from organizations import permissions
-from organizations.models import CELL_KINDS, Organization, subtree_q
+from organizations.models import CELL_KINDS, Organization
 from organizations.privacy import can_see_sensitive
-from organizations.selectors import user_roots
+from organizations.selectors import user_roots, visible_uploads
 from partydev import once
 from partydev.excel import xlsx_response
 from partydev.export_tasks import export_later
 from partydev.forms import add_service_errors
-from partydev.models import CalendarDay, Upload
+from partydev.models import CalendarDay
 from partydev.upload_views import UploadFlow
 from partydev.workdays import current_calendar
 
 from . import calendar, rules, selectors, services
+from .excel import pipeline_workbook
 from .forms import CalendarDayForm, CandidateAddForm, CriterionForm, MoveForm, ReasonForm, ReturnForm, step_form_class
 from .importers import CandidateBackfillImporter
 from .importers import backfill_template as build_backfill_template
@@ -363,8 +364,6 @@ def criterion_check(request, pk):
 
 @login_required
 def export(request, code):
-    from .excel import pipeline_workbook
-
     org = _org_for_user(request.user, code)
     size = type(org).objects.get_descendant_count(org)
     if later := export_later(request, size=size, unit="orgs", title=f"Xuất danh sách kết nạp — {org.name}"):
@@ -399,13 +398,7 @@ class BackfillUploadFlow(UploadFlow):
         return org
 
     def visible_uploads(self, request):
-        if request.user.is_superuser:
-            return Upload.objects.all()
-        uploads = Upload.objects.filter(subtree_q(request.user, "scope"))
-        if not can_see_sensitive(request.user):
-            # The file holds national IDs and ethnicity: the provincial office sees only its own.
-            uploads = uploads.filter(uploaded_by=request.user)
-        return uploads
+        return visible_uploads(request.user, personal_data=True)  # national IDs and ethnicity
 
     def extra_context(self, request):
         return {"template_url": reverse("candidates:backfill-template")}

@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from members.models import Membership
-from organizations.models import Organization, subtree_q
+from organizations.models import Organization, ScopedQuerySet, subtree_q
 
 
 class Level(models.TextChoices):
@@ -25,6 +25,12 @@ class Level(models.TextChoices):
     GOOD = "good", "Hoàn thành tốt nhiệm vụ"
     COMPLETED = "completed", "Hoàn thành nhiệm vụ"
     NOT_COMPLETED = "not_completed", "Không hoàn thành nhiệm vụ"
+
+
+class CommitteeMemberQuerySet(ScopedQuerySet):
+    """Committee members of the committees in the user's subtrees."""
+
+    scope_field = "committee"
 
 
 class CommitteeMember(models.Model):
@@ -48,6 +54,8 @@ class CommitteeMember(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = CommitteeMemberQuerySet.as_manager()
+
     class Meta:
         verbose_name = "cấp ủy viên"
         verbose_name_plural = "cấp ủy viên"
@@ -57,7 +65,9 @@ class CommitteeMember(models.Model):
         return self.full_name
 
 
-class AssignmentQuerySet(models.QuerySet):
+class AssignmentQuerySet(ScopedQuerySet):
+    scope_field = "organization"
+
     def for_user(self, user):
         """Assignments of organisations in the user's scope, and the user's own assignments."""
         if not user.is_authenticated:
@@ -115,6 +125,16 @@ class Assignment(models.Model):
         return self.start <= day and (self.end is None or self.end >= day)
 
 
+class MonthlyCheckQuerySet(ScopedQuerySet):
+    scope_field = "assignment__organization"
+
+    def for_user(self, user):
+        """The checks of the assignments the user sees (``Assignment.objects.for_user``)."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(subtree_q(user, self.scope_field) | Q(assignment__committee_member__user=user))
+
+
 class MonthlyCheck(models.Model):
     """The committee member's check of development work in one organisation for one month."""
 
@@ -133,6 +153,8 @@ class MonthlyCheck(models.Model):
     recorded_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = MonthlyCheckQuerySet.as_manager()
+
     class Meta:
         verbose_name = "kiểm tra hằng tháng"
         verbose_name_plural = "kiểm tra hằng tháng"
@@ -149,6 +171,12 @@ class MonthlyCheck(models.Model):
         return f"{self.assignment} — {self.month:%m/%Y}"
 
 
+class CheckActionQuerySet(ScopedQuerySet):
+    """The actions agreed at the checks of those assignments."""
+
+    scope_field = "check_record__assignment__organization"
+
+
 class CheckAction(models.Model):
     """An action agreed at a check, with who carries it out and by when."""
 
@@ -162,6 +190,8 @@ class CheckAction(models.Model):
     done_recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+
+    objects = CheckActionQuerySet.as_manager()
 
     class Meta:
         verbose_name = "việc cần làm sau kiểm tra"
@@ -216,6 +246,12 @@ class EvaluationThresholds(models.Model):
         return f"Ngưỡng xếp loại — {self.province}"
 
 
+class EvaluationRatingQuerySet(ScopedQuerySet):
+    """Ratings of the organisations in the user's subtrees."""
+
+    scope_field = "organization"
+
+
 class EvaluationRating(models.Model):
     """The level a committee decided for an organisation's development work in a year.
 
@@ -230,6 +266,8 @@ class EvaluationRating(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="người xếp loại"
     )
     rated_at = models.DateTimeField(auto_now_add=True)
+
+    objects = EvaluationRatingQuerySet.as_manager()
 
     class Meta:
         verbose_name = "xếp loại công tác phát triển đảng viên"

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from members.models import Membership
-from organizations.models import Kind, Organization, Role, subtree_q, user_roles
+from organizations.models import Kind, Organization, Role, user_roles
 from organizations.permissions import require
 
 from .access import MANAGER_KINDS, can_manage, can_rate, can_record_check
@@ -64,7 +64,7 @@ def committee_member_create(
                 "committee": "Cấp ủy viên được phân công phụ trách thuộc cấp ủy tỉnh, cấp trên trực tiếp cơ sở hoặc cơ sở, không thuộc chi bộ."
             }
         )
-    if membership is not None and not Membership.objects.filter(subtree_q(actor, "cell"), pk=membership.pk).exists():
+    if membership is not None and not Membership.objects.for_user(actor).filter(pk=membership.pk).exists():
         raise ValidationError({"membership": "Hồ sơ đảng viên này nằm ngoài phạm vi bạn được quản lý."})
     if membership is not None and CommitteeMember.objects.filter(membership=membership).exists():
         raise ValidationError({"membership": f"Hồ sơ đảng viên {membership} đã gắn với một cấp ủy viên khác."})

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from members.models import Membership
-from organizations.models import Organization, subtree_q, user_roles
+from organizations.models import Organization, user_roles
 from organizations.selectors import user_roots
 
 from . import services
@@ -101,7 +101,7 @@ def assignments(request):
         .order_by("committee__path", "full_name")
     )
     assignment_form = AssignmentForm(members=members, scope=scope, prefix="a")
-    memberships = Membership.objects.filter(subtree_q(request.user, "cell"))
+    memberships = Membership.objects.for_user(request.user)
     accounts = services.eligible_accounts(request.user)
     member_form = CommitteeMemberForm(scope=scope, memberships=memberships, accounts=accounts, prefix="m")
     if request.method == "POST":

@@ -15,9 +15,10 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from organizations import permissions
 from organizations.models import CELL_KINDS, Organization
 from organizations.privacy import can_see_sensitive
+from organizations.selectors import user_roots, visible_uploads
 from partydev.audit import bulk_history
 from partydev.excel import ExcelColumn, set_cell, workbook_bytes, write_table, xlsx_response
-from partydev.models import Upload
+from partydev.formats import short_date
 from partydev.spreadsheets import normalise_text, to_date
 from partydev.text import ascii_digits, fold
 from partydev.upload_views import UploadFlow
@@ -109,7 +110,7 @@ def _text(value) -> str:
 
 
 def _d(day):
-    return day.strftime("%d/%m/%Y") if day else None
+    return short_date(day) if day else None
 
 
 class MemberImporter(Importer):
@@ -415,8 +416,6 @@ class MemberUploadFlow(UploadFlow):
     upload_template = "members/upload.html"
 
     def upload_scope(self, request):
-        from organizations.selectors import user_roots
-
         roots = list(user_roots(request.user)[:2])
         org = roots[0] if len(roots) == 1 else None
         if not may_import(request.user, org):
@@ -424,15 +423,7 @@ class MemberUploadFlow(UploadFlow):
         return org
 
     def visible_uploads(self, request):
-        from organizations.models import subtree_q
-        from organizations.privacy import can_see_sensitive
-
-        uploads = Upload.objects.filter(subtree_q(request.user, "scope"))
-        if not can_see_sensitive(request.user):
-            # A register file holds national IDs, ethnicity and religion: those who may not read
-            # them (the provincial office) see only the files they uploaded themselves.
-            uploads = uploads.filter(uploaded_by=request.user)
-        return uploads
+        return visible_uploads(request.user, personal_data=True)  # national IDs, ethnicity, religion
 
     def extra_context(self, request):
         return {"template_url": "/members/import/template.xlsx"}

@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from organizations.models import Organization
+from organizations.models import Organization, ScopedQuerySet
 from partydev.audit import HistoryBase
 from partydev.text import fold
 
@@ -135,6 +135,12 @@ class Sector(models.TextChoices):
 national_id_validator = RegexValidator(r"\A[0-9]{12}\Z", "Số CCCD phải gồm đúng 12 chữ số.")
 
 
+class PersonQuerySet(ScopedQuerySet):
+    """Persons through their membership (a candidate's person is read through ``Candidate``)."""
+
+    scope_field = "membership__cell"
+
+
 class Person(models.Model):
     """Personal fields shared by members and candidates."""
 
@@ -169,6 +175,8 @@ class Person(models.Model):
 
     # Every change, with who, when and from where (partydev.audit); the search column is derived.
     history = HistoricalRecords(bases=[HistoryBase], excluded_fields=["name_search"])
+
+    objects = PersonQuerySet.as_manager()
 
     class Meta:
         verbose_name = "cá nhân"
@@ -211,6 +219,12 @@ class Status(models.TextChoices):
 ACTIVE_STATUSES = (Status.PROBATIONARY, Status.OFFICIAL)
 
 
+class MembershipQuerySet(ScopedQuerySet):
+    """Memberships of the cells in the user's subtrees."""
+
+    scope_field = "cell"
+
+
 class Membership(models.Model):
     """A person's party membership. Its current fields are kept in step with its events."""
 
@@ -239,6 +253,8 @@ class Membership(models.Model):
     sort_name = models.CharField(max_length=255, editable=False, default="")
 
     history = HistoricalRecords(bases=[HistoryBase], excluded_fields=["sort_name"])
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         verbose_name = "đảng viên"
@@ -282,6 +298,12 @@ TRANSFER_KINDS = (EventKind.TRANSFERRED_IN, EventKind.TRANSFERRED_OUT)
 FLOW_KINDS = (*ADMISSION_KINDS, *EXIT_KINDS, *TRANSFER_KINDS)
 
 
+class MembershipEventQuerySet(ScopedQuerySet):
+    """A member's events are seen with the membership."""
+
+    scope_field = "membership__cell"
+
+
 class MembershipEvent(models.Model):
     """One dated change of a membership. Append-only: never updated, never deleted."""
 
@@ -309,11 +331,19 @@ class MembershipEvent(models.Model):
 
     history = HistoricalRecords(bases=[HistoryBase])
 
+    objects = MembershipEventQuerySet.as_manager()
+
     class Meta:
         verbose_name = "sự kiện đảng viên"
         verbose_name_plural = "sự kiện đảng viên"
         ordering = ["effective_date", "id"]
         indexes = [models.Index(fields=["kind", "effective_date"])]
+
+
+class MembershipPeriodQuerySet(ScopedQuerySet):
+    """A member's periods are seen with the membership."""
+
+    scope_field = "membership__cell"
 
 
 class MembershipPeriod(models.Model):
@@ -329,6 +359,8 @@ class MembershipPeriod(models.Model):
     start = models.DateField()
     end = models.DateField(null=True, blank=True)
 
+    objects = MembershipPeriodQuerySet.as_manager()
+
     class Meta:
         indexes = [
             models.Index(fields=["start", "end"]),
@@ -343,6 +375,12 @@ class MembershipPeriod(models.Model):
                 condition=Q(end__isnull=True) | Q(end__gt=models.F("start")), name="period_end_after_start"
             ),
         ]
+
+
+class ProposalQuerySet(ScopedQuerySet):
+    """A cell's proposals are seen with the membership they are about."""
+
+    scope_field = "membership__cell"
 
 
 class Proposal(models.Model):
@@ -378,6 +416,8 @@ class Proposal(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords(bases=[HistoryBase])
+
+    objects = ProposalQuerySet.as_manager()
 
     class Meta:
         verbose_name = "đề nghị của chi bộ"

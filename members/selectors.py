@@ -5,7 +5,7 @@ import datetime
 from django.db.models import Q, Value
 
 from organizations import rollup
-from organizations.models import GRASSROOTS_KINDS, Organization, subtree_q, user_root_paths
+from organizations.models import GRASSROOTS_KINDS, Organization, user_root_paths
 from partydev.text import fold
 
 from . import facts
@@ -179,7 +179,7 @@ def member_list(user, org: Organization | None, filters: dict | None = None):
     person and cell joined in, so a page of them costs one query whatever its size."""
     filters = filters or {}
     if org is None:
-        qs = Membership.objects.filter(subtree_q(user, "cell"))
+        qs = Membership.objects.for_user(user)
     elif not (user.is_superuser or any(org.path.startswith(p) for p in user_root_paths(user))):
         return Membership.objects.none()
     elif org.depth >= DEEP_SCOPE:

@@ -7,6 +7,9 @@ Messages are in Vietnamese and name the field they are about.
 
 import datetime
 import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
@@ -15,6 +18,7 @@ from django.utils import timezone
 from organizations import permissions
 from organizations.models import CELL_KINDS, Organization
 from partydev.audit import bulk_history
+from partydev.formats import short_date
 from partydev.text import fold
 
 from . import facts
@@ -71,8 +75,7 @@ READMISSION_WAIT_MONTHS = 36
 ADULT_AGE = 18
 
 
-def d(day: datetime.date) -> str:
-    return day.strftime("%d/%m/%Y")
+d = short_date
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
@@ -521,6 +524,126 @@ def check_event_allowed(membership: Membership, kind: str) -> None:
         raise ValidationError({"kind": "Chỉ được kết nạp lại một lần."})
 
 
+# --- one handler per kind of event ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventInput:
+    """What a decision form gives beyond the event's common fields (stripped)."""
+
+    effective_date: datetime.date
+    user: Any
+    official_from: datetime.date | None
+    card_number: str
+    other_organization_code: str
+    other_organization_name: str
+    temporary: bool
+    cell_code: str
+
+
+# The event to record and any others recorded with it (an in-system transfer's arrival); each
+# handler also sets the membership's current fields (saved by ``membership_record_event``).
+Recorded = tuple[MembershipEvent, list[MembershipEvent]]
+
+
+def _recognise(m: Membership, base: dict[str, Any], given: EventInput) -> Recorded:
+    official_from = given.official_from or add_months(m.ceremony_date or m.admission_decision_date, 12)
+    if official_from <= m.admission_decision_date:
+        raise ValidationError({"official_from": "Ngày chính thức phải sau ngày quyết định kết nạp."})
+    if official_from > given.effective_date:
+        raise ValidationError(
+            {
+                "official_from": f"Chưa hết 12 tháng dự bị: ngày chính thức {d(official_from)} sau ngày quyết định {d(given.effective_date)}."
+            }
+        )
+    event = MembershipEvent(**base, cell=m.cell, status_after=Status.OFFICIAL, status_from=official_from)
+    m.status, m.official_from, m.recognition_decision_date = Status.OFFICIAL, official_from, given.effective_date
+    if given.card_number:
+        m.card_number = given.card_number
+    return event, []
+
+
+def _transfer_out(m: Membership, base: dict[str, Any], given: EventInput) -> Recorded:
+    if given.other_organization_code:
+        dest = _resolve_organization(given.other_organization_code, given.user, "other_organization_code")
+        _require_cell(dest, "other_organization_code")
+        if dest.pk == m.cell_id:
+            raise ValidationError({"other_organization_code": "Nơi chuyển đến trùng với chi bộ hiện tại."})
+        event = MembershipEvent(**base, cell=m.cell, status_after=m.status, other_organization=dest)
+        if given.temporary:
+            return event, []
+        # Within the system the member arrives the same day: one decision, two rows.
+        arrival = MembershipEvent(
+            **{**base, "kind": EventKind.TRANSFERRED_IN}, cell=dest, status_after=m.status, other_organization=m.cell
+        )
+        m.cell = dest
+        return event, [arrival]
+    if given.other_organization_name:
+        # A temporary transfer keeps the member on this register; a permanent one ends it here.
+        status_after = m.status if given.temporary else Status.TRANSFERRED_OUT
+        event = MembershipEvent(
+            **base, cell=m.cell, status_after=status_after, other_organization_name=given.other_organization_name
+        )
+        m.status = status_after
+        return event, []
+    raise ValidationError(
+        {
+            "other_organization_code": "Cần ghi nơi chuyển đến: mã tổ chức trong hệ thống, hoặc tên tổ chức ngoài hệ thống."
+        }
+    )
+
+
+def _transfer_in(m: Membership, base: dict[str, Any], given: EventInput) -> Recorded:
+    if not given.cell_code:
+        raise ValidationError({"cell_code": "Cần ghi mã chi bộ nơi chuyển đến."})
+    dest = _resolve_organization(given.cell_code, given.user, "cell_code")
+    _require_cell(dest, "cell_code")
+    out = m.events.filter(kind=EventKind.TRANSFERRED_OUT).order_by("-effective_date", "-id").first()
+    status_after = Status.PROBATIONARY if out and out.was_probationary else Status.OFFICIAL
+    event = MembershipEvent(
+        **base, cell=dest, status_after=status_after, other_organization_name=given.other_organization_name
+    )
+    m.cell, m.status = dest, status_after
+    return event, []
+
+
+def _readmit(m: Membership, base: dict[str, Any], given: EventInput) -> Recorded:
+    left_at = m.events.filter(kind__in=(EventKind.STRUCK_OFF, EventKind.LEFT)).order_by("-effective_date").first()
+    if left_at and given.effective_date < add_months(left_at.effective_date, READMISSION_WAIT_MONTHS):
+        raise ValidationError(
+            {
+                "effective_date": f"Chỉ được kết nạp lại sau ít nhất {READMISSION_WAIT_MONTHS} tháng kể từ {d(left_at.effective_date)}."
+            }
+        )
+    dest = m.cell
+    if given.cell_code:
+        dest = _resolve_organization(given.cell_code, given.user, "cell_code")
+        _require_cell(dest, "cell_code")
+    event = MembershipEvent(**base, cell=dest, status_after=Status.PROBATIONARY)
+    m.cell, m.status, m.official_from, m.recognition_decision_date = dest, Status.PROBATIONARY, None, None
+    return event, []
+
+
+EXEMPTED_AFTER = {EventKind.EXEMPTED: True, EventKind.EXEMPTION_ENDED: False}
+
+
+def _change_status(m: Membership, base: dict[str, Any], given: EventInput) -> Recorded:
+    """Every other kind: the status it leads to (``STATUS_AFTER``; none: unchanged), the exemption."""
+    status_after = STATUS_AFTER.get(base["kind"], m.status)
+    event = MembershipEvent(**base, cell=m.cell, status_after=status_after)
+    m.status = status_after
+    m.exempted = EXEMPTED_AFTER.get(base["kind"], m.exempted)
+    return event, []
+
+
+EVENT_HANDLERS: dict[str, Callable[[Membership, dict[str, Any], EventInput], Recorded]] = {
+    EventKind.RECOGNISED: _recognise,
+    EventKind.TRANSFERRED_OUT: _transfer_out,
+    EventKind.TRANSFERRED_IN: _transfer_in,
+    EventKind.READMITTED: _readmit,
+}
+
+
 @transaction.atomic
 def membership_record_event(
     membership: Membership,
@@ -570,88 +693,17 @@ def membership_record_event(
         recorded_by=user,
         temporary=temporary,
     )
-    extra_events: list[MembershipEvent] = []
-
-    if kind == EventKind.RECOGNISED:
-        start = m.ceremony_date or m.admission_decision_date
-        if official_from is None:
-            official_from = add_months(start, 12)
-        if official_from <= m.admission_decision_date:
-            raise ValidationError({"official_from": "Ngày chính thức phải sau ngày quyết định kết nạp."})
-        if official_from > effective_date:
-            raise ValidationError(
-                {
-                    "official_from": f"Chưa hết 12 tháng dự bị: ngày chính thức {d(official_from)} sau ngày quyết định {d(effective_date)}."
-                }
-            )
-        event = MembershipEvent(**base, cell=m.cell, status_after=Status.OFFICIAL, status_from=official_from)
-        m.status, m.official_from, m.recognition_decision_date = Status.OFFICIAL, official_from, effective_date
-        if card_number.strip():
-            m.card_number = card_number.strip()
-    elif kind == EventKind.TRANSFERRED_OUT:
-        if other_organization_code.strip():
-            dest = _resolve_organization(other_organization_code, user, "other_organization_code")
-            _require_cell(dest, "other_organization_code")
-            if dest.pk == m.cell_id:
-                raise ValidationError({"other_organization_code": "Nơi chuyển đến trùng với chi bộ hiện tại."})
-            event = MembershipEvent(**base, cell=m.cell, status_after=m.status, other_organization=dest)
-            if not temporary:
-                # Within the system the member arrives the same day: one decision, two rows.
-                extra_events.append(
-                    MembershipEvent(
-                        **{**base, "kind": EventKind.TRANSFERRED_IN},
-                        cell=dest,
-                        status_after=m.status,
-                        other_organization=m.cell,
-                    )
-                )
-                m.cell = dest
-        elif other_organization_name.strip():
-            # A temporary transfer keeps the member on this register; a permanent one ends it here.
-            status_after = m.status if temporary else Status.TRANSFERRED_OUT
-            event = MembershipEvent(
-                **base, cell=m.cell, status_after=status_after, other_organization_name=other_organization_name.strip()
-            )
-            m.status = status_after
-        else:
-            raise ValidationError(
-                {
-                    "other_organization_code": "Cần ghi nơi chuyển đến: mã tổ chức trong hệ thống, hoặc tên tổ chức ngoài hệ thống."
-                }
-            )
-    elif kind == EventKind.TRANSFERRED_IN:
-        if not cell_code.strip():
-            raise ValidationError({"cell_code": "Cần ghi mã chi bộ nơi chuyển đến."})
-        dest = _resolve_organization(cell_code, user, "cell_code")
-        _require_cell(dest, "cell_code")
-        out = m.events.filter(kind=EventKind.TRANSFERRED_OUT).order_by("-effective_date", "-id").first()
-        status_after = Status.PROBATIONARY if out and out.was_probationary else Status.OFFICIAL
-        event = MembershipEvent(
-            **base, cell=dest, status_after=status_after, other_organization_name=other_organization_name.strip()
-        )
-        m.cell, m.status = dest, status_after
-    elif kind == EventKind.READMITTED:
-        left_at = m.events.filter(kind__in=(EventKind.STRUCK_OFF, EventKind.LEFT)).order_by("-effective_date").first()
-        if left_at and effective_date < add_months(left_at.effective_date, READMISSION_WAIT_MONTHS):
-            raise ValidationError(
-                {
-                    "effective_date": f"Chỉ được kết nạp lại sau ít nhất {READMISSION_WAIT_MONTHS} tháng kể từ {d(left_at.effective_date)}."
-                }
-            )
-        dest = m.cell
-        if cell_code.strip():
-            dest = _resolve_organization(cell_code, user, "cell_code")
-            _require_cell(dest, "cell_code")
-        event = MembershipEvent(**base, cell=dest, status_after=Status.PROBATIONARY)
-        m.cell, m.status, m.official_from, m.recognition_decision_date = dest, Status.PROBATIONARY, None, None
-    else:
-        status_after = STATUS_AFTER.get(kind, m.status)
-        event = MembershipEvent(**base, cell=m.cell, status_after=status_after)
-        m.status = status_after
-        if kind == EventKind.EXEMPTED:
-            m.exempted = True
-        elif kind == EventKind.EXEMPTION_ENDED:
-            m.exempted = False
+    given = EventInput(
+        effective_date=effective_date,
+        user=user,
+        official_from=official_from,
+        card_number=card_number.strip(),
+        other_organization_code=other_organization_code.strip(),
+        other_organization_name=other_organization_name.strip(),
+        temporary=temporary,
+        cell_code=cell_code.strip(),
+    )
+    event, extra_events = EVENT_HANDLERS.get(kind, _change_status)(m, base, given)
 
     _save_event(event)
     for extra in extra_events:

@@ -13,11 +13,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from organizations import permissions
-from organizations.models import Organization, subtree_q
+from organizations.models import Organization
 from organizations.privacy import HIDDEN, can_see_sensitive
 from organizations.selectors import recorder_role_label, user_roots, with_recorder_role
 from partydev import once
 from partydev.export_tasks import export_later
+from partydev.formats import short_date
 from partydev.forms import add_service_errors
 from partydev.params import MAX_ID, page_number, parse_int
 
@@ -93,9 +94,7 @@ def _filters(request, sensitive: bool) -> dict:
 
 def _scoped_membership(request, pk) -> Membership:
     return get_object_or_404(
-        Membership.objects.filter(subtree_q(request.user, "cell")).select_related(
-            "person", "cell", "admission_decided_by"
-        ),
+        Membership.objects.for_user(request.user).select_related("person", "cell", "admission_decided_by"),
         pk=pk,
     )
 
@@ -122,12 +121,12 @@ def _list_row(row, sensitive: bool) -> tuple:
     return (
         pk,
         name,
-        born.strftime("%d/%m/%Y"),
+        short_date(born),
         SEX_LABELS[sex],
         ethnicity,
         cell,
         STATUS_LABELS[status] + (" (miễn SH)" if exempted else ""),
-        admitted.strftime("%d/%m/%Y"),
+        short_date(admitted),
     )
 
 

@@ -278,6 +278,35 @@ def subtree_q(user, field: str = "") -> Q:
     return q
 
 
+class ScopedQuerySet(models.QuerySet):
+    """The queryset of a model that hangs off the tree: ``for_user`` keeps the rows whose
+    organisation, reached through ``scope_field`` (like readthedocs' ``project_field``), is in the
+    user's subtrees (``subtree_q``). A model declares the path and uses it as its manager::
+
+        class MembershipQuerySet(ScopedQuerySet):
+            scope_field = "cell"
+
+        objects = MembershipQuerySet.as_manager()
+    """
+
+    scope_field: str = ""
+
+    def for_user(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(subtree_q(user, self.scope_field))
+
+
+def scoped(queryset, user, field: str):
+    """``ScopedQuerySet.for_user`` for a model of a floor below that cannot declare one
+    (``partydev.Upload``: ``partydev`` imports no app)."""
+    if not user.is_authenticated:
+        return queryset.none()
+    return queryset if user.is_superuser else queryset.filter(subtree_q(user, field))
+
+
 def user_roles(user) -> list[tuple[str, str]]:
     """(organisation path, role kind) for each of the user's roles: one query, cached on the user."""
     cached = getattr(user, "_partydev_roles", None)

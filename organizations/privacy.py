@@ -11,7 +11,10 @@ The provincial office gets aggregated counts only (the report pages), not the fi
 Seeing a record at all is still ``Organization.objects.for_user``; this only narrows what shows.
 """
 
-from .models import Role, role_kinds_over, user_roles
+from collections.abc import Mapping
+from typing import Any
+
+from .models import Organization, Role, role_kinds_over, user_roles
 
 SENSITIVE_FIELDS = ("ethnicity", "religion", "national_id", "verification_result")
 SENSITIVE_ROLES = frozenset(
@@ -19,7 +22,7 @@ SENSITIVE_ROLES = frozenset(
 )
 
 
-def can_see_sensitive(user, org=None) -> bool:
+def can_see_sensitive(user: Any, org: Organization | None = None) -> bool:
     """True if ``user`` may read the sensitive fields of the people of ``org``'s subtree.
 
     ``org`` is the person's cell (or the organisation a list is about: roles reach down the
@@ -51,7 +54,7 @@ HIDDEN = "—"
 SENSITIVE_BREAKDOWNS = tuple(f for f in SENSITIVE_FIELDS if f in ("ethnicity", "religion"))
 
 
-def suppress_small_groups(counts, minimum: int, *, total: int | None = None) -> tuple[dict, list]:
+def suppress_small_groups(counts: Mapping[Any, int], minimum: int, *, total: int | None = None) -> tuple[dict, list]:
     """``counts`` (key → number of people, in display order) as they may be shown: a dict with
     the same keys, hidden ones ``None``, and the list of the hidden keys in that order.
 

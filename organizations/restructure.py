@@ -33,6 +33,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from partydev.formats import short_date
+
 from .models import (
     CELL_KINDS,
     GRASSROOTS_KINDS,
@@ -70,8 +72,7 @@ SECTIONS = (
 )
 
 
-def d(day: datetime.date) -> str:
-    return day.strftime("%d/%m/%Y")
+d = short_date
 
 
 def decides_by_default(kind: str, on: datetime.date) -> bool:

@@ -2,22 +2,35 @@
 prefixes, never one query per node."""
 
 import datetime
+from collections.abc import Iterable
+from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
-from .models import Organization, OrganizationAncestry, Succession
+from partydev.models import Upload
+
+from .models import Organization, OrganizationAncestry, OrganizationQuerySet, Succession, scoped, user_root_paths
+from .privacy import can_see_sensitive
 
 
-def user_roots(user):
+def user_roots(user: Any) -> OrganizationQuerySet:
     """The organisations at the top of the user's scope."""
-    from .models import user_root_paths
-
     if user.is_superuser:
         return Organization.objects.get_root_nodes()
     return Organization.objects.filter(path__in=user_root_paths(user))
 
 
-def breadcrumbs(org: Organization, user):
+def visible_uploads(user: Any, *, personal_data: bool) -> QuerySet[Upload]:
+    """The uploads a user sees: those for organisations in their subtrees. A file with
+    ``personal_data`` (national IDs, ethnicity, religion: a register, a back-fill) is seen whole
+    only by those who may read those fields (``privacy``); the others see the files they uploaded."""
+    uploads = scoped(Upload.objects.all(), user, "scope")
+    if personal_data and not can_see_sensitive(user):
+        uploads = uploads.filter(uploaded_by=user)
+    return uploads
+
+
+def breadcrumbs(org: Organization, user: Any) -> list[Organization]:
     """Ancestors of ``org`` that the user may see, from the top of their scope down."""
     return list(org.ancestors_and_self().for_user(user))
 
@@ -43,7 +56,7 @@ def _valid_on(day: datetime.date, prefix: str = "") -> Q:
     )
 
 
-def _below_on(org: Organization, day: datetime.date):
+def _below_on(org: Organization, day: datetime.date) -> QuerySet[OrganizationAncestry]:
     """The ancestry rows from ``org`` down to the organisations under it on ``day`` (the dated
     closure table: its ``valid_to`` is exclusive), those organisations valid that day."""
     return OrganizationAncestry.objects.filter(
@@ -68,7 +81,7 @@ def descendant_counts_on(org: Organization, day: datetime.date) -> dict[str, int
     return dict(sorted((kind, n) for kind, n in rows))
 
 
-def successors_of(orgs) -> dict[int, list[dict]]:
+def successors_of(orgs: Iterable[Organization]) -> dict[int, list[dict]]:
     """{ended organisation id: [{code, name, since, whole}]} through the recorded successions,
     in one query."""
     ended = [o.pk for o in orgs if o.valid_to is not None]

@@ -22,6 +22,9 @@ class PartydevConfig(AppConfig):
     verbose_name = "partydev"
 
     def ready(self) -> None:
+        # Imported here, not at the top: settings -> INSTALLED_APPS -> this module -> audit ->
+        # models -> the app registry, which is not ready while this module is imported (the cycle
+        # Django's AppConfig.ready exists to break).
         from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
         from simple_history.signals import pre_create_historical_record
 

@@ -19,6 +19,7 @@ import logging
 from django.conf import settings
 from django.db import DatabaseError, models, transaction
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 logger = logging.getLogger("partydev.audit")
 
@@ -158,8 +159,6 @@ class HistoryBase(models.Model):
 def current_request():
     """The request being answered, if any (simple-history's middleware keeps it), so a service
     can write the caller's IP and path into the trail."""
-    from simple_history.models import HistoricalRecords
-
     return getattr(HistoricalRecords.context, "request", None)
 
 
@@ -210,7 +209,5 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
 
 
 def on_pre_create_historical_record(sender, history_instance, **kwargs):
-    from simple_history.models import HistoricalRecords
-
     if hasattr(history_instance, "history_ip") and history_instance.history_ip is None:
         history_instance.history_ip = client_ip(getattr(HistoricalRecords.context, "request", None))

@@ -44,6 +44,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import openpyxl
+from defusedxml.ElementTree import fromstring, iterparse
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
@@ -154,8 +156,6 @@ def to_date(value: Any) -> datetime.date | None:
 
 def ensure_defusedxml() -> None:
     """openpyxl must parse through defusedxml (entity bombs, external entities)."""
-    import openpyxl
-
     if not getattr(openpyxl, "DEFUSEDXML", False):
         raise ImproperlyConfigured(
             "openpyxl is not using defusedxml: install defusedxml and do not set OPENPYXL_DEFUSEDXML=False."
@@ -329,8 +329,6 @@ def _scan_layout(archive: zipfile.ZipFile, path: str, sheet_name: str, max_row_e
     """One streaming pass (defusedxml) over the sheet XML: hidden rows, merges, formulas without
     a cached value. Stops, refusing the file, as soon as it has seen too many rows or cells, so a
     huge sheet costs no more than a sheet at the limit (and openpyxl never sees it)."""
-    from defusedxml.ElementTree import iterparse
-
     layout = _Layout()
     max_cells = max_row_elements * _limit("UPLOAD_MAX_COLUMNS", MAX_COLUMNS)
     rows = cells = 0
@@ -399,8 +397,6 @@ PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 def _sheet_parts(archive: zipfile.ZipFile) -> list[tuple[str, str, str]]:
     """(sheet name, part path, state) of every worksheet, from workbook.xml and its
     relationships; the state is "visible", "hidden" or "veryHidden"."""
-    from defusedxml.ElementTree import fromstring
-
     try:
         workbook = fromstring(archive.read("xl/workbook.xml"))
         rels = fromstring(archive.read("xl/_rels/workbook.xml.rels"))
@@ -446,8 +442,6 @@ def read_table(
     """Read one table from an uploaded workbook. Raises SpreadsheetError for an unusable file.
 
     ``sheet_name``: the sheet to read if the workbook has it, else the first one."""
-    import openpyxl
-
     ensure_defusedxml()
     max_rows = max_rows or _limit("UPLOAD_MAX_ROWS", DEFAULT_MAX_ROWS)
     archive = check_container(data)

@@ -62,6 +62,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -95,6 +96,7 @@ UNUSABLE_IDENTIFIER = (
     "đối chiếu (ngoài phạm vi quản lý, hoặc bạn không được xem số định danh của người đó). "
     "Hãy kiểm tra lại số, hoặc nhờ cấp đang quản lý hồ sơ đó."
 )
+
 DEFAULT_REFUSED_IDENTIFIERS_PER_HOUR = 20
 
 
@@ -547,8 +549,6 @@ def uploads_purge(
     24 by default): the row, which holds the table read from it, and the stored file. Files under
     ``uploads/`` that no row names (a save cut short) go too, after the same delay. Committed
     uploads and their files are kept: the history of every import lets the file be downloaded."""
-    from django.core.files.storage import default_storage
-
     hours = hours if hours is not None else keep_uncommitted_hours()
     cutoff = (now or timezone.now()) - datetime.timedelta(hours=hours)
     result = PurgeResult(kept=Upload.objects.filter(status=Upload.Status.COMMITTED).count())

@@ -1,7 +1,13 @@
 """The report tables (defined once in ``tables``) and their Excel exports."""
 
-from organizations.models import Kind
+from openpyxl import Workbook
+from openpyxl.styles import Font
 
+from candidates.models import Stage
+from organizations.models import Kind
+from partydev import excel
+
+from .projection import BEFORE_DECISION
 from .tables import Column, Table, excel_value, fmt_int, rows_html
 
 # --- achievement --------------------------------------------------------------------------------
@@ -148,9 +154,6 @@ def coverage_tables(result) -> dict[str, Table]:
         Column("Chi bộ phụ trách", lambda a: a.cell.name if a.cell_id else ""),
     ]
     p = result.period.label
-    from candidates.models import Stage
-
-    from .projection import BEFORE_DECISION
 
     labels = dict(Stage.choices)
     pipe_cols = [Column("Chi bộ", lambda r: r.org.name), Column("Mã", lambda r: r.org.code)]
@@ -203,9 +206,6 @@ def xlsx_response(tables: list[Table], name: str, *, one_sheet: bool = False):
     small tables that would print a page each): Vietnamese headers, numbers kept as numbers, text
     escaped against formulas (``partydev.excel``), rates as percentages, set up to print on A4
     landscape fitted to the width, grid lines on, the title and the period on every page."""
-    from openpyxl import Workbook
-
-    from partydev import excel
 
     wb = Workbook()
     wb.remove(wb.active)
@@ -229,9 +229,6 @@ def xlsx_response(tables: list[Table], name: str, *, one_sheet: bool = False):
 
 def _write(ws, table: Table, *, start_row: int, period: str) -> tuple[int, int]:
     """One table on ``ws`` from ``start_row``: (its header row, its last row)."""
-    from openpyxl.styles import Font
-
-    from partydev import excel
 
     columns = [excel.ExcelColumn(c.header, width=None, number=c.kind != "text") for i, c in enumerate(table.columns)]
     rows = [[excel_value(c, r) for c in table.columns] for r in table.rows]

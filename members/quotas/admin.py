@@ -1,6 +1,7 @@
 """Quotas in the admin, with import and export through django-import-export (organisation by code)."""
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from import_export import fields, resources
 from import_export.admin import ImportExportModelAdmin
 from import_export.widgets import CachedForeignKeyWidget, CharWidget, IntegerWidget
@@ -32,8 +33,6 @@ class QuotaResource(resources.ModelResource):
     def before_save_instance(self, instance, row, **kwargs):
         problems = number_problems(instance.target, instance.minimum)
         if problems:
-            from django.core.exceptions import ValidationError
-
             raise ValidationError(dict(problems))
         user = kwargs.get("user")
         if user is not None and getattr(user, "is_authenticated", False):

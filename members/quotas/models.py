@@ -8,11 +8,17 @@ from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from organizations.models import Organization
+from organizations.models import Organization, ScopedQuerySet
 from partydev.audit import HistoryBase
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 MAX_QUOTA = 100_000
+
+
+class QuotaQuerySet(ScopedQuerySet):
+    """Quotas of the organisations in the user's subtrees."""
+
+    scope_field = "organization"
 
 
 class Quota(models.Model):
@@ -57,6 +63,8 @@ class Quota(models.Model):
     # Every change, with who, when and from where (partydev.audit).
     history = HistoricalRecords(bases=[HistoryBase])
 
+    objects = QuotaQuerySet.as_manager()
+
     class Meta:
         verbose_name = "chỉ tiêu kết nạp"
         verbose_name_plural = "chỉ tiêu kết nạp"
@@ -84,6 +92,12 @@ class Quota(models.Model):
             )
 
 
+class QuotaChangeQuerySet(ScopedQuerySet):
+    """The history of those quotas."""
+
+    scope_field = "organization"
+
+
 class QuotaChange(models.Model):
     """One setting of a quota, old and new values: append-only, never updated."""
 
@@ -101,6 +115,8 @@ class QuotaChange(models.Model):
     upload = models.ForeignKey("partydev.Upload", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     history = HistoricalRecords(bases=[HistoryBase])
+
+    objects = QuotaChangeQuerySet.as_manager()
 
     class Meta:
         verbose_name = "lịch sử chỉ tiêu"

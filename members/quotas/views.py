@@ -8,11 +8,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from organizations import permissions
-from organizations.models import Organization, subtree_q
-from organizations.selectors import breadcrumbs, user_roots
+from organizations.models import Organization
+from organizations.selectors import breadcrumbs, user_roots, visible_uploads
 from partydev.excel import xlsx_response
 from partydev.forms import CanonicalForm, add_service_errors
-from partydev.models import Upload
 from partydev.params import BadParameter
 from partydev.upload_views import UploadFlow
 
@@ -152,11 +151,7 @@ class QuotaUploadFlow(UploadFlow):
         return services.upload_scope(request.user)
 
     def visible_uploads(self, request):
-        return (
-            Upload.objects.filter(subtree_q(request.user, "scope"))
-            if not request.user.is_superuser
-            else Upload.objects.all()
-        )
+        return visible_uploads(request.user, personal_data=False)
 
     def extra_context(self, request):
         return {"this_year": timezone.localdate().year, "next_year": timezone.localdate().year + 1}
