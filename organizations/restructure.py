@@ -51,7 +51,7 @@ from .models import (
     check_placement,
 )
 from .permissions import check_can_restructure
-from .services import _ancestor_paths, move_subtree, organization_create, rebuild_descendant_counts
+from .services import _ancestor_paths, move_subtree, move_subtrees, organization_create, rebuild_descendant_counts
 
 OpKind = TreeOperation.Kind
 Item = OperationItem.Item
@@ -495,11 +495,10 @@ def _new_org(spec: dict, effective_date, user, change: Change) -> Organization:
 
 
 def _move_children(pred: Organization, succ: Organization, change: Change, user) -> list[Organization]:
-    moved = []
-    for child in Organization.objects.get_children(_fresh(pred)).filter(valid_to__isnull=True):
-        move_subtree(child, succ, on=change.effective_date, user=user)
+    moved = list(Organization.objects.get_children(_fresh(pred)).filter(valid_to__isnull=True))
+    move_subtrees([(child, succ) for child in moved], on=change.effective_date, user=user)
+    for child in moved:
         change.item(Item.ORGANIZATION, child.pk, child.name, pred, succ)
-        moved.append(child)
     if moved:
         names = ", ".join(f"«{c.name}»" for c in moved[:5]) + (
             f" và {len(moved) - 5} tổ chức khác" if len(moved) > 5 else ""
@@ -824,9 +823,9 @@ def org_split(
             change.candidate_targets = {int(k): succs[v] for k, v in candidates.items()}
         else:
             by_id = {c.pk: c for c in Organization.objects.get_children(org)}
-            for child_id, index in children.items():
-                child, succ = by_id[int(child_id)], succs[index]
-                move_subtree(child, succ, on=effective_date, user=user)
+            moves = [(by_id[int(child_id)], succs[index]) for child_id, index in children.items()]
+            move_subtrees(moves, on=effective_date, user=user)
+            for child, succ in moves:
                 change.item(Item.ORGANIZATION, child.pk, child.name, org, succ)
                 change.note("Tổ chức", f"«{child.name}» chuyển sang «{succ.name}» (giữ nguyên mã).")
                 changed.append(child)
