@@ -541,6 +541,9 @@ class ExitLine:
     prev_probationary: int
 
 
+REMOVED_KINDS = (EventKind.STRUCK_OFF, EventKind.LEFT, EventKind.EXPELLED)
+
+
 @dataclass
 class Exits:
     org: Organization
@@ -561,6 +564,15 @@ class Exits:
     @property
     def prev_total(self) -> int:
         return self.prev["exits_total"]
+
+    @property
+    def removed(self) -> int:
+        """Removed from the party: struck off, left and expelled (deaths apart), as published."""
+        return sum(line.total for line in self.lines if line.kind in REMOVED_KINDS)
+
+    @property
+    def prev_removed(self) -> int:
+        return sum(line.prev_total for line in self.lines if line.kind in REMOVED_KINDS)
 
     @property
     def admitted(self) -> int:

@@ -156,6 +156,7 @@ def exits(request):
             **_history(org, period, as_),
             "exits": {line.kind: {"total": line.total, "probationary": line.probationary} for line in result.lines},
             "total": result.total,
+            "removed": result.removed,
             "probationary": result.probationary,
             "admitted": result.admitted,
             "transferred_in": now["transferred_in"],
@@ -169,6 +170,7 @@ def exits(request):
                     for line in result.lines
                 },
                 "total": result.prev_total,
+                "removed": result.prev_removed,
                 "admitted": result.prev_admitted,
                 "net_growth": result.prev["net_growth"],
             },
