@@ -236,13 +236,23 @@ def _insert(model, objs: list) -> None:
 
 
 @transaction.atomic
-def seed_candidates(province_code: str = "HB", today: datetime.date | None = None) -> int:
-    """Seed the living pipeline. Idempotent: does nothing if the province already has candidates."""
+def seed_candidates(
+    province_code: str = "HB",
+    today: datetime.date | None = None,
+    *,
+    demo_grassroots: str | None = None,
+    every: int = 1,
+    full: str = "",
+) -> int:
+    """Seed the living pipeline. Idempotent: does nothing if the province already has candidates.
+    ``every``: only one cell in ``every`` holds candidates, except the cells whose code starts
+    with ``full`` (all of them do); ``demo_grassroots``: the code of the grassroots organisation
+    where a few candidates are carried through the ceremony (``<province>.TP.001`` by default)."""
     with calendar_scope():  # one read of the working-day calendar for every deadline
-        return _seed_candidates(province_code, today)
+        return _seed_candidates(province_code, today, demo_grassroots, every, full)
 
 
-def _seed_candidates(province_code: str, today: datetime.date | None) -> int:
+def _seed_candidates(province_code: str, today: datetime.date | None, demo_code=None, every=1, full="") -> int:
     today = today or timezone.localdate()
     province = Organization.objects.get(code=province_code)
     if Candidate.objects.filter(cell__path__startswith=province.path).exists():
@@ -250,13 +260,17 @@ def _seed_candidates(province_code: str, today: datetime.date | None) -> int:
     rng = random.Random(20230630)
     steplen = Organization.steplen
     orgs = list(
-        Organization.objects.filter(path__startswith=province.path).values_list(
-            "id", "path", "kind", "can_decide_admission"
+        Organization.objects.filter(path__startswith=province.path, valid_to__isnull=True).values_list(
+            "id", "path", "kind", "can_decide_admission", "code"
         )
     )
-    kind_by_path = {path: kind for _, path, kind, _ in orgs}
-    deciding = {path: pk for pk, path, kind, flag in orgs if flag and kind not in GRASSROOTS_KINDS}
-    cells = [(pk, path) for pk, path, kind, _ in orgs if kind in CELL_KINDS]
+    kind_by_path = {path: kind for _, path, kind, _, _ in orgs}
+    deciding = {path: pk for pk, path, kind, flag, _ in orgs if flag and kind not in GRASSROOTS_KINDS}
+    cells = [
+        (pk, path)
+        for i, (pk, path, kind, _, code) in enumerate(o for o in orgs if o[2] in CELL_KINDS)
+        if every <= 1 or (full and code.startswith(full)) or i % every == 0
+    ]
 
     def grassroots_path(path):
         for depth in range(len(path) // steplen, 0, -1):
@@ -280,7 +294,9 @@ def _seed_candidates(province_code: str, today: datetime.date | None) -> int:
         if len(helpers_by_grassroots[g]) < 12:
             helpers_by_grassroots[g].append(pk)
 
-    demo_grassroots = Organization.objects.filter(code=f"{province_code}.TP.001").values_list("path", flat=True).first()
+    demo_grassroots = (
+        Organization.objects.filter(code=demo_code or f"{province_code}.TP.001").values_list("path", flat=True).first()
+    )
     plans = []  # (cell_id, stage, dates, helpers, decided_by, forward path)
     people = []
     to_admit = []  # indexes into plans: carried through the ceremony by the services below

@@ -60,12 +60,14 @@ def _missing(i: int, month: int) -> bool:
 
 
 @transaction.atomic
-def seed_followup() -> None:
+def seed_followup(today: datetime.date | None = None, *, current: bool = True) -> None:
+    """The 2022 follow-up of Hòa Bình; with ``current``, ``capuy``'s assignment of this month too
+    (else ``seed_current_assignment`` adds it, wherever the committee member is now)."""
     province = Organization.objects.filter(code=PROVINCE_CODE).first()
-    if province is None or CommitteeMember.objects.filter(committee__path__startswith=province.path).exists():
+    if province is None or CommitteeMember.objects.filter(user__username=DEMO_ACCOUNT).exists():
         return
     User = get_user_model()
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     password = make_password(DEMO_PASSWORD)  # one hash for every demo committee member: fast
     committees = [province] + list(
         Organization.objects.filter(path__startswith=province.path, depth=2, kind__in=DISTRICT_LEVEL_KINDS).order_by(
@@ -114,7 +116,7 @@ def seed_followup() -> None:
     start, end = datetime.date(YEAR, 1, 1), datetime.date(YEAR, 12, 31)
     assignments = [Assignment(committee_member=profiles[i], organization=org, start=start, end=end) for i, org in plan]
     capuy = next(p for p in profiles if p.user.username == DEMO_ACCOUNT)
-    if today > end:
+    if current and today > end:
         current = next(org for i, org in plan if profiles[i] is capuy)
         assignments.append(
             Assignment(
@@ -165,3 +167,22 @@ def demo_check_url(month: str = f"{YEAR}-07") -> str:
         .first()
     )
     return f"/followup/assignments/{a.pk}/{month}/" if a else "/followup/"
+
+
+@transaction.atomic
+def seed_current_assignment(today: datetime.date | None = None) -> None:
+    """``capuy`` follows the grassroots organisation of its first 2022 assignment this month too,
+    as a member of the committee it sits on now (after the reform, the ward's)."""
+    today = today or timezone.localdate()
+    profile = CommitteeMember.objects.filter(user__username=DEMO_ACCOUNT).first()
+    if profile is None or Assignment.objects.filter(committee_member=profile, end__isnull=True).exists():
+        return
+    first = Assignment.objects.filter(committee_member=profile).order_by("start", "id").first()
+    if first is None:
+        return
+    Assignment.objects.create(
+        committee_member=profile,
+        organization=first.organization,
+        start=month_start(today),
+        note="Phân công nhiệm kỳ hiện tại",
+    )

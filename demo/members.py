@@ -246,8 +246,9 @@ class Story:
 
 
 class Generator:
-    def __init__(self, committees: list[Committee], seed: int = 20221231):
+    def __init__(self, committees: list[Committee], seed: int = 20221231, id_prefix: str = "017"):
         self.rng = random.Random(seed)
+        self.id_prefix = id_prefix
         self.committees = committees
         self.by_suffix = {c.suffix: c for c in committees}
         self.all_cells = [cell for c in committees for cell in c.cells]
@@ -292,7 +293,7 @@ class Generator:
         education = "upper_secondary" if upper_secondary else ("lower_secondary" if rng.random() < 0.85 else "primary")
         age_at = (AT - born).days // 365
         century = 0 if born.year < 2000 else 2
-        prefix = f"017{century + (1 if sex == 'female' else 0)}{born.year % 100:02d}"
+        prefix = f"{self.id_prefix}{century + (1 if sex == 'female' else 0)}{born.year % 100:02d}"
         while True:
             national_id = f"{prefix}{rng.randrange(10**6):06d}"
             if national_id not in self.ids:
@@ -667,7 +668,7 @@ def _ensure_adult(story: Story) -> None:
         person.date_of_birth = born.replace(year=born.year - 1, day=min(born.day, 28))
 
 
-def _committees(province: Organization) -> list[Committee]:
+def _committees(province: Organization, place: str = "tỉnh Hòa Bình") -> list[Committee]:
     rng = random.Random(7)
     committees = []
     cells_by_committee: dict[str, list[int]] = {}
@@ -682,12 +683,14 @@ def _committees(province: Organization) -> list[Committee]:
         suffix = org.code.rsplit(".", 1)[-1]
         cells = cells_by_committee.get(path, [])
         abbreviation = {Kind.CITY: "TU", Kind.DISTRICT: "HU"}.get(org.kind, "ĐU")
-        place = (
-            org.name.replace("Đảng bộ ", "") + ", tỉnh Hòa Bình"
-            if org.kind in DISTRICT_LEVEL_KINDS
-            else "tỉnh Hòa Bình"
+        if not cells:
+            continue
+        where = (
+            org.name.replace("Đảng bộ ", "") + ", " + place
+            if org.kind in DISTRICT_LEVEL_KINDS or org.kind == Kind.COMMUNE
+            else place
         )
-        committees.append(Committee(org, suffix, cells, [rng.uniform(0.6, 1.6) for _ in cells], abbreviation, place))
+        committees.append(Committee(org, suffix, cells, [rng.uniform(0.6, 1.6) for _ in cells], abbreviation, where))
     return committees
 
 
@@ -821,9 +824,17 @@ def _insert(model, names: list[str], rows: list[tuple]) -> int:
 def seed_members(province_code: str = "HB") -> int:
     """Load the demo register under the province. Idempotent: does nothing if it has members."""
     province = Organization.objects.get(code=province_code)
-    if Membership.objects.filter(cell__path__startswith=province.path).exists():
+    # by code: after the 2025 reform the province's cells sit under Phú Thọ's communes
+    if Membership.objects.filter(cell__code__startswith=f"{province_code}.").exists():
         return 0
     stories = build(province)
+    insert_stories(stories)
+    return len(stories)
+
+
+def insert_stories(stories: list[Story], *, balances: bool = True) -> None:
+    """Write the stories (people, memberships, events, periods, flow facts and, unless told
+    not to, the cells' balances: only right for cells that had none)."""
     first_person = _insert(Person, PERSON_FIELDS, [tuple(getattr(s.person, n) for n in PERSON_FIELDS) for s in stories])
     for i, s in enumerate(stories):
         s.membership.person_id, s.membership.sort_name = first_person + i, s.person.name_search
@@ -861,15 +872,19 @@ def seed_members(province_code: str = "HB") -> int:
                 flows.append((event_id, first_membership + i, *values))
             event_id += 1
     _insert(MemberFlowFact, ["event_id", "membership_id", *member_facts.FLOW_FIELDS], flows)
+    if balances:
+        _insert_balances(all_periods)
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(
+            no_style(), [Person, Membership, MembershipEvent, MembershipPeriod, MemberFlowFact, MemberBalance]
+        ):
+            cursor.execute(sql)
+
+
+def _insert_balances(all_periods) -> None:
     balances = [
         (cell, year, official, probationary, year == max(rows))
         for cell, rows in member_facts.balances_from_periods(all_periods).items()
         for year, (official, probationary) in rows.items()
     ]
     _insert(MemberBalance, ["cell_id", "year", "official", "probationary", "is_last"], balances)
-    with connection.cursor() as cursor:
-        for sql in connection.ops.sequence_reset_sql(
-            no_style(), [Person, Membership, MembershipEvent, MembershipPeriod, MemberFlowFact, MemberBalance]
-        ):
-            cursor.execute(sql)
-    return len(stories)

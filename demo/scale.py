@@ -100,14 +100,16 @@ def _copy_sql(model, copied: set) -> str:
     )
 
 
-def _map_province(cursor, hb_root: str, root: str) -> int:
-    """Fill the mapping table: Hòa Bình's organisation → the one at the same place in ``root``."""
+def _map_province(cursor, hb_code: str, code: str) -> int:
+    """Fill the mapping table: Hòa Bình's organisation → the one at the same place in province
+    ``code``, by code (``HB.TP.001.01`` → ``P02.TP.001.01``): codes outlive the 2025 reform,
+    which moved Hòa Bình's grassroots organisations under Phú Thọ's communes."""
     org = connection.ops.quote_name(Organization._meta.db_table)
     cursor.execute(f"DELETE FROM {MAP}")
     cursor.execute(
         f"INSERT INTO {MAP} (old_id, new_id) SELECT h.id, p.id FROM {org} h JOIN {org} p "
-        f"ON p.path = %s || substr(h.path, %s) WHERE h.path LIKE %s",
-        [root, len(hb_root) + 1, hb_root + "%"],
+        f"ON p.code = %s || substr(h.code, %s) WHERE h.code = %s OR h.code LIKE %s",
+        [code, len(hb_code) + 1, hb_code, hb_code + ".%"],
     )
     return cursor.rowcount
 
@@ -140,7 +142,7 @@ def replicate(scale: int, log=None) -> int:
     from members.models import Membership
 
     hb = Organization.objects.filter(code=PROVINCE_CODE).first()
-    if hb is None or not Membership.objects.filter(cell__path__startswith=hb.path).exists():
+    if hb is None or not Membership.objects.filter(cell__code__startswith=f"{PROVINCE_CODE}.").exists():
         return 0
     roots = {o.code: o.path for o in Organization.objects.filter(depth=1)}
     missing = [f"P{k:02d}" for k in range(2, scale + 1) if f"P{k:02d}" not in roots]
@@ -161,7 +163,10 @@ def replicate(scale: int, log=None) -> int:
     with transaction.atomic(), connection.cursor() as cursor:
         # Snapshots of Hòa Bình's rows, taken once: every province copies from them.
         cursor.execute(f"DROP TABLE IF EXISTS {HB}")
-        cursor.execute(f"CREATE TEMPORARY TABLE {HB} AS SELECT id FROM {org} WHERE path LIKE %s", [hb.path + "%"])
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {HB} AS SELECT id FROM {org} WHERE code = %s OR code LIKE %s",
+            [PROVINCE_CODE, PROVINCE_CODE + ".%"],
+        )
         spans = {}
         for model, condition in plan:
             table = q(model._meta.db_table)
@@ -175,7 +180,7 @@ def replicate(scale: int, log=None) -> int:
 
     def copy(cursor, k):
         t0 = time.perf_counter()
-        _map_province(cursor, hb.path, roots[f"P{k:02d}"])
+        _map_province(cursor, PROVINCE_CODE, f"P{k:02d}")
         params = {f"off_{table}": (k - 1) * span for table, span in spans.items()}
         params["prefix"] = f"{100 + k:03d}"
         rows = 0

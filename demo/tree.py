@@ -236,12 +236,44 @@ def seed_tree(scale: int = 1) -> list[Organization]:
     return roots
 
 
+def seed_trees(scale: int = 1) -> list[Organization]:
+    """Hòa Bình (and the ``--scale`` copies), then old Phú Thọ and Vĩnh Phúc (``demo.provinces``)."""
+    from demo import provinces
+
+    roots = seed_tree(scale)
+    provinces.seed_trees()
+    return roots
+
+
 def demo_account_orgs() -> dict[str, Organization]:
-    province = Organization.objects.get(code=PROVINCE_CODE)
-    district = Organization.objects.get(code=f"{PROVINCE_CODE}.TP")
-    grassroots = Organization.objects.get(code=f"{PROVINCE_CODE}.TP.001")
+    """Where each demo account works: before the reform Hòa Bình's province, city, ward and cell;
+    after it Phú Thọ (``PT``), the ward committee now holding the former cells of Đảng bộ phường
+    Hợp Thành, the same grassroots organisation and the same cell (ids kept)."""
     secretary = Organization.objects.get(code=f"{PROVINCE_CODE}.TP.001.01")
+    grassroots = Organization.objects.get(code=f"{PROVINCE_CODE}.TP.001")
+    merged = Organization.objects.filter(code="PT").first()
+    province = merged or Organization.objects.get(code=PROVINCE_CODE)
+    district = Organization.objects.get(path=secretary.path[: 2 * Organization.steplen])
     return {"province": province, "district": district, "grassroots": grassroots, "secretary": secretary}
+
+
+# The table of the README and of the login page's hint.
+ACCOUNT_TABLE = [
+    (
+        "province",
+        "Văn phòng, Ban Tổ chức Tỉnh ủy",
+        "Đảng bộ tỉnh Phú Thọ (PT); lịch sử của Hòa Bình, Phú Thọ cũ, Vĩnh Phúc",
+    ),
+    (
+        "district",
+        "Cán bộ cấp ủy cấp trên trực tiếp cơ sở",
+        "Đảng bộ phường Hòa Bình (nơi có các chi bộ của phường Hợp Thành cũ)",
+    ),
+    ("grassroots", "Cán bộ đảng ủy cơ sở", "Đảng bộ phường Hợp Thành (HB.TP.001), nay thuộc Đảng bộ phường Hòa Bình"),
+    ("secretary", "Bí thư chi bộ", "Chi bộ tổ dân phố Mít 1 (HB.TP.001.01), cùng chi bộ, cùng mã"),
+    ("capuy", "Cấp ủy viên theo dõi cơ sở", "Ủy viên Đảng ủy phường Hòa Bình"),
+    ("admin", "Quản trị hệ thống", "toàn bộ cây tổ chức (/admin/)"),
+]
 
 
 @transaction.atomic
