@@ -78,6 +78,20 @@ GAP = {
     Stage.COMMITTEE_VOTE: 10,
     Stage.DECISION: 30,
 }
+# A thinner pipeline, for a province as big as today's Phú Thọ: per cell, how many candidates at
+# each stage on average (about 0.45 admissions per cell a year: few are at the last steps at once,
+# so the projection of the year stays near what the province admits).
+THIN = {
+    Stage.SOURCE: 1.5,
+    Stage.CULTIVATION: 1.0,
+    Stage.COURSE: 0.4,
+    Stage.DOSSIER: 0.25,
+    Stage.VERIFICATION: 0.2,
+    Stage.CELL_VOTE: 0.08,
+    Stage.PARTIAL_APPRAISAL: 0.3,
+    Stage.COMMITTEE_VOTE: 0.05,
+    Stage.DECISION: 0.03,
+}
 OVERDUE_SHARE = 0.15
 # People admitted by a written exception (literacy, over 60), each with its consent.
 EXCEPTION_SHARE = 0.002
@@ -243,16 +257,20 @@ def seed_candidates(
     demo_grassroots: str | None = None,
     every: int = 1,
     full: str = "",
+    thin: bool = False,
 ) -> int:
     """Seed the living pipeline. Idempotent: does nothing if the province already has candidates.
     ``every``: only one cell in ``every`` holds candidates, except the cells whose code starts
     with ``full`` (all of them do); ``demo_grassroots``: the code of the grassroots organisation
-    where a few candidates are carried through the ceremony (``<province>.TP.001`` by default)."""
+    where a few candidates are carried through the ceremony (``<province>.TP.001`` by default);
+    ``thin``: the average counts of ``THIN`` per cell instead of ``PER_CELL``."""
     with calendar_scope():  # one read of the working-day calendar for every deadline
-        return _seed_candidates(province_code, today, demo_grassroots, every, full)
+        return _seed_candidates(province_code, today, demo_grassroots, every, full, thin)
 
 
-def _seed_candidates(province_code: str, today: datetime.date | None, demo_code=None, every=1, full="") -> int:
+def _seed_candidates(
+    province_code: str, today: datetime.date | None, demo_code=None, every=1, full="", thin=False
+) -> int:
     today = today or timezone.localdate()
     province = Organization.objects.get(code=province_code)
     if Candidate.objects.filter(cell__path__startswith=province.path).exists():
@@ -315,6 +333,10 @@ def _seed_candidates(province_code: str, today: datetime.date | None, demo_code=
         for stage, n in PER_CELL:
             if stage not in forward:
                 continue
+            if thin and not (
+                demo_grassroots and path.startswith(demo_grassroots)
+            ):  # the demo accounts' cells stay busy
+                n = int(THIN[stage]) + (rng.random() < THIN[stage] % 1)
             for _ in range(n):
                 overdue = rng.random() < OVERDUE_SHARE
                 plans.append(

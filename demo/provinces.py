@@ -57,7 +57,7 @@ PROVINCES = {
             ("CA", "Đảng bộ Công an tỉnh Phú Thọ", Kind.POLICE, 30, 10),
         ],
         "id_prefixes": ("025", "035"),
-        "copies": (1.0, 0.47),
+        "copies": (1.0, 0.48),
     },
     "VP": {
         "name": "Đảng bộ tỉnh Vĩnh Phúc",

@@ -32,9 +32,9 @@ def demo_steps(scale: int, today: datetime.date | None = None, log=None):
 
     def candidates():
         if reformed and organizations_demo.Organization.objects.filter(code=reform_demo.CODE).exists():
-            # every cell of the former city of Hòa Bình, one in four elsewhere (time)
+            # every cell of the former city of Hòa Bình, one in two elsewhere; a thinner pipeline
             return candidates_demo.seed_candidates(
-                reform_demo.CODE, today, demo_grassroots="HB.TP.001", every=4, full="HB.TP."
+                reform_demo.CODE, today, demo_grassroots="HB.TP.001", every=2, full="HB.TP.", thin=True
             )
         return candidates_demo.seed_candidates("HB", today)
 
