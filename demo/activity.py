@@ -125,7 +125,10 @@ def _append_exits(root: Organization, exits: list, rng: random.Random) -> None:
         .order_by("id")
         .values_list("id", flat=True)
     )
+    exits = exits[: len(pool)]  # (a tiny database: as many as it has members)
     chosen = rng.sample(pool, len(exits))
+    if not chosen:
+        return
     by_id = dict(zip(chosen, exits))
     events: dict[int, list] = {m: [] for m in chosen}
     for row in (

@@ -251,8 +251,9 @@ def demo_account_orgs() -> dict[str, Organization]:
     Hợp Thành, the same grassroots organisation and the same cell (ids kept)."""
     secretary = Organization.objects.get(code=f"{PROVINCE_CODE}.TP.001.01")
     grassroots = Organization.objects.get(code=f"{PROVINCE_CODE}.TP.001")
-    merged = Organization.objects.filter(code="PT").first()
-    province = merged or Organization.objects.get(code=PROVINCE_CODE)
+    hb = Organization.objects.get(code=PROVINCE_CODE)
+    merged = Organization.objects.filter(code="PT").first() if hb.valid_to else None  # after the reform
+    province = merged or hb
     district = Organization.objects.get(path=secretary.path[: 2 * Organization.steplen])
     return {"province": province, "district": district, "grassroots": grassroots, "secretary": secretary}
 

@@ -2,6 +2,7 @@
 inside the subtree of the page read, and the report carries cold, warm and /ping/ figures.
 No timing is asserted (the targets live in the benchmark's own report)."""
 
+import datetime
 import io
 import json
 
@@ -14,9 +15,10 @@ from demo import tree as organizations_demo
 from followup.models import CommitteeMember
 from members.models import EventKind, MembershipEvent
 from members.quotas.models import Quota
-from organizations.models import Organization
+from organizations.models import Kind, Organization
+from organizations.services import organization_create
 from tests.candidates.factories import candidate_at
-from tests.members.factories import official
+from tests.members.factories import admit, official
 
 
 @pytest.fixture
@@ -24,10 +26,16 @@ def tiny(db):
     """The demo tree and accounts with a handful of rows: enough for every kind of write, and
     something in each step of ``seed_demo`` so that it adds nothing."""
     organizations_demo.seed_tree(1)
+    # bare roots of the other former provinces and of today's Phú Thọ: the seed's provinces and
+    # reform steps then add nothing (tests/reform covers them)
+    for code in ("PTC", "VP", "PT"):
+        root = organization_create(parent=None, code=code, name=f"Đảng bộ tỉnh {code}", kind=Kind.PROVINCE)
+        Quota.objects.create(organization=root, year=2025, target=10)
     organizations_demo.seed_accounts()
     org = {code: Organization.objects.get(code=code) for code in ("HB", "HB.TP", "HB.TP.001", "HB.TP.002.01")}
     for i in range(4):
         official(org["HB.TP.002.01"], national_id=f"0010990000{i:02d}")
+    admit(org["HB.TP.002.01"], datetime.date(2024, 3, 1))  # the history step: already there
     candidate_at(Organization.objects.get(code="HB.TP.001.01"), Stage.VERIFICATION)
     Quota.objects.create(organization=org["HB"], year=2022, target=10)
     Quota.objects.create(organization=org["HB.TP.001"], year=2022, target=3, minimum=1)
