@@ -11,6 +11,7 @@ from organizations import permissions
 from organizations.models import Organization
 from organizations.selectors import breadcrumbs, user_roots, visible_uploads
 from partydev.excel import xlsx_response
+from partydev.export_tasks import export_later
 from partydev.forms import CanonicalForm, add_service_errors
 from partydev.params import BadParameter
 from partydev.upload_views import UploadFlow
@@ -138,6 +139,9 @@ def template_download(request):
     if not services.settable_organizations(request.user).exists():
         raise PermissionDenied
     year = _year(request)
+    size = services.settable_organizations(request.user).count()
+    if later := export_later(request, size=size, unit="orgs", title=f"Xuất mẫu chỉ tiêu kết nạp năm {year}"):
+        return later  # a whole province's template: written by a worker
     return xlsx_response(quota_template(request.user, year), f"chi-tieu-ket-nap-{year}.xlsx")
 
 

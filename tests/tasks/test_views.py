@@ -182,3 +182,28 @@ def test_scheduled_tasks_are_queued_once_by_the_command(capsys):
     call_command("enqueue", "digests")
     (run,) = TaskRun.objects.all()
     assert run.task_path == "candidates.tasks.send_digests" and run.user is None and run.status == "queued"
+
+
+@pytest.mark.django_db(transaction=True, databases=BOTH)
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/dashboard/T.X/?format=xlsx",
+        "/reports/T.X/new-members/?format=xlsx&year=2019",
+        "/candidates/export/T.X.xlsx",
+        "/documents/statistics/T.X/new-members.xlsx?year=2019",
+        "/documents/statistics/T.X/admissions.xlsx?year=2019",
+        "/quotas/template?year=2024",
+    ],
+)
+def test_every_whole_scope_export_is_the_inline_file_when_a_worker_writes_it(settings, users, tree, login, url):
+    official(cell=tree.CXA, full_name="Đinh Văn Xuất", admitted=datetime.date(2019, 3, 2))
+    client = login(users.district_x)
+    inline = client.get(url)
+    assert inline.status_code == 200, inline.status_code
+    settings.TASKS_EXPORT_INLINE_MAX_ORGS = 0
+    run = _run_of(client.get(url))
+    assert export_view.call(str(run.pk)) == "done"
+    downloaded = client.get(f"/tasks/{run.pk}/file/")
+    assert _cells(b"".join(downloaded.streaming_content)) == _cells(inline.content)
+    assert TaskRun.objects.get(pk=run.pk).result_name.endswith(".xlsx")
