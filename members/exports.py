@@ -9,7 +9,7 @@ from openpyxl.styles import Font
 
 from organizations.privacy import HIDDEN
 from partydev.excel import escape_text, xlsx_response
-from partydev.tasks import in_task, reporting
+from partydev.tasks import in_task, report, reporting
 
 from .models import (
     ETHNICITIES,
@@ -109,7 +109,8 @@ def members_workbook(memberships, *, title: str, sensitive: bool = True) -> byte
     ws.append(header)
     rows = memberships.iterator(chunk_size=2000)
     if in_task():  # in a worker: say how far it has got
-        rows = reporting(rows, memberships.count(), "Đang ghi đảng viên {i}/{n} vào tệp", start=2, end=95)
+        report(2, "Đang đọc danh sách đảng viên từ cơ sở dữ liệu")
+        rows = reporting(rows, memberships.count(), "Đang ghi đảng viên {i}/{n} vào tệp", start=3, end=95)
     for n, m in enumerate(rows, start=1):
         out = []
         for value in _row(n, m, sensitive):
@@ -123,6 +124,7 @@ def members_workbook(memberships, *, title: str, sensitive: bool = True) -> byte
             else:
                 out.append(value)
         ws.append(out)
+    report(96, "Đang nén tệp Excel")
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -159,7 +159,7 @@ else:
 
     raise ImproperlyConfigured(f"TASKS_BACKEND must be 'database' or 'rq', not {TASKS_BACKEND!r}")
 # A running task's worker beats this often; silent this long, it is taken for dead (reaper).
-TASKS_HEARTBEAT_SECONDS = env.float("TASKS_HEARTBEAT_SECONDS", default=2)
+TASKS_HEARTBEAT_SECONDS = env.float("TASKS_HEARTBEAT_SECONDS", default=1)
 TASKS_DEAD_AFTER_SECONDS = env.float("TASKS_DEAD_AFTER_SECONDS", default=60)
 TASKS_REAP_SECONDS = env.float("TASKS_REAP_SECONDS", default=30)
 TASKS_KEEP_DAYS = env.int("TASKS_KEEP_DAYS", default=7)

@@ -82,7 +82,8 @@ class TaskProgress(models.Model):
     reported_at = models.DateTimeField(null=True, blank=True)
     beat_at = models.DateTimeField(null=True, blank=True)
     worker = models.CharField(max_length=120, blank=True)
-    longest_gap_ms = models.PositiveIntegerField(default=0)  # between two reports (make bench)
+    longest_gap_ms = models.PositiveIntegerField(default=0)  # between two progress writes (make bench)
+    longest_silence_ms = models.PositiveIntegerField(default=0)  # between two reports of the work itself
 
     class Meta:
         verbose_name = "tiến độ việc chạy nền"

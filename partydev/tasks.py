@@ -16,7 +16,7 @@ In the app's ``tasks.py``::
     def export_members(run, *, org_code, query):       # run: the TaskRun (run.user started it)
         rows = ...                                        # scope through for_user(run.user), as a view
         for i, row in enumerate(rows):
-            report(100 * i / n, f"Đang ghi dòng {i}/{n}")  # cheap: written at most twice a second
+            report(100 * i / n, f"Đang ghi dòng {i}/{n}")  # cheap: written at most 4 times a second
         return Outcome(content=xlsx, filename="dang-vien.xlsx")   # or url=..., summary=...
 
 and from a view ``run = start(export_members, user=request.user, org_code=..., query=...)`` then
@@ -134,9 +134,13 @@ class Outcome:
 
 class Progress:
     """Writes a run's percentage and step through the ``progress`` connection, at most every
-    ``MIN_INTERVAL`` seconds unless the step changes; a thread beats every heartbeat interval."""
+    ``MIN_INTERVAL`` seconds. A thread beats every heartbeat interval; when
+    the work has said nothing for ``QUIET`` seconds (one long query, compressing a workbook) the
+    beat reports the same step with how long it has lasted, so the page moves at least every
+    heartbeat whatever the work does."""
 
-    MIN_INTERVAL = 0.5
+    MIN_INTERVAL = 0.25
+    QUIET = 1.0
 
     def __init__(self, run_id: Any, worker: str):
         self.run_id = run_id
@@ -145,7 +149,10 @@ class Progress:
         self.step = ""
         self._last_write = 0.0
         self._last_report = time.monotonic()
-        self.longest_gap = 0.0  # seconds between two reports (the bench reads it)
+        self._step_since = time.monotonic()
+        self.longest_gap = 0.0  # seconds between two progress writes, the beat's included
+        self.longest_silence = 0.0  # seconds between two reports of the work itself
+        self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -156,32 +163,41 @@ class Progress:
             defaults={"percent": 0, "step": step, "reported_at": now, "beat_at": now, "worker": self.worker},
         )
         self.step = step
-        self._last_write = self._last_report = time.monotonic()
+        self._last_write = self._last_report = self._step_since = time.monotonic()
         self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{self.run_id}", daemon=True)
         self._thread.start()
 
     def report(self, percent: float, step: str | None = None) -> None:
         now = time.monotonic()
-        self.longest_gap = max(self.longest_gap, now - self._last_report)
+        self.longest_silence = max(self.longest_silence, now - self._last_report)
         self._last_report = now
         percent = int(max(0, min(99, percent)))
-        changed = step is not None and step != self.step
+        changed = step is not None and step[:200] != self.step
         self.percent = max(self.percent, percent)
-        if step is not None:
-            self.step = step[:200]
-        if changed or now - self._last_write >= self.MIN_INTERVAL:
-            self._write()
+        if changed:
+            self.step = (step or "")[:200]
+            self._step_since = now
+        if now - self._last_write >= self.MIN_INTERVAL:  # else the beat writes it within QUIET
+            self._write(self.step)
 
-    def _write(self) -> None:
-        self._last_write = time.monotonic()
-        TaskProgress.objects.using(PROGRESS_DB).filter(run_id=self.run_id).update(
-            percent=self.percent, step=self.step, reported_at=timezone.now()
-        )
+    def _write(self, shown: str, *, beat: bool = False) -> None:
+        with self._lock:
+            now = time.monotonic()
+            self.longest_gap = max(self.longest_gap, now - self._last_write)
+            self._last_write = now
+        fields = {"percent": self.percent, "step": shown[:200], "reported_at": timezone.now()}
+        if beat:
+            fields["beat_at"] = fields["reported_at"]
+        TaskProgress.objects.using(PROGRESS_DB).filter(run_id=self.run_id).update(**fields)
 
     def _beat(self) -> None:
         try:
-            while not self._stop.wait(heartbeat_seconds()):
-                TaskProgress.objects.using(PROGRESS_DB).filter(run_id=self.run_id).update(beat_at=timezone.now())
+            while not self._stop.wait(min(heartbeat_seconds(), self.QUIET)):
+                lasted = time.monotonic() - self._step_since
+                if time.monotonic() - self._last_write >= self.QUIET:
+                    self._write(f"{self.step} ({int(lasted)} giây)" if lasted >= 2 else self.step, beat=True)
+                else:
+                    TaskProgress.objects.using(PROGRESS_DB).filter(run_id=self.run_id).update(beat_at=timezone.now())
         except Exception:  # a heartbeat lost is a retry later, never a failed task
             logger.exception("heartbeat of task %s", self.run_id)
         finally:
@@ -191,7 +207,8 @@ class Progress:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
-        self.longest_gap = max(self.longest_gap, time.monotonic() - self._last_report)
+        self.longest_silence = max(self.longest_silence, time.monotonic() - self._last_report)
+        self.longest_gap = max(self.longest_gap, time.monotonic() - self._last_write)
 
 
 _current: ContextVar[Progress | None] = ContextVar("partydev_task_progress", default=None)
@@ -334,7 +351,11 @@ def _finish(run: TaskRun, progress: Progress, status: str, *, outcome: Outcome |
         run.result_summary = outcome.summary
     run.save()
     TaskProgress.objects.using(PROGRESS_DB).filter(run_id=run.pk).update(
-        percent=run.percent, step=run.step, reported_at=timezone.now(), longest_gap_ms=int(progress.longest_gap * 1000)
+        percent=run.percent,
+        step=run.step,
+        reported_at=timezone.now(),
+        longest_gap_ms=int(progress.longest_gap * 1000),
+        longest_silence_ms=int(progress.longest_silence * 1000),
     )
 
 

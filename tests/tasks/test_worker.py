@@ -28,7 +28,7 @@ def test_a_killed_commit_leaves_nothing_half_written_is_retried_once_then_fails(
     # worker wrote from inside it, and none of the rows.
     during = scratch.call("state", run=first, upload=upload)
     assert during["run"]["status"] == "running"
-    assert during["progress"]["step"] == "Đã ghi hết các dòng, chưa kết thúc giao dịch"
+    assert during["progress"]["step"].startswith("Đã ghi hết các dòng, chưa kết thúc giao dịch")
     assert during["people"] == 0
 
     scratch.kill(worker)  # SIGKILL, mid-commit
