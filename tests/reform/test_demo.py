@@ -196,3 +196,17 @@ def test_alive_today_quotas_pipeline_and_projection(province):
     assert province.get(f"/dashboard/{ward.code}/").status_code == 200
     rate = Decimal(province.get("/api/reports/achievement?org=PT&from=2025-01-01&to=2025-12-31&as=now").json()["rate"])
     assert 80 < rate < 110
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("debug", [True, False])
+def test_the_login_page_lists_the_demo_accounts_in_development_only(client, settings, debug):
+    settings.DEBUG = debug
+    html = client.get("/accounts/login/").content.decode()
+    assert ('data-testid="demo-accounts"' in html) is debug
+    if debug:
+        assert DEMO_PASSWORD in html
+        for username, role, _ in ACCOUNT_TABLE:
+            assert f"<code>{username}</code>" in html and role in html
+    else:
+        assert DEMO_PASSWORD not in html
