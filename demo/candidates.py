@@ -297,18 +297,20 @@ def _seed_candidates(
         return path
 
     helpers_by_grassroots = defaultdict(list)
-    for pk, cell_path in (
+    path_of = {pk: path for pk, path, kind, _, _ in orgs if kind in CELL_KINDS}
+    for pk, cell_id in (
         # Official (and not exempted) since before any demo introduction, so they may introduce.
+        # By cell id, not a join on paths (a cursor over a join on paths is slow on PostgreSQL).
         Membership.objects.filter(
             status=Status.OFFICIAL,
             exempted=False,
             official_from__lte=today - datetime.timedelta(days=900),
-            cell__path__startswith=province.path,
+            cell_id__in=list(path_of),
         )
-        .values_list("id", "cell__path")
-        .iterator(chunk_size=5000)
+        .order_by("id")
+        .values_list("id", "cell_id")
     ):
-        g = grassroots_path(cell_path)
+        g = grassroots_path(path_of[cell_id])
         if len(helpers_by_grassroots[g]) < 12:
             helpers_by_grassroots[g].append(pk)
 
