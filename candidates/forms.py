@@ -13,6 +13,7 @@ from members.models import GeneralEducation, Person, Sex
 from members.selectors import member_namesakes
 from members.services import refuse_namesake
 from organizations.models import Organization
+from organizations.selectors import label_grassroots
 from partydev.forms import CanonicalForm, namesake_field, once_field
 from partydev.models import CalendarDay
 
@@ -72,7 +73,11 @@ class CandidateAddForm(CanonicalForm):
     def __init__(self, *args, cells=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["cell"].queryset = cells
-        self.fields["cell"].label_from_instance = lambda o: f"{o.name} ({o.code})"
+        # The grassroots organisation beside each cell: many cells share a name.
+        grassroots = {o.pk: o.grassroots_name for o in label_grassroots(list(cells))} if cells is not None else {}
+        self.fields["cell"].label_from_instance = lambda o: (
+            f"{o.name} — {grassroots[o.pk]} ({o.code})" if grassroots.get(o.pk) else f"{o.name} ({o.code})"
+        )
 
     PERSON_KEYS = ("full_name", "date_of_birth", "sex", "general_education", "ethnicity", "national_id", "youth_union")
 

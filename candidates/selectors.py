@@ -12,10 +12,21 @@ from django.db.models.functions import ExtractYear, RowNumber
 from organizations import rollup
 from organizations.models import Organization
 from organizations.selectors import recorder_role_label, user_roots, with_recorder_role
+from partydev.text import fold
 from partydev.workdays import working_days_between
 
 from . import rules
-from .models import PIPELINE, Candidate, CandidateDueFact, CandidateEvent, DueKind, EventKind, LocalCriterion, Stage
+from .models import (
+    OPEN_STAGES,
+    PIPELINE,
+    Candidate,
+    CandidateDueFact,
+    CandidateEvent,
+    DueKind,
+    EventKind,
+    LocalCriterion,
+    Stage,
+)
 
 BOARD_STAGES = [s for s in PIPELINE if s != Stage.OFFICIAL]
 CARDS_PER_COLUMN = 6
@@ -102,6 +113,22 @@ def board(org: Organization, user, today: datetime.date) -> list[Column]:
         for s in BOARD_STAGES
         if s != Stage.PARTIAL_APPRAISAL or counts.get(s)  # most cells have no partial committee
     ]
+
+
+SEARCH_LIMIT = 30
+
+
+def search_candidates(user, org: Organization | None, text: str) -> list[Candidate]:
+    """Candidates the user may see (under ``org``) whose name contains ``text``, with or without
+    diacritics ("quach thi" finds "Quách Thị Lan"); open ones first, at most SEARCH_LIMIT + 1."""
+    folded = fold(text)
+    if not folded:
+        return []
+    qs = Candidate.objects.in_subtree(user, org).filter(person__name_search__contains=folded)
+    open_first = Case(When(stage__in=OPEN_STAGES, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return list(
+        qs.select_related("person", "cell").order_by(open_first, "person__name_search", "pk")[: SEARCH_LIMIT + 1]
+    )
 
 
 def month_end(today: datetime.date) -> datetime.date:

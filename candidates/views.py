@@ -11,14 +11,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from organizations import permissions
-from organizations.models import CELL_KINDS, Organization
+from organizations.models import CELL_KINDS, GRASSROOTS_KINDS, Organization
 from organizations.privacy import can_see_sensitive
-from organizations.selectors import user_roots, visible_uploads
+from organizations.selectors import label_grassroots, user_roots, visible_uploads
 from partydev import once
 from partydev.excel import xlsx_response
 from partydev.export_tasks import export_later
 from partydev.forms import add_service_errors
 from partydev.models import CalendarDay
+from partydev.text import canonical_text
 from partydev.upload_views import UploadFlow
 from partydev.workdays import current_calendar
 
@@ -53,11 +54,17 @@ def worklist(request):
     org = _org_for_user(request.user, code) if code else None
     today = timezone.localdate()
     data = selectors.worklist(request.user, today, org)
+    q = canonical_text(request.GET.get("q", ""))[:100]
+    found = selectors.search_candidates(request.user, org, q) if q else []
+    label_grassroots([cell for cell, _ in data.groups] + [c.cell for c in found])
     return render(
         request,
         "candidates/worklist.html",
         {
             "work": data,
+            "q": q,
+            "found": found[: selectors.SEARCH_LIMIT],
+            "found_more": len(found) > selectors.SEARCH_LIMIT,
             "org": org,
             "today": today,
             "month_end": selectors.month_end(today),
@@ -78,12 +85,27 @@ def board_home(request):
 def board(request, code):
     """The pipeline as columns by stage, with counts: constant queries whatever the size."""
     org = _org_for_user(request.user, code)
+    grassroots = request.GET.get("grassroots", "").strip()
+    if grassroots:  # the board of one grassroots organisation under this one
+        return redirect("candidates:board", code=_org_for_user(request.user, grassroots).code)
     today = timezone.localdate()
     columns = selectors.board(org, request.user, today)
+    q = canonical_text(request.GET.get("q", ""))[:100]
+    found = selectors.search_candidates(request.user, org, q) if q else []
+    label_grassroots([c.cell for c in found])
     return render(
         request,
         "candidates/board.html",
         {
+            "q": q,
+            "found": found[: selectors.SEARCH_LIMIT],
+            "found_more": len(found) > selectors.SEARCH_LIMIT,
+            "grassroots_choices": list(
+                Organization.objects.subtree(org).filter(kind__in=GRASSROOTS_KINDS).exclude(pk=org.pk).order_by("name")
+            )
+            if org.depth < 4 and org.kind not in GRASSROOTS_KINDS
+            else [],
+            "board_go": reverse("candidates:board", args=["__code__"]).replace("__code__", "{code}"),
             "org": org,
             "columns": columns,
             "total": sum(c.count for c in columns),

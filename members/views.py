@@ -5,6 +5,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -20,12 +21,13 @@ from partydev import once
 from partydev.export_tasks import export_later
 from partydev.formats import short_date
 from partydev.forms import add_service_errors
+from partydev.paginators import KnownCountPaginator, NoCountPaginator
 from partydev.params import MAX_ID, page_number, parse_int
 
 from . import exports
 from .forms import AdmissionForm, EventForm, MemberFilterForm, PersonEditForm, TransferInForm
 from .models import ETHNICITIES, EventKind, Membership, MembershipEvent, Proposal, Sex, Status
-from .selectors import DEEP_SCOPE, counts_at
+from .selectors import DEEP_SCOPE, counts_at, counts_by_anchor
 from .selectors import member_list as select_members
 from .services import (
     ALLOWED_FROM,
@@ -41,34 +43,6 @@ from .services import (
 )
 
 PAGE_SIZE = 25
-
-
-class SlicePage:
-    """A page of the register without counting the whole register: one query for the page
-    (one row more than shown, to know whether there is a next page), plus a count only for
-    small scopes. Counting 70,000 rows would cost the province page more than all the rest."""
-
-    def __init__(self, queryset, number: int, *, count=None, size: int = PAGE_SIZE):
-        self.number = number  # partydev.params.page_number: 1 … MAX_PAGE
-        start = (self.number - 1) * size
-        rows = list(queryset[start : start + size + 1])
-        self.object_list = rows[:size]
-        self.has_next = len(rows) > size
-        self.has_previous = self.number > 1
-        self.has_other_pages = self.has_next or self.has_previous
-        # ``count``: a queryset to count (without the joins of the page's columns), or None.
-        self.count = count.count() if count is not None else None
-        self.start = start + 1 if self.object_list else 0
-        self.end = start + len(self.object_list)
-
-    def __iter__(self):
-        return iter(self.object_list)
-
-    def next_page_number(self):
-        return self.number + 1
-
-    def previous_page_number(self):
-        return self.number - 1
 
 
 def _scope_org(request) -> Organization | None:
@@ -141,6 +115,20 @@ def _filter_form_html(params) -> str:
     )
 
 
+def _total_from_facts(request, org, filters) -> int | None:
+    """The members of the whole list read from the read model (``members.selectors.counts_at``,
+    the facts), when the list is the plain register of members (no search, no filter): never a
+    count over the register. None otherwise."""
+    plain = not any(v for k, v in filters.items() if k not in ("today", "national_id_search", "status"))
+    status = filters.get("status") or "active"
+    if not plain or status not in ("active", "official", "probationary"):
+        return None
+    orgs = [org] if org is not None else list(user_roots(request.user))
+    counts = counts_by_anchor(orgs, filters["today"])
+    key = {"active": None, "official": "official", "probationary": "probationary"}[status]
+    return sum(c[key] if key else c["official"] + c["probationary"] for c in counts.values())
+
+
 @login_required
 def member_list(request):
     org = _scope_org(request)
@@ -148,11 +136,14 @@ def member_list(request):
     filters = _filters(request, sensitive)
     members = select_members(request.user, org, filters)
     small = org is not None and org.depth >= DEEP_SCOPE
-    page = SlicePage(
-        members.values_list(*LIST_COLUMNS),
-        page_number(request.GET),
-        count=members.select_related(None) if small else None,
-    )
+    rows = members.values_list(*LIST_COLUMNS)
+    if small:  # a few cells: Django's own count is cheap
+        paginator = Paginator(rows, PAGE_SIZE)
+    elif (total := _total_from_facts(request, org, filters)) is not None:
+        paginator = KnownCountPaginator(rows, PAGE_SIZE, count=total)
+    else:  # a search or a filter over a district or the province: no count over the register
+        paginator = NoCountPaginator(rows, PAGE_SIZE)
+    page = paginator.get_page(page_number(request.GET))
     page.object_list = [_list_row(row, sensitive) for row in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)

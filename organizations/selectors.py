@@ -136,3 +136,23 @@ def recorder_role_label(row) -> str:
     from .models import Role
 
     return f"{Role.Kind(kind).label} — {row.recorder_role_org}"
+
+
+def label_grassroots(orgs) -> list:
+    """Set ``grassroots_name`` on each organisation: the name of the grassroots organisation it
+    belongs to ("" for one at or above that level), so lists can tell apart the 34 cells called
+    "Chi bộ tổ dân phố Mít 1". One query for all."""
+    from .models import GRASSROOTS_KINDS
+
+    orgs = [o for o in orgs if o is not None]
+    step = Organization.steplen
+    prefixes = {o.path[: k * step] for o in orgs for k in range(1, o.depth)}
+    found = (
+        dict(Organization.objects.filter(path__in=prefixes, kind__in=GRASSROOTS_KINDS).values_list("path", "name"))
+        if prefixes
+        else {}
+    )
+    for o in orgs:
+        names = [found[o.path[: k * step]] for k in range(o.depth - 1, 0, -1) if o.path[: k * step] in found]
+        o.grassroots_name = names[0] if names else ""
+    return orgs

@@ -6,6 +6,7 @@ app_name = "reports"
 
 urlpatterns = [
     path("orgs/", views.browser, name="browser"),
+    path("orgs/pick/", views.pick, name="pick"),
     path("orgs/<str:code>/", views.browser, name="browser-org"),
     # Landing pages: reports:dashboard goes to the dashboard of the top of the user's scope.
     path("dashboard/", dashboards.dashboard_home, name="dashboard"),

@@ -40,3 +40,37 @@ def browser(request, code=None):
         context["predecessors"] = list(org.predecessors().for_user(request.user))
         context["successors"] = list(org.successors().for_user(request.user)) if org.valid_to else []
     return render(request, "reports/browser.html", context)
+
+
+PICK_LIMIT = 20
+
+
+@login_required
+def pick(request):
+    """The organisation picker's answers: up to 20 organisations in the user's scope whose name
+    matches ``q`` with or without diacritics ("hoa binh" finds "Hòa Bình"), each with its
+    grassroots organisation beside it; ``kinds=cell`` for cells only, ``under=CODE`` within one."""
+    from django.http import JsonResponse
+
+    from organizations.models import CELL_KINDS
+    from organizations.selectors import label_grassroots
+
+    scoped = Organization.objects.for_user(request.user)
+    under = canonical_text(request.GET.get("under", ""))
+    if under:
+        scoped = scoped.subtree(get_object_or_404(scoped, code=under))
+    if request.GET.get("kinds") == "cell":
+        scoped = scoped.filter(kind__in=CELL_KINDS)
+    query = canonical_text(request.GET.get("q", ""))[:100]
+    found = list(scoped.search(query)[:PICK_LIMIT]) if query else []
+    label_grassroots(found)
+    results = [
+        {
+            "code": o.code,
+            "name": o.name,
+            "grassroots": o.grassroots_name,
+            "label": f"{o.name} — {o.grassroots_name}" if o.grassroots_name and o.grassroots_name != o.name else o.name,
+        }
+        for o in found
+    ]
+    return JsonResponse({"results": results, "more": len(found) == PICK_LIMIT})

@@ -32,3 +32,13 @@ def signed_percent(value):
     if value is None:
         return "—"
     return fmt_points(value) + "%"
+
+
+@register.simple_tag
+def picker_go(view_name, query=""):
+    """The address the organisation picker opens for its choice: ``view_name`` of the chosen
+    organisation ({code}), with the page's query (period, filters) kept."""
+    from django.urls import reverse
+
+    url = reverse(view_name, args=["__code__"]).replace("__code__", "{code}")
+    return f"{url}?{query}" if query else url

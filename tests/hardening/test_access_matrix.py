@@ -226,6 +226,7 @@ MATRIX: dict[str, Spec] = {
     "candidates/import/template.xlsx": Spec(),
     # reports
     "orgs/": Spec(params=("q", "page")),
+    "orgs/pick/": Spec(params=("q", "kinds", "under")),
     "orgs/<str:code>/": Spec(target=cell, params=("q", "page")),
     # Restructuring the tree: the provincial office (and administrators) only.
     "orgs/<str:code>/restructure/": Spec(target=cell, get=frozenset({"province"}), post=frozenset({"province"})),

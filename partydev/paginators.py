@@ -1,0 +1,72 @@
+"""Django's Paginator for pages where a count over the whole table is too dear.
+
+- ``KnownCountPaginator``: Django's own, with the total given (read from the read model's facts,
+  say) instead of a ``COUNT(*)`` over the register.
+- ``NoCountPaginator``: no total at all; a page fetches one row more than it shows to know
+  whether another follows. Its pages say "rows 51–100", never "of N".
+
+Both keep Django's interface (``get_page``, ``Page.has_next``, ``start_index`` …), so a template
+written for the one works with the others.
+"""
+
+from functools import cached_property
+
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+
+
+class KnownCountPaginator(Paginator):
+    def __init__(self, object_list, per_page, *, count: int, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
+
+
+class NoCountPage(Page):
+    def __init__(self, object_list, number, paginator, *, more: bool):
+        super().__init__(object_list, number, paginator)
+        self._more = more
+
+    def has_next(self) -> bool:
+        return self._more
+
+    def has_other_pages(self) -> bool:
+        return self._more or self.has_previous()
+
+    def next_page_number(self) -> int:
+        if not self._more:
+            raise EmptyPage("Đây là trang cuối.")
+        return self.number + 1
+
+    def start_index(self) -> int:
+        return (self.number - 1) * self.paginator.per_page + 1 if self.object_list else 0
+
+    def end_index(self) -> int:
+        return (self.number - 1) * self.paginator.per_page + len(self.object_list)
+
+
+class NoCountPaginator(Paginator):
+    count = None  # type: ignore[assignment]  # unknown, on purpose
+
+    def validate_number(self, number) -> int:
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger("Số trang phải là số nguyên.") from None
+        if number < 1:
+            raise EmptyPage("Số trang phải từ 1.")
+        return number
+
+    def page(self, number) -> NoCountPage:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        return NoCountPage(rows[: self.per_page], number, self, more=len(rows) > self.per_page)
+
+    def get_page(self, number) -> NoCountPage:
+        try:
+            return self.page(number)
+        except (PageNotAnInteger, EmptyPage):
+            return self.page(1)
