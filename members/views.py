@@ -111,7 +111,13 @@ def _filter_form_html(params) -> str:
     form = MemberFilterForm(items)
     form.is_valid()
     return render_to_string(
-        "members/_filters.html", {"form": form, "open": any(v for k, v in items.items() if k not in ("q", "org"))}
+        "members/_filters.html",
+        # Open only for a filter actually chosen (the status's default is none): else the panel
+        # pushes a search's results below the first screen of a phone.
+        {
+            "form": form,
+            "open": any(v for k, v in items.items() if k not in ("q", "org") and (k, v) != ("status", "active")),
+        },
     )
 
 

@@ -216,6 +216,19 @@ class Achievement:
         return self.grassroots_total - self.grassroots_admitting
 
     @property
+    def children_quota(self) -> int | None:
+        """The sum of the listed organisations' own quotas (None when none of them has one): shown
+        beside, or instead of, the organisation's own quota, which it never replaces."""
+        quotas = [r.quota for r in self.rows if r.quota is not None]
+        return sum(quotas) if quotas else None
+
+    @property
+    def children_quota_differs(self) -> bool:
+        """The organisation has a quota of its own and its children's add up to another figure."""
+        own, children = self.totals.quota, self.children_quota
+        return own is not None and children is not None and own != children
+
+    @property
     def grassroots_share(self) -> Decimal | None:
         return rate(self.grassroots_admitting, self.grassroots_total)
 

@@ -79,6 +79,7 @@ def achievement(request):
             "kinds": kinds,
             "admitted": t.admitted,
             "quota": t.quota,
+            "children_quota": result.children_quota,
             "rate": rate_text(t.rate),
             "previous": {
                 "from": result.previous.date_from.isoformat(),

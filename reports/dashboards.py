@@ -28,7 +28,7 @@ from . import analytics, exports
 from . import projection as projections
 from .periods import Period, PeriodError, period_from_params
 from .suppression import quality_for
-from .tables import rows_html
+from .tables import paged_table
 
 KIND_LABELS = dict(Kind.choices)
 DEFAULT_THRESHOLD = Decimal(100)
@@ -264,7 +264,80 @@ def _dashboard_figures(org: Organization, rr: ReportRequest, year: int) -> dict:
         lagging=[r for r in result.rows if r.below],
         pipeline=pipeline,
         rows_html=exports.achievement_rows_html(result, rr, reverse("reports:dashboard")),
+        lines=_both_lines(org, rr, result),
+        published=_published(org) if org.code == PUBLISHED_FOR else [],
     )
+
+
+# The province partydev.figures.PUBLISHED holds the figures of (the demo's Hòa Bình).
+PUBLISHED_FOR = "HB"
+# Until 30/06/2025 the committees directly above the grassroots were the district-level ones.
+DIRECTLY_ABOVE_GRASSROOTS = "district,city"
+
+
+def _both_lines(org: Organization, rr: ReportRequest, result) -> list[dict]:
+    """For a province: its figures on the two bases side by side, the committees directly above
+    the grassroots (the published basis of the terms and years) and the whole province (the
+    published basis of 2023's half-year), whichever the page shows."""
+    if org.depth != 1 or rr.all_levels:
+        return []
+    whole = not rr.kinds
+    above_kinds = DIRECTLY_ABOVE_GRASSROOTS.split(",")
+    if whole:
+        other = analytics.achievement(org, rr.period, kinds=above_kinds, tree=rr.tree)
+        whole_totals, above_totals = result.totals, other.totals
+    elif sorted(rr.kinds) == sorted(above_kinds):
+        other = analytics.achievement(org, rr.period, tree=rr.tree)
+        whole_totals, above_totals = other.totals, result.totals
+    else:
+        return []
+    return [
+        {
+            "label": "Các đảng bộ trực tiếp cấp trên cơ sở (cấp huyện, đến 30/06/2025)",
+            "admitted": above_totals.admitted,
+            "quota": above_totals.quota,
+            "rate": above_totals.rate,
+            "current": not whole,
+            "query": rr.query(kinds=DIRECTLY_ABOVE_GRASSROOTS, levels=""),
+        },
+        {
+            "label": f"Toàn {org.name}",
+            "admitted": whole_totals.admitted,
+            "quota": whole_totals.quota,
+            "rate": whole_totals.rate,
+            "current": whole,
+            "query": rr.query(kinds="", levels=""),
+        },
+    ]
+
+
+def _published(org: Organization) -> list[dict]:
+    """The figures published for the province, each with the query that shows it here."""
+    from partydev.figures import PUBLISHED
+
+    out = []
+    for f in PUBLISHED.get("admissions_district_level_committees", []):
+        first, _, last = f["period"].partition("-")
+        last = last or first
+        query = urlencode({"from": f"{first}-01-01", "to": f"{last}-12-31", "kinds": DIRECTLY_ABOVE_GRASSROOTS})
+        period = f"{first}–{last}" if last != first else first
+        basis = "các đảng bộ cấp huyện"
+        out.append({**f, "period": period, "basis": basis, "query": query, "rate": f["rate"].replace(".", ",")})
+    for f in PUBLISHED.get("admissions_province_wide", []):
+        start, _, end = f["period"].partition("..")
+        query = urlencode({"from": start, "to": end})
+        d_from, d_to = datetime.date.fromisoformat(start), datetime.date.fromisoformat(end)
+        out.append(
+            {
+                "period": f"{d_from:%d/%m/%Y}–{d_to:%d/%m/%Y}",
+                "basis": "toàn tỉnh, so với chỉ tiêu cả năm",
+                "admitted": f["admitted"],
+                "quota": f.get("annual_quota"),
+                "rate": f["rate"].replace(".", ","),
+                "query": query,
+            }
+        )
+    return out
 
 
 def _pipeline(cell: Organization, year: int) -> dict:
@@ -308,9 +381,8 @@ def coverage(request, code):
     if rr.export:
         return exports.coverage_xlsx(result, request.GET.get("table", "cells"))
     tables = exports.coverage_tables(result)
-    for table in tables.values():
-        table.html = rows_html(table)
-    return render(request, "reports/coverage.html", _context(rr, result=result, tables=list(tables.items())))
+    paged = [paged_table(table, key, request.GET) for key, table in tables.items()]
+    return render(request, "reports/coverage.html", _context(rr, result=result, tables=paged))
 
 
 @login_required

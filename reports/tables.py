@@ -110,3 +110,76 @@ def excel_value(column: Column, row):
     if column.kind in ("int", "signed"):
         return int(value)
     return str(value)
+
+
+# --- long tables on a page: Django's Paginator, sortable and searchable, with the total ---------
+
+TABLE_PAGE_SIZE = 50
+
+
+@dataclass
+class PagedTable:
+    key: str
+    table: Table
+    page: Any  # django.core.paginator.Page
+    html: Any
+    total: int  # rows of the whole table
+    found: int  # rows matching the search
+    search: str
+    sort: int | None
+    descending: bool
+    sort_links: list  # [(header, query, arrow)]
+    page_query: str  # the query without this table's page number
+
+
+def paged_table(table: Table, key: str, params, *, per_page: int = TABLE_PAGE_SIZE, **html_options) -> PagedTable:
+    """One table of a report page as a page of ``per_page`` rows (Django's Paginator), sorted by
+    ``?{key}_sort=N`` (``-N`` descending) and searched by ``?{key}_q=`` over its text columns
+    (with or without diacritics), with the total of the whole table. The Excel export keeps
+    writing the whole table (``exports``)."""
+    from django.core.paginator import Paginator
+
+    from partydev.text import fold
+
+    search = str(params.get(f"{key}_q", "")).strip()[:100]
+    rows = table.rows
+    if search:
+        wanted = fold(search)
+        texts = [c for c in table.columns if c.kind == "text"]
+        rows = [r for r in rows if any(wanted in fold(str(c.get(r) or "")) for c in texts)]
+    raw = str(params.get(f"{key}_sort", "")).strip()
+    sort, descending = None, raw.startswith("-")
+    if raw.lstrip("-").isdigit() and int(raw.lstrip("-")) < len(table.columns):
+        sort = int(raw.lstrip("-"))
+        column = table.columns[sort]
+
+        def sort_key(r, column=column):
+            value = column.get(r)
+            if column.kind == "text":
+                return (value is None, fold(str(value or "")))
+            return (value is None, value if value is not None else 0)
+
+        rows = sorted(rows, key=sort_key, reverse=descending)
+    page = Paginator(rows, per_page).get_page(params.get(f"{key}_page"))
+    shown = Table(table.title, table.columns, list(page.object_list), table.subtitle)
+    query = params.copy()
+    query.pop(f"{key}_page", None)
+    links = []
+    for i, c in enumerate(table.columns):
+        q = query.copy()
+        q[f"{key}_sort"] = f"-{i}" if sort == i and not descending else str(i)
+        arrow = ("▼" if descending else "▲") if sort == i else ""
+        links.append((c.header, q.urlencode(), arrow))
+    return PagedTable(
+        key=key,
+        table=table,
+        page=page,
+        html=rows_html(shown, **html_options),
+        total=len(table.rows),
+        found=len(rows),
+        search=search,
+        sort=sort,
+        descending=descending,
+        sort_links=links,
+        page_query=query.urlencode(),
+    )

@@ -17,7 +17,8 @@
       },
       options: {
         responsive: true, maintainAspectRatio: false, animation: false,
-        scales: { y: { beginAtZero: true, ticks: { callback: function (v) { return nf.format(v); } } } },
+        // Head counts: whole-number ticks only (Chart.js would otherwise draw 0,1 … 0,9 for small counts).
+        scales: { y: { beginAtZero: true, ticks: { precision: 0, callback: function (v) { return nf.format(v); } } } },
         plugins: { tooltip: { callbacks: { label: function (c) { return c.dataset.label + ": " + (c.raw === null ? "—" : nf.format(c.raw)); } } } }
       }
     });
@@ -27,7 +28,10 @@
     return new window.Chart(canvas, {
       type: "bar",
       data: { labels: rows.map(function (r) { return r.label; }), datasets: [{ label: "Số lượng", data: rows.map(function (r) { return r.value; }), backgroundColor: PALETTE }] },
-      options: { indexAxis: "y", responsive: true, maintainAspectRatio: false, animation: false, plugins: { legend: { display: false } } }
+      options: {
+        indexAxis: "y", responsive: true, maintainAspectRatio: false, animation: false, plugins: { legend: { display: false } },
+        scales: { x: { beginAtZero: true, ticks: { precision: 0, callback: function (v) { return nf.format(v); } } } }
+      }
     });
   }
 

@@ -38,3 +38,36 @@ def test_the_paginators_keep_djangos_interface():
     assert first.has_next() and first.next_page_number() == 2 and not first.has_previous()
     assert (last.start_index(), last.end_index(), last.has_next()) == (51, 60, False)
     assert no_count.get_page("x").number == 1
+
+
+def test_the_coverage_tables_are_paged_sorted_searched_and_exported_whole(login, tree, users):
+    import io
+
+    import openpyxl
+
+    from organizations.models import Kind
+    from organizations.services import organization_create
+
+    for i in range(55):
+        organization_create(parent=tree.GX, code=f"T.X.1.N{i:02d}", name=f"Chi bộ thôn Nà {i:02d}", kind=Kind.CELL)
+    client = login(users.province)
+    period = "from=2022-01-01&to=2022-12-31"
+    response = client.get(f"/reports/T/coverage/?{period}")
+    html = response.content.decode()
+    cells = next(t for t in response.context["tables"] if t.key == "cells")
+    total = cells.total
+    assert total >= 58 and len(cells.page.object_list) == 50
+    assert f"(tổng số {total})" in html and 'data-testid="pager-cells"' in html
+    second = client.get(f"/reports/T/coverage/?{period}&cells_page=2").context["tables"]
+    assert len(next(t for t in second if t.key == "cells").page.object_list) == total - 50
+    found = client.get(f"/reports/T/coverage/?{period}&cells_q=thon na 0").context["tables"]
+    searched = next(t for t in found if t.key == "cells")
+    assert searched.found == 10 and all("Nà 0" in r.name for r in searched.page.object_list)
+    ordered = client.get(f"/reports/T/coverage/?{period}&cells_sort=-0").context["tables"]
+    names = [r.name for r in next(t for t in ordered if t.key == "cells").page.object_list]
+    from partydev.text import fold
+
+    assert names == sorted(names, key=fold, reverse=True)
+    export = client.get(f"/reports/T/coverage/?{period}&format=xlsx&table=cells")
+    ws = openpyxl.load_workbook(io.BytesIO(export.content)).active
+    assert sum(1 for r in ws.iter_rows(values_only=True) if r[0] and str(r[0]).startswith("Chi bộ thôn Nà")) == 55

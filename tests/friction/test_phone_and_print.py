@@ -62,3 +62,39 @@ def test_a_printed_report_is_landscape_without_controls_with_headers_on_every_pa
     pdf = PdfReader(io.BytesIO(page.pdf(prefer_css_page_size=True)))
     box = pdf.pages[0].mediabox
     assert float(box.width) > float(box.height)  # landscape
+
+
+def test_chart_axes_of_head_counts_have_whole_number_ticks(live_server, browser_login, tree, users):
+    import datetime
+
+    from tests.members.factories import admit
+
+    admit(tree.CXA, datetime.date(2022, 3, 1))
+    page = browser_login(users.province)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(f"{live_server.url}/dashboard/{tree.P.code}/?from=2022-01-01&to=2022-12-31")
+    page.wait_for_function("() => window.Chart && Object.keys(window.Chart.instances).length > 0")
+    ticks = page.evaluate(
+        "() => Object.values(window.Chart.instances).map(c => c.scales.y ? c.scales.y.ticks.map(t => t.value) : [])"
+    )
+    values = [v for chart in ticks for v in chart]
+    assert values and all(float(v).is_integer() for v in values)
+
+
+def test_member_search_results_are_on_the_first_screen_and_the_checkbox_sits_by_its_label(
+    live_server, browser_login, tree, users
+):
+    import datetime
+
+    from tests.members.factories import admit
+
+    admit(tree.CXA, datetime.date(2022, 3, 1), full_name="Quách Văn Tìm")
+    page = browser_login(users.secretary_a)
+    page.goto(f"{live_server.url}/members/?q=quach+van&status=active")
+    row = page.locator("table.data tbody tr").first
+    expect(row).to_contain_text("Quách Văn Tìm")
+    assert row.bounding_box()["y"] < 844  # above the fold of a 390×844 phone
+    page.goto(f"{live_server.url}/candidates/add/")
+    box = page.get_by_label("Đoàn viên").bounding_box()
+    label = page.locator("label", has_text="Đoàn viên").bounding_box()
+    assert box["y"] - label["y"] < 10  # on the label's line, not below it

@@ -1,0 +1,52 @@
+"""Issue 19, figures at a glance: the dashboard says its basis, shows the province on both bases
+side by side; an organisation without a quota of its own shows its children's sum, labelled as a
+sum, and a differing sum is flagged; the API's quota stays the organisation's own."""
+
+import pytest
+
+from members.quotas.models import Quota
+
+pytestmark = pytest.mark.django_db
+
+Y2022 = "from=2022-01-01&to=2022-12-31"
+
+
+def test_the_basis_is_said_and_both_lines_sit_side_by_side(login, users, tree, admissions):
+    client = login(users.province)
+    html = client.get(f"/dashboard/T/?{Y2022}").content.decode()
+    assert 'data-testid="basis"' in html and "Cơ sở tính:" in html and "toàn Tỉnh T Hòa Bình" in html
+    assert 'data-testid="both-lines"' in html
+    assert "Các đảng bộ trực tiếp cấp trên cơ sở" in html and "xem theo cách này" in html
+    narrowed = client.get(f"/dashboard/T/?{Y2022}&kinds=district,city").content.decode()
+    assert "chỉ cộng các tổ chức" in narrowed and 'data-testid="both-lines"' in narrowed
+
+
+def test_a_dashboard_without_its_own_quota_shows_the_childrens_sum(login, users, tree, admissions):
+    Quota.objects.create(organization=tree.CXA, year=2022, target=2)
+    Quota.objects.create(organization=tree.CXB, year=2022, target=3)
+    client = login(users.province)
+    # GX has a quota of its own (1) that differs from its children's 5: flagged.
+    html = client.get(f"/dashboard/{tree.GX.code}/?{Y2022}").content.decode()
+    assert 'data-testid="children-quota-differs"' in html and "nhiều hơn" in html
+    Quota.objects.filter(organization=tree.GX).delete()
+    html = client.get(f"/dashboard/{tree.GX.code}/?{Y2022}").content.decode()
+    assert "tổng của các tổ chức trực thuộc" in html and 'data-testid="children-quota-note"' in html
+    data = client.get(f"/api/reports/achievement?org={tree.GX.code}&{Y2022}").json()
+    assert data["quota"] is None and data["children_quota"] == 5
+
+
+def test_the_api_quota_is_the_organisations_own(login, users, tree, admissions):
+    data = login(users.province).get(f"/api/reports/achievement?org=T&{Y2022}").json()
+    assert data["quota"] == 6 and data["children_quota"] == 6  # X 3 + Y 3
+
+
+def test_the_published_figures_link_to_the_queries_that_show_them():
+    from types import SimpleNamespace
+
+    from reports.dashboards import _published
+
+    items = _published(SimpleNamespace(code="HB"))
+    term = next(p for p in items if p["period"] == "2016–2022")
+    assert term["rate"] == "88,48" and "kinds=district%2Ccity" in term["query"] and "from=2016-01-01" in term["query"]
+    half = next(p for p in items if "2023" in p["period"])
+    assert half["rate"] == "37,80" and "kinds" not in half["query"]
