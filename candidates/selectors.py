@@ -11,7 +11,7 @@ from django.db.models.functions import ExtractYear, RowNumber
 
 from organizations import rollup
 from organizations.models import Organization
-from organizations.selectors import recorder_role_label, user_roots, with_recorder_role
+from organizations.selectors import label_grassroots, recorder_role_label, user_roots, with_recorder_role
 from partydev.text import fold
 from partydev.workdays import working_days_between
 
@@ -64,6 +64,7 @@ class Card:
     cell_vote_date: datetime.date | None
     full_name: str
     cell_name: str
+    cell_id: int = 0
     overdue_days: int = 0
     certificate_warning: bool = False
 
@@ -99,7 +100,16 @@ def board(org: Organization, user, today: datetime.date) -> list[Column]:
     for pk, stage, n in ranked:
         counts[stage] = n
         first_ids.append(pk)
-    fields = ("id", "stage", "next_due", "certificate_date", "cell_vote_date", "person__full_name", "cell__name")
+    fields = (
+        "id",
+        "stage",
+        "next_due",
+        "certificate_date",
+        "cell_vote_date",
+        "person__full_name",
+        "cell__name",
+        "cell_id",
+    )
     cards = defaultdict(list)
     # Plain rows, not model instances: a card needs a handful of values.
     rows = Candidate.objects.filter(pk__in=first_ids).values_list(*fields)
@@ -108,6 +118,13 @@ def board(org: Organization, user, today: datetime.date) -> list[Column]:
         c.overdue_days = (today - c.next_due).days if c.next_due and c.next_due < today else 0
         c.certificate_warning = rules.certificate_expiring(c, today)
         cards[c.stage].append(c)
+    if not org.is_cell:  # cells of a wider board are told apart by their grassroots organisation
+        shown = {c.cell_id for column in cards.values() for c in column}
+        names = {o.pk: o.grassroots_name for o in label_grassroots(Organization.objects.filter(pk__in=shown))}
+        for column in cards.values():
+            for c in column:
+                if names.get(c.cell_id) and names[c.cell_id] != c.cell_name:
+                    c.cell_name = f"{c.cell_name} — {names[c.cell_id]}"
     return [
         Column(s, Stage(s).label, counts.get(s, 0), cards.get(s, []))
         for s in BOARD_STAGES

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from organizations import permissions
 from organizations.models import Organization
 from organizations.privacy import HIDDEN, can_see_sensitive
-from organizations.selectors import recorder_role_label, user_roots, with_recorder_role
+from organizations.selectors import label_grassroots, recorder_role_label, user_roots, with_recorder_role
 from partydev import once
 from partydev.export_tasks import export_later
 from partydev.formats import short_date
@@ -83,14 +83,17 @@ LIST_COLUMNS = (
     "status",
     "exempted",
     "admission_decision_date",
+    "cell_id",
 )
 SEX_LABELS, ETHNICITY_LABELS, STATUS_LABELS = dict(Sex.choices), dict(ETHNICITIES), dict(Status.choices)
 
 
-def _list_row(row, sensitive: bool) -> tuple:
+def _list_row(row, sensitive: bool, grassroots: dict) -> tuple:
     """One row of the list, formatted here: model instances and ``get_FOO_display`` cost more
-    than the query for a page of fifty."""
-    pk, name, born, sex, ethnicity, cell, status, exempted, admitted = row
+    than the query for a page of fifty. The cell with its grassroots organisation beside it."""
+    pk, name, born, sex, ethnicity, cell, status, exempted, admitted, cell_id = row
+    if grassroots.get(cell_id):
+        cell = f"{cell} — {grassroots[cell_id]}"
     ethnicity = ETHNICITY_LABELS.get(ethnicity, ethnicity) if sensitive else HIDDEN
     return (
         pk,
@@ -150,7 +153,9 @@ def member_list(request):
     else:  # a search or a filter over a district or the province: no count over the register
         paginator = NoCountPaginator(rows, PAGE_SIZE)
     page = paginator.get_page(page_number(request.GET))
-    page.object_list = [_list_row(row, sensitive) for row in page.object_list]
+    cells = label_grassroots(Organization.objects.filter(id__in={row[-1] for row in page.object_list}))
+    grassroots = {c.pk: c.grassroots_name for c in cells if c.grassroots_name != c.name}
+    page.object_list = [_list_row(row, sensitive, grassroots) for row in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
     return render(

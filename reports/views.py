@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from organizations.models import PART, Organization, readable_extent
 from organizations.permissions import may_restructure
-from organizations.selectors import breadcrumbs, user_roots
+from organizations.selectors import breadcrumbs, label_grassroots, user_roots
 from partydev.text import canonical_text
 
 from .selectors import browser_rows
@@ -29,6 +29,7 @@ def browser(request, code=None):
     if query:
         base = scoped.subtree(org) if org else scoped
         page = Paginator(base.search(query), 50).get_page(request.GET.get("page"))
+        page.object_list = label_grassroots(list(page.object_list))
         context["results"] = page
     else:
         context["rows"] = browser_rows(children)

@@ -42,6 +42,8 @@ def test_candidates_are_found_by_name_on_the_worklist_and_the_board(login, tree,
     html = client.get(reverse("candidates:worklist"), {"q": "quach thi lan"}).content.decode()
     assert reverse("candidates:detail", args=[mine.pk]) in html and "Quách Thị Lanh" not in html
     assert tree.GX.name in html  # the cell with its grassroots organisation
+    cards = client.get(reverse("candidates:board", args=[tree.X.code])).content.decode()
+    assert f"{tree.CXA.name} — {tree.GX.name}" in cards  # a card names its cell with its grassroots
     board = client.get(reverse("candidates:board", args=[tree.X.code]), {"q": "QUACH"})
     assert reverse("candidates:detail", args=[mine.pk]) in board.content.decode()
     assert "Quách Thị Lanh" not in board.content.decode()

@@ -21,6 +21,7 @@ def test_the_province_list_gives_its_total_from_the_facts(login, tree, users):
     with CaptureQueriesContext(connection) as queries:
         html = client.get("/members/", {"org": tree.P.code}).content.decode()
     assert "30 đảng viên" in html and "Trang 1 / 2" in html
+    assert f"{tree.CXA.name} — {tree.GX.name}" in html or f"{tree.CYA.name} — {tree.GY.name}" in html
     register_counts = [
         q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper() and "members_membership" in q["sql"]
     ]
