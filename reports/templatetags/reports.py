@@ -35,10 +35,12 @@ def signed_percent(value):
 
 
 @register.simple_tag
-def picker_go(view_name, query=""):
+def picker_go(view_name, query="", **params):
     """The address the organisation picker opens for its choice: ``view_name`` of the chosen
-    organisation ({code}), with the page's query (period, filters) kept."""
+    organisation ({code}), with the page's query (period, filters) and ``params`` kept."""
     from django.urls import reverse
+    from django.utils.http import urlencode
 
     url = reverse(view_name, args=["__code__"]).replace("__code__", "{code}")
+    query = "&".join(q for q in (query, urlencode(params) if params else "") if q)
     return f"{url}?{query}" if query else url

@@ -81,3 +81,22 @@ def test_the_picker_opens_the_chosen_organisation_and_moves_a_candidate(live_ser
     expect(page.locator(".messages")).to_be_visible()
     c.refresh_from_db()
     assert c.cell_id == tree.CXB.pk
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/candidates/",
+        "/members/",
+        "/dashboard/T.X/",
+        "/reports/T.X/coverage/",
+        "/reports/T.X/projection/",
+        "/followup/evaluation/T.X/?year=2022",
+        "/followup/lists/T.X/",
+        "/quotas/T.X/",
+    ],
+)
+def test_every_page_that_narrows_by_organisation_has_the_picker(login, tree, users, url):
+    html = login(users.district_x).get(url).content.decode()
+    assert 'class="picker"' in html and f'data-picker-url="{reverse("reports:pick")}' in html
