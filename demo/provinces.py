@@ -451,6 +451,11 @@ def rebalance(root: Organization | None = None, cell_ids=None, since_year: int |
         from demo.members import _insert
 
         _insert(MemberBalance, ["cell_id", "year", "official", "probationary", "is_last"], rows)
+        from django.core.management.color import no_style
+
+        with connection.cursor() as cursor:  # explicit ids: PostgreSQL's sequence must follow
+            for sql in connection.ops.sequence_reset_sql(no_style(), [MemberBalance]):
+                cursor.execute(sql)
     return len(delta)
 
 
