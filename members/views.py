@@ -26,7 +26,7 @@ from partydev.params import MAX_ID, page_number, parse_int
 
 from . import exports
 from .forms import AdmissionForm, EventForm, MemberFilterForm, PersonEditForm, TransferInForm
-from .models import ETHNICITIES, EventKind, Membership, MembershipEvent, Proposal, Sex, Status
+from .models import ETHNICITIES, EXIT_KINDS, EventKind, Membership, MembershipEvent, Proposal, Sex, Status
 from .selectors import DEEP_SCOPE, counts_at, counts_by_anchor
 from .selectors import member_list as select_members
 from .services import (
@@ -299,6 +299,7 @@ def record_event(request, pk, kind):
             "kind_label": EventKind(kind).label,
             "proposal": proposal,
             "mode": "decision",
+            "is_exit": kind in EXIT_KINDS,
         },
     )
 

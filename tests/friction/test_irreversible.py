@@ -94,3 +94,15 @@ def test_dropping_a_candidate_asks_with_the_name_and_the_reason(live_server, bro
     page.once("dialog", lambda dialog: dialog.accept())
     button.click()
     expect(page.get_by_test_id("stage")).to_have_text(Stage.DROPPED.label)
+
+
+@pytest.mark.django_db
+def test_a_members_exit_decision_asks_first_and_stands_apart(login, tree, users):
+    import datetime
+
+    from tests.members.factories import admit
+
+    m = admit(tree.CXA, datetime.date(2020, 3, 1), full_name="Bùi Văn Ra")
+    html = login(users.district_x).get(reverse("members:record", args=[m.pk, "struck_off"])).content.decode()
+    assert 'data-confirm="Ghi quyết định' in html and "Bùi Văn Ra" in html
+    assert "danger-zone" in html and 'class="danger"' in html
