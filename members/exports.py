@@ -8,6 +8,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from organizations.privacy import HIDDEN
+from partydev import excel
 from partydev.excel import escape_text, xlsx_response
 from partydev.tasks import in_task, report, reporting
 
@@ -95,6 +96,7 @@ def _row(n, m, sensitive: bool = True):
 def members_workbook(memberships, *, title: str, sensitive: bool = True) -> bytes:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Đảng viên")
+    excel.print_setup(ws, 3, title=title)  # A4 landscape, fitted to the width, the header row on every page
     for i, (_, width) in enumerate(COLUMNS):
         ws.column_dimensions[chr(ord("A") + i) if i < 26 else "A" + chr(ord("A") + i - 26)].width = width
     title_cell = WriteOnlyCell(ws, value=escape_text(title))

@@ -59,3 +59,15 @@ def test_the_evaluation_export_is_printable(login, users, tree):
     response = login(users.district_x).get(f"/followup/evaluation/{tree.X.code}/?year=2022&format=xlsx")
     ws = openpyxl.load_workbook(io.BytesIO(response.content)).active
     _assert_printable(ws, period_in_header=False)
+
+
+def test_the_member_register_export_is_printable(login, users, tree):
+    import datetime
+
+    from tests.members.factories import admit
+
+    admit(tree.CXA, datetime.date(2022, 3, 1))
+    response = login(users.secretary_a).get("/members/export.xlsx")
+    ws = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    _assert_printable(ws, period_in_header=False)
+    assert ws.print_title_rows == "$3:$3"
