@@ -23,7 +23,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.test.utils import override_settings
 
-ROUNDS = 7
+ROUNDS = 15
 EXPORTS = 3
 
 
@@ -58,11 +58,17 @@ def _wait_done(run_id: str, worker: subprocess.Popen | None) -> None:
 
 
 def measurements() -> list[tuple[str, str]]:
-    from partydev.models import TaskRun
-
     client = Client()
     client.force_login(get_user_model().objects.get(username="province"))
     url, query = "/members/export.xlsx", {"org": "HB"}
+    out = [start_figure(client, url, query)]
+    out += export_figures(client, url, query)
+    return out
+
+
+def start_figure(client: Client, url: str, query: dict) -> tuple[str, str]:
+    from partydev.models import TaskRun
+
     client.get("/ping/")
     pings, starts, runs = [], [], []
     for _ in range(ROUNDS):
@@ -78,14 +84,15 @@ def measurements() -> list[tuple[str, str]]:
         # Not the same export again while one is queued: each round starts a new run.
         TaskRun.objects.filter(pk=run_id).update(status=TaskRun.Status.FAILED)
     TaskRun.objects.filter(pk__in=runs).delete()
-    out = [
-        (
-            "Bắt đầu một việc nền (xuất danh sách đảng viên cả tỉnh), trung vị",
-            f"{_median_ms(starts):.1f} ms = {_median_ms(starts) / _median_ms(pings):.2f}× /ping/ "
-            f"({_median_ms(pings):.1f} ms; mục tiêu ≤ 3×)",
-        )
-    ]
+    return (
+        "Bắt đầu một việc nền (xuất danh sách đảng viên cả tỉnh), trung vị",
+        f"{_median_ms(starts):.1f} ms = {_median_ms(starts) / _median_ms(pings):.2f}× /ping/ "
+        f"({_median_ms(pings):.1f} ms; mục tiêu ≤ 3×)",
+    )
 
+
+def export_figures(client: Client, url: str, query: dict) -> list[tuple[str, str]]:
+    out = []
     inline, framework, gaps, silences, size = [], [], [], [], 0
     worker = _worker()
     try:

@@ -27,7 +27,7 @@ from partydev.params import MAX_ID, page_number, parse_int
 from . import exports
 from .forms import AdmissionForm, EventForm, MemberFilterForm, PersonEditForm, TransferInForm
 from .models import ETHNICITIES, EXIT_KINDS, EventKind, Membership, MembershipEvent, Proposal, Sex, Status
-from .selectors import DEEP_SCOPE, counts_at, counts_by_anchor
+from .selectors import DEEP_SCOPE, counts_by_anchor
 from .selectors import member_list as select_members
 from .services import (
     ALLOWED_FROM,
@@ -182,10 +182,12 @@ def member_export(request):
     title = f"Danh sách đảng viên — {org.name if org else 'phạm vi của tôi'}"
     narrowed = any(request.GET.get(k) for k in MemberFilterForm.base_fields if k != "org")
     if org is not None and org.depth < DEEP_SCOPE and not narrowed:
-        size = counts_at(org, filters["today"])["total"]  # from the facts: one query, not a count of the register
+        # A whole district or province: sized by its organisations (one count on the tree), not
+        # by counting the register (the province: 70,000 rows).
+        size, unit = type(org).objects.get_descendant_count(org), "orgs"
     else:
-        size = rows.count()
-    if later := export_later(request, size=size, title=f"Xuất {title[0].lower()}{title[1:]}"):
+        size, unit = rows.count(), "rows"
+    if later := export_later(request, size=size, unit=unit, title=f"Xuất {title[0].lower()}{title[1:]}"):
         return later  # a whole scope: written by a worker, progress on the task's page
     name = f"dang-vien-{org.code if org else 'tat-ca'}-{timezone.localdate():%Y%m%d}.xlsx"
     return exports.members_xlsx_response(rows, name, title=title, sensitive=sensitive)

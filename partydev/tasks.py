@@ -65,6 +65,7 @@ from django.utils.module_loading import import_string
 from django_tasks import task
 from django_tasks.base import Task
 from django_tasks.exceptions import TaskResultDoesNotExist
+from django_tasks_db import DatabaseBackend
 
 from .task_models import TaskProgress, TaskRun
 
@@ -281,6 +282,7 @@ def start(
         existing = TaskRun.objects.filter(dedupe_key=dedupe_key, status__in=TaskRun.ACTIVE).first()
         if existing is not None:
             return existing
+    same_database = isinstance(background_task.get_backend(), DatabaseBackend)
     try:
         with transaction.atomic():
             run = TaskRun.objects.create(
@@ -291,9 +293,12 @@ def start(
                 dedupe_key=(dedupe_key or "")[:200],
                 return_url=return_url[:300],
             )
+            if same_database:  # the queue is a table of this database: one commit for both
+                _enqueue(run, background_task)
     except IntegrityError:
         return TaskRun.objects.get(dedupe_key=dedupe_key, status__in=TaskRun.ACTIVE)
-    transaction.on_commit(lambda: _enqueue(run, background_task))
+    if not same_database:  # Redis: a worker must not see the id before the row exists
+        transaction.on_commit(lambda: _enqueue(run, background_task))
     return run
 
 

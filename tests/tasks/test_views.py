@@ -47,7 +47,7 @@ def test_a_whole_scope_export_goes_to_a_worker_and_holds_what_the_inline_file_ho
     inline = client.get("/members/export.xlsx", {"org": "T.X"})
     assert inline.status_code == 200
 
-    settings.TASKS_EXPORT_INLINE_MAX_ROWS = 2
+    settings.TASKS_EXPORT_INLINE_MAX_ROWS = settings.TASKS_EXPORT_INLINE_MAX_ORGS = 2
     run = _run_of(client.get("/members/export.xlsx", {"org": "T.X"}))
     assert run.status == "queued" and run.user == users.district_x and run.title.startswith("Xuất danh sách đảng viên")
     assert DBTaskResult.objects.filter(task_path="partydev.export_tasks.export_view").count() == 1
