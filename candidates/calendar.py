@@ -8,12 +8,14 @@ deadline that counts working days (``Candidate.next_due``), so the worklists sho
 
 import datetime
 from collections import Counter
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from organizations import permissions
 from partydev.audit import bulk_history
+from partydev.formats import short_date
 from partydev.models import CalendarDay
 from partydev.workdays import WorkCalendar, calendar_scope
 
@@ -36,12 +38,14 @@ RECOMPUTE_REASON = "Tính lại thời hạn theo lịch làm việc"
 can_edit_calendar = permissions.may_edit_calendar
 
 
-def _require_editor(user) -> None:
+def _require_editor(user: Any) -> None:
     permissions.require(user, permissions.may_edit_calendar)
 
 
 @transaction.atomic
-def calendar_day_declare(*, date: datetime.date, kind: str, decree_number: str, name: str = "", user) -> CalendarDay:
+def calendar_day_declare(
+    *, date: datetime.date, kind: str, decree_number: str, name: str = "", user: Any
+) -> CalendarDay:
     """Declare ``date`` a day off or a working day under a decree; stored deadlines follow."""
     _require_editor(user)
     decree_number = (decree_number or "").strip()
@@ -52,7 +56,7 @@ def calendar_day_declare(*, date: datetime.date, kind: str, decree_number: str, 
     working = kind == CalendarDay.Kind.WORKING_DAY
     if WorkCalendar({}).is_working_day(date) == working:
         raise ValidationError(
-            {"kind": f"Theo lịch nhà nước ngày {date:%d/%m/%Y} đã là {CalendarDay.Kind(kind).label.lower()}."}
+            {"kind": f"Theo lịch nhà nước ngày {short_date(date)} đã là {CalendarDay.Kind(kind).label.lower()}."}
         )
     day = CalendarDay.objects.select_for_update().filter(date=date).first() or CalendarDay(date=date)
     day.kind, day.decree_number, day.name, day.recorded_by = kind, decree_number, (name or "").strip(), user
@@ -63,7 +67,7 @@ def calendar_day_declare(*, date: datetime.date, kind: str, decree_number: str, 
 
 
 @transaction.atomic
-def calendar_day_remove(pk: int, *, user) -> None:
+def calendar_day_remove(pk: int, *, user: Any) -> None:
     """Withdraw a declared day (the package decides it again); stored deadlines follow."""
     _require_editor(user)
     day = CalendarDay.objects.select_for_update().filter(pk=pk).first()
@@ -74,13 +78,14 @@ def calendar_day_remove(pk: int, *, user) -> None:
     recompute_deadlines(since=date, user=user)
 
 
-def recompute_deadlines(*, since: datetime.date | None = None, user=None) -> int:
+def recompute_deadlines(*, since: datetime.date | None = None, user: Any = None) -> int:
     """Recompute the stored next deadline of every candidate whose deadline counts working days,
     under the calendar as the database holds it now; returns how many changed.
 
     A change of one day ``since`` can only move deadlines that fall on or after it (a window
     ending before it does not contain it), so only those are read."""
-    changed, moves = [], Counter()
+    changed: list[Candidate] = []
+    moves: Counter[facts.Key] = Counter()
     with calendar_scope(WorkCalendar.load()):
         candidates = Candidate.objects.filter(stage__in=WORKING_DAY_STAGES)
         if since is not None:

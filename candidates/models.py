@@ -51,7 +51,7 @@ STEP_ACTS = {
 }
 
 # The forward order. PARTIAL_APPRAISAL is skipped where the cell has no partial committee above it.
-PIPELINE = [
+PIPELINE: list[str] = [
     Stage.SOURCE,
     Stage.CULTIVATION,
     Stage.COURSE,
@@ -259,6 +259,8 @@ class Candidate(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = CandidateQuerySet.as_manager()
+    # Where the facts counted the candidate when ``services._lock`` read it (not a column).
+    _fact_key: tuple
     # Every change, with who, when and from where (partydev.audit).
     history = HistoricalRecords(bases=[HistoryBase])
 

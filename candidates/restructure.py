@@ -11,6 +11,7 @@ from collections import defaultdict
 
 from django.core.exceptions import ValidationError
 
+from organizations.carrying import Riders, carry_riders, person_names
 from organizations.models import OperationItem, Organization
 
 from .models import OPEN_STAGES, PIPELINE, Candidate, LocalCriterion, Stage
@@ -18,11 +19,6 @@ from .services import candidate_move
 
 Item = OperationItem.Item
 BEFORE_DECISION = PIPELINE[: PIPELINE.index(Stage.DECISION)]
-
-
-def _names(candidates, limit=5) -> str:
-    names = ", ".join(c.person.full_name for c in candidates[:limit])
-    return names + (f" và {len(candidates) - limit} người khác" if len(candidates) > limit else "")
 
 
 def _open_in(cell):
@@ -41,31 +37,18 @@ def _move(change, source, target, candidates) -> None:
     if candidates:
         change.note(
             "Đối tượng kết nạp",
-            f"{len(candidates)} đối tượng của «{source.name}» chuyển sang «{target.name}»: {_names(candidates)}.",
+            f"{len(candidates)} đối tượng của «{source.name}» chuyển sang «{target.name}»: {person_names(candidates)}.",
         )
 
 
-def _carry_people(change) -> None:
-    for source, target in change.cell_moves:
-        _move(change, source, target, _open_in(source))
-    for cell in change.split_cells:
-        open_ = _open_in(cell)
-        unassigned = [c for c in open_ if c.pk not in change.candidate_targets]
-        if unassigned:
-            raise ValidationError(
-                f"Chia tách «{cell.name}»: chưa chọn chi bộ kế thừa cho {len(unassigned)} đối tượng kết nạp ({_names(unassigned)})."
-            )
-        by_target = defaultdict(list)
-        for c in open_:
-            by_target[change.candidate_targets[c.pk]].append(c)
-        for target, candidates in by_target.items():
-            _move(change, cell, target, candidates)
-    for org in change.dissolved:
-        count = Candidate.objects.filter(cell__path__startswith=org.path, stage__in=OPEN_STAGES).count()
-        if count:
-            raise ValidationError(
-                f"«{org.name}» còn {count} đối tượng kết nạp đang theo dõi: hãy chuyển chi bộ trước khi giải thể."
-            )
+CANDIDATES = Riders(
+    what="đối tượng kết nạp",
+    present_in=_open_in,
+    count_under=lambda org: Candidate.objects.filter(cell__path__startswith=org.path, stage__in=OPEN_STAGES).count(),
+    targets=lambda change: change.candidate_targets,
+    move=_move,
+    still_there="đang theo dõi: hãy chuyển chi bộ trước khi giải thể.",
+)
 
 
 def _carry_deciding_bodies(change) -> None:
@@ -83,7 +66,7 @@ def _carry_deciding_bodies(change) -> None:
         new_name = bodies[new].name if new else "chưa có cấp ủy có thẩm quyền"
         change.note(
             "Cấp ủy quyết định kết nạp",
-            f"{len(candidates)} đối tượng đang theo dõi chuyển từ «{old_name}» sang «{new_name}» quyết định: {_names(candidates)}.",
+            f"{len(candidates)} đối tượng đang theo dõi chuyển từ «{old_name}» sang «{new_name}» quyết định: {person_names(candidates)}.",
         )
 
 
@@ -104,7 +87,7 @@ def _carry_criteria(change) -> None:
 
 
 def carry(change) -> None:
-    _carry_people(change)
+    carry_riders(change, CANDIDATES)
     _carry_deciding_bodies(change)
     _carry_criteria(change)
 

@@ -16,8 +16,10 @@ Where a point number is not given the secondary sources did not quote one.
 """
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 from members.models import ACTIVE_STATUSES, GeneralEducation, Membership, MembershipEvent, MembershipPeriod, Status
 from organizations import permissions
@@ -26,7 +28,16 @@ from partydev.formats import short_date
 from partydev.workdays import add_months, add_working_days, full_months_between
 
 from .models import VERIFICATION_RELATIONS as VERIFICATION_RELATION_LABELS
-from .models import CriterionCheck, DueKind, EventKind, Introduction, LocalCriterion, Stage, VerificationOutcome
+from .models import (
+    Candidate,
+    CriterionCheck,
+    DueKind,
+    EventKind,
+    Introduction,
+    LocalCriterion,
+    Stage,
+    VerificationOutcome,
+)
 
 
 @dataclass(frozen=True)
@@ -177,7 +188,7 @@ STEP_CAPABILITY: dict[str, permissions.Capability] = {
 }
 
 
-def may_record_step(user, cell: Organization, stage: str, decided_by: Organization | None = None) -> bool:
+def may_record_step(user: Any, cell: Organization, stage: str, decided_by: Organization | None = None) -> bool:
     """Whether ``user`` records ``stage`` for a candidate of ``cell``; at the decision, a grassroots
     committee authorised to decide (``decided_by``) decides through its own staff."""
     may = STEP_CAPABILITY[stage]
@@ -240,7 +251,7 @@ def months_and_days(start: datetime.date, end: datetime.date) -> str:
     return f"{months} tháng {days} ngày" if days else f"{months} tháng"
 
 
-def check_age(reg: Regulation, candidate, on: datetime.date) -> "str | Failure | None":
+def check_age(reg: Regulation, candidate: Candidate, on: datetime.date) -> "str | Failure | None":
     """Nguồn: ``reg.sources["age"]``; over 60 only by the over-60 route (``reg.sources["over_60"]``):
     the province-level standing committee's written consent, its number and date on the cell vote."""
     months = age_months(candidate.person.date_of_birth, on)
@@ -281,17 +292,17 @@ EXCEPTION_ROUTES = (
 )
 
 
-def routes_used(candidate) -> list[str]:
+def routes_used(candidate: Candidate) -> list[str]:
     """The keys of the written exceptions the candidate's cell vote used."""
     used = {"literacy": literacy_route_used(candidate), "over_60": over_60_route_used(candidate)}
     return [route.key for route in EXCEPTION_ROUTES if used[route.key]]
 
 
-def over_60_route_used(candidate) -> bool:
+def over_60_route_used(candidate: Candidate) -> bool:
     return bool(getattr(candidate, "over_60_consent_number", "") and getattr(candidate, "over_60_consent_date", None))
 
 
-def literacy_route_used(candidate) -> bool:
+def literacy_route_used(candidate: Candidate) -> bool:
     return bool(
         getattr(candidate, "literacy_basis", "")
         and getattr(candidate, "literacy_consent_number", "")
@@ -299,12 +310,12 @@ def literacy_route_used(candidate) -> bool:
     )
 
 
-def education_meets_the_rule(reg: Regulation, candidate) -> bool:
+def education_meets_the_rule(reg: Regulation, candidate: Candidate) -> bool:
     accepted = reg.accepted_education_disadvantaged if candidate.cell.disadvantaged_area else reg.accepted_education
     return candidate.person.general_education in accepted
 
 
-def check_education(reg: Regulation, candidate, on: datetime.date) -> str | None:
+def check_education(reg: Regulation, candidate: Candidate, on: datetime.date) -> str | None:
     """Nguồn: ``reg.sources["education"]``; below it only by the literacy route
     (``reg.sources["literacy"]``): village elders, heads of villages and fishermen who can read and
     write, with the standing committee's written consent, its number and date on the cell vote."""
@@ -322,7 +333,7 @@ def check_education(reg: Regulation, candidate, on: datetime.date) -> str | None
     )
 
 
-def exception_route_problems(reg: Regulation, candidate, data: dict, on: datetime.date) -> dict[str, str]:
+def exception_route_problems(reg: Regulation, candidate: Candidate, data: dict, on: datetime.date) -> dict[str, str]:
     """Bad input of the two written exceptions on the cell vote: a route needs its document
     (number and date), and is used only where the general rule is not met."""
     problems = {}
@@ -361,13 +372,13 @@ def certificate_expires(reg: Regulation, certificate_date: datetime.date) -> dat
     return add_months(certificate_date, reg.certificate_valid_months)
 
 
-def check_certificate(reg: Regulation, candidate, on: datetime.date) -> str | None:
+def check_certificate(reg: Regulation, candidate: Candidate, on: datetime.date) -> str | None:
     """Nguồn: ``reg.sources["certificate"]``."""
     if not candidate.certificate_date:
         return "Chưa có giấy chứng nhận học lớp bồi dưỡng nhận thức về Đảng."
     if on >= certificate_expires(reg, candidate.certificate_date):
         return (
-            f"Giấy chứng nhận lớp nhận thức về Đảng cấp ngày {candidate.certificate_date:%d/%m/%Y} "
+            f"Giấy chứng nhận lớp nhận thức về Đảng cấp ngày {short_date(candidate.certificate_date)} "
             f"đã quá {reg.certificate_valid_months} tháng vào ngày chi bộ xét."
         )
     return None
@@ -378,25 +389,25 @@ def passes(reg: Regulation, votes_for: int, out_of: int) -> bool:
     return out_of > 0 and Fraction(votes_for, out_of) >= reg.pass_share
 
 
-def check_cell_votes(reg: Regulation, candidate, on: datetime.date) -> str | None:
+def check_cell_votes(reg: Regulation, candidate: Candidate, on: datetime.date) -> str | None:
     if not passes(reg, candidate.cell_votes_for or 0, candidate.cell_total or 0):
         return f"Chỉ {candidate.cell_votes_for}/{candidate.cell_total} đảng viên chính thức tán thành, chưa đạt 2/3."
     return None
 
 
-def check_partial_votes(reg: Regulation, candidate, on: datetime.date) -> str | None:
+def check_partial_votes(reg: Regulation, candidate: Candidate, on: datetime.date) -> str | None:
     if not passes(reg, candidate.partial_votes_for or 0, candidate.partial_members or 0):
         return f"Chỉ {candidate.partial_votes_for}/{candidate.partial_members} ủy viên đảng ủy bộ phận tán thành, chưa đạt 2/3."
     return None
 
 
-def check_committee_votes(reg: Regulation, candidate, on: datetime.date) -> str | None:
+def check_committee_votes(reg: Regulation, candidate: Candidate, on: datetime.date) -> str | None:
     if not passes(reg, candidate.committee_votes_for or 0, candidate.committee_members or 0):
         return f"Chỉ {candidate.committee_votes_for}/{candidate.committee_members} cấp ủy viên tán thành, chưa đạt 2/3."
     return None
 
 
-def check_introduction(reg: Regulation, candidate, on: datetime.date) -> str | None:
+def check_introduction(reg: Regulation, candidate: Candidate, on: datetime.date) -> str | None:
     """Nguồn: ``reg.sources["introduction"]``."""
     if not candidate.introduction:
         return "Chưa có người hoặc tổ chức giới thiệu."
@@ -407,7 +418,7 @@ def in_youth_age(date_of_birth: datetime.date, on: datetime.date, reg: Regulatio
     return age_months(date_of_birth, on) < ((reg or regulation_on(on)).youth_max_age_years + 1) * 12
 
 
-def check_youth_introduction(reg: Regulation, candidate, on: datetime.date) -> "Failure | None":
+def check_youth_introduction(reg: Regulation, candidate: Candidate, on: datetime.date) -> "Failure | None":
     """Nguồn: ``reg.sources["youth_introduction"]``. A Youth Union member of youth age is introduced
     by the grassroots Youth Union committee (4-KNĐ) and one official member; where the agency or
     enterprise has no Youth Union, by the grassroots trade-union committee (4A-KNĐ) and one official
@@ -496,7 +507,7 @@ def member_in_grassroots_since(membership: Membership, roots: list[str], on: dat
     return since
 
 
-def candidate_in_grassroots_since(candidate, roots: list[str], on: datetime.date) -> datetime.date | None:
+def candidate_in_grassroots_since(candidate: Candidate, roots: list[str], on: datetime.date) -> datetime.date | None:
     """Since when the candidate has been in a cell of the grassroots organisation, by their
     events (listed in a cell, moved between cells); None if the system does not know."""
     if not getattr(candidate, "pk", None):
@@ -526,7 +537,7 @@ class Together:
 def together(
     reg: Regulation,
     membership: Membership,
-    candidate,
+    candidate: Candidate,
     roots: list[str],
     on: datetime.date,
     stated_since: datetime.date | None,
@@ -540,10 +551,10 @@ def together(
     )
     by_records = max(mine, theirs) if mine and theirs else None
 
-    def enough(since):
+    def enough(since: datetime.date | None) -> bool:
         return since is not None and full_months_between(since, on) >= reg.introducer_together_months
 
-    if enough(by_records):
+    if by_records is not None and enough(by_records):
         return Together(months_and_days(by_records, on), True, by_records, False)
     if stated_since is not None:
         return Together(months_and_days(stated_since, on), enough(stated_since), stated_since, True)
@@ -557,7 +568,7 @@ INTRODUCER_FIELDS = (
 
 
 def introducer_problems(
-    reg: Regulation, candidate, data: dict, grassroots: Organization | None, on: datetime.date
+    reg: Regulation, candidate: Candidate, data: dict, grassroots: Organization | None, on: datetime.date
 ) -> tuple[dict[str, str], dict[str, str]]:
     """Bad input of the introducers of the dossier, each keyed by its field: (refused always,
     refused on a forward step but recorded on a back-fill — the 12 months together).
@@ -590,7 +601,7 @@ def introducer_problems(
         period = membership_on(member, on)
         if period is None or period.status != Status.OFFICIAL:
             hard[field_name] = (
-                f"Người giới thiệu {nth} phải là đảng viên chính thức vào ngày giới thiệu ({on:%d/%m/%Y})."
+                f"Người giới thiệu {nth} phải là đảng viên chính thức vào ngày giới thiệu ({short_date(on)})."
             )
         elif not roots or not _under(period.cell.path, roots):
             hard[field_name] = f"Người giới thiệu {nth} phải là đảng viên chính thức của cùng tổ chức cơ sở đảng."
@@ -609,7 +620,7 @@ def introducer_problems(
             key = since_field if found.by_statement else field_name
             together_short[key] = (
                 f"Người giới thiệu {nth} cùng công tác, học tập, cư trú với người vào Đảng trong tổ chức cơ sở đảng "
-                f"{how} ({source}) đến ngày giới thiệu {on:%d/%m/%Y}: cần đủ {reg.introducer_together_months} tháng. "
+                f"{how} ({source}) đến ngày giới thiệu {short_date(on)}: cần đủ {reg.introducer_together_months} tháng. "
                 "Nếu đã cùng công tác lâu hơn mà hệ thống chưa có, bí thư chi bộ ghi ngày bắt đầu và ngày xác nhận."
             )
     if data.get("introduction") == Introduction.MEMBERS:
@@ -624,7 +635,7 @@ def introducer_problems(
 PARENT_RELATIONS = ("father", "mother", "guardian")
 
 
-def verification_problems(reg: Regulation, subjects: dict) -> dict[str, str]:
+def verification_problems(reg: Regulation, subjects: dict | None) -> dict[str, str]:
     """Who the verification covered (Nguồn: ``reg.sources["verification"]``): always the applicant
     (verified), the parents or the person who raised them; parents-in-law, spouse and adult
     children where there are any. Relatives who are party members and fully declared are exempt."""
@@ -643,7 +654,7 @@ def verification_problems(reg: Regulation, subjects: dict) -> dict[str, str]:
     return {"verification_subjects": " ".join(problems)} if problems else {}
 
 
-def check_deciding_body(reg: Regulation, candidate, on: datetime.date) -> str | None:
+def check_deciding_body(reg: Regulation, candidate: Candidate, on: datetime.date) -> str | None:
     body = candidate.decided_by
     if body is None:
         return "Chưa chọn cấp ủy quyết định."
@@ -656,7 +667,7 @@ def check_deciding_body(reg: Regulation, candidate, on: datetime.date) -> str | 
     return None
 
 
-def check_local_criteria(reg: Regulation, candidate, on: datetime.date, stage: str) -> list[str]:
+def check_local_criteria(reg: Regulation, candidate: Candidate, on: datetime.date, stage: str) -> list[str]:
     """Criteria a committee above the cell added for this step that are not met by ``on``."""
     criteria = list(
         LocalCriterion.objects.filter(
@@ -674,7 +685,8 @@ def check_local_criteria(reg: Regulation, candidate, on: datetime.date, stage: s
 
 
 # (code, label, function) checked when a step to the stage is recorded, on its effective date.
-RULES_BY_STAGE = {
+# (code, label, check): a check returns a message, a Failure (a rule with several codes) or None.
+RULES_BY_STAGE: dict[str, list[tuple[str, str, Callable[[Regulation, Candidate, datetime.date], Any]]]] = {
     Stage.DOSSIER: [
         ("introduction", "Giới thiệu", check_introduction),
         ("youth_introduction", "Giới thiệu trong độ tuổi thanh niên", check_youth_introduction),
@@ -702,14 +714,14 @@ class Failure:
 ROUTE_ONLY = frozenset({"over_60", "education", "youth_introduction", "introducer_together"})
 
 # The rule of each vote: a vote that fails it may be recorded as such (services.candidate_record_failed_vote).
-VOTE_RULES = {
+VOTE_RULES: dict[str, str] = {
     Stage.CELL_VOTE: "cell_votes",
     Stage.PARTIAL_APPRAISAL: "partial_votes",
     Stage.COMMITTEE_VOTE: "committee_votes",
 }
 
 
-def failures_for(stage: str, candidate, on: datetime.date) -> tuple[Regulation, list[Failure]]:
+def failures_for(stage: str, candidate: Candidate, on: datetime.date) -> tuple[Regulation, list[Failure]]:
     """Check every rule of the step to ``stage`` under the regulation in force on ``on``."""
     reg = regulation_on(on)
     found = []
@@ -754,7 +766,7 @@ def recognition_due(proposal_date: datetime.date, extended: bool = False) -> dat
     )
 
 
-def next_deadline(candidate) -> tuple[datetime.date | None, str]:
+def next_deadline(candidate: Candidate) -> tuple[datetime.date | None, str]:
     """The deadline the candidate's current stage runs against, and its kind."""
     stage = candidate.stage
     if stage in (Stage.COURSE, Stage.DOSSIER, Stage.VERIFICATION) and candidate.certificate_date:
@@ -764,6 +776,7 @@ def next_deadline(candidate) -> tuple[datetime.date | None, str]:
         return decision_due(candidate.cell_vote_date, candidate.decision_extended), DueKind.DECISION
     if stage == Stage.DECISION:
         received = candidate.decision_received_date or candidate.decision_date
+        assert received is not None  # the decision step records its date
         return ceremony_due(received), DueKind.CEREMONY
     if stage == Stage.PROBATIONARY and candidate.ceremony_date:
         return proposal_due(candidate.ceremony_date), DueKind.PROPOSAL
@@ -772,8 +785,9 @@ def next_deadline(candidate) -> tuple[datetime.date | None, str]:
     return None, ""
 
 
-def certificate_expiring(candidate, today: datetime.date) -> bool:
-    """Flag: the certificate expires within 90 days and the cell has not voted yet."""
+def certificate_expiring(candidate: Any, today: datetime.date) -> bool:
+    """Flag: the certificate expires within 90 days and the cell has not voted yet. ``candidate``: a
+    Candidate or a board's card (``certificate_date``, ``cell_vote_date``)."""
     if not candidate.certificate_date or candidate.cell_vote_date:
         return False
     reg = regulation_on(candidate.certificate_date)
@@ -793,7 +807,7 @@ def step_date_problem(
     if previous_day is None or day >= previous_day:
         return None
     return (
-        f"{label[:1].upper()}{label[1:]} ({day:%d/%m/%Y}) trước {previous_what} ({previous_day:%d/%m/%Y}): "
+        f"{label[:1].upper()}{label[1:]} ({short_date(day)}) trước {previous_what} ({short_date(previous_day)}): "
         "các bước phải theo đúng thứ tự thời gian."
     )
 
@@ -814,7 +828,7 @@ def age_warning(date_of_birth: datetime.date, source_date: datetime.date) -> str
         eighteen = add_months(date_of_birth, reg.min_age_months)
         return (
             f"Lưu ý: người này chưa đủ 18 tuổi ({months // 12} tuổi {months % 12} tháng); chi bộ chỉ xét kết nạp "
-            f"từ ngày {eighteen:%d/%m/%Y}, khi đã đủ 18 tuổi."
+            f"từ ngày {short_date(eighteen)}, khi đã đủ 18 tuổi."
         )
     if months > reg.max_age_months:
         return (
@@ -832,13 +846,13 @@ def age_warning(date_of_birth: datetime.date, source_date: datetime.date) -> str
 Problems = dict[str, str]
 
 
-def helper_problems(candidate, data: dict, grassroots: Organization | None) -> Problems:
+def helper_problems(candidate: Candidate, data: dict, grassroots: Organization | None) -> Problems:
     if not is_official_member_of(data.get("helper"), grassroots):
         return {"helper": "Đảng viên giúp đỡ phải là đảng viên chính thức của cùng tổ chức cơ sở đảng."}
     return {}
 
 
-def cell_vote_problems(candidate, data: dict, grassroots: Organization | None) -> Problems:
+def cell_vote_problems(candidate: Candidate, data: dict, grassroots: Organization | None) -> Problems:
     total, present, votes = data["cell_total"], data["cell_present"], data["cell_votes_for"]
     if total < 1:
         return {"cell_total": "Tổng số đảng viên chính thức phải lớn hơn 0."}
@@ -857,22 +871,22 @@ def _committee_vote_problems(data: dict, members: str, votes: str) -> Problems:
     return {}
 
 
-def partial_vote_problems(candidate, data: dict, grassroots: Organization | None) -> Problems:
+def partial_vote_problems(candidate: Candidate, data: dict, grassroots: Organization | None) -> Problems:
     return _committee_vote_problems(data, "partial_members", "partial_votes_for")
 
 
-def committee_vote_problems(candidate, data: dict, grassroots: Organization | None) -> Problems:
+def committee_vote_problems(candidate: Candidate, data: dict, grassroots: Organization | None) -> Problems:
     return _committee_vote_problems(data, "committee_members", "committee_votes_for")
 
 
-def decision_problems(candidate, data: dict, grassroots: Organization | None) -> Problems:
+def decision_problems(candidate: Candidate, data: dict, grassroots: Organization | None) -> Problems:
     received = data.get("decision_received_date")
     if received and received < data["decision_date"]:
         return {"decision_received_date": "Ngày chi bộ nhận quyết định không được trước ngày quyết định."}
     return {}
 
 
-def ceremony_problems(candidate, data: dict, grassroots: Organization | None) -> Problems:
+def ceremony_problems(candidate: Candidate, data: dict, grassroots: Organization | None) -> Problems:
     received = candidate.decision_received_date or candidate.decision_date
     if data["ceremony_date"] < received:
         return {
@@ -884,7 +898,8 @@ def ceremony_problems(candidate, data: dict, grassroots: Organization | None) ->
     return {}
 
 
-def recognition_proposal_problems(candidate, data: dict, grassroots: Organization | None) -> Problems:
+def recognition_proposal_problems(candidate: Candidate, data: dict, grassroots: Organization | None) -> Problems:
+    assert candidate.ceremony_date is not None  # recorded at the probationary step
     ends = probation_ends(candidate.ceremony_date)
     if data["recognition_proposal_date"] < ends:
         return {
@@ -895,7 +910,7 @@ def recognition_proposal_problems(candidate, data: dict, grassroots: Organizatio
     return {}
 
 
-STEP_INPUT_CHECKS = {
+STEP_INPUT_CHECKS: dict[str, Callable[[Candidate, dict, Organization | None], Problems]] = {
     Stage.CULTIVATION: helper_problems,
     Stage.CELL_VOTE: cell_vote_problems,
     Stage.PARTIAL_APPRAISAL: partial_vote_problems,

@@ -5,6 +5,7 @@ queries whatever the number of candidates."""
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Value, When, Window
 from django.db.models.functions import ExtractYear, RowNumber
@@ -22,6 +23,7 @@ from .models import (
     Candidate,
     CandidateDueFact,
     CandidateEvent,
+    CandidateQuerySet,
     DueKind,
     EventKind,
     LocalCriterion,
@@ -34,11 +36,11 @@ WORKLIST_LIMIT = 60
 REPORTED_UPWARD_MAX = 5000  # pending reports read at most, province-wide
 
 
-def scoped_candidates(user):
+def scoped_candidates(user: Any) -> CandidateQuerySet:
     return Candidate.objects.for_user(user)
 
 
-def get_candidate_for_user(user, pk: int) -> Candidate:
+def get_candidate_for_user(user: Any, pk: int) -> Candidate:
     """A candidate the user may see, or ``Candidate.DoesNotExist`` (the view turns it into 404)."""
     return (
         scoped_candidates(user)
@@ -81,7 +83,7 @@ class Column:
         return self.count - len(self.cards)
 
 
-def board(org: Organization, user, today: datetime.date) -> list[Column]:
+def board(org: Organization, user: Any, today: datetime.date) -> list[Column]:
     """The pipeline under ``org`` as columns by stage, with counts and the most urgent cards.
     Two queries: one pass of window functions over narrow rows gives each column's count and the
     ids of its first cards (candidates without a deadline sort last); then those cards."""
@@ -173,7 +175,7 @@ class Worklist:
     reported_upward: list  # [CandidateEvent]: the last failed vote of each candidate to report upward
 
 
-def worklist(user, today: datetime.date, org: Organization | None = None, limit: int = WORKLIST_LIMIT) -> Worklist:
+def worklist(user: Any, today: datetime.date, org: Organization | None = None, limit: int = WORKLIST_LIMIT) -> Worklist:
     """What is overdue and what falls due by the end of this month, grouped by cell, most
     overdue first. The totals come from the deadline facts (``candidates.facts``) rolled up to
     the scope in one query, whatever its size; then the first ``limit`` items."""
@@ -220,7 +222,7 @@ def worklist(user, today: datetime.date, org: Organization | None = None, limit:
     )
 
 
-def reported_upward(user, org: Organization | None = None, limit: int = WORKLIST_LIMIT) -> list[CandidateEvent]:
+def reported_upward(user: Any, org: Organization | None = None, limit: int = WORKLIST_LIMIT) -> list[CandidateEvent]:
     """Candidates whose cell or committee failed to reach 2/3 at the third vote (or a later one)
     and who have not moved since: the body reports to the committee above. Two queries: the
     latest such events anywhere, found from the index on the event kind (failed votes are few),
@@ -242,11 +244,11 @@ def reported_upward(user, org: Organization | None = None, limit: int = WORKLIST
     )
 
 
-def _n_when(condition: Q):
+def _n_when(condition: Q) -> Case:
     return Case(When(condition, then=F("n")), default=Value(0), output_field=IntegerField())
 
 
-def overdue_for_user(user, today: datetime.date, limit: int = 500) -> list[Candidate]:
+def overdue_for_user(user: Any, today: datetime.date, limit: int = 500) -> list[Candidate]:
     """The overdue items in the user's scope, for the e-mailed digest."""
     return list(
         scoped_candidates(user)
@@ -270,7 +272,7 @@ def history(candidate: Candidate) -> list[CandidateEvent]:
 def checklist(candidate: Candidate) -> list[tuple[str, object, bool]]:
     """(label, value, done) rows: the dossier and the other records of the pipeline."""
     c = candidate
-    rows = [
+    rows: list[tuple[str, object, bool]] = [
         ("Đảng viên giúp đỡ", c.helper.person.full_name if c.helper else None, bool(c.helper_id)),
         ("Giấy chứng nhận lớp nhận thức về Đảng", c.certificate_date, bool(c.certificate_date)),
         ("Đơn xin vào Đảng (1-KNĐ)", c.form1_date, bool(c.form1_date)),
@@ -305,7 +307,7 @@ def deadlines(candidate: Candidate, today: datetime.date) -> list[Deadline]:
     c = candidate
     out = []
 
-    def add(label, due, done_on):
+    def add(label: str, due: datetime.date, done_on: datetime.date | None) -> None:
         if done_on:
             state = "late" if done_on > due else "done"
         elif due < today:
@@ -358,7 +360,7 @@ class RouteRow:
     total: int  # admissions of the year in the organisation, whatever the route
 
 
-def exception_routes(user, org: Organization) -> list[RouteRow]:
+def exception_routes(user: Any, org: Organization) -> list[RouteRow]:
     """How many admissions (by the year of the decision) used each written exception
     (``rules.EXCEPTION_ROUTES``), per organisation directly under ``org`` (or ``org`` itself if it
     has none), with the year's admissions beside them. Two queries whatever the size: the

@@ -9,9 +9,11 @@ append-only ``CandidateEvent`` is written and the candidate's current fields are
 
 import copy
 import datetime
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Field, QuerySet
 from django.utils import timezone
 
 from members.models import EventKind as MemberEventKind
@@ -40,14 +42,14 @@ from .models import (
 class RuleFailed(ValidationError):
     """One or more rules failed; ``failures`` lists them, and an override is possible."""
 
-    def __init__(self, failures, can_override: bool):
+    def __init__(self, failures: list[rules.Failure], can_override: bool) -> None:
         self.failures = failures
         self.can_override = can_override
         super().__init__([f.message for f in failures])
 
 
 # The fields each step records, and the field holding its effective date.
-STEP_FIELDS = {
+STEP_FIELDS: dict[str, list[str]] = {
     Stage.CULTIVATION: ["cultivation_date", "helper"],
     Stage.COURSE: ["certificate_number", "certificate_date"],
     Stage.DOSSIER: [
@@ -82,7 +84,7 @@ STEP_FIELDS = {
     Stage.RECOGNITION_PROPOSED: ["recognition_proposal_date"],
     Stage.OFFICIAL: ["recognition_decision_date"],
 }
-DATE_FIELD = {
+DATE_FIELD: dict[str, str] = {
     Stage.CULTIVATION: "cultivation_date",
     Stage.COURSE: "certificate_date",
     Stage.VERIFICATION: "verification_date",
@@ -120,8 +122,14 @@ MODEL_FIELDS = {f.name for f in Candidate._meta.get_fields()}
 d = short_date
 
 
+def _model_field(name: str) -> Field:
+    field = Candidate._meta.get_field(name)
+    assert isinstance(field, Field)  # the step fields are the candidate's own columns
+    return field
+
+
 def label(field: str) -> str:
-    return str(Candidate._meta.get_field(field).verbose_name)
+    return str(_model_field(field).verbose_name)
 
 
 def next_stage(candidate: Candidate) -> str | None:
@@ -142,18 +150,18 @@ def stages_through(cell: Organization, stage: str) -> list[str]:
     return path
 
 
-def check_role(user, cell: Organization, stage: str, decided_by: Organization | None = None) -> None:
+def check_role(user: Any, cell: Organization, stage: str, decided_by: Organization | None = None) -> None:
     """Raise PermissionDenied unless ``user`` records ``stage`` for ``cell``'s candidates
     (``rules.STEP_CAPABILITY``). ``user`` None: a system job (demo, import) on its own authority."""
     if user is not None and not rules.may_record_step(user, cell, stage, decided_by):
         raise PermissionDenied(rules.step_refusal(stage))
 
 
-def _in_scope(user, org: Organization) -> bool:
+def _in_scope(user: Any, org: Organization) -> bool:
     return user is None or Organization.objects.for_user(user).filter(pk=org.pk).exists()
 
 
-def _require_cell(cell, field="cell"):
+def _require_cell(cell: Organization | None, field: str = "cell") -> None:
     if cell is None or cell.kind not in CELL_KINDS:
         raise ValidationError({field: "Hãy chọn một chi bộ (chi bộ trực thuộc hoặc chi bộ cơ sở)."})
 
@@ -274,18 +282,27 @@ def _event_data(stage: str, data: dict) -> dict:
         if isinstance(value, datetime.date):
             value = value.isoformat()
         elif hasattr(value, "pk"):
-            value = {"id": value.pk, "name": str(value)}
+            value = {"id": value.pk, "name": str(value)}  # type: ignore[union-attr]
         out[field] = value
     return out
 
 
-def _set_step_fields(candidate, stage: str, data: dict) -> None:
+def _set_step_fields(candidate: Candidate, stage: str, data: dict) -> None:
     for field in STEP_FIELDS[stage]:
         if field in data:
             setattr(candidate, field, data[field])
 
 
-def _apply_step(candidate, stage, data, *, user, kind, override_reason="", enforce_rules=True) -> CandidateEvent:
+def _apply_step(
+    candidate: Candidate,
+    stage: str,
+    data: dict,
+    *,
+    user: Any,
+    kind: str,
+    override_reason: str = "",
+    enforce_rules: bool = True,
+) -> CandidateEvent:
     """Check and record one forward step on a locked candidate."""
     # The grassroots organisation matters only where a helper or introducers are named.
     grassroots = rules.grassroots_of(candidate.cell) if stage in (Stage.CULTIVATION, Stage.DOSSIER) else None
@@ -310,6 +327,7 @@ def _apply_step(candidate, stage, data, *, user, kind, override_reason="", enfor
             reason = "Nhập bổ sung hồ sơ đã qua bước này." if kind == EventKind.BACKFILLED else ""
     stage_from = candidate.stage
     if stage == Stage.PROBATIONARY:
+        assert candidate.decision_date is not None  # the decision step came first
         candidate.membership = membership_admit(
             person=candidate.person,
             cell=candidate.cell,
@@ -320,6 +338,8 @@ def _apply_step(candidate, stage, data, *, user, kind, override_reason="", enfor
             recorded_by=user,
         )
     if stage == Stage.OFFICIAL:
+        # The ceremony made the membership; this step's form gave the recognition's date.
+        assert candidate.ceremony_date and candidate.membership and candidate.recognition_decision_date
         candidate.official_from = rules.probation_ends(candidate.ceremony_date)
         membership_recognise(
             candidate.membership,
@@ -365,7 +385,7 @@ def _write(candidate: Candidate, old_version: int, events: list[CandidateEvent])
 # --- the services ----------------------------------------------------------------------------------
 
 
-def candidate_namesakes(full_name: str, date_of_birth, grassroots: Organization):
+def candidate_namesakes(full_name: str, date_of_birth: datetime.date, grassroots: Organization) -> QuerySet[Person]:
     """People on the pipeline in ``grassroots`` of the same name (case aside) and birth date."""
     return Person.objects.filter(
         full_name__iexact=full_name, date_of_birth=date_of_birth, candidacies__cell__path__startswith=grassroots.path
@@ -379,7 +399,7 @@ def candidate_create(
     cell: Organization,
     source_kind: str,
     effective_date: datetime.date,
-    user=None,
+    user: Any = None,
     namesake_check: bool = False,
 ) -> Candidate:
     """Put an outstanding person on the cell's source list (stage 1).
@@ -422,7 +442,7 @@ def candidate_advance(
     stage: str,
     *,
     data: dict,
-    user=None,
+    user: Any = None,
     override_reason: str = "",
     expected_version: int | None = None,
 ) -> Candidate:
@@ -435,7 +455,7 @@ def candidate_advance(
         raise ValidationError(
             {
                 "stage": (
-                    f"Bước tiếp theo là «{Stage(expected).label}», không thể ghi «{Stage(stage).label}». "
+                    f"Bước tiếp theo là «{Stage(expected).label if expected else '—'}», không thể ghi «{Stage(stage).label}». "
                     "Người đã qua nhiều bước hãy nhập bổ sung (back-fill)."
                 )
             }
@@ -455,7 +475,7 @@ def candidate_backfill(
     source_date: datetime.date,
     stage: str,
     data: dict,
-    user=None,
+    user: Any = None,
 ) -> Candidate:
     """Enter someone already part-way through at the stage they reached, with the dates they have.
 
@@ -479,13 +499,13 @@ def candidate_backfill(
 def _clear_after(candidate: Candidate, stage: str) -> None:
     for later in PIPELINE[PIPELINE.index(stage) + 1 :]:
         for field in STEP_FIELDS.get(later, []):
-            model_field = Candidate._meta.get_field(field)
+            model_field = _model_field(field)
             setattr(candidate, field, model_field.get_default() if not model_field.null else None)
 
 
 @transaction.atomic
 def candidate_record_failed_vote(
-    candidate: Candidate | int, stage: str, *, data: dict, user=None, expected_version: int | None = None
+    candidate: Candidate | int, stage: str, *, data: dict, user: Any = None, expected_version: int | None = None
 ) -> CandidateEvent:
     """Record a vote of the cell or of a committee that did not reach 2/3: a dated event with the
     figures; the candidate stays where they are and may be voted on again. After the third such
@@ -539,7 +559,7 @@ def candidate_return(
     to_stage: str,
     effective_date: datetime.date,
     reason: str,
-    user=None,
+    user: Any = None,
     expected_version: int | None = None,
 ) -> Candidate:
     """Send a candidate back to an earlier stage (e.g. the dossier must be completed again)."""
@@ -550,17 +570,32 @@ def candidate_return(
         raise ValidationError({"to_stage": "Hãy chọn một giai đoạn trước giai đoạn hiện tại."})
     check_role(user, locked.cell, Stage.SOURCE)
     _check_reason_and_date(locked, reason, effective_date)
-    old_version, stage_from = locked.version, locked.stage
     _clear_after(locked, to_stage)
-    locked.stage, locked.stage_date = to_stage, effective_date
+    return _record_stage_change(locked, EventKind.RETURNED, to_stage, effective_date, reason, user)
+
+
+def _record_stage_change(
+    locked: Candidate,
+    kind: str,
+    stage_to: str,
+    effective_date: datetime.date,
+    reason: str,
+    user: Any,
+    data: dict | None = None,
+) -> Candidate:
+    """Put a locked candidate at ``stage_to`` from ``effective_date`` with its dated event (a
+    return, a drop, a strike-off), and write both."""
+    old_version, stage_from = locked.version, locked.stage
+    locked.stage, locked.stage_date = stage_to, effective_date
     event = CandidateEvent(
         candidate=locked,
-        kind=EventKind.RETURNED,
+        kind=kind,
         stage_from=stage_from,
-        stage_to=to_stage,
+        stage_to=stage_to,
         effective_date=effective_date,
         cell=locked.cell,
         reason=reason.strip(),
+        data=data or {},
         regulation=rules.regulation_on(effective_date).key,
         recorded_by=user,
     )
@@ -573,7 +608,7 @@ def candidate_drop(
     *,
     effective_date: datetime.date,
     reason: str,
-    user=None,
+    user: Any = None,
     expected_version: int | None = None,
 ) -> Candidate:
     """Take a candidate off the pipeline at any stage before admission, with a reason."""
@@ -584,20 +619,7 @@ def candidate_drop(
         )
     check_role(user, locked.cell, Stage.SOURCE)
     _check_reason_and_date(locked, reason, effective_date)
-    old_version, stage_from = locked.version, locked.stage
-    locked.stage, locked.stage_date = Stage.DROPPED, effective_date
-    event = CandidateEvent(
-        candidate=locked,
-        kind=EventKind.DROPPED,
-        stage_from=stage_from,
-        stage_to=Stage.DROPPED,
-        effective_date=effective_date,
-        cell=locked.cell,
-        reason=reason.strip(),
-        regulation=rules.regulation_on(effective_date).key,
-        recorded_by=user,
-    )
-    return _write(locked, old_version, [event])
+    return _record_stage_change(locked, EventKind.DROPPED, Stage.DROPPED, effective_date, reason, user)
 
 
 @transaction.atomic
@@ -607,7 +629,7 @@ def candidate_strike_off(
     effective_date: datetime.date,
     reason: str,
     decision_number: str = "",
-    user=None,
+    user: Any = None,
     expected_version: int | None = None,
 ) -> Candidate:
     """A probationary member not recognised as official is struck off (xóa tên) by the deciding
@@ -618,28 +640,15 @@ def candidate_strike_off(
     check_role(user, locked.cell, Stage.STRUCK_OFF)
     _check_reason_and_date(locked, reason, effective_date)
     membership_record_event(
-        locked.membership,
+        locked.membership,  # type: ignore[arg-type]  # checked above: membership_id is set
         kind=MemberEventKind.STRUCK_OFF,
         effective_date=effective_date,
         user=user,
         reason=reason.strip(),
         decision_number=decision_number.strip(),
     )
-    old_version, stage_from = locked.version, locked.stage
-    locked.stage, locked.stage_date = Stage.STRUCK_OFF, effective_date
-    event = CandidateEvent(
-        candidate=locked,
-        kind=EventKind.STRUCK_OFF,
-        stage_from=stage_from,
-        stage_to=Stage.STRUCK_OFF,
-        effective_date=effective_date,
-        cell=locked.cell,
-        reason=reason.strip(),
-        data={"decision_number": decision_number.strip()},
-        regulation=rules.regulation_on(effective_date).key,
-        recorded_by=user,
-    )
-    return _write(locked, old_version, [event])
+    data = {"decision_number": decision_number.strip()}
+    return _record_stage_change(locked, EventKind.STRUCK_OFF, Stage.STRUCK_OFF, effective_date, reason, user, data)
 
 
 @transaction.atomic
@@ -649,7 +658,7 @@ def candidate_move(
     to_cell: Organization,
     effective_date: datetime.date,
     reason: str = "",
-    user=None,
+    user: Any = None,
     expected_version: int | None = None,
 ) -> Candidate:
     """Move a candidate to another cell (the person moved, or the cell was reorganised)."""
@@ -693,7 +702,7 @@ def _check_reason_and_date(candidate: Candidate, reason: str, effective_date: da
 
 @transaction.atomic
 def criterion_check(
-    candidate: Candidate, criterion: LocalCriterion, *, met_on: datetime.date, user=None
+    candidate: Candidate, criterion: LocalCriterion, *, met_on: datetime.date, user: Any = None
 ) -> CriterionCheck:
     """Tick a local criterion for a candidate."""
     check_role(user, candidate.cell, Stage.SOURCE)
@@ -707,7 +716,7 @@ def criterion_check(
     return check
 
 
-def official_members_of_grassroots(cell: Organization):
+def official_members_of_grassroots(cell: Organization) -> QuerySet[Membership]:
     """Official members a helper or introducer can be chosen from."""
     grassroots = rules.grassroots_of(cell)
     if grassroots is None:

@@ -5,10 +5,7 @@ members of cells that only change committee stay where they are (their cells kee
 Quotas stay with the organisations they were set for: history is read through the successions.
 """
 
-from collections import defaultdict
-
-from django.core.exceptions import ValidationError
-
+from organizations.carrying import Riders, carry_riders, person_names
 from organizations.models import OperationItem
 
 from .models import ACTIVE_STATUSES, Membership
@@ -16,11 +13,6 @@ from .quotas.models import Quota
 from .services import memberships_transfer_collective
 
 Item = OperationItem.Item
-
-
-def _names(memberships, limit=5) -> str:
-    names = ", ".join(m.person.full_name for m in memberships[:limit])
-    return names + (f" và {len(memberships) - limit} người khác" if len(memberships) > limit else "")
 
 
 def _active_in(cell):
@@ -44,37 +36,25 @@ def _transfer(change, source, target, memberships) -> None:
         change.item(Item.MEMBERSHIP, m.pk, m.person.full_name, source, target)
     change.note(
         "Đảng viên",
-        f"{len(memberships)} đảng viên của «{source.name}» chuyển sinh hoạt tập thể sang «{target.name}»: {_names(memberships)}.",
+        f"{len(memberships)} đảng viên của «{source.name}» chuyển sinh hoạt tập thể sang «{target.name}»: {person_names(memberships)}.",
     )
 
 
+MEMBERS = Riders(
+    what="đảng viên",
+    present_in=_active_in,
+    count_under=lambda org: Membership.objects.filter(
+        cell__path__startswith=org.path, status__in=ACTIVE_STATUSES
+    ).count(),
+    targets=lambda change: change.member_targets,
+    move=_transfer,
+    still_there="đang sinh hoạt: hãy chuyển sinh hoạt trước khi giải thể.",
+    not_in_cell="được chọn không sinh hoạt ở chi bộ này.",
+)
+
+
 def carry(change) -> None:
-    for source, target in change.cell_moves:
-        _transfer(change, source, target, _active_in(source))
-    for cell in change.split_cells:
-        active = _active_in(cell)
-        unassigned = [m for m in active if m.pk not in change.member_targets]
-        if unassigned:
-            raise ValidationError(
-                f"Chia tách «{cell.name}»: chưa chọn chi bộ kế thừa cho {len(unassigned)} đảng viên ({_names(unassigned)})."
-            )
-        ids = {m.pk for m in active}
-        stray = [pk for pk in change.member_targets if pk not in ids]
-        if stray:
-            raise ValidationError(
-                f"Chia tách «{cell.name}»: {len(stray)} đảng viên được chọn không sinh hoạt ở chi bộ này."
-            )
-        by_target = defaultdict(list)
-        for m in active:
-            by_target[change.member_targets[m.pk]].append(m)
-        for target, memberships in by_target.items():
-            _transfer(change, cell, target, memberships)
-    for org in change.dissolved:
-        count = Membership.objects.filter(cell__path__startswith=org.path, status__in=ACTIVE_STATUSES).count()
-        if count:
-            raise ValidationError(
-                f"«{org.name}» còn {count} đảng viên đang sinh hoạt: hãy chuyển sinh hoạt trước khi giải thể."
-            )
+    carry_riders(change, MEMBERS)
     for pred, _succ, _whole in change.handovers:
         years = sorted(
             Quota.objects.filter(organization=pred, year__gte=change.effective_date.year).values_list("year", flat=True)

@@ -1,8 +1,10 @@
 """Reads over the members register."""
 
 import datetime
+from collections.abc import Iterable
+from typing import Any
 
-from django.db.models import Q, Value
+from django.db.models import Q, QuerySet, Value
 
 from organizations import rollup
 from organizations.models import GRASSROOTS_KINDS, Organization, user_root_paths
@@ -24,11 +26,13 @@ from .models import (
 # --- counts from the facts (members.facts), rolled up through the dated tree (organizations.rollup)
 
 
-def _day_key(value) -> datetime.date:
+def _day_key(value: object) -> datetime.date:
     return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value)[:10])
 
 
-def members_at(anchor_ids, days, *, tree=rollup.THEN) -> dict[tuple[int, datetime.date], dict[str, int]]:
+def members_at(
+    anchor_ids: Iterable[int], days: Iterable[datetime.date], *, tree: str = rollup.THEN
+) -> dict[tuple[int, datetime.date], dict[str, int]]:
     """Official and probationary members at the end of each day under each anchor: one query.
     ``tree=THEN`` counts each day under the tree as it stood that day (``TODAY``: as it is)."""
     days = list(dict.fromkeys(days))
@@ -48,7 +52,9 @@ def _with_total(counts: dict[str, int]) -> dict[str, int]:
     return {"total": counts["official"] + counts["probationary"], **counts}
 
 
-def admitted_by_anchor(nodes, date_from: datetime.date, date_to: datetime.date) -> dict[str, int]:
+def admitted_by_anchor(
+    nodes: Iterable[Organization], date_from: datetime.date, date_to: datetime.date
+) -> dict[str, int]:
     """How many members were admitted under each node, counted by the date of the admission
     decision (inclusive bounds) and in the cell that admitted them (a later transfer does not
     move the admission), under the tree as it stood on that date. One query."""
@@ -60,13 +66,13 @@ def admitted_by_anchor(nodes, date_from: datetime.date, date_to: datetime.date) 
     return {n.path: counts[n.id]["n"] for n in nodes}
 
 
-def counts_at(org: Organization, day: datetime.date, *, tree=rollup.THEN) -> dict[str, int]:
+def counts_at(org: Organization, day: datetime.date, *, tree: str = rollup.THEN) -> dict[str, int]:
     """Members under ``org`` at the end of ``day``, where they were that day (``tree=NOW``: their
     cells mapped onto today's organisations): one query."""
     return _with_total(members_at([org.id], [day], tree=tree)[(org.id, day)])
 
 
-def counts_by_anchor(nodes, day: datetime.date) -> dict[str, dict[str, int]]:
+def counts_by_anchor(nodes: Iterable[Organization], day: datetime.date) -> dict[str, dict[str, int]]:
     """Official and probationary members on ``day`` under each node (nodes at any depths): one query."""
     nodes = list(nodes)
     counts = members_at([n.id for n in nodes], [day])
@@ -76,7 +82,7 @@ def counts_by_anchor(nodes, day: datetime.date) -> dict[str, dict[str, int]]:
 # --- movements over a period ----------------------------------------------------------------
 
 
-def movements(org: Organization, date_from: datetime.date, date_to: datetime.date, *, tree=rollup.THEN) -> dict:
+def movements(org: Organization, date_from: datetime.date, date_to: datetime.date, *, tree: str = rollup.THEN) -> dict:
     """What changed the membership of ``org``'s subtree between two dates (inclusive), from the
     facts: admissions (by the date of the admission decision), exits by kind with probationary
     members counted apart, transfers across the subtree's boundary, and net growth. Three
@@ -174,7 +180,7 @@ def _years_before(day: datetime.date, years: int) -> datetime.date:
         return day.replace(year=day.year - years, day=28)
 
 
-def member_list(user, org: Organization | None, filters: dict | None = None):
+def member_list(user: Any, org: Organization | None, filters: dict | None = None) -> QuerySet[Membership]:
     """Memberships the user may see (under ``org`` if given), filtered: the register's rows with
     person and cell joined in, so a page of them costs one query whatever its size."""
     filters = filters or {}
@@ -234,7 +240,7 @@ def grassroots_of(cell: Organization) -> Organization | None:
     )
 
 
-def member_namesakes(full_name: str, date_of_birth, grassroots: Organization):
+def member_namesakes(full_name: str, date_of_birth: datetime.date, grassroots: Organization) -> QuerySet[Person]:
     """People with a membership in ``grassroots`` of the same name (case aside) and birth date."""
     return Person.objects.filter(
         full_name__iexact=full_name,

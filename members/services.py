@@ -7,12 +7,13 @@ Messages are in Vietnamese and name the field they are about.
 
 import datetime
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from organizations import permissions
@@ -93,16 +94,17 @@ def age_on(born: datetime.date, day: datetime.date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
-def _check_date(day, field: str, label: str, born: datetime.date | None):
+def _check_date(day: datetime.date | None, field: str, label: str, born: datetime.date | None) -> datetime.date:
     if day is None:
         raise ValidationError({field: f"Cần nhập {label}."})
     if day > timezone.localdate():
         raise ValidationError({field: f"{label.capitalize()} ({d(day)}) ở tương lai."})
     if born and day < born:
         raise ValidationError({field: f"{label.capitalize()} ({d(day)}) trước ngày sinh ({d(born)})."})
+    return day
 
 
-def _resolve_organization(code: str, user, field: str, *, check_scope: bool = True) -> Organization:
+def _resolve_organization(code: str, user: Any, field: str, *, check_scope: bool = True) -> Organization:
     org = Organization.objects.filter(code=code.strip()).first()
     if org is None:
         raise ValidationError({field: f"Không có tổ chức đảng mã «{code}»."})
@@ -151,9 +153,14 @@ def _new_person(person_fields: dict) -> Person:
     return person
 
 
-def _check_admission(person: Person, cell: Organization, decision_date: datetime.date, ceremony_date) -> None:
+def _check_admission(
+    person: Person, cell: Organization, decision_date: datetime.date | None, ceremony_date: datetime.date | None
+) -> datetime.date:
+    """The admission's checks; returns its decision date (refused if missing)."""
     _require_cell(cell, "cell")
-    _check_date(decision_date, "admission_decision_date", "ngày quyết định kết nạp", person.date_of_birth)
+    decision_date = _check_date(
+        decision_date, "admission_decision_date", "ngày quyết định kết nạp", person.date_of_birth
+    )
     if age_on(person.date_of_birth, decision_date) < ADULT_AGE:
         raise ValidationError(
             {
@@ -164,6 +171,7 @@ def _check_admission(person: Person, cell: Organization, decision_date: datetime
         _check_date(ceremony_date, "ceremony_date", "ngày lễ kết nạp", person.date_of_birth)
         if ceremony_date < decision_date:
             raise ValidationError({"ceremony_date": "Ngày lễ kết nạp không được trước ngày quyết định kết nạp."})
+    return decision_date
 
 
 def validate_new_member(
@@ -183,13 +191,13 @@ def validate_new_member(
     if person.national_id == "":
         person.national_id = None
     person.full_clean(validate_unique=validate_unique)
-    _check_admission(person, cell, admission_decision_date, ceremony_date)
+    admission_decision_date = _check_admission(person, cell, admission_decision_date, ceremony_date)
     if not official:
         if official_from or recognition_decision_date:
             raise ValidationError({"official_from": "Đảng viên dự bị chưa có ngày chính thức."})
         return None, None
     official_from = official_from or add_months(ceremony_date or admission_decision_date, 12)
-    _check_date(official_from, "official_from", "ngày chính thức", person.date_of_birth)
+    official_from = _check_date(official_from, "official_from", "ngày chính thức", person.date_of_birth)
     if official_from <= admission_decision_date:
         raise ValidationError({"official_from": "Ngày chính thức phải sau ngày quyết định kết nạp."})
     recognition_decision_date = recognition_decision_date or official_from
@@ -206,7 +214,9 @@ def validate_new_member(
     return official_from, recognition_decision_date
 
 
-def refuse_namesake(person: Person, cell: Organization, *finders) -> None:
+def refuse_namesake(
+    person: Person, cell: Organization, *finders: Callable[[str, datetime.date, Organization], QuerySet[Person]]
+) -> None:
     """A ValidationError on ``confirm_namesake`` when one of ``finders(name, born, grassroots)``
     finds somebody of the person's name and birth date in the cell's grassroots organisation.
     The grassroots row is locked first: of two simultaneous admissions of the same person, the
@@ -219,7 +229,7 @@ def refuse_namesake(person: Person, cell: Organization, *finders) -> None:
         raise ValidationError(
             {
                 "confirm_namesake": f"Trong {grassroots.name} đã có một người tên {person.full_name}, sinh ngày "
-                f"{person.date_of_birth:%d/%m/%Y}. Nếu đây là một người khác, đánh dấu «Vẫn ghi» rồi gửi lại."
+                f"{short_date(person.date_of_birth)}. Nếu đây là một người khác, đánh dấu «Vẫn ghi» rồi gửi lại."
             },
             code="namesake",
         )
@@ -234,7 +244,7 @@ def member_admit(
     admission_decision_number: str = "",
     admission_decided_by: Organization | None = None,
     ceremony_date: datetime.date | None = None,
-    user=None,
+    user: Any = None,
     namesake_check: bool = False,
 ) -> Membership:
     """Admit a person (kết nạp): a new probationary member, dated by the admission decision.
@@ -267,7 +277,7 @@ def membership_admit(
     decision_date: datetime.date,
     decided_by: Organization | None,
     ceremony_date: datetime.date | None,
-    recorded_by=None,
+    recorded_by: Any = None,
 ) -> Membership:
     """Admit an existing person (a candidate at the ceremony step): the membership, its ADMITTED
     event and its first period, in one transaction. Who may is the caller's check: the candidate
@@ -301,7 +311,11 @@ def membership_admit(
 
 
 def membership_recognise(
-    membership: Membership, *, decision_date: datetime.date, official_from=None, user=None
+    membership: Membership,
+    *,
+    decision_date: datetime.date,
+    official_from: datetime.date | None = None,
+    user: Any = None,
 ) -> MembershipEvent:
     """Recognise a probationary member as official (công nhận chính thức)."""
     return membership_record_event(
@@ -314,7 +328,7 @@ def membership_recognise(
 
 
 @transaction.atomic
-def members_register_bulk(entries: list[dict], *, user=None) -> list[Membership]:
+def members_register_bulk(entries: list[dict], *, user: Any = None) -> list[Membership]:
     """Load members of an existing register (the initial import), each already checked with
     ``validate_new_member``: their admission and, for official members, their recognition, as
     events. A few queries for the whole batch, whatever its size."""
@@ -342,7 +356,8 @@ def members_register_bulk(entries: list[dict], *, user=None) -> list[Membership]
             )
         )
     memberships = Membership.objects.bulk_create(memberships, batch_size=1000)
-    events, periods = [], []
+    events: list[MembershipEvent] = []
+    periods: list[MembershipPeriod] = []
     for m in memberships:
         history = [
             MembershipEvent(
@@ -357,6 +372,7 @@ def members_register_bulk(entries: list[dict], *, user=None) -> list[Membership]
             )
         ]
         if m.official_from:
+            assert m.recognition_decision_date is not None  # validate_new_member fills it with official_from
             history.append(
                 MembershipEvent(
                     membership=m,
@@ -398,7 +414,7 @@ def member_transfer_in_from_outside(
     official_from: datetime.date | None = None,
     decision_number: str = "",
     card_number: str = "",
-    user=None,
+    user: Any = None,
 ) -> Membership:
     """A member whose party activities are transferred in from an organisation outside the
     system (another province, a central bloc). Not an admission: their history starts here."""
@@ -467,7 +483,7 @@ def person_version(person: Person) -> str:
 
 
 @transaction.atomic
-def person_update(person: Person, *, fields: dict, seen: str | None = None, user=None) -> Person:
+def person_update(person: Person, *, fields: dict, seen: str | None = None, user: Any = None) -> Person:
     """Correct a person's fields. The row is locked; if it changed since the form was drawn
     (``seen`` is ``person_version`` then), nothing is written and the user is told. A form posted
     without its version (``seen=""``) is refused the same way; ``None`` is a caller that checks none."""
@@ -650,7 +666,7 @@ def membership_record_event(
     *,
     kind: str,
     effective_date: datetime.date,
-    user=None,
+    user: Any = None,
     decision_number: str = "",
     reason: str = "",
     other_organization_code: str = "",
@@ -728,7 +744,7 @@ def proposal_create(
     *,
     kind: str,
     proposed_on: datetime.date,
-    user=None,
+    user: Any = None,
     reason: str = "",
     other_organization_code: str = "",
     other_organization_name: str = "",
@@ -777,7 +793,7 @@ def proposal_create(
 
 
 @transaction.atomic
-def proposal_reject(proposal: Proposal, *, user=None) -> Proposal:
+def proposal_reject(proposal: Proposal, *, user: Any = None) -> Proposal:
     proposal = Proposal.objects.select_for_update().select_related("membership__cell").get(pk=proposal.pk)
     permissions.require_unless_system(user, permissions.may_record_member_event, proposal.membership.cell)
     if proposal.state != Proposal.State.PENDING:
@@ -792,7 +808,13 @@ def proposal_reject(proposal: Proposal, *, user=None) -> Proposal:
 
 @transaction.atomic
 def memberships_transfer_collective(
-    memberships, *, to_cell: Organization, effective_date: datetime.date, decision_number: str, reason: str, user=None
+    memberships: Iterable[Membership],
+    *,
+    to_cell: Organization,
+    effective_date: datetime.date,
+    decision_number: str,
+    reason: str,
+    user: Any = None,
 ) -> int:
     """A collective transfer (chuyển sinh hoạt đảng tập thể): a decision moving the members of a
     cell that is merged or split to another cell, each by a transfer out and in dated by the

@@ -378,76 +378,74 @@ def _created_message(request, replayed: bool, text: str) -> None:
         messages.success(request, text)
 
 
-@login_required
-def admit(request):
-    """Record an admission decision: a new probationary member."""
+def _new_member_page(request, form_class, record, done: str, title: str, button: str):
+    """The admission and transfer-in pages: a decision that enters a new member in a cell of the
+    user's scope, recorded once however often the form is sent (``once``)."""
     org = _scope_org(request)
-    if org is None or not permissions.may_record_member_event(request.user, org):
+    if org is None:
         raise PermissionDenied
-    form = AdmissionForm(request.POST or None, initial={once.FIELD: once.new_token()})
+    permissions.require(request.user, permissions.may_record_member_event, org)
+    form = form_class(request.POST or None, initial={once.FIELD: once.new_token()})
     if request.method == "POST" and form.is_valid() and (cell := _decision_cell(request, form)):
         data = form.cleaned_data
 
         def create() -> str:
-            m = member_admit(
-                person_fields=form.person_fields(),
-                cell=cell,
-                admission_decision_date=data["admission_decision_date"],
-                admission_decision_number=data["admission_decision_number"],
-                admission_decided_by=cell.deciding_bodies().first(),
-                ceremony_date=data["ceremony_date"],
-                user=request.user,
-                namesake_check=not data["confirm_namesake"],
-            )
-            return reverse("members:detail", args=[m.pk])
+            return reverse("members:detail", args=[record(form, cell, data).pk])
 
         try:
             url, replayed = once.run_once(request, create)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            _created_message(request, replayed, f"Đã ghi quyết định kết nạp {data['full_name']}.")
+            _created_message(request, replayed, f"{done} {data['full_name']}.")
             return redirect(url)
-    context = {"org": org, "form": form, "title": "Ghi quyết định kết nạp", "button": "Ghi quyết định kết nạp"}
+    context = {"org": org, "form": form, "title": title, "button": button}
     return render(request, "members/admit.html", context)
+
+
+@login_required
+def admit(request):
+    """Record an admission decision: a new probationary member."""
+
+    def record(form, cell, data):
+        return member_admit(
+            person_fields=form.person_fields(),
+            cell=cell,
+            admission_decision_date=data["admission_decision_date"],
+            admission_decision_number=data["admission_decision_number"],
+            admission_decided_by=cell.deciding_bodies().first(),
+            ceremony_date=data["ceremony_date"],
+            user=request.user,
+            namesake_check=not data["confirm_namesake"],
+        )
+
+    title = "Ghi quyết định kết nạp"
+    return _new_member_page(request, AdmissionForm, record, "Đã ghi quyết định kết nạp", title, title)
 
 
 @login_required
 def transfer_in(request):
     """Record a member transferred in from an organisation outside the system."""
-    org = _scope_org(request)
-    if org is None or not permissions.may_record_member_event(request.user, org):
-        raise PermissionDenied
-    form = TransferInForm(request.POST or None, initial={once.FIELD: once.new_token()})
-    if request.method == "POST" and form.is_valid() and (cell := _decision_cell(request, form)):
-        data = form.cleaned_data
 
-        def create() -> str:
-            m = member_transfer_in_from_outside(
-                person_fields=form.person_fields(),
-                cell=cell,
-                effective_date=data["effective_date"],
-                origin_name=data["other_organization_name"],
-                official=data["official"],
-                admission_decision_date=data["admission_decision_date"],
-                official_from=data["official_from"],
-                decision_number=data["decision_number"],
-                card_number=data["card_number"],
-                user=request.user,
-            )
-            return reverse("members:detail", args=[m.pk])
+    def record(form, cell, data):
+        return member_transfer_in_from_outside(
+            person_fields=form.person_fields(),
+            cell=cell,
+            effective_date=data["effective_date"],
+            origin_name=data["other_organization_name"],
+            official=data["official"],
+            admission_decision_date=data["admission_decision_date"],
+            official_from=data["official_from"],
+            decision_number=data["decision_number"],
+            card_number=data["card_number"],
+            user=request.user,
+        )
 
-        try:
-            url, replayed = once.run_once(request, create)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            _created_message(request, replayed, f"Đã ghi chuyển sinh hoạt đến: {data['full_name']}.")
-            return redirect(url)
-    context = {
-        "org": org,
-        "form": form,
-        "title": "Ghi chuyển sinh hoạt đến (từ ngoài hệ thống)",
-        "button": "Ghi chuyển sinh hoạt đến",
-    }
-    return render(request, "members/admit.html", context)
+    return _new_member_page(
+        request,
+        TransferInForm,
+        record,
+        "Đã ghi chuyển sinh hoạt đến:",
+        "Ghi chuyển sinh hoạt đến (từ ngoài hệ thống)",
+        "Ghi chuyển sinh hoạt đến",
+    )

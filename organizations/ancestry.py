@@ -13,6 +13,8 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db.models import Max, Q
 
+from partydev.formats import short_date
+
 from .models import EARLIEST, Organization, OrganizationAncestry
 
 
@@ -82,7 +84,7 @@ def move_subtree(org: Organization, new_parent: Organization, on: datetime.date)
     latest = outer.aggregate(latest=Max("valid_from"))["latest"]
     if latest is not None and on < latest:
         raise ValidationError(
-            {"on": f"Ngày chuyển ({on:%d/%m/%Y}) trước lần thay đổi gần nhất của tổ chức ({latest:%d/%m/%Y})."}
+            {"on": f"Ngày chuyển ({short_date(on)}) trước lần thay đổi gần nhất của tổ chức ({short_date(latest)})."}
         )
     outer.filter(valid_from=on).delete()
     outer.update(valid_to=on)

@@ -16,6 +16,7 @@ from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from partydev.audit import HistoryBase
+from partydev.formats import short_date
 from partydev.text import fold
 
 
@@ -100,10 +101,10 @@ def check_placement(kind: str, parent_kind: str | None, on: datetime.date | None
     if parent_kind in CELL_KINDS:
         message = f"{Kind(parent_kind).label} không có tổ chức trực thuộc."
     elif not allowed:
-        message = f"Từ {REFORM_DATE:%d/%m/%Y} không còn cấp huyện: không thể đặt {subject} vào cây tổ chức."
+        message = f"Từ {short_date(REFORM_DATE)} không còn cấp huyện: không thể đặt {subject} vào cây tổ chức."
     elif kind == Kind.CELL and parent_kind == Kind.COMMUNE:
         message = (
-            f"Từ {REFORM_DATE:%d/%m/%Y}, chi bộ {('«' + name + '» ') if name else ''}trực thuộc đảng ủy xã, phường "
+            f"Từ {short_date(REFORM_DATE)}, chi bộ {('«' + name + '» ') if name else ''}trực thuộc đảng ủy xã, phường "
             "sẽ không có tổ chức cơ sở đảng: hãy lập chi bộ cơ sở, hoặc đặt chi bộ dưới một đảng bộ cơ sở."
         )
     else:
@@ -562,7 +563,7 @@ class Decision(models.Model):
         ]
 
     def __str__(self):
-        return f"Quyết định số {self.number} ngày {self.date:%d/%m/%Y} của {self.issuer_label}"
+        return f"Quyết định số {self.number} ngày {short_date(self.date)} của {self.issuer_label}"
 
     @property
     def issuer_label(self) -> str:
@@ -615,7 +616,7 @@ class TreeOperation(models.Model):
         indexes = [models.Index(fields=["organization", "effective_date"])]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.organization} ({self.effective_date:%d/%m/%Y})"
+        return f"{self.get_kind_display()} {self.organization} ({short_date(self.effective_date)})"
 
 
 class Succession(models.Model):

@@ -410,7 +410,7 @@ def _carry_areas(pred: Organization, succ: Organization, whole: bool, change: Ch
         change.note("Khu dân cư", f"Trùng tên, đổi tên để phân biệt: {'; '.join(renamed)}.")
 
 
-def _run(kind: str, *, subject, decision: Decision, effective_date, user, dry_run, build, touched, moving=None):
+def _run(kind: str, subject, decision: Decision, effective_date, user, dry_run, *, build, touched, moving=None):
     """The frame of every operation: checks, the transaction, the record, the carriers, the
     roll-ups; ``build(change)`` writes the tree itself and returns the organisations whose parent
     or kind changed (checked against the placement rules of ``effective_date``)."""
@@ -533,15 +533,7 @@ def org_create(
     if parent is None and not decision.is_central:  # a new province: founded from above the provinces
         raise ValidationError({"issued_by": "Thành lập đảng bộ tỉnh cần quyết định của Trung ương."})
     return _run(
-        OpKind.CREATE,
-        subject=parent,
-        decision=decision,
-        effective_date=effective_date,
-        user=user,
-        dry_run=dry_run,
-        build=build,
-        touched=subjects,
-        moving=[],
+        OpKind.CREATE, parent, decision, effective_date, user, dry_run, build=build, touched=subjects, moving=[]
     )
 
 
@@ -563,17 +555,7 @@ def org_rename(
         org.save()
         return []
 
-    return _run(
-        OpKind.RENAME,
-        subject=org,
-        decision=decision,
-        effective_date=effective_date,
-        user=user,
-        dry_run=dry_run,
-        build=build,
-        touched=[org],
-        moving=[],
-    )
+    return _run(OpKind.RENAME, org, decision, effective_date, user, dry_run, build=build, touched=[org], moving=[])
 
 
 def org_move(
@@ -602,17 +584,7 @@ def org_move(
         return [org, *changed]
 
     touched = [o for o in (org, old_parent, new_parent) if o is not None]
-    return _run(
-        OpKind.MOVE,
-        subject=org,
-        decision=decision,
-        effective_date=effective_date,
-        user=user,
-        dry_run=dry_run,
-        build=build,
-        touched=touched,
-        moving=[org],
-    )
+    return _run(OpKind.MOVE, org, decision, effective_date, user, dry_run, build=build, touched=touched, moving=[org])
 
 
 def org_change_kind(
@@ -661,11 +633,11 @@ def org_change_kind(
         raise ValidationError({"kind": f"«{org.name}» đã là {Kind(kind).label.lower()}."})
     return _run(
         OpKind.CHANGE_KIND,
-        subject=org,
-        decision=decision,
-        effective_date=effective_date,
-        user=user,
-        dry_run=dry_run,
+        org,
+        decision,
+        effective_date,
+        user,
+        dry_run,
         build=build,
         touched=[o for o in (org, old_parent, new_parent) if o is not None],
         moving=[org],
@@ -752,11 +724,11 @@ def org_merge(
 
     return _run(
         OpKind.MERGE if into is None else OpKind.ABSORB,
-        subject=predecessors[0],
-        decision=decision,
-        effective_date=effective_date,
-        user=user,
-        dry_run=dry_run,
+        predecessors[0],
+        decision,
+        effective_date,
+        user,
+        dry_run,
         build=build_saved,
         touched=[p for p in [*predecessors, into, *parent_of.values()] if p is not None],
         moving=predecessors,
@@ -845,11 +817,11 @@ def org_split(
 
     return _run(
         OpKind.SPLIT,
-        subject=org,
-        decision=decision,
-        effective_date=effective_date,
-        user=user,
-        dry_run=dry_run,
+        org,
+        decision,
+        effective_date,
+        user,
+        dry_run,
         build=build,
         touched=[o for o in (org, parent, *existing) if o is not None],
         moving=[org],
@@ -881,11 +853,11 @@ def org_dissolve(org: Organization, *, decision: Decision, effective_date, user=
 
     return _run(
         OpKind.DISSOLVE,
-        subject=org,
-        decision=decision,
-        effective_date=effective_date,
-        user=user,
-        dry_run=dry_run,
+        org,
+        decision,
+        effective_date,
+        user,
+        dry_run,
         build=build,
         touched=[o for o in (org, parent) if o is not None],
         moving=[org],

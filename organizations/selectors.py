@@ -3,14 +3,24 @@ prefixes, never one query per node."""
 
 import datetime
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Model, OuterRef, Q, QuerySet, Subquery
 
 from partydev.models import Upload
 
-from .models import Organization, OrganizationAncestry, OrganizationQuerySet, Succession, scoped, user_root_paths
+from .models import (
+    Organization,
+    OrganizationAncestry,
+    OrganizationQuerySet,
+    Role,
+    Succession,
+    scoped,
+    user_root_paths,
+)
 from .privacy import can_see_sensitive
+
+_M = TypeVar("_M", bound=Model)
 
 
 def user_roots(user: Any) -> OrganizationQuerySet:
@@ -114,14 +124,10 @@ def predecessors_of(org: Organization) -> list[Organization]:
     return list(Organization.objects.filter(successions_as_predecessor__successor=org).distinct().order_by("code"))
 
 
-def with_recorder_role(queryset, user_field: str):
+def with_recorder_role(queryset: QuerySet[_M], user_field: str) -> QuerySet[_M]:
     """``queryset`` annotated with the role of the user in ``user_field`` (its most specific one:
     kind and organisation name), in the same query: a history names who recorded each row
     ("Bí thư chi bộ — Chi bộ xóm Bưng"), not their login name. Read ``recorder_role_label``."""
-    from django.db.models import OuterRef, Subquery
-
-    from .models import Role
-
     roles = Role.objects.filter(user=OuterRef(user_field)).order_by("-organization__depth", "id")
     return queryset.annotate(
         recorder_role_kind=Subquery(roles.values("kind")[:1]),
@@ -129,12 +135,10 @@ def with_recorder_role(queryset, user_field: str):
     )
 
 
-def recorder_role_label(row) -> str:
+def recorder_role_label(row: Any) -> str:
     kind = getattr(row, "recorder_role_kind", None)
     if not kind:
         return ""
-    from .models import Role
-
     return f"{Role.Kind(kind).label} — {row.recorder_role_org}"
 
 

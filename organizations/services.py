@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from partydev.audit import bulk_history
+from partydev.formats import short_date
 
 from . import ancestry
 from .models import Organization, check_placement
@@ -100,7 +101,7 @@ def move_subtree(org: Organization, new_parent: Organization, *, on: datetime.da
     today = timezone.localdate()
     on = on or today
     if on > today:
-        raise ValidationError({"on": f"Ngày chuyển ({on:%d/%m/%Y}) ở tương lai."})
+        raise ValidationError({"on": f"Ngày chuyển ({short_date(on)}) ở tương lai."})
     ancestry.move_subtree(org, new_parent, on)
     old_path = org.path
     Organization.objects.move(org, new_parent, pos="last-child")

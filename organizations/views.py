@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from partydev.formats import short_date
 from partydev.forms import add_service_errors
 
 from . import restructure
@@ -140,7 +141,7 @@ def restructure_view(request, code):
                 messages.success(
                     request,
                     f"Đã ghi: {op.get_kind_display().lower()} «{op.organization.name}», "
-                    f"có hiệu lực từ {op.effective_date:%d/%m/%Y}.",
+                    f"có hiệu lực từ {short_date(op.effective_date)}.",
                 )
                 return redirect(reverse("reports:browser-org", args=[op.organization.code]))
     return render(

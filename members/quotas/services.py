@@ -6,34 +6,37 @@ Uploading a spreadsheet is for district staff and the provincial office; grassro
 set their cells' quotas on screen.
 """
 
+from typing import Any
+
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from organizations import permissions
-from organizations.models import Organization
+from organizations.models import Organization, OrganizationQuerySet
 from partydev.audit import bulk_history
+from partydev.models import Upload
 from partydev.params import echo
 from partydev.text import ascii_digits
 
 from .models import MAX_QUOTA, MAX_YEAR, MIN_YEAR, Quota, QuotaChange
 
 
-def can_set_quota(user, org: Organization) -> bool:
+def can_set_quota(user: Any, org: Organization) -> bool:
     return permissions.may_set_quota(user, org)
 
 
-def settable_q(user) -> Q:
+def settable_q(user: Any) -> Q:
     """Q over Organization: the organisations whose quota the user may set."""
     return permissions.quota_settable_q(user)
 
 
-def settable_organizations(user):
+def settable_organizations(user: Any) -> OrganizationQuerySet:
     return Organization.objects.filter(settable_q(user))
 
 
-def upload_scope(user) -> Organization | None:
+def upload_scope(user: Any) -> Organization | None:
     """The organisation a user's quota uploads are for: their highest district/province role.
     Raises PermissionDenied for users who may not upload."""
     permissions.require(user, permissions.may_upload_quotas)
@@ -41,7 +44,7 @@ def upload_scope(user) -> Organization | None:
     return Organization.objects.get(path=paths[0]) if paths else None  # None: a superuser without a role
 
 
-def validate_year(value) -> int:
+def validate_year(value: object) -> int:
     try:
         year = int(ascii_digits(str(value).strip()) or "")  # full-width digits folded, any other refused
     except (TypeError, ValueError):
@@ -51,7 +54,7 @@ def validate_year(value) -> int:
     return year
 
 
-def number_problems(target, minimum) -> list[tuple[str, str]]:
+def number_problems(target: int | None, minimum: int | None) -> list[tuple[str, str]]:
     """The rules on a quota's numbers, shared by the form and the import: (field, message)."""
     problems = []
     if target is None:
@@ -84,8 +87,8 @@ def quota_set(
     target: int,
     minimum: int | None = None,
     note: str = "",
-    user=None,
-    upload=None,
+    user: Any = None,
+    upload: Upload | None = None,
     seen: str | None = None,
 ) -> Quota:
     """Set one quota by hand: validated, recorded in the history, in one transaction.
@@ -131,7 +134,7 @@ def quota_set(
     return quota
 
 
-def quotas_bulk_set(entries: list[dict], *, user=None, upload=None) -> None:
+def quotas_bulk_set(entries: list[dict], *, user: Any = None, upload: Upload | None = None) -> None:
     """Write many quotas at once (the import's commit, the demo). Each entry: organization_id,
     year, target, minimum, note and ``quota`` (the existing Quota or None). The caller checked
     the scope and ``number_problems``; ``full_clean`` runs again on every row here. Must run

@@ -4,9 +4,14 @@ these, never a hard-coded ``strftime``."""
 
 import datetime
 
-from django.utils import formats
+from django.conf import settings
+from django.utils import dateformat, formats, translation
 
 
-def short_date(day: datetime.date) -> str:
-    """dd/mm/yyyy in Vietnamese (``SHORT_DATE_FORMAT``)."""
-    return formats.date_format(day, "SHORT_DATE_FORMAT")
+def short_date(day: datetime.date | None) -> str:
+    """dd/mm/yyyy in Vietnamese (``SHORT_DATE_FORMAT``); an unknown date is written as nothing. Where
+    translations are off (``migrate``), the project's language still decides."""
+    if day is None:
+        return ""
+    lang = translation.get_language() or settings.LANGUAGE_CODE
+    return dateformat.format(day, formats.get_format("SHORT_DATE_FORMAT", lang=lang))
