@@ -9,6 +9,8 @@ transaction; the migration and the demo call ``build_for_tree``.
 """
 
 import datetime
+from collections.abc import Iterable
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Max, Q
@@ -18,7 +20,7 @@ from partydev.formats import short_date
 from .models import EARLIEST, Organization, OrganizationAncestry
 
 
-def pairs_from_paths(nodes) -> list[tuple[int, int, int]]:
+def pairs_from_paths(nodes: Iterable[tuple[int, str]]) -> list[tuple[int, int, int]]:
     """(ancestor id, descendant id, depth) for every pair of a tree given as (id, path) rows."""
     nodes = list(nodes)
     by_path = {path: pk for pk, path in nodes}
@@ -33,7 +35,9 @@ def pairs_from_paths(nodes) -> list[tuple[int, int, int]]:
     return out
 
 
-def build_for_tree(organization_model=Organization, ancestry_model=OrganizationAncestry, *, using="default") -> int:
+def build_for_tree(
+    organization_model: Any = Organization, ancestry_model: Any = OrganizationAncestry, *, using: str = "default"
+) -> int:
     """Rows for the whole current tree, valid from ``EARLIEST``, for a database that has none
     (the migration passes its historical models). Returns the number of rows written."""
     nodes = organization_model.objects.using(using).order_by().values_list("id", "path")

@@ -5,7 +5,10 @@ and ``descendants`` counted among them. Every item carries ``valid_from`` and ``
 ended organisation its ``successors``.
 """
 
-from django.http import Http404, JsonResponse
+from collections.abc import Iterable
+from typing import Any
+
+from django.http import Http404, HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
@@ -30,7 +33,7 @@ def _item(org: Organization, parent_code: str | None, successors: dict[int, list
     return item
 
 
-def _parent_codes(orgs) -> dict[str, str]:
+def _parent_codes(orgs: Iterable[Organization]) -> dict[str, str]:
     """Parent code of each organisation, in one query."""
     steplen = Organization.steplen
     parent_paths = {o.path[:-steplen] for o in orgs if o.depth > 1}
@@ -43,7 +46,7 @@ def _bad(message: str) -> JsonResponse:
 
 @require_GET
 @api_login_required
-def organization_list(request):
+def organization_list(request: HttpRequest) -> JsonResponse:
     try:
         at = parse_at(request.GET.get("at"))
     except AtDateError as e:
@@ -59,7 +62,7 @@ def organization_list(request):
         parents = _parent_codes(orgs)
         successors = successors_of(orgs)
         items = [_item(o, parents.get(o.path[: -Organization.steplen]), successors) for o in orgs]
-    data = {"results": items}
+    data: dict[str, Any] = {"results": items}
     if at:
         data["at"] = at.isoformat()
     return JsonResponse(data)
@@ -67,7 +70,7 @@ def organization_list(request):
 
 @require_GET
 @api_login_required
-def organization_detail(request, code):
+def organization_detail(request: HttpRequest, code: str) -> JsonResponse:
     try:
         at = parse_at(request.GET.get("at"))
     except AtDateError as e:

@@ -25,6 +25,8 @@ Anchors without facts are absent from the result; callers default them to zero.
 """
 
 import datetime
+from collections.abc import Sequence
+from typing import Any
 
 from django.db import connections
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -73,7 +75,7 @@ def _mapped(column: str, mapping: dict[int, int], params: list) -> str:
     return f"(CASE {column} {whens} ELSE {column} END)"
 
 
-def _valid(alias: str, tree, using: str, params: list, day_expr: str = "f.day") -> str:
+def _valid(alias: str, tree: str | datetime.date, using: str, params: list, day_expr: str = "f.day") -> str:
     if tree in (TODAY, NOW):
         return f"{alias}.valid_to IS NULL"
     if tree == THEN:
@@ -85,7 +87,7 @@ def _valid(alias: str, tree, using: str, params: list, day_expr: str = "f.day") 
     raise ValueError(f"tree must be TODAY, THEN or a date, not {tree!r}")
 
 
-def _sql(source) -> tuple[str, list]:
+def _sql(source: Any) -> tuple[str, list]:
     if isinstance(source, QuerySet):
         sql, params = source.query.sql_with_params()
         return sql, list(params)
@@ -94,12 +96,12 @@ def _sql(source) -> tuple[str, list]:
 
 
 def roll_up(
-    source,
+    source: Any,
     *,
-    anchors,
-    sums,
-    group=(),
-    tree=TODAY,
+    anchors: Any,
+    sums: Sequence[str],
+    group: Sequence[str] = (),
+    tree: str | datetime.date = TODAY,
     crossing: str | None = None,
     using: str | None = None,
 ) -> dict[tuple, dict[str, int]]:
@@ -158,7 +160,15 @@ def roll_up(
     return out
 
 
-def totals(source, *, anchors, sums, tree=TODAY, crossing=None, using=None) -> dict[int, dict[str, int]]:
+def totals(
+    source: Any,
+    *,
+    anchors: Any,
+    sums: Sequence[str],
+    tree: str | datetime.date = TODAY,
+    crossing: str | None = None,
+    using: str | None = None,
+) -> dict[int, dict[str, int]]:
     """``roll_up`` without groups: {anchor id: {column: sum}}, every anchor present (zeros)."""
     anchor_ids = None if isinstance(anchors, QuerySet) else list(anchors)
     rolled = roll_up(source, anchors=anchors, sums=sums, tree=tree, crossing=crossing, using=using)
@@ -168,7 +178,9 @@ def totals(source, *, anchors, sums, tree=TODAY, crossing=None, using=None) -> d
     return out
 
 
-def within(org_id: int, *, tree=TODAY, cell_field: str = "cell", day_field: str = "day"):
+def within(
+    org_id: int, *, tree: str | datetime.date = TODAY, cell_field: str = "cell", day_field: str = "day"
+) -> Q | Exists:
     """A filter for a fact queryset: rows whose cell lies in ``org_id``'s subtree, over the
     tree of today, of a date, of each row's own ``day_field`` (``THEN``), or of today with ended
     cells counted in their successors (``NOW``). For aggregates
@@ -199,7 +211,9 @@ def within(org_id: int, *, tree=TODAY, cell_field: str = "cell", day_field: str 
     return Exists(OrganizationAncestry.objects.filter(q))
 
 
-def sum_per_cell(values: dict, anchors, *, width: int = 1, tree=TODAY) -> dict[int, list[int]]:
+def sum_per_cell(
+    values: dict, anchors: Any, *, width: int = 1, tree: str | datetime.date = TODAY
+) -> dict[int, list[int]]:
     """Per-cell numbers computed in Python (``{cell id: [n1, n2, …]}``, ``width`` of them) summed
     into each anchor id through the same ancestor table, over the tree of today or of a date.
     One query for the pairs, whatever the data (none without anchors)."""

@@ -7,6 +7,8 @@ the tree (the stored roll-ups, the dated ancestor table) is kept in one place.
 
 import datetime
 from collections import Counter
+from collections.abc import Iterable
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -24,7 +26,7 @@ def _ancestor_paths(path: str) -> list[str]:
     return [path[:i] for i in range(steplen, len(path), steplen)]
 
 
-def compute_descendant_counts(rows) -> dict[str, dict[str, int]]:
+def compute_descendant_counts(rows: Iterable[tuple[str, str]]) -> dict[str, dict[str, int]]:
     """Prefix sums in Python: ``rows`` are (path, kind) of every node of a subtree; the result
     maps each path to its {kind: count} of descendants."""
     counts: dict[str, Counter] = {}
@@ -76,7 +78,7 @@ def _validate(org: Organization, parent: Organization | None, on: datetime.date 
 
 @transaction.atomic
 def organization_create(
-    *, parent: Organization | None, effective_date: datetime.date | None = None, **fields
+    *, parent: Organization | None, effective_date: datetime.date | None = None, **fields: Any
 ) -> Organization:
     """Add one organisation. ``effective_date`` checks the placement rules in force that day (the
     2025 ones from 01/07/2025); without it, the rules before the reform."""
@@ -91,7 +93,9 @@ def organization_create(
     return org
 
 
-def move_subtree(org: Organization, new_parent: Organization, *, on: datetime.date | None = None, user=None) -> str:
+def move_subtree(
+    org: Organization, new_parent: Organization, *, on: datetime.date | None = None, user: Any = None
+) -> str:
     """Move ``org`` and its subtree under ``new_parent`` (as its last child), effective ``on``
     (today by default; not in the future), keeping the dated tree in step. No kind rule checked,
     no roll-up rebuilt: the callers do both (``organization_move``; a restructuring, once for the

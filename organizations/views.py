@@ -5,9 +5,12 @@ POST ``confirm`` runs it. Kept off the read replica (partydev/routers.py): a pre
 writes inside a rolled-back transaction on the primary.
 """
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
@@ -20,11 +23,11 @@ from .models import CELL_KINDS, Kind, Organization
 from .permissions import may_restructure, require
 
 
-def _org(user, code):
+def _org(user: Any, code: str) -> Organization:
     return get_object_or_404(Organization.objects.for_user(user), code=code)
 
 
-def _target(form, field, required=True):
+def _target(form: RestructureForm, field: str, required: bool = True) -> Organization | None:
     code = form.cleaned_data.get(field) or ""
     if not code:
         if required:
@@ -36,7 +39,13 @@ def _target(form, field, required=True):
     return org
 
 
-def _new_spec(form, parent, name_field="name", code_field="code", kind=None):
+def _new_spec(
+    form: RestructureForm,
+    parent: Organization | None,
+    name_field: str = "name",
+    code_field: str = "code",
+    kind: str | None = None,
+) -> dict[str, Any]:
     name, code = form.cleaned_data.get(name_field), form.cleaned_data.get(code_field)
     if not name or not code:
         raise ValidationError({name_field if not name else code_field: "Cần ghi tên và mã của tổ chức mới."})
@@ -51,7 +60,7 @@ def _new_spec(form, parent, name_field="name", code_field="code", kind=None):
     return spec
 
 
-def _perform(form, org, user, dry_run):
+def _perform(form: RestructureForm, org: Organization, user: Any, dry_run: bool) -> restructure.Outcome:
     """Call the service the form names. Every rule is the service's; this only reads the form."""
     data = form.cleaned_data
     op = data["operation"]
@@ -119,7 +128,7 @@ def _perform(form, org, user, dry_run):
 
 
 @login_required
-def restructure_view(request, code):
+def restructure_view(request: HttpRequest, code: str) -> HttpResponse:
     org = _org(request.user, code)
     require(request.user, may_restructure, org)
     parts = restructure.split_parts(org)
