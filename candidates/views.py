@@ -261,12 +261,22 @@ def _record_failed_vote(request, candidate, stage, form, data):
     return redirect("candidates:detail", pk=candidate.pk)
 
 
-def _simple_action(request, pk, form_class, prefix, call, done_message, **form_kwargs):
+def _simple_action(request, pk, form_class, prefix, service, done_message, passed=(), **form_kwargs):
+    """A dated action with a reason on one candidate (drop, return, strike off, move): the form's
+    date, reason and version, and the fields named in ``passed``, go to ``service``."""
     candidate = _candidate_for_user(request.user, pk)
     form = form_class(request.POST, prefix=prefix, **form_kwargs)
     if form.is_valid():
+        d = form.cleaned_data
         try:
-            call(candidate, form.cleaned_data)
+            service(
+                candidate.pk,
+                effective_date=d["effective_date"],
+                reason=d["reason"],
+                user=request.user,
+                expected_version=d["version"],
+                **{name: d[name] for name in passed},
+            )
         except ValidationError as e:
             messages.error(request, " ".join(e.messages))
         else:
@@ -289,13 +299,7 @@ def candidate_drop(request, pk):
         pk,
         ReasonForm,
         "drop",
-        lambda c, d: services.candidate_drop(
-            c.pk,
-            effective_date=d["effective_date"],
-            reason=d["reason"],
-            user=request.user,
-            expected_version=d["version"],
-        ),
+        services.candidate_drop,
         "Đã dừng theo dõi đối tượng.",
     )
 
@@ -309,15 +313,9 @@ def candidate_return(request, pk):
         pk,
         ReturnForm,
         "ret",
-        lambda c, d: services.candidate_return(
-            c.pk,
-            to_stage=d["to_stage"],
-            effective_date=d["effective_date"],
-            reason=d["reason"],
-            user=request.user,
-            expected_version=d["version"],
-        ),
+        services.candidate_return,
         "Đã trả về giai đoạn trước.",
+        passed=("to_stage",),
         candidate=candidate,
     )
 
@@ -333,13 +331,7 @@ def candidate_strike_off(request, pk):
         pk,
         ReasonForm,
         "strike",
-        lambda c, d: services.candidate_strike_off(
-            c.pk,
-            effective_date=d["effective_date"],
-            reason=d["reason"],
-            user=request.user,
-            expected_version=d["version"],
-        ),
+        services.candidate_strike_off,
         "Đã xóa tên đảng viên dự bị (không công nhận chính thức).",
     )
 
@@ -353,15 +345,9 @@ def candidate_move(request, pk):
         pk,
         MoveForm,
         "move",
-        lambda c, d: services.candidate_move(
-            c.pk,
-            to_cell=d["to_cell"],
-            effective_date=d["effective_date"],
-            reason=d["reason"],
-            user=request.user,
-            expected_version=d["version"],
-        ),
+        services.candidate_move,
         "Đã chuyển chi bộ.",
+        passed=("to_cell",),
         cells=cells,
     )
 
