@@ -24,8 +24,11 @@ floor may not import them (the floors: organizations ← members ← candidates 
 
 import datetime
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import import_module
+from types import ModuleType
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -125,7 +128,14 @@ class Change:
     def note(self, section: str, text: str) -> None:
         self.lines.append((section, text))
 
-    def item(self, item: str, object_id: int, label: str = "", source=None, target=None) -> None:
+    def item(
+        self,
+        item: str,
+        object_id: int,
+        label: str = "",
+        source: Organization | None = None,
+        target: Organization | None = None,
+    ) -> None:
         self.items.append(
             OperationItem(
                 operation=self.operation,
@@ -204,8 +214,12 @@ def _check_order(effective_date: datetime.date, moving: list[Organization], *, e
     inside = Q()
     for org in moving:
         inside |= Q(touched=org) if exact else Q(touched__path__startswith=org.path)
-    later = TreeOperation.objects.filter(inside, effective_date__gt=effective_date).order_by("-effective_date")
-    later = later.select_related("organization").first()
+    later = (
+        TreeOperation.objects.filter(inside, effective_date__gt=effective_date)
+        .order_by("-effective_date")
+        .select_related("organization")
+        .first()
+    )
     if later is not None:
         raise ValidationError(
             {
@@ -224,6 +238,7 @@ def _check_issuer(decision: Decision, subjects: list[Organization], *, across_pr
             raise ValidationError({"issued_by": "Cần ghi cơ quan ban hành quyết định."})
         return
     issuer = decision.issued_by
+    assert issuer is not None  # issued_by_id is set
     roots = {o.path[: Organization.steplen] for o in subjects}
     if len(roots) > 1:
         if issuer.kind != Kind.PROVINCE:
@@ -242,7 +257,7 @@ def _check_issuer(decision: Decision, subjects: list[Organization], *, across_pr
             )
 
 
-def _save_decision(decision: Decision, user) -> Decision:
+def _save_decision(decision: Decision, user: Any) -> Decision:
     if decision.pk is None:
         decision.number = decision.number.strip()
         decision.issuer_name = decision.issuer_name.strip()
@@ -254,7 +269,7 @@ def _save_decision(decision: Decision, user) -> Decision:
     return decision
 
 
-def _cells_under(orgs) -> list[Organization]:
+def _cells_under(orgs: Iterable[Organization]) -> list[Organization]:
     q = Q()
     for org in orgs:
         q |= Q(path__startswith=org.path)
@@ -296,7 +311,7 @@ def _check_shape(nodes: list[Organization], on: datetime.date) -> None:
             )
 
 
-def _children_q(orgs) -> Q:
+def _children_q(orgs: Iterable[Organization]) -> Q:
     q = Q(pk__in=[])
     for org in orgs:
         q |= Q(path__startswith=org.path, depth=org.depth + 1)
@@ -340,7 +355,7 @@ def _carry(change: Change) -> None:
         carrier.carry(change)
 
 
-def _carriers():
+def _carriers() -> list[ModuleType]:
     return [import_module(path) for path in getattr(settings, "RESTRUCTURE_CARRIERS", ())]
 
 
@@ -389,14 +404,14 @@ def _carry_areas(pred: Organization, succ: Organization, whole: bool, change: Ch
     moved, renamed = [], []
     for area in ResidentialArea.objects.filter(grassroots=pred).select_related("cell").order_by("name"):
         target = succ
-        if area.cell_id and not area.cell.path.startswith(succ.path):
+        if area.cell is not None and not area.cell.path.startswith(succ.path):
             continue  # a split: the area follows its cell, to another successor
         if not area.cell_id and not whole:
             continue
         if ResidentialArea.objects.filter(grassroots=target, name=area.name).exclude(pk=area.pk).exists():
             # Two merged organisations each had an area of this name: keep both, told apart.
             old_name, area.name = area.name, f"{area.name} ({pred.name})"[:255]
-            area._change_reason = f"trùng tên «{old_name}» khi hợp nhất"
+            area._change_reason = f"trùng tên «{old_name}» khi hợp nhất"  # type: ignore[attr-defined]  # simple-history
             renamed.append(f"«{old_name}» → «{area.name}»")
         area.grassroots = target
         area.full_clean()
@@ -410,7 +425,18 @@ def _carry_areas(pred: Organization, succ: Organization, whole: bool, change: Ch
         change.note("Khu dân cư", f"Trùng tên, đổi tên để phân biệt: {'; '.join(renamed)}.")
 
 
-def _run(kind: str, subject, decision: Decision, effective_date, user, dry_run, *, build, touched, moving=None):
+def _run(
+    kind: str,
+    subject: Organization | None,
+    decision: Decision,
+    effective_date: datetime.date,
+    user: Any,
+    dry_run: bool,
+    *,
+    build: Callable[[Change], list[Organization]],
+    touched: list[Organization],
+    moving: list[Organization] | None = None,
+) -> Outcome:
     """The frame of every operation: checks, the transaction, the record, the carriers, the
     roll-ups; ``build(change)`` writes the tree itself and returns the organisations whose parent
     or kind changed (checked against the placement rules of ``effective_date``)."""
@@ -426,7 +452,17 @@ def _run(kind: str, subject, decision: Decision, effective_date, user, dry_run, 
     return Outcome(operation=None if dry_run else change.operation, dry_run=dry_run, lines=change.lines)
 
 
-def _write(kind, subject, decision, effective_date, user, dry_run, build, touched, moving) -> Change:
+def _write(
+    kind: str,
+    subject: Organization | None,
+    decision: Decision,
+    effective_date: datetime.date,
+    user: Any,
+    dry_run: bool,
+    build: Callable[[Change], list[Organization]],
+    touched: list[Organization],
+    moving: list[Organization] | None,
+) -> Change:
     with transaction.atomic():
         decision = _save_decision(decision, user)
         operation = TreeOperation(
@@ -470,8 +506,15 @@ def _write(kind, subject, decision, effective_date, user, dry_run, build, touche
 
 
 def _prepare(
-    decision: Decision, effective_date, subjects, user, *, moving=None, exact=False, across_provinces_label: str = ""
-):
+    decision: Decision,
+    effective_date: datetime.date,
+    subjects: list[Organization],
+    user: Any,
+    *,
+    moving: list[Organization] | None = None,
+    exact: bool = False,
+    across_provinces_label: str = "",
+) -> list[Organization]:
     """Fresh copies of ``subjects`` after the checks every operation shares: who may, which body
     decides, the dates. ``moving`` (default: the first subject) are the nodes whose place or
     existence changes, checked against later-dated operations."""
@@ -483,7 +526,7 @@ def _prepare(
     return subjects
 
 
-def _new_org(spec: dict, effective_date, user, change: Change) -> Organization:
+def _new_org(spec: dict, effective_date: datetime.date, user: Any, change: Change) -> Organization:
     spec = dict(spec)
     parent = spec.pop("parent")
     if parent is not None:
@@ -494,7 +537,7 @@ def _new_org(spec: dict, effective_date, user, change: Change) -> Organization:
     return org
 
 
-def _move_children(pred: Organization, succ: Organization, change: Change, user) -> list[Organization]:
+def _move_children(pred: Organization, succ: Organization, change: Change, user: Any) -> list[Organization]:
     moved = list(Organization.objects.get_children(_fresh(pred)).filter(valid_to__isnull=True))
     move_subtrees([(child, succ) for child in moved], on=change.effective_date, user=user)
     for child in moved:
@@ -514,7 +557,13 @@ def _move_children(pred: Organization, succ: Organization, change: Change, user)
 
 
 def org_create(
-    *, parent: Organization | None, decision: Decision, effective_date, user=None, dry_run=False, **fields
+    *,
+    parent: Organization | None,
+    decision: Decision,
+    effective_date: datetime.date,
+    user: Any = None,
+    dry_run: bool = False,
+    **fields: Any,
 ) -> Outcome:
     """Found an organisation under ``parent`` from ``effective_date`` (its ``valid_from``)."""
     if parent is None and user is not None and not user.is_superuser:
@@ -524,7 +573,7 @@ def org_create(
 
     fields.setdefault("can_decide_admission", decides_by_default(fields.get("kind", ""), effective_date))
 
-    def build(change):
+    def build(change: Change) -> list[Organization]:
         org = _new_org({**fields, "parent": parent}, effective_date, user, change)
         change.operation.organization = org
         change.operation.details = {"parent": parent.pk if parent else None}
@@ -538,7 +587,13 @@ def org_create(
 
 
 def org_rename(
-    org: Organization, *, name: str, decision: Decision, effective_date, user=None, dry_run=False
+    org: Organization,
+    *,
+    name: str,
+    decision: Decision,
+    effective_date: datetime.date,
+    user: Any = None,
+    dry_run: bool = False,
 ) -> Outcome:
     (org,) = _prepare(decision, effective_date, [org], user, exact=True)
     name = (name or "").strip()
@@ -547,7 +602,7 @@ def org_rename(
     if name == org.name:
         raise ValidationError({"name": f"«{org.name}» đã mang tên này."})
 
-    def build(change):
+    def build(change: Change) -> list[Organization]:
         change.operation.details = {"name": [org.name, name]}
         change.note("Tổ chức", f"«{org.name}» đổi tên thành «{name}» (giữ nguyên mã {org.code}).")
         org.name = name
@@ -563,17 +618,17 @@ def org_move(
     *,
     new_parent: Organization,
     decision: Decision,
-    effective_date,
+    effective_date: datetime.date,
     kinds: dict | None = None,
-    user=None,
-    dry_run=False,
+    user: Any = None,
+    dry_run: bool = False,
 ) -> Outcome:
     """Move ``org`` (with its subtree, ids kept) under ``new_parent``. ``kinds`` (id → kind)
     changes kinds in the same operation (e.g. a grassroots committee raised to a commune)."""
     org, new_parent = _prepare(decision, effective_date, [org, new_parent], user)
     old_parent = Organization.objects.get_parent(org)
 
-    def build(change):
+    def build(change: Change) -> list[Organization]:
         change.operation.details = {"parent": [old_parent.pk if old_parent else None, new_parent.pk]}
         changed = _set_kinds(kinds or {}, change, effective_date)
         move_subtree(org, new_parent, on=effective_date, user=user)
@@ -592,12 +647,12 @@ def org_change_kind(
     *,
     kind: str,
     decision: Decision,
-    effective_date,
+    effective_date: datetime.date,
     new_parent: Organization | None = None,
     can_decide_admission: bool | None = None,
     kinds: dict | None = None,
-    user=None,
-    dry_run=False,
+    user: Any = None,
+    dry_run: bool = False,
 ) -> Outcome:
     """Change ``org``'s kind, keeping its id (facts are keyed by it); optionally move it (e.g. a
     commune raised to directly under the province when its district ends), set whether it decides
@@ -610,7 +665,7 @@ def org_change_kind(
     if can_decide_admission is None and decides_by_default(kind, effective_date) and not org.can_decide_admission:
         can_decide_admission = True
 
-    def build(change):
+    def build(change: Change) -> list[Organization]:
         details = {"kind": [org.kind, kind]}
         changed = _set_kinds({**(kinds or {}), org.pk: kind}, change, effective_date)
         fresh = _fresh(org)
@@ -648,12 +703,12 @@ def org_merge(
     predecessors: list[Organization],
     *,
     decision: Decision,
-    effective_date,
+    effective_date: datetime.date,
     into: Organization | None = None,
     new: dict | None = None,
     kinds: dict | None = None,
-    user=None,
-    dry_run=False,
+    user: Any = None,
+    dry_run: bool = False,
 ) -> Outcome:
     """A + B → C (``new``: the fields of C, with its ``parent``), or A absorbed into B (``into``).
 
@@ -667,14 +722,15 @@ def org_merge(
     predecessors = [p for p in predecessors if into is None or p.pk != into.pk]
     if not predecessors or (into is None and len(predecessors) < 2):
         raise ValidationError("Cần chọn ít nhất hai tổ chức để hợp nhất, hoặc một tổ chức để sáp nhập.")
-    successor_kind = into.kind if into is not None else new["kind"]
+    spec = new or {}
+    successor_kind = into.kind if into is not None else spec["kind"]
     for pred in predecessors:
         if pred.kind != successor_kind and not (pred.kind in CELL_KINDS and successor_kind in CELL_KINDS):
             raise ValidationError(
                 f"«{pred.name}» là {Kind(pred.kind).label.lower()}: chỉ hợp nhất các tổ chức cùng cấp "
                 f"({Kind(successor_kind).label.lower()})."
             )
-    anchors = [into] if into is not None else ([new["parent"]] if new.get("parent") else [])
+    anchors = [into] if into is not None else ([spec["parent"]] if spec.get("parent") else [])
     subjects = _prepare(
         decision,
         effective_date,
@@ -695,8 +751,8 @@ def org_merge(
             **new,
         }
 
-    def build(change):
-        succ = into if into is not None else _new_org(new, effective_date, user, change)
+    def build(change: Change) -> list[Organization]:
+        succ = into if into is not None else _new_org(spec, effective_date, user, change)
         change.operation.organization = succ
         change.operation.details = {
             "predecessors": [p.pk for p in predecessors],
@@ -717,7 +773,7 @@ def org_merge(
             change.note("Tổ chức", f"«{pred.name}» kết thúc hoạt động từ {d(effective_date)}; kế thừa: «{succ.name}».")
         return changed
 
-    def build_saved(change):
+    def build_saved(change: Change) -> list[Organization]:
         # Successions need the operation's row: save it first with a provisional subject.
         change.operation.save()
         return build(change)
@@ -740,14 +796,14 @@ def org_split(
     *,
     successors: list,
     decision: Decision,
-    effective_date,
+    effective_date: datetime.date,
     children: dict | None = None,
     members: dict | None = None,
     candidates: dict | None = None,
     handover_to: int = 0,
     kinds: dict | None = None,
-    user=None,
-    dry_run=False,
+    user: Any = None,
+    dry_run: bool = False,
 ) -> Outcome:
     """A → B + C. ``successors``: existing organisations, or dicts of the fields of new ones (with
     their ``parent``; A's parent if left out). Where each part goes, as an index into
@@ -774,7 +830,7 @@ def org_split(
                 f"({', '.join('«' + c.name + '»' for c in missing[:5])})."
             )
 
-    def build(change):
+    def build(change: Change) -> list[Organization]:
         change.operation.save()
         remaining = iter(existing)
         succs = []
@@ -828,7 +884,9 @@ def org_split(
     )
 
 
-def org_dissolve(org: Organization, *, decision: Decision, effective_date, user=None, dry_run=False) -> Outcome:
+def org_dissolve(
+    org: Organization, *, decision: Decision, effective_date: datetime.date, user: Any = None, dry_run: bool = False
+) -> Outcome:
     """End ``org`` from ``effective_date``. Its children, members and candidates must have been
     moved first; its roles are withdrawn and its follow-up assignments end."""
     (org,) = _prepare(decision, effective_date, [org], user)
@@ -845,7 +903,7 @@ def org_dissolve(org: Organization, *, decision: Decision, effective_date, user=
         )
     parent = Organization.objects.get_parent(org)
 
-    def build(change):
+    def build(change: Change) -> list[Organization]:
         change.dissolved.append(org)
         _end(org, change)
         change.note("Tổ chức", f"«{org.name}» giải thể từ {d(effective_date)}.")
@@ -864,6 +922,8 @@ def org_dissolve(org: Organization, *, decision: Decision, effective_date, user=
     )
 
 
-def decision_new(*, number: str, date, issued_by: Organization | None = None, issuer_name: str = "", title: str = ""):
+def decision_new(
+    *, number: str, date: datetime.date, issued_by: Organization | None = None, issuer_name: str = "", title: str = ""
+) -> Decision:
     """An unsaved decision, saved by the operation that carries it out (not at all in a dry run)."""
     return Decision(number=number, date=date, issued_by=issued_by, issuer_name=issuer_name, title=title)

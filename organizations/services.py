@@ -115,7 +115,7 @@ def move_subtree(
     return old_path
 
 
-def move_subtrees(moves: list[tuple[Organization, Organization]], *, on: datetime.date, user=None) -> None:
+def move_subtrees(moves: list[tuple[Organization, Organization]], *, on: datetime.date, user: Any = None) -> None:
     """``move_subtree`` for many subtrees at once (a restructuring moving hundreds of grassroots
     organisations): each ``(org, new_parent)`` ends as the new parent's last child, in the order
     given, with the same paths, ancestry rows and history as one move at a time would write, in
