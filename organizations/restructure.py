@@ -442,7 +442,45 @@ def _run(
     or kind changed (checked against the placement rules of ``effective_date``)."""
     decision_was_new = decision.pk is None
     try:
-        change = _write(kind, subject, decision, effective_date, user, dry_run, build, touched, moving)
+        with transaction.atomic():
+            _save_decision(decision, user)  # saved in place: the same object
+            operation = TreeOperation(
+                kind=kind,
+                decision=decision,
+                effective_date=effective_date,
+                organization=subject,
+                details={},
+                recorded_by=user if getattr(user, "is_authenticated", False) else None,
+            )
+            change = Change(kind=kind, operation=operation, decision=decision, effective_date=effective_date, user=user)
+            old_paths = {o.path for o in touched}
+            cells_before = _cells_under(touched if moving is None else moving)
+            deciding_before = _deciding_body_by_cell(cells_before)
+            changed_nodes = build(change)
+            operation.organization = change.operation.organization
+            operation.save()
+            operation.touched.set({o.pk for o in touched} | {o.pk for o in changed_nodes} | {operation.organization_id})
+            _check_shape(changed_nodes, effective_date)
+            cells_after = Organization.objects.filter(pk__in=[c.pk for c in cells_before])
+            deciding_after = _deciding_body_by_cell(list(cells_after))
+            change.deciding_changes = {
+                cid: (deciding_before[cid], deciding_after.get(cid))
+                for cid in deciding_before
+                if deciding_before[cid] != deciding_after.get(cid)
+            }
+            _carry(change)
+            for succession_item in change.items:
+                succession_item.operation = operation
+            OperationItem.objects.bulk_create(change.items, batch_size=1000)
+            new_paths = set(
+                Organization.objects.filter(pk__in=[o.pk for o in touched] + [o.pk for o in changed_nodes]).values_list(
+                    "path", flat=True
+                )
+            )
+            affected = {p for path in old_paths | new_paths for p in _ancestor_paths(path) + [path]}
+            rebuild_descendant_counts(sorted(affected))
+            if dry_run:
+                transaction.set_rollback(True)
     except BaseException:
         if decision_was_new:
             decision.pk, decision._state.adding = None, True  # rolled back: unsaved again
@@ -450,59 +488,6 @@ def _run(
     if dry_run and decision_was_new:
         decision.pk, decision._state.adding = None, True
     return Outcome(operation=None if dry_run else change.operation, dry_run=dry_run, lines=change.lines)
-
-
-def _write(
-    kind: str,
-    subject: Organization | None,
-    decision: Decision,
-    effective_date: datetime.date,
-    user: Any,
-    dry_run: bool,
-    build: Callable[[Change], list[Organization]],
-    touched: list[Organization],
-    moving: list[Organization] | None,
-) -> Change:
-    with transaction.atomic():
-        decision = _save_decision(decision, user)
-        operation = TreeOperation(
-            kind=kind,
-            decision=decision,
-            effective_date=effective_date,
-            organization=subject,
-            details={},
-            recorded_by=user if getattr(user, "is_authenticated", False) else None,
-        )
-        change = Change(kind=kind, operation=operation, decision=decision, effective_date=effective_date, user=user)
-        old_paths = {o.path for o in touched}
-        cells_before = _cells_under(touched if moving is None else moving)
-        deciding_before = _deciding_body_by_cell(cells_before)
-        changed_nodes = build(change)
-        operation.organization = change.operation.organization
-        operation.save()
-        operation.touched.set({o.pk for o in touched} | {o.pk for o in changed_nodes} | {operation.organization_id})
-        _check_shape(changed_nodes, effective_date)
-        cells_after = Organization.objects.filter(pk__in=[c.pk for c in cells_before])
-        deciding_after = _deciding_body_by_cell(list(cells_after))
-        change.deciding_changes = {
-            cid: (deciding_before[cid], deciding_after.get(cid))
-            for cid in deciding_before
-            if deciding_before[cid] != deciding_after.get(cid)
-        }
-        _carry(change)
-        for succession_item in change.items:
-            succession_item.operation = operation
-        OperationItem.objects.bulk_create(change.items, batch_size=1000)
-        new_paths = set(
-            Organization.objects.filter(pk__in=[o.pk for o in touched] + [o.pk for o in changed_nodes]).values_list(
-                "path", flat=True
-            )
-        )
-        affected = {p for path in old_paths | new_paths for p in _ancestor_paths(path) + [path]}
-        rebuild_descendant_counts(sorted(affected))
-        if dry_run:
-            transaction.set_rollback(True)
-    return change
 
 
 def _prepare(
