@@ -12,6 +12,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
 from partydev.audit import bulk_history
@@ -123,9 +125,6 @@ def move_subtrees(moves: list[tuple[Organization, Organization]], *, on: datetim
     none of them holds a new parent. No kind rule checked, no roll-up rebuilt (the callers do)."""
     if not moves:
         return
-    from django.db.models import F, Value
-    from django.db.models.functions import Concat, Substr
-
     today = timezone.localdate()
     if on > today:
         raise ValidationError({"on": f"Ngày chuyển ({on:%d/%m/%Y}) ở tương lai."})
