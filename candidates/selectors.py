@@ -137,7 +137,7 @@ def board(org: Organization, user: Any, today: datetime.date) -> list[Column]:
 SEARCH_LIMIT = 30
 
 
-def search_candidates(user, org: Organization | None, text: str) -> list[Candidate]:
+def search_candidates(user: Any, org: Organization | None, text: str) -> list[Candidate]:
     """Candidates the user may see (under ``org``) whose name contains ``text``, with or without
     diacritics ("quach thi" finds "Quách Thị Lan"); open ones first, at most SEARCH_LIMIT + 1."""
     folded = fold(text)

@@ -10,6 +10,7 @@ from django.db.models import Count, Model, OuterRef, Q, QuerySet, Subquery
 from partydev.models import Upload
 
 from .models import (
+    GRASSROOTS_KINDS,
     Organization,
     OrganizationAncestry,
     OrganizationQuerySet,
@@ -142,21 +143,19 @@ def recorder_role_label(row: Any) -> str:
     return f"{Role.Kind(kind).label} — {row.recorder_role_org}"
 
 
-def label_grassroots(orgs) -> list:
+def label_grassroots(orgs: Iterable[Organization | None]) -> list:
     """Set ``grassroots_name`` on each organisation: the name of the grassroots organisation it
     belongs to ("" for one at or above that level), so lists can tell apart the 34 cells called
     "Chi bộ tổ dân phố Mít 1". One query for all."""
-    from .models import GRASSROOTS_KINDS
-
-    orgs = [o for o in orgs if o is not None]
+    present = [o for o in orgs if o is not None]
     step = Organization.steplen
-    prefixes = {o.path[: k * step] for o in orgs for k in range(1, o.depth)}
+    prefixes = {o.path[: k * step] for o in present for k in range(1, o.depth)}
     found = (
         dict(Organization.objects.filter(path__in=prefixes, kind__in=GRASSROOTS_KINDS).values_list("path", "name"))
         if prefixes
         else {}
     )
-    for o in orgs:
+    for o in present:
         names = [found[o.path[: k * step]] for k in range(o.depth - 1, 0, -1) if o.path[: k * step] in found]
-        o.grassroots_name = names[0] if names else ""
-    return orgs
+        o.grassroots_name = names[0] if names else ""  # read by the templates
+    return present
