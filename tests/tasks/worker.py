@@ -108,13 +108,17 @@ class Scratch:
             if process.poll() is None:
                 self.kill(process)
 
-    def wait_marker(self, name: str, timeout: float = 120) -> None:
+    def wait_marker(self, name: str, timeout: float = 120) -> int:
+        """Wait for the task to say it is there; the pid of the process running it."""
         path = self.markers / name
         deadline = time.monotonic() + timeout
         while not path.exists():
             assert time.monotonic() < deadline, f"the worker never reached {name}: {self.log_tail()}"
             time.sleep(0.2)
+        time.sleep(0.1)
+        pid = int(path.read_text() or 0)
         path.unlink()
+        return pid
 
     def wait_state(self, predicate, timeout: float = 180, **kwargs) -> dict:
         deadline = time.monotonic() + timeout
