@@ -29,6 +29,7 @@ from . import facts, rules
 from .models import (
     OPEN_STAGES,
     PIPELINE,
+    STEP_ACTS,
     Candidate,
     CandidateEvent,
     CriterionCheck,
@@ -455,7 +456,8 @@ def candidate_advance(
         raise ValidationError(
             {
                 "stage": (
-                    f"Bước tiếp theo là «{Stage(expected).label if expected else '—'}», không thể ghi «{Stage(stage).label}». "
+                    f"Bước tiếp theo là «{STEP_ACTS.get(Stage(expected), '—') if expected else '—'}», "
+                    f"không thể ghi «{STEP_ACTS.get(Stage(stage), Stage(stage).label)}». "
                     "Người đã qua nhiều bước hãy nhập bổ sung (back-fill)."
                 )
             }

@@ -121,7 +121,10 @@ def test_partial_committee_step_where_one_exists(tree, users):
     cell = organization_create(parent=partial, code="T.X.1.P.1", name="Chi bộ 1", kind=Kind.CELL)
     c = candidate_at(cell, Stage.CELL_VOTE)
     assert services.next_stage(c) == Stage.PARTIAL_APPRAISAL
-    with pytest.raises(ValidationError, match="Bước tiếp theo"):
+    # The refusal names each step by its act, not by the state it leads to.
+    with pytest.raises(
+        ValidationError, match="Bước tiếp theo là «Đảng ủy bộ phận thẩm định», không thể ghi «Đảng ủy cơ sở xét"
+    ):
         advance(
             c,
             Stage.COMMITTEE_VOTE,
