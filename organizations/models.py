@@ -46,6 +46,20 @@ REFORM_DATE = datetime.date(2025, 7, 1)
 # The province-level committees beside the communes and wards, directly above the grassroots.
 PROVINCE_LEVEL_KINDS = {Kind.BLOC, Kind.MILITARY, Kind.POLICE}
 
+
+def local_level_kinds(date_from: datetime.date, date_to: datetime.date) -> list[str]:
+    """The local committees directly above the grassroots over a period (the basis the published
+    achievement rates are on): district and city committees until 30/06/2025, commune and ward
+    committees from 01/07/2025 (DOMAIN §5), both for a period across the reform — read with the
+    tree as it stood (``as=then``), each day's admissions fall under exactly one of them."""
+    kinds = []
+    if date_from < REFORM_DATE:
+        kinds += [Kind.DISTRICT.value, Kind.CITY.value]
+    if date_to >= REFORM_DATE:
+        kinds.append(Kind.COMMUNE.value)
+    return kinds
+
+
 # Which kinds may sit directly under which (None: a root), before 1/7/2025. Kept as it was: the
 # tree of 2016-2025 (and a placement with no date) is checked against it.
 ALLOWED_PARENT_KINDS: dict[str, set] = {

@@ -20,7 +20,7 @@ from django.utils.http import urlencode
 from candidates.models import OPEN_STAGES, Stage
 from members.quotas.models import Quota
 from organizations import rollup
-from organizations.models import Kind, Organization
+from organizations.models import Kind, Organization, local_level_kinds
 from organizations.selectors import breadcrumbs, predecessors_of, user_roots
 from partydev.export_tasks import export_later
 
@@ -259,7 +259,8 @@ def _dashboard_figures(org: Organization, rr: ReportRequest, year: int) -> dict:
         kind_choices=[(k, KIND_LABELS[k], rr.query(kinds=k, levels="")) for k in child_kinds],
         kinds_label=", ".join(KIND_LABELS[k].lower() for k in rr.kinds),
         children_query=rr.query(kinds="", levels=""),
-        district_level=rr.query(kinds="district,city", levels=""),
+        district_level=rr.query(kinds=",".join(_local_level(rr)), levels=""),
+        local_level_label=_local_level_label(rr),
         all_cells=rr.query(kinds="cell", levels="all"),
         lagging=[r for r in result.rows if r.below],
         pipeline=pipeline,
@@ -271,8 +272,21 @@ def _dashboard_figures(org: Organization, rr: ReportRequest, year: int) -> dict:
 
 # The province partydev.figures.PUBLISHED holds the figures of (the demo's Hòa Bình).
 PUBLISHED_FOR = "HB"
-# Until 30/06/2025 the committees directly above the grassroots were the district-level ones.
+# The published terms and years (until 2022) are on the district-level committees' basis.
 DIRECTLY_ABOVE_GRASSROOTS = "district,city"
+
+
+def _local_level(rr: ReportRequest) -> list[str]:
+    return local_level_kinds(rr.period.date_from, rr.period.date_to)
+
+
+def _local_level_label(rr: ReportRequest) -> str:
+    kinds = _local_level(rr)
+    if kinds == [Kind.COMMUNE]:
+        return "các đảng bộ xã, phường (từ 01/07/2025)"
+    if Kind.COMMUNE in kinds:
+        return "các đảng bộ cấp huyện (đến 30/06/2025) và xã, phường (từ 01/07/2025)"
+    return "các đảng bộ cấp huyện"
 
 
 def _both_lines(org: Organization, rr: ReportRequest, result) -> list[dict]:
@@ -282,7 +296,7 @@ def _both_lines(org: Organization, rr: ReportRequest, result) -> list[dict]:
     if org.depth != 1 or rr.all_levels:
         return []
     whole = not rr.kinds
-    above_kinds = DIRECTLY_ABOVE_GRASSROOTS.split(",")
+    above_kinds = _local_level(rr)
     if whole:
         other = analytics.achievement(org, rr.period, kinds=above_kinds, tree=rr.tree)
         whole_totals, above_totals = result.totals, other.totals
@@ -293,12 +307,12 @@ def _both_lines(org: Organization, rr: ReportRequest, result) -> list[dict]:
         return []
     return [
         {
-            "label": "Các đảng bộ trực tiếp cấp trên cơ sở (cấp huyện, đến 30/06/2025)",
+            "label": f"Các đảng bộ trực tiếp cấp trên cơ sở: {_local_level_label(rr)}",
             "admitted": above_totals.admitted,
             "quota": above_totals.quota,
             "rate": above_totals.rate,
             "current": not whole,
-            "query": rr.query(kinds=DIRECTLY_ABOVE_GRASSROOTS, levels=""),
+            "query": rr.query(kinds=",".join(above_kinds), levels=""),
         },
         {
             "label": f"Toàn {org.name}",

@@ -2,9 +2,12 @@
 side by side; an organisation without a quota of its own shows its children's sum, labelled as a
 sum, and a differing sum is flagged; the API's quota stays the organisation's own."""
 
+import datetime
+
 import pytest
 
 from members.quotas.models import Quota
+from organizations.models import local_level_kinds
 
 pytestmark = pytest.mark.django_db
 
@@ -50,3 +53,16 @@ def test_the_published_figures_link_to_the_queries_that_show_them():
     assert term["rate"] == "88,48" and "kinds=district%2Ccity" in term["query"] and "from=2016-01-01" in term["query"]
     half = next(p for p in items if "2023" in p["period"])
     assert half["rate"] == "37,80" and "kinds" not in half["query"]
+
+
+def test_the_basis_directly_above_the_grassroots_follows_the_reform(login, users, tree, admissions):
+    """Until 30/06/2025 the district-level committees; from 01/07/2025 the commune and ward
+    committees; a period across the reform takes both (each day's admissions under one of them)."""
+    assert local_level_kinds(datetime.date(2016, 1, 1), datetime.date(2022, 12, 31)) == ["district", "city"]
+    assert local_level_kinds(datetime.date(2026, 1, 1), datetime.date(2026, 12, 31)) == ["commune"]
+    assert local_level_kinds(datetime.date(2025, 1, 1), datetime.date(2025, 12, 31)) == ["district", "city", "commune"]
+    client = login(users.province)
+    html = client.get("/dashboard/T/?from=2026-01-01&to=2026-12-31").content.decode()
+    assert "kinds=commune" in html and "các đảng bộ xã, phường (từ 01/07/2025)" in html
+    html = client.get(f"/dashboard/T/?{Y2022}").content.decode()
+    assert "kinds=district%2Ccity" in html and ">các đảng bộ cấp huyện<" in html
