@@ -13,7 +13,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from demo.tree import DEMO_PASSWORD, PROVINCE_CODE
+from demo.tree import DEMO_PASSWORD, PROVINCE_CODE, name_demo_accounts
 from followup.models import Assignment, CheckAction, CommitteeMember, EvaluationThresholds, MonthlyCheck
 from followup.months import month_start
 from organizations.models import DISTRICT_LEVEL_KINDS, GRASSROOTS_KINDS, Organization, Role
@@ -104,6 +104,7 @@ def seed_followup(today: datetime.date | None = None, *, current: bool = True) -
             plan.append((first + j % count, org))
     existing = set(User.objects.filter(username__in=[u.username for u in users]).values_list("username", flat=True))
     User.objects.bulk_create([u for u in users if u.username not in existing])
+    name_demo_accounts()  # capuy
     by_name = {u.username: u for u in User.objects.filter(username__in=[u.username for u in users])}
     for user, profile in zip(users, profiles):
         profile.user = by_name[user.username]

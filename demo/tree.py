@@ -102,6 +102,24 @@ DEMO_ACCOUNTS = [
     ("grassroots", Role.Kind.GRASSROOTS_STAFF),
     ("secretary", Role.Kind.CELL_SECRETARY),
 ]
+# Who the demo accounts are (family and middle name, given name): history and papers name the
+# person who recorded a step, not the login.
+DEMO_NAMES = {
+    "province": ("Đinh Thị", "Thu Hà"),
+    "district": ("Bùi Văn", "Hùng"),
+    "grassroots": ("Quách Thị", "Hương"),
+    "secretary": ("Hà Thị", "Lan"),
+    "capuy": ("Nguyễn Văn", "Thắng"),
+    "admin": ("Lê Minh", "Quân"),
+}
+
+
+def name_demo_accounts() -> None:
+    """Give the demo accounts their names where none is on file (an edited name is kept)."""
+    User = get_user_model()
+    for user in User.objects.filter(username__in=DEMO_NAMES, first_name="", last_name=""):
+        user.last_name, user.first_name = DEMO_NAMES[user.username]
+        user.save(update_fields=["last_name", "first_name"])
 
 
 @dataclass
@@ -295,4 +313,5 @@ def seed_accounts() -> list[tuple[str, str, Organization]]:
         admin.save()
     Role.objects.get_or_create(user=admin, organization=orgs["province"], kind=Role.Kind.ADMIN)
     accounts.append(("admin", Role.Kind.ADMIN.label, orgs["province"]))
+    name_demo_accounts()
     return accounts

@@ -90,3 +90,21 @@ def test_history_names_the_person_and_the_role(login, tree, users):
     html = login(users.district_x).get(reverse("candidates:detail", args=[c.pk])).content.decode()
     assert "Ghi bởi Hà Thị Lan, Bí thư chi bộ — Chi bộ xóm Bưng" in html
     assert "Ghi bởi sec_a" not in html
+
+
+def test_the_demo_accounts_have_names_history_shows(db):
+    """History names the person who recorded a step: the demo accounts have names on file."""
+    from django.contrib.auth import get_user_model
+
+    from demo.tree import seed_accounts, seed_tree
+    from partydev.templatetags.partydev import who
+
+    seed_tree()
+    seed_accounts()
+    secretary = get_user_model().objects.get(username="secretary")
+    assert who(secretary, "Bí thư chi bộ") == "Hà Thị Lan, Bí thư chi bộ"
+    secretary.first_name = "Lan Anh"  # an edited name is kept by a second seed
+    secretary.save()
+    seed_accounts()
+    secretary.refresh_from_db()
+    assert secretary.first_name == "Lan Anh"
