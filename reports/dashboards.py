@@ -293,9 +293,10 @@ def _both_lines(org: Organization, rr: ReportRequest, result) -> list[dict]:
     """For a province: its figures on the two bases side by side, the committees directly above
     the grassroots (the published basis of the terms and years) and the whole province (the
     published basis of 2023's half-year), whichever the page shows."""
-    if org.depth != 1 or rr.all_levels:
+    if org.depth != 1:
         return []
-    whole = not rr.kinds
+    # Every cell at every level adds up to the whole province, as the children do.
+    whole = not rr.kinds or (rr.all_levels and set(rr.kinds) <= {Kind.CELL, Kind.GRASSROOTS_CELL})
     above_kinds = _local_level(rr)
     if whole:
         other = analytics.achievement(org, rr.period, kinds=above_kinds, tree=rr.tree)
