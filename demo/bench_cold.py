@@ -39,7 +39,7 @@ from candidates.models import Candidate, Stage
 from members.models import EventKind, Membership, MembershipEvent, Status
 from members.quotas import services as quota_services
 from members.quotas.models import Quota
-from organizations.models import Organization, user_root_paths
+from organizations.models import Organization, Succession, user_root_paths
 
 WRITE_KINDS = ("quota", "stage", "member")
 WRITERS = {
@@ -47,7 +47,7 @@ WRITERS = {
     "stage": ("secretary", "grassroots", "district", "province", "admin"),
     "member": ("district", "province", "admin"),
 }
-QUOTA_YEAR = 2022
+QUOTA_YEAR = 2025
 LABELS = {
     "quota": "Sửa một chỉ tiêu (biểu mẫu)",
     "stage": "Chuyển giai đoạn: thẩm tra → chi bộ biểu quyết (biểu mẫu)",
@@ -76,7 +76,11 @@ def page_scope(url: str, username: str) -> str:
     """The path of the subtree a page shows: the organisation its URL names, else the reader's."""
     match = CODE_IN_URL.search(url)
     if match:
-        org = Organization.objects.filter(code=match.group(1)).only("path").first()
+        org = Organization.objects.filter(code=match.group(1)).only("path", "valid_to").first()
+        if org is not None and org.valid_to is not None:
+            # Ended by the 2025 reform: its cells are today under its first successor.
+            successor = Succession.objects.filter(predecessor=org).order_by("id").values_list("successor", flat=True)
+            org = Organization.objects.filter(pk__in=successor[:1]).only("path").first() or org
         if org is not None:
             return org.path
     paths = reach(username)

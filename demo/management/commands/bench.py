@@ -42,7 +42,7 @@ from candidates.models import Candidate
 from demo import bench_candidates
 from demo.bench_cold import WRITE_TARGET_MS, Writer, measure_cold, page_scope
 from followup.models import Assignment
-from members.models import Membership, MembershipEvent, MembershipPeriod
+from members.models import Membership, MembershipEvent, MembershipPeriod, Status
 from organizations.models import Organization
 
 # The kinds of case.
@@ -97,6 +97,10 @@ def measure(client: Client, url: str, repeat: int, ping: Client | None = None) -
     return result
 
 
+def _path(code: str) -> str:
+    return Organization.objects.filter(code=code).values_list("path", flat=True).first() or code
+
+
 def cases(scale: int = 1) -> list[Case]:
     """Every page measured, with issue 14's targets marked."""
     check = (
@@ -105,89 +109,92 @@ def cases(scale: int = 1) -> list[Case]:
         .first()
     )
     member = (
-        Membership.objects.filter(cell__code__startswith="HB.TP.").order_by("id").values_list("pk", flat=True).first()
+        Membership.objects.filter(cell__path__startswith=_path("PT.002"), status=Status.OFFICIAL)
+        .order_by("id")
+        .values_list("pk", flat=True)
+        .first()
     )
     candidate = bench_candidates.detail_candidate()
-    y2022 = "from=2022-01-01&to=2022-12-31"
+    y2025 = "from=2025-01-01&to=2025-12-31"
     rows = [
         # Issue 14's list: dashboards, report pages, report API calls, the browser, the district board.
-        Case("Bảng điều khiển — tỉnh", "province", "/dashboard/HB/", LIST, True, True),
+        # Today's tree (since 01/07/2025): the province PT, the ward PT.002 (most of the former city
+        # of Hòa Bình); and the history before it: Hòa Bình (HB) 2016–2022, the published figures.
+        Case("Bảng điều khiển — tỉnh (PT)", "province", "/dashboard/PT/", LIST, True, True),
         Case(
-            "Bảng điều khiển — tỉnh, cấp huyện 2016–2022",
+            "Bảng điều khiển — Hòa Bình, cấp huyện 2016–2022",
             "province",
             "/dashboard/HB/?from=2016-01-01&to=2022-12-31&kinds=district,city",
             LIST,
             True,
         ),
-        Case("Bảng điều khiển — thành phố (drill-down cấp huyện)", "district", "/dashboard/HB.TP/", LIST, True),
+        Case("Bảng điều khiển — phường Hòa Bình (PT.002)", "district", "/dashboard/PT.002/", LIST, True),
         Case(
-            "Bảng điều khiển — tất cả 3.184 chi bộ, năm 2022",
+            "Bảng điều khiển — mọi chi bộ của tỉnh, năm 2025",
             "province",
-            f"/dashboard/HB/?{y2022}&kinds=cell&levels=all",
+            f"/dashboard/PT/?{y2025}&kinds=cell&levels=all",
             LIST,
             True,
         ),
-        Case("Chất lượng đảng viên mới — tỉnh 2022", "province", f"/reports/HB/new-members/?{y2022}", LIST, True),
-        Case("Bao phủ tổ chức đảng — tỉnh 2022", "province", f"/reports/HB/coverage/?{y2022}", LIST, True),
-        Case("Ra khỏi Đảng — tỉnh 2022", "province", f"/reports/HB/exits/?{y2022}", LIST, True),
-        Case("Dự báo kết nạp — tỉnh", "province", "/reports/HB/projection/", LIST, True),
+        Case("Chất lượng đảng viên mới — tỉnh 2025", "province", f"/reports/PT/new-members/?{y2025}", LIST, True),
+        Case("Bao phủ tổ chức đảng — tỉnh 2025", "province", f"/reports/PT/coverage/?{y2025}", LIST, True),
+        Case("Ra khỏi Đảng — tỉnh 2025", "province", f"/reports/PT/exits/?{y2025}", LIST, True),
+        Case("Dự báo kết nạp — tỉnh", "province", "/reports/PT/projection/", LIST, True),
         Case(
-            "API kết quả kết nạp — tỉnh, cấp huyện 2016–2022",
+            "API kết quả kết nạp — Hòa Bình, cấp huyện 2016–2022",
             "province",
             "/api/reports/achievement?org=HB&from=2016-01-01&to=2022-12-31&kinds=district,city",
             API,
             True,
             True,
         ),
+        Case("API kết quả kết nạp — tỉnh 2025", "province", f"/api/reports/achievement?org=PT&{y2025}", API, True),
         Case(
-            "API kết quả kết nạp — thành phố 2022", "district", f"/api/reports/achievement?org=HB.TP&{y2022}", API, True
-        ),
-        Case(
-            "API chất lượng đảng viên mới — tỉnh 2022",
-            "province",
-            f"/api/reports/new-members?org=HB&{y2022}",
+            "API kết quả kết nạp — phường Hòa Bình 2025",
+            "district",
+            f"/api/reports/achievement?org=PT.002&{y2025}",
             API,
             True,
         ),
-        Case("API ra khỏi Đảng — tỉnh 2022", "province", f"/api/reports/exits?org=HB&{y2022}", API, True),
-        Case("API số đảng viên — tỉnh 31/12/2022", "province", "/api/reports/members?org=HB&at=2022-12-31", API, True),
-        Case("Trình duyệt tổ chức — tỉnh", "province", "/orgs/HB/", LIST, True),
-        Case("Trình duyệt tổ chức — thành phố", "district", "/orgs/HB.TP/", LIST, True),
+        Case(
+            "API chất lượng đảng viên mới — tỉnh 2025",
+            "province",
+            f"/api/reports/new-members?org=PT&{y2025}",
+            API,
+            True,
+        ),
+        Case("API ra khỏi Đảng — tỉnh 2025", "province", f"/api/reports/exits?org=PT&{y2025}", API, True),
+        Case("API số đảng viên — tỉnh 31/12/2025", "province", "/api/reports/members?org=PT&at=2025-12-31", API, True),
+        Case("Trình duyệt tổ chức — tỉnh", "province", "/orgs/PT/", LIST, True),
+        Case("Trình duyệt tổ chức — phường Hòa Bình", "district", "/orgs/PT.002/", LIST, True),
         Case(
             "Trình duyệt tổ chức — tìm «tổ dân phố», trang 1",
             "province",
-            "/orgs/HB/?q=t%E1%BB%95+d%C3%A2n+ph%E1%BB%91",
+            "/orgs/PT/?q=t%E1%BB%95+d%C3%A2n+ph%E1%BB%91",
             LIST,
             True,
         ),
         Case(
             "Trình duyệt tổ chức — tìm «tổ dân phố», trang 5",
             "province",
-            "/orgs/HB/?q=t%E1%BB%95+d%C3%A2n+ph%E1%BB%91&page=5",
+            "/orgs/PT/?q=t%E1%BB%95+d%C3%A2n+ph%E1%BB%91&page=5",
             LIST,
             True,
         ),
-        Case(
-            "Kết nạp — bảng theo dõi huyện Yên Thủy (2.000 đối tượng)",
-            "province",
-            "/candidates/board/HB.YT/",
-            LIST,
-            True,
-        ),
-        Case("Kết nạp — bảng theo dõi thành phố (4.266 đối tượng)", "district", "/candidates/board/HB.TP/", LIST, True),
+        Case("Kết nạp — bảng theo dõi xã Yên Thủy (PT.129)", "province", "/candidates/board/PT.129/", LIST, True),
+        Case("Kết nạp — bảng theo dõi phường Hòa Bình", "district", "/candidates/board/PT.002/", LIST, True),
         # The other pages: measured the same way, no target of issue 14.
-        Case("API tổ chức — tỉnh", "province", "/api/organizations/HB", API),
-        Case("Chỉ tiêu — tỉnh 2023", "province", "/quotas/HB/?year=2023", LIST),
-        Case("Chỉ tiêu — thành phố 2023", "district", "/quotas/HB.TP/?year=2023", LIST),
-        Case("Tệp mẫu chỉ tiêu — cả tỉnh (3.716 dòng)", "province", "/quotas/template?year=2024", FILE),
-        Case("Tệp mẫu chỉ tiêu — thành phố", "district", "/quotas/template?year=2024", FILE),
+        Case("API tổ chức — tỉnh", "province", "/api/organizations/PT", API),
+        Case("Chỉ tiêu — tỉnh 2026", "province", "/quotas/PT/?year=2026", LIST),
+        Case("Chỉ tiêu — phường Hòa Bình 2026", "district", "/quotas/PT.002/?year=2026", LIST),
+        Case("Tệp mẫu chỉ tiêu — phường Hòa Bình", "district", "/quotas/template?year=2027", FILE),
         Case("Tải lên chỉ tiêu — lịch sử", "province", "/quotas/upload/", LIST),
-        Case("Danh sách đảng viên — tỉnh, trang 1", "province", "/members/?org=HB", LIST),
-        Case("Danh sách đảng viên — tỉnh, trang 100", "province", "/members/?org=HB&page=100", LIST),
-        Case("Danh sách đảng viên — tìm theo tên", "province", "/members/?org=HB&q=hoa", LIST),
+        Case("Danh sách đảng viên — tỉnh, trang 1", "province", "/members/?org=PT", LIST),
+        Case("Danh sách đảng viên — tỉnh, trang 100", "province", "/members/?org=PT&page=100", LIST),
+        Case("Danh sách đảng viên — tìm theo tên", "province", "/members/?org=PT&q=hoa", LIST),
         Case("Danh sách đảng viên — một đảng bộ cơ sở", "grassroots", "/members/", LIST),
         Case("Trang một đảng viên", "district", f"/members/{member}/", PAGE),
-        Case("Kết nạp — việc cần làm, gốc tỉnh", "province", "/candidates/?org=HB", LIST),
+        Case("Kết nạp — việc cần làm, gốc tỉnh", "province", "/candidates/?org=PT", LIST),
         Case("Kết nạp — việc cần làm của bí thư chi bộ", "secretary", "/candidates/", LIST),
         Case("Kết nạp — trang một đối tượng", "district", f"/candidates/{candidate}/", PAGE),
         Case("Theo dõi — việc kiểm tra (tỉnh)", "province", "/followup/", LIST),
@@ -197,9 +204,9 @@ def cases(scale: int = 1) -> list[Case]:
             f"/followup/assignments/{check.pk if check else 0}/2022-07/",
             PAGE,
         ),
-        Case("Đánh giá cuối năm — tỉnh 2022", "province", "/followup/evaluation/HB/?year=2022", LIST),
-        Case("Đánh giá cuối năm — thành phố 2022", "district", "/followup/evaluation/HB.TP/?year=2022", LIST),
-        Case("Biểu dương, nhắc nhở — tỉnh 2022", "province", f"/followup/lists/HB/?{y2022}", LIST),
+        Case("Đánh giá cuối năm — tỉnh 2025", "province", "/followup/evaluation/PT/?year=2025", LIST),
+        Case("Đánh giá cuối năm — phường Hòa Bình 2025", "district", "/followup/evaluation/PT.002/?year=2025", LIST),
+        Case("Biểu dương, nhắc nhở — tỉnh 2025", "province", f"/followup/lists/PT/?{y2025}", LIST),
     ]
     if scale > 1:
         # Every province at once: the administrator (a superuser) sees them all.
