@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import ExtractYear
 
 from candidates.models import OPEN_STAGES, CandidateStageFact
@@ -51,15 +51,21 @@ def admissions(anchor_ids, *periods: Period, tree=rollup.THEN) -> list[dict[int,
     cell) under each anchor id, each under the tree of its own date (``tree=rollup.NOW``: mapped
     onto today's organisations). One query for all."""
     anchor_ids = list(dict.fromkeys(anchor_ids))
+    rolled = rollup.totals(
+        _admissions_source(*periods), anchors=anchor_ids, sums=[f"n{i}" for i in range(len(periods))], tree=tree
+    )
+    return [{a: rolled[a][f"n{i}"] for a in anchor_ids} for i in range(len(periods))]
+
+
+def _admissions_source(*periods: Period):
+    """Admission facts in any of ``periods``, with a column ``n<i>`` (1 or 0) per period."""
     any_period = Q()
     columns = {}
     for i, p in enumerate(periods):
         in_period = Q(day__range=(p.date_from, p.date_to))
         any_period |= in_period
         columns[f"n{i}"] = Case(When(in_period, then=Value(1)), default=Value(0), output_field=IntegerField())
-    source = MemberFlowFact.objects.filter(any_period, kind__in=ADMISSION_KINDS).values("cell_id", "day", **columns)
-    rolled = rollup.totals(source, anchors=anchor_ids, sums=list(columns), tree=tree)
-    return [{a: rolled[a][f"n{i}"] for a in anchor_ids} for i in range(len(periods))]
+    return MemberFlowFact.objects.filter(any_period, kind__in=ADMISSION_KINDS).values("cell_id", "day", **columns)
 
 
 def members(anchor_ids, *days: datetime.date, tree=rollup.THEN) -> list[dict[int, dict[str, int]]]:
@@ -81,7 +87,8 @@ def _with_total(c: dict[str, int]) -> dict[str, int]:
 def pipeline_by_cell(org: Organization, stages) -> dict[int, dict[str, int]]:
     """Candidates at each of ``stages`` per cell id of the subtree today: one query on the facts."""
     rows = (
-        CandidateStageFact.objects.filter(rollup.within(org.id, cell_field="cell_id"), stage__in=list(stages), n__gt=0)
+        # The subtree of today: the cells' paths (a join, not a lookup per fact in the ancestry).
+        CandidateStageFact.objects.filter(cell__path__startswith=org.path, stage__in=list(stages), n__gt=0)
         .order_by()
         .values("cell_id", "stage")
         .annotate(t=Sum("n"))
@@ -99,7 +106,7 @@ def quotas_by_org(org_ids, years, *, within: Organization | None = None) -> dict
     if within is not None:
         qs = qs.filter(organization__path__startswith=within.path)
     else:
-        qs = qs.filter(organization_id__in=list(org_ids))
+        qs = qs.filter(organization_id__in=org_ids if isinstance(org_ids, QuerySet) else list(org_ids))
     rows = qs.order_by().values("organization_id", "year").annotate(t=Sum("target"))
     result: dict[int, dict[int, int]] = defaultdict(dict)
     for row in rows:
@@ -367,6 +374,41 @@ def achievement(
     if with_years:
         result.by_year = achievement_by_year(org, period.years, result.group_q, group_ids=[r.org.id for r in rows])
     return result
+
+
+@dataclass
+class BasisTotals:
+    """Admitted against quota on one basis (the whole subtree, or the listed organisations of
+    some kinds): what the province's two lines side by side show."""
+
+    admitted: int
+    quota: int | None
+
+    @property
+    def rate(self) -> Decimal | None:
+        return rate(self.admitted, self.quota)
+
+
+def basis_totals(org: Organization, period: Period, *, kinds=None, tree=rollup.THEN) -> BasisTotals:
+    """``achievement(...).totals``'s admitted and quota alone (no members, no previous period,
+    no rows): the organisations of ``kinds`` directly under ``org`` summed, or without ``kinds``
+    the organisation's own quota and everything admitted in its subtree. Three queries (four
+    with ``tree=rollup.NOW``), whatever the number of organisations."""
+    kinds = list(kinds or [])
+    # The listed organisations as a subquery: the same queries on either basis.
+    listed = Organization.objects.filter(listed_q(org, kinds) if kinds else Q(pk=org.pk)).values("id")
+    if tree == rollup.NOW:
+        listed = [row["id"] for row in listed]
+    rolled = rollup.totals(_admissions_source(period), anchors=listed, sums=["n0"], tree=tree)
+    quotas = quotas_by_org(listed, period.years)
+    if tree == rollup.NOW:
+        quotas = with_predecessor_quotas(quotas, listed, period.years)
+    if kinds:
+        return BasisTotals(
+            admitted=sum(v["n0"] for v in rolled.values()),
+            quota=_sum_optional(quota_for(quotas, pk, period.years) for pk in quotas),
+        )
+    return BasisTotals(admitted=rolled.get(org.id, {"n0": 0})["n0"], quota=quota_for(quotas, org.id, period.years))
 
 
 def achievement_by_year(
@@ -648,27 +690,31 @@ def coverage(org: Organization, period: Period) -> Coverage:
     """Grassroots organisations and cells that admitted no one in the period; residential areas
     without party members or without a cell of their own; the pipeline of every cell next to its
     quota for the year. Six queries."""
-    units = list(
-        Organization.objects.filter(path__startswith=org.path, kind__in=GRASSROOTS_KINDS | CELL_KINDS)
-        .only(*ROW_FIELDS)
+    units = [
+        OrgRow(*row)
+        for row in Organization.objects.filter(path__startswith=org.path, kind__in=GRASSROOTS_KINDS | CELL_KINDS)
         .order_by("path")
-    )
+        .values_list(*ROW_FIELDS)
+    ]
     (admitted,) = admissions([u.id for u in units], period)
     grassroots = [u for u in units if u.kind in GRASSROOTS_KINDS]
     cells = [u for u in units if u.kind == Kind.CELL]
-    areas = list(
-        ResidentialArea.objects.filter(grassroots__path__startswith=org.path)
-        .select_related("grassroots", "cell")
-        .only("name", "kind", "grassroots__name", "grassroots__code", "cell__name", "cell__path", "cell__code")
+    area_kinds = dict(ResidentialArea.AreaKind.choices)
+    areas = [
+        AreaRow(f"{area_kinds.get(kind, kind)} {name}", grassroots, cell_id, cell or "")
+        for name, kind, grassroots, cell_id, cell in ResidentialArea.objects.filter(
+            grassroots__path__startswith=org.path
+        )
         .order_by("grassroots__path", "name")
-    )
+        .values_list("name", "kind", "grassroots__name", "cell_id", "cell__name")
+    ]
     (members_then,) = members({a.cell_id for a in areas if a.cell_id}, period.date_to)
     without_cell = [a for a in areas if a.cell_id is None]
     without_member = [a for a in areas if a.cell_id is None or not members_then[a.cell_id]["total"]]
     all_cells = [u for u in units if u.kind in CELL_KINDS]
     stages = pipeline_by_cell(org, OPEN_STAGES)
     year = period.date_to.year
-    quotas = quotas_by_org([c.id for c in all_cells], [year])
+    quotas = quotas_by_org([c.id for c in all_cells], [year], within=org if len(all_cells) > MANY else None)
     pipeline = [PipelineRow(c, stages.get(c.id, {}), quotas.get(c.id, {}).get(year)) for c in all_cells]
     return Coverage(
         org=org,
@@ -682,6 +728,18 @@ def coverage(org: Organization, period: Period) -> Coverage:
         areas_total=len(areas),
         pipeline=pipeline,
     )
+
+
+class AreaRow(NamedTuple):
+    """A residential area as the coverage tables show it (cheaper than a model instance)."""
+
+    label: str  # "Tổ dân phố Mít", as ``str(area)``
+    grassroots_name: str
+    cell_id: int | None
+    cell_name: str
+
+    def __str__(self) -> str:
+        return self.label
 
 
 @dataclass

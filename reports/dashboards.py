@@ -299,11 +299,11 @@ def _both_lines(org: Organization, rr: ReportRequest, result) -> list[dict]:
     whole = not rr.kinds or (rr.all_levels and set(rr.kinds) <= {Kind.CELL, Kind.GRASSROOTS_CELL})
     above_kinds = _local_level(rr)
     if whole:
-        other = analytics.achievement(org, rr.period, kinds=above_kinds, tree=rr.tree)
-        whole_totals, above_totals = result.totals, other.totals
+        whole_totals = result.totals
+        above_totals = analytics.basis_totals(org, rr.period, kinds=above_kinds, tree=rr.tree)
     elif sorted(rr.kinds) == sorted(above_kinds):
-        other = analytics.achievement(org, rr.period, tree=rr.tree)
-        whole_totals, above_totals = other.totals, result.totals
+        whole_totals = analytics.basis_totals(org, rr.period, tree=rr.tree)
+        above_totals = result.totals
     else:
         return []
     return [

@@ -150,8 +150,8 @@ def coverage_tables(result) -> dict[str, Table]:
     ]
     area_cols = [
         Column("Khu dân cư", lambda a: str(a)),
-        Column("Tổ chức cơ sở đảng", lambda a: a.grassroots.name),
-        Column("Chi bộ phụ trách", lambda a: a.cell.name if a.cell_id else ""),
+        Column("Tổ chức cơ sở đảng", lambda a: a.grassroots_name),
+        Column("Chi bộ phụ trách", lambda a: a.cell_name),
     ]
     p = result.period.label
 

@@ -3,7 +3,7 @@
 both ways by exactly the calls of the issue.
 
 The full seed takes minutes: it runs once for the module with ``PARTYDEV_DEMO_FULL=1`` (set by
-``.ci/run`` on the PostgreSQL pass). The plan of the reform is checked on the tree alone everywhere.
+``.ci/run`` on the SQLite pass). The plan of the reform is checked on the tree alone everywhere.
 """
 
 import datetime
@@ -24,7 +24,7 @@ from partydev.figures import PUBLISHED
 
 D = datetime.date
 TODAY = D(2026, 3, 16)
-FULL = os.environ.get("PARTYDEV_DEMO_FULL") == "1"  # set by .ci/run on the PostgreSQL pass
+FULL = os.environ.get("PARTYDEV_DEMO_FULL") == "1"  # set by .ci/run on the SQLite pass
 REFORM_FIGURES = PUBLISHED["reform_2025"]
 PERIODS = {
     "2016-2022": ("2016-01-01", "2022-12-31"),
@@ -62,7 +62,7 @@ def test_the_plan_places_every_commune_once_and_every_district_splits_in_two_or_
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
     if not FULL:
-        pytest.skip("the full demo seed runs with PARTYDEV_DEMO_FULL=1 (the PostgreSQL pass of CI)")
+        pytest.skip("the full demo seed runs with PARTYDEV_DEMO_FULL=1 (the SQLite pass of CI)")
     with django_db_blocker.unblock(), transaction.atomic():
         out = io.StringIO()
         call_command("seed_demo", today=TODAY.isoformat(), stdout=out)
