@@ -66,3 +66,26 @@ def test_the_basis_directly_above_the_grassroots_follows_the_reform(login, users
     assert "kinds=commune" in html and "các đảng bộ xã, phường (từ 01/07/2025)" in html
     html = client.get(f"/dashboard/T/?{Y2022}").content.decode()
     assert "kinds=district%2Ccity" in html and ">các đảng bộ cấp huyện<" in html
+
+
+def test_the_whole_province_line_counts_every_cell_whatever_the_page_lists(login, users, tree, admissions):
+    """Listing only the plain cells (not the grassroots cells) at every level is not the whole
+    province: the "toàn tỉnh" line still counts every admission (the grassroots cell's too), and
+    neither line is marked as the one shown. Every cell of both kinds is the whole province."""
+    import re
+
+    client = login(users.province)
+
+    def lines(query):
+        html = client.get(f"/dashboard/T/?{Y2022}{query}").content.decode()
+        panel = html.split('data-testid="both-lines"')[1].split("</table>")[0]
+        rows = re.findall(r"<tr( aria-current=\"true\")?><td[^>]*>([^<]+)</td><td[^>]*>([^<]+)</td>", panel)
+        return [(bool(current), label.strip(), admitted) for current, label, admitted in rows]
+
+    default = lines("")
+    assert default[1] == (True, "Toàn Tỉnh T Hòa Bình", "3")  # X 2 (one of them in the grassroots cell) + Y 1
+    plain_cells = lines("&kinds=cell&levels=all")
+    assert [admitted for _, _, admitted in plain_cells] == [a for _, _, a in default]
+    assert not any(current for current, _, _ in plain_cells)
+    every_cell = lines("&kinds=cell,grassroots_cell&levels=all")
+    assert every_cell[1][0] is True and every_cell[1][2] == "3"
