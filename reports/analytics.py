@@ -14,7 +14,6 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
-from django.db.models.functions import ExtractYear
 
 from candidates.models import OPEN_STAGES, CandidateStageFact
 from members.models import (
@@ -429,13 +428,13 @@ def achievement_by_year(
         quota_rows = Quota.objects.filter(organization__in=Organization.objects.filter(group_q), year__in=years)
     admitted: dict[int, int] = defaultdict(int)
     if years and anchors:
-        source = MemberFlowFact.objects.filter(
-            kind__in=ADMISSION_KINDS, day__range=(datetime.date(min(years), 1, 1), datetime.date(max(years), 12, 31))
-        ).values("cell_id", "day", year=ExtractYear("day"), n=Value(1))
-        for (_anchor, year), sums in rollup.roll_up(
-            source, anchors=anchors, sums=["n"], group=["year"], tree=rollup.THEN
+        # A column per year (1 or 0 by the day's range): no per-row date function, no grouping.
+        source = _admissions_source(*[Period.year(y) for y in years])
+        for (_anchor,), sums in rollup.roll_up(
+            source, anchors=anchors, sums=[f"n{i}" for i in range(len(years))], tree=rollup.THEN
         ).items():
-            admitted[int(year)] += sums["n"]
+            for i, y in enumerate(years):
+                admitted[y] += sums[f"n{i}"]
     quotas = dict(quota_rows.order_by().values("year").annotate(t=Sum("target")).values_list("year", "t"))
     return [
         {"year": y, "admitted": admitted[y], "quota": quotas.get(y), "rate": rate(admitted[y], quotas.get(y))}
