@@ -20,7 +20,7 @@ from .selectors import AtDateError, children_on, descendant_counts_on, parse_at,
 
 
 def _item(org: Organization, parent_code: str | None, successors: dict[int, list[dict]]) -> dict:
-    item = {
+    item: dict[str, Any] = {
         "code": org.code,
         "name": org.name,
         "kind": org.kind,

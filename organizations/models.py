@@ -7,6 +7,7 @@ The tree is a materialized path (django-treebeard MP_Node): a subtree is
 import datetime
 from functools import reduce
 from operator import or_
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -18,6 +19,8 @@ from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 from partydev.audit import HistoryBase
 from partydev.formats import short_date
 from partydev.text import fold
+
+_M = TypeVar("_M", bound=models.Model)
 
 
 class Kind(models.TextChoices):
@@ -128,7 +131,7 @@ def check_placement(kind: str, parent_kind: str | None, on: datetime.date | None
 
 
 class OrganizationQuerySet(MP_NodeQuerySet):
-    def for_user(self, user):
+    def for_user(self, user: Any) -> "OrganizationQuerySet":
         """Every organisation in the subtrees of the user's roles, and the ended organisations
         whose work went (wholly or in part) to organisations there: the one place that decides."""
         if not user.is_authenticated:
@@ -138,43 +141,50 @@ class OrganizationQuerySet(MP_NodeQuerySet):
         ended = list(ended_extents(user))
         return self.filter(subtree_q(user) | Q(pk__in=ended)) if ended else self.filter(subtree_q(user))
 
-    def valid_on(self, day):
+    def valid_on(self, day: datetime.date) -> "OrganizationQuerySet":
         return self.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=day)).filter(
             Q(valid_to__isnull=True) | Q(valid_to__gte=day)
         )
 
-    def subtree(self, node, include_self=True):
+    def subtree(self, node: "Organization", include_self: bool = True) -> "OrganizationQuerySet":
         qs = self.filter(path__startswith=node.path)
         return qs if include_self else qs.exclude(pk=node.pk)
 
-    def search(self, text):
+    def search(self, text: str) -> "OrganizationQuerySet":
         return self.filter(name_search__contains=fold(text)) if text else self
 
 
-class OrganizationManager(MP_NodeManager.from_queryset(OrganizationQuerySet)):
-    def get_queryset(self):
+# treebeard has no types: the plugin cannot build a manager class from its queryset.
+class OrganizationManager(MP_NodeManager.from_queryset(OrganizationQuerySet)):  # type: ignore[misc]
+    def get_queryset(self) -> OrganizationQuerySet:
         return OrganizationQuerySet(self.model, using=self._db).order_by("path")
 
 
 class Organization(MP_Node):
-    code = models.CharField(
+    code: models.CharField[str, str] = models.CharField(
         "mã tổ chức", max_length=32, unique=True, error_messages={"unique": "Mã tổ chức này đã được dùng."}
     )
-    name = models.CharField("tên tổ chức", max_length=255)
-    name_search = models.CharField(max_length=255, editable=False, db_index=True, default="")
-    kind = models.CharField("cấp", max_length=32, choices=Kind.choices)
-    can_decide_admission = models.BooleanField(
+    name: models.CharField[str, str] = models.CharField("tên tổ chức", max_length=255)
+    name_search: models.CharField[str, str] = models.CharField(
+        max_length=255, editable=False, db_index=True, default=""
+    )
+    kind: models.CharField[str, str] = models.CharField("cấp", max_length=32, choices=Kind.choices)
+    can_decide_admission: models.BooleanField[bool, bool] = models.BooleanField(
         "có thẩm quyền quyết định kết nạp",
         default=False,
         help_text="Cấp ủy trực tiếp trên cơ sở, hoặc đảng ủy cơ sở được ủy quyền kết nạp.",
     )
-    disadvantaged_area = models.BooleanField(
+    disadvantaged_area: models.BooleanField[bool, bool] = models.BooleanField(
         "vùng khó khăn",
         default=False,
         help_text="Miền núi, vùng đồng bào dân tộc thiểu số, biên giới: chấp nhận trình độ tiểu học.",
     )
-    valid_from = models.DateField("hiệu lực từ", null=True, blank=True)
-    valid_to = models.DateField("hiệu lực đến", null=True, blank=True)
+    valid_from: models.DateField[datetime.date | None, datetime.date | None] = models.DateField(
+        "hiệu lực từ", null=True, blank=True
+    )
+    valid_to: models.DateField[datetime.date | None, datetime.date | None] = models.DateField(
+        "hiệu lực đến", null=True, blank=True
+    )
     # How many organisations of each kind lie below this one: {kind: count}. A roll-up kept in
     # step by organizations.services (and rebuilt by rebuild_descendant_counts), so the browser
     # and the API read it without aggregating the subtree on every request.
@@ -198,23 +208,23 @@ class Organization(MP_Node):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.name_search = fold(self.name)
         super().save(*args, **kwargs)
 
-    def clean(self):
+    def clean(self) -> None:
         if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
             raise ValidationError({"valid_to": "Ngày hết hiệu lực không được trước ngày có hiệu lực."})
 
     @property
-    def is_cell(self):
+    def is_cell(self) -> bool:
         return self.kind in CELL_KINDS
 
     @property
-    def is_grassroots(self):
+    def is_grassroots(self) -> bool:
         return self.kind in GRASSROOTS_KINDS
 
     @property
@@ -222,11 +232,11 @@ class Organization(MP_Node):
         """The paths of the ancestors from the root down, then of self (no query)."""
         return [self.path[: i * self.steplen] for i in range(1, self.depth + 1)]
 
-    def ancestors_and_self(self):
+    def ancestors_and_self(self) -> OrganizationQuerySet:
         """Ancestors from the root down, then self: one query."""
         return Organization.objects.filter(path__in=self.ancestor_paths).order_by("depth")
 
-    def deciding_bodies(self):
+    def deciding_bodies(self) -> OrganizationQuerySet:
         """The organisations at or above this one that may decide an admission, nearest first."""
         return self.ancestors_and_self().filter(can_decide_admission=True).order_by("-depth")
 
@@ -261,16 +271,16 @@ class Organization(MP_Node):
             row = self.history.order_by("history_date", "history_id").first()
         return row.name if row is not None else self.name
 
-    def successors(self):
+    def successors(self) -> OrganizationQuerySet:
         """The organisations that took over this one's work (through recorded successions)."""
         return Organization.objects.filter(successions_as_successor__predecessor=self).distinct()
 
-    def predecessors(self):
+    def predecessors(self) -> OrganizationQuerySet:
         """The organisations this one was made from."""
         return Organization.objects.filter(successions_as_predecessor__successor=self).distinct()
 
 
-def subtree_q(user, field: str = "") -> Q:
+def subtree_q(user: Any, field: str = "") -> Q:
     """Q matching rows whose organisation (reached through ``field``) is in the user's subtrees.
 
     ``field`` is the lookup from the scoped model to Organization, e.g. ``"cell"`` for a
@@ -306,7 +316,7 @@ class ScopedQuerySet(models.QuerySet):
 
     scope_field: str = ""
 
-    def for_user(self, user):
+    def for_user(self, user: Any) -> "ScopedQuerySet":
         if not user.is_authenticated:
             return self.none()
         if user.is_superuser:
@@ -314,7 +324,7 @@ class ScopedQuerySet(models.QuerySet):
         return self.filter(subtree_q(user, self.scope_field))
 
 
-def scoped(queryset, user, field: str):
+def scoped(queryset: models.QuerySet[_M], user: Any, field: str) -> models.QuerySet[_M]:
     """``ScopedQuerySet.for_user`` for a model of a floor below that cannot declare one
     (``partydev.Upload``: ``partydev`` imports no app)."""
     if not user.is_authenticated:
@@ -322,7 +332,7 @@ def scoped(queryset, user, field: str):
     return queryset if user.is_superuser else queryset.filter(subtree_q(user, field))
 
 
-def user_roles(user) -> list[tuple[str, str]]:
+def user_roles(user: Any) -> list[tuple[str, str]]:
     """(organisation path, role kind) for each of the user's roles: one query, cached on the user."""
     cached = getattr(user, "_partydev_roles", None)
     if cached is None:
@@ -340,7 +350,7 @@ def user_roles(user) -> list[tuple[str, str]]:
     return cached
 
 
-def user_root_paths(user) -> list[str]:
+def user_root_paths(user: Any) -> list[str]:
     """Paths of the organisations the user's roles are bound to, without nested duplicates."""
     paths = sorted({path for path, _ in user_roles(user)})
     return [p for p in paths if not any(p != q and p.startswith(q) for q in paths)]
@@ -349,7 +359,7 @@ def user_root_paths(user) -> list[str]:
 WHOLE, PART = "whole", "part"
 
 
-def ended_extents(user) -> dict[int, str]:
+def ended_extents(user: Any) -> dict[int, str]:
     """The ended organisations the user reads through their successors: id → ``WHOLE`` (every
     successor, followed through later successions, is in the user's subtrees: the organisation's
     work is all theirs now) or ``PART`` (some are: e.g. a committee split between two communes,
@@ -366,7 +376,7 @@ def ended_extents(user) -> dict[int, str]:
         in_scope = reduce(or_, (Q(successor__path__startswith=p) for p in roots))
         successors: dict[int, set[int]] = {}
         frontier = set(Succession.objects.filter(in_scope).values_list("predecessor_id", flat=True))
-        seen = set()
+        seen: set[int] = set()
         while frontier - seen:  # predecessors of predecessors (a commune merged twice)
             batch = frontier - seen
             seen |= batch
@@ -374,17 +384,18 @@ def ended_extents(user) -> dict[int, str]:
         rows = Succession.objects.filter(predecessor_id__in=seen).values_list(
             "predecessor_id", "successor_id", "successor__path", "successor__valid_to"
         )
-        path_of, ended = {}, set()
+        path_of: dict[int, str] = {}
+        ended: set[int] = set()
         for pred, succ, succ_path, succ_valid_to in rows:
             successors.setdefault(pred, set()).add(succ)
             path_of[succ] = succ_path
             if succ_valid_to is not None:
                 ended.add(succ)
 
-        def extent(pk, visiting=()):
+        def extent(pk: int, visiting: tuple[int, ...] = ()) -> str | None:
             if pk in cached:
                 return cached[pk]
-            parts = []
+            parts: list[str | None] = []
             for succ in successors.get(pk, ()):
                 if succ in successors and succ in ended and succ not in visiting:
                     parts.append(extent(succ, (*visiting, pk)))
@@ -401,7 +412,7 @@ def ended_extents(user) -> dict[int, str]:
     return cached
 
 
-def readable_extent(user, organization) -> str | None:
+def readable_extent(user: Any, organization: Organization) -> str | None:
     """``WHOLE`` if the user reads all of ``organization`` (in their subtrees, or ended with all
     of its work now theirs), ``PART`` if only what went to them, None if nothing. Reports over
     an organisation read ``PART`` say that their totals are partial."""
@@ -420,7 +431,7 @@ def readable_extent(user, organization) -> str | None:
     return None
 
 
-def role_kinds_over(user, organization) -> set[str]:
+def role_kinds_over(user: Any, organization: Organization) -> set[str]:
     """The role kinds the user holds on this organisation or on one of its ancestors.
 
     What a user may *do* to a record follows from these; what they may *see* is ``for_user``.
@@ -461,18 +472,16 @@ class ResidentialArea(models.Model):
         verbose_name_plural = "khu dân cư"
         constraints = [models.UniqueConstraint(fields=["grassroots", "name"], name="residential_area_unique_name")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.name}"
 
-    def clean(self):
+    def clean(self) -> None:
         if self.grassroots_id and self.grassroots.kind not in GRASSROOTS_KINDS | {Kind.COMMUNE}:
             raise ValidationError({"grassroots": "Khu dân cư phải thuộc một tổ chức cơ sở đảng."})
-        if (
-            self.cell_id
-            and self.grassroots_id
-            and (self.cell.kind not in CELL_KINDS or not self.cell.path.startswith(self.grassroots.path))
-        ):
-            raise ValidationError({"cell": "Chi bộ phụ trách phải là một chi bộ của tổ chức cơ sở đảng này."})
+        if self.cell_id and self.grassroots_id:
+            cell = cast(Organization, self.cell)  # cell_id is set
+            if cell.kind not in CELL_KINDS or not cell.path.startswith(self.grassroots.path):
+                raise ValidationError({"cell": "Chi bộ phụ trách phải là một chi bộ của tổ chức cơ sở đảng này."})
 
 
 class Role(models.Model):
@@ -496,7 +505,7 @@ class Role(models.Model):
         verbose_name_plural = "vai trò"
         constraints = [models.UniqueConstraint(fields=["user", "organization", "kind"], name="role_unique")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user} — {self.get_kind_display()} — {self.organization}"
 
 
@@ -576,12 +585,12 @@ class Decision(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"Quyết định số {self.number} ngày {short_date(self.date)} của {self.issuer_label}"
 
     @property
     def issuer_label(self) -> str:
-        return self.issued_by.name if self.issued_by_id else self.issuer_name
+        return cast(Organization, self.issued_by).name if self.issued_by_id else self.issuer_name
 
     @property
     def is_central(self) -> bool:
@@ -617,7 +626,9 @@ class TreeOperation(models.Model):
         Organization, on_delete=models.PROTECT, related_name="operations", verbose_name="tổ chức"
     )
     details = models.JSONField("nội dung", default=dict, blank=True)
-    touched = models.ManyToManyField(Organization, related_name="tree_operations", blank=True)
+    touched: models.ManyToManyField[Organization, Any] = models.ManyToManyField(
+        Organization, related_name="tree_operations", blank=True
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -629,7 +640,7 @@ class TreeOperation(models.Model):
         ordering = ["effective_date", "id"]
         indexes = [models.Index(fields=["organization", "effective_date"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.organization} ({short_date(self.effective_date)})"
 
 

@@ -651,7 +651,7 @@ def org_change_kind(
         can_decide_admission = True
 
     def build(change: Change) -> list[Organization]:
-        details = {"kind": [org.kind, kind]}
+        details: dict[str, list[Any]] = {"kind": [org.kind, kind]}
         changed = _set_kinds({**(kinds or {}), org.pk: kind}, change, effective_date)
         fresh = _fresh(org)
         if can_decide_admission is not None and fresh.can_decide_admission != can_decide_admission:

@@ -5,7 +5,7 @@ POST ``confirm`` runs it. Kept off the read replica (partydev/routers.py): a pre
 writes inside a rolled-back transaction on the primary.
 """
 
-from typing import Any
+from typing import Any, Literal, cast, overload
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,7 +19,7 @@ from partydev.forms import add_service_errors
 
 from . import restructure
 from .forms import RestructureForm
-from .models import CELL_KINDS, Kind, Organization
+from .models import CELL_KINDS, Kind, Organization, TreeOperation
 from .permissions import may_restructure, require
 
 
@@ -27,6 +27,10 @@ def _org(user: Any, code: str) -> Organization:
     return get_object_or_404(Organization.objects.for_user(user), code=code)
 
 
+@overload
+def _target(form: RestructureForm, field: str, required: Literal[True] = True) -> Organization: ...
+@overload
+def _target(form: RestructureForm, field: str, required: bool) -> Organization | None: ...
 def _target(form: RestructureForm, field: str, required: bool = True) -> Organization | None:
     code = form.cleaned_data.get(field) or ""
     if not code:
@@ -76,7 +80,7 @@ def _perform(form: RestructureForm, org: Organization, user: Any, dry_run: bool)
         dry_run=dry_run,
     )
     if op == "rename":
-        return restructure.org_rename(org, name=data.get("name"), **common)
+        return restructure.org_rename(org, name=data.get("name") or "", **common)
     if op == "move":
         return restructure.org_move(org, new_parent=_target(form, "target_code"), **common)
     if op == "absorb":
@@ -97,7 +101,7 @@ def _perform(form: RestructureForm, org: Organization, user: Any, dry_run: bool)
         return restructure.org_merge([org, *others], new=_new_spec(form, parent, kind=org.kind), **common)
     if op == "split":
         parent = _target(form, "target_code", required=False) or Organization.objects.get_parent(org)
-        targets = form.split_targets()
+        targets: dict[str, Any] = form.split_targets()
         successors = [
             _new_spec(form, parent, kind=org.kind),
             _new_spec(form, parent, "second_name", "second_code", kind=org.kind),
@@ -146,7 +150,7 @@ def restructure_view(request: HttpRequest, code: str) -> HttpResponse:
             outcome = None
         else:
             if confirm:
-                op = outcome.operation
+                op = cast(TreeOperation, outcome.operation)  # recorded: not a dry run
                 messages.success(
                     request,
                     f"Đã ghi: {op.get_kind_display().lower()} «{op.organization.name}», "
