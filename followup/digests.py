@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from organizations.models import user_roles
+from partydev.formats import short_date
 
 from .access import MANAGER_KINDS
 from .selectors import assignments_in_scope, assignments_of, month_statuses, overdue_actions
@@ -36,7 +37,7 @@ class FollowupDigest:
         for a in self.overdue_actions:
             out.append(
                 f"Việc quá hạn ({a.check_record.assignment.organization.name}): {a.description} — "
-                f"{a.owner}, hạn {a.due_date:%d/%m/%Y}."
+                f"{a.owner}, hạn {short_date(a.due_date)}."
             )
         if self.scope_missing:
             out.append(f"Trong phạm vi quản lý: {len(self.scope_missing)} phân công còn tháng chưa được kiểm tra.")

@@ -7,6 +7,7 @@ evaluation thresholds are carried to a successor province that has none.
 """
 
 from organizations.models import Kind, OperationItem
+from partydev.formats import short_date
 
 from .models import Assignment, CommitteeMember, EvaluationThresholds
 
@@ -49,12 +50,12 @@ def _end_assignments(change, org, successor=None) -> None:
         if successor is not None:
             change.note(
                 "Phân công phụ trách",
-                f"{who}: phụ trách «{org.name}» đến {change.day_before:%d/%m/%Y}, "
-                f"rồi «{successor.name}» từ {change.effective_date:%d/%m/%Y}.",
+                f"{who}: phụ trách «{org.name}» đến {short_date(change.day_before)}, "
+                f"rồi «{successor.name}» từ {short_date(change.effective_date)}.",
             )
         else:
             change.note(
-                "Phân công phụ trách", f"{who}: thôi phụ trách «{org.name}» từ {change.effective_date:%d/%m/%Y}."
+                "Phân công phụ trách", f"{who}: thôi phụ trách «{org.name}» từ {short_date(change.effective_date)}."
             )
 
 

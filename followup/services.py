@@ -16,6 +16,7 @@ from django.utils import timezone
 from members.models import Membership
 from organizations.models import Kind, Organization, Role, user_roles
 from organizations.permissions import require
+from partydev.formats import short_date
 
 from .access import MANAGER_KINDS, can_manage, can_rate, can_record_check
 from .models import (
@@ -126,11 +127,11 @@ def assignment_create(
         .first()
     )
     if clash:
-        until = f"{clash.end:%d/%m/%Y}" if clash.end else "nay"
+        until = short_date(clash.end) if clash.end else "nay"
         raise ValidationError(
             {
                 "start": f"{committee_member.full_name} đã được phân công phụ trách {organization.name} "
-                f"từ {clash.start:%d/%m/%Y} đến {until}; hai thời gian phân công không được trùng nhau."
+                f"từ {short_date(clash.start)} đến {until}; hai thời gian phân công không được trùng nhau."
             }
         )
     assignment = Assignment(
@@ -152,9 +153,9 @@ def assignment_end(*, actor, assignment: Assignment, end: datetime.date) -> Assi
     require(actor, can_manage, assignment.organization, message="Phân công này nằm ngoài phạm vi bạn được quản lý.")
     assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
     if end < assignment.start:
-        raise ValidationError({"end": f"Ngày kết thúc không được trước ngày bắt đầu ({assignment.start:%d/%m/%Y})."})
+        raise ValidationError({"end": f"Ngày kết thúc không được trước ngày bắt đầu ({short_date(assignment.start)})."})
     if assignment.end is not None and assignment.end <= end:
-        raise ValidationError({"end": f"Phân công đã kết thúc ngày {assignment.end:%d/%m/%Y}."})
+        raise ValidationError({"end": f"Phân công đã kết thúc ngày {short_date(assignment.end)}."})
     if assignment.checks.filter(month__gt=month_start(end)).exists():
         raise ValidationError({"end": "Đã có biên bản kiểm tra sau ngày này; không thể kết thúc phân công sớm hơn."})
     assignment.end = end
@@ -178,7 +179,9 @@ def _clean_actions(actions, checked_on) -> tuple[list[dict], list[str]]:
         if not due_date:
             errors.append(f"{label}: chưa có hạn hoàn thành.")
         elif checked_on and due_date < checked_on:
-            errors.append(f"{label}: hạn hoàn thành ({due_date:%d/%m/%Y}) trước ngày kiểm tra ({checked_on:%d/%m/%Y}).")
+            errors.append(
+                f"{label}: hạn hoàn thành ({short_date(due_date)}) trước ngày kiểm tra ({short_date(checked_on)})."
+            )
         cleaned.append({"description": description, "owner": owner, "due_date": due_date})
     return cleaned, errors
 
@@ -208,9 +211,9 @@ def check_save(
     if not checked_on:
         errors.append("Ngày kiểm tra: chưa nhập.")
     elif checked_on > today:
-        errors.append(f"Ngày kiểm tra ({checked_on:%d/%m/%Y}) là ngày trong tương lai.")
+        errors.append(f"Ngày kiểm tra ({short_date(checked_on)}) là ngày trong tương lai.")
     elif checked_on < month:
-        errors.append(f"Ngày kiểm tra ({checked_on:%d/%m/%Y}) trước tháng được kiểm tra ({month:%m/%Y}).")
+        errors.append(f"Ngày kiểm tra ({short_date(checked_on)}) trước tháng được kiểm tra ({month:%m/%Y}).")
     if not (reviewed or "").strip():
         errors.append("Nội dung đã xem xét: chưa nhập.")
     if not (findings or "").strip():
@@ -251,9 +254,9 @@ def action_mark_done(*, actor, action: CheckAction, done_on: datetime.date, toda
     if not (can_record_check(actor, assignment) or can_manage(actor, assignment.organization)):
         raise PermissionDenied("Bạn không được cập nhật việc cần làm này.")
     if action.done_on:
-        raise ValidationError(f"Việc này đã được ghi hoàn thành ngày {action.done_on:%d/%m/%Y}.")
+        raise ValidationError(f"Việc này đã được ghi hoàn thành ngày {short_date(action.done_on)}.")
     if done_on > today:
-        raise ValidationError(f"Ngày hoàn thành ({done_on:%d/%m/%Y}) là ngày trong tương lai.")
+        raise ValidationError(f"Ngày hoàn thành ({short_date(done_on)}) là ngày trong tương lai.")
     action.done_on = done_on
     action.done_recorded_by = actor
     action.save(update_fields=["done_on", "done_recorded_by"])
