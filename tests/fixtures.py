@@ -98,3 +98,11 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture
+def inline_exports(settings):
+    """Every export runs inline, in the request, whatever its size: for tests that read the file.
+    The worker's path (a large export started in the background) is tests/tasks'."""
+    settings.TASKS_EXPORT_INLINE_MAX_ORGS = 100_000
+    settings.TASKS_EXPORT_INLINE_MAX_ROWS = 100_000

@@ -10,11 +10,10 @@ from members.quotas.models import Quota
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_district_fills_in_the_template_and_uploads_it(live_server, page, settings, tmp_path):
+def test_district_fills_in_the_template_and_uploads_it(live_server, page, settings, tmp_path, inline_exports):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     # The district's template downloads at once here; a larger one goes to a worker (tests/tasks).
-    settings.TASKS_EXPORT_INLINE_MAX_ORGS = 100_000
     seed_tree()
     seed_accounts()
     page.goto(f"{live_server.url}/accounts/login/")

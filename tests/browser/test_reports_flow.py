@@ -18,10 +18,9 @@ pytestmark = [
 ]
 
 
-def test_province_sees_the_term_drills_down_and_exports(live_server, page, settings, tmp_path):
+def test_province_sees_the_term_drills_down_and_exports(live_server, page, settings, tmp_path, inline_exports):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # A district's table downloads here at once; a larger one goes to a worker (tests/tasks).
-    settings.TASKS_EXPORT_INLINE_MAX_ORGS = 100_000
     call_command("seed_demo", only="members", stdout=io.StringIO())  # tree, quotas, members
     problems = []
     page.on(

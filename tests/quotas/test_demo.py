@@ -66,12 +66,10 @@ def test_quotas_are_spread_below_with_a_few_under_allocated(demo, db):
     assert seed_quotas() == 0  # idempotent
 
 
-def test_the_province_template_lists_every_organisation(demo, db, client, settings):
+def test_the_province_template_lists_every_organisation(demo, db, client, inline_exports):
     from demo.tree import seed_accounts
 
     # The whole province's template is written by a worker (tests/tasks proves its file is this one).
-    settings.TASKS_EXPORT_INLINE_MAX_ORGS = 100_000
-
     seed_accounts()
     from django.contrib.auth import get_user_model
 

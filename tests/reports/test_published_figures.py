@@ -107,9 +107,8 @@ def test_new_members_of_2022_through_api_and_page(province):
         assert f">{line['count']}<" in row and f">{vi(line['share'])}<" in row
 
 
-def test_achievement_export_of_the_term(province, settings):
+def test_achievement_export_of_the_term(province, inline_exports):
     # The province's table is written by a worker (tests/tasks proves its file is this inline one).
-    settings.TASKS_EXPORT_INLINE_MAX_ORGS = 100_000
     response = province.get(f"/dashboard/HB/?from=2016-01-01&to=2022-12-31&{DISTRICT_LEVEL}&format=xlsx")
     ws = openpyxl.load_workbook(io.BytesIO(response.content)).active
     total = [r for r in ws.iter_rows(values_only=True) if r[0] == "Cộng các tổ chức được chọn"][0]
