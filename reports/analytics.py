@@ -391,7 +391,7 @@ class BasisTotals:
 def basis_totals(org: Organization, period: Period, *, kinds=None, tree=rollup.THEN) -> BasisTotals:
     """``achievement(...).totals``'s admitted and quota alone (no members, no previous period,
     no rows): the organisations of ``kinds`` directly under ``org`` summed, or without ``kinds``
-    the organisation's own quota and everything admitted in its subtree. Three queries (four
+    the organisation's own quota and everything admitted in its subtree. Two queries (a few more
     with ``tree=rollup.NOW``), whatever the number of organisations."""
     kinds = list(kinds or [])
     # The listed organisations as a subquery: the same queries on either basis.
