@@ -30,6 +30,7 @@ from django.utils import timezone
 from members import facts as member_facts
 from members.history import periods_from_events
 from members.models import (
+    PERSON_FIELDS,
     EventKind,
     MemberBalance,
     MemberFlowFact,
@@ -717,21 +718,7 @@ def _count_at(stories, day) -> tuple[int, int]:
     return active, probationary
 
 
-PERSON_FIELDS = [
-    "full_name",
-    "name_search",
-    "sex",
-    "date_of_birth",
-    "ethnicity",
-    "religion",
-    "national_id",
-    "place_of_origin",
-    "general_education",
-    "professional_qualification",
-    "political_theory",
-    "sector",
-    "youth_union",
-]
+PERSON_COLUMNS = [*PERSON_FIELDS, "name_search"]  # the search column too: the bulk insert skips save()
 MEMBERSHIP_FIELDS = [
     "person_id",
     "cell_id",
@@ -835,7 +822,9 @@ def seed_members(province_code: str = "HB") -> int:
 def insert_stories(stories: list[Story], *, balances: bool = True) -> None:
     """Write the stories (people, memberships, events, periods, flow facts and, unless told
     not to, the cells' balances: only right for cells that had none)."""
-    first_person = _insert(Person, PERSON_FIELDS, [tuple(getattr(s.person, n) for n in PERSON_FIELDS) for s in stories])
+    first_person = _insert(
+        Person, PERSON_COLUMNS, [tuple(getattr(s.person, n) for n in PERSON_COLUMNS) for s in stories]
+    )
     for i, s in enumerate(stories):
         s.membership.person_id, s.membership.sort_name = first_person + i, s.person.name_search
     first_membership = _insert(

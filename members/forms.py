@@ -6,6 +6,7 @@ from partydev.forms import CanonicalForm, namesake_field, once_field
 
 from .models import (
     ETHNICITIES,
+    PERSON_FIELDS,
     EventKind,
     GeneralEducation,
     PoliticalTheory,
@@ -81,23 +82,8 @@ class PersonForm(CanonicalForm):
     sector = forms.ChoiceField(label="Nghề nghiệp, thành phần", choices=Sector.choices)
     youth_union = forms.BooleanField(label="Đoàn viên", required=False)
 
-    PERSON_FIELDS = [
-        "full_name",
-        "sex",
-        "date_of_birth",
-        "ethnicity",
-        "religion",
-        "national_id",
-        "place_of_origin",
-        "general_education",
-        "professional_qualification",
-        "political_theory",
-        "sector",
-        "youth_union",
-    ]
-
     def person_fields(self) -> dict:
-        data = {k: self.cleaned_data[k] for k in self.PERSON_FIELDS}
+        data = {k: self.cleaned_data[k] for k in PERSON_FIELDS}
         data["national_id"] = data["national_id"].replace(" ", "") or None
         return data
 

@@ -26,6 +26,7 @@ from partydev.uploads import CHANGE, CREATE, UNCHANGED, Change, Column, Importer
 
 from .models import (
     ETHNICITIES,
+    PERSON_FIELDS,
     GeneralEducation,
     Person,
     PoliticalTheory,
@@ -74,20 +75,6 @@ CHOICES = {
     "sector": Sector.choices,
 }
 DEFAULTS = {"religion": "none", "professional_qualification": "none", "political_theory": "none", "sector": "other"}
-PERSON_KEYS = [
-    "full_name",
-    "sex",
-    "date_of_birth",
-    "ethnicity",
-    "religion",
-    "national_id",
-    "place_of_origin",
-    "general_education",
-    "professional_qualification",
-    "political_theory",
-    "sector",
-    "youth_union",
-]
 
 
 def _lookup(choices) -> dict[str, str]:
@@ -231,7 +218,7 @@ class MemberImporter(Importer):
                 # cell whose national IDs they may not read. Nothing of theirs is said, or changed.
                 self.refuse_identifier(plan, r.number, LABELS["national_id"], v["national_id"])
                 continue
-            person = Person(**{k: v[k] for k in PERSON_KEYS})
+            person = Person(**{k: v[k] for k in PERSON_FIELDS})
             person.name_search = fold(person.full_name)
             try:
                 official_from, recognised = validate_new_member(
@@ -274,7 +261,7 @@ class MemberImporter(Importer):
                     continue
                 changes = [
                     Change(Person._meta.get_field(k).verbose_name, str(getattr(same, k)), str(getattr(person, k)))
-                    for k in PERSON_KEYS
+                    for k in PERSON_FIELDS
                     if k not in ("full_name", "national_id", "date_of_birth") and getattr(same, k) != getattr(person, k)
                 ]
                 plan.items.append(
@@ -321,14 +308,14 @@ class MemberImporter(Importer):
         new = [i.data for i in items if i.action == CREATE]
         updates = [i.data for i in items if i.action == CHANGE]
         for u in updates:
-            for k in PERSON_KEYS:
+            for k in PERSON_FIELDS:
                 if k not in ("full_name", "national_id", "date_of_birth"):
                     setattr(u["update"], k, getattr(u["person"], k))
             u["update"].full_clean()
         if updates:
             Person.objects.bulk_update(
                 [u["update"] for u in updates],
-                [k for k in PERSON_KEYS if k not in ("full_name", "national_id", "date_of_birth")],
+                [k for k in PERSON_FIELDS if k not in ("full_name", "national_id", "date_of_birth")],
             )
             bulk_history(Person, [u["update"] for u in updates], user=self.user)  # bulk_update writes no history itself
         if new:

@@ -141,6 +141,23 @@ class PersonQuerySet(ScopedQuerySet):
     scope_field = "membership__cell"
 
 
+# A person's own fields: what the edit form shows, an import writes and ``person_version`` digests.
+PERSON_FIELDS = (
+    "full_name",
+    "sex",
+    "date_of_birth",
+    "ethnicity",
+    "religion",
+    "national_id",
+    "place_of_origin",
+    "general_education",
+    "professional_qualification",
+    "political_theory",
+    "sector",
+    "youth_union",
+)
+
+
 class Person(models.Model):
     """Personal fields shared by members and candidates."""
 

@@ -27,6 +27,7 @@ from .history import Period, periods_from_events
 from .models import (
     ACTIVE_STATUSES,
     EXIT_KINDS,
+    PERSON_FIELDS,
     EventKind,
     Membership,
     MembershipEvent,
@@ -459,26 +460,10 @@ def member_transfer_in_from_outside(
 # --- events on an existing membership -------------------------------------------------------
 
 
-PERSON_EDIT_FIELDS = (
-    "full_name",
-    "sex",
-    "date_of_birth",
-    "ethnicity",
-    "religion",
-    "national_id",
-    "place_of_origin",
-    "general_education",
-    "professional_qualification",
-    "political_theory",
-    "sector",
-    "youth_union",
-)
-
-
 def person_version(person: Person) -> str:
     """The version an edit form carries: a digest of the person's current fields, so a change made
     by anyone (a form, an import) since the form was drawn is noticed without a counter column."""
-    values = "\x1f".join(str(getattr(person, f)) for f in PERSON_EDIT_FIELDS)
+    values = "\x1f".join(str(getattr(person, f)) for f in PERSON_FIELDS)
     return hashlib.sha256(values.encode()).hexdigest()[:20]
 
 
@@ -498,7 +483,7 @@ def person_update(person: Person, *, fields: dict, seen: str | None = None, user
                 "Hãy tải lại trang, xem thông tin mới rồi sửa lại nếu cần."
             }
         )
-    for name in PERSON_EDIT_FIELDS:
+    for name in PERSON_FIELDS:
         if name in fields:
             setattr(locked, name, fields[name])
     if locked.national_id == "":

@@ -26,7 +26,17 @@ from partydev.params import MAX_ID, page_number, parse_int
 
 from . import exports
 from .forms import AdmissionForm, EventForm, MemberFilterForm, PersonEditForm, TransferInForm
-from .models import ETHNICITIES, EXIT_KINDS, EventKind, Membership, MembershipEvent, Proposal, Sex, Status
+from .models import (
+    ETHNICITIES,
+    EXIT_KINDS,
+    PERSON_FIELDS,
+    EventKind,
+    Membership,
+    MembershipEvent,
+    Proposal,
+    Sex,
+    Status,
+)
 from .selectors import DEEP_SCOPE, counts_by_anchor
 from .selectors import member_list as select_members
 from .services import (
@@ -245,7 +255,7 @@ def person_edit(request, pk):
     m = _scoped_membership(request, pk)
     permissions.require(request.user, permissions.may_edit_person, m.cell)
     person = m.person
-    initial = {name: getattr(person, name) for name in PersonEditForm.PERSON_FIELDS}
+    initial = {name: getattr(person, name) for name in PERSON_FIELDS}
     initial.update(national_id=person.national_id or "", version=person_version(person))
     form = PersonEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
