@@ -15,16 +15,19 @@ This module imports no app, only Django and simple-history: every floor may use 
 """
 
 import logging
+from collections.abc import Iterable
+from typing import Any, NoReturn, Protocol
 
 from django.conf import settings
 from django.db import DatabaseError, models, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 logger = logging.getLogger("partydev.audit")
 
 
-def client_ip(request) -> str | None:
+def client_ip(request: HttpRequest | None) -> str | None:
     """The caller's IP address.
 
     Behind ``TRUSTED_PROXY_COUNT`` reverse proxies (each appending to X-Forwarded-For), the
@@ -42,10 +45,10 @@ def client_ip(request) -> str | None:
 
 
 class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
+    def update(self, **kwargs: Any) -> NoReturn:
         raise PermissionError("Nhật ký kiểm tra chỉ được ghi thêm, không được sửa.")
 
-    def delete(self):
+    def delete(self) -> NoReturn:
         raise PermissionError("Nhật ký kiểm tra chỉ được ghi thêm, không được xóa.")
 
 
@@ -95,19 +98,27 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["username", "at"], name="audit_username_at")]
         default_permissions = ("view",)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.get_kind_display()} {self.username}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise PermissionError("Nhật ký kiểm tra chỉ được ghi thêm, không được sửa.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise PermissionError("Nhật ký kiểm tra chỉ được ghi thêm, không được xóa.")
 
 
-def record(kind: str, request=None, *, user=None, username: str = "", status=None, **detail) -> AuditEvent | None:
+def record(
+    kind: str,
+    request: HttpRequest | None = None,
+    *,
+    user: Any = None,
+    username: str = "",
+    status: int | None = None,
+    **detail: Any,
+) -> AuditEvent | None:
     """Append one event. ``request`` gives the IP, method, path and user agent.
 
     Written in its own short transaction (a savepoint when called inside one): the refused
@@ -123,7 +134,9 @@ def record(kind: str, request=None, *, user=None, username: str = "", status=Non
         return None
 
 
-def _append(kind, request, *, user, username, status, **detail) -> AuditEvent:
+def _append(
+    kind: str, request: HttpRequest | None, *, user: Any, username: str, status: int | None, **detail: Any
+) -> AuditEvent:
     if user is None and request is not None:
         candidate = getattr(request, "user", None)
         if candidate is not None and candidate.is_authenticated:
@@ -156,7 +169,13 @@ class HistoryBase(models.Model):
         abstract = True
 
 
-def current_request():
+class Historied(Protocol):
+    """A model class with simple-history's ``history`` manager (``HistoricalRecords``)."""
+
+    history: Any  # simple-history ships no type stubs
+
+
+def current_request() -> HttpRequest | None:
     """The request being answered, if any (simple-history's middleware keeps it), so a service
     can write the caller's IP and path into the trail."""
     return getattr(HistoricalRecords.context, "request", None)
@@ -167,13 +186,15 @@ def history_attrs() -> dict:
     return {"history_ip": client_ip(current_request())}
 
 
-def history_user():
+def history_user() -> Any:
     """The signed-in user of the current request, if any: the author of bulk history rows."""
     user = getattr(current_request(), "user", None)
     return user if user is not None and user.is_authenticated else None
 
 
-def bulk_history(model, objs, *, update: bool = True, reason: str = "", user=None) -> None:
+def bulk_history(
+    model: type[Historied], objs: Iterable[models.Model], *, update: bool = True, reason: str = "", user: Any = None
+) -> None:
     """Write history rows for ``objs`` changed by a bulk write (``queryset.update``, raw SQL,
     treebeard moves, ``bulk_create``: ``update=False``), with the current request's IP and its
     user (or ``user``, the author a service was given, when it runs outside a request)."""
@@ -192,22 +213,24 @@ def bulk_history(model, objs, *, update: bool = True, reason: str = "", user=Non
 # --- receivers (connected in PartydevConfig.ready) ---------------------------------------
 
 
-def on_logged_in(sender, request, user, **kwargs):
+def on_logged_in(sender: object, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     record(AuditEvent.Kind.LOGIN, request, user=user)
 
 
-def on_logged_out(sender, request, user, **kwargs):
+def on_logged_out(sender: object, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     if user is not None:
         record(AuditEvent.Kind.LOGOUT, request, user=user)
 
 
-def on_login_failed(sender, credentials, request=None, **kwargs):
+def on_login_failed(
+    sender: object, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
     # ``credentials`` is already cleansed by Django: the password is never stored.
     username = str(credentials.get("username", ""))
     locked = bool(getattr(request, "axes_locked_out", False)) if request is not None else False
     record(AuditEvent.Kind.LOGIN_FAILED, request, user=None, username=username, locked_out=locked)
 
 
-def on_pre_create_historical_record(sender, history_instance, **kwargs):
+def on_pre_create_historical_record(sender: object, history_instance: Any, **kwargs: Any) -> None:
     if hasattr(history_instance, "history_ip") and history_instance.history_ip is None:
         history_instance.history_ip = client_ip(getattr(HistoricalRecords.context, "request", None))

@@ -20,10 +20,13 @@ member and candidate forms still stands in front of a twin.
 
 import secrets
 from collections.abc import Callable
+from typing import cast
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 FIELD = "once"
@@ -45,23 +48,24 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def _token(request) -> str:
+def _token(request: HttpRequest) -> str:
     raw = str(request.POST.get(FIELD, "")).strip()
     return raw if 20 <= len(raw) <= 64 and raw.replace("-", "").replace("_", "").isalnum() else ""
 
 
-def run_once(request, create: Callable[[], str]) -> tuple[str, bool]:
+def run_once(request: HttpRequest, create: Callable[[], str]) -> tuple[str, bool]:
     """Run ``create`` (which returns the URL of what it made) once for the request's token.
     Returns ``(url, replayed)``: ``replayed`` when an earlier POST of the token made it."""
     token = _token(request)
     if not token:
         return create(), False
+    user = cast(User, request.user)  # the creating views are login_required: never anonymous
     with transaction.atomic():
         try:
             with transaction.atomic():
-                claim = OnceToken.objects.create(token=token, user=request.user)
+                claim = OnceToken.objects.create(token=token, user=user)
         except IntegrityError:
-            prior = OnceToken.objects.filter(token=token, user=request.user).exclude(url="").first()
+            prior = OnceToken.objects.filter(token=token, user=user).exclude(url="").first()
             if prior is None:
                 raise ValidationError("Biểu mẫu này đã được gửi; hãy tải lại trang.") from None
             return prior.url, True

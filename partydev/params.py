@@ -8,6 +8,7 @@ like any text of a template.
 """
 
 import datetime
+from collections.abc import Mapping
 
 from django.core.exceptions import BadRequest, ValidationError
 from django.utils import timezone
@@ -24,7 +25,7 @@ class BadParameter(BadRequest):
     """A parameter the view cannot use; ``str(exc)`` is the Vietnamese message for the user."""
 
 
-def echo(value) -> str:
+def echo(value: object) -> str:
     """What a message may repeat of a value typed by the user: short (templates and JSON escape it)."""
     text = str(value)
     return text if len(text) <= ECHO_LENGTH else text[: ECHO_LENGTH - 1] + "…"
@@ -38,7 +39,9 @@ def max_date(today: datetime.date | None = None) -> datetime.date:
         return today.replace(year=today.year + YEARS_AHEAD, day=28)
 
 
-def date_problem(day: datetime.date, label: str, *, birth: bool = False, today=None) -> str | None:
+def date_problem(
+    day: datetime.date, label: str, *, birth: bool = False, today: datetime.date | None = None
+) -> str | None:
     """Why ``day`` cannot be used for ``label``, or None."""
     today = today or timezone.localdate()
     if day < MIN_DATE:
@@ -51,7 +54,7 @@ def date_problem(day: datetime.date, label: str, *, birth: bool = False, today=N
     return None
 
 
-def validate_date(day, label: str = "Ngày", *, birth: bool = False) -> None:
+def validate_date(day: object, label: str = "Ngày", *, birth: bool = False) -> None:
     """A form validator: raises ``ValidationError`` for a day outside the bounds."""
     if isinstance(day, datetime.datetime):
         day = day.date()
@@ -59,7 +62,7 @@ def validate_date(day, label: str = "Ngày", *, birth: bool = False) -> None:
         raise ValidationError(problem, code="date_bounds")
 
 
-def parse_date(text, label: str) -> datetime.date:
+def parse_date(text: object, label: str) -> datetime.date:
     """A date of a query string, YYYY-MM-DD, within the bounds; else ``BadParameter``."""
     raw = str(text or "").strip()
     try:
@@ -71,7 +74,7 @@ def parse_date(text, label: str) -> datetime.date:
     return day
 
 
-def parse_int(text, label: str, *, low: int, high: int) -> int:
+def parse_int(text: object, label: str, *, low: int, high: int) -> int:
     raw = str(text or "").strip()
     if not raw.isascii() or not raw.lstrip("-").isdigit() or len(raw) > 20:
         raise BadParameter(f"“{echo(raw)}” ở ô “{label}” không phải là một số nguyên.")
@@ -81,12 +84,12 @@ def parse_int(text, label: str, *, low: int, high: int) -> int:
     return value
 
 
-def parse_year(text, label: str = "năm", *, low: int = MIN_DATE.year, high: int | None = None) -> int:
+def parse_year(text: object, label: str = "năm", *, low: int = MIN_DATE.year, high: int | None = None) -> int:
     high = high if high is not None else timezone.localdate().year + YEARS_AHEAD
     return parse_int(text, label, low=low, high=high)
 
 
-def page_number(params, name: str = "page") -> int:
+def page_number(params: Mapping[str, object], name: str = "page") -> int:
     """The page asked for: 1 when none, else an integer 1 … MAX_PAGE (``BadParameter`` otherwise)."""
     raw = params.get(name)
     if raw in (None, ""):

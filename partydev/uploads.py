@@ -56,13 +56,14 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.base import ContentFile, File
+from django.core.files.storage import Storage, default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -112,7 +113,7 @@ def rate_limited_message() -> str:
     )
 
 
-def refused_identifiers_last_hour(user) -> int:
+def refused_identifiers_last_hour(user: Any) -> int:
     """How many unusable-identifier answers ``user`` was given in the last hour (from the audit trail)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return 0
@@ -123,14 +124,14 @@ def refused_identifiers_last_hour(user) -> int:
     return sum(int((d or {}).get("count", 0)) for d in details)
 
 
-def identifier_lookups_blocked(user) -> bool:
+def identifier_lookups_blocked(user: Any) -> bool:
     return refused_identifiers_last_hour(user) >= refused_identifier_limit()
 
 
 class UploadRefused(Exception):
     """The upload cannot go on; ``message`` is for the user."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
 
@@ -138,7 +139,7 @@ class UploadRefused(Exception):
 class RowError(Exception):
     """Problems in one row: a list of (column label or "", message)."""
 
-    def __init__(self, column: str = "", message: str = "", *, problems: list[tuple[str, str]] | None = None):
+    def __init__(self, column: str = "", message: str = "", *, problems: list[tuple[str, str]] | None = None) -> None:
         self.problems = problems if problems is not None else [(column, message)]
         super().__init__("; ".join(m for _, m in self.problems))
 
@@ -201,14 +202,15 @@ class Importer:
     max_rows: ClassVar[int | None] = None
     looks_up_identifiers: ClassVar[bool] = False  # finds people by national ID and the like
 
-    def __init__(self, *, user, scope=None, params: dict | None = None):
+    # ``scope``: an organizations.Organization (partydev, the floor below the apps, imports none).
+    def __init__(self, *, user: Any, scope: Any = None, params: dict | None = None) -> None:
         self.user = user
         self.scope = scope
         self.params = dict(params or {})
         self.notices: list[str] = []
         self.refused_identifiers: list[dict] = []
 
-    def refuse_identifier(self, plan: Plan, row: int, column: str, value) -> None:
+    def refuse_identifier(self, plan: Plan, row: int, column: str, value: object) -> None:
         """Answer an identifier this uploader may not use, with the one message for every case."""
         plan.error(row, column, f"{column} “{value}” {UNUSABLE_IDENTIFIER}")
         self.refused_identifiers.append({"row": row, "column": column, "value": str(value)})
@@ -257,7 +259,7 @@ def _read(upload: Upload) -> bytes:
 def sheet_to_json(sheet: Sheet) -> dict:
     """The table read from a file, as JSON (dates tagged), so a commit need not read the file again."""
 
-    def encode(value):
+    def encode(value: object) -> object:
         if isinstance(value, datetime.datetime):
             return {"$dt": value.isoformat()}
         if isinstance(value, datetime.date):
@@ -279,15 +281,16 @@ def sheet_to_json(sheet: Sheet) -> dict:
 
 
 def sheet_from_json(data: dict) -> Sheet:
-    def decode(value):
+    def decode(value: object) -> object:
         if isinstance(value, dict):
             ((tag, raw),) = value.items()
-            return {
+            decoders: dict[str, Callable[[Any], object]] = {
                 "$dt": datetime.datetime.fromisoformat,
                 "$d": datetime.date.fromisoformat,
                 "$t": datetime.time.fromisoformat,
                 "$td": lambda s: datetime.timedelta(seconds=s),
-            }[tag](raw)
+            }
+            return decoders[tag](raw)
         return value
 
     return Sheet(
@@ -355,7 +358,9 @@ def run_importer(data: bytes | Sheet, importer: Importer) -> DryRun:
     )
 
 
-def upload_store(*, file, importer_class: type[Importer], user, scope=None, params: dict | None = None) -> Upload:
+def upload_store(
+    *, file: File, importer_class: type[Importer], user: Any, scope: Any = None, params: dict | None = None
+) -> Upload:
     """Store the uploaded file with its sha256, uploader and time, before reading anything.
 
     Only the size and the extension are checked here (a huge body is never read into memory)."""
@@ -389,11 +394,11 @@ def upload_store(*, file, importer_class: type[Importer], user, scope=None, para
     return upload
 
 
-def _importer(importer_class, upload, user) -> Importer:
+def _importer(importer_class: type[Importer], upload: Upload, user: Any) -> Importer:
     return importer_class(user=user, scope=upload.scope, params=upload.params)
 
 
-def upload_dry_run(upload: Upload, importer_class: type[Importer], *, user=None) -> DryRun:
+def upload_dry_run(upload: Upload, importer_class: type[Importer], *, user: Any = None) -> DryRun:
     """Read and plan the stored file; save the preview, counts and errors on the Upload."""
     user = user or upload.uploaded_by
     importer = _importer(importer_class, upload, user)
@@ -420,7 +425,7 @@ def upload_dry_run(upload: Upload, importer_class: type[Importer], *, user=None)
     return result
 
 
-def _audit_refusals(user, upload_pk, kind: str, rows: list[dict], *, count: int, whole: bool) -> None:
+def _audit_refusals(user: Any, upload_pk: int | None, kind: str, rows: list[dict], *, count: int, whole: bool) -> None:
     """One row of the audit trail per answer given (or file refused): the hourly count sums them."""
     audit.record(
         AuditEvent.Kind.IMPORT_IDENTIFIER_REFUSED,
@@ -468,7 +473,7 @@ def _save_result(upload: Upload, result: DryRun, status: str) -> None:
     upload.save()
 
 
-def upload_commit(upload: Upload, importer_class: type[Importer], *, user) -> DryRun:
+def upload_commit(upload: Upload, importer_class: type[Importer], *, user: Any) -> DryRun:
     """Apply a previewed upload in one transaction: everything or nothing.
 
     The plan is computed again under a row lock on the Upload; if it differs from what the user
@@ -583,7 +588,7 @@ def uploads_purge(
     return result
 
 
-def _stored_files(storage, folder: str):
+def _stored_files(storage: Storage, folder: str) -> Iterator[str]:
     try:
         folders, files = storage.listdir(folder)
     except (FileNotFoundError, NotADirectoryError, OSError):
