@@ -346,18 +346,7 @@ def import_template() -> bytes:
     )
     ws.cell(row=2, column=1).font = Font(italic=True, color="555555")
     lists = wb.create_sheet("Danh mục")
-    for col, key in enumerate(
-        [
-            "sex",
-            "ethnicity",
-            "religion",
-            "general_education",
-            "professional_qualification",
-            "political_theory",
-            "sector",
-        ],
-        start=1,
-    ):
+    for col, key in enumerate(CHOICES, start=1):  # one list per choice field
         set_cell(lists.cell(row=1, column=col), LABELS[key])
         labels = [label for _, label in _base_choices(key)]
         for row, label in enumerate(labels, start=2):
