@@ -22,6 +22,7 @@ from django.utils import timezone
 from candidates import facts as candidate_facts
 from candidates import rules
 from candidates.models import (
+    OPEN_STAGES,
     Candidate,
     CandidateEvent,
     EventKind,
@@ -55,17 +56,6 @@ PER_CELL = [
     (Stage.PARTIAL_APPRAISAL, 1),
     (Stage.COMMITTEE_VOTE, 1),
     (Stage.DECISION, 1),
-]
-FORWARD = [
-    Stage.SOURCE,
-    Stage.CULTIVATION,
-    Stage.COURSE,
-    Stage.DOSSIER,
-    Stage.VERIFICATION,
-    Stage.CELL_VOTE,
-    Stage.PARTIAL_APPRAISAL,
-    Stage.COMMITTEE_VOTE,
-    Stage.DECISION,
 ]
 # Typical days between one step and the next.
 GAP = {
@@ -322,7 +312,7 @@ def _seed_candidates(
     to_admit = []  # indexes into plans: carried through the ceremony by the services below
     for cell_id, path in cells:
         partial = kind_by_path.get(path[:-steplen]) == Kind.PARTIAL_COMMITTEE
-        forward = [s for s in FORWARD if partial or s != Stage.PARTIAL_APPRAISAL]
+        forward = [s for s in OPEN_STAGES if partial or s != Stage.PARTIAL_APPRAISAL]
         helpers = helpers_by_grassroots.get(grassroots_path(path), [])
         decided_by = next(
             (
