@@ -20,6 +20,7 @@ import time
 from django.db import connection, transaction
 from django.db.models import Max
 
+from demo.copying import copy_sql
 from demo.tree import Builder
 from members.models import MemberBalance, MemberFlowFact, Membership, MembershipEvent, MembershipPeriod, Person
 from organizations import ancestry
@@ -321,8 +322,13 @@ def copy_register(code: str, log=None) -> int:
             }
             rows = 0
             for model, condition in conditions.items():
-                sql, params = _copy_sql(model, offsets, prefix)
-                cursor.execute(f"{sql} WHERE {condition}", params)
+                sql = copy_sql(
+                    model,
+                    source=q(model._meta.db_table),
+                    mapping=MAP,
+                    offsets={m: str(int(o)) for m, o in offsets.items()},
+                )
+                cursor.execute(f"{sql} WHERE {condition}", {"prefix": prefix})
                 rows += cursor.rowcount
                 if model is Membership:
                     copied += cursor.rowcount
@@ -340,36 +346,6 @@ def copy_register(code: str, log=None) -> int:
             cursor.execute(sql)
     rebalance(root)
     return copied
-
-
-def _copy_sql(model, offsets: dict, prefix: str) -> tuple[str, list]:
-    """INSERT … SELECT of ``model``'s rows from themselves: organisations through the mapping,
-    ids (and links to the copied tables) shifted past the current maximum, national ids given
-    the province's prefix."""
-    q = connection.ops.quote_name
-    columns, exprs, joins, params = [], [], [], []
-    for f in model._meta.concrete_fields:
-        col = q(f.column)
-        columns.append(col)
-        target = f.related_model if f.is_relation else None
-        if f.primary_key:
-            exprs.append(f"src.{col} + {int(offsets[model])}")
-        elif target is Organization:
-            alias = f"m{len(joins)}"
-            joins.append(f"LEFT JOIN {MAP} {alias} ON {alias}.old_id = src.{col}")
-            exprs.append(f"COALESCE({alias}.new_id, src.{col})")
-        elif target is not None and target in offsets:
-            exprs.append(f"src.{col} + {int(offsets[target])}")
-        elif f.name == "national_id":
-            exprs.append(f"CASE WHEN src.{col} IS NULL THEN NULL ELSE %s || substr(src.{col}, 4) END")
-            params.append(prefix)
-        else:
-            exprs.append(f"src.{col}")
-    table = q(model._meta.db_table)
-    return (
-        f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(exprs)} FROM {table} src {' '.join(joins)}",
-        params,
-    )
 
 
 def rebalance(root: Organization | None = None, cell_ids=None, since_year: int | None = None) -> int:

@@ -23,6 +23,7 @@ import time
 from django.core.management.color import no_style
 from django.db import connection, transaction
 
+from demo.copying import copy_sql
 from demo.tree import PROVINCE_CODE
 from organizations.models import Organization
 
@@ -68,36 +69,6 @@ def _copied_models():
 
 def _source(model) -> str:
     return f"scale_src_{model._meta.db_table}"
-
-
-def _copy_sql(model, copied: set) -> str:
-    """The INSERT … SELECT copying Hòa Bình's rows of one table (from its snapshot) into the
-    province in the mapping table, with %(name)s placeholders: the offsets ``off_<table>`` and
-    the national-id prefix ``prefix``."""
-    q = connection.ops.quote_name
-    columns, exprs, joins = [], [], []
-    for f in model._meta.concrete_fields:
-        col = q(f.column)
-        columns.append(col)
-        target = f.related_model if f.is_relation else None
-        if f.primary_key:
-            exprs.append(f"src.{col} + %(off_{model._meta.db_table})s")
-        elif target is Organization:
-            alias = f"m{len(joins)}"
-            joins.append(f"LEFT JOIN {MAP} {alias} ON {alias}.old_id = src.{col}")
-            exprs.append(f"COALESCE({alias}.new_id, src.{col})")
-        elif target is not None and target in copied:
-            exprs.append(f"src.{col} + %(off_{target._meta.db_table})s")
-        elif f.name == "national_id":
-            exprs.append(f"CASE WHEN src.{col} IS NULL THEN NULL ELSE %(prefix)s || substr(src.{col}, 4) END")
-        else:
-            if f.unique and not f.is_relation:
-                raise RuntimeError(f"{model.__name__}.{f.name} is unique: say how to copy it")
-            exprs.append(f"src.{col}")
-    return (
-        f"INSERT INTO {q(model._meta.db_table)} ({', '.join(columns)}) SELECT {', '.join(exprs)} "
-        f"FROM {_source(model)} src {' '.join(joins)}"
-    )
 
 
 def _map_province(cursor, hb_code: str, code: str) -> int:
@@ -176,7 +147,15 @@ def replicate(scale: int, log=None) -> int:
             spans[model._meta.db_table] = cursor.fetchone()[0]
         cursor.execute(f"DROP TABLE IF EXISTS {MAP}")
         cursor.execute(f"CREATE TEMPORARY TABLE {MAP} (old_id bigint PRIMARY KEY, new_id bigint NOT NULL)")
-    statements = [_copy_sql(m, copied) for m, _ in plan]
+    statements = [
+        copy_sql(
+            m,
+            source=_source(m),
+            mapping=MAP,
+            offsets={t: f"%(off_{t._meta.db_table})s" for t in copied},
+        )
+        for m, _ in plan
+    ]
 
     def copy(cursor, k):
         t0 = time.perf_counter()
