@@ -190,6 +190,19 @@ class Figures:
             rate(self.prev_admitted, self.prev_members_at_start * self.years) if self.prev_members_at_start else None
         )
 
+    @classmethod
+    def summed(cls, rows, years: int = 1) -> "Figures":
+        """The figures of a group of rows: their sums (a quota only where some row has one)."""
+        return cls(
+            admitted=sum(r.admitted for r in rows),
+            quota=_sum_optional(r.quota for r in rows),
+            members_at_start=sum(r.members_at_start for r in rows),
+            prev_admitted=sum(r.prev_admitted for r in rows),
+            prev_quota=_sum_optional(r.prev_quota for r in rows),
+            prev_members_at_start=sum(r.prev_members_at_start for r in rows),
+            years=years,
+        )
+
 
 class Row:
     """One organisation of a drill-down: its figures as attributes (row.rate, row.admitted...)."""
@@ -343,15 +356,7 @@ def achievement(
     rows.sort(key=key, reverse=descending)
 
     if kinds:
-        totals = Figures(
-            admitted=sum(r.admitted for r in rows),
-            quota=_sum_optional(r.quota for r in rows),
-            members_at_start=sum(r.members_at_start for r in rows),
-            prev_admitted=sum(r.prev_admitted for r in rows),
-            prev_quota=_sum_optional(r.prev_quota for r in rows),
-            prev_members_at_start=sum(r.prev_members_at_start for r in rows),
-            years=n_years,
-        )
+        totals = Figures.summed(rows, n_years)
         members_end_total = {k: sum(m_end[r.org.id][k] for r in rows) for k in ("total", "official", "probationary")}
     else:
         totals = figures(org.id)
@@ -785,15 +790,7 @@ def national(roots: list[Organization], period: Period) -> Achievement:
         )
         for r in rows_in
     ]
-    totals = Figures(
-        admitted=sum(r.admitted for r in rows),
-        quota=_sum_optional(r.quota for r in rows),
-        members_at_start=sum(r.members_at_start for r in rows),
-        prev_admitted=sum(r.prev_admitted for r in rows),
-        prev_quota=_sum_optional(r.prev_quota for r in rows),
-        prev_members_at_start=sum(r.prev_members_at_start for r in rows),
-        years=n_years,
-    )
+    totals = Figures.summed(rows, n_years)
     result = Achievement(
         org=None,
         period=period,
