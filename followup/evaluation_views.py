@@ -213,7 +213,7 @@ def commend_remind(request, code):
         ]
         data = [
             [
-                "Biểu dương",
+                list_name,
                 i.row.org.code,
                 i.row.org.name,
                 i.row.admitted,
@@ -221,19 +221,8 @@ def commend_remind(request, code):
                 _pct(i.row.rate),
                 "; ".join(i.reasons),
             ]
-            for i in commend
-        ]
-        data += [
-            [
-                "Nhắc nhở",
-                i.row.org.code,
-                i.row.org.name,
-                i.row.admitted,
-                i.row.quota,
-                _pct(i.row.rate),
-                "; ".join(i.reasons),
-            ]
-            for i in remind
+            for list_name, items in (("Biểu dương", commend), ("Nhắc nhở", remind))
+            for i in items
         ]
         content = table_workbook(
             columns, data, title=f"Biểu dương, nhắc nhở {period.label} — {org.name}", sheet_name="Biểu dương, nhắc nhở"
