@@ -136,6 +136,15 @@ def _rebuild_periods(membership: Membership) -> None:
     facts.apply_period_change(facts.period_change(old, new))
 
 
+def _open_membership(membership: Membership, **event: Any) -> Membership:
+    """Write a new membership (validated) with its first event, in its cell, and its periods."""
+    membership.full_clean()
+    membership.save()
+    _save_event(MembershipEvent(membership=membership, cell=membership.cell, **event))
+    _rebuild_periods(membership)
+    return membership
+
+
 def _save_event(event: MembershipEvent) -> MembershipEvent:
     event.full_clean()
     event.save()
@@ -293,22 +302,15 @@ def membership_admit(
         admission_decided_by=decided_by,
         ceremony_date=ceremony_date,
     )
-    membership.full_clean()
-    membership.save()
-    _save_event(
-        MembershipEvent(
-            membership=membership,
-            kind=EventKind.ADMITTED,
-            effective_date=decision_date,
-            decision_number=decision_number,
-            cell=cell,
-            status_after=Status.PROBATIONARY,
-            other_organization=decided_by,
-            recorded_by=recorded_by,
-        )
+    return _open_membership(
+        membership,
+        kind=EventKind.ADMITTED,
+        effective_date=decision_date,
+        decision_number=decision_number,
+        status_after=Status.PROBATIONARY,
+        other_organization=decided_by,
+        recorded_by=recorded_by,
     )
-    _rebuild_periods(membership)
-    return membership
 
 
 def membership_recognise(
@@ -438,23 +440,16 @@ def member_transfer_in_from_outside(
         official_from=official_from if official else None,
         card_number=card_number,
     )
-    membership.full_clean()
-    membership.save()
-    _save_event(
-        MembershipEvent(
-            membership=membership,
-            kind=EventKind.TRANSFERRED_IN,
-            effective_date=effective_date,
-            decision_number=decision_number,
-            cell=cell,
-            status_after=status,
-            was_probationary=not official,
-            other_organization_name=origin_name.strip(),
-            recorded_by=user,
-        )
+    return _open_membership(
+        membership,
+        kind=EventKind.TRANSFERRED_IN,
+        effective_date=effective_date,
+        decision_number=decision_number,
+        status_after=status,
+        was_probationary=not official,
+        other_organization_name=origin_name.strip(),
+        recorded_by=user,
     )
-    _rebuild_periods(membership)
-    return membership
 
 
 # --- events on an existing membership -------------------------------------------------------
