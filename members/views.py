@@ -269,6 +269,12 @@ def person_edit(request, pk):
     return render(request, "members/person_form.html", {"m": m, "person": person, "form": form})
 
 
+def _event_form_page(request, m, form, kind, mode, **context):
+    """The page of an event's form: recorded as decided (``mode="decision"``) or proposed upward."""
+    context.update(m=m, form=form, kind_label=EventKind(kind).label, mode=mode)
+    return render(request, "members/event_form.html", context)
+
+
 @login_required
 def record_event(request, pk, kind):
     m = _scoped_membership(request, pk)
@@ -302,18 +308,7 @@ def record_event(request, pk, kind):
         else:
             messages.success(request, f"Đã ghi «{EventKind(kind).label}».")
             return redirect("members:detail", pk=m.pk)
-    return render(
-        request,
-        "members/event_form.html",
-        {
-            "m": m,
-            "form": form,
-            "kind_label": EventKind(kind).label,
-            "proposal": proposal,
-            "mode": "decision",
-            "is_exit": kind in EXIT_KINDS,
-        },
-    )
+    return _event_form_page(request, m, form, kind, "decision", proposal=proposal, is_exit=kind in EXIT_KINDS)
 
 
 @login_required
@@ -345,16 +340,7 @@ def propose(request, pk, kind):
         else:
             messages.success(request, f"Đã gửi đề nghị «{EventKind(kind).label}» lên cấp ủy.")
             return redirect("members:detail", pk=m.pk)
-    return render(
-        request,
-        "members/event_form.html",
-        {
-            "m": m,
-            "form": form,
-            "kind_label": EventKind(kind).label,
-            "mode": "proposal",
-        },
-    )
+    return _event_form_page(request, m, form, kind, "proposal")
 
 
 @login_required
