@@ -3,7 +3,7 @@ pipeline (every change goes through the services and the screens)."""
 
 from django.contrib import admin
 
-from partydev.admin import register_history
+from partydev.admin import ReadOnlyAdmin, register_history
 
 from .models import Candidate, CandidateEvent, CriterionCheck, LocalCriterion
 
@@ -14,17 +14,6 @@ class LocalCriterionAdmin(admin.ModelAdmin):
     list_filter = ("active", "required_before")
     search_fields = ("label", "organization__name", "organization__code")
     autocomplete_fields = ("organization",)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Candidate)

@@ -7,7 +7,7 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.widgets import CachedForeignKeyWidget, CharWidget, IntegerWidget
 
 from organizations.models import Organization
-from partydev.admin import register_history
+from partydev.admin import ReadOnlyAdmin, register_history
 
 from .models import Quota, QuotaChange
 from .services import number_problems, quota_set
@@ -76,7 +76,7 @@ class QuotaAdmin(ImportExportModelAdmin):
 
 
 @admin.register(QuotaChange)
-class QuotaChangeAdmin(admin.ModelAdmin):
+class QuotaChangeAdmin(ReadOnlyAdmin):
     list_display = [
         "organization",
         "year",
@@ -90,15 +90,6 @@ class QuotaChangeAdmin(admin.ModelAdmin):
     list_filter = ["year"]
     search_fields = ["organization__code"]
     list_select_related = ["organization", "changed_by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 for _model in (Quota, QuotaChange):
