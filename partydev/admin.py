@@ -1,19 +1,27 @@
-from django.contrib import admin
+import datetime
+from typing import TYPE_CHECKING, Any
 
-from .audit import AuditEvent
+from django.contrib import admin
+from django.db import models
+from django.http import HttpRequest
+
+from .audit import AuditEvent, Historied
 from .upload_models import Upload
+
+if TYPE_CHECKING:
+    from django.contrib.admin.options import _FieldGroups  # the stubs' type of a ``fields`` list
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Administrators read; nobody adds, changes or deletes through the app."""
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return False
 
 
@@ -29,8 +37,8 @@ class AuditEventAdmin(ReadOnlyAdmin):
 def _titled(filter_class: type, title: str) -> type:
     """A list filter of a field whose name django-simple-history gives no Vietnamese."""
 
-    class Titled(filter_class):  # type: ignore[valid-type,misc]
-        def __init__(self, *args, **kwargs):
+    class Titled(filter_class):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.title = title
 
@@ -59,34 +67,36 @@ class HistoryAdmin(ReadOnlyAdmin):
     date_hierarchy = "history_date"
     list_select_related = ["history_user"]
 
-    def get_search_fields(self, request):
+    def get_search_fields(self, request: HttpRequest) -> list[str]:
         return ["history_user__username", "=" + self.model.instance_type._meta.pk.attname]
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: models.Model | None = None) -> list[str]:
         shown = {"history_date": "changed_at", "history_type": "change_kind", "history_user": "changed_by"}
         return [shown.get(f.name, f.name) for f in self.model._meta.fields if f.name not in ("history_id",)]
 
-    def get_fields(self, request, obj=None):
-        return self.get_readonly_fields(request, obj)
+    def get_fields(self, request: HttpRequest, obj: models.Model | None = None) -> "_FieldGroups":
+        fields: _FieldGroups = list(self.get_readonly_fields(request, obj))
+        return fields
 
     @admin.display(description="bản ghi")
-    def history_object_label(self, obj):
+    # ``obj``: a historical record (simple-history, which ships no type stubs).
+    def history_object_label(self, obj: Any) -> str:
         return str(obj.instance)
 
     @admin.display(description=HISTORY_FIELD_LABELS["history_date"], ordering="history_date")
-    def changed_at(self, obj):
+    def changed_at(self, obj: Any) -> datetime.datetime:
         return obj.history_date
 
     @admin.display(description=HISTORY_FIELD_LABELS["history_type"])
-    def change_kind(self, obj):
+    def change_kind(self, obj: Any) -> str:
         return {"+": "Tạo mới", "~": "Sửa", "-": "Xóa"}.get(obj.history_type, obj.history_type)
 
     @admin.display(description=HISTORY_FIELD_LABELS["history_user"])
-    def changed_by(self, obj):
+    def changed_by(self, obj: Any) -> Any:
         return obj.history_user
 
 
-def register_history(model) -> None:
+def register_history(model: type[Historied]) -> None:
     """Show ``model``'s history (django-simple-history) read-only in the admin, named in
     Vietnamese ("Lịch sử đối tượng kết nạp", not "Historical …"). Only the runtime names change:
     migrations read the model's own Meta (``original_attrs``), which stays as it is."""

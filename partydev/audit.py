@@ -16,10 +16,11 @@ This module imports no app, only Django and simple-history: every floor may use 
 
 import logging
 from collections.abc import Iterable
-from typing import Any, NoReturn, Protocol
+from typing import Any, ClassVar, NoReturn, Protocol
 
 from django.conf import settings
 from django.db import DatabaseError, models, transaction
+from django.db.models.options import Options
 from django.http import HttpRequest
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -173,6 +174,7 @@ class Historied(Protocol):
     """A model class with simple-history's ``history`` manager (``HistoricalRecords``)."""
 
     history: Any  # simple-history ships no type stubs
+    _meta: ClassVar[Options[Any]]
 
 
 def current_request() -> HttpRequest | None:

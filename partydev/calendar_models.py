@@ -36,10 +36,10 @@ class CalendarDay(models.Model):
             models.CheckConstraint(condition=~models.Q(decree_number=""), name="calendar_day_has_decree"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.date:%d/%m/%Y} — {self.get_kind_display()} ({self.decree_number})"
 
-    def clean(self):
+    def clean(self) -> None:
         self.decree_number = (self.decree_number or "").strip()
         if not self.decree_number:
             raise ValidationError({"decree_number": "Cần ghi số văn bản (quyết định, thông báo) quy định ngày này."})

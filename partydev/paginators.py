@@ -9,13 +9,19 @@ Both keep Django's interface (``get_page``, ``Page.has_next``, ``start_index`` �
 written for the one works with the others.
 """
 
+from collections.abc import Sequence
 from functools import cached_property
+from typing import Any
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.db.models import QuerySet
+
+# What a page is cut from: the rows of a queryset, or a list.
+Rows = QuerySet[Any, Any] | Sequence[Any]
 
 
 class KnownCountPaginator(Paginator):
-    def __init__(self, object_list, per_page, *, count: int, **kwargs):
+    def __init__(self, object_list: Rows, per_page: int | str, *, count: int, **kwargs: Any) -> None:
         super().__init__(object_list, per_page, **kwargs)
         self._known_count = count
 
@@ -25,7 +31,7 @@ class KnownCountPaginator(Paginator):
 
 
 class NoCountPage(Page):
-    def __init__(self, object_list, number, paginator, *, more: bool):
+    def __init__(self, object_list: Sequence[Any], number: int, paginator: Paginator, *, more: bool) -> None:
         super().__init__(object_list, number, paginator)
         self._more = more
 
@@ -50,7 +56,7 @@ class NoCountPage(Page):
 class NoCountPaginator(Paginator):
     count = None  # type: ignore[assignment]  # unknown, on purpose
 
-    def validate_number(self, number) -> int:
+    def validate_number(self, number: Any) -> int:  # anything asked: not an integer, PageNotAnInteger
         try:
             number = int(number)
         except (TypeError, ValueError):
@@ -59,13 +65,13 @@ class NoCountPaginator(Paginator):
             raise EmptyPage("Số trang phải từ 1.")
         return number
 
-    def page(self, number) -> NoCountPage:
+    def page(self, number: object) -> NoCountPage:
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         rows = list(self.object_list[bottom : bottom + self.per_page + 1])
         return NoCountPage(rows[: self.per_page], number, self, more=len(rows) > self.per_page)
 
-    def get_page(self, number) -> NoCountPage:
+    def get_page(self, number: object) -> NoCountPage:
         try:
             return self.page(number)
         except (PageNotAnInteger, EmptyPage):

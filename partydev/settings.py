@@ -257,7 +257,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # Content Security Policy (django-csp): our own files only; no inline script, no inline style.
 from csp.constants import NONE, SELF  # noqa: E402
 
-CONTENT_SECURITY_POLICY = {
+CONTENT_SECURITY_POLICY: dict[str, dict[str, list[str] | bool]] = {  # a directive: its sources, or True (a flag)
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],

@@ -40,9 +40,11 @@ import io
 import re
 import unicodedata
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+from xml.etree.ElementTree import Element
 
 import openpyxl
 from defusedxml.ElementTree import fromstring, iterparse
@@ -85,7 +87,7 @@ class CellError(ValueError):
 
 _FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}  # ！..～ → !..~
 _SPACES = {0x00A0: " ", 0x2007: " ", 0x202F: " ", 0x3000: " ", 0x2009: " ", 0x200B: "", 0xFEFF: "", 0x00AD: ""}
-_TRANSLATE = {**_FULL_WIDTH, **_SPACES}
+_TRANSLATE: dict[int, int | str] = {**_FULL_WIDTH, **_SPACES}
 _WHITESPACE = re.compile(r"\s+")
 
 
@@ -280,7 +282,7 @@ class Column:
     pattern: str | None = None
     required: bool = True
 
-    def match(self, text: str):
+    def match(self, text: str) -> re.Match[str] | None:
         pattern = self.pattern or re.escape(fold(self.label))
         return re.fullmatch(pattern, fold(text))
 
@@ -372,11 +374,11 @@ def _scan_layout(archive: zipfile.ZipFile, path: str, sheet_name: str, max_row_e
     return layout
 
 
-def _column_hidden(el) -> bool:
+def _column_hidden(el: Element) -> bool:
     if el.get("hidden") in ("1", "true"):
         return True
     try:
-        return el.get("width") is not None and float(el.get("width")) == 0
+        return (width := el.get("width")) is not None and float(width) == 0
     except ValueError:
         return False
 
@@ -413,7 +415,7 @@ def _sheet_parts(archive: zipfile.ZipFile) -> list[tuple[str, str, str]]:
     return parts
 
 
-def _causes(exc: BaseException):
+def _causes(exc: BaseException | None) -> Iterator[BaseException]:
     seen = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
@@ -485,7 +487,12 @@ def read_table(
     )
 
 
-def _read_rows(sheet, columns, name, bound, max_rows):
+# (header row, headers, header groups, column positions, data rows)
+_Table = tuple[int, dict[str, str], dict[str, str], dict[str, int], list[SheetRow]]
+
+
+def _read_rows(sheet: Any, columns: list[Column], name: str, bound: int, max_rows: int) -> _Table:
+    # ``sheet``: openpyxl's ReadOnlyWorksheet (openpyxl ships no type hints)
     max_col = _limit("UPLOAD_MAX_COLUMNS", MAX_COLUMNS)
     rows = sheet.iter_rows(min_row=1, max_row=bound, max_col=max_col, values_only=True)
     header_row, headers, groups, positions = _find_header(rows, columns, name)
@@ -504,7 +511,9 @@ def _read_rows(sheet, columns, name, bound, max_rows):
     return header_row, headers, groups, positions, data_rows
 
 
-def _find_header(rows, columns: list[Column], sheet_name: str):
+def _find_header(
+    rows: Iterator[tuple[Any, ...]], columns: list[Column], sheet_name: str
+) -> tuple[int, dict[str, str], dict[str, str], dict[str, int]]:
     required = [c for c in columns if c.required]
     first = required[0] if required else columns[0]
     for number in range(1, HEADER_SEARCH_ROWS + 1):

@@ -17,11 +17,14 @@ organisation a new upload is for, raising PermissionDenied (403) for users who m
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -63,25 +66,27 @@ class UploadFlow:
 
     # --- what the app decides ----------------------------------------------------------
 
-    def upload_scope(self, request):
-        """The organisation a new upload is for; PermissionDenied if the user may not upload."""
+    def upload_scope(self, request: HttpRequest) -> Any:
+        """The organisation a new upload is for; PermissionDenied if the user may not upload.
+
+        (An organizations.Organization: partydev, the floor below the apps, imports none.)"""
         raise NotImplementedError
 
-    def may_upload(self, request) -> bool:
+    def may_upload(self, request: HttpRequest) -> bool:
         try:
             self.upload_scope(request)
         except PermissionDenied:
             return False
         return True
 
-    def visible_uploads(self, request):
+    def visible_uploads(self, request: HttpRequest) -> QuerySet[Upload]:
         """This kind's uploads that the user may see (scoped to their subtree)."""
         raise NotImplementedError
 
-    def upload_params(self, request) -> dict:
+    def upload_params(self, request: HttpRequest) -> dict[str, Any]:
         return {}
 
-    def extra_context(self, request) -> dict:
+    def extra_context(self, request: HttpRequest) -> dict[str, Any]:
         return {}
 
     def done_url(self, upload: Upload) -> str:
@@ -89,10 +94,10 @@ class UploadFlow:
 
     # --- plumbing ------------------------------------------------------------------------
 
-    def url(self, name: str, *args) -> str:
+    def url(self, name: str, *args: object) -> str:
         return reverse(f"{self.namespace}:{name}", args=args)
 
-    def _context(self, request, **extra):
+    def _context(self, request: HttpRequest, **extra: Any) -> dict[str, Any]:
         return {
             "flow_title": self.title,
             "flow_ns": self.namespace,
@@ -115,7 +120,7 @@ class UploadFlow:
         keys = [f"upload-check:{upload.pk}", f"upload-write:{upload.pk}"]
         return TaskRun.objects.filter(dedupe_key__in=keys).order_by("-created_at").first()
 
-    def _get(self, request, pk) -> Upload:
+    def _get(self, request: HttpRequest, pk: int) -> Upload:
         return get_object_or_404(
             self.visible_uploads(request).filter(kind=self.importer_class.kind).defer("sheet"), pk=pk
         )
@@ -123,7 +128,7 @@ class UploadFlow:
     # --- views ---------------------------------------------------------------------------
 
     @method_decorator(login_required)
-    def upload_view(self, request):
+    def upload_view(self, request: HttpRequest) -> HttpResponse:
         scope = self.upload_scope(request)  # 403 for users who may not upload
         form = UploadForm()
         if request.method == "POST":
@@ -163,9 +168,9 @@ class UploadFlow:
         return render(request, self.upload_template, self._context(request, form=form, history=history))
 
     @method_decorator(login_required)
-    def preview_view(self, request, pk):
+    def preview_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         upload = self._get(request, pk)
-        groups = {CREATE: [], CHANGE: [], UNCHANGED: []}
+        groups: dict[str, list[dict[str, Any]]] = {CREATE: [], CHANGE: [], UNCHANGED: []}
         for item in upload.preview:
             groups[item["action"]].append(item)
         run = self.latest_run(upload)
@@ -189,7 +194,7 @@ class UploadFlow:
 
     @method_decorator(login_required)
     @method_decorator(require_POST)
-    def confirm_view(self, request, pk):
+    def confirm_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         upload = self._get(request, pk)
         if not self.may_upload(request):
             raise PermissionDenied
@@ -218,7 +223,7 @@ class UploadFlow:
         return redirect(self.done_url(upload))
 
     @method_decorator(login_required)
-    def file_view(self, request, pk):
+    def file_view(self, request: HttpRequest, pk: int) -> FileResponse:
         upload = self._get(request, pk)
         try:
             fh = upload.file.open("rb")

@@ -1,16 +1,16 @@
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 
 @login_required
-def ping(request):
+def ping(request: HttpRequest) -> HttpResponse:
     """A logged-in page that does nothing: the yardstick of the benchmarks."""
     return render(request, "ping.html")
 
 
-def healthz(request):
+def healthz(request: HttpRequest) -> JsonResponse:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")

@@ -24,6 +24,7 @@ import calendar
 import contextlib
 import contextvars
 import datetime
+from collections.abc import Iterator
 
 import holidays
 
@@ -121,13 +122,14 @@ _current: contextvars.ContextVar[WorkCalendar | None] = contextvars.ContextVar("
 
 
 @contextlib.contextmanager
-def calendar_scope(work_calendar: WorkCalendar | None = None):
+def calendar_scope(work_calendar: WorkCalendar | None = None) -> Iterator[WorkCalendar]:
     """Inside the block every working-day computation uses one calendar (by default one read
     from the table when first needed). Nested scopes replace the outer one for their block: a
     service that has just changed the table opens ``calendar_scope(WorkCalendar.load())``."""
-    token = _current.set(work_calendar or WorkCalendar())
+    scoped = work_calendar or WorkCalendar()
+    token = _current.set(scoped)
     try:
-        yield _current.get()
+        yield scoped
     finally:
         _current.reset(token)
 

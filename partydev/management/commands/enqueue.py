@@ -2,8 +2,10 @@
 (``settings.TASKS_SCHEDULED``; README "Scheduling" gives the cron and systemd lines). A task of
 the schedule still queued or running from the last time is not queued twice."""
 
+from typing import Any
+
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -13,10 +15,10 @@ from partydev.tasks import start
 class Command(BaseCommand):
     help = "Xếp hàng các việc nền theo lịch (digests: thư nhắc việc; nightly: việc hằng đêm)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("name", help="tên lịch: " + ", ".join(getattr(settings, "TASKS_SCHEDULED", {})))
 
-    def handle(self, *args, name, **options):
+    def handle(self, *args: Any, name: str, **options: Any) -> None:
         paths = getattr(settings, "TASKS_SCHEDULED", {}).get(name)
         if not paths:
             raise CommandError(f"Không có lịch «{name}» (TASKS_SCHEDULED).")

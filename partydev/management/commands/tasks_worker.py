@@ -5,10 +5,11 @@ worker: ``db_worker`` (django-tasks-db) or ``rqworker`` (django-rq, with django-
 class). Start as many as needed, on as many machines, against the same database (and Redis)."""
 
 import threading
+from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import connections
 
 from partydev.tasks import reap
@@ -29,7 +30,7 @@ def _reap_forever(stop: threading.Event, every: float) -> None:
 class Command(BaseCommand):
     help = "Chạy một tiến trình xử lý việc nền (kèm dọn việc bị bỏ dở do tiến trình trước bị dừng)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--reload", action="store_true", help="khởi động lại khi mã nguồn thay đổi (khi phát triển)"
         )
@@ -38,7 +39,15 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-reaper", action="store_true", help="không dọn việc bị bỏ dở trong tiến trình này")
 
-    def handle(self, *args, reload=False, interval=0.5, no_reaper=False, verbosity=1, **options):
+    def handle(
+        self,
+        *args: Any,
+        reload: bool = False,
+        interval: float = 0.5,
+        no_reaper: bool = False,
+        verbosity: int = 1,
+        **options: Any,
+    ) -> None:
         stop = threading.Event()
         if not no_reaper:
             result = reap()
