@@ -1,5 +1,10 @@
+from typing import Any
+
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
 from treebeard.admin import TreeAdmin
@@ -23,7 +28,10 @@ from .services import organization_create, organization_move
 class OrganizationForm(MoveNodeForm):
     """Treebeard's move form, plus the kind rules: the parent is worked out from the position."""
 
-    def clean(self):
+    instance: Organization  # treebeard ships no type hints: its forms are Any to mypy
+    _parent: Organization | None
+
+    def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         ref = cleaned.get("treebeard_ref_node")
         position = cleaned.get("treebeard_position")
@@ -42,7 +50,7 @@ class OrganizationForm(MoveNodeForm):
         self._parent = parent
         return cleaned
 
-    def save(self, commit=True):
+    def save(self, commit: bool = True) -> Organization:
         """Through the tree services, so the dated tree, the history and the roll-ups follow
         (``organization_create``, ``organization_move``): a move puts the organisation last
         among the children of its new parent, dated today."""
@@ -80,7 +88,7 @@ class OrganizationAdmin(TreeAdmin):
     actions = ["restructure"]
 
     @admin.action(description="Sắp xếp tổ chức (hợp nhất, chia tách, giải thể…) theo quyết định")
-    def restructure(self, request, queryset):
+    def restructure(self, request: HttpRequest, queryset: QuerySet[Organization]) -> HttpResponseRedirect | None:
         """Dated operations go through organizations.restructure, on the restructuring page."""
         orgs = list(queryset[:2])
         if len(orgs) != 1:
@@ -88,7 +96,7 @@ class OrganizationAdmin(TreeAdmin):
             return None
         return redirect(reverse("organizations:restructure", args=[orgs[0].code]))
 
-    def save_model(self, request, obj, form, change):
+    def save_model(self, request: HttpRequest, obj: Organization, form: OrganizationForm, change: bool) -> None:
         # The form saved it through the tree services (OrganizationForm.save): nothing is left.
         pass
 
@@ -114,28 +122,26 @@ class RoleAdmin(admin.ModelAdmin):
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Operations are written by the services only; the admin reads them."""
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return False
 
 
 class SuccessionInline(admin.TabularInline):
     model = Succession
-    fields = ["predecessor", "successor", "effective_date", "whole"]
-    readonly_fields = fields
+    fields = readonly_fields = ("predecessor", "successor", "effective_date", "whole")
     extra = 0
     can_delete = False
 
 
 class OperationItemInline(admin.TabularInline):
     model = OperationItem
-    fields = ["item", "object_id", "label", "source", "target"]
-    readonly_fields = fields
+    fields = readonly_fields = ("item", "object_id", "label", "source", "target")
     extra = 0
     can_delete = False
 

@@ -3,8 +3,11 @@
 The form only reads input; what it means (and every refusal) is ``organizations.restructure``.
 """
 
+from typing import Any, cast
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms import BoundField
 
 from partydev.text import canonical_text
 
@@ -52,7 +55,7 @@ class RestructureForm(forms.Form):
     second_name = forms.CharField(label="Tên của tổ chức thứ hai (chia tách)", max_length=255, required=False)
     second_code = forms.CharField(label="Mã của tổ chức thứ hai (chia tách)", max_length=32, required=False)
 
-    def __init__(self, *args, org: Organization, parts: list[tuple[str, int, str]], **kwargs):
+    def __init__(self, *args: Any, org: Organization, parts: list[tuple[str, int, str]], **kwargs: Any) -> None:
         """``parts``: what a split must send somewhere — (item, id, label) for each child, member
         and candidate of ``org`` — each given a choice between the two new organisations."""
         super().__init__(*args, **kwargs)
@@ -66,7 +69,7 @@ class RestructureForm(forms.Form):
                 required=False,  # read only for a split
             )
 
-    def clean_issuer_code(self):
+    def clean_issuer_code(self) -> Organization | None:
         code = canonical_text(self.cleaned_data["issuer_code"]).strip()
         if not code:
             return None
@@ -75,8 +78,8 @@ class RestructureForm(forms.Form):
             raise ValidationError(f"Không có tổ chức đảng mã «{code}».")
         return issuer
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        cleaned = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
         for key in ("name", "code", "second_name", "second_code", "others", "target_code", "issuer_name"):
             if key in cleaned:
                 cleaned[key] = canonical_text(cleaned[key]).strip()
@@ -85,12 +88,12 @@ class RestructureForm(forms.Form):
         return cleaned
 
     def split_targets(self) -> dict[str, dict[int, int]]:
-        out = {"children": {}, "members": {}, "candidates": {}}
+        out: dict[str, dict[int, int]] = {"children": {}, "members": {}, "candidates": {}}
         for item, pk, _label in self.parts:
             out[item][pk] = int(self.cleaned_data.get(f"part-{item}-{pk}") or 0)
         return out
 
-    def part_fields(self):
+    def part_fields(self) -> list[BoundField]:
         return [self[f"part-{item}-{pk}"] for item, pk, _ in self.parts]
 
     @property
