@@ -38,7 +38,7 @@ def tiny(db):
     admit(org["HB.TP.002.01"], datetime.date(2024, 3, 1))  # the history step: already there
     candidate_at(Organization.objects.get(code="HB.TP.001.01"), Stage.VERIFICATION)
     Quota.objects.create(organization=org["HB"], year=2022, target=10)
-    Quota.objects.create(organization=org["HB.TP.001"], year=2022, target=3, minimum=1)
+    Quota.objects.create(organization=org["HB.TP.001"], year=2025, target=3, minimum=1)
     user = get_user_model().objects.create(username="capuy")
     CommitteeMember.objects.create(user=user, committee=org["HB"], full_name="Bùi Văn Thắng")
     return org
@@ -50,7 +50,7 @@ def test_cold_rounds_write_through_pages_as_other_users(tiny, tmp_path):
         "bench",
         in_place=True,
         repeat=3,
-        only="Bảng điều khiển — tỉnh",
+        only=["Bảng điều khiển — tỉnh", "Bảng điều khiển — Hòa Bình"],
         no_spreadsheets=True,
         json=str(out),
         output=str(tmp_path / "bench.md"),
@@ -59,7 +59,11 @@ def test_cold_rounds_write_through_pages_as_other_users(tiny, tmp_path):
     )
     report = json.loads(out.read_text())
     pages = [r for r in report["rows"] if r["url"].startswith("/dashboard/HB/")]
-    assert [r["label"] for r in pages] == ["Bảng điều khiển — tỉnh", "Bảng điều khiển — tỉnh, cấp huyện 2016–2022"]
+    # The province of the demo accounts (Hòa Bình here, before any reform) and Hòa Bình's history.
+    assert [r["label"] for r in pages] == [
+        "Bảng điều khiển — tỉnh (HB)",
+        "Bảng điều khiển — Hòa Bình, cấp huyện 2016–2022",
+    ]
     for row in pages:
         assert "error" not in row, row
         assert row["cold_ms"] > 0 and row["warm_ms"] > 0 and row["ping_ms"] > 0
@@ -75,7 +79,7 @@ def test_cold_rounds_write_through_pages_as_other_users(tiny, tmp_path):
     secretary = get_user_model().objects.get(username="secretary")
     assert MembershipEvent.objects.filter(kind=EventKind.DIED, recorded_by=district).count() >= 2
     assert CandidateEvent.objects.filter(recorded_by=secretary, stage_to=Stage.CELL_VOTE).exists()
-    assert Quota.objects.get(organization=tiny["HB.TP.001"], year=2022).set_by == district
+    assert Quota.objects.get(organization=tiny["HB.TP.001"], year=2025).set_by == district
     markdown = (tmp_path / "bench.md").read_text()
     assert "lạnh × /ping/" in markdown and "Sửa một chỉ tiêu (biểu mẫu)" in markdown
 

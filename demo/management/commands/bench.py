@@ -41,6 +41,7 @@ from django.test.utils import CaptureQueriesContext
 from candidates.models import Candidate
 from demo import bench_candidates
 from demo.bench_cold import WRITE_TARGET_MS, Writer, measure_cold, page_scope
+from demo.tree import demo_account_orgs
 from followup.models import Assignment
 from members.models import Membership, MembershipEvent, MembershipPeriod, Status
 from organizations.models import Organization
@@ -102,14 +103,18 @@ def _path(code: str) -> str:
 
 
 def cases(scale: int = 1) -> list[Case]:
-    """Every page measured, with issue 14's targets marked."""
+    """Every page measured, with issue 14's targets marked: the province and the committee
+    above the grassroots of the demo accounts (``province`` and ``district``: today ``PT`` and
+    ``PT.002``), and Hòa Bình's history before the reform."""
+    accounts = demo_account_orgs()
+    prov, ward = accounts["province"].code, accounts["district"].code
     check = (
         Assignment.objects.filter(committee_member__user__username="capuy", start__year=2022)
         .order_by("organization__path")
         .first()
     )
     member = (
-        Membership.objects.filter(cell__path__startswith=_path("PT.002"), status=Status.OFFICIAL)
+        Membership.objects.filter(cell__path__startswith=_path(ward), status=Status.OFFICIAL)
         .order_by("id")
         .values_list("pk", flat=True)
         .first()
@@ -120,7 +125,7 @@ def cases(scale: int = 1) -> list[Case]:
         # Issue 14's list: dashboards, report pages, report API calls, the browser, the district board.
         # Today's tree (since 01/07/2025): the province PT, the ward PT.002 (most of the former city
         # of Hòa Bình); and the history before it: Hòa Bình (HB) 2016–2022, the published figures.
-        Case("Bảng điều khiển — tỉnh (PT)", "province", "/dashboard/PT/", LIST, True, True),
+        Case(f"Bảng điều khiển — tỉnh ({prov})", "province", f"/dashboard/{prov}/", LIST, True, True),
         Case(
             "Bảng điều khiển — Hòa Bình, cấp huyện 2016–2022",
             "province",
@@ -128,18 +133,18 @@ def cases(scale: int = 1) -> list[Case]:
             LIST,
             True,
         ),
-        Case("Bảng điều khiển — phường Hòa Bình (PT.002)", "district", "/dashboard/PT.002/", LIST, True),
+        Case(f"Bảng điều khiển — phường Hòa Bình ({ward})", "district", f"/dashboard/{ward}/", LIST, True),
         Case(
             "Bảng điều khiển — mọi chi bộ của tỉnh, năm 2025",
             "province",
-            f"/dashboard/PT/?{y2025}&kinds=cell&levels=all",
+            f"/dashboard/{prov}/?{y2025}&kinds=cell&levels=all",
             LIST,
             True,
         ),
-        Case("Chất lượng đảng viên mới — tỉnh 2025", "province", f"/reports/PT/new-members/?{y2025}", LIST, True),
-        Case("Bao phủ tổ chức đảng — tỉnh 2025", "province", f"/reports/PT/coverage/?{y2025}", LIST, True),
-        Case("Ra khỏi Đảng — tỉnh 2025", "province", f"/reports/PT/exits/?{y2025}", LIST, True),
-        Case("Dự báo kết nạp — tỉnh", "province", "/reports/PT/projection/", LIST, True),
+        Case("Chất lượng đảng viên mới — tỉnh 2025", "province", f"/reports/{prov}/new-members/?{y2025}", LIST, True),
+        Case("Bao phủ tổ chức đảng — tỉnh 2025", "province", f"/reports/{prov}/coverage/?{y2025}", LIST, True),
+        Case("Ra khỏi Đảng — tỉnh 2025", "province", f"/reports/{prov}/exits/?{y2025}", LIST, True),
+        Case("Dự báo kết nạp — tỉnh", "province", f"/reports/{prov}/projection/", LIST, True),
         Case(
             "API kết quả kết nạp — Hòa Bình, cấp huyện 2016–2022",
             "province",
@@ -148,53 +153,59 @@ def cases(scale: int = 1) -> list[Case]:
             True,
             True,
         ),
-        Case("API kết quả kết nạp — tỉnh 2025", "province", f"/api/reports/achievement?org=PT&{y2025}", API, True),
+        Case("API kết quả kết nạp — tỉnh 2025", "province", f"/api/reports/achievement?org={prov}&{y2025}", API, True),
         Case(
             "API kết quả kết nạp — phường Hòa Bình 2025",
             "district",
-            f"/api/reports/achievement?org=PT.002&{y2025}",
+            f"/api/reports/achievement?org={ward}&{y2025}",
             API,
             True,
         ),
         Case(
             "API chất lượng đảng viên mới — tỉnh 2025",
             "province",
-            f"/api/reports/new-members?org=PT&{y2025}",
+            f"/api/reports/new-members?org={prov}&{y2025}",
             API,
             True,
         ),
-        Case("API ra khỏi Đảng — tỉnh 2025", "province", f"/api/reports/exits?org=PT&{y2025}", API, True),
-        Case("API số đảng viên — tỉnh 31/12/2025", "province", "/api/reports/members?org=PT&at=2025-12-31", API, True),
-        Case("Trình duyệt tổ chức — tỉnh", "province", "/orgs/PT/", LIST, True),
-        Case("Trình duyệt tổ chức — phường Hòa Bình", "district", "/orgs/PT.002/", LIST, True),
+        Case("API ra khỏi Đảng — tỉnh 2025", "province", f"/api/reports/exits?org={prov}&{y2025}", API, True),
+        Case(
+            "API số đảng viên — tỉnh 31/12/2025",
+            "province",
+            f"/api/reports/members?org={prov}&at=2025-12-31",
+            API,
+            True,
+        ),
+        Case("Trình duyệt tổ chức — tỉnh", "province", f"/orgs/{prov}/", LIST, True),
+        Case("Trình duyệt tổ chức — phường Hòa Bình", "district", f"/orgs/{ward}/", LIST, True),
         Case(
             "Trình duyệt tổ chức — tìm «tổ dân phố», trang 1",
             "province",
-            "/orgs/PT/?q=t%E1%BB%95+d%C3%A2n+ph%E1%BB%91",
+            f"/orgs/{prov}/?q=t%E1%BB%95+d%C3%A2n+ph%E1%BB%91",
             LIST,
             True,
         ),
         Case(
             "Trình duyệt tổ chức — tìm «tổ dân phố», trang 5",
             "province",
-            "/orgs/PT/?q=t%E1%BB%95+d%C3%A2n+ph%E1%BB%91&page=5",
+            f"/orgs/{prov}/?q=t%E1%BB%95+d%C3%A2n+ph%E1%BB%91&page=5",
             LIST,
             True,
         ),
         Case("Kết nạp — bảng theo dõi xã Yên Thủy (PT.129)", "province", "/candidates/board/PT.129/", LIST, True),
-        Case("Kết nạp — bảng theo dõi phường Hòa Bình", "district", "/candidates/board/PT.002/", LIST, True),
+        Case("Kết nạp — bảng theo dõi phường Hòa Bình", "district", f"/candidates/board/{ward}/", LIST, True),
         # The other pages: measured the same way, no target of issue 14.
-        Case("API tổ chức — tỉnh", "province", "/api/organizations/PT", API),
-        Case("Chỉ tiêu — tỉnh 2026", "province", "/quotas/PT/?year=2026", LIST),
-        Case("Chỉ tiêu — phường Hòa Bình 2026", "district", "/quotas/PT.002/?year=2026", LIST),
+        Case("API tổ chức — tỉnh", "province", f"/api/organizations/{prov}", API),
+        Case("Chỉ tiêu — tỉnh 2026", "province", f"/quotas/{prov}/?year=2026", LIST),
+        Case("Chỉ tiêu — phường Hòa Bình 2026", "district", f"/quotas/{ward}/?year=2026", LIST),
         Case("Tệp mẫu chỉ tiêu — phường Hòa Bình", "district", "/quotas/template?year=2027", FILE),
         Case("Tải lên chỉ tiêu — lịch sử", "province", "/quotas/upload/", LIST),
-        Case("Danh sách đảng viên — tỉnh, trang 1", "province", "/members/?org=PT", LIST),
-        Case("Danh sách đảng viên — tỉnh, trang 100", "province", "/members/?org=PT&page=100", LIST),
-        Case("Danh sách đảng viên — tìm theo tên", "province", "/members/?org=PT&q=hoa", LIST),
+        Case("Danh sách đảng viên — tỉnh, trang 1", "province", f"/members/?org={prov}", LIST),
+        Case("Danh sách đảng viên — tỉnh, trang 100", "province", f"/members/?org={prov}&page=100", LIST),
+        Case("Danh sách đảng viên — tìm theo tên", "province", f"/members/?org={prov}&q=hoa", LIST),
         Case("Danh sách đảng viên — một đảng bộ cơ sở", "grassroots", "/members/", LIST),
         Case("Trang một đảng viên", "district", f"/members/{member}/", PAGE),
-        Case("Kết nạp — việc cần làm, gốc tỉnh", "province", "/candidates/?org=PT", LIST),
+        Case("Kết nạp — việc cần làm, gốc tỉnh", "province", f"/candidates/?org={prov}", LIST),
         Case("Kết nạp — việc cần làm của bí thư chi bộ", "secretary", "/candidates/", LIST),
         Case("Kết nạp — trang một đối tượng", "district", f"/candidates/{candidate}/", PAGE),
         Case("Theo dõi — việc kiểm tra (tỉnh)", "province", "/followup/", LIST),
@@ -204,9 +215,9 @@ def cases(scale: int = 1) -> list[Case]:
             f"/followup/assignments/{check.pk if check else 0}/2022-07/",
             PAGE,
         ),
-        Case("Đánh giá cuối năm — tỉnh 2025", "province", "/followup/evaluation/PT/?year=2025", LIST),
-        Case("Đánh giá cuối năm — phường Hòa Bình 2025", "district", "/followup/evaluation/PT.002/?year=2025", LIST),
-        Case("Biểu dương, nhắc nhở — tỉnh 2025", "province", f"/followup/lists/PT/?{y2025}", LIST),
+        Case("Đánh giá cuối năm — tỉnh 2025", "province", f"/followup/evaluation/{prov}/?year=2025", LIST),
+        Case("Đánh giá cuối năm — phường Hòa Bình 2025", "district", f"/followup/evaluation/{ward}/?year=2025", LIST),
+        Case("Biểu dương, nhắc nhở — tỉnh 2025", "province", f"/followup/lists/{prov}/?{y2025}", LIST),
     ]
     if scale > 1:
         # Every province at once: the administrator (a superuser) sees them all.
