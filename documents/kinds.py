@@ -44,7 +44,7 @@ def d(day: datetime.date | None) -> str:
 
 
 # The short name in the symbol after a number (12-NQ/CB, 45-QĐ/HU), by the issuer's kind.
-ISSUER_ABBREVIATIONS = {
+ISSUER_ABBREVIATIONS: dict[str, str] = {  # keyed by Kind, looked up by an organisation's kind (a str)
     Kind.CELL: "CB",
     Kind.GRASSROOTS_CELL: "CB",
     Kind.PARTIAL_COMMITTEE: "ĐUBP",

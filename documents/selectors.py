@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
+from typing import Any
+
+from django.db.models import Q, QuerySet
 
 from candidates.models import Candidate
 from organizations.models import Organization
@@ -12,7 +14,7 @@ from .models import IssuedDocument
 from .permissions import may_issue
 
 
-def documents_for_user(user):
+def documents_for_user(user: Any) -> QuerySet[IssuedDocument]:
     """Papers of candidates the user may see (the candidate's file), and cell lists of cells in scope."""
     return IssuedDocument.objects.filter(
         Q(candidate__in=Candidate.objects.for_user(user).values("id"))
@@ -20,7 +22,7 @@ def documents_for_user(user):
     )
 
 
-def register(issuer: Organization, year: int):
+def register(issuer: Organization, year: int) -> QuerySet[IssuedDocument]:
     """The issuer's outgoing papers of the year, in the order of their numbers."""
     return (
         IssuedDocument.objects.filter(issuer=issuer, year=year)
@@ -36,10 +38,10 @@ def register_years(issuer: Organization) -> list[int]:
     )
 
 
-def candidate_papers(candidate: Candidate, user) -> list[dict]:
+def candidate_papers(candidate: Candidate, user: Any) -> list[dict[str, Any]]:
     """Each paper of the steps the candidate has reached: the issued one in force (if any), its
     earlier versions, and whether this user may issue (or correct) it. One query."""
-    issued = {}
+    issued: dict[str, list[IssuedDocument]] = {}
     for doc in IssuedDocument.objects.filter(candidate=candidate).defer("content").order_by("id"):
         issued.setdefault(doc.kind, []).append(doc)
     out = []

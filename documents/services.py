@@ -5,10 +5,12 @@ change is written to the audit trail (``partydev.audit``)."""
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.http import HttpRequest
 
 from candidates import rules
 from candidates.models import Candidate, Stage
@@ -46,7 +48,7 @@ def _signer(kind: k.DocKind, signer_name: str, signer_position: str) -> dict:
 def _issue(
     *,
     kind: k.DocKind,
-    user,
+    user: Any,
     issuer: Organization,
     cell: Organization,
     candidate: Candidate | None,
@@ -55,7 +57,7 @@ def _issue(
     signer: dict,
     replaces: IssuedDocument | None,
     reason: str,
-    request=None,
+    request: HttpRequest | None = None,
 ) -> IssuedDocument:
     template, override = current_template(kind)
     check_placeholders(kind, template)
@@ -129,13 +131,13 @@ def document_issue(
     *,
     kind_key: str,
     candidate_pk: int,
-    user,
+    user: Any,
     signer_name: str,
     signer_position: str = "",
     document_date: datetime.date | None = None,
     correction_of: int | None = None,
     correction_reason: str = "",
-    request=None,
+    request: HttpRequest | None = None,
 ) -> IssuedDocument:
     """Issue the paper ``kind_key`` of a candidate (or a correction of an issued one).
 
@@ -213,7 +215,13 @@ def cultivation_rows(cell: Organization, day: datetime.date) -> list[dict]:
 
 @transaction.atomic
 def cultivation_list_issue(
-    *, cell: Organization, user, signer_name: str, signer_position: str = "", document_date=None, request=None
+    *,
+    cell: Organization,
+    user: Any,
+    signer_name: str,
+    signer_position: str = "",
+    document_date: datetime.date | None = None,
+    request: HttpRequest | None = None,
 ) -> IssuedDocument:
     kind = k.CULTIVATION_LIST
     if not Organization.objects.for_user(user).filter(pk=cell.pk).exists():
@@ -242,7 +250,9 @@ def cultivation_list_issue(
     )
 
 
-def document_downloaded(doc: IssuedDocument, user, *, request=None, fmt: str = "docx") -> None:
+def document_downloaded(
+    doc: IssuedDocument, user: Any, *, request: HttpRequest | None = None, fmt: str = "docx"
+) -> None:
     record(
         DOWNLOADED, request, user=user, document=doc.pk, document_kind=doc.kind, number=doc.number_symbol, format=fmt
     )
@@ -252,7 +262,9 @@ def document_downloaded(doc: IssuedDocument, user, *, request=None, fmt: str = "
 
 
 @transaction.atomic
-def template_upload(*, kind_key: str, data: bytes, filename: str, user, request=None) -> TemplateOverride:
+def template_upload(
+    *, kind_key: str, data: bytes, filename: str, user: Any, request: HttpRequest | None = None
+) -> TemplateOverride:
     if not may_change_templates(user):
         raise PermissionDenied("Chỉ Văn phòng, Ban Tổ chức Tỉnh ủy thay được mẫu văn bản.")
     kind = k.ALL_KINDS.get(kind_key)
@@ -270,7 +282,7 @@ def template_upload(*, kind_key: str, data: bytes, filename: str, user, request=
 
 
 @transaction.atomic
-def template_revert(*, kind_key: str, user, request=None) -> None:
+def template_revert(*, kind_key: str, user: Any, request: HttpRequest | None = None) -> None:
     if not may_change_templates(user):
         raise PermissionDenied("Chỉ Văn phòng, Ban Tổ chức Tỉnh ủy thay được mẫu văn bản.")
     if kind_key not in k.ALL_KINDS:

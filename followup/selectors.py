@@ -1,12 +1,16 @@
 """Reads of the follow-up: assignments in scope and which months have no check yet."""
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import Assignment, CheckAction, MonthlyCheck
+from organizations.models import Organization
+
+from .models import Assignment, AssignmentQuerySet, CheckAction, CheckActionQuerySet, MonthlyCheck
 from .months import month_start, months_between
 
 
@@ -15,9 +19,9 @@ class MonthStatus:
     """Which months of an assignment are checked, missing (past, no check) or due (this month)."""
 
     assignment: Assignment
-    expected: list = field(default_factory=list)
-    done: list = field(default_factory=list)
-    missing: list = field(default_factory=list)
+    expected: list[datetime.date] = field(default_factory=list)
+    done: list[datetime.date] = field(default_factory=list)
+    missing: list[datetime.date] = field(default_factory=list)
     due: datetime.date | None = None
 
     @property
@@ -45,7 +49,7 @@ def expected_months(
 
 
 def month_statuses(
-    assignments,
+    assignments: Iterable[Assignment],
     today: datetime.date | None = None,
     year: int | None = None,
     date_from: datetime.date | None = None,
@@ -57,7 +61,7 @@ def month_statuses(
     missing: the member still has until the month ends)."""
     today = today or timezone.localdate()
     assignments = list(assignments)
-    checks: dict[int, set] = {a.pk: set() for a in assignments}
+    checks: dict[int, set[datetime.date]] = {a.pk: set() for a in assignments}
     if assignments:
         rows = MonthlyCheck.objects.filter(assignment__in=[a.pk for a in assignments])
         if year is not None:
@@ -69,7 +73,7 @@ def month_statuses(
         for assignment_id, month in rows.values_list("assignment_id", "month"):
             checks[assignment_id].add(month)
     this_month = month_start(today)
-    result = []
+    result: list[MonthStatus] = []
     for a in assignments:
         status = MonthStatus(assignment=a, expected=expected_months(a, today, year, date_from, date_to))
         for month in status.expected:
@@ -83,7 +87,7 @@ def month_statuses(
     return result
 
 
-def assignments_of(user):
+def assignments_of(user: Any) -> AssignmentQuerySet:
     """The user's own assignments as a committee member, newest first."""
     return (
         Assignment.objects.filter(committee_member__user=user)
@@ -92,7 +96,9 @@ def assignments_of(user):
     )
 
 
-def assignments_in_scope(user, organization=None, active_on: datetime.date | None = None):
+def assignments_in_scope(
+    user: Any, organization: Organization | None = None, active_on: datetime.date | None = None
+) -> AssignmentQuerySet:
     """Assignments of organisations in the user's scope (within ``organization`` if given)."""
     qs = Assignment.objects.for_user(user).select_related("organization", "committee_member__committee")
     if organization is not None:
@@ -102,7 +108,7 @@ def assignments_in_scope(user, organization=None, active_on: datetime.date | Non
     return qs.order_by("organization__path", "-start")
 
 
-def overdue_actions(assignment_ids, today: datetime.date):
+def overdue_actions(assignment_ids: Iterable[int], today: datetime.date) -> CheckActionQuerySet:
     """Open actions past their due date, agreed at checks of these assignments."""
     return (
         CheckAction.objects.filter(
@@ -113,7 +119,7 @@ def overdue_actions(assignment_ids, today: datetime.date):
     )
 
 
-def open_actions_for(assignment: Assignment):
+def open_actions_for(assignment: Assignment) -> CheckActionQuerySet:
     return (
         CheckAction.objects.filter(check_record__assignment=assignment)
         .filter(Q(done_on__isnull=True))

@@ -3,14 +3,17 @@ bad input raises a ValidationError with Vietnamese messages and saves nothing; a
 do the work (``organizations.permissions``) gets a PermissionDenied."""
 
 import datetime
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from functools import reduce
 from operator import or_
+from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from members.models import Membership
@@ -31,18 +34,18 @@ from .models import (
 from .months import month_end, month_start
 
 
-def _today(today):
+def _today(today: datetime.date | None) -> datetime.date:
     return today or timezone.localdate()
 
 
 @transaction.atomic
-def in_committee_area(user, committee: Organization) -> bool:
+def in_committee_area(user: Any, committee: Organization) -> bool:
     """A committee member's account works inside the committee's area: one of its roles is on the
     committee or below it. Otherwise the assignments would show another area's names to it."""
     return Role.objects.filter(user=user, organization__path__startswith=committee.path).exists()
 
 
-def eligible_accounts(actor):
+def eligible_accounts(actor: Any) -> QuerySet[AbstractBaseUser]:
     """The accounts ``actor`` may make committee members: those with a role inside the actor's
     scope of management (the committee chosen narrows it further: ``in_committee_area``)."""
     managed = [path for path, kind in user_roles(actor) if kind in MANAGER_KINDS]
@@ -55,7 +58,13 @@ def eligible_accounts(actor):
 
 
 def committee_member_create(
-    *, actor, user, committee: Organization, full_name: str, position: str = "", membership=None
+    *,
+    actor: Any,
+    user: Any,
+    committee: Organization,
+    full_name: str,
+    position: str = "",
+    membership: Membership | None = None,
 ) -> CommitteeMember:
     if not can_manage(actor, committee):
         raise ValidationError({"committee": f"“{committee.name}” nằm ngoài phạm vi bạn được quản lý."})
@@ -92,7 +101,7 @@ def committee_member_create(
 @transaction.atomic
 def assignment_create(
     *,
-    actor,
+    actor: Any,
     committee_member: CommitteeMember,
     organization: Organization,
     start: datetime.date,
@@ -148,7 +157,7 @@ def assignment_create(
 
 
 @transaction.atomic
-def assignment_end(*, actor, assignment: Assignment, end: datetime.date) -> Assignment:
+def assignment_end(*, actor: Any, assignment: Assignment, end: datetime.date) -> Assignment:
     """Close an assignment on ``end``; it stays in the history."""
     require(actor, can_manage, assignment.organization, message="Phân công này nằm ngoài phạm vi bạn được quản lý.")
     assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
@@ -165,7 +174,9 @@ def assignment_end(*, actor, assignment: Assignment, end: datetime.date) -> Assi
     return assignment
 
 
-def _clean_actions(actions, checked_on) -> tuple[list[dict], list[str]]:
+def _clean_actions(
+    actions: Iterable[Mapping[str, Any]], checked_on: datetime.date | None
+) -> tuple[list[dict], list[str]]:
     cleaned, errors = [], []
     for number, row in enumerate(actions, start=1):
         description = (row.get("description") or "").strip()
@@ -189,15 +200,15 @@ def _clean_actions(actions, checked_on) -> tuple[list[dict], list[str]]:
 @transaction.atomic
 def check_save(
     *,
-    actor,
+    actor: Any,
     assignment: Assignment,
     month: datetime.date,
     checked_on: datetime.date | None,
     reviewed: str,
     findings: str,
-    actions=(),
+    actions: Iterable[Mapping[str, Any]] = (),
     facts: dict | None = None,
-    today=None,
+    today: datetime.date | None = None,
 ) -> MonthlyCheck:
     """Record (or complete) the check of ``month`` with the actions agreed at it."""
     today = _today(today)
@@ -243,7 +254,9 @@ def check_save(
 
 
 @transaction.atomic
-def action_mark_done(*, actor, action: CheckAction, done_on: datetime.date, today=None) -> CheckAction:
+def action_mark_done(
+    *, actor: Any, action: CheckAction, done_on: datetime.date, today: datetime.date | None = None
+) -> CheckAction:
     today = _today(today)
     action = (
         CheckAction.objects.select_for_update()
@@ -272,7 +285,7 @@ def thresholds_for(province: Organization) -> EvaluationThresholds:
 @transaction.atomic
 def thresholds_update(
     *,
-    actor,
+    actor: Any,
     province: Organization,
     excellent_rate: Decimal,
     good_rate: Decimal,
@@ -308,13 +321,13 @@ def thresholds_update(
 @transaction.atomic
 def rating_record(
     *,
-    actor,
+    actor: Any,
     organization: Organization,
     year: int,
     level: str,
     note: str = "",
     proposed_level: str = "",
-    today=None,
+    today: datetime.date | None = None,
     early_reason: str = "",
 ) -> EvaluationRating:
     """Record the committee's decision on the development-work criterion (a new row each time).
