@@ -1,18 +1,21 @@
 """Read-side selectors that combine the tree with what hangs off it."""
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.utils import timezone
 
 from members.selectors import counts_by_anchor
-from organizations.models import Kind
+from organizations.models import Kind, Organization
 
 
-def member_counts_by_anchor(nodes) -> dict[str, dict[str, int]]:
+def member_counts_by_anchor(nodes: Iterable[Organization]) -> dict[str, dict[str, int]]:
     """Official and probationary members under each node today: one grouped query over the
     member facts (``members.selectors.counts_by_anchor``), whatever the depths of the nodes."""
     return counts_by_anchor(list(nodes), timezone.localdate())
 
 
-def browser_rows(nodes):
+def browser_rows(nodes: Iterable[Organization]) -> list[dict[str, Any]]:
     """Rows of the organisation browser: each node with its sub-organisations by kind and members."""
     nodes = list(nodes)
     if not nodes:

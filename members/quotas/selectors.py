@@ -5,6 +5,7 @@ are one grouped query over path prefixes."""
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Sum
@@ -16,12 +17,12 @@ from organizations.models import Organization
 from .models import Quota
 
 
-def quotas_of(nodes, year: int) -> dict[int, Quota]:
+def quotas_of(nodes: Iterable[Organization], year: int) -> dict[int, Quota]:
     """The quota set on each node for the year, by organisation id (one query)."""
     return {q.organization_id: q for q in Quota.objects.filter(year=year, organization__in=[n.pk for n in nodes])}
 
 
-def children_quota_sums(nodes, year: int) -> dict[str, int | None]:
+def children_quota_sums(nodes: Iterable[Organization], year: int) -> dict[str, int | None]:
     """For each node, the sum of the targets set on its direct children (None when no child has
     one). One grouped query per depth present among the nodes."""
     nodes = list(nodes)
@@ -63,7 +64,7 @@ class QuotaRow:
     admitted: int
 
     @property
-    def target(self):
+    def target(self) -> int | None:
         return self.quota.target if self.quota else None
 
     @property
@@ -72,13 +73,15 @@ class QuotaRow:
         return bool(self.quota and not self.org.is_leaf() and (self.children_sum or 0) < self.quota.target)
 
     @property
-    def rate(self):
+    def rate(self) -> float | None:
         if not self.quota or not self.quota.target:
             return None
         return self.admitted * 100 / self.quota.target
 
 
-def quota_rows(nodes, year: int, *, admitted_until: datetime.date | None = None) -> list[QuotaRow]:
+def quota_rows(
+    nodes: Iterable[Organization], year: int, *, admitted_until: datetime.date | None = None
+) -> list[QuotaRow]:
     """One row per node: its quota, its children's sum, last year's quota, admitted in the year.
     Two queries, plus two per depth present among the nodes."""
     nodes = list(nodes)
