@@ -23,6 +23,7 @@ from organizations import rollup
 from organizations.models import CELL_KINDS, Kind, Organization, local_level_kinds
 from organizations.selectors import breadcrumbs, predecessors_of, user_roots
 from partydev.export_tasks import export_later
+from partydev.figures import PUBLISHED
 
 from . import analytics, exports
 from . import projection as projections
@@ -332,8 +333,6 @@ def _both_lines(org: Organization, rr: ReportRequest, result) -> list[dict]:
 
 def _published(org: Organization) -> list[dict]:
     """The figures published for the province, each with the query that shows it here."""
-    from partydev.figures import PUBLISHED
-
     out = []
     for f in PUBLISHED.get("admissions_district_level_committees", []):
         first, _, last = f["period"].partition("-")

@@ -10,7 +10,10 @@ from decimal import Decimal
 from html import escape
 from typing import Any
 
+from django.core.paginator import Paginator
 from django.utils.safestring import mark_safe
+
+from partydev.text import fold
 
 
 @dataclass(frozen=True)
@@ -137,10 +140,6 @@ def paged_table(table: Table, key: str, params, *, per_page: int = TABLE_PAGE_SI
     ``?{key}_sort=N`` (``-N`` descending) and searched by ``?{key}_q=`` over its text columns
     (with or without diacritics), with the total of the whole table. The Excel export keeps
     writing the whole table (``exports``)."""
-    from django.core.paginator import Paginator
-
-    from partydev.text import fold
-
     search = str(params.get(f"{key}_q", "")).strip()[:100]
     rows = table.rows
     if search:

@@ -1,9 +1,10 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from organizations.models import PART, Organization, readable_extent
+from organizations.models import CELL_KINDS, PART, Organization, readable_extent
 from organizations.permissions import may_restructure
 from organizations.selectors import breadcrumbs, label_grassroots, user_roots
 from partydev.text import canonical_text
@@ -51,11 +52,6 @@ def pick(request):
     """The organisation picker's answers: up to 20 organisations in the user's scope whose name
     matches ``q`` with or without diacritics ("hoa binh" finds "Hòa Bình"), each with its
     grassroots organisation beside it; ``kinds=cell`` for cells only, ``under=CODE`` within one."""
-    from django.http import JsonResponse
-
-    from organizations.models import CELL_KINDS
-    from organizations.selectors import label_grassroots
-
     scoped = Organization.objects.for_user(request.user)
     under = canonical_text(request.GET.get("under", ""))
     if under:

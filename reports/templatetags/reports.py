@@ -1,4 +1,6 @@
 from django import template
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from reports.tables import fmt_points, fmt_signed
 
@@ -38,9 +40,6 @@ def signed_percent(value):
 def picker_go(view_name, query="", **params):
     """The address the organisation picker opens for its choice: ``view_name`` of the chosen
     organisation ({code}), with the page's query (period, filters) and ``params`` kept."""
-    from django.urls import reverse
-    from django.utils.http import urlencode
-
     url = reverse(view_name, args=["__code__"]).replace("__code__", "{code}")
     query = "&".join(q for q in (query, urlencode(params) if params else "") if q)
     return f"{url}?{query}" if query else url
