@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
 
 from organizations.models import Kind, Organization, Role
 from organizations.services import organization_create
@@ -106,3 +107,11 @@ def inline_exports(settings):
     The worker's path (a large export started in the background) is tests/tasks'."""
     settings.TASKS_EXPORT_INLINE_MAX_ORGS = 100_000
     settings.TASKS_EXPORT_INLINE_MAX_ROWS = 100_000
+
+
+def constraints_checked_once() -> None:
+    """For a module's seed kept in an open transaction: check its deferred foreign keys now, once.
+    Each test's teardown checks the deferred constraints (Django's TestCase does, on
+    PostgreSQL); with a large seed still pending in the module's transaction, every teardown
+    would check all of it again (seconds per test). Checked here, each test checks only its own."""
+    connection.check_constraints()

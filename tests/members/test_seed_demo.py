@@ -15,6 +15,7 @@ from members.models import EventKind, Membership, MembershipEvent, Person
 from members.selectors import admitted_by_anchor, counts_at, movements
 from organizations.models import DISTRICT_LEVEL_KINDS, Organization
 from partydev.figures import PUBLISHED
+from tests.fixtures import constraints_checked_once
 
 D = datetime.date
 
@@ -23,6 +24,7 @@ D = datetime.date
 def demo(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         call_command("seed_demo", "--only", "members", stdout=open("/dev/null", "w"))
+        constraints_checked_once()
         yield Organization.objects.get(code="HB")
         transaction.set_rollback(True)
 

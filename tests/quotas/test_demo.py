@@ -13,12 +13,14 @@ from members.quotas.models import Quota
 from members.quotas.selectors import children_quota_sums, under_allocated
 from organizations.models import DISTRICT_LEVEL_KINDS, Organization
 from partydev.figures import PUBLISHED
+from tests.fixtures import constraints_checked_once
 
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         call_command("seed_demo", only="quotas", stdout=io.StringIO())
+        constraints_checked_once()
         yield
         transaction.set_rollback(True)
 

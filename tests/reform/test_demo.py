@@ -21,6 +21,7 @@ from demo.tree import ACCOUNT_TABLE, DEMO_PASSWORD
 from members.models import EventKind, MembershipEvent
 from organizations.models import Kind, Organization, Role, Succession, TreeOperation
 from partydev.figures import PUBLISHED
+from tests.fixtures import constraints_checked_once
 
 D = datetime.date
 TODAY = D(2026, 3, 16)
@@ -66,6 +67,7 @@ def demo(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         out = io.StringIO()
         call_command("seed_demo", today=TODAY.isoformat(), stdout=out)
+        constraints_checked_once()
         yield out.getvalue()
         transaction.set_rollback(True)
 

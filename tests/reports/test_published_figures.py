@@ -12,6 +12,7 @@ from django.db import transaction
 
 from demo.management.commands.seed_demo import demo_steps
 from partydev.figures import PUBLISHED
+from tests.fixtures import constraints_checked_once
 
 pytestmark = pytest.mark.skipif(
     not {"members", "quotas"} <= {key for key, _, _ in demo_steps(1)},
@@ -30,6 +31,7 @@ PERIODS = {
 def demo(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         call_command("seed_demo", only="members", stdout=io.StringIO())  # tree, quotas, members
+        constraints_checked_once()
         yield
         transaction.set_rollback(True)
 
