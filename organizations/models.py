@@ -473,7 +473,12 @@ class ResidentialArea(models.Model):
         constraints = [models.UniqueConstraint(fields=["grassroots", "name"], name="residential_area_unique_name")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.name}"
+        return self.label(self.kind, self.name)
+
+    @classmethod
+    def label(cls, kind: str, name: str) -> str:
+        """How an area is named: its kind, then its name ("Tổ dân phố Mít")."""
+        return f"{dict(cls.AreaKind.choices).get(kind, kind)} {name}"
 
     def clean(self) -> None:
         if self.grassroots_id and self.grassroots.kind not in GRASSROOTS_KINDS | {Kind.COMMUNE}:

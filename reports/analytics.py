@@ -278,6 +278,12 @@ class OrgRow(NamedTuple):
     kind: str
 
 
+def lists_whole(kinds, all_levels: bool = False) -> bool:
+    """The organisations ``listed_q`` selects add up to the whole subtree: the children, or every
+    cell of both kinds at every level (every fact is a cell's)."""
+    return not kinds or (all_levels and set(kinds) == set(CELL_KINDS))
+
+
 def listed_q(org: Organization, kinds=None, all_levels: bool = False) -> Q:
     """Which organisations a drill-down under ``org`` lists: its children, or with ``all_levels``
     every descendant; either filtered to ``kinds``."""
@@ -703,9 +709,8 @@ def coverage(org: Organization, period: Period) -> Coverage:
     (admitted,) = admissions([u.id for u in units], period)
     grassroots = [u for u in units if u.kind in GRASSROOTS_KINDS]
     cells = [u for u in units if u.kind == Kind.CELL]
-    area_kinds = dict(ResidentialArea.AreaKind.choices)
     areas = [
-        AreaRow(f"{area_kinds.get(kind, kind)} {name}", grassroots, cell_id, cell or "")
+        AreaRow(ResidentialArea.label(kind, name), grassroots, cell_id, cell or "")
         for name, kind, grassroots, cell_id, cell in ResidentialArea.objects.filter(
             grassroots__path__startswith=org.path
         )

@@ -20,7 +20,7 @@ from django.utils.http import urlencode
 from candidates.models import OPEN_STAGES, Stage
 from members.quotas.models import Quota
 from organizations import rollup
-from organizations.models import CELL_KINDS, Kind, Organization, local_level_kinds
+from organizations.models import Kind, Organization, local_level_kinds
 from organizations.selectors import breadcrumbs, predecessors_of, user_roots
 from partydev.export_tasks import export_later
 from partydev.figures import PUBLISHED
@@ -246,7 +246,7 @@ def _dashboard_figures(org: Organization, rr: ReportRequest, year: int) -> dict:
     )
     # Rows that add up to the organisation (every cell): their admissions are its own (one
     # anchor rather than thousands); the quotas stay the rows' own.
-    admitted_under = [org.id] if _lists_whole(rr) else [r.org.id for r in result.rows]
+    admitted_under = [org.id] if analytics.lists_whole(rr.kinds, rr.all_levels) else [r.org.id for r in result.rows]
     by_year = analytics.achievement_by_year(org, chart_years, result.group_q, group_ids=admitted_under)
     charts = {"years": [{"label": str(y["year"]), "admitted": y["admitted"], "quota": y["quota"]} for y in by_year]}
     if len(result.rows) <= MAX_CHART_ROWS:
@@ -293,12 +293,6 @@ def _local_level_label(rr: ReportRequest) -> str:
     return "các đảng bộ cấp huyện"
 
 
-def _lists_whole(rr: ReportRequest) -> bool:
-    """The page lists organisations that add up to the whole subtree: its children, or every
-    cell of both kinds at every level (every fact is a cell's)."""
-    return not rr.kinds or (rr.all_levels and set(rr.kinds) == set(CELL_KINDS))
-
-
 def _both_lines(org: Organization, rr: ReportRequest, result) -> list[dict]:
     """For a province: its figures on the two bases side by side, the committees directly above
     the grassroots (the published basis of the terms and years) and the whole province (the
@@ -308,7 +302,7 @@ def _both_lines(org: Organization, rr: ReportRequest, result) -> list[dict]:
     # Both bases are read whatever the page lists (four small queries), so that the page runs
     # the same queries on every view; the one the page shows is marked.
     above_kinds = _local_level(rr)
-    whole = _lists_whole(rr)
+    whole = analytics.lists_whole(rr.kinds, rr.all_levels)
     whole_totals = analytics.basis_totals(org, rr.period, tree=rr.tree)
     above_totals = analytics.basis_totals(org, rr.period, kinds=above_kinds, tree=rr.tree)
     return [
