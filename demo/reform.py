@@ -223,3 +223,9 @@ def _reform(log) -> int:
     operations += 1
     log(f"    ba đảng bộ tỉnh cũ vào {CODE}: {time.perf_counter() - t0:.1f} s")
     return operations
+
+
+def seeded_scale() -> int:
+    """How many copies of Hòa Bình (``seed_demo --scale N``) the database holds: its provinces
+    besides the reform demo's old Phú Thọ, Vĩnh Phúc and today's Phú Thọ (0: not seeded yet)."""
+    return Organization.objects.filter(depth=1).exclude(code__in=(*OLD_ROOTS[1:], CODE)).count()

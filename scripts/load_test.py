@@ -58,7 +58,7 @@ def run(args, env, **kw):
 def prepare(url: str, scale: int) -> None:
     """The database: created if missing, migrated, seeded if empty, its statistics fresh."""
     env = django_env(url)
-    if url.startswith("postgres") and "LOAD_DATABASE_URL" not in os.environ:
+    if url.startswith("postgres"):
         server, name = url.rsplit("/", 1)
         exists = subprocess.run(
             ["psql", f"{server}/postgres", "-Atc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
@@ -73,10 +73,10 @@ def prepare(url: str, scale: int) -> None:
 import django; django.setup()
 from django.core.management import call_command
 from django.db import connection
-from organizations.models import Organization
-have = Organization.objects.filter(depth=1).count()
+from demo.reform import seeded_scale
+have = seeded_scale()
 if have not in (0, {scale}):
-    raise SystemExit(f"the load database has {{have}} provinces, not {scale}: use another LOAD_DATABASE_URL")
+    raise SystemExit(f"the load database holds scale {{have}}, not {scale}: use another LOAD_DATABASE_URL")
 call_command("seed_demo", scale={scale})
 with connection.cursor() as cursor:
     cursor.execute("ANALYZE")
@@ -87,25 +87,35 @@ with connection.cursor() as cursor:
 POOL_SCRIPT = """
 import json
 import django; django.setup()
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from candidates.models import Candidate, Stage
+from demo.tree import demo_account_orgs
 from members.models import Membership, MembershipEvent, Status
+from members.quotas import services as quota_services
 from members.quotas.models import Quota
 today = timezone.localdate()
+orgs = demo_account_orgs()
+cell, ward = orgs["secretary"], orgs["district"]
 cycle = [dict(id=c.pk, stage=c.stage, version=c.version) for c in
-         Candidate.objects.filter(cell__code="HB.TP.001.01", stage__in=[Stage.VERIFICATION, Stage.CELL_VOTE])
-         .order_by("id")]
-quota = Quota.objects.select_related("organization").get(organization__code="HB.TP.001", year=2022)
+         Candidate.objects.filter(cell=cell, stage__in=[Stage.VERIFICATION, Stage.CELL_VOTE]).order_by("id")]
+# A quota the district account may set (the first organisation below its own, in tree order).
+district = get_user_model().objects.get(username="district")
+settable = (quota_services.settable_organizations(district).filter(path__startswith=ward.path)
+            .order_by("depth", "path").first())
+year = today.year - 1
+quota = Quota.objects.filter(organization=settable, year=year).first()
 later = MembershipEvent.objects.filter(effective_date__gt=today).values("membership_id")
 members = [dict(id=pk, version=v) for pk, v in
-           Membership.objects.filter(cell__code__startswith="HB.TP.", status=Status.OFFICIAL)
-           .exclude(cell__code="HB.TP.001.01").exclude(pk__in=later).order_by("?")
+           Membership.objects.filter(cell__path__startswith=ward.path, status=Status.OFFICIAL)
+           .exclude(cell=cell).exclude(pk__in=later).order_by("?")
            .values_list("pk", "version")[:COUNT]]
-read = list(Candidate.objects.filter(cell__code__startswith="HB.").exclude(cell__code="HB.TP.001.01")
+read = list(Candidate.objects.filter(cell__path__startswith=orgs["province"].path).exclude(cell=cell)
             .order_by("?").values_list("pk", flat=True)[:500])
 print(json.dumps(dict(candidates=cycle, members=members, read=read, today=today.strftime("%d/%m/%Y"),
-                      quota=dict(code=quota.organization.code, year=quota.year, target=quota.target,
-                                 minimum=quota.minimum))))
+                      orgs=dict(province=orgs["province"].code, ward=ward.code),
+                      quota=dict(code=settable.code, year=year, target=quota.target if quota else 0,
+                                 minimum=quota.minimum if quota else None))))
 """
 
 
@@ -116,7 +126,7 @@ def writer_pool(url: str, members: int) -> dict:
     out = run([PY, "-c", POOL_SCRIPT.replace("COUNT", str(members))], env, capture_output=True).stdout
     pool = json.loads(out.strip().splitlines()[-1])
     if not pool["candidates"]:
-        sys.exit("no candidate of cell HB.TP.001.01 at verification or cell vote: the writer has nothing to move")
+        sys.exit("no candidate of the secretary's cell at verification or cell vote: the writer has nothing to move")
     return pool
 
 

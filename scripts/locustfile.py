@@ -3,8 +3,8 @@
 - ``Reader``: an officer of the province's organisation office (demo account ``province``)
   reading without pause (closed loop): 70% dashboards and lists, 20% candidate pages.
 - ``Writer`` (one, ``fixed_count``): other users writing through the pages at one write a
-  second, in turn: district staff edits a quota of the city through its form, the secretary of
-  cell HB.TP.001.01 moves a candidate a stage (verification → cell vote, then back with "return
+  second, in turn: district staff edits a quota below its ward through its form, the secretary
+  of cell HB.TP.001.01 moves a candidate a stage (verification → cell vote, then back with "return
   to an earlier stage"), district staff records a member event (a death) through its form.
 
 ``scripts/load_test.py`` runs the readers alone, then readers and writer, and prepares the
@@ -28,25 +28,30 @@ PASSWORD = os.environ.get("LOAD_PASSWORD", "partydev-demo")
 POOL = json.load(open(os.environ["LOAD_POOL"])) if os.environ.get("LOAD_POOL") else {}
 READ_CANDIDATES = POOL.get("read", [])
 
+# Where the demo accounts work today (``demo.tree.demo_account_orgs``: the province PT and the
+# ward PT.002), from the pool; the history before the reform is Hòa Bình (HB) 2016–2022.
+ORGS = POOL.get("orgs", {"province": "PT", "ward": "PT.002"})
+PROV, WARD = ORGS["province"], ORGS["ward"]
+Y2025 = "from=2025-01-01&to=2025-12-31"
 # (weight, name, url): 70 for dashboards and lists, 14 for candidate lists, 6 for one candidate's page.
 LISTS = [
-    (12, "bảng điều khiển tỉnh", "/dashboard/HB/"),
-    (10, "bảng điều khiển thành phố", "/dashboard/HB.TP/"),
+    (12, "bảng điều khiển tỉnh", f"/dashboard/{PROV}/"),
+    (10, "bảng điều khiển phường", f"/dashboard/{WARD}/"),
     (
         6,
-        "bảng điều khiển tỉnh, cấp huyện 2016–2022",
+        "bảng điều khiển Hòa Bình, cấp huyện 2016–2022",
         "/dashboard/HB/?from=2016-01-01&to=2022-12-31&kinds=district,city",
     ),
-    (8, "API kết quả kết nạp", "/api/reports/achievement?org=HB&from=2022-01-01&to=2022-12-31&kinds=district,city"),
-    (8, "trình duyệt tổ chức", "/orgs/HB.TP/"),
-    (10, "danh sách đảng viên", "/members/?org=HB.TP"),
-    (6, "chỉ tiêu", "/quotas/HB.TP/?year=2023"),
-    (5, "chất lượng đảng viên mới", "/reports/HB/new-members/?from=2022-01-01&to=2022-12-31"),
+    (8, "API kết quả kết nạp", f"/api/reports/achievement?org={PROV}&{Y2025}"),
+    (8, "trình duyệt tổ chức", f"/orgs/{WARD}/"),
+    (10, "danh sách đảng viên", f"/members/?org={WARD}"),
+    (6, "chỉ tiêu", f"/quotas/{WARD}/?year=2026"),
+    (5, "chất lượng đảng viên mới", f"/reports/{PROV}/new-members/?{Y2025}"),
     (5, "theo dõi", "/followup/"),
 ]
 CANDIDATE_PAGES = [
     (8, "việc cần làm (kết nạp)", "/candidates/"),
-    (6, "bảng theo dõi kết nạp", "/candidates/board/HB.YT/"),
+    (6, "bảng theo dõi kết nạp", f"/candidates/board/{WARD}/"),
 ]
 # Every request, one line (time, method, name, ms, failed), for load_test.py to compute exact
 # medians and percentiles over several runs.

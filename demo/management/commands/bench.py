@@ -41,6 +41,7 @@ from django.test.utils import CaptureQueriesContext
 from candidates.models import Candidate
 from demo import bench_candidates
 from demo.bench_cold import WRITE_TARGET_MS, Writer, measure_cold, page_scope
+from demo.reform import seeded_scale
 from demo.tree import demo_account_orgs
 from followup.models import Assignment
 from members.models import Membership, MembershipEvent, MembershipPeriod, Status
@@ -371,8 +372,7 @@ class Command(BaseCommand):
             old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=keepdb)
         try:
             t0 = time.perf_counter()
-            # the demo's provinces besides HB and its --scale copies: old Phú Thọ, Vĩnh Phúc, today's Phú Thọ
-            seeded = Organization.objects.filter(depth=1).exclude(code__in=("PTC", "VP", "PT")).count()
+            seeded = seeded_scale()
             if seeded and seeded != scale:
                 raise CommandError(
                     f"Cơ sở dữ liệu đã có {seeded} tỉnh, không phải {scale}: dùng một cơ sở dữ liệu khác."
