@@ -4,6 +4,7 @@ follow-up, the assignments in their scope with months not checked."""
 
 import datetime
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.utils import timezone
 
@@ -24,7 +25,7 @@ class FollowupDigest:
     overdue_actions: list = field(default_factory=list)  # [CheckAction]
     scope_missing: list = field(default_factory=list)  # [MonthStatus] in the scope the user manages
 
-    def __bool__(self):
+    def __bool__(self) -> bool:
         return bool(self.due or self.missing or self.overdue_actions or self.scope_missing)
 
     def lines(self) -> list[str]:
@@ -48,7 +49,7 @@ class FollowupDigest:
         return f"{self.title}:\n" + "\n".join(f"- {line}" for line in lines) if lines else ""
 
 
-def followup_digest_for(user, today: datetime.date | None = None) -> FollowupDigest:
+def followup_digest_for(user: Any, today: datetime.date | None = None) -> FollowupDigest:
     """What the follow-up asks of ``user`` today. A fixed number of queries."""
     today = today or timezone.localdate()
     digest = FollowupDigest()

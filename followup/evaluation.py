@@ -12,8 +12,9 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from candidates import rules as candidate_rules
 from candidates.models import Candidate, Stage
@@ -48,6 +49,9 @@ class EvaluationRow:
     proposed: str | None = None
     reasons: list = field(default_factory=list)
     rating: EvaluationRating | None = None
+    # The rating form of the evaluation page, set by its view for the user who looks.
+    may_rate: bool = False
+    options: list[tuple[str, str, bool]] = field(default_factory=list)
 
     @property
     def rate(self) -> Decimal | None:
@@ -99,7 +103,7 @@ def propose_level(
     return Level.NOT_COMPLETED, [f"Tỷ lệ đạt chỉ tiêu dưới {_pct(t.completed_rate)}."]
 
 
-def _pct(value) -> str:
+def _pct(value: Decimal | int | str) -> str:
     return f"{Decimal(value):.2f}".replace(".", ",").replace(",00", "") + "%"
 
 
@@ -145,13 +149,19 @@ def pipeline_by_cell(
             "recognition_decision_date",
         )
     )
-    result: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    result: defaultdict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     with calendar_scope(work_calendar):  # one read of the working-day calendar for every deadline below
         _count_pipeline(candidates, result, period, last_due, today)
     return dict(result)
 
 
-def _count_pipeline(candidates, result, period: Period, last_due: datetime.date, today: datetime.date) -> None:
+def _count_pipeline(
+    candidates: QuerySet[Candidate, tuple[Any, ...]],
+    result: defaultdict[int, list[int]],
+    period: Period,
+    last_due: datetime.date,
+    today: datetime.date,
+) -> None:
     for (
         cell_id,
         stage,
@@ -186,12 +196,12 @@ def _count_pipeline(candidates, result, period: Period, last_due: datetime.date,
                 figures[1] += 1
 
 
-def _ids_under(org: Organization):
+def _ids_under(org: Organization) -> QuerySet[Organization, dict[str, Any]]:
     # A sub-select of ids instead of a join on the path: much faster on SQLite.
     return Organization.objects.filter(path__startswith=org.path).values("id")
 
 
-def exits_by_anchor(anchor_ids, period: Period) -> dict[int, dict[str, int]]:
+def exits_by_anchor(anchor_ids: list[int], period: Period) -> dict[int, dict[str, int]]:
     """Exits in the period under each anchor id: {"n": all, "p": probationary members among
     them}, from the member facts, each under the tree of its own date. One query."""
     source = MemberFlowFact.objects.filter(kind__in=EXIT_KINDS, day__range=(period.date_from, period.date_to)).values(
@@ -229,8 +239,8 @@ def evaluation_rows(
         row = rows[by_id[anchor]]
         row.deadlines_met, row.deadlines_missed, row.decided, row.days_to_decision = sums
 
-    for anchor, sums in exits_by_anchor(ids, period).items():
-        rows[by_id[anchor]].exits, rows[by_id[anchor]].exits_probationary = sums["n"], sums["p"]
+    for anchor, exits in exits_by_anchor(ids, period).items():
+        rows[by_id[anchor]].exits, rows[by_id[anchor]].exits_probationary = exits["n"], exits["p"]
 
     assignments = Assignment.objects.filter(organization__in=[n.id for n in nodes]).overlapping(
         period.date_from, period.date_to

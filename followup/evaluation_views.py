@@ -1,12 +1,14 @@
 """Year-end evaluation table, the province's thresholds, and the commend and remind lists."""
 
 import datetime
+from decimal import Decimal
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Max
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +25,7 @@ from .forms import RatingForm, ThresholdsForm
 from .models import Level
 
 
-def _scoped_org(user, code) -> Organization:
+def _scoped_org(user: Any, code: str) -> Organization:
     return get_object_or_404(Organization.objects.for_user(user), code=code)
 
 
@@ -35,7 +37,7 @@ def default_year(org: Organization, today: datetime.date) -> int:
     return latest or today.year - 1
 
 
-def _year(request, org, today) -> int:
+def _year(request: HttpRequest, org: Organization, today: datetime.date) -> int:
     try:
         year = int(request.GET.get("year") or request.POST.get("year") or default_year(org, today))
     except ValueError:
@@ -43,12 +45,12 @@ def _year(request, org, today) -> int:
     return year if 2000 <= year <= today.year else default_year(org, today)
 
 
-def _pct(value):
+def _pct(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
 @login_required
-def evaluation(request, code):
+def evaluation(request: HttpRequest, code: str) -> HttpResponse:
     org = _scoped_org(request.user, code)
     today = timezone.localdate()
     year = _year(request, org, today)
@@ -153,7 +155,7 @@ def evaluation(request, code):
 
 
 @login_required
-def thresholds(request, code):
+def thresholds(request: HttpRequest, code: str) -> HttpResponse:
     # Everyone working in the province may read its thresholds; only its office sets them.
     province = get_object_or_404(Organization, code=code, depth=1)
     if not (request.user.is_superuser or any(path.startswith(province.path) for path, _ in user_roles(request.user))):
@@ -190,7 +192,7 @@ def thresholds(request, code):
 
 
 @login_required
-def commend_remind(request, code):
+def commend_remind(request: HttpRequest, code: str) -> HttpResponse:
     org = _scoped_org(request.user, code)
     today = timezone.localdate()
     errors = []

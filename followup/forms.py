@@ -1,8 +1,13 @@
 """Forms only parse and present input; the rules are in services."""
 
+from typing import Any, cast
+
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db.models import QuerySet
 
+from members.models import Membership
 from organizations.models import Organization
 from partydev.forms import CanonicalForm
 
@@ -14,18 +19,18 @@ ACTION_ROWS = 3
 class DateInput(forms.DateInput):
     input_type = "date"
 
-    def format_value(self, value):
+    def format_value(self, value: Any) -> str | None:
         return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 class OrganizationCodeField(forms.CharField):
     """An organisation typed by its code, looked up in a scoped queryset."""
 
-    def __init__(self, *args, queryset=None, **kwargs):
+    def __init__(self, *args: Any, queryset: QuerySet[Organization] | None = None, **kwargs: Any) -> None:
         self.queryset = queryset
         super().__init__(*args, max_length=32, **kwargs)
 
-    def clean(self, value):
+    def clean(self, value: Any) -> Organization | None:
         code = super().clean(value).strip()
         if not code:
             return None
@@ -36,7 +41,7 @@ class OrganizationCodeField(forms.CharField):
 
 
 class AccountChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, user):
+    def label_from_instance(self, user: Any) -> str:
         name = user.get_full_name()
         return f"{user.get_username()} — {name}" if name else user.get_username()
 
@@ -57,15 +62,23 @@ class CommitteeMemberForm(CanonicalForm):
         label="Số CCCD trong hồ sơ đảng viên của người này (nếu có)", max_length=12, required=False
     )
 
-    def __init__(self, *args, scope=None, memberships=None, accounts=None, **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        scope: QuerySet[Organization] | None = None,
+        memberships: QuerySet[Membership] | None = None,
+        accounts: QuerySet[AbstractBaseUser] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.memberships = memberships
         if accounts is not None:
-            self.fields["username"].queryset = accounts
+            # self.fields is typed dict[str, Field]; this one is the declared AccountChoiceField's copy
+            cast(AccountChoiceField, self.fields["username"]).queryset = accounts
         self.fields["committee"] = OrganizationCodeField(label="Mã cấp ủy", queryset=scope)
         self.order_fields(["username", "full_name", "committee", "position", "national_id"])
 
-    def clean_national_id(self):
+    def clean_national_id(self) -> Membership | None:
         number = self.cleaned_data["national_id"].strip()
         if not number:
             return None
@@ -85,9 +98,16 @@ class AssignmentForm(CanonicalForm):
     end = forms.DateField(label="Đến ngày (để trống nếu chưa định)", required=False, widget=DateInput)
     note = forms.CharField(label="Ghi chú", max_length=255, required=False)
 
-    def __init__(self, *args, members=None, scope=None, **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        members: QuerySet[CommitteeMember] | None = None,
+        scope: QuerySet[Organization] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["committee_member"].queryset = members if members is not None else CommitteeMember.objects.none()
+        committee_member = cast("forms.ModelChoiceField[CommitteeMember]", self.fields["committee_member"])
+        committee_member.queryset = members if members is not None else CommitteeMember.objects.none()
         self.fields["organization"] = OrganizationCodeField(label="Mã tổ chức được phân công", queryset=scope)
         self.order_fields(["committee_member", "organization", "start", "end", "note"])
 
@@ -101,7 +121,7 @@ class CheckForm(CanonicalForm):
     reviewed = forms.CharField(label="Nội dung đã xem xét", widget=forms.Textarea(attrs={"rows": 3}))
     findings = forms.CharField(label="Nhận xét, đánh giá", widget=forms.Textarea(attrs={"rows": 4}))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for i in range(1, ACTION_ROWS + 1):
             self.fields[f"action_{i}_description"] = forms.CharField(
@@ -114,14 +134,14 @@ class CheckForm(CanonicalForm):
                 label=f"Hạn hoàn thành {i}", required=False, widget=DateInput
             )
 
-    def action_rows(self):
+    def action_rows(self) -> list[tuple[forms.BoundField, forms.BoundField, forms.BoundField]]:
         """The action rows as (description, owner, due) bound fields, for the template."""
         return [
             (self[f"action_{i}_description"], self[f"action_{i}_owner"], self[f"action_{i}_due"])
             for i in range(1, ACTION_ROWS + 1)
         ]
 
-    def actions(self) -> list[dict]:
+    def actions(self) -> list[dict[str, Any]]:
         """The rows the user filled in at all; a blank row is not an action."""
         rows = []
         for i in range(1, ACTION_ROWS + 1):
@@ -158,5 +178,5 @@ class RatingForm(CanonicalForm):
     early_reason = forms.CharField(label="Lý do xếp loại trước khi hết năm", required=False, max_length=1000)
 
 
-def organization_scope(user):
+def organization_scope(user: Any) -> QuerySet[Organization]:
     return Organization.objects.for_user(user)

@@ -9,6 +9,7 @@ province's ``EvaluationThresholds``, and a human ``EvaluationRating`` recorded w
 """
 
 import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -61,23 +62,23 @@ class CommitteeMember(models.Model):
         verbose_name_plural = "cấp ủy viên"
         ordering = ["full_name", "id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.full_name
 
 
 class AssignmentQuerySet(ScopedQuerySet):
     scope_field = "organization"
 
-    def for_user(self, user):
+    def for_user(self, user: Any) -> "AssignmentQuerySet":
         """Assignments of organisations in the user's scope, and the user's own assignments."""
         if not user.is_authenticated:
             return self.none()
         return self.filter(subtree_q(user, "organization") | Q(committee_member__user=user))
 
-    def active_on(self, day: datetime.date):
+    def active_on(self, day: datetime.date) -> "AssignmentQuerySet":
         return self.filter(start__lte=day).filter(Q(end__isnull=True) | Q(end__gte=day))
 
-    def overlapping(self, start: datetime.date, end: datetime.date | None):
+    def overlapping(self, start: datetime.date, end: datetime.date | None) -> "AssignmentQuerySet":
         """Assignments whose [start, end] range meets the given one (an open end is forever)."""
         qs = self.filter(Q(end__isnull=True) | Q(end__gte=start))
         return qs.filter(start__lte=end) if end else qs
@@ -118,7 +119,7 @@ class Assignment(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.committee_member} — {self.organization}"
 
     def is_active_on(self, day: datetime.date) -> bool:
@@ -128,7 +129,7 @@ class Assignment(models.Model):
 class MonthlyCheckQuerySet(ScopedQuerySet):
     scope_field = "assignment__organization"
 
-    def for_user(self, user):
+    def for_user(self, user: Any) -> "MonthlyCheckQuerySet":
         """The checks of the assignments the user sees (``Assignment.objects.for_user``)."""
         if not user.is_authenticated:
             return self.none()
@@ -167,7 +168,7 @@ class MonthlyCheck(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.assignment} — {self.month:%m/%Y}"
 
 
@@ -199,7 +200,7 @@ class CheckAction(models.Model):
         ordering = ["due_date", "id"]
         indexes = [models.Index(fields=["due_date"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.description[:60]
 
     @property
@@ -242,7 +243,7 @@ class EvaluationThresholds(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"Ngưỡng xếp loại — {self.province}"
 
 

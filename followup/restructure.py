@@ -6,7 +6,8 @@ for a merge, the same people follow the successor from the effective date. A pro
 evaluation thresholds are carried to a successor province that has none.
 """
 
-from organizations.models import Kind, OperationItem
+from organizations.models import Kind, OperationItem, Organization
+from organizations.restructure import Change
 from partydev.formats import short_date
 
 from .models import Assignment, CommitteeMember, EvaluationThresholds
@@ -21,7 +22,7 @@ THRESHOLD_FIELDS = (
 )
 
 
-def _end_assignments(change, org, successor=None) -> None:
+def _end_assignments(change: Change, org: Organization, successor: Organization | None = None) -> None:
     for a in (
         Assignment.objects.filter(organization=org).active_on(change.effective_date).select_related("committee_member")
     ):
@@ -59,7 +60,7 @@ def _end_assignments(change, org, successor=None) -> None:
             )
 
 
-def carry(change) -> None:
+def carry(change: Change) -> None:
     for pred, succ, whole in change.handovers:
         if not whole:
             continue

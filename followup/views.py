@@ -1,12 +1,15 @@
 """Screens of the follow-up. Thin: parse, call a selector or a service, render."""
 
 import datetime
+from collections.abc import Callable
+from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +28,7 @@ from .months import month_start, parse_month
 from .selectors import assignments_in_scope, assignments_of, month_statuses, overdue_actions
 
 
-def _scope_code(user) -> str:
+def _scope_code(user: Any) -> str:
     """The code of the top of the user's scope, for the links to the evaluation and the lists."""
     root = user_roots(user).order_by("path").first()
     return root.code if root else ""
@@ -35,11 +38,11 @@ def _errors(exc: ValidationError) -> list[str]:
     return exc.messages
 
 
-def _manages_something(user) -> bool:
+def _manages_something(user: Any) -> bool:
     return user.is_superuser or any(kind in MANAGER_KINDS for _, kind in user_roles(user))
 
 
-def get_assignment_for_user(user, pk) -> Assignment:
+def get_assignment_for_user(user: Any, pk: int) -> Assignment:
     """An assignment the user may see (its organisation is in their scope, or it is theirs), else 404."""
     return get_object_or_404(
         Assignment.objects.for_user(user).select_related(
@@ -49,7 +52,46 @@ def get_assignment_for_user(user, pk) -> Assignment:
     )
 
 
-def _year_param(request, today) -> int:
+def _save_form(request: HttpRequest, form: forms.Form, save: Callable[[Any, dict[str, Any]], str]) -> bool:
+    """Whether the form is valid and ``save`` took its data (the message it returns is shown);
+    if the service refuses, its messages go on the form."""
+    if not form.is_valid():
+        return False
+    try:
+        message = save(request.user, form.cleaned_data)
+    except ValidationError as exc:
+        for m in _errors(exc):
+            form.add_error(None, m)
+        return False
+    messages.success(request, message)
+    return True
+
+
+def _assignment_create(actor: Any, data: dict[str, Any]) -> str:
+    a = services.assignment_create(
+        actor=actor,
+        committee_member=data["committee_member"],
+        organization=data["organization"],
+        start=data["start"],
+        end=data["end"],
+        note=data["note"],
+    )
+    return f"Đã phân công {a.committee_member} phụ trách {a.organization}."
+
+
+def _committee_member_create(actor: Any, data: dict[str, Any]) -> str:
+    m = services.committee_member_create(
+        actor=actor,
+        user=data["username"],
+        committee=data["committee"],
+        full_name=data["full_name"],
+        position=data["position"],
+        membership=data["national_id"],
+    )
+    return f"Đã thêm cấp ủy viên {m}."
+
+
+def _year_param(request: HttpRequest, today: datetime.date) -> int:
     try:
         year = int(request.GET.get("year", today.year))
     except ValueError:
@@ -58,7 +100,7 @@ def _year_param(request, today) -> int:
 
 
 @login_required
-def home(request):
+def home(request: HttpRequest) -> HttpResponse:
     """The committee member's months to check; for staff, the months missing in their scope."""
     today = timezone.localdate()
     mine = month_statuses(assignments_of(request.user), today)
@@ -89,7 +131,7 @@ def home(request):
 
 
 @login_required
-def assignments(request):
+def assignments(request: HttpRequest) -> HttpResponse:
     """Manage assignments in the user's scope: the list (current and past) and the forms."""
     if not _manages_something(request.user):
         raise PermissionDenied  # a role that manages no follow-up (403; out of scope stays 404)
@@ -107,44 +149,14 @@ def assignments(request):
     if request.method == "POST":
         if "a-start" in request.POST:
             assignment_form = AssignmentForm(request.POST, members=members, scope=scope, prefix="a")
-            if assignment_form.is_valid():
-                data = assignment_form.cleaned_data
-                try:
-                    a = services.assignment_create(
-                        actor=request.user,
-                        committee_member=data["committee_member"],
-                        organization=data["organization"],
-                        start=data["start"],
-                        end=data["end"],
-                        note=data["note"],
-                    )
-                except ValidationError as exc:
-                    for m in _errors(exc):
-                        assignment_form.add_error(None, m)
-                else:
-                    messages.success(request, f"Đã phân công {a.committee_member} phụ trách {a.organization}.")
-                    return redirect("followup:assignments")
+            if _save_form(request, assignment_form, _assignment_create):
+                return redirect("followup:assignments")
         else:
             member_form = CommitteeMemberForm(
                 request.POST, scope=scope, memberships=memberships, accounts=accounts, prefix="m"
             )
-            if member_form.is_valid():
-                data = member_form.cleaned_data
-                try:
-                    m = services.committee_member_create(
-                        actor=request.user,
-                        user=data["username"],
-                        committee=data["committee"],
-                        full_name=data["full_name"],
-                        position=data["position"],
-                        membership=data["national_id"],
-                    )
-                except ValidationError as exc:
-                    for msg in _errors(exc):
-                        member_form.add_error(None, msg)
-                else:
-                    messages.success(request, f"Đã thêm cấp ủy viên {m}.")
-                    return redirect("followup:assignments")
+            if _save_form(request, member_form, _committee_member_create):
+                return redirect("followup:assignments")
     qs = assignments_in_scope(request.user)
     code = request.GET.get("org", "").strip()
     org = None
@@ -172,7 +184,7 @@ def assignments(request):
 
 
 @login_required
-def assignment_detail(request, pk):
+def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_user(request.user, pk)
     today = timezone.localdate()
     (status,) = month_statuses([assignment], today)
@@ -218,7 +230,7 @@ def assignment_detail(request, pk):
 
 
 @login_required
-def check(request, pk, month):
+def check(request: HttpRequest, pk: int, month: str) -> HttpResponse:
     """The month's check: the facts of the month, the record, and the actions agreed."""
     assignment = get_assignment_for_user(request.user, pk)
     month_date = parse_month(month)
@@ -281,7 +293,7 @@ def check(request, pk, month):
 
 @login_required
 @require_POST
-def action_done(request, pk):
+def action_done(request: HttpRequest, pk: int) -> HttpResponse:
     action = get_object_or_404(
         CheckAction.objects.filter(
             check_record__assignment__in=Assignment.objects.for_user(request.user)
