@@ -57,6 +57,13 @@ def get_candidate_for_user(user: Any, pk: int) -> Candidate:
     )
 
 
+def get_candidate_to_change(user: Any, pk: int) -> Candidate:
+    """A candidate the user may see, with its cell only: what a write's form and its scope and
+    permission checks read (the page's seven related rows are for showing it; on PostgreSQL
+    planning that join alone takes longer than the write). ``Candidate.DoesNotExist`` otherwise."""
+    return scoped_candidates(user).select_related("cell").get(pk=pk)
+
+
 @dataclass
 class Card:
     pk: int

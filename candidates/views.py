@@ -35,8 +35,11 @@ def _org_for_user(user, code) -> Organization:
     return get_object_or_404(Organization.objects.for_user(user), code=code)
 
 
-def _candidate_for_user(user, pk) -> Candidate:
+def _candidate_for_user(user, pk, *, to_change=False) -> Candidate:
+    """The candidate for its page, or (``to_change``) for a write: its cell only. 404 out of scope."""
     try:
+        if to_change:
+            return selectors.get_candidate_to_change(user, pk)
         return selectors.get_candidate_for_user(user, pk)
     except Candidate.DoesNotExist:
         raise Http404("Không tìm thấy đối tượng trong phạm vi của bạn.") from None
@@ -214,7 +217,7 @@ def candidate_detail(request, pk):
 @login_required
 @require_POST
 def candidate_step(request, pk):
-    candidate = _candidate_for_user(request.user, pk)
+    candidate = _candidate_for_user(request.user, pk, to_change=True)
     stage = request.POST.get("stage", "")
     if stage not in services.STEP_FIELDS:
         raise Http404
@@ -264,7 +267,7 @@ def _record_failed_vote(request, candidate, stage, form, data):
 def _simple_action(request, pk, form_class, prefix, service, done_message, passed=(), **form_kwargs):
     """A dated action with a reason on one candidate (drop, return, strike off, move): the form's
     date, reason and version, and the fields named in ``passed``, go to ``service``."""
-    candidate = _candidate_for_user(request.user, pk)
+    candidate = form_kwargs.get("candidate") or _candidate_for_user(request.user, pk, to_change=True)
     form = form_class(request.POST, prefix=prefix, **form_kwargs)
     if form.is_valid():
         d = form.cleaned_data
@@ -307,7 +310,7 @@ def candidate_drop(request, pk):
 @login_required
 @require_POST
 def candidate_return(request, pk):
-    candidate = _candidate_for_user(request.user, pk)
+    candidate = _candidate_for_user(request.user, pk, to_change=True)
     return _simple_action(
         request,
         pk,
@@ -323,7 +326,7 @@ def candidate_return(request, pk):
 @login_required
 @require_POST
 def candidate_strike_off(request, pk):
-    candidate = _candidate_for_user(request.user, pk)
+    candidate = _candidate_for_user(request.user, pk, to_change=True)
     # In scope, but only the deciding committee strikes off: 403 before the form is read.
     permissions.require(request.user, rules.STEP_CAPABILITY[Stage.STRUCK_OFF], candidate.cell)
     return _simple_action(
@@ -355,7 +358,7 @@ def candidate_move(request, pk):
 @login_required
 @require_POST
 def criterion_check(request, pk):
-    candidate = _candidate_for_user(request.user, pk)
+    candidate = _candidate_for_user(request.user, pk, to_change=True)
     form = CriterionForm(request.POST)
     if form.is_valid():
         criterion = get_object_or_404(
