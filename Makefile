@@ -31,8 +31,11 @@ run: seed
 	  trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/python manage.py runserver $(HOST)
 
+# The test files spread over TEST_WORKERS processes (pytest-xdist; a module's tests, and its
+# seed, stay in one process); TEST_WORKERS=0 runs them all in this one.
+TEST_WORKERS ?= 2
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # ruff (lint and format check), the floors (import-linter) and types (mypy); CI runs the same.
 lint: install
