@@ -146,7 +146,9 @@ def _open_membership(membership: Membership, **event: Any) -> Membership:
 
 
 def _save_event(event: MembershipEvent) -> MembershipEvent:
-    event.full_clean()
+    # Its membership, cell and author are rows this write has loaded (locked, scoped, signed in):
+    # full_clean need not look each up again. The other organisation comes from input: checked.
+    event.full_clean(exclude=["membership", "cell", "recorded_by"])
     event.save()
     facts.record_flows([event], {event.membership_id: event.membership.person})
     return event
@@ -705,7 +707,9 @@ def membership_record_event(
     for extra in extra_events:
         _save_event(extra)
     m.version += 1
-    m.full_clean()
+    # The person and the admitting committee do not change with an event; the cell, if it does,
+    # is an organisation loaded in scope by the handler: no lookups of them again.
+    m.full_clean(exclude=["person", "cell", "admission_decided_by"])
     m.save()
     _rebuild_periods(m)
     if proposal is not None:

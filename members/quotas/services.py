@@ -118,7 +118,7 @@ def quota_set(
         return quota
     quota.target, quota.minimum, quota.note = target, minimum, note
     quota.set_by, quota.set_at, quota.upload = user, timezone.now(), upload
-    quota.full_clean()
+    quota.full_clean(exclude=["set_by", "upload"])  # the signed-in user, the upload being applied: loaded rows
     quota.save()
     QuotaChange.objects.create(
         organization=organization,
