@@ -2,7 +2,6 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import redirect
@@ -10,7 +9,7 @@ from django.urls import reverse
 from treebeard.admin import TreeAdmin
 from treebeard.forms import MoveNodeForm, movenodeform_factory
 
-from partydev.admin import register_history
+from partydev.admin import ReadOnlyAdmin, register_history
 
 from .models import (
     Decision,
@@ -119,19 +118,6 @@ class RoleAdmin(admin.ModelAdmin):
     list_select_related = ["user", "organization"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Operations are written by the services only; the admin reads them."""
-
-    def has_add_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
-        return False
-
-
 class SuccessionInline(admin.TabularInline):
     model = Succession
     fields = readonly_fields = ("predecessor", "successor", "effective_date", "whole")
@@ -146,6 +132,7 @@ class OperationItemInline(admin.TabularInline):
     can_delete = False
 
 
+# Operations and their decisions are written by the restructuring services only; the admin reads them.
 @admin.register(TreeOperation)
 class TreeOperationAdmin(ReadOnlyAdmin):
     list_display = ["effective_date", "kind", "organization", "decision", "recorded_by", "recorded_at"]
