@@ -20,17 +20,11 @@ from partydev.models import CalendarDay
 from partydev.workdays import WorkCalendar, calendar_scope
 
 from . import facts, rules
-from .models import Candidate, Stage
+from .models import PIPELINE, Candidate, Stage
 
-# Stages whose stored deadline counts working days (the certificate's expiry counts months).
-WORKING_DAY_STAGES = (
-    Stage.CELL_VOTE,
-    Stage.PARTIAL_APPRAISAL,
-    Stage.COMMITTEE_VOTE,
-    Stage.DECISION,
-    Stage.PROBATIONARY,
-    Stage.RECOGNITION_PROPOSED,
-)
+# Stages whose stored deadline counts working days: from the cell's vote to the proposal of
+# recognition, in the pipeline's order (the certificate's expiry, before them, counts months).
+WORKING_DAY_STAGES = tuple(PIPELINE[PIPELINE.index(Stage.CELL_VOTE) : PIPELINE.index(Stage.RECOGNITION_PROPOSED) + 1])
 RECOMPUTE_REASON = "Tính lại thời hạn theo lịch làm việc"
 
 
