@@ -17,7 +17,7 @@ from members.models import GeneralEducation, Membership, Person, Sex
 from organizations.models import Organization
 from organizations.privacy import can_see_sensitive
 from partydev.excel import ExcelColumn, table_workbook
-from partydev.spreadsheets import CellError, Column, normalise_text, to_date, to_int
+from partydev.spreadsheets import CellError, Column, normalise_text, to_date, to_int, to_text
 from partydev.text import ascii_digits, fold
 from partydev.uploads import CREATE, UNCHANGED, Importer, Plan, PlanItem, RowError
 
@@ -136,9 +136,7 @@ class CandidateBackfillImporter(Importer):
                         if value is None:
                             raise CellError(f"“{raw}” không phải giá trị hợp lệ")
                 else:
-                    if isinstance(raw, float) and raw.is_integer():
-                        raw = int(raw)
-                    value = normalise_text(str(raw)) if raw not in (None, "") else None
+                    value = to_text(raw) if raw not in (None, "") else None
             except CellError as exc:
                 problems.append((header, f"{header}: {exc}."))
                 continue

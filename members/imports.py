@@ -19,7 +19,7 @@ from organizations.selectors import user_roots, visible_uploads
 from partydev.audit import bulk_history
 from partydev.excel import ExcelColumn, set_cell, workbook_bytes, write_table, xlsx_response
 from partydev.formats import short_date
-from partydev.spreadsheets import normalise_text, to_date
+from partydev.spreadsheets import to_date, to_text
 from partydev.text import ascii_digits, fold
 from partydev.upload_views import UploadFlow
 from partydev.uploads import CHANGE, CREATE, UNCHANGED, Change, Column, Importer, Plan, PlanItem, RowError
@@ -88,14 +88,6 @@ def _lookup(choices) -> dict[str, str]:
 LOOKUPS = {field: _lookup(choices) for field, choices in CHOICES.items()}
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return normalise_text(str(value))
-
-
 def _d(day):
     return short_date(day) if day else None
 
@@ -123,10 +115,10 @@ class MemberImporter(Importer):
         v = row.values
         problems, out = [], {}
         for key in ("full_name", "place_of_origin", "admission_decision_number", "card_number"):
-            out[key] = _text(v.get(key))
+            out[key] = to_text(v.get(key))
         if not out["full_name"]:
             problems.append((LABELS["full_name"], "Thiếu họ và tên."))
-        raw_id = _text(v.get("national_id"))
+        raw_id = to_text(v.get("national_id"))
         national_id = ascii_digits(raw_id)
         if national_id and isinstance(v.get("national_id"), (int, float)) and len(national_id) == 11:
             national_id = "0" + national_id  # Excel drops the leading zero of a number
@@ -141,7 +133,7 @@ class MemberImporter(Importer):
             if ascii_digits(card) is None:
                 problems.append((LABELS["card_number"], "Số thẻ đảng viên chỉ gồm các chữ số 0–9."))
         for key, lookup in LOOKUPS.items():
-            raw = _text(v.get(key))
+            raw = to_text(v.get(key))
             if not raw:
                 if key in DEFAULTS:
                     out[key] = DEFAULTS[key]
@@ -152,12 +144,12 @@ class MemberImporter(Importer):
             if found is None:
                 problems.append((LABELS[key], f"{LABELS[key]} “{raw}” không có trong danh mục."))
             out[key] = found
-        youth = fold(_text(v.get("youth_union")))
+        youth = fold(to_text(v.get("youth_union")))
         if youth not in ("", "co", "khong", "x", "1", "0"):
             problems.append(
                 (
                     LABELS["youth_union"],
-                    f"Đoàn viên: ghi “Có” hoặc “Không”, không phải “{_text(v.get('youth_union'))}”.",
+                    f"Đoàn viên: ghi “Có” hoặc “Không”, không phải “{to_text(v.get('youth_union'))}”.",
                 )
             )
         out["youth_union"] = youth in ("co", "x", "1")
@@ -173,11 +165,11 @@ class MemberImporter(Importer):
             except ValueError as exc:
                 problems.append((LABELS[key], f"{LABELS[key]}: {exc}."))
                 out[key] = None
-        status = fold(_text(v.get("status")))
+        status = fold(to_text(v.get("status")))
         if status not in ("chinh thuc", "du bi"):
             problems.append((LABELS["status"], f"Tình trạng phải là “{OFFICIAL}” hoặc “{PROBATIONARY}”."))
         out["official"] = status == "chinh thuc"
-        out["cell"] = _text(v.get("cell")).upper()
+        out["cell"] = to_text(v.get("cell")).upper()
         if not out["cell"]:
             problems.append((LABELS["cell"], "Thiếu mã chi bộ."))
         if problems:

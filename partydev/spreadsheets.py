@@ -98,6 +98,16 @@ def normalise_text(value: str) -> str:
     return _WHITESPACE.sub(" ", value).strip()
 
 
+def to_text(value: Any) -> str:
+    """Text from a cell, "" for an empty one. A whole number typed as a number (a code, a card
+    number) is written without the ".0" the sheet gives it as a float."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return normalise_text(str(value))
+
+
 def normalise_value(value: Any) -> Any:
     if isinstance(value, str):
         value = normalise_text(value)

@@ -21,7 +21,7 @@ from partydev.excel import (
     set_cell,
     workbook_bytes,
 )
-from partydev.spreadsheets import CellError, SpreadsheetError, normalise_text, to_int
+from partydev.spreadsheets import CellError, SpreadsheetError, normalise_text, to_int, to_text
 from partydev.uploads import CHANGE, CREATE, UNCHANGED, Change, Column, Importer, Plan, PlanItem, RowError
 
 from .models import MAX_QUOTA, Quota
@@ -169,10 +169,7 @@ class QuotaImporter(Importer):
     def parse_row(self, row):
         v = row.values
         problems = []
-        code = v.get("code")
-        if isinstance(code, float) and code.is_integer():
-            code = int(code)
-        code = normalise_text(str(code)).upper() if code is not None else ""
+        code = to_text(v.get("code")).upper()
         if not code:
             problems.append(("Mã tổ chức", "Thiếu mã tổ chức."))
         numbers = {}
