@@ -618,26 +618,21 @@ class Generator:
                     continue
                 day = _day(rng, start, end)
                 number = f"{rng.randint(1, 900)}-QĐ/HU"
-                s.events.append(
-                    _event(
-                        kind=EventKind.TRANSFERRED_OUT,
-                        effective_date=day,
-                        decision_number=number,
-                        cell_id=here,
-                        status_after=Status.OFFICIAL,
-                        other_organization_id=dest,
+                # One decision, two rows: out of this cell, into the other, the same day.
+                for kind, cell, other in (
+                    (EventKind.TRANSFERRED_OUT, here, dest),
+                    (EventKind.TRANSFERRED_IN, dest, here),
+                ):
+                    s.events.append(
+                        _event(
+                            kind=kind,
+                            effective_date=day,
+                            decision_number=number,
+                            cell_id=cell,
+                            status_after=Status.OFFICIAL,
+                            other_organization_id=other,
+                        )
                     )
-                )
-                s.events.append(
-                    _event(
-                        kind=EventKind.TRANSFERRED_IN,
-                        effective_date=day,
-                        decision_number=number,
-                        cell_id=dest,
-                        status_after=Status.OFFICIAL,
-                        other_organization_id=here,
-                    )
-                )
                 s.membership.cell_id = dest
             for kind, k, reason in (
                 (EventKind.REPRIMANDED, REPRIMANDS, "Vi phạm quy chế làm việc"),
