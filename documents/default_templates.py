@@ -12,10 +12,14 @@ from __future__ import annotations
 import io
 
 from docx import Document
+from docx.document import Document as DocxDocument
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_PARAGRAPH_ALIGNMENT
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
+from docx.table import Table, _Cell
+from docx.text.paragraph import Paragraph
+from docx.text.run import Run
 
 from .kinds import ALL_KINDS, DocKind
 
@@ -114,7 +118,7 @@ TABLES = {
 HEADINGS = {"CHI BỘ QUYẾT NGHỊ", "ĐẢNG ỦY BỘ PHẬN QUYẾT NGHỊ", "ĐẢNG ỦY QUYẾT NGHỊ", "BAN THƯỜNG VỤ QUYẾT ĐỊNH"}
 
 
-def _font(run, size=14, bold=False, italic=False, underline=False):
+def _font(run: Run, size: float = 14, bold: bool = False, italic: bool = False, underline: bool = False) -> None:
     run.font.name = FONT
     run.font.size = Pt(size)
     run.bold, run.italic, run.underline = bold, italic, underline
@@ -123,16 +127,16 @@ def _font(run, size=14, bold=False, italic=False, underline=False):
 
 
 def _para(
-    container,
-    text,
+    container: DocxDocument | _Cell,
+    text: str,
     *,
-    align=WD_ALIGN_PARAGRAPH.JUSTIFY,
-    size=14,
-    bold=False,
-    italic=False,
-    underline=False,
-    indent=False,
-):
+    align: WD_PARAGRAPH_ALIGNMENT = WD_ALIGN_PARAGRAPH.JUSTIFY,
+    size: float = 14,
+    bold: bool = False,
+    italic: bool = False,
+    underline: bool = False,
+    indent: bool = False,
+) -> Paragraph:
     p = container.add_paragraph()
     p.alignment = align
     p.paragraph_format.space_after = Pt(3)
@@ -142,7 +146,7 @@ def _para(
     return p
 
 
-def _no_borders(table):
+def _no_borders(table: Table) -> None:
     tbl_pr = table._tbl.tblPr
     borders = tbl_pr.makeelement(qn("w:tblBorders"), {})
     for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import ValidationError
 
 from candidates import rules
 from candidates.models import PIPELINE, Candidate, Stage
+from candidates.services import label
 from organizations.models import CELL_KINDS, Kind, Organization
 from organizations.privacy import HIDDEN, can_see_sensitive
 
@@ -316,7 +318,7 @@ def _reached(candidate: Candidate, stage: str) -> bool:
     return PIPELINE.index(candidate.stage) >= PIPELINE.index(stage)
 
 
-_STAGE_DATE = {
+_STAGE_DATE: dict[str, str] = {
     Stage.CULTIVATION: "cultivation_date",
     Stage.DOSSIER: "form5_date",
     Stage.CELL_VOTE: "cell_vote_date",
@@ -348,9 +350,7 @@ def check_ready(kind: DocKind, candidate: Candidate) -> None:
             f"Chưa thể lập {kind.form} ({kind.title.lower()}): bước «{Stage(kind.stage).label}» chưa được ghi nhận "
             f"cho {candidate.person.full_name}."
         )
-    missing = [
-        str(Candidate._meta.get_field(f).verbose_name) for f in kind.required if getattr(candidate, f) in (None, "")
-    ]
+    missing = [label(f) for f in kind.required if getattr(candidate, f) in (None, "")]
     if missing:
         raise ValidationError(f"Chưa thể lập {kind.form}: hồ sơ còn thiếu {', '.join(missing)}.")
 
@@ -358,7 +358,7 @@ def check_ready(kind: DocKind, candidate: Candidate) -> None:
 # --- the facts of a paper ---------------------------------------------------------------------
 
 
-def _person(candidate: Candidate, user) -> dict:
+def _person(candidate: Candidate, user: Any) -> dict[str, str]:
     p = candidate.person
     sensitive = can_see_sensitive(user, candidate.cell)
     return {
@@ -371,11 +371,11 @@ def _person(candidate: Candidate, user) -> dict:
     }
 
 
-def _words(day):
+def _words(day: datetime.date | None) -> str:
     return date_words(day) if day else "ngày … tháng … năm …"
 
 
-def _percent(part, whole) -> str:
+def _percent(part: int, whole: int | None) -> str:
     if not whole:
         return "…"
     return f"{100 * part / whole:.2f}".replace(".", ",") + "%"
@@ -407,7 +407,7 @@ def dossier_items(c: Candidate) -> list[dict]:
         ("Nghị quyết đề nghị kết nạp của đảng ủy cơ sở", "8-KNĐ", c.committee_date),
         ("Quyết định kết nạp đảng viên", "9-KNĐ", c.decision_date),
     ]
-    out = []
+    out: list[dict[str, object]] = []
     for name, form, day in rows:
         if day is None:
             continue
@@ -415,7 +415,7 @@ def dossier_items(c: Candidate) -> list[dict]:
     return out
 
 
-def candidate_facts(kind: DocKind, c: Candidate, user, document_date: datetime.date) -> dict:
+def candidate_facts(kind: DocKind, c: Candidate, user: Any, document_date: datetime.date) -> dict[str, object]:
     grassroots = rules.grassroots_of(c.cell)
     probation_end = rules.probation_ends(c.ceremony_date) if c.ceremony_date else None
     facts = {
@@ -450,6 +450,8 @@ def document_date_of(kind: DocKind, candidate: Candidate | None, asked: datetime
     if asked is None:
         raise ValidationError({"document_date": f"Hãy nhập ngày của văn bản {kind.form}."})
     if kind.key == "15-knd":
+        # a 15-KNĐ is a candidate's paper, and check_ready has required its proposal date
+        assert candidate is not None and candidate.recognition_proposal_date is not None
         floor = candidate.recognition_proposal_date
         if asked < floor:
             raise ValidationError(

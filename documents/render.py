@@ -81,9 +81,9 @@ def render(kind: DocKind, template: bytes, context: dict) -> bytes:
     return out.getvalue()
 
 
-def sample_context(kind: DocKind) -> dict:
+def sample_context(kind: DocKind) -> dict[str, object]:
     """A value for every placeholder, to try a template once before it replaces the default."""
-    context = dict.fromkeys(placeholders_of(kind), "…")
+    context: dict[str, object] = dict.fromkeys(placeholders_of(kind), "…")
     row = {
         "no": 1,
         "name": "…",

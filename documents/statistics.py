@@ -18,6 +18,7 @@ smallest other group hidden with them), so the form gives away no more than the 
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
@@ -66,13 +67,13 @@ def part_period(year: int, part: str) -> tuple[str, Period]:
     return label, Period(datetime.date(year, first, 1), _month_end(year, last))
 
 
-def new_members_columns(quality) -> list[tuple[str, list[tuple[str, str]]]]:
+def new_members_columns(quality: analytics.Quality) -> list[tuple[str, list[tuple[str, str]]]]:
     """(group label, [(item key, item label)]) in the form's order."""
     groups = {g.key: g for g in quality.groups}
     return [(groups[key].label, [(i.key, i.label) for i in groups[key].items]) for key in FORM_GROUPS]
 
 
-def new_members_form(org: Organization, period: Period, user) -> tuple[bytes, str]:
+def new_members_form(org: Organization, period: Period, user: Any) -> tuple[bytes, str]:
     quality = analytics.new_member_quality(org, period)
     exact = can_see_sensitive(user, org)
     wb = Workbook()
@@ -139,11 +140,11 @@ def admissions_form(org: Organization, year: int, part: str) -> tuple[bytes, str
         excel.ExcelColumn("Cùng kỳ năm trước", number=True),
     ]
 
-    def line(name, figures, cum):
+    def line(name: str, figures: analytics.Figures, cum: analytics.Figures) -> list[object]:
         share = cum.rate / 100 if cum.rate is not None else None  # the cell's format shows the percent
         return [name, figures.quota, figures.admitted, cum.admitted, share, figures.prev_admitted]
 
-    rows = [line(r.org.name, r, by_org[r.org.id]) for r in in_period.rows]
+    rows = [line(r.org.name, r.figures, by_org[r.org.id].figures) for r in in_period.rows]
     rows.append(line(f"Tổng cộng {org.name}", in_period.totals, cumulative.totals))
     wb = Workbook()
     ws = wb.active

@@ -5,7 +5,7 @@ service, answer. Who may issue and what a paper holds live in ``permissions``, `
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -29,7 +29,9 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 def _file(content: bytes, filename: str, content_type: str) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
+    disposition = content_disposition_header(True, filename)
+    assert disposition is not None  # None only for an inline file without a name
+    response["Content-Disposition"] = disposition
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -40,7 +42,7 @@ def _messages(e: ValidationError) -> str:
 
 @login_required
 @require_POST
-def issue(request, pk, kind):
+def issue(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     """Issue (or correct) one paper of a candidate, then send it."""
     candidate = get_object_or_404(Candidate.objects.for_user(request.user), pk=pk)
     if kind not in kinds.CANDIDATE_KINDS:
@@ -63,7 +65,7 @@ def issue(request, pk, kind):
 
 
 @login_required
-def download(request, pk, fmt="docx"):
+def download(request: HttpRequest, pk: int, fmt: str = "docx") -> HttpResponse:
     doc = get_object_or_404(selectors.documents_for_user(request.user), pk=pk)
     if fmt == "pdf":
         if pdf.converter() is None:
@@ -81,12 +83,12 @@ def download(request, pk, fmt="docx"):
 
 
 @login_required
-def download_pdf(request, pk):
+def download_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return download(request, pk, fmt="pdf")
 
 
 @login_required
-def register(request, code):
+def register(request: HttpRequest, code: str) -> HttpResponse:
     issuer = get_object_or_404(Organization.objects.for_user(request.user), code=code)
     years = selectors.register_years(issuer)
     try:
@@ -101,7 +103,7 @@ def register(request, code):
 
 
 @login_required
-def cultivation_list(request, code):
+def cultivation_list(request: HttpRequest, code: str) -> HttpResponse:
     """GET: the form; POST: issue the cell's cultivation list and send it."""
     cell = get_object_or_404(Organization.objects.for_user(request.user), code=code)
     form = IssueForm(request.POST or None)
@@ -136,7 +138,7 @@ def cultivation_list(request, code):
 
 
 @login_required
-def templates_page(request):
+def templates_page(request: HttpRequest) -> HttpResponse:
     """The provincial office's page: each template, its placeholders; upload a replacement."""
     if not may_change_templates(request.user):
         raise PermissionDenied
@@ -173,7 +175,7 @@ def templates_page(request):
 
 
 @login_required
-def template_file(request, kind):
+def template_file(request: HttpRequest, kind: str) -> HttpResponse:
     """The template in use (the office's, or the default) as a .docx to edit."""
     if not may_change_templates(request.user):
         raise PermissionDenied
@@ -186,7 +188,7 @@ def template_file(request, kind):
 
 @login_required
 @require_POST
-def template_revert(request, kind):
+def template_revert(request: HttpRequest, kind: str) -> HttpResponse:
     try:
         services.template_revert(kind_key=kind, user=request.user, request=request)
     except ValidationError as e:
@@ -196,11 +198,11 @@ def template_revert(request, kind):
     return redirect("documents:templates")
 
 
-def _stat_org(request, code):
+def _stat_org(request: HttpRequest, code: str) -> Organization:
     return get_object_or_404(Organization.objects.for_user(request.user), code=code)
 
 
-def _stat_later(request, org):
+def _stat_later(request: HttpRequest, org: Organization) -> HttpResponse | None:
     """A whole district's or province's form is written by a worker (partydev.export_tasks)."""
     return export_later(
         request, size=type(org).objects.get_descendant_count(org), unit="orgs", title=f"Xuất biểu thống kê — {org.name}"
@@ -208,7 +210,7 @@ def _stat_later(request, org):
 
 
 @login_required
-def statistics_new_members(request, code):
+def statistics_new_members(request: HttpRequest, code: str) -> HttpResponse:
     """?from=&to= (or ?year=): the new members of the period in the basic statistics layout."""
     org = _stat_org(request, code)
     if later := _stat_later(request, org):
@@ -223,7 +225,7 @@ def statistics_new_members(request, code):
 
 
 @login_required
-def statistics_admissions(request, code):
+def statistics_admissions(request: HttpRequest, code: str) -> HttpResponse:
     """?year=&part=q1|q2|q3|q4|h1|h2|year: admissions against the year's quota."""
     org = _stat_org(request, code)
     if later := _stat_later(request, org):
