@@ -9,10 +9,24 @@ import zipfile
 
 from django.core.exceptions import ValidationError
 
-from partydev.spreadsheets import ENCRYPTED_PACKAGE, MAX_ENTRIES, MAX_RATIO, OLE_MAGIC, ZIP_MAGIC, _limit, _mb
+from partydev.spreadsheets import (
+    ENCRYPTED_PACKAGE,
+    MAX_ENTRIES,
+    MAX_RATIO,
+    OLE_MAGIC,
+    ZIP_MAGIC,
+    _limit,
+    _mb,
+    zip_entry_fault,
+)
 
 MAX_TEMPLATE_BYTES = 2 * 1024 * 1024
 MAX_UNCOMPRESSED = 20 * 1024 * 1024
+ENTRY_REFUSALS = {  # by partydev.spreadsheets.zip_entry_fault
+    "name": "Tệp chứa thành phần có tên bất thường (“{name}”); không phải tệp .docx hợp lệ.",
+    "encrypted": "Tệp .docx có phần nén được mã hóa; không đọc được.",
+    "compression": "Tệp .docx dùng kiểu nén không được hỗ trợ.",
+}
 
 
 def check_docx(data: bytes, filename: str = "") -> None:
@@ -43,14 +57,9 @@ def check_docx(data: bytes, filename: str = "") -> None:
     names = set()
     for info in infos:
         name = info.filename
-        if not name or name.startswith(("/", "\\")) or "\\" in name or "\x00" in name or ".." in name.split("/"):
-            raise ValidationError(
-                f"Tệp chứa thành phần có tên bất thường (“{name[:60]}”); không phải tệp .docx hợp lệ."
-            )
-        if info.flag_bits & 0x1:
-            raise ValidationError("Tệp .docx có phần nén được mã hóa; không đọc được.")
-        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise ValidationError("Tệp .docx dùng kiểu nén không được hỗ trợ.")
+        fault = zip_entry_fault(info)
+        if fault is not None:
+            raise ValidationError(ENTRY_REFUSALS[fault].format(name=name[:60]))
         total += info.file_size
         if total > MAX_UNCOMPRESSED or (
             info.file_size > 1024 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1)

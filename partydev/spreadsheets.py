@@ -178,6 +178,28 @@ def _mb(n: int) -> str:
     return f"{n / (1024 * 1024):.1f}".replace(".", ",") + " MB"
 
 
+ENTRY_REFUSALS = {  # by zip_entry_fault
+    "name": "Tệp chứa thành phần có tên bất thường (“{name}”); không phải tệp Excel hợp lệ.",
+    "encrypted": "Tệp .xlsx có phần nén được mã hóa; không đọc được.",
+    "compression": "Tệp .xlsx dùng kiểu nén không được hỗ trợ.",
+}
+
+
+def zip_entry_fault(info: zipfile.ZipInfo) -> str | None:
+    """What makes one entry of an Office file's zip one that a plain file never has: ``"name"``
+    (empty, absolute, with a backslash, a NUL or a ``..`` part), ``"encrypted"``, ``"compression"``
+    (neither stored nor deflated); None for a plain entry. Read from the central directory, before
+    anything is inflated; each guard words its own refusal."""
+    name = info.filename
+    if not name or name.startswith(("/", "\\")) or "\\" in name or "\x00" in name or ".." in name.split("/"):
+        return "name"
+    if info.flag_bits & 0x1:
+        return "encrypted"
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return "compression"
+    return None
+
+
 def sniff(data: bytes) -> None:
     """Refuse what is not an .xlsx, by its first bytes, with a message that says what it is."""
     max_bytes = _limit("UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
@@ -232,22 +254,10 @@ def check_container(data: bytes) -> zipfile.ZipFile:
     names = set()
     for info in infos:
         name = info.filename
-        if (
-            not name
-            or name.startswith(("/", "\\"))
-            or "\\" in name
-            or "\x00" in name
-            or ":" in name
-            or any(part == ".." for part in name.split("/"))
-            or len(name) > 255
-        ):
-            raise SpreadsheetError(
-                f"Tệp chứa thành phần có tên bất thường (“{name[:60]}”); không phải tệp Excel hợp lệ."
-            )
-        if info.flag_bits & 0x1:
-            raise SpreadsheetError("Tệp .xlsx có phần nén được mã hóa; không đọc được.")
-        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise SpreadsheetError("Tệp .xlsx dùng kiểu nén không được hỗ trợ.")
+        # A workbook's part names are also short and without a colon (Excel writes none).
+        fault = "name" if ":" in name or len(name) > 255 else zip_entry_fault(info)
+        if fault is not None:
+            raise SpreadsheetError(ENTRY_REFUSALS[fault].format(name=name[:60]))
         total += info.file_size
         if total > max_total:
             raise SpreadsheetError(
