@@ -3,10 +3,11 @@ Rates are strings with a decimal point ("88.48"), or null where there is no quot
 
 import datetime
 
-from django.http import JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from organizations.models import Organization
 from organizations.selectors import predecessors_of
 from partydev.api import api_login_required
 from partydev.text import canonical_text
@@ -21,7 +22,7 @@ def _bad(message: str) -> JsonResponse:
     return JsonResponse({"detail": message}, status=400)
 
 
-def _tree(request):
+def _tree(request: HttpRequest) -> str:
     """``as=then`` (the tree as it stood in the period: the default) or ``as=now`` (history
     mapped onto today's organisations through the recorded successions)."""
     value = request.GET.get("as", "").strip() or "then"
@@ -32,11 +33,11 @@ def _tree(request):
     return value
 
 
-def _history(org, period, as_: str) -> dict:
+def _history(org: Organization, period: Period, as_: str) -> dict[str, object]:
     """What every report says of the tree it read: ``as``, and with ``as=then`` for an
     organisation that began inside the period, its start and its predecessors (with links) for
     the time before it."""
-    data = {"as": as_}
+    data: dict[str, object] = {"as": as_}
     if as_ == "then" and org.valid_from and org.valid_from > period.date_from:
         data["valid_from"] = org.valid_from.isoformat()
         data["predecessors"] = [
@@ -46,7 +47,7 @@ def _history(org, period, as_: str) -> dict:
     return data
 
 
-def _org_and_period(request):
+def _org_and_period(request: HttpRequest) -> tuple[Organization, Period]:
     code = canonical_text(request.GET.get("org", ""))
     if not code:
         raise PeriodError("Thiếu tham số “org” (mã tổ chức).")
@@ -58,9 +59,25 @@ def _org_and_period(request):
     return org, period
 
 
+def _org_period_tree(request: HttpRequest) -> tuple[Organization, Period, str]:
+    """The organisation, the period and the tree (``as``) a report is asked for."""
+    org, period = _org_and_period(request)
+    return org, period, _tree(request)
+
+
+def _head(org: Organization, period: Period, as_: str) -> dict[str, object]:
+    """What a report's answer begins with: the organisation, the period and the tree it read."""
+    return {
+        "org": org.code,
+        "from": period.date_from.isoformat(),
+        "to": period.date_to.isoformat(),
+        **_history(org, period, as_),
+    }
+
+
 @require_GET
 @api_login_required
-def achievement(request):
+def achievement(request: HttpRequest) -> JsonResponse:
     try:
         org, period = _org_and_period(request)
         kinds = parse_kinds(request.GET)
@@ -104,11 +121,11 @@ def achievement(request):
                     "org": r.org.code,
                     "name": r.org.name,
                     "kind": r.org.kind,
-                    "admitted": r.admitted,
-                    "quota": r.quota,
-                    "rate": rate_text(r.rate),
-                    "previous_admitted": r.prev_admitted,
-                    "previous_rate": rate_text(r.prev_rate),
+                    "admitted": r.figures.admitted,
+                    "quota": r.figures.quota,
+                    "rate": rate_text(r.figures.rate),
+                    "previous_admitted": r.figures.prev_admitted,
+                    "previous_rate": rate_text(r.figures.prev_rate),
                 }
                 for r in result.rows
             ],
@@ -118,18 +135,14 @@ def achievement(request):
 
 @require_GET
 @api_login_required
-def new_members(request):
+def new_members(request: HttpRequest) -> JsonResponse:
     try:
-        org, period = _org_and_period(request)
-        as_ = _tree(request)
+        org, period, as_ = _org_period_tree(request)
     except PeriodError as e:
         return _bad(str(e))
     result = quality_for(request.user, analytics.new_member_quality(org, period, tree=TREES[as_]))
     data = {
-        "org": org.code,
-        "from": period.date_from.isoformat(),
-        "to": period.date_to.isoformat(),
-        **_history(org, period, as_),
+        **_head(org, period, as_),
         "total": result.total,
         "previous_total": result.prev_total,
     }
@@ -141,20 +154,16 @@ def new_members(request):
 
 @require_GET
 @api_login_required
-def exits(request):
+def exits(request: HttpRequest) -> JsonResponse:
     try:
-        org, period = _org_and_period(request)
-        as_ = _tree(request)
+        org, period, as_ = _org_period_tree(request)
     except PeriodError as e:
         return _bad(str(e))
     result = analytics.exits(org, period, tree=TREES[as_])
     now = result.now
     return JsonResponse(
         {
-            "org": org.code,
-            "from": period.date_from.isoformat(),
-            "to": period.date_to.isoformat(),
-            **_history(org, period, as_),
+            **_head(org, period, as_),
             "exits": {line.kind: {"total": line.total, "probationary": line.probationary} for line in result.lines},
             "total": result.total,
             "removed": result.removed,

@@ -7,11 +7,13 @@ district, a cell secretary to their cell); ``reports:dashboard-org`` is one orga
 """
 
 import datetime
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Max, Q
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -37,7 +39,7 @@ CHART_YEARS = 8
 MAX_CHART_ROWS = 60
 
 
-def scoped_org(user, code) -> Organization:
+def scoped_org(user: Any, code: str) -> Organization:
     """The organisation ``code`` if the user may see it; 404 otherwise (existence does not leak)."""
     return get_object_or_404(Organization.objects.for_user(user), code=code)
 
@@ -53,7 +55,7 @@ def reporting_year(*orgs: Organization, today: datetime.date | None = None) -> i
     return latest or today.year
 
 
-def parse_kinds(params) -> list[str]:
+def parse_kinds(params: Mapping[str, str]) -> list[str]:
     raw = params.getlist("kinds") if hasattr(params, "getlist") else [params.get("kinds", "")]
     kinds = [k.strip() for part in raw for k in part.split(",") if k.strip()]
     unknown = [k for k in kinds if k not in KIND_LABELS]
@@ -62,7 +64,7 @@ def parse_kinds(params) -> list[str]:
     return kinds
 
 
-def parse_threshold(params) -> Decimal:
+def parse_threshold(params: Mapping[str, str]) -> Decimal:
     text = (params.get("threshold") or "").strip().replace(",", ".")
     if not text:
         return DEFAULT_THRESHOLD
@@ -83,7 +85,7 @@ TREES = {"then": rollup.THEN, "now": rollup.NOW}
 class ReportRequest:
     """What every report page reads from the query string."""
 
-    def __init__(self, request, org: Organization, default_period: Period):
+    def __init__(self, request: HttpRequest, org: Organization, default_period: Period) -> None:
         self.request = request
         self.org = org
         self.errors: list[str] = []
@@ -115,7 +117,7 @@ class ReportRequest:
         self.descending = params.get("dir") == "desc"
         self.export = params.get("format") == "xlsx"
 
-    def params(self, **changes) -> dict:
+    def params(self, **changes: str) -> dict[str, str]:
         base = {
             "from": self.period.date_from.isoformat(),
             "to": self.period.date_to.isoformat(),
@@ -129,11 +131,11 @@ class ReportRequest:
         base.update(changes)
         return {k: v for k, v in base.items() if v not in ("", None)}
 
-    def query(self, **changes) -> str:
+    def query(self, **changes: str) -> str:
         return urlencode(self.params(**changes))
 
 
-def _context(rr: ReportRequest, **extra) -> dict:
+def _context(rr: ReportRequest, **extra: Any) -> dict[str, Any]:
     org = rr.org
     context = {
         "base_query": rr.query(kinds="", levels="", sort="", dir="", threshold=""),
@@ -154,7 +156,7 @@ def _context(rr: ReportRequest, **extra) -> dict:
 
 
 @login_required
-def dashboard_home(request):
+def dashboard_home(request: HttpRequest) -> HttpResponse:
     """Land on the dashboard of the top organisation of the user's scope; a user whose scope
     holds several (an administrator, a national office) gets all of them on one page."""
     roots = list(user_roots(request.user).order_by("path"))
@@ -173,7 +175,9 @@ def dashboard_home(request):
     by_year = analytics.achievement_by_year(roots[0], years, result.group_q, group_ids=[r.id for r in roots])
     charts = {"years": [{"label": str(y["year"]), "admitted": y["admitted"], "quota": y["quota"]} for y in by_year]}
     if len(result.rows) <= MAX_CHART_ROWS:
-        charts["children"] = [{"label": r.org.name, "admitted": r.admitted, "quota": r.quota} for r in result.rows]
+        charts["children"] = [
+            {"label": r.org.name, "admitted": r.figures.admitted, "quota": r.figures.quota} for r in result.rows
+        ]
     return render(
         request,
         "reports/national.html",
@@ -201,7 +205,7 @@ def _sort_links(rr: ReportRequest) -> dict[str, str]:
     return links
 
 
-def _export_later(request, org):
+def _export_later(request: HttpRequest, org: Organization) -> HttpResponse | None:
     """A whole-scope table (many organisations) is written by a worker (partydev.export_tasks)."""
     return export_later(
         request, size=type(org).objects.get_descendant_count(org), unit="orgs", title=f"Xuất bảng báo cáo — {org.name}"
@@ -209,7 +213,7 @@ def _export_later(request, org):
 
 
 @login_required
-def dashboard(request, code):
+def dashboard(request: HttpRequest, code: str) -> HttpResponse:
     org = scoped_org(request.user, code)
     year = reporting_year(org)
     rr = ReportRequest(request, org, Period.year(year))
@@ -225,7 +229,7 @@ def dashboard(request, code):
     return render(request, "reports/dashboard.html", {"org": org, "body": html})
 
 
-def _achievement(org, rr):
+def _achievement(org: Organization, rr: ReportRequest) -> analytics.Achievement:
     return analytics.achievement(
         org,
         rr.period,
@@ -238,7 +242,7 @@ def _achievement(org, rr):
     )
 
 
-def _dashboard_figures(org: Organization, rr: ReportRequest, year: int) -> dict:
+def _dashboard_figures(org: Organization, rr: ReportRequest, year: int) -> dict[str, Any]:
     result = _achievement(org, rr)
     chart_last = rr.period.date_to.year
     chart_years = (
@@ -250,7 +254,9 @@ def _dashboard_figures(org: Organization, rr: ReportRequest, year: int) -> dict:
     by_year = analytics.achievement_by_year(org, chart_years, result.group_q, group_ids=admitted_under)
     charts = {"years": [{"label": str(y["year"]), "admitted": y["admitted"], "quota": y["quota"]} for y in by_year]}
     if len(result.rows) <= MAX_CHART_ROWS:
-        charts["children"] = [{"label": r.org.name, "admitted": r.admitted, "quota": r.quota} for r in result.rows]
+        charts["children"] = [
+            {"label": r.org.name, "admitted": r.figures.admitted, "quota": r.figures.quota} for r in result.rows
+        ]
     pipeline = _pipeline(org, rr.period.date_to.year) if not org.numchild else None
     child_kinds = sorted({r.org.kind for r in result.rows} | set(rr.kinds), key=list(KIND_LABELS).index)
     return dict(
@@ -268,7 +274,9 @@ def _dashboard_figures(org: Organization, rr: ReportRequest, year: int) -> dict:
         all_cells=rr.query(kinds="cell", levels="all"),
         lagging=[r for r in result.rows if r.below],
         pipeline=pipeline,
-        rows_html=exports.achievement_rows_html(result, rr, reverse("reports:dashboard")),
+        rows_html=exports.achievement_rows_html(
+            result, rr.query(kinds="", levels="", sort="", dir=""), reverse("reports:dashboard")
+        ),
         lines=_both_lines(org, rr, result),
         published=_published(org) if org.code == PUBLISHED_FOR else [],
     )
@@ -293,7 +301,7 @@ def _local_level_label(rr: ReportRequest) -> str:
     return "các đảng bộ cấp huyện"
 
 
-def _both_lines(org: Organization, rr: ReportRequest, result) -> list[dict]:
+def _both_lines(org: Organization, rr: ReportRequest, result: analytics.Achievement) -> list[dict[str, Any]]:
     """For a province: its figures on the two bases side by side, the committees directly above
     the grassroots (the published basis of the terms and years) and the whole province (the
     published basis of 2023's half-year), whichever the page shows."""
@@ -366,13 +374,21 @@ def _pipeline(cell: Organization, year: int) -> dict:
     }
 
 
-@login_required
-def new_members(request, code):
+def _report(request: HttpRequest, code: str, year: int | None = None) -> tuple[ReportRequest, HttpResponse | None]:
+    """A report page's organisation (404 outside the user's scope) and query, its period the
+    ``year`` (by default the reporting year); with the response that hands a whole scope's
+    export to a worker, if that is what is asked."""
     org = scoped_org(request.user, code)
-    rr = ReportRequest(request, org, Period.year(reporting_year(org)))
-    if rr.export and (later := _export_later(request, org)):
+    rr = ReportRequest(request, org, Period.year(reporting_year(org) if year is None else year))
+    return rr, _export_later(request, org) if rr.export else None
+
+
+@login_required
+def new_members(request: HttpRequest, code: str) -> HttpResponse:
+    rr, later = _report(request, code)
+    if later is not None:
         return later
-    result = quality_for(request.user, analytics.new_member_quality(org, rr.period, tree=rr.tree))
+    result = quality_for(request.user, analytics.new_member_quality(rr.org, rr.period, tree=rr.tree))
     if rr.export:
         return exports.quality_xlsx(result)
     charts = {
@@ -384,12 +400,11 @@ def new_members(request, code):
 
 
 @login_required
-def coverage(request, code):
-    org = scoped_org(request.user, code)
-    rr = ReportRequest(request, org, Period.year(reporting_year(org)))
-    if rr.export and (later := _export_later(request, org)):
+def coverage(request: HttpRequest, code: str) -> HttpResponse:
+    rr, later = _report(request, code)
+    if later is not None:
         return later
-    result = analytics.coverage(org, rr.period)
+    result = analytics.coverage(rr.org, rr.period)
     if rr.export:
         return exports.coverage_xlsx(result, request.GET.get("table", "cells"))
     tables = exports.coverage_tables(result)
@@ -398,24 +413,22 @@ def coverage(request, code):
 
 
 @login_required
-def exits(request, code):
-    org = scoped_org(request.user, code)
-    rr = ReportRequest(request, org, Period.year(reporting_year(org)))
-    if rr.export and (later := _export_later(request, org)):
+def exits(request: HttpRequest, code: str) -> HttpResponse:
+    rr, later = _report(request, code)
+    if later is not None:
         return later
-    result = analytics.exits(org, rr.period, tree=rr.tree)
+    result = analytics.exits(rr.org, rr.period, tree=rr.tree)
     if rr.export:
         return exports.exits_xlsx(result)
     return render(request, "reports/exits.html", _context(rr, result=result))
 
 
 @login_required
-def projection(request, code):
-    org = scoped_org(request.user, code)
-    rr = ReportRequest(request, org, Period.year(datetime.date.today().year))
-    if rr.export and (later := _export_later(request, org)):
+def projection(request: HttpRequest, code: str) -> HttpResponse:
+    rr, later = _report(request, code, year=datetime.date.today().year)
+    if later is not None:
         return later
-    result = projections.projection(org, kinds=rr.kinds)
+    result = projections.projection(rr.org, kinds=rr.kinds)
     if rr.export:
         return exports.projection_xlsx(result)
     return render(

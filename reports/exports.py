@@ -1,14 +1,28 @@
 """The report tables (defined once in ``tables``) and their Excel exports."""
 
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpResponse
+from django.utils.safestring import SafeString
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
 
 from candidates.models import Stage
 from organizations.models import Kind
 from partydev import excel
 
-from .projection import BEFORE_DECISION
+from .analytics import Achievement, Coverage, Exits, Quality
+from .projection import BEFORE_DECISION, Projection
+from .suppression import ShownQuality
 from .tables import Column, Table, excel_value, fmt_int, rows_html
+
+
+def _stage_count(stage: str) -> Callable[[Any], int]:
+    """A column of the candidates a row has at ``stage`` (a pipeline or a projection row)."""
+    return lambda r: r.by_stage.get(stage, 0)
+
 
 # --- achievement --------------------------------------------------------------------------------
 
@@ -16,7 +30,7 @@ from .tables import Column, Table, excel_value, fmt_int, rows_html
 KIND_LABELS = dict(Kind.choices)
 
 
-def achievement_columns(result) -> list[Column]:
+def achievement_columns(result: Achievement) -> list[Column]:
     prev = result.previous.label
     return [
         Column("Tổ chức", lambda r: r.org.name),
@@ -34,15 +48,15 @@ def achievement_columns(result) -> list[Column]:
 
 
 class _TotalsRow:
-    def __init__(self, result, label):
+    def __init__(self, result: Achievement, label: str) -> None:
         self.org = type("TotalOrg", (), {"name": label, "kind": ""})()
         self.figures = result.totals
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self.__dict__["figures"], name)
 
 
-def achievement_table(result) -> Table:
+def achievement_table(result: Achievement) -> Table:
     label = "Cộng các tổ chức được chọn" if result.kinds else f"Toàn {result.org.name}"
     return Table(
         title=f"Kết quả kết nạp đảng viên so với chỉ tiêu — {result.org.name}",
@@ -53,9 +67,9 @@ def achievement_table(result) -> Table:
     )
 
 
-def achievement_rows_html(result, rr, dashboard_prefix: str):
-    """The drill-down rows: each links to the child's dashboard with the same period and filters."""
-    query = rr.query(kinds="", levels="", sort="", dir="")
+def achievement_rows_html(result: Achievement, query: str, dashboard_prefix: str) -> SafeString:
+    """The drill-down rows: each links to the child's dashboard with ``query`` (the same period
+    and filters)."""
     return rows_html(
         achievement_table(result),
         link=lambda r: f"{dashboard_prefix}{r.org.code}/?{query}" if r.org.numchild else None,
@@ -63,15 +77,16 @@ def achievement_rows_html(result, rr, dashboard_prefix: str):
     )
 
 
-def achievement_xlsx(result):
+def achievement_xlsx(result: Achievement) -> HttpResponse:
     return xlsx_response([achievement_table(result)], f"ket-qua-ket-nap-{result.org.code}-{result.period.label}")
 
 
 # --- quality, exits, coverage -------------------------------------------------------------------
 
 
-def quality_tables(result) -> list[Table]:
+def quality_tables(result: Quality | ShownQuality) -> list[Table]:
     prev = result.previous.label
+    note = getattr(result, "note", "")  # what a ShownQuality hid
     cols = [
         Column("Tiêu chí", lambda i: i.label),
         Column("Số lượng", lambda i: i.count, "int"),
@@ -83,20 +98,20 @@ def quality_tables(result) -> list[Table]:
     head = Table(
         title=f"Chất lượng đảng viên mới kết nạp — {result.org.name}",
         subtitle=f"Kỳ báo cáo: {result.period.label}; tổng số {fmt_int(result.total)} "
-        f"(cùng kỳ {prev}: {fmt_int(result.prev_total)})" + (f". {result.note}" if getattr(result, "note", "") else ""),
+        f"(cùng kỳ {prev}: {fmt_int(result.prev_total)})" + (f". {note}" if note else ""),
         columns=cols,
         rows=result.highlights,
     )
     return [head] + [Table(title=g.label, columns=cols, rows=g.items) for g in result.groups]
 
 
-def quality_xlsx(result):
+def quality_xlsx(result: Quality | ShownQuality) -> HttpResponse:
     return xlsx_response(
         quality_tables(result), f"chat-luong-dang-vien-moi-{result.org.code}-{result.period.label}", one_sheet=True
     )
 
 
-def exits_table(result) -> Table:
+def exits_table(result: Exits) -> Table:
     prev = result.previous.label
     return Table(
         title=f"Đảng viên ra khỏi Đảng, từ trần — {result.org.name}",
@@ -112,7 +127,7 @@ def exits_table(result) -> Table:
     )
 
 
-def growth_table(result) -> Table:
+def growth_table(result: Exits) -> Table:
     now, prev = result.now, result.prev
     lines = [
         ("Kết nạp (kể cả kết nạp lại)", result.admitted, result.prev_admitted),
@@ -136,13 +151,13 @@ def growth_table(result) -> Table:
     )
 
 
-def exits_xlsx(result):
+def exits_xlsx(result: Exits) -> HttpResponse:
     return xlsx_response(
         [exits_table(result), growth_table(result)], f"giam-dang-vien-{result.org.code}-{result.period.label}"
     )
 
 
-def coverage_tables(result) -> dict[str, Table]:
+def coverage_tables(result: Coverage) -> dict[str, Table]:
     unit_cols = [
         Column("Tổ chức", lambda o: o.name),
         Column("Mã", lambda o: o.code),
@@ -157,9 +172,7 @@ def coverage_tables(result) -> dict[str, Table]:
 
     labels = dict(Stage.choices)
     pipe_cols = [Column("Chi bộ", lambda r: r.org.name), Column("Mã", lambda r: r.org.code)]
-    pipe_cols += [
-        Column(labels[s], lambda r, s=s: r.by_stage.get(s, 0), "int") for s in [*BEFORE_DECISION, Stage.DECISION]
-    ]
+    pipe_cols += [Column(labels[s], _stage_count(s), "int") for s in [*BEFORE_DECISION, Stage.DECISION]]
     pipe_cols += [
         Column("Cộng", lambda r: r.total, "int"),
         Column(f"Chỉ tiêu {result.period.date_to.year}", lambda r: r.quota, "int"),
@@ -192,7 +205,7 @@ def coverage_tables(result) -> dict[str, Table]:
     }
 
 
-def coverage_xlsx(result, which: str):
+def coverage_xlsx(result: Coverage, which: str) -> HttpResponse:
     tables = coverage_tables(result)
     chosen = [tables[which]] if which in tables else list(tables.values())
     return xlsx_response(chosen, f"don-vi-chua-ket-nap-{result.org.code}-{result.period.label}")
@@ -201,7 +214,7 @@ def coverage_xlsx(result, which: str):
 # --- writing ------------------------------------------------------------------------------------
 
 
-def xlsx_response(tables: list[Table], name: str, *, one_sheet: bool = False):
+def xlsx_response(tables: list[Table], name: str, *, one_sheet: bool = False) -> HttpResponse:
     """One sheet per table (``one_sheet``: every table on one sheet, one below the other, for
     small tables that would print a page each): Vietnamese headers, numbers kept as numbers, text
     escaped against formulas (``partydev.excel``), rates as percentages, set up to print on A4
@@ -227,7 +240,7 @@ def xlsx_response(tables: list[Table], name: str, *, one_sheet: bool = False):
     return excel.xlsx_response(excel.workbook_bytes(wb), filename)
 
 
-def _write(ws, table: Table, *, start_row: int, period: str) -> tuple[int, int]:
+def _write(ws: Worksheet, table: Table, *, start_row: int, period: str) -> tuple[int, int]:
     """One table on ``ws`` from ``start_row``: (its header row, its last row)."""
 
     columns = [excel.ExcelColumn(c.header, width=None, number=c.kind != "text") for i, c in enumerate(table.columns)]
@@ -249,7 +262,7 @@ def _write(ws, table: Table, *, start_row: int, period: str) -> tuple[int, int]:
     return header_row, last
 
 
-def _sheet_name(title: str, n: int, used: set) -> str:
+def _sheet_name(title: str, n: int, used: set[str]) -> str:
     base = title.split(" — ")[0]
     for bad in "[]:*?/\\":
         base = base.replace(bad, " ")
@@ -267,14 +280,14 @@ def _number_format(kind: str) -> str | None:
 # --- projection ---------------------------------------------------------------------------------
 
 
-def projection_columns(result) -> list[Column]:
+def projection_columns(result: Projection) -> list[Column]:
     cols = [
         Column("Tổ chức", lambda r: r.org.name),
         Column(f"Đã kết nạp từ 01/01/{result.year}", lambda r: r.admitted, "int"),
         Column("Đã có quyết định, chờ lễ kết nạp", lambda r: r.decided, "int"),
     ]
     for h in result.history:
-        cols.append(Column(h.label, lambda r, s=h.stage: r.by_stage[s], "int"))
+        cols.append(Column(h.label, _stage_count(h.stage), "int"))
     cols += [
         Column("Dự kiến đến 31/12", lambda r: r.expected, "int"),
         Column("Dự kiến thấp nhất", lambda r: r.expected_low, "int"),
@@ -286,7 +299,7 @@ def projection_columns(result) -> list[Column]:
     return cols
 
 
-def projection_table(result) -> Table:
+def projection_table(result: Projection) -> Table:
     return Table(
         title=f"Dự báo kết nạp đến 31/12/{result.year} — {result.org.name}",
         subtitle=f"tính đến {result.today:%d/%m/%Y}",
@@ -296,5 +309,5 @@ def projection_table(result) -> Table:
     )
 
 
-def projection_xlsx(result):
+def projection_xlsx(result: Projection) -> HttpResponse:
     return xlsx_response([projection_table(result)], f"du-bao-{result.org.code}-{result.year}")

@@ -6,6 +6,7 @@ every board's report makes (so với cùng kỳ).
 """
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -21,7 +22,7 @@ class Period:
     date_from: datetime.date
     date_to: datetime.date
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.date_to < self.date_from:
             raise PeriodError("Ngày kết thúc (đến) không được trước ngày bắt đầu (từ).")
 
@@ -93,7 +94,7 @@ def parse_date(text: str, field: str) -> datetime.date:
     return day
 
 
-def period_from_params(params, default: Period) -> Period:
+def period_from_params(params: Mapping[str, str], default: Period) -> Period:
     """Read ``from``/``to`` (YYYY-MM-DD) or ``year``/``year_from``/``year_to`` from a query dict."""
     if params.get("from") or params.get("to"):
         date_from = parse_date(params.get("from", ""), "từ ngày") if params.get("from") else default.date_from
@@ -102,8 +103,8 @@ def period_from_params(params, default: Period) -> Period:
     if params.get("year"):
         return Period.year(_parse_year(params["year"], "năm"))
     if params.get("year_from") or params.get("year_to"):
-        first = _parse_year(params.get("year_from") or params.get("year_to"), "từ năm")
-        last = _parse_year(params.get("year_to") or params.get("year_from"), "đến năm")
+        first = _parse_year(params.get("year_from") or params["year_to"], "từ năm")
+        last = _parse_year(params.get("year_to") or params["year_from"], "đến năm")
         return Period.years_range(first, last)
     return default
 

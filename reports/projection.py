@@ -82,7 +82,7 @@ class StageHistory:
 
 @dataclass
 class ProjectionRow:
-    org: Organization
+    org: Organization | analytics.OrgRow  # the page's organisation, or one of the rows listed under it
     admitted: int
     decided: int
     by_stage: dict[str, int]
@@ -164,7 +164,9 @@ def stage_history(root: Organization, window: Period) -> dict[str, StageHistory]
         "cell_id", "stage", "outcome", "days", "n"
     )
     rolled = rollup.roll_up(ends, anchors=[root.id], sums=["n"], group=["stage", "outcome", "days"])
-    went_on, dropped, durations = defaultdict(int), defaultdict(int), defaultdict(Counter)
+    went_on: defaultdict[str, int] = defaultdict(int)
+    dropped: defaultdict[str, int] = defaultdict(int)
+    durations: defaultdict[str, Counter[int]] = defaultdict(Counter)
     for (_root, stage, outcome, days), sums in rolled.items():
         if outcome == StageOutcome.WENT_ON:
             went_on[stage] += sums["n"]
@@ -179,13 +181,14 @@ def stage_history(root: Organization, window: Period) -> dict[str, StageHistory]
     return history
 
 
-def _median(counts: Counter) -> int:
+def _median(counts: Counter[int]) -> int:
     """The median of the days counted in ``counts`` ({days: how many}), rounded down; 0 if none."""
     total = sum(counts.values())
     if not total:
         return 0
     low, high = (total - 1) // 2, total // 2  # the middle one or two, counting from 0
-    seen, middle = 0, []
+    seen = 0
+    middle: list[int] = []
     for days in sorted(counts):
         seen += counts[days]
         while len(middle) < 2 and seen > (low, high)[len(middle)]:
@@ -206,12 +209,12 @@ def _chance(history: dict[str, StageHistory], stage: str) -> Decimal:
     return chance
 
 
-def _remaining(history, stage) -> int:
+def _remaining(history: dict[str, StageHistory], stage: str) -> int:
     later = BEFORE_DECISION[BEFORE_DECISION.index(stage) + 1 :]
     return sum(history[s].typical_days for s in later if s != Stage.PARTIAL_APPRAISAL or stage == s)
 
 
-def projection(org: Organization, today: datetime.date | None = None, *, kinds=None) -> Projection:
+def projection(org: Organization, today: datetime.date | None = None, *, kinds: list[str] | None = None) -> Projection:
     """The expected admissions to 31/12 of ``today``'s year for ``org`` and its children."""
     today = today or datetime.date.today()
     year = today.year
@@ -261,7 +264,7 @@ def projection(org: Organization, today: datetime.date | None = None, *, kinds=N
     quotas = _quotas([n.id for n in nodes], year)
     chances = {s: _chance(history, s) for s in BEFORE_DECISION}
 
-    def row(node):
+    def row(node: Organization | analytics.OrgRow) -> ProjectionRow:
         expected = sum((in_time[s][node.id] * chances[s] for s in BEFORE_DECISION), Decimal(0))
         target, minimum = quotas.get(node.id, (None, None))
         return ProjectionRow(
@@ -298,7 +301,7 @@ def _rest_of_year(today: datetime.date, year: int) -> Period | None:
     return Period(day + datetime.timedelta(days=1), datetime.date(year, 12, 31))
 
 
-def _whole(value) -> int:
+def _whole(value: Decimal | int) -> int:
     return int(Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
@@ -313,7 +316,7 @@ def history_bounds(admitted: int, model: int, rest: list[int]) -> tuple[int, int
     return low, high
 
 
-def _quotas(org_ids, year) -> dict[int, tuple[int, int | None]]:
+def _quotas(org_ids: list[int], year: int) -> dict[int, tuple[int, int | None]]:
     return {
         q["organization_id"]: (q["target"], q["minimum"])
         for q in Quota.objects.filter(organization_id__in=org_ids, year=year).values(

@@ -12,13 +12,18 @@ changes nothing in how it is computed. Whoever may read the fields gets the resu
 """
 
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
+from django.db import models
 
 from members.models import Person
+from organizations.models import Organization
 from organizations.privacy import SENSITIVE_BREAKDOWNS, can_see_sensitive, suppress_small_groups
 
-from .periods import rate
+from .analytics import Quality, QualityGroup, QualityItem
+from .periods import Period, rate
 
 # A highlight summing a sensitive group but one value is the total minus that value: it is
 # hidden exactly when that value is.
@@ -34,9 +39,9 @@ class ShownItem:
     key: str
     label: str
     count: int | None
-    share: object
+    share: Decimal | None
     prev_count: int | None
-    prev_share: object
+    prev_share: Decimal | None
 
     @property
     def change(self) -> int | None:
@@ -63,7 +68,7 @@ class ShownGroup:
         """The rows of the page and the export: a value with people in either period, or a
         hidden one (unless the whole period is hidden: then one note says so, not 54 dashes)."""
 
-        def relevant(n, whole_hidden):
+        def relevant(n: int | None, whole_hidden: bool) -> bool:
             return (n is None and not whole_hidden) or bool(n)
 
         return [
@@ -82,17 +87,17 @@ class ShownGroup:
 class ShownQuality:
     """``analytics.Quality`` with its sensitive breakdowns suppressed (same attributes)."""
 
-    org: object
-    period: object
-    previous: object
+    org: Organization
+    period: Period
+    previous: Period
     total: int
     prev_total: int
-    groups: list
-    highlights: list
+    groups: list[QualityGroup | ShownGroup]
+    highlights: list[QualityItem | ShownItem]
     minimum: int
     notes: list[str] = field(default_factory=list)
 
-    def group(self, key):
+    def group(self, key: str) -> QualityGroup | ShownGroup:
         return next(g for g in self.groups if g.key == key)
 
     @property
@@ -100,8 +105,10 @@ class ShownQuality:
         return " ".join(self.notes)
 
 
-def _shown_group(group, total: int, prev_total: int, minimum: int) -> ShownGroup:
-    choices = Person._meta.get_field(group.key).choices
+def _shown_group(group: QualityGroup, total: int, prev_total: int, minimum: int) -> ShownGroup:
+    column = Person._meta.get_field(group.key)
+    assert isinstance(column, models.Field)  # the sensitive breakdowns are the person's own columns
+    choices = column.flatchoices  # their choices are flat: the same pairs
     by_key = {i.key: i for i in group.items}
     labels = dict(choices)
     keys = [value for value, _ in choices] + [k for k in by_key if k not in labels]
@@ -131,7 +138,7 @@ def _shown_group(group, total: int, prev_total: int, minimum: int) -> ShownGroup
     )
 
 
-def _shown_highlight(item, groups: dict[str, ShownGroup]):
+def _shown_highlight(item: QualityItem, groups: dict[str, ShownGroup]) -> QualityItem | ShownItem:
     complement = HIGHLIGHT_COMPLEMENTS.get(item.key)
     if complement is None or complement[0] not in groups:
         return item
@@ -147,17 +154,19 @@ def _shown_highlight(item, groups: dict[str, ShownGroup]):
     )
 
 
-def quality_for(user, result, minimum: int | None = None):
+def quality_for(user: Any, result: Quality, minimum: int | None = None) -> Quality | ShownQuality:
     """What ``user`` may be shown of ``result`` (an ``analytics.Quality``): the result itself
     when they may read the sensitive fields of its organisation, else a ``ShownQuality``."""
     if can_see_sensitive(user, result.org):
         return result
     minimum = minimum_group_size() if minimum is None else minimum
-    groups, sensitive = [], {}
+    groups: list[QualityGroup | ShownGroup] = []
+    sensitive: dict[str, ShownGroup] = {}
     for group in result.groups:
+        shown: QualityGroup | ShownGroup = group
         if group.key in SENSITIVE_BREAKDOWNS:
-            group = sensitive[group.key] = _shown_group(group, result.total, result.prev_total, minimum)
-        groups.append(group)
+            shown = sensitive[group.key] = _shown_group(group, result.total, result.prev_total, minimum)
+        groups.append(shown)
     highlights = [_shown_highlight(i, sensitive) for i in result.highlights]
     notes = []
     if any(g.suppressed or g.prev_suppressed for g in sensitive.values()):

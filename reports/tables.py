@@ -11,7 +11,8 @@ from html import escape
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.utils.safestring import mark_safe
+from django.http import QueryDict
+from django.utils.safestring import SafeString, mark_safe
 
 from partydev.text import fold
 
@@ -24,31 +25,31 @@ class Column:
     css: str = ""
 
 
-def fmt_int(value) -> str:
+def fmt_int(value: int | float | Decimal | None) -> str:
     return "—" if value is None else f"{int(value):,}".replace(",", ".")
 
 
-def fmt_rate(value) -> str:
+def fmt_rate(value: Decimal | float | str | None) -> str:
     """88,48% — the same text as the ``percent`` template filter, without its overhead."""
     if value is None or value == "":
         return "—"
     return f"{Decimal(value):,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".") + "%"
 
 
-def fmt_signed(value) -> str:
+def fmt_signed(value: int | None) -> str:
     if value is None:
         return "—"
     return ("+" if value > 0 else "") + fmt_int(value)
 
 
-def fmt_points(value) -> str:
+def fmt_points(value: Decimal | float | None) -> str:
     if value is None:
         return "—"
     text = f"{Decimal(value):.2f}".replace(".", ",")
     return ("+" if value > 0 else "") + text
 
 
-FORMATTERS = {
+FORMATTERS: dict[str, Callable[[Any], str]] = {
     "text": lambda v: "—" if v in (None, "") else str(v),
     "int": fmt_int,
     "signed": fmt_signed,
@@ -57,7 +58,7 @@ FORMATTERS = {
 }
 
 
-def cell_text(column: Column, row) -> str:
+def cell_text(column: Column, row: Any) -> str:
     return FORMATTERS[column.kind](column.get(row))
 
 
@@ -76,7 +77,7 @@ class Table:
 
 def rows_html(
     table: Table, *, link: Callable[[Any], str | None] | None = None, row_class: Callable[[Any], str] | None = None
-):
+) -> SafeString:
     """<tr> rows of ``table`` as safe HTML; the first column links where ``link`` gives a URL."""
     out = []
     cols = [(c.get, FORMATTERS[c.kind], c.kind != "text") for c in table.columns]
@@ -101,7 +102,7 @@ def rows_html(
     return mark_safe("\n".join(out))
 
 
-def excel_value(column: Column, row):
+def excel_value(column: Column, row: Any) -> float | int | str | None:
     """What a cell holds in Excel: numbers stay numbers, rates become fractions (0.8848 shown as 88,48%)."""
     value = column.get(row)
     if value is None:
@@ -135,7 +136,9 @@ class PagedTable:
     page_query: str  # the query without this table's page number
 
 
-def paged_table(table: Table, key: str, params, *, per_page: int = TABLE_PAGE_SIZE, **html_options) -> PagedTable:
+def paged_table(
+    table: Table, key: str, params: QueryDict, *, per_page: int = TABLE_PAGE_SIZE, **html_options: Any
+) -> PagedTable:
     """One table of a report page as a page of ``per_page`` rows (Django's Paginator), sorted by
     ``?{key}_sort=N`` (``-N`` descending) and searched by ``?{key}_q=`` over its text columns
     (with or without diacritics), with the total of the whole table. The Excel export keeps
@@ -152,7 +155,7 @@ def paged_table(table: Table, key: str, params, *, per_page: int = TABLE_PAGE_SI
         sort = int(raw.lstrip("-"))
         column = table.columns[sort]
 
-        def sort_key(r, column=column):
+        def sort_key(r: Any, column: Column = column) -> tuple[bool, Any]:
             value = column.get(r)
             if column.kind == "text":
                 return (value is None, fold(str(value or "")))

@@ -1,6 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
@@ -13,7 +13,7 @@ from .selectors import browser_rows
 
 
 @login_required
-def browser(request, code=None):
+def browser(request: HttpRequest, code: str | None = None) -> HttpResponse:
     """The organisation browser: the user's subtree as a drill-down, with search."""
     scoped = Organization.objects.for_user(request.user)
     query = canonical_text(request.GET.get("q", ""))
@@ -48,7 +48,7 @@ PICK_LIMIT = 20
 
 
 @login_required
-def pick(request):
+def pick(request: HttpRequest) -> JsonResponse:
     """The organisation picker's answers: up to 20 organisations in the user's scope whose name
     matches ``q`` with or without diacritics ("hoa binh" finds "Hòa Bình"), each with its
     grassroots organisation beside it; ``kinds=cell`` for cells only, ``under=CODE`` within one."""

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import template
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -8,19 +10,19 @@ register = template.Library()
 
 
 @register.filter
-def signed(value):
+def signed(value: int | None) -> str:
     """A change with its sign, Vietnamese thousands dots: +1.234, -5, 0."""
     return fmt_signed(value)
 
 
 @register.filter
-def points(value):
+def points(value: Decimal | None) -> str:
     """A change of a rate in percentage points with a decimal comma: +5,81."""
     return fmt_points(value)
 
 
 @register.filter
-def points_plain(value):
+def points_plain(value: Decimal | float | None) -> str:
     """A decimal figure with a decimal comma and no sign: 123,4."""
     if value is None:
         return "—"
@@ -29,7 +31,7 @@ def points_plain(value):
 
 
 @register.filter
-def signed_percent(value):
+def signed_percent(value: Decimal | None) -> str:
     """A change in percent with its sign and a decimal comma: +4,52%."""
     if value is None:
         return "—"
@@ -37,7 +39,7 @@ def signed_percent(value):
 
 
 @register.simple_tag
-def picker_go(view_name, query="", **params):
+def picker_go(view_name: str, query: str = "", **params: str) -> str:
     """The address the organisation picker opens for its choice: ``view_name`` of the chosen
     organisation ({code}), with the page's query (period, filters) and ``params`` kept."""
     url = reverse(view_name, args=["__code__"]).replace("__code__", "{code}")
