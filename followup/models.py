@@ -9,7 +9,7 @@ province's ``EvaluationThresholds``, and a human ``EvaluationRating`` recorded w
 """
 
 import datetime
-from typing import Any
+from typing import Any, Self
 
 from django.conf import settings
 from django.db import models
@@ -66,14 +66,22 @@ class CommitteeMember(models.Model):
         return self.full_name
 
 
-class AssignmentQuerySet(ScopedQuerySet):
-    scope_field = "organization"
+class FollowedQuerySet(ScopedQuerySet):
+    """Rows of the follow-up a user sees: those of the organisations in their subtrees
+    (``scope_field``), and those of their own assignments (``assignee_field``, the path to the
+    committee member's account), wherever these are."""
 
-    def for_user(self, user: Any) -> "AssignmentQuerySet":
-        """Assignments of organisations in the user's scope, and the user's own assignments."""
+    assignee_field: str = ""
+
+    def for_user(self, user: Any) -> Self:
         if not user.is_authenticated:
             return self.none()
-        return self.filter(subtree_q(user, "organization") | Q(committee_member__user=user))
+        return self.filter(subtree_q(user, self.scope_field) | Q(**{self.assignee_field: user}))
+
+
+class AssignmentQuerySet(FollowedQuerySet):
+    scope_field = "organization"
+    assignee_field = "committee_member__user"
 
     def active_on(self, day: datetime.date) -> "AssignmentQuerySet":
         return self.filter(start__lte=day).filter(Q(end__isnull=True) | Q(end__gte=day))
@@ -126,14 +134,11 @@ class Assignment(models.Model):
         return self.start <= day and (self.end is None or self.end >= day)
 
 
-class MonthlyCheckQuerySet(ScopedQuerySet):
-    scope_field = "assignment__organization"
+class MonthlyCheckQuerySet(FollowedQuerySet):
+    """The checks of the assignments the user sees (``Assignment.objects.for_user``)."""
 
-    def for_user(self, user: Any) -> "MonthlyCheckQuerySet":
-        """The checks of the assignments the user sees (``Assignment.objects.for_user``)."""
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(subtree_q(user, self.scope_field) | Q(assignment__committee_member__user=user))
+    scope_field = "assignment__organization"
+    assignee_field = "assignment__committee_member__user"
 
 
 class MonthlyCheck(models.Model):
