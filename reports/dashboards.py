@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Max, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -37,6 +38,8 @@ KIND_LABELS = dict(Kind.choices)
 DEFAULT_THRESHOLD = Decimal(100)
 CHART_YEARS = 8
 MAX_CHART_ROWS = 60
+# The drill-down table on a page: the province's 152 communes on one, every cell of it on many.
+DASHBOARD_PAGE_SIZE = 200
 
 
 def scoped_org(user: Any, code: str) -> Organization:
@@ -258,6 +261,8 @@ def _dashboard_figures(org: Organization, rr: ReportRequest, year: int) -> dict[
             {"label": r.org.name, "admitted": r.figures.admitted, "quota": r.figures.quota} for r in result.rows
         ]
     pipeline = _pipeline(org, rr.period.date_to.year) if not org.numchild else None
+    # Sorted whole (by the query's sort), shown a page at a time; the Excel export stays whole.
+    rows_page = Paginator(result.rows, DASHBOARD_PAGE_SIZE).get_page(rr.request.GET.get("page"))
     child_kinds = sorted({r.org.kind for r in result.rows} | set(rr.kinds), key=list(KIND_LABELS).index)
     return dict(
         result=result,
@@ -274,8 +279,12 @@ def _dashboard_figures(org: Organization, rr: ReportRequest, year: int) -> dict[
         all_cells=rr.query(kinds="cell", levels="all"),
         lagging=[r for r in result.rows if r.below],
         pipeline=pipeline,
+        rows_page=rows_page,
         rows_html=exports.achievement_rows_html(
-            result, rr.query(kinds="", levels="", sort="", dir=""), reverse("reports:dashboard")
+            result,
+            rr.query(kinds="", levels="", sort="", dir=""),
+            reverse("reports:dashboard"),
+            rows=list(rows_page.object_list),
         ),
         lines=_both_lines(org, rr, result),
         published=_published(org) if org.code == PUBLISHED_FOR else [],

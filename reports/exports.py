@@ -67,11 +67,16 @@ def achievement_table(result: Achievement) -> Table:
     )
 
 
-def achievement_rows_html(result: Achievement, query: str, dashboard_prefix: str) -> SafeString:
-    """The drill-down rows: each links to the child's dashboard with ``query`` (the same period
-    and filters)."""
+def achievement_rows_html(
+    result: Achievement, query: str, dashboard_prefix: str, rows: list | None = None
+) -> SafeString:
+    """The drill-down rows (``rows``: one page of them; all by default): each links to the
+    child's dashboard with ``query`` (the same period and filters)."""
+    table = achievement_table(result)
+    if rows is not None:
+        table.rows = rows
     return rows_html(
-        achievement_table(result),
+        table,
         link=lambda r: f"{dashboard_prefix}{r.org.code}/?{query}" if r.org.numchild else None,
         row_class=lambda r: "below" if r.below else "",
     )

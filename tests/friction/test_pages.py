@@ -72,3 +72,35 @@ def test_the_coverage_tables_are_paged_sorted_searched_and_exported_whole(login,
     export = client.get(f"/reports/T/coverage/?{period}&format=xlsx&table=cells")
     ws = openpyxl.load_workbook(io.BytesIO(export.content)).active
     assert sum(1 for r in ws.iter_rows(values_only=True) if r[0] and str(r[0]).startswith("Chi bộ thôn Nà")) == 55
+
+
+def test_the_dashboards_drill_down_is_paged_with_its_total_and_exported_whole(login, tree, users, monkeypatch):
+    """Every cell of the province on the dashboard: a page of rows at a time, in the query's
+    order, with the total; the footer and the Excel export are the whole list."""
+    import io
+
+    import openpyxl
+
+    from reports import dashboards
+
+    monkeypatch.setattr(dashboards, "DASHBOARD_PAGE_SIZE", 2)
+    client = login(users.province)
+    query = "from=2022-01-01&to=2022-12-31&kinds=cell,grassroots_cell&levels=all"
+    first = client.get(f"/dashboard/{tree.P.code}/?{query}")
+    rows = first.context["result"].rows
+    assert len(rows) > 2
+    page = first.context["rows_page"]
+    assert [r.org.id for r in page.object_list] == [r.org.id for r in rows[:2]]
+    html = first.content.decode()
+    assert 'data-testid="pager-achievement"' in html and f"dòng 1–2 trên {len(rows)} tổ chức" in html
+    table = html.split('data-testid="achievement"')[1].split("</table>")[0]
+    assert table.count('data-label="Kết nạp">') == 2 + 1  # two rows and the footer
+    last = client.get(f"/dashboard/{tree.P.code}/?{query}&page={page.paginator.num_pages}")
+    assert [r.org.id for r in last.context["rows_page"].object_list] == [
+        r.org.id for r in rows[(page.paginator.num_pages - 1) * 2 :]
+    ]
+    assert client.get(f"/dashboard/{tree.P.code}/?{query}&page=x").context["rows_page"].number == 1
+    export = client.get(f"/dashboard/{tree.P.code}/?{query}&format=xlsx")
+    ws = openpyxl.load_workbook(io.BytesIO(export.content)).active
+    names = {r.org.name for r in rows}
+    assert sum(1 for r in ws.iter_rows(values_only=True) if r[0] in names) == len(rows)

@@ -4,6 +4,7 @@ import pytest
 
 from demo.tree import seed_tree
 from organizations.models import Organization
+from reports.dashboards import DASHBOARD_PAGE_SIZE
 from tests.fixtures import make_user
 from tests.members.factories import admit
 
@@ -151,7 +152,10 @@ def test_query_count_is_the_same_for_13_children_and_3184_cells(client, django_a
         counts[label] = len(ctx.captured_queries)
     assert counts["children"] == counts["cells"] > 5
     html = response.content.decode()
-    assert html.count('<td data-label="Tổ chức">') == 3184
+    # every cell is in the figures; the page shows one page of them (issue 19) and their total
+    assert len(response.context["result"].rows) == 3184
+    assert html.count('<td data-label="Tổ chức">') == DASHBOARD_PAGE_SIZE
+    assert f"trên {3184:,} tổ chức".replace(",", ".") in html
     connection.queries_log.clear()
     with django_assert_num_queries(counts["children"]):
         client.get("/dashboard/HB/?from=2022-01-01&to=2022-12-31&kinds=district,city")
