@@ -14,6 +14,7 @@ from django.http import HttpRequest
 
 from candidates import rules
 from candidates.models import Candidate, Stage
+from members.models import Membership
 from organizations.models import Organization
 from partydev.audit import AuditEvent, record
 from partydev.text import canonical_text
@@ -178,7 +179,7 @@ def document_issue(
     if issuer is None:
         raise ValidationError(f"Chưa thể lập {kind.form}: chưa xác định được cấp ủy ban hành.")
     day = k.document_date_of(kind, candidate, document_date)
-    return _issue(
+    doc = _issue(
         kind=kind,
         user=user,
         issuer=issuer,
@@ -190,6 +191,39 @@ def document_issue(
         replaces=replaces,
         reason=reason,
         request=request,
+    )
+    if kind.key == DECISION_KIND:
+        _decision_number_from_register(candidate, doc)
+    return doc
+
+
+# The admission decision has one number: the one the deciding body's register gives it when the
+# paper is issued (issue 20: "a document gets the next number when it is issued"; README,
+# "Documents"). The number typed at the decision step was written before the paper existed: once
+# 9-KNĐ is issued here (or corrected), the candidate's ``decision_number`` becomes the register's,
+# and so does the membership's ``admission_decision_number`` when the ceremony has already made
+# one, so the candidate page, the member page and the later papers show the number the paper bears.
+DECISION_KIND = "9-knd"
+
+
+def _decision_number_from_register(candidate: Candidate, doc: IssuedDocument) -> None:
+    number = doc.number_symbol
+    if candidate.decision_number.strip() != number:
+        Candidate.objects.filter(pk=candidate.pk).update(decision_number=number, version=F("version") + 1)
+        candidate.decision_number = number
+    if candidate.membership_id is not None:
+        Membership.objects.filter(pk=candidate.membership_id).update(admission_decision_number=number)
+
+
+def decision_number_note(doc: IssuedDocument, typed_before: str) -> str:
+    """What the secretary is told when issuing 9-KNĐ replaced the number typed at the decision
+    step (empty when nothing was replaced)."""
+    typed = (typed_before or "").strip()
+    if doc.kind != DECISION_KIND or not typed or typed == doc.number_symbol:
+        return ""
+    return (
+        f"Số quyết định kết nạp ghi ở bước quyết định («{typed}») đã được thay bằng số của sổ đăng ký "
+        f"văn bản ({doc.number_symbol}): một quyết định chỉ có một số."
     )
 
 

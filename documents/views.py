@@ -51,6 +51,7 @@ def issue(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Hãy nhập họ tên người ký văn bản.")
         return redirect("candidates:detail", pk=candidate.pk)
+    typed_before = candidate.decision_number
     try:
         doc = services.document_issue(
             kind_key=kind, candidate_pk=candidate.pk, user=request.user, request=request, **form.cleaned_data
@@ -61,6 +62,9 @@ def issue(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         messages.error(request, _messages(e))
         return redirect("candidates:detail", pk=candidate.pk)
     messages.success(request, f"Đã ban hành {doc.form} {doc.number_symbol}.".replace("  ", " "))
+    note = services.decision_number_note(doc, typed_before)
+    if note:
+        messages.info(request, note)
     return redirect("candidates:detail", pk=candidate.pk)
 
 
