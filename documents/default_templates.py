@@ -90,7 +90,8 @@ BODIES: dict[str, list[str]] = {
         "Xét đề nghị của {{ grassroots_name }} về việc công nhận đảng viên chính thức,",
         "BAN THƯỜNG VỤ QUYẾT ĐỊNH",
         "Điều 1. Công nhận đồng chí {{ full_name }}, sinh ngày {{ date_of_birth }}, đảng viên dự bị kết nạp "
-        "{{ ceremony_date_words }}, là đảng viên chính thức kể từ {{ official_from_words }}.",
+        "{{ ceremony_date_words }} (Quyết định kết nạp số {{ admission_decision_number }}), là đảng viên chính "
+        "thức kể từ {{ official_from_words }}.",
         "Điều 2. {{ grassroots_name }}, {{ cell_name }} và đồng chí {{ full_name }} chịu trách nhiệm thi hành "
         "quyết định này.",
     ],

@@ -181,7 +181,7 @@ CANDIDATE_KINDS = {
             "QĐ",
             "standing",
             ("recognition_decision_date", "official_from", "decided_by"),
-            ("official_from_words", "ceremony_date_words", "grassroots_name"),
+            ("official_from_words", "ceremony_date_words", "grassroots_name", "admission_decision_number"),
         ),
         DocKind(
             "dossier-list",
@@ -252,6 +252,7 @@ EXTRA_PLACEHOLDERS = {
     "probation_end_words": "ngày hết 12 tháng dự bị",
     "proposal_date_words": "ngày chi bộ đề nghị công nhận",
     "official_from_words": "ngày chính thức",
+    "admission_decision_number": "số quyết định kết nạp (số của sổ đăng ký khi 9-KNĐ ban hành ở đây)",
     "items": "các thành phần hồ sơ (item.no, item.name, item.form, item.date)",
     "rows": "các đối tượng (row.no, row.full_name, row.date_of_birth, row.helper, row.since)",
 }
@@ -438,6 +439,7 @@ def candidate_facts(kind: DocKind, c: Candidate, user: Any, document_date: datet
         "probation_end_words": _words(probation_end),
         "proposal_date_words": _words(c.recognition_proposal_date),
         "official_from_words": _words(c.official_from),
+        "admission_decision_number": c.decision_number or "…",
         "items": dossier_items(c),
     }
     allowed = set(placeholders_of(kind))
