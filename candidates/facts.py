@@ -8,10 +8,13 @@ same transaction; ``expected`` computes them from the candidates and their event
   days spent in it) → how many candidates (the projection's conversions and typical times).
 """
 
+import datetime
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Iterator
+from typing import Any, TypeVar
 
-from django.db.models import F
+from django.apps.registry import Apps
+from django.db.models import F, Model, QuerySet
 
 from organizations.models import Organization
 
@@ -31,7 +34,9 @@ from .models import (
 # ("stage", cell, stage, day), ("due", cell, kind, day), ("end", cell, stage, day, outcome, days).
 Key = tuple
 
-TABLES = {
+_Fact = TypeVar("_Fact", bound=Model)
+FactModel = type[CandidateStageFact] | type[CandidateDueFact] | type[CandidateStageEndFact]
+TABLES: dict[str, tuple[FactModel, tuple[str, ...]]] = {
     "stage": (CandidateStageFact, ("stage", "day")),
     "due": (CandidateDueFact, ("due_kind", "day")),
     "end": (CandidateStageEndFact, ("stage", "day", "outcome", "days")),
@@ -62,7 +67,7 @@ def ends_of(events: Iterable[tuple]) -> Counter:
     effective_date, cell_id) in (effective date, id) order. The time in a stage runs from the last
     event that put the candidate in it."""
     out: Counter = Counter()
-    entered = {}
+    entered: dict[str, datetime.date] = {}
     for kind, stage_from, stage_to, day, cell in events:
         if kind not in HISTORY_KINDS:
             continue
@@ -75,7 +80,7 @@ def ends_of(events: Iterable[tuple]) -> Counter:
     return out
 
 
-def _history(candidate_id) -> list[tuple]:
+def _history(candidate_id: int) -> list[tuple]:
     return list(
         CandidateEvent.objects.filter(candidate_id=candidate_id, kind__in=HISTORY_KINDS)
         .order_by("effective_date", "id")
@@ -131,7 +136,8 @@ def ends_from(rows: Iterable[tuple]) -> Counter:
     """The stage ends of many candidates: ``rows`` are (candidate_id, *EVENT_FIELDS) in
     (candidate, effective date, id) order."""
     out: Counter = Counter()
-    current, history = None, []
+    current: int | None = None
+    history: list[tuple] = []
     for candidate_id, *event in rows:
         if candidate_id != current:
             out.update(ends_of(history))
@@ -141,7 +147,7 @@ def ends_from(rows: Iterable[tuple]) -> Counter:
     return out
 
 
-def _history_rows(events):
+def _history_rows(events: QuerySet[CandidateEvent]) -> Iterator[tuple]:
     return (
         events.filter(kind__in=HISTORY_KINDS)
         .order_by("candidate_id", "effective_date", "id")
@@ -150,7 +156,7 @@ def _history_rows(events):
     )
 
 
-def expected(cell_ids=None) -> Counter:
+def expected(cell_ids: Collection[int] | None = None) -> Counter:
     qs = Candidate.objects.all()
     if cell_ids is not None:
         qs = qs.filter(cell_id__in=cell_ids)
@@ -163,7 +169,7 @@ def expected(cell_ids=None) -> Counter:
     return out
 
 
-def expected_ends(cell_ids=None) -> Counter:
+def expected_ends(cell_ids: Collection[int] | None = None) -> Counter:
     """The stage ends from the events. A stage end is counted in the cell of the event that ended
     it: every candidate with an event in the cells, wherever it is now."""
     events = CandidateEvent.objects.all()
@@ -174,7 +180,7 @@ def expected_ends(cell_ids=None) -> Counter:
     return Counter({k: n for k, n in ends.items() if cell_ids is None or k[1] in cell_ids})
 
 
-def stored(cell_ids=None, tables=("stage", "due")) -> Counter:
+def stored(cell_ids: Collection[int] | None = None, tables: Iterable[str] = ("stage", "due")) -> Counter:
     """What the fact ``tables`` hold (by default those that follow the candidates' current
     fields, which ``expected`` computes; ``"end"`` is ``expected_ends``')."""
     out: Counter = Counter()
@@ -188,6 +194,12 @@ def stored(cell_ids=None, tables=("stage", "due")) -> Counter:
     return out
 
 
+def _bulk_create(model: type[_Fact], rows: list[dict[str, Any]]) -> None:
+    """Create ``model``'s ``rows`` (field values), 5000 a query (the fact models have no manager
+    but their ``objects``, their default one)."""
+    model._default_manager.bulk_create([model(**row) for row in rows], batch_size=5000)
+
+
 def rebuild(org: Organization | None = None, *, dry_run: bool = False) -> dict[str, int]:
     """Recompute the facts of ``org``'s subtree (everything when None) from the candidates."""
     cells = None if org is None else set(Organization.objects.subtree(org).values_list("id", flat=True))
@@ -197,15 +209,15 @@ def rebuild(org: Organization | None = None, *, dry_run: bool = False) -> dict[s
         wrong_cells = {k[1] for k in wrong}
         for table, (model, fields) in TABLES.items():
             model.objects.filter(cell_id__in=sorted(wrong_cells)).delete()
-            model.objects.bulk_create(
+            _bulk_create(
+                model,
                 [
-                    model(cell_id=cell, n=n, **dict(zip(fields, values)))
+                    {"cell_id": cell, "n": n, **dict(zip(fields, values))}
                     for (t, cell, *values), n in want.items()
                     if t == table and cell in wrong_cells and n
                 ],
-                batch_size=5000,
             )
-    out = {}
+    out: dict[str, int] = {}
     for table, label in LABELS.items():
         n = sum(1 for k in wrong if k[0] == table)
         if n:
@@ -213,25 +225,31 @@ def rebuild(org: Organization | None = None, *, dry_run: bool = False) -> dict[s
     return out
 
 
-def build_in_migration(apps, using: str) -> None:
+# Historical models are built by the migration state: to the stubs they are bare ``type[Model]``,
+# without their ``objects`` manager, hence ``Any`` below.
+
+
+def build_in_migration(apps: Apps, using: str) -> None:
     """The stage facts of an existing database (the migration's historical models)."""
-    candidates = apps.get_model("candidates", "Candidate").objects.using(using)
-    stage_model = apps.get_model("candidates", "CandidateStageFact")
+    candidate_model: Any = apps.get_model("candidates", "Candidate")
+    candidates = candidate_model.objects.using(using)
+    stage_model: Any = apps.get_model("candidates", "CandidateStageFact")
     stages = Counter(candidates.values_list("cell_id", "stage", "stage_date"))
     stage_model.objects.using(using).bulk_create(
         [stage_model(cell_id=c, stage=s, day=d, n=n) for (c, s, d), n in stages.items()], batch_size=5000
     )
-    due_model = apps.get_model("candidates", "CandidateDueFact")
+    due_model: Any = apps.get_model("candidates", "CandidateDueFact")
     dues = Counter(candidates.filter(next_due__isnull=False).values_list("cell_id", "due_kind", "next_due"))
     due_model.objects.using(using).bulk_create(
         [due_model(cell_id=c, due_kind=k, day=d, n=n) for (c, k, d), n in dues.items()], batch_size=5000
     )
 
 
-def build_ends_in_migration(apps, using: str) -> None:
+def build_ends_in_migration(apps: Apps, using: str) -> None:
     """The stage end facts of an existing database, from its events (historical models)."""
-    events = apps.get_model("candidates", "CandidateEvent").objects.using(using)
-    model = apps.get_model("candidates", "CandidateStageEndFact")
+    event_model: Any = apps.get_model("candidates", "CandidateEvent")
+    events = event_model.objects.using(using)
+    model: Any = apps.get_model("candidates", "CandidateStageEndFact")
     ends = ends_from(_history_rows(events))
     model.objects.using(using).bulk_create(
         [

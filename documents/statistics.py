@@ -67,7 +67,7 @@ def part_period(year: int, part: str) -> tuple[str, Period]:
     return label, Period(datetime.date(year, first, 1), _month_end(year, last))
 
 
-def new_members_columns(quality: analytics.Quality) -> list[tuple[str, list[tuple[str, str]]]]:
+def new_members_columns(quality: analytics.Quality) -> list[tuple[str, list[tuple[str | bool, str]]]]:
     """(group label, [(item key, item label)]) in the form's order."""
     groups = {g.key: g for g in quality.groups}
     return [(groups[key].label, [(i.key, i.label) for i in groups[key].items]) for key in FORM_GROUPS]

@@ -18,8 +18,9 @@ event is ever without its facts. ``expected_*`` compute the same facts from the 
 import datetime
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
+from django.apps.registry import Apps
 from django.db import connections
 
 from organizations.models import Organization
@@ -67,7 +68,16 @@ def counts_as_flow(kind: str, temporary: bool) -> bool:
     return kind in FLOW_KINDS and not (kind in TRANSFER_KINDS and temporary)
 
 
-def flow_values(kind, temporary, cell_id, other_id, day, was_probationary, profile, born) -> tuple | None:
+def flow_values(
+    kind: str,
+    temporary: bool,
+    cell_id: int,
+    other_id: int | None,
+    day: datetime.date,
+    was_probationary: bool,
+    profile: tuple[Any, ...],
+    born: datetime.date,
+) -> tuple | None:
     """The fact of one event as a tuple of ``FLOW_FIELDS`` (None if the reports do not count it);
     ``profile`` holds the person's ``PROFILE_FIELDS`` and ``born`` their date of birth."""
     if not counts_as_flow(kind, temporary):
@@ -144,9 +154,10 @@ def apply_period_change(spans: list[Span]) -> None:
     cells = sorted(by_cell)
     list(Organization.objects.filter(pk__in=cells).order_by("pk").select_for_update().values_list("pk", flat=True))
     existing: dict[int, dict[int, MemberBalance]] = defaultdict(dict)
-    for row in MemberBalance.objects.filter(cell_id__in=cells):
-        existing[row.cell_id][row.year] = row
-    creates, updates = [], []
+    for balance in MemberBalance.objects.filter(cell_id__in=cells):
+        existing[balance.cell_id][balance.year] = balance
+    creates: list[MemberBalance] = []
+    updates: list[MemberBalance] = []
     for cell in cells:
         rows = existing[cell]
         last = max(rows) if rows else None
@@ -156,7 +167,7 @@ def apply_period_change(spans: list[Span]) -> None:
         if last is not None and horizon > last:
             low = min(low, last + 1)
 
-        def value(year, rows=rows, last=last):
+        def value(year: int, rows: dict[int, MemberBalance] = rows, last: int | None = last) -> tuple[int, int]:
             row = rows.get(year) or (rows[last] if last is not None and year > last else None)
             return (row.official, row.probationary) if row else (0, 0)
 
@@ -236,33 +247,34 @@ _EVENT_COLUMNS = ("kind", "temporary", "cell_id", "other_organization_id", "effe
 _PERSON_COLUMNS = tuple(f"membership__person__{n}" for n in (*PROFILE_FIELDS, "date_of_birth"))
 
 
-def expected_flows(membership_ids=None) -> dict[int, tuple]:
+def expected_flows(membership_ids: Iterable[int] | None = None) -> dict[int, tuple]:
     """{event id: the fact's fields} from the events and persons alone (plain rows, no models)."""
     events = MembershipEvent.objects.filter(kind__in=FLOW_KINDS).order_by()
     if membership_ids is not None:
         events = events.filter(membership_id__in=membership_ids)
     out = {}
     for pk, *row in events.values_list("id", *_EVENT_COLUMNS, *_PERSON_COLUMNS).iterator(chunk_size=5000):
+        kind, temporary, cell_id, other_id, day, was_probationary = row[:6]
         profile, born = tuple(row[6:-1]), row[-1]
-        values = flow_values(*row[:6], profile, born)
+        values = flow_values(kind, temporary, cell_id, other_id, day, was_probationary, profile, born)
         if values is not None:
             out[pk] = values
     return out
 
 
-def stored_flows(membership_ids=None) -> dict[int, tuple]:
+def stored_flows(membership_ids: Iterable[int] | None = None) -> dict[int, tuple]:
     qs = MemberFlowFact.objects.all()
     if membership_ids is not None:
         qs = qs.filter(membership_id__in=membership_ids)
     return {row[0]: tuple(row[1:]) for row in qs.values_list("event_id", *FLOW_FIELDS).iterator(chunk_size=5000)}
 
 
-def expected_periods(membership_ids=None) -> dict[int, list[Period]]:
+def expected_periods(membership_ids: Iterable[int] | None = None) -> dict[int, list[Period]]:
     """Each membership's periods as its events give them (``members.history``)."""
     events = MembershipEvent.objects.order_by("membership_id", "id")
     if membership_ids is not None:
         events = events.filter(membership_id__in=membership_ids)
-    by_membership: dict[int, list] = defaultdict(list)
+    by_membership: dict[int, list[_EventRow]] = defaultdict(list)
     rows = events.values_list("membership_id", "cell_id", "status_after", "effective_date", "status_from")
     for m, *row in rows.iterator(chunk_size=5000):
         by_membership[m].append(_EventRow(*row))
@@ -304,7 +316,7 @@ def effective_balances(rows: dict[int, tuple[int, int]], years: range) -> list[t
     return [rows.get(y) or (rows[last] if y > last else (0, 0)) for y in years]
 
 
-def stored_balances(cell_ids=None) -> dict[int, dict[int, tuple[int, int]]]:
+def stored_balances(cell_ids: Iterable[int] | None = None) -> dict[int, dict[int, tuple[int, int]]]:
     qs = MemberBalance.objects.all()
     if cell_ids is not None:
         qs = qs.filter(cell_id__in=cell_ids)
@@ -413,18 +425,22 @@ def rebuild(org: Organization | None = None, *, dry_run: bool = False) -> dict[s
 __all__ = ["EXIT_KINDS", "rebuild", "record_flows", "apply_period_change", "period_change", "members_at_source"]
 
 
-def build_in_migration(apps, using: str) -> None:
+def build_in_migration(apps: Apps, using: str) -> None:
     """The facts of an existing database, from its events (the migration's historical models;
     only the pure helpers above are shared with the running code)."""
-    event_model = apps.get_model("members", "MembershipEvent")
-    flow_model = apps.get_model("members", "MemberFlowFact")
-    balance_model = apps.get_model("members", "MemberBalance")
-    person_model = apps.get_model("members", "Person")
-    memberships = dict(apps.get_model("members", "Membership").objects.using(using).values_list("id", "person_id"))
+    # Historical models are built by the migration state: to the stubs they are bare
+    # ``type[Model]``, without their ``objects`` manager, hence ``Any``.
+    event_model: Any = apps.get_model("members", "MembershipEvent")
+    flow_model: Any = apps.get_model("members", "MemberFlowFact")
+    balance_model: Any = apps.get_model("members", "MemberBalance")
+    person_model: Any = apps.get_model("members", "Person")
+    membership_model: Any = apps.get_model("members", "Membership")
+    memberships = dict(membership_model.objects.using(using).values_list("id", "person_id"))
     if not memberships:
         return
     persons = {p.pk: p for p in person_model.objects.using(using).all().iterator(chunk_size=5000)}
-    flows, by_membership = [], defaultdict(list)
+    flows: list[Any] = []
+    by_membership: defaultdict[int, list[Any]] = defaultdict(list)
     for e in event_model.objects.using(using).order_by("membership_id", "id").iterator(chunk_size=5000):
         by_membership[e.membership_id].append(e)
         if not counts_as_flow(e.kind, e.temporary):

@@ -9,9 +9,10 @@ the number of rows or their depths, each fact under the tree as it stood on its 
 
 import datetime
 from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
 
@@ -45,7 +46,7 @@ __all__ = ["EXIT_KINDS", "ADMISSION_KINDS"]  # their home is members.models
 # --- primitives --------------------------------------------------------------------------------
 
 
-def admissions(anchor_ids, *periods: Period, tree=rollup.THEN) -> list[dict[int, int]]:
+def admissions(anchor_ids: Iterable[int], *periods: Period, tree: str = rollup.THEN) -> list[dict[int, int]]:
     """For each period, admissions (admitted and readmitted, by decision date, in the admitting
     cell) under each anchor id, each under the tree of its own date (``tree=rollup.NOW``: mapped
     onto today's organisations). One query for all."""
@@ -56,10 +57,10 @@ def admissions(anchor_ids, *periods: Period, tree=rollup.THEN) -> list[dict[int,
     return [{a: rolled[a][f"n{i}"] for a in anchor_ids} for i in range(len(periods))]
 
 
-def _admissions_source(*periods: Period):
+def _admissions_source(*periods: Period) -> QuerySet[MemberFlowFact, Mapping[str, object]]:
     """Admission facts in any of ``periods``, with a column ``n<i>`` (1 or 0) per period."""
     any_period = Q()
-    columns = {}
+    columns: dict[str, Case] = {}
     for i, p in enumerate(periods):
         in_period = Q(day__range=(p.date_from, p.date_to))
         any_period |= in_period
@@ -67,13 +68,15 @@ def _admissions_source(*periods: Period):
     return MemberFlowFact.objects.filter(any_period, kind__in=ADMISSION_KINDS).values("cell_id", "day", **columns)
 
 
-def members(anchor_ids, *days: datetime.date, tree=rollup.THEN) -> list[dict[int, dict[str, int]]]:
+def members(
+    anchor_ids: Iterable[int], *days: datetime.date, tree: str = rollup.THEN
+) -> list[dict[int, dict[str, int]]]:
     """For each day, members (total, official, probationary) at its end under each anchor id,
     under the tree as it stood that day (``tree=rollup.NOW``: under today's organisations). One
     query for all the days."""
     anchor_ids = list(dict.fromkeys(anchor_ids))
     at = members_at(anchor_ids, days, tree=tree)
-    out = []
+    out: list[dict[int, dict[str, int]]] = []
     for day in days:
         out.append({a: _with_total(at[(a, day)]) for a in anchor_ids})
     return out
@@ -83,7 +86,7 @@ def _with_total(c: dict[str, int]) -> dict[str, int]:
     return {"total": c["official"] + c["probationary"], "official": c["official"], "probationary": c["probationary"]}
 
 
-def pipeline_by_cell(org: Organization, stages) -> dict[int, dict[str, int]]:
+def pipeline_by_cell(org: Organization, stages: Iterable[str]) -> dict[int, dict[str, int]]:
     """Candidates at each of ``stages`` per cell id of the subtree today: one query on the facts."""
     rows = (
         # The subtree of today: the cells' paths (a join, not a lookup per fact in the ancestry).
@@ -98,7 +101,12 @@ def pipeline_by_cell(org: Organization, stages) -> dict[int, dict[str, int]]:
     return result
 
 
-def quotas_by_org(org_ids, years, *, within: Organization | None = None) -> dict[int, dict[int, int]]:
+def quotas_by_org(
+    org_ids: Iterable[int] | QuerySet[Organization, dict[str, Any]],
+    years: Iterable[int],
+    *,
+    within: Organization | None = None,
+) -> dict[int, dict[int, int]]:
     """Annual quota targets {organisation id: {year: target}}: one query. With ``within``, every
     quota of that subtree is read (no long list of ids) and the caller picks its rows."""
     qs = Quota.objects.filter(year__in=list(years))
@@ -113,7 +121,9 @@ def quotas_by_org(org_ids, years, *, within: Organization | None = None) -> dict
     return result
 
 
-def with_predecessor_quotas(quotas: dict[int, dict[int, int]], org_ids, years) -> dict[int, dict[int, int]]:
+def with_predecessor_quotas(
+    quotas: dict[int, dict[int, int]], org_ids: Iterable[int], years: Collection[int]
+) -> dict[int, dict[int, int]]:
     """``as=now``: an organisation's quota of a year it had none of is the sum of its
     predecessors' quotas of that year (through the recorded successions, followed back): the
     merged province's 2025 quota is the three former provinces'. One or two more queries."""
@@ -130,14 +140,14 @@ def with_predecessor_quotas(quotas: dict[int, dict[int, int]], org_ids, years) -
                 stack.append(p)
     extra = quotas_by_org(needed, years)
 
-    def of(pk, year, seen):
+    def of(pk: int, year: int, seen: set[int]) -> int | None:
         own = (quotas if pk in quotas else extra).get(pk, {}).get(year)
         if own is not None:
             return own
         found = [v for p in preds.get(pk, ()) if p not in seen for v in [of(p, year, seen | {p})] if v is not None]
         return sum(found) if found else None
 
-    out = defaultdict(dict, {k: dict(v) for k, v in quotas.items()})
+    out: defaultdict[int, dict[int, int]] = defaultdict(dict, {k: dict(v) for k, v in quotas.items()})
     for pk in org_ids:
         for year in years:
             value = of(pk, year, {pk})
@@ -146,7 +156,7 @@ def with_predecessor_quotas(quotas: dict[int, dict[int, int]], org_ids, years) -
     return out
 
 
-def quota_for(quotas: dict[int, dict[int, int]], org_id: int, years) -> int | None:
+def quota_for(quotas: dict[int, dict[int, int]], org_id: int, years: Iterable[int]) -> int | None:
     """The quota of a period: the sum of the annual quotas of every year it touches; None if
     the organisation has no quota in any of those years."""
     per_year = quotas.get(org_id, {})
@@ -154,7 +164,7 @@ def quota_for(quotas: dict[int, dict[int, int]], org_id: int, years) -> int | No
     return sum(found) if found else None
 
 
-def _sum_optional(values) -> int | None:
+def _sum_optional(values: Iterable[int | None]) -> int | None:
     found = [v for v in values if v is not None]
     return sum(found) if found else None
 
@@ -175,7 +185,7 @@ class Figures:
     prev_members_at_start: int
     years: int = 1
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self.rate = rate(self.admitted, self.quota)
         self.prev_rate = rate(self.prev_admitted, self.prev_quota)
         self.change = self.admitted - self.prev_admitted
@@ -191,7 +201,7 @@ class Figures:
         )
 
     @classmethod
-    def summed(cls, rows, years: int = 1) -> "Figures":
+    def summed(cls, rows: Sequence["Row"], years: int = 1) -> "Figures":
         """The figures of a group of rows: their sums (a quota only where some row has one)."""
         return cls(
             admitted=sum(r.admitted for r in rows),
@@ -205,10 +215,24 @@ class Figures:
 
 
 class Row:
-    """One organisation of a drill-down: its figures as attributes (row.rate, row.admitted...)."""
+    """One organisation of a drill-down: its figures as attributes (row.rate, row.admitted...),
+    copied from ``figures`` on creation (a drill-down reads them thousands of times)."""
 
-    def __init__(self, org, figures: Figures, below: bool = False):
-        self.__dict__.update(figures.__dict__)
+    def __init__(self, org: "OrgRow", figures: Figures, below: bool = False) -> None:
+        self.admitted = figures.admitted
+        self.quota = figures.quota
+        self.members_at_start = figures.members_at_start
+        self.prev_admitted = figures.prev_admitted
+        self.prev_quota = figures.prev_quota
+        self.prev_members_at_start = figures.prev_members_at_start
+        self.years = figures.years
+        self.rate = figures.rate
+        self.prev_rate = figures.prev_rate
+        self.change = figures.change
+        self.change_percent = figures.change_percent
+        self.rate_change_points = figures.rate_change_points
+        self.share_of_members = figures.share_of_members
+        self.prev_share_of_members = figures.prev_share_of_members
         self.org = org
         self.figures = figures
         self.below = below
@@ -216,7 +240,7 @@ class Row:
 
 @dataclass
 class Achievement:
-    org: Organization
+    org: Organization | None  # None: the national view of several roots (``national``)
     period: Period
     previous: Period
     kinds: list[str]
@@ -227,8 +251,8 @@ class Achievement:
     prev_grassroots_admitting: int
     threshold: Decimal | None = None
     group_q: Q | None = None
-    members_end: dict = field(default_factory=dict)
-    by_year: list[dict] = field(default_factory=list)
+    members_end: dict[str, int] = field(default_factory=dict)
+    by_year: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def grassroots_without(self) -> int:
@@ -256,7 +280,7 @@ class Achievement:
         return rate(self.prev_grassroots_admitting, self.grassroots_total)
 
 
-SORT_KEYS = {
+SORT_KEYS: dict[str, Callable[[Row], Any]] = {
     "name": lambda r: r.org.path,
     "admitted": lambda r: r.admitted,
     "quota": lambda r: (r.quota is None, r.quota or 0),
@@ -278,20 +302,20 @@ class OrgRow(NamedTuple):
     kind: str
 
 
-def lists_whole(kinds, all_levels: bool = False) -> bool:
+def lists_whole(kinds: Collection[str] | None, all_levels: bool = False) -> bool:
     """The organisations ``listed_q`` selects add up to the whole subtree: the children, or every
     cell of both kinds at every level (every fact is a cell's)."""
     return not kinds or (all_levels and set(kinds) == set(CELL_KINDS))
 
 
-def listed_q(org: Organization, kinds=None, all_levels: bool = False) -> Q:
+def listed_q(org: Organization, kinds: Collection[str] | None = None, all_levels: bool = False) -> Q:
     """Which organisations a drill-down under ``org`` lists: its children, or with ``all_levels``
     every descendant; either filtered to ``kinds``."""
     q = Q(path__startswith=org.path) & (Q(depth__gt=org.depth) if all_levels else Q(depth=org.depth + 1))
     return q & Q(kind__in=kinds) if kinds else q
 
 
-def rows_for(org: Organization, kinds=None, all_levels: bool = False) -> list[OrgRow]:
+def rows_for(org: Organization, kinds: Collection[str] | None = None, all_levels: bool = False) -> list[OrgRow]:
     """The organisations listed under ``org`` (see ``listed_q``), in tree order. One query."""
     qs = Organization.objects.filter(listed_q(org, kinds, all_levels)).order_by("path").values_list(*ROW_FIELDS)
     return [OrgRow(*row) for row in qs]
@@ -308,13 +332,13 @@ def achievement(
     org: Organization,
     period: Period,
     *,
-    kinds=None,
+    kinds: Iterable[str] | None = None,
     all_levels: bool = False,
     threshold: Decimal | None = None,
     sort: str = "name",
     descending: bool = False,
     with_years: bool = False,
-    tree=rollup.THEN,
+    tree: str = rollup.THEN,
 ) -> Achievement:
     """Admitted against quota for ``org`` and the organisations under it, in ``period`` and in
     the same period of the previous year.
@@ -344,7 +368,7 @@ def achievement(
         quotas = with_predecessor_quotas(quotas, listed, quota_years)
     n_years = len(period.years) if period.is_whole_years else 1
 
-    def figures(node_id):
+    def figures(node_id: int) -> Figures:
         return Figures(
             admitted=now[node_id],
             quota=quota_for(quotas, node_id, period.years),
@@ -399,20 +423,22 @@ class BasisTotals:
         return rate(self.admitted, self.quota)
 
 
-def basis_totals(org: Organization, period: Period, *, kinds=None, tree=rollup.THEN) -> BasisTotals:
+def basis_totals(
+    org: Organization, period: Period, *, kinds: Iterable[str] | None = None, tree: str = rollup.THEN
+) -> BasisTotals:
     """``achievement(...).totals``'s admitted and quota alone (no members, no previous period,
     no rows): the organisations of ``kinds`` directly under ``org`` summed, or without ``kinds``
     the organisation's own quota and everything admitted in its subtree. Two queries (a few more
     with ``tree=rollup.NOW``), whatever the number of organisations."""
     kinds = list(kinds or [])
     # The listed organisations as a subquery: the same queries on either basis.
-    listed = Organization.objects.filter(listed_q(org, kinds) if kinds else Q(pk=org.pk)).values("id")
-    if tree == rollup.NOW:
-        listed = [row["id"] for row in listed]
+    subquery = Organization.objects.filter(listed_q(org, kinds) if kinds else Q(pk=org.pk)).values("id")
+    ids = [row["id"] for row in subquery] if tree == rollup.NOW else None
+    listed = subquery if ids is None else ids
     rolled = rollup.totals(_admissions_source(period), anchors=listed, sums=["n0"], tree=tree)
     quotas = quotas_by_org(listed, period.years)
-    if tree == rollup.NOW:
-        quotas = with_predecessor_quotas(quotas, listed, period.years)
+    if ids is not None:
+        quotas = with_predecessor_quotas(quotas, ids, period.years)
     if kinds:
         return BasisTotals(
             admitted=sum(v["n0"] for v in rolled.values()),
@@ -423,7 +449,7 @@ def basis_totals(org: Organization, period: Period, *, kinds=None, tree=rollup.T
 
 def achievement_by_year(
     org: Organization, years: list[int], group_q: Q | None = None, group_ids: list[int] | None = None
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """Admitted and quota per year for ``org``, or summed over the organisations ``group_q``
     selects (see ``listed_q``; pass their ids if known). Two or three queries, whatever the
     size of the group."""
@@ -455,7 +481,7 @@ def achievement_by_year(
 
 # --- quality of new members ---------------------------------------------------------------------
 
-AGE_BANDS = [
+AGE_BANDS: list[tuple[str, str, int | None, int | None]] = [
     ("under-18", "Dưới 18", None, 17),
     ("18-30", "18–30 (thanh niên)", 18, 30),
     ("31-40", "31–40", 31, 40),
@@ -464,7 +490,9 @@ AGE_BANDS = [
     ("61+", "Trên 60", 61, None),
 ]
 
-DIMENSIONS = [
+Choices = Sequence[tuple[str | bool, str]]  # (value, label): youth_union's values are booleans
+
+DIMENSIONS: list[tuple[str, str, str, Choices]] = [
     # key, label, field, choices
     ("general_education", "Giáo dục phổ thông", "general_education", GeneralEducation.choices),
     (
@@ -482,10 +510,10 @@ DIMENSIONS = [
 ]
 
 
-def _quality_counts(org: Organization, period: Period, tree=rollup.THEN) -> dict:
+def _quality_counts(org: Organization, period: Period, tree: str = rollup.THEN) -> dict[str, int]:
     """One query over the admission facts: the count of new members for every value of every
     dimension (the profile each fact carries, age in full years on the day of the decision)."""
-    aggregates = {"total": Count("event_id")}
+    aggregates: dict[str, Count] = {"total": Count("event_id")}
     for key, _label, fname, choices in DIMENSIONS:
         for value, _ in choices:
             aggregates[f"{key}__{value}"] = Count("event_id", filter=Q(**{fname: value}))
@@ -509,7 +537,7 @@ def _quality_counts(org: Organization, period: Period, tree=rollup.THEN) -> dict
 
 @dataclass
 class QualityItem:
-    key: str
+    key: str | bool  # a choice's value (youth_union's are booleans)
     label: str
     count: int
     share: Decimal | None
@@ -540,15 +568,15 @@ class Quality:
     prev_total: int
     groups: list[QualityGroup]
 
-    def group(self, key) -> QualityGroup:
+    def group(self, key: str) -> QualityGroup:
         return next(g for g in self.groups if g.key == key)
 
     @property
     def highlights(self) -> list[QualityItem]:
         """The lines the boards quote: women, ethnic minorities, youth, upper secondary, university+."""
-        out = []
+        out: list[QualityItem] = []
 
-        def add(key, label, count, prev):
+        def add(key: str, label: str, count: int, prev: int) -> None:
             out.append(QualityItem(key, label, count, rate(count, self.total), prev, rate(prev, self.prev_total)))
 
         sex = {i.key: i for i in self.group("sex").items}
@@ -571,17 +599,17 @@ class Quality:
         return out
 
 
-def new_member_quality(org: Organization, period: Period, tree=rollup.THEN) -> Quality:
+def new_member_quality(org: Organization, period: Period, tree: str = rollup.THEN) -> Quality:
     """New members in the subtree and period by every dimension the boards report, with the
     same period of the previous year. Two queries (``tree=rollup.NOW``: mapped onto today's
     organisations)."""
     previous = period.comparison()
     now, prev = _quality_counts(org, period, tree), _quality_counts(org, previous, tree)
-    groups = []
-    dims = [(k, label, choices) for k, label, _f, choices in DIMENSIONS]
+    groups: list[QualityGroup] = []
+    dims: list[tuple[str, str, Choices]] = [(k, label, choices) for k, label, _f, choices in DIMENSIONS]
     dims.insert(4, ("age_band", "Độ tuổi khi kết nạp", [(k, label) for k, label, _lo, _hi in AGE_BANDS]))
     for key, label, choices in dims:
-        items = []
+        items: list[QualityItem] = []
         for value, value_label in choices:
             n, p = now[f"{key}__{value}"], prev[f"{key}__{value}"]
             if key in ("ethnicity",) and not (n or p) and value != "kinh":
@@ -615,8 +643,8 @@ class Exits:
     period: Period
     previous: Period
     lines: list[ExitLine]
-    now: dict  # members.selectors.movements of the period
-    prev: dict  # and of the same period last year
+    now: dict[str, Any]  # members.selectors.movements of the period
+    prev: dict[str, Any]  # and of the same period last year
 
     @property
     def total(self) -> int:
@@ -657,7 +685,7 @@ class Exits:
         return self.prev_admitted - self.prev_total
 
 
-def exits(org: Organization, period: Period, tree=rollup.THEN) -> Exits:
+def exits(org: Organization, period: Period, tree: str = rollup.THEN) -> Exits:
     """Struck off, left, expelled and died in the subtree and period (probationary members
     counted apart), with admissions, transfers across the boundary and net growth, for the
     period and the same period last year (``members.selectors.movements``)."""
@@ -686,14 +714,14 @@ def exits(org: Organization, period: Period, tree=rollup.THEN) -> Exits:
 class Coverage:
     org: Organization
     period: Period
-    grassroots_without: list[Organization]
+    grassroots_without: "list[OrgRow]"
     grassroots_total: int
-    cells_without: list[Organization]
+    cells_without: "list[OrgRow]"
     cells_total: int
-    areas_without_member: list
-    areas_without_cell: list
+    areas_without_member: "list[AreaRow]"
+    areas_without_cell: "list[AreaRow]"
     areas_total: int
-    pipeline: list = field(default_factory=list)  # (cell, {stage: n}, total, quota of the year)
+    pipeline: "list[PipelineRow]" = field(default_factory=list)  # cell, {stage: n}, total, quota of the year
 
 
 def coverage(org: Organization, period: Period) -> Coverage:
@@ -753,8 +781,8 @@ class AreaRow(NamedTuple):
 
 @dataclass
 class PipelineRow:
-    org: Organization
-    by_stage: dict
+    org: OrgRow
+    by_stage: dict[str, int]
     quota: int | None
 
     @property

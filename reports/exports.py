@@ -57,6 +57,7 @@ class _TotalsRow:
 
 
 def achievement_table(result: Achievement) -> Table:
+    assert result.org is not None, "the national view (no organisation) has no table export"
     label = "Cộng các tổ chức được chọn" if result.kinds else f"Toàn {result.org.name}"
     return Table(
         title=f"Kết quả kết nạp đảng viên so với chỉ tiêu — {result.org.name}",
@@ -83,6 +84,7 @@ def achievement_rows_html(
 
 
 def achievement_xlsx(result: Achievement) -> HttpResponse:
+    assert result.org is not None, "the national view (no organisation) has no export"
     return xlsx_response([achievement_table(result)], f"ket-qua-ket-nap-{result.org.code}-{result.period.label}")
 
 

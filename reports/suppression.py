@@ -36,7 +36,7 @@ def minimum_group_size() -> int:
 
 @dataclass
 class ShownItem:
-    key: str
+    key: str | bool  # a choice's value, as QualityItem's
     label: str
     count: int | None
     share: Decimal | None
@@ -139,7 +139,7 @@ def _shown_group(group: QualityGroup, total: int, prev_total: int, minimum: int)
 
 
 def _shown_highlight(item: QualityItem, groups: dict[str, ShownGroup]) -> QualityItem | ShownItem:
-    complement = HIGHLIGHT_COMPLEMENTS.get(item.key)
+    complement = HIGHLIGHT_COMPLEMENTS.get(item.key) if isinstance(item.key, str) else None
     if complement is None or complement[0] not in groups:
         return item
     group = groups[complement[0]]
