@@ -10,11 +10,19 @@ FAILED_TWICE = "dừng đột ngột hai lần"
 
 
 @pytest.fixture(scope="module")
-def scratch(tmp_path_factory):
+def scratch_database(tmp_path_factory):
     scratch = build(tmp_path_factory.mktemp("tasks-db"), "tasks_worker", TASKS_EXPORT_INLINE_MAX_ROWS="-1")
     yield scratch
     scratch.stop_all()
     drop_scratch_database(scratch.url)
+
+
+@pytest.fixture
+def scratch(scratch_database):
+    """The module's scratch database; each test's workers stop with it, so a failed test leaves
+    no stalled worker holding the database's write lock for the next."""
+    yield scratch_database
+    scratch_database.stop_all()
 
 
 def test_a_killed_commit_leaves_nothing_half_written_is_retried_once_then_fails(scratch):
@@ -25,10 +33,15 @@ def test_a_killed_commit_leaves_nothing_half_written_is_retried_once_then_fails(
     worker = scratch.worker()
     scratch.wait_marker("in-commit")
     # Every row is written, the transaction is open: another process reads the progress the
-    # worker wrote from inside it, and none of the rows.
-    during = scratch.call("state", run=first, upload=upload)
+    # worker wrote from inside it (a step reported within MIN_INTERVAL of the last write is
+    # written by the heartbeat within QUIET, about a second), and none of the rows.
+    during = scratch.wait_state(
+        lambda s: s["progress"]["step"].startswith("Đã ghi hết các dòng, chưa kết thúc giao dịch"),
+        timeout=30,
+        run=first,
+        upload=upload,
+    )
     assert during["run"]["status"] == "running"
-    assert during["progress"]["step"].startswith("Đã ghi hết các dòng, chưa kết thúc giao dịch")
     assert during["people"] == 0
 
     scratch.kill(worker)  # SIGKILL, mid-commit
