@@ -40,3 +40,21 @@ def test_a_row_is_whole_people_held_within_the_range():
     assert row.model_expected == 6830 and row.is_bounded
     assert (row.expected_low, row.expected, row.expected_high) == (1490, 1563, 1563)
     assert isinstance(row.expected, int)
+
+
+@pytest.mark.django_db
+def test_the_members_at_the_start_are_the_periods_own_not_the_same_in_both_columns(login, users, tree):
+    """The walk saw "Đảng viên đầu kỳ" with one value for the period and for the one it is
+    compared with: each is counted at its own start (01/01/2022 and 01/01/2021 here)."""
+    from tests.members.factories import admit
+
+    for i in range(3):
+        admit(tree.CXA, datetime.date(2020, 5, 4), full_name=f"Lò Văn Cũ {i}")
+    for i in range(2):
+        admit(tree.CXA, datetime.date(2021, 5, 4), full_name=f"Lò Văn Mới {i}")
+    response = login(users.province).get(f"/dashboard/{tree.P.code}/?from=2022-01-01&to=2022-12-31")
+    totals = response.context["result"].totals
+    assert (totals.members_at_start, totals.prev_members_at_start) == (5, 3)
+    html = response.content.decode()
+    footer = html.split('data-testid="achievement"')[1].split("<tfoot>")[1].split("</tfoot>")[0]
+    assert 'data-label="Đảng viên đầu kỳ">5<' in footer
