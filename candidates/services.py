@@ -19,7 +19,13 @@ from django.utils import timezone
 from members.models import EventKind as MemberEventKind
 from members.models import Membership, Person
 from members.selectors import member_namesakes
-from members.services import membership_admit, membership_recognise, membership_record_event, refuse_namesake
+from members.services import (
+    membership_admit,
+    membership_recognise,
+    membership_record_event,
+    membership_renumber_admission,
+    refuse_namesake,
+)
 from organizations import permissions
 from organizations.models import CELL_KINDS, Organization
 from partydev.audit import bulk_history
@@ -552,6 +558,22 @@ def candidate_record_failed_vote(
     )
     _write(locked, locked.version, [event])
     return event
+
+
+@transaction.atomic
+def candidate_renumber_decision(candidate: Candidate | int, number: str, *, user: Any = None) -> Candidate:
+    """The admission decision's number as the deciding body's register gave it to the issued
+    paper (``documents``, which checked the issuer's capability): the candidate's
+    ``decision_number`` and, once the ceremony has made the member, the membership's. One number
+    for one decision; written like every candidate write (locked, versioned, in its history)."""
+    locked = _lock(candidate, None)
+    if locked.decision_number.strip() != number:
+        locked.decision_number = number
+        _save(locked, locked.version)
+        bulk_history(Candidate, [locked], user=user)
+    if locked.membership_id is not None:
+        membership_renumber_admission(locked.membership_id, number, user=user)
+    return locked
 
 
 @transaction.atomic

@@ -264,16 +264,16 @@ def _record_failed_vote(request, candidate, stage, form, data):
     return redirect("candidates:detail", pk=candidate.pk)
 
 
-def _simple_action(request, pk, form_class, prefix, service, done_message, passed=(), **form_kwargs):
-    """A dated action with a reason on one candidate (drop, return, strike off, move): the form's
-    date, reason and version, and the fields named in ``passed``, go to ``service``."""
-    candidate = form_kwargs.get("candidate") or _candidate_for_user(request.user, pk, to_change=True)
+def _simple_action(request, target, form_class, prefix, service, done_message, passed=(), **form_kwargs):
+    """A dated action with a reason on one candidate, ``target`` (drop, return, strike off, move),
+    read once by the view: the form's date, reason and version, and the fields named in
+    ``passed``, go to ``service``. (Not ``candidate``: the return form takes that keyword.)"""
     form = form_class(request.POST, prefix=prefix, **form_kwargs)
     if form.is_valid():
         d = form.cleaned_data
         try:
             service(
-                candidate.pk,
+                target.pk,
                 effective_date=d["effective_date"],
                 reason=d["reason"],
                 user=request.user,
@@ -291,7 +291,7 @@ def _simple_action(request, pk, form_class, prefix, service, done_message, passe
                 f"{form.fields[f].label if f in form.fields else ''}: {' '.join(v)}" for f, v in form.errors.items()
             ),
         )
-    return redirect("candidates:detail", pk=candidate.pk)
+    return redirect("candidates:detail", pk=target.pk)
 
 
 @login_required
@@ -299,7 +299,7 @@ def _simple_action(request, pk, form_class, prefix, service, done_message, passe
 def candidate_drop(request, pk):
     return _simple_action(
         request,
-        pk,
+        _candidate_for_user(request.user, pk, to_change=True),
         ReasonForm,
         "drop",
         services.candidate_drop,
@@ -313,7 +313,7 @@ def candidate_return(request, pk):
     candidate = _candidate_for_user(request.user, pk, to_change=True)
     return _simple_action(
         request,
-        pk,
+        candidate,
         ReturnForm,
         "ret",
         services.candidate_return,
@@ -331,7 +331,7 @@ def candidate_strike_off(request, pk):
     permissions.require(request.user, rules.STEP_CAPABILITY[Stage.STRUCK_OFF], candidate.cell)
     return _simple_action(
         request,
-        pk,
+        candidate,
         ReasonForm,
         "strike",
         services.candidate_strike_off,
@@ -345,7 +345,7 @@ def candidate_move(request, pk):
     cells = Organization.objects.for_user(request.user).filter(kind__in=CELL_KINDS)
     return _simple_action(
         request,
-        pk,
+        _candidate_for_user(request.user, pk, to_change=True),
         MoveForm,
         "move",
         services.candidate_move,

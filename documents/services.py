@@ -14,7 +14,7 @@ from django.http import HttpRequest
 
 from candidates import rules
 from candidates.models import Candidate, Stage
-from members.models import Membership
+from candidates.services import candidate_renumber_decision
 from organizations.models import Organization
 from partydev.audit import AuditEvent, record
 from partydev.text import canonical_text
@@ -193,7 +193,8 @@ def document_issue(
         request=request,
     )
     if kind.key == DECISION_KIND:
-        _decision_number_from_register(candidate, doc)
+        renumbered = candidate_renumber_decision(candidate, doc.number_symbol, user=user)
+        candidate.decision_number, candidate.version = renumbered.decision_number, renumbered.version
     return doc
 
 
@@ -204,15 +205,6 @@ def document_issue(
 # and so does the membership's ``admission_decision_number`` when the ceremony has already made
 # one, so the candidate page, the member page and the later papers show the number the paper bears.
 DECISION_KIND = "9-knd"
-
-
-def _decision_number_from_register(candidate: Candidate, doc: IssuedDocument) -> None:
-    number = doc.number_symbol
-    if candidate.decision_number.strip() != number:
-        Candidate.objects.filter(pk=candidate.pk).update(decision_number=number, version=F("version") + 1)
-        candidate.decision_number = number
-    if candidate.membership_id is not None:
-        Membership.objects.filter(pk=candidate.membership_id).update(admission_decision_number=number)
 
 
 def decision_number_note(doc: IssuedDocument, typed_before: str) -> str:

@@ -491,6 +491,19 @@ def person_update(person: Person, *, fields: dict, seen: str | None = None, user
     return locked
 
 
+@transaction.atomic
+def membership_renumber_admission(membership_id: int, number: str, *, user: Any = None) -> Membership:
+    """The admission decision's number on the member, as the deciding body's register gave it to
+    the issued paper (``documents``, which checked the issuer's capability): one number for one
+    decision. Locked and versioned like every write of a membership; its history records it."""
+    locked = Membership.objects.select_for_update().get(pk=membership_id)
+    if locked.admission_decision_number != number:
+        locked.admission_decision_number = number
+        locked.version += 1
+        locked.save(update_fields=["admission_decision_number", "version"])
+    return locked
+
+
 # What a view passes when a decision form came back without its version: no membership has it
 # (versions start at 1), so the form is refused as stale instead of skipping the check.
 VERSION_MISSING = 0
