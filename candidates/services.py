@@ -561,18 +561,24 @@ def candidate_record_failed_vote(
 
 
 @transaction.atomic
-def candidate_renumber_decision(candidate: Candidate | int, number: str, *, user: Any = None) -> Candidate:
+def candidate_renumber_decision(
+    candidate: Candidate | int, number: str, *, user: Any = None, reason: str = ""
+) -> Candidate:
     """The admission decision's number as the deciding body's register gave it to the issued
     paper (``documents``, which checked the issuer's capability): the candidate's
     ``decision_number`` and, once the ceremony has made the member, the membership's. One number
-    for one decision; written like every candidate write (locked, versioned, in its history)."""
+    for one decision; written like every candidate write (locked, versioned, in its history, with
+    ``reason``: the paper that gave the number). After the ceremony the member's ADMITTED event
+    keeps the number it was recorded with (append-only); see ``membership_renumber_admission``."""
     locked = _lock(candidate, None)
-    if locked.decision_number.strip() != number:
+    before = locked.decision_number.strip()
+    if before != number:
         locked.decision_number = number
         _save(locked, locked.version)
-        bulk_history(Candidate, [locked], user=user)
+        change = f"Số quyết định kết nạp: «{before or 'chưa ghi'}» thành «{number}»"
+        bulk_history(Candidate, [locked], user=user, reason=f"{change} ({reason})" if reason else change)
     if locked.membership_id is not None:
-        membership_renumber_admission(locked.membership_id, number, user=user)
+        membership_renumber_admission(locked.membership_id, number, user=user, reason=reason)
     return locked
 
 

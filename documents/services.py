@@ -193,7 +193,7 @@ def document_issue(
         request=request,
     )
     if kind.key == DECISION_KIND:
-        renumbered = candidate_renumber_decision(candidate, doc.number_symbol, user=user)
+        renumbered = candidate_renumber_decision(candidate, doc.number_symbol, user=user, reason=_issued_as(doc))
         candidate.decision_number, candidate.version = renumbered.decision_number, renumbered.version
     return doc
 
@@ -205,6 +205,16 @@ def document_issue(
 # and so does the membership's ``admission_decision_number`` when the ceremony has already made
 # one, so the candidate page, the member page and the later papers show the number the paper bears.
 DECISION_KIND = "9-knd"
+
+
+def _issued_as(doc: IssuedDocument) -> str:
+    """The paper that gave the decision its number, as the history of the records says it."""
+    said = f"{doc.form} số {doc.number_symbol} ngày {k.d(doc.document_date)}"
+    if doc.replaces is not None:
+        said += f", đính chính văn bản số {doc.replaces.number_symbol or doc.replaces.pk}"
+        if doc.correction_reason:
+            said += f": {doc.correction_reason}"
+    return said
 
 
 def decision_number_note(doc: IssuedDocument, typed_before: str) -> str:

@@ -492,15 +492,25 @@ def person_update(person: Person, *, fields: dict, seen: str | None = None, user
 
 
 @transaction.atomic
-def membership_renumber_admission(membership_id: int, number: str, *, user: Any = None) -> Membership:
+def membership_renumber_admission(membership_id: int, number: str, *, user: Any = None, reason: str = "") -> Membership:
     """The admission decision's number on the member, as the deciding body's register gave it to
     the issued paper (``documents``, which checked the issuer's capability): one number for one
-    decision. Locked and versioned like every write of a membership; its history records it."""
+    decision. Locked and versioned like every write of a membership.
+
+    The membership's ``admission_decision_number`` is the number in force, the one the member's
+    page, the register's exports and the later papers read. The ADMITTED event is append-only and
+    keeps the number it was recorded with (at the ceremony); the correction is in the membership's
+    history: who, when, the number before and after and why (``reason``: the paper that made it).
+    """
     locked = Membership.objects.select_for_update().get(pk=membership_id)
-    if locked.admission_decision_number != number:
+    before = locked.admission_decision_number
+    if before != number:
         locked.admission_decision_number = number
         locked.version += 1
-        locked.save(update_fields=["admission_decision_number", "version"])
+        Membership.objects.filter(pk=locked.pk).update(admission_decision_number=number, version=locked.version)
+        # The update writes no history by itself: the trail's row names the author and the change.
+        change = f"Số quyết định kết nạp: «{before or 'chưa ghi'}» thành «{number}»"
+        bulk_history(Membership, [locked], user=user, reason=f"{change} ({reason})" if reason else change)
     return locked
 
 
