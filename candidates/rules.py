@@ -886,6 +886,47 @@ def decision_problems(candidate: Candidate, data: dict, grassroots: Organization
     return {}
 
 
+# --- the admission decision's number once its paper is issued ---------------------------------
+# The deciding body's register (``documents``, a floor above) gives the issued 9-KNĐ its number,
+# and that number is the decision's (README, "Documents": one number for the admission decision).
+# This floor never imports the register: the documents app hands it the question's answer when it
+# is ready (``documents.apps``), here. Without it (no documents app) no decision has an issued number.
+IssuedDecisionNumber = Callable[[Candidate], str]
+_issued_decision_numbers: list[IssuedDecisionNumber] = []
+
+
+def register_issued_decision_number(source: IssuedDecisionNumber) -> None:
+    """Where the number of a candidate's issued admission decision is read (once per source)."""
+    if source not in _issued_decision_numbers:
+        _issued_decision_numbers.append(source)
+
+
+def issued_decision_number(candidate: Candidate) -> str:
+    """The number the register gave the candidate's admission decision in force ("" if none)."""
+    for source in _issued_decision_numbers:
+        if number := source(candidate):
+            return number
+    return ""
+
+
+def issued_decision_problems(candidate: Candidate, data: dict) -> Problems:
+    """The decision step entered again (after a return) once its paper has been issued: the
+    number is the register's, never another typed beside it. Changing it is a correction of the
+    paper (a new number from the register, naming the one it replaces), not an edit of the step."""
+    issued = issued_decision_number(candidate) if candidate.pk else ""
+    typed = (data.get("decision_number") or "").strip()
+    if not issued or typed == issued:
+        return {}
+    written = f" (đã ghi «{typed}»)" if typed else ""
+    return {
+        "decision_number": (
+            f"Quyết định kết nạp {candidate.person.full_name} đã được ban hành với số {issued} của sổ đăng ký "
+            f"văn bản: số quyết định kết nạp phải ghi là {issued}{written}. Muốn đổi số, hãy đính chính "
+            "quyết định (9-KNĐ) ở mục «Văn bản»: bản đính chính nhận số mới của sổ."
+        )
+    }
+
+
 def ceremony_problems(candidate: Candidate, data: dict, grassroots: Organization | None) -> Problems:
     received = candidate.decision_received_date or candidate.decision_date
     if data["ceremony_date"] < received:

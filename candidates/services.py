@@ -230,6 +230,10 @@ def _check_step_input(
     """Bad input for one step: raise with a message naming the field. Returns the effective date
     and, on a back-fill, the shortfalls of the 12 months together as rule failures to record
     (the step already happened; the system may not hold the records it needs)."""
+    # Before the required fields: an empty number is told the register's number too. A back-fill
+    # makes a new candidate, who has no papers yet.
+    if stage == Stage.DECISION and not backfill and (problems := rules.issued_decision_problems(candidate, data)):
+        raise ValidationError(problems)
     effective = _step_date(candidate, stage, data)
     recorded = []
     if stage == Stage.DOSSIER:

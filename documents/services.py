@@ -217,6 +217,14 @@ def _issued_as(doc: IssuedDocument) -> str:
     return said
 
 
+def issued_decision_number(candidate: Candidate) -> str:
+    """The number of the candidate's admission decision in force (its last correction), "" if
+    none was issued here: what ``candidates.rules`` holds the decision step to when it is entered
+    again after a return."""
+    doc = current_document(candidate, DECISION_KIND)
+    return doc.number_symbol if doc is not None else ""
+
+
 def decision_number_note(doc: IssuedDocument, typed_before: str) -> str:
     """What the secretary is told when issuing 9-KNĐ replaced the number typed at the decision
     step (empty when nothing was replaced)."""

@@ -1,5 +1,6 @@
 """The admission decision's one number after the fact: a correction made after the ceremony
-reaches the member (the append-only ADMITTED event is not rewritten)."""
+reaches the member (the append-only ADMITTED event is not rewritten), and the decision step
+entered again after a return holds to the number the register gave the issued paper."""
 
 import datetime
 
@@ -7,10 +8,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from candidates import rules
 from candidates import services as candidate_services
-from candidates.models import Candidate, Stage
+from candidates.models import Candidate, CandidateEvent, Stage
 from documents import services
-from members.models import MembershipEvent, MembershipPeriod
+from documents.models import IssuedDocument
+from members.models import Membership, MembershipEvent, MembershipPeriod
 
 from .conftest import docx_text, official_candidate
 
@@ -110,3 +113,106 @@ def test_the_recognition_decision_after_a_correction_cites_the_corrected_number(
     official = docx_text(issue("official-decision", c, users.district_x).content)
     # (its own number is the first of 2025 in the same register: "Số 1-QĐ/HU")
     assert "(Quyết định kết nạp số 2-QĐ/HU)" in official and "kết nạp số 1-QĐ/HU" not in official
+
+
+# --- 2. the decision step entered again -----------------------------------------------------------
+
+
+def returned(candidate):
+    """The candidate sent back to the committee's vote the day after the decision."""
+    return candidate_services.candidate_return(
+        candidate.pk,
+        to_stage=Stage.COMMITTEE_VOTE,
+        effective_date=candidate.decision_date + DAY,
+        reason="Ghi nhầm ngày quyết định",
+    )
+
+
+def decision_again(candidate, number, decided_by, user=None):
+    return candidate_services.candidate_advance(
+        candidate.pk,
+        Stage.DECISION,
+        data={
+            "decision_number": number,
+            "decision_date": candidate.stage_date + DAY,
+            "decided_by": decided_by,
+            "decision_received_date": None,
+        },
+        user=user,
+    )
+
+
+def test_the_register_answers_the_candidates_floor(decided, users):
+    assert rules.issued_decision_number(decided) == ""
+    doc = issue("9-knd", decided, users.district_x)
+    assert rules.issued_decision_number(decided) == "1-QĐ/HU"
+    correct(doc, decided, users.district_x)
+    assert rules.issued_decision_number(decided) == "2-QĐ/HU"  # the paper in force: the correction
+
+
+def snapshot(candidate):
+    return (
+        list(Candidate.objects.filter(pk=candidate.pk).values()),
+        CandidateEvent.objects.filter(candidate=candidate).count(),
+        Candidate.history.filter(id=candidate.pk).count(),
+        IssuedDocument.objects.count(),
+        Membership.objects.count(),
+    )
+
+
+def test_entering_the_decision_again_with_another_number_is_refused_and_saves_nothing(decided, users, tree):
+    issue("9-knd", decided, users.district_x)
+    back = returned(decided)
+    assert back.decision_number == ""  # the return cleared the step's fields
+    before = snapshot(back)
+    with pytest.raises(ValidationError) as refused:
+        decision_again(back, "777-QĐ/HU", tree.X, user=users.district_x)
+    (message,) = refused.value.message_dict["decision_number"]
+    assert "đã được ban hành với số 1-QĐ/HU của sổ đăng ký văn bản" in message
+    assert "phải ghi là 1-QĐ/HU (đã ghi «777-QĐ/HU»)" in message and "đính chính" in message
+    assert snapshot(back) == before
+
+
+def test_an_empty_number_is_told_the_registers_number(decided, users, tree):
+    issue("9-knd", decided, users.district_x)
+    back = returned(decided)
+    before = snapshot(back)
+    with pytest.raises(ValidationError) as refused:
+        decision_again(back, "", tree.X, user=users.district_x)
+    (message,) = refused.value.message_dict["decision_number"]
+    assert "phải ghi là 1-QĐ/HU." in message and "đã ghi" not in message
+    assert snapshot(back) == before
+
+
+def test_entering_the_decision_again_with_the_registers_number_is_recorded(decided, users, tree):
+    doc = issue("9-knd", decided, users.district_x)
+    correct(doc, decided, users.district_x)
+    back = returned(decided)
+    with pytest.raises(ValidationError, match="2-QĐ/HU"):
+        decision_again(back, "1-QĐ/HU", tree.X)  # the replaced paper's number is not the decision's any more
+    again = decision_again(back, "2-QĐ/HU", tree.X, user=users.district_x)
+    assert again.stage == Stage.DECISION and again.decision_number == "2-QĐ/HU"
+
+
+def test_without_an_issued_paper_the_typed_number_stands(decided, tree):
+    back = returned(decided)
+    assert decision_again(back, "777-QĐ/HU", tree.X).decision_number == "777-QĐ/HU"
+
+
+def test_the_step_form_names_the_field_and_the_number(decided, users, login, tree):
+    issue("9-knd", decided, users.district_x)
+    back = returned(decided)
+    client = login(users.district_x)
+    post = {
+        "stage": Stage.DECISION,
+        "version": back.version,
+        "decision_number": "777-QĐ/HU",
+        "decision_date": (back.stage_date + DAY).strftime("%d/%m/%Y"),
+        "decided_by": tree.X.pk,
+    }
+    response = client.post(reverse("candidates:step", args=[back.pk]), post)
+    assert response.status_code == 400
+    form = response.context["step_form"]
+    assert "1-QĐ/HU" in " ".join(form.errors["decision_number"])
+    back.refresh_from_db()
+    assert back.stage == Stage.COMMITTEE_VOTE and back.decision_number == ""
