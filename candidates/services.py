@@ -25,6 +25,7 @@ from members.services import (
     membership_record_event,
     membership_renumber_admission,
     refuse_namesake,
+    renumber_reason,
 )
 from organizations import permissions
 from organizations.models import CELL_KINDS, Organization
@@ -579,8 +580,7 @@ def candidate_renumber_decision(
     if before != number:
         locked.decision_number = number
         _save(locked, locked.version)
-        change = f"Số quyết định kết nạp: «{before or 'chưa ghi'}» thành «{number}»"
-        bulk_history(Candidate, [locked], user=user, reason=f"{change} ({reason})" if reason else change)
+        bulk_history(Candidate, [locked], user=user, reason=renumber_reason(Candidate, before, number, reason))
     if locked.membership_id is not None:
         membership_renumber_admission(locked.membership_id, number, user=user, reason=reason)
     return locked

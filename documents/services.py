@@ -208,12 +208,11 @@ DECISION_KIND = "9-knd"
 
 
 def _issued_as(doc: IssuedDocument) -> str:
-    """The paper that gave the decision its number, as the history of the records says it."""
-    said = f"{doc.form} số {doc.number_symbol} ngày {k.d(doc.document_date)}"
-    if doc.replaces is not None:
-        said += f", đính chính văn bản số {doc.replaces.number_symbol or doc.replaces.pk}"
-        if doc.correction_reason:
-            said += f": {doc.correction_reason}"
+    """The paper that gave the decision its number, as the records' history says it (short: the
+    history's reason is a column of 100 characters)."""
+    said = f"{doc.form} số {doc.number_symbol}"
+    if doc.replaces is not None:  # the reason of the correction is the paper's own (the register)
+        said += f", đính chính số {doc.replaces.number_symbol or doc.replaces.pk}"
     return said
 
 

@@ -509,9 +509,16 @@ def membership_renumber_admission(membership_id: int, number: str, *, user: Any 
         locked.version += 1
         Membership.objects.filter(pk=locked.pk).update(admission_decision_number=number, version=locked.version)
         # The update writes no history by itself: the trail's row names the author and the change.
-        change = f"Số quyết định kết nạp: «{before or 'chưa ghi'}» thành «{number}»"
-        bulk_history(Membership, [locked], user=user, reason=f"{change} ({reason})" if reason else change)
+        bulk_history(Membership, [locked], user=user, reason=renumber_reason(Membership, before, number, reason))
     return locked
+
+
+def renumber_reason(model: Any, before: str, number: str, reason: str = "") -> str:
+    """The history's words for a renumbered admission decision ("Số QĐ kết nạp «1-QĐ/HU» →
+    «2-QĐ/HU»: 9-KNĐ số 2-QĐ/HU …"), cut to the history's column of ``model``."""
+    text = f"Số QĐ kết nạp «{before or 'chưa ghi'}» → «{number}»" + (f": {reason}" if reason else "")
+    limit = model.history.model._meta.get_field("history_change_reason").max_length
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # What a view passes when a decision form came back without its version: no membership has it

@@ -14,6 +14,7 @@ from candidates.models import Candidate, CandidateEvent, Stage
 from documents import services
 from documents.models import IssuedDocument
 from members.models import Membership, MembershipEvent, MembershipPeriod
+from members.services import renumber_reason
 
 from .conftest import docx_text, official_candidate
 
@@ -70,11 +71,17 @@ def test_a_correction_after_the_ceremony_renumbers_the_member_and_keeps_the_admi
     # The correction is in the membership's history: who, the numbers before and after, the paper.
     last = membership.history.order_by("-history_id").first()
     assert last.history_user == users.district_x and last.admission_decision_number == "2-QĐ/HU"
-    assert "«1-QĐ/HU» thành «2-QĐ/HU»" in last.history_change_reason
-    assert "9-KNĐ số 2-QĐ/HU" in last.history_change_reason
-    assert "đính chính văn bản số 1-QĐ/HU: Sai quê quán" in last.history_change_reason
+    said = "Số QĐ kết nạp «1-QĐ/HU» → «2-QĐ/HU»: 9-KNĐ số 2-QĐ/HU, đính chính số 1-QĐ/HU"
+    assert last.history_change_reason == said
     candidate_row = Candidate.history.filter(id=decided.pk).order_by("-history_id").first()
-    assert "«1-QĐ/HU» thành «2-QĐ/HU»" in candidate_row.history_change_reason
+    assert candidate_row.history_change_reason == said and candidate_row.history_user == users.district_x
+
+
+def test_the_historys_words_fit_its_column():
+    long = "9" * 64 + "-QĐ/HU"
+    said = renumber_reason(Membership, long, long, "9-KNĐ số " + long)
+    assert len(said) == 100 and said.endswith("…")
+    assert renumber_reason(Membership, "", "1-QĐ/HU") == "Số QĐ kết nạp «chưa ghi» → «1-QĐ/HU»"
 
 
 def test_the_member_page_shows_the_number_in_force_and_the_one_the_admission_was_recorded_with(decided, users, login):
