@@ -1,6 +1,6 @@
 """Read API of the register: session login, scoped like every view (404 outside the scope)."""
 
-from django.http import JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -16,7 +16,7 @@ from .selectors import counts_at
 
 @require_GET
 @api_login_required
-def member_counts(request):
+def member_counts(request: HttpRequest) -> JsonResponse:
     """``GET /api/reports/members?org=CODE&at=YYYY-MM-DD[&as=then|now]``: members at a date under an
     organisation, under the tree of that date (``as=then``) or mapped onto today's (``as=now``)."""
     code = canonical_text(request.GET.get("org", ""))

@@ -3,6 +3,8 @@ tens of thousands of members costs little memory. Text is escaped against formul
 
 import io
 
+from django.db.models import QuerySet
+from django.http import HttpResponse
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -15,6 +17,7 @@ from partydev.tasks import in_task, report, reporting
 from .models import (
     ETHNICITIES,
     GeneralEducation,
+    Membership,
     PoliticalTheory,
     ProfessionalQualification,
     Religion,
@@ -58,7 +61,7 @@ COLUMNS = [
 ]
 
 
-def _row(n, m, sensitive: bool = True):
+def _row(n: int, m: Membership, sensitive: bool = True) -> list[object]:
     p = m.person
     if sensitive:
         ethnicity, religion, national_id = (
@@ -93,7 +96,7 @@ def _row(n, m, sensitive: bool = True):
     ]
 
 
-def members_workbook(memberships, *, title: str, sensitive: bool = True) -> bytes:
+def members_workbook(memberships: QuerySet[Membership], *, title: str, sensitive: bool = True) -> bytes:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Đảng viên")
     excel.print_setup(ws, 3, title=title)  # A4 landscape, fitted to the width, the header row on every page
@@ -114,7 +117,7 @@ def members_workbook(memberships, *, title: str, sensitive: bool = True) -> byte
         report(2, "Đang đọc danh sách đảng viên từ cơ sở dữ liệu")
         rows = reporting(rows, memberships.count(), "Đang ghi đảng viên {i}/{n} vào tệp", start=3, end=95)
     for n, m in enumerate(rows, start=1):
-        out = []
+        out: list[object] = []
         for value in _row(n, m, sensitive):
             if isinstance(value, str):
                 # Escaped text never starts with "=", so it is written as text, not a formula.
@@ -132,5 +135,7 @@ def members_workbook(memberships, *, title: str, sensitive: bool = True) -> byte
     return buffer.getvalue()
 
 
-def members_xlsx_response(memberships, filename: str, *, title: str, sensitive: bool = True):
+def members_xlsx_response(
+    memberships: QuerySet[Membership], filename: str, *, title: str, sensitive: bool = True
+) -> HttpResponse:
     return xlsx_response(members_workbook(memberships, title=title, sensitive=sensitive), filename)

@@ -1,5 +1,8 @@
 """Forms of the register: they read input; the rules are in ``services``."""
 
+from collections.abc import Iterable
+from typing import Any
+
 from django import forms
 
 from partydev.forms import CanonicalForm, namesake_field, once_field
@@ -21,7 +24,7 @@ from .selectors import AGE_BANDS
 DATE_WIDGET = forms.DateInput(attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off"})
 
 
-def _blank(choices, label="Tất cả"):
+def _blank(choices: Iterable[tuple[str, str]], label: str = "Tất cả") -> list[tuple[str, str]]:
     return [("", label), *choices]
 
 
@@ -82,7 +85,7 @@ class PersonForm(CanonicalForm):
     sector = forms.ChoiceField(label="Nghề nghiệp, thành phần", choices=Sector.choices)
     youth_union = forms.BooleanField(label="Đoàn viên", required=False)
 
-    def person_fields(self) -> dict:
+    def person_fields(self) -> dict[str, Any]:
         data = {k: self.cleaned_data[k] for k in PERSON_FIELDS}
         data["national_id"] = data["national_id"].replace(" ", "") or None
         return data
@@ -135,7 +138,7 @@ class EventForm(CanonicalForm):
     reason = forms.CharField(label="Lý do", required=False, widget=forms.Textarea(attrs={"rows": 3}))
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    FIELDS_BY_KIND = {
+    FIELDS_BY_KIND: dict[str, list[str]] = {
         EventKind.RECOGNISED: ["official_from", "card_number"],
         EventKind.TRANSFERRED_OUT: ["other_organization_code", "other_organization_name", "temporary", "reason"],
         EventKind.TRANSFERRED_IN: ["cell_code", "other_organization_name"],
@@ -143,7 +146,7 @@ class EventForm(CanonicalForm):
     }
     COMMON = ["effective_date", "decision_number", "version"]
 
-    def __init__(self, *args, kind: str, proposal_mode: bool = False, **kwargs):
+    def __init__(self, *args: Any, kind: str, proposal_mode: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         keep = set(self.COMMON) | set(self.FIELDS_BY_KIND.get(kind, ["reason"]))
         if kind == EventKind.TRANSFERRED_IN:

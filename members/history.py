@@ -11,7 +11,9 @@ calendar separately and replayed in date order.
 """
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal, Protocol
 
 from .models import ACTIVE_STATUSES
 
@@ -24,11 +26,29 @@ class Period:
     end: datetime.date | None
 
 
-def periods_from_events(events) -> list[Period]:
+class Event(Protocol):
+    """What the periods read of an event: a ``MembershipEvent``, a row of its values or the demo's."""
+
+    @property
+    def cell_id(self) -> int: ...
+    @property
+    def status_after(self) -> str: ...
+    @property
+    def effective_date(self) -> datetime.date: ...
+    @property
+    def status_from(self) -> datetime.date | None: ...
+
+
+# (date, order, component, value): a cell change carries the cell's id, a status change the status.
+_Change = tuple[datetime.date, int, Literal["cell"], int] | tuple[datetime.date, int, Literal["status"], str]
+
+
+def periods_from_events(events: Iterable[Event]) -> list[Period]:
     """``events``: objects with ``cell_id``, ``status_after``, ``effective_date`` and
     ``status_from``, in decision order. Only active statuses give periods."""
-    changes = []  # (date, order, component, value)
-    cell, status = None, None
+    changes: list[_Change] = []
+    cell: int | None = None
+    status: str | None = None
     for order, e in enumerate(events):
         if e.cell_id != cell:
             changes.append((e.effective_date, order, "cell", e.cell_id))
@@ -39,9 +59,10 @@ def periods_from_events(events) -> list[Period]:
     changes.sort(key=lambda c: (c[0], c[1]))
 
     periods: list[Period] = []
-    cell, status, start = None, None, None
+    cell, status = None, None
+    start: datetime.date | None = None
 
-    def close(day):
+    def close(day: datetime.date) -> None:
         if start is not None and status in ACTIVE_STATUSES and cell is not None and day > start:
             if periods and periods[-1].end == start and periods[-1].cell_id == cell and periods[-1].status == status:
                 periods[-1] = Period(cell, status, periods[-1].start, day)
@@ -53,11 +74,11 @@ def periods_from_events(events) -> list[Period]:
         day = changes[i][0]
         new_cell, new_status = cell, status
         while i < len(changes) and changes[i][0] == day:
-            _, _, component, value = changes[i]
-            if component == "cell":
-                new_cell = value
+            change = changes[i]
+            if change[2] == "cell":
+                new_cell = change[3]
             else:
-                new_status = value
+                new_status = change[3]
             i += 1
         if (new_cell, new_status) != (cell, status):
             close(day)

@@ -6,8 +6,14 @@ changes nothing; a national ID that belongs to somebody else is refused. History
 exits) is never changed through a file: it is recorded as decisions on the member's page.
 """
 
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Field, QuerySet
+from django.http import HttpRequest, HttpResponse
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -19,10 +25,11 @@ from organizations.selectors import user_roots, visible_uploads
 from partydev.audit import bulk_history
 from partydev.excel import ExcelColumn, set_cell, workbook_bytes, write_table, xlsx_response
 from partydev.formats import short_date
-from partydev.spreadsheets import to_date, to_text
+from partydev.models import Upload
+from partydev.spreadsheets import Sheet, SheetRow, to_date, to_text
 from partydev.text import ascii_digits, fold
 from partydev.upload_views import UploadFlow
-from partydev.uploads import CHANGE, CREATE, UNCHANGED, Change, Column, Importer, Plan, PlanItem, RowError
+from partydev.uploads import CHANGE, CREATE, UNCHANGED, Change, Column, Importer, ParsedRow, Plan, PlanItem, RowError
 
 from .models import (
     ETHNICITIES,
@@ -77,8 +84,13 @@ CHOICES = {
 DEFAULTS = {"religion": "none", "professional_qualification": "none", "political_theory": "none", "sector": "other"}
 
 
-def _lookup(choices) -> dict[str, str]:
-    table = {}
+# A parsed row's values: texts, choices' keys (None when not in the list: the row is refused),
+# flags and dates.
+_Value = str | bool | datetime.date | None
+
+
+def _lookup(choices: Iterable[tuple[str, str]]) -> dict[str, str]:
+    table: dict[str, str] = {}
     for key, label in choices:
         for text in (key, label, label.replace("'", ""), label.replace("-", " ")):
             table.setdefault(fold(text).replace("_", " "), key)
@@ -88,7 +100,7 @@ def _lookup(choices) -> dict[str, str]:
 LOOKUPS = {field: _lookup(choices) for field, choices in CHOICES.items()}
 
 
-def _d(day):
+def _d(day: datetime.date | None) -> str | None:
     return short_date(day) if day else None
 
 
@@ -102,7 +114,7 @@ class MemberImporter(Importer):
     looks_up_identifiers = True
     columns = [Column(key, label, required=required) for key, label, required, _ in SPEC]
 
-    def begin(self, sheet):
+    def begin(self, sheet: Sheet) -> None:
         if not can_see_sensitive(self.user, self.scope):
             # The reason, once for the file: the rows of existing people only say "cannot be used".
             self.notices.append(
@@ -111,9 +123,10 @@ class MemberImporter(Importer):
                 "qua tệp (các cột Dân tộc, Tôn giáo không ghi đè hồ sơ hiện có). Việc sửa do cấp huyện thực hiện."
             )
 
-    def parse_row(self, row):
+    def parse_row(self, row: SheetRow) -> dict[str, _Value]:
         v = row.values
-        problems, out = [], {}
+        problems: list[tuple[str, str]] = []
+        out: dict[str, _Value] = {}
         for key in ("full_name", "place_of_origin", "admission_decision_number", "card_number"):
             out[key] = to_text(v.get(key))
         if not out["full_name"]:
@@ -127,7 +140,7 @@ class MemberImporter(Importer):
             problems.append((LABELS["national_id"], "Thiếu số CCCD: số CCCD là khóa để nhập lại không tạo trùng."))
         elif national_id is None:
             problems.append((LABELS["national_id"], "Số CCCD phải gồm đúng 12 chữ số (chỉ các chữ số 0–9)."))
-        card = out["card_number"]
+        card = to_text(v.get("card_number"))
         if card:
             out["card_number"] = ascii_digits(card) or card
             if ascii_digits(card) is None:
@@ -176,7 +189,7 @@ class MemberImporter(Importer):
             raise RowError.many(problems)
         return out
 
-    def plan(self, rows):
+    def plan(self, rows: list[ParsedRow]) -> Plan:
         plan = Plan()
         codes = {r.values["cell"] for r in rows}
         # Only cells in the uploader's subtree: one that exists elsewhere reads like one that does not.
@@ -204,11 +217,12 @@ class MemberImporter(Importer):
             if cell.kind not in CELL_KINDS:
                 plan.error(r.number, LABELS["cell"], f"“{cell.name}” ({cell.code}) không phải là chi bộ.")
                 continue
-            same = existing.get(v["national_id"])
+            national_id: str = v["national_id"]  # parse_row refuses a row without one
+            same = existing.get(national_id)
             if same is not None and not self._may_look_up(same):
                 # Somebody the uploader may not find by national ID: out of their subtree, or in a
                 # cell whose national IDs they may not read. Nothing of theirs is said, or changed.
-                self.refuse_identifier(plan, r.number, LABELS["national_id"], v["national_id"])
+                self.refuse_identifier(plan, r.number, LABELS["national_id"], national_id)
                 continue
             person = Person(**{k: v[k] for k in PERSON_FIELDS})
             person.name_search = fold(person.full_name)
@@ -252,14 +266,14 @@ class MemberImporter(Importer):
                     )
                     continue
                 changes = [
-                    Change(Person._meta.get_field(k).verbose_name, str(getattr(same, k)), str(getattr(person, k)))
+                    Change(_person_label(k), str(getattr(same, k)), str(getattr(person, k)))
                     for k in PERSON_FIELDS
                     if k not in ("full_name", "national_id", "date_of_birth") and getattr(same, k) != getattr(person, k)
                 ]
                 plan.items.append(
                     PlanItem(
                         r.number,
-                        person.national_id,
+                        national_id,
                         label,
                         CHANGE if changes else UNCHANGED,
                         changes=changes,
@@ -271,7 +285,7 @@ class MemberImporter(Importer):
             plan.items.append(
                 PlanItem(
                     r.number,
-                    person.national_id,
+                    national_id,
                     label,
                     CREATE,
                     values=values,
@@ -296,7 +310,7 @@ class MemberImporter(Importer):
         cell = _home_cell(person)
         return cell is not None and can_see_sensitive(self.user, cell)
 
-    def apply(self, items, upload):
+    def apply(self, items: list[PlanItem], upload: Upload) -> None:
         new = [i.data for i in items if i.action == CREATE]
         updates = [i.data for i in items if i.action == CHANGE]
         for u in updates:
@@ -314,7 +328,13 @@ class MemberImporter(Importer):
             members_register_bulk(new, user=self.user)
 
 
-def _home_cell(person: Person):
+def _person_label(name: str) -> str:
+    field = Person._meta.get_field(name)
+    assert isinstance(field, Field)  # PERSON_FIELDS are the person's own columns
+    return str(field.verbose_name)
+
+
+def _home_cell(person: Person) -> Organization | None:
     membership = getattr(person, "membership", None)
     if membership is not None:
         return membership.cell
@@ -361,7 +381,7 @@ def import_template() -> bytes:
     return workbook_bytes(wb)
 
 
-def _base_choices(key):
+def _base_choices(key: str) -> list[tuple[str, str]]:
     return {
         "sex": Sex.choices,
         "ethnicity": ETHNICITIES,
@@ -373,7 +393,7 @@ def _base_choices(key):
     }[key]
 
 
-def may_import(user, org) -> bool:
+def may_import(user: Any, org: Organization | None) -> bool:
     return org is not None and permissions.may_record_member_event(user, org)
 
 
@@ -383,23 +403,23 @@ class MemberUploadFlow(UploadFlow):
     title = "Nhập danh sách đảng viên từ Excel"
     upload_template = "members/upload.html"
 
-    def upload_scope(self, request):
+    def upload_scope(self, request: HttpRequest) -> Organization | None:
         roots = list(user_roots(request.user)[:2])
         org = roots[0] if len(roots) == 1 else None
         if not may_import(request.user, org):
             raise PermissionDenied("Chỉ cán bộ cấp ủy cấp trên trực tiếp cơ sở trở lên được nhập danh sách đảng viên.")
         return org
 
-    def visible_uploads(self, request):
+    def visible_uploads(self, request: HttpRequest) -> QuerySet[Upload]:
         return visible_uploads(request.user, personal_data=True)  # national IDs, ethnicity, religion
 
-    def extra_context(self, request):
+    def extra_context(self, request: HttpRequest) -> dict[str, Any]:
         return {"template_url": "/members/import/template.xlsx"}
 
-    def done_url(self, upload):
+    def done_url(self, upload: Upload) -> str:
         return f"/members/?org={upload.scope.code}" if upload.scope else "/members/"
 
 
 @login_required
-def template_view(request):
+def template_view(request: HttpRequest) -> HttpResponse:
     return xlsx_response(import_template(), "mau-danh-sach-dang-vien.xlsx")

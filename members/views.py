@@ -1,12 +1,15 @@
 """Pages of the register. Thin: scope through ``subtree_q``/``for_user``, rules in ``services``."""
 
 import datetime
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -25,7 +28,7 @@ from partydev.paginators import KnownCountPaginator, NoCountPaginator
 from partydev.params import MAX_ID, page_number, parse_int
 
 from . import exports
-from .forms import AdmissionForm, EventForm, MemberFilterForm, PersonEditForm, TransferInForm
+from .forms import AdmissionForm, EventForm, MemberFilterForm, PersonEditForm, PersonForm, TransferInForm
 from .models import (
     ETHNICITIES,
     EXIT_KINDS,
@@ -55,7 +58,7 @@ from .services import (
 PAGE_SIZE = 25
 
 
-def _scope_org(request) -> Organization | None:
+def _scope_org(request: HttpRequest) -> Organization | None:
     """The organisation the list is about: ``?org=CODE`` inside the user's scope (else 404),
     or the top of their scope when they have one root."""
     code = request.GET.get("org", "").strip()
@@ -65,8 +68,8 @@ def _scope_org(request) -> Organization | None:
     return roots[0] if len(roots) == 1 else None
 
 
-def _filters(request, sensitive: bool) -> dict:
-    filters = {}
+def _filters(request: HttpRequest, sensitive: bool) -> dict[str, Any]:
+    filters: dict[str, Any] = {}
     if any(request.GET.get(k) for k in MemberFilterForm.base_fields):  # no form to build for a bare list
         form = MemberFilterForm(request.GET)
         filters = form.cleaned_data if form.is_valid() else {}
@@ -76,7 +79,7 @@ def _filters(request, sensitive: bool) -> dict:
     return {**filters, "today": timezone.localdate(), "national_id_search": sensitive}
 
 
-def _scoped_membership(request, pk) -> Membership:
+def _scoped_membership(request: HttpRequest, pk: int) -> Membership:
     return get_object_or_404(
         Membership.objects.for_user(request.user).select_related("person", "cell", "admission_decided_by"),
         pk=pk,
@@ -96,9 +99,12 @@ LIST_COLUMNS = (
     "cell_id",
 )
 SEX_LABELS, ETHNICITY_LABELS, STATUS_LABELS = dict(Sex.choices), dict(ETHNICITIES), dict(Status.choices)
+# A row of LIST_COLUMNS, and the same row as the list shows it.
+ListRow = tuple[int, str, datetime.date, str, str, str, str, bool, datetime.date, int]
+ShownRow = tuple[int, str, str, str, str, str, str, str]
 
 
-def _list_row(row, sensitive: bool, grassroots: dict) -> tuple:
+def _list_row(row: ListRow, sensitive: bool, grassroots: dict[int, str]) -> ShownRow:
     """One row of the list, formatted here: model instances and ``get_FOO_display`` cost more
     than the query for a page of fifty. The cell with its grassroots organisation beside it."""
     pk, name, born, sex, ethnicity, cell, status, exempted, admitted, cell_id = row
@@ -117,7 +123,7 @@ def _list_row(row, sensitive: bool, grassroots: dict) -> tuple:
     )
 
 
-def _filter_form_html(params) -> str:
+def _filter_form_html(params: QueryDict) -> str:
     """The filter form, drawn for this request (no memo in the process: issue 13)."""
     keys = [*MemberFilterForm.base_fields, "org"]
     items = {k: params.get(k, "") for k in keys}
@@ -134,7 +140,7 @@ def _filter_form_html(params) -> str:
     )
 
 
-def _total_from_facts(request, org, filters) -> int | None:
+def _total_from_facts(request: HttpRequest, org: Organization | None, filters: dict[str, Any]) -> int | None:
     """The members of the whole list read from the read model (``members.selectors.counts_at``,
     the facts), when the list is the plain register of members (no search, no filter): never a
     count over the register. None otherwise."""
@@ -149,7 +155,7 @@ def _total_from_facts(request, org, filters) -> int | None:
 
 
 @login_required
-def member_list(request):
+def member_list(request: HttpRequest) -> HttpResponse:
     org = _scope_org(request)
     sensitive = can_see_sensitive(request.user, org)
     filters = _filters(request, sensitive)
@@ -184,7 +190,7 @@ def member_list(request):
 
 
 @login_required
-def member_export(request):
+def member_export(request: HttpRequest) -> HttpResponse:
     org = _scope_org(request)
     sensitive = can_see_sensitive(request.user, org)
     filters = _filters(request, sensitive)
@@ -204,7 +210,7 @@ def member_export(request):
 
 
 @login_required
-def member_detail(request, pk):
+def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
     m = _scoped_membership(request, pk)
     events = list(
         with_recorder_role(
@@ -249,7 +255,7 @@ def _years(start: datetime.date, day: datetime.date) -> int:
 
 
 @login_required
-def person_edit(request, pk):
+def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Correct the member's personal fields: for those who may read them all (the sensitive ones
     included, ``organizations.privacy``); the form carries a version (the second editor is told)."""
     m = _scoped_membership(request, pk)
@@ -269,14 +275,16 @@ def person_edit(request, pk):
     return render(request, "members/person_form.html", {"m": m, "person": person, "form": form})
 
 
-def _event_form_page(request, m, form, kind, mode, **context):
+def _event_form_page(
+    request: HttpRequest, m: Membership, form: EventForm, kind: str, mode: str, **context: Any
+) -> HttpResponse:
     """The page of an event's form: recorded as decided (``mode="decision"``) or proposed upward."""
     context.update(m=m, form=form, kind_label=EventKind(kind).label, mode=mode)
     return render(request, "members/event_form.html", context)
 
 
 @login_required
-def record_event(request, pk, kind):
+def record_event(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     m = _scoped_membership(request, pk)
     if kind not in ALLOWED_FROM:
         raise Http404
@@ -289,7 +297,7 @@ def record_event(request, pk, kind):
             state=Proposal.State.PENDING,
             kind=kind,
         )
-    initial = {"version": m.version}
+    initial: dict[str, object] = {"version": m.version}
     if proposal:
         initial.update(
             other_organization_code=proposal.other_organization.code if proposal.other_organization else "",
@@ -312,7 +320,7 @@ def record_event(request, pk, kind):
 
 
 @login_required
-def propose(request, pk, kind):
+def propose(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     m = _scoped_membership(request, pk)
     if kind not in PROPOSABLE_KINDS:
         raise Http404
@@ -345,7 +353,7 @@ def propose(request, pk, kind):
 
 @login_required
 @require_POST
-def reject_proposal(request, pk, proposal_pk):
+def reject_proposal(request: HttpRequest, pk: int, proposal_pk: int) -> HttpResponse:
     m = _scoped_membership(request, pk)
     permissions.require(request.user, permissions.may_record_member_event, m.cell)
     proposal = get_object_or_404(m.proposals, pk=proposal_pk)
@@ -358,7 +366,7 @@ def reject_proposal(request, pk, proposal_pk):
     return redirect("members:detail", pk=m.pk)
 
 
-def _decision_cell(request, form) -> Organization | None:
+def _decision_cell(request: HttpRequest, form: forms.Form) -> Organization | None:
     """The cell named by the form's code, within the user's scope, or a form error."""
     code = form.cleaned_data["cell_code"].strip()
     cell = Organization.objects.for_user(request.user).filter(code=code).first()
@@ -367,14 +375,24 @@ def _decision_cell(request, form) -> Organization | None:
     return cell
 
 
-def _created_message(request, replayed: bool, text: str) -> None:
+def _created_message(request: HttpRequest, replayed: bool, text: str) -> None:
     if replayed:
         messages.info(request, "Biểu mẫu này đã được ghi ở lần gửi trước; đây là hồ sơ đã ghi.")
     else:
         messages.success(request, text)
 
 
-def _new_member_page(request, form_class, record, done: str, title: str, button: str):
+_NewMemberForm = TypeVar("_NewMemberForm", bound=PersonForm)
+
+
+def _new_member_page(
+    request: HttpRequest,
+    form_class: type[_NewMemberForm],
+    record: Callable[[_NewMemberForm, Organization, dict[str, Any]], Membership],
+    done: str,
+    title: str,
+    button: str,
+) -> HttpResponse:
     """The admission and transfer-in pages: a decision that enters a new member in a cell of the
     user's scope, recorded once however often the form is sent (``once``)."""
     org = _scope_org(request)
@@ -400,10 +418,10 @@ def _new_member_page(request, form_class, record, done: str, title: str, button:
 
 
 @login_required
-def admit(request):
+def admit(request: HttpRequest) -> HttpResponse:
     """Record an admission decision: a new probationary member."""
 
-    def record(form, cell, data):
+    def record(form: AdmissionForm, cell: Organization, data: dict[str, Any]) -> Membership:
         return member_admit(
             person_fields=form.person_fields(),
             cell=cell,
@@ -420,10 +438,10 @@ def admit(request):
 
 
 @login_required
-def transfer_in(request):
+def transfer_in(request: HttpRequest) -> HttpResponse:
     """Record a member transferred in from an organisation outside the system."""
 
-    def record(form, cell, data):
+    def record(form: TransferInForm, cell: Organization, data: dict[str, Any]) -> Membership:
         return member_transfer_in_from_outside(
             person_fields=form.person_fields(),
             cell=cell,

@@ -1,7 +1,12 @@
 """Quotas in the admin, with import and export through django-import-export (organisation by code)."""
 
+from collections.abc import Mapping
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from import_export import fields, resources
 from import_export.admin import ImportExportModelAdmin
 from import_export.widgets import CachedForeignKeyWidget, CharWidget, IntegerWidget
@@ -30,7 +35,7 @@ class QuotaResource(resources.ModelResource):
         report_skipped = True
         clean_model_instances = True
 
-    def before_save_instance(self, instance, row, **kwargs):
+    def before_save_instance(self, instance: Quota, row: Mapping[str, object], **kwargs: Any) -> None:
         problems = number_problems(instance.target, instance.minimum)
         if problems:
             raise ValidationError(dict(problems))
@@ -38,7 +43,7 @@ class QuotaResource(resources.ModelResource):
         if user is not None and getattr(user, "is_authenticated", False):
             instance.set_by = user
 
-    def do_instance_save(self, instance, is_create):
+    def do_instance_save(self, instance: Quota, is_create: bool) -> None:
         # Through the service (a QuotaChange per setting), in the import's transaction.
         user = instance.set_by if instance.set_by_id else None
         saved = quota_set(
@@ -62,7 +67,7 @@ class QuotaAdmin(ImportExportModelAdmin):
     readonly_fields = ["set_by", "set_at", "upload"]
     list_select_related = ["organization", "set_by", "upload"]
 
-    def save_model(self, request, obj, form, change):
+    def save_model(self, request: HttpRequest, obj: Quota, form: forms.ModelForm[Quota], change: bool) -> None:
         # Through the service, so every setting is kept in QuotaChange like one made on the page.
         saved = quota_set(
             organization=obj.organization,

@@ -1,6 +1,7 @@
 """The quota spreadsheet: the template a user downloads and the importer that reads it back."""
 
 import datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from openpyxl import Workbook
@@ -21,11 +22,19 @@ from partydev.excel import (
     set_cell,
     workbook_bytes,
 )
-from partydev.spreadsheets import CellError, SpreadsheetError, normalise_text, to_int, to_text
-from partydev.uploads import CHANGE, CREATE, UNCHANGED, Change, Column, Importer, Plan, PlanItem, RowError
+from partydev.models import Upload
+from partydev.spreadsheets import CellError, Sheet, SheetRow, SpreadsheetError, normalise_text, to_int, to_text
+from partydev.uploads import CHANGE, CREATE, UNCHANGED, Change, Column, Importer, ParsedRow, Plan, PlanItem, RowError
 
 from .models import MAX_QUOTA, Quota
-from .services import can_set_quota, number_problems, quotas_bulk_set, settable_organizations, validate_year
+from .services import (
+    QuotaEntry,
+    can_set_quota,
+    number_problems,
+    quotas_bulk_set,
+    settable_organizations,
+    validate_year,
+)
 
 SHEET_NAME = "Chỉ tiêu"
 NOTE_FONT = Font(italic=True, color="555555")
@@ -33,7 +42,7 @@ HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="center")
 KIND_LABELS = dict(Organization._meta.get_field("kind").choices)
 
 
-def target_header(year) -> str:
+def target_header(year: int) -> str:
     return f"Chỉ tiêu năm {year}"
 
 
@@ -51,12 +60,13 @@ def template_columns(year: int) -> list[ExcelColumn]:
     ]
 
 
-def quota_template(user, year: int) -> bytes:
+def quota_template(user: Any, year: int) -> bytes:
     """The .xlsx a user fills in: one row per organisation whose quota they may set, with this
     year's quota if already set and last year's quota and admissions for reference."""
     orgs = list(settable_organizations(user).only("id", "path", "depth", "numchild", "code", "name", "kind"))
     ids = [o.pk for o in orgs]
-    current, minimums = {}, {}
+    current: dict[int, int] = {}
+    minimums: dict[int, int | None] = {}
     for pk, target, minimum in Quota.objects.filter(year=year, organization__in=ids).values_list(
         "organization_id", "target", "minimum"
     ):
@@ -130,7 +140,8 @@ def quota_template(user, year: int) -> bytes:
     return workbook_bytes(wb)
 
 
-def _cell(ws, value, **style):
+def _cell(ws: Any, value: object, **style: object) -> Any:
+    # ws and the cell are openpyxl's (installed without type information: Any, as in partydev.excel).
     cell = WriteOnlyCell(ws)
     set_cell(cell, value)
     for key, val in style.items():
@@ -153,7 +164,7 @@ class QuotaImporter(Importer):
         Column("note", "Ghi chú", required=False),
     ]
 
-    def begin(self, sheet):
+    def begin(self, sheet: Sheet) -> None:
         self.target_label = sheet.headers["target"]
         raw = sheet.header_groups.get("year", "")
         try:
@@ -166,13 +177,13 @@ class QuotaImporter(Importer):
         self.params["year"] = self.year
         self.skipped = 0
 
-    def parse_row(self, row):
+    def parse_row(self, row: SheetRow) -> dict[str, object]:
         v = row.values
-        problems = []
+        problems: list[tuple[str, str]] = []
         code = to_text(v.get("code")).upper()
         if not code:
             problems.append(("Mã tổ chức", "Thiếu mã tổ chức."))
-        numbers = {}
+        numbers: dict[str, int | None] = {}
         for key, label in (("target", self.target_label), ("minimum", "Tối thiểu")):
             try:
                 numbers[key] = to_int(v.get(key))
@@ -193,7 +204,7 @@ class QuotaImporter(Importer):
             raise RowError.many(problems)
         return {"code": code, "target": numbers["target"], "minimum": numbers["minimum"], "note": note}
 
-    def plan(self, rows):
+    def plan(self, rows: list[ParsedRow]) -> Plan:
         plan = Plan()
         rows = [r for r in rows if not r.values.get("skip")]
         if self.skipped:
@@ -224,7 +235,7 @@ class QuotaImporter(Importer):
             target, minimum, note = r.values["target"], r.values["minimum"], r.values["note"]
             quota = existing.get(org.pk)
             values = {self.target_label: target, "Tối thiểu": minimum, "Ghi chú": note or None}
-            entry = {
+            entry: QuotaEntry = {
                 "organization_id": org.pk,
                 "year": self.year,
                 "target": target,
@@ -257,5 +268,5 @@ class QuotaImporter(Importer):
             )
         return plan
 
-    def apply(self, items, upload):
+    def apply(self, items: list[PlanItem], upload: Upload) -> None:
         quotas_bulk_set([i.data for i in items], user=self.user, upload=upload)

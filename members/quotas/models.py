@@ -82,10 +82,10 @@ class Quota(models.Model):
         ]
         indexes = [models.Index(fields=["year", "organization"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.organization} — {self.year}: {self.target}"
 
-    def clean(self):
+    def clean(self) -> None:
         if self.minimum is not None and self.target is not None and self.minimum > self.target:
             raise ValidationError(
                 {"minimum": f"Tối thiểu ({self.minimum}) không được lớn hơn chỉ tiêu ({self.target})."}

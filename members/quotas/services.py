@@ -6,7 +6,7 @@ Uploading a spreadsheet is for district staff and the provincial office; grassro
 set their cells' quotas on screen.
 """
 
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
@@ -134,7 +134,18 @@ def quota_set(
     return quota
 
 
-def quotas_bulk_set(entries: list[dict], *, user: Any = None, upload: Upload | None = None) -> None:
+class QuotaEntry(TypedDict):
+    """One quota to write in bulk: ``quota`` is the existing row, None (or left out) for a new one."""
+
+    organization_id: int
+    year: int
+    target: int
+    minimum: NotRequired[int | None]
+    note: NotRequired[str]
+    quota: NotRequired[Quota | None]
+
+
+def quotas_bulk_set(entries: list[QuotaEntry], *, user: Any = None, upload: Upload | None = None) -> None:
     """Write many quotas at once (the import's commit, the demo). Each entry: organization_id,
     year, target, minimum, note and ``quota`` (the existing Quota or None). The caller checked
     the scope and ``number_problems``; ``full_clean`` runs again on every row here. Must run

@@ -1,8 +1,12 @@
 """Quota screens: a scope's quotas for a year with inline editing, the template, the upload."""
 
+from typing import Any, cast
+
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +17,7 @@ from organizations.selectors import breadcrumbs, user_roots, visible_uploads
 from partydev.excel import xlsx_response
 from partydev.export_tasks import export_later
 from partydev.forms import CanonicalForm, add_service_errors
+from partydev.models import Upload
 from partydev.params import BadParameter
 from partydev.upload_views import UploadFlow
 
@@ -21,7 +26,7 @@ from .importers import QuotaImporter, quota_template
 from .selectors import quota_rows, under_allocated
 
 
-def _year(request) -> int:
+def _year(request: HttpRequest) -> int:
     """The year asked for (this year by default); a bad one answers 400 with the reason. Read
     after the permission check, so an answer never depends on input before access is settled."""
     raw = request.GET.get("year") or request.POST.get("year")
@@ -30,7 +35,7 @@ def _year(request) -> int:
     return _valid_year(raw)
 
 
-def _valid_year(raw) -> int:
+def _valid_year(raw: object) -> int:
     try:
         return services.validate_year(raw)
     except ValidationError as exc:
@@ -56,8 +61,8 @@ class QuotaForm(CanonicalForm):
     note = forms.CharField(label="Ghi chú", max_length=255, required=False)
     seen = forms.CharField(required=False, widget=forms.HiddenInput)  # services.version_token when drawn
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = cast(dict[str, Any], super().clean())  # Form.clean returns cleaned_data
         for field, message in services.number_problems(data.get("target"), data.get("minimum")):
             if field in data and not self.has_error(field):
                 self.add_error(field, message)
@@ -65,7 +70,7 @@ class QuotaForm(CanonicalForm):
 
 
 @login_required
-def quota_home(request):
+def quota_home(request: HttpRequest) -> HttpResponse:
     roots = list(user_roots(request.user)[:1])
     if not roots:
         raise PermissionDenied
@@ -73,7 +78,7 @@ def quota_home(request):
 
 
 @login_required
-def quota_page(request, code):
+def quota_page(request: HttpRequest, code: str) -> HttpResponse:
     org = get_object_or_404(Organization.objects.for_user(request.user), code=code)
     year = _year(request)
     children = list(Organization.objects.get_children(org))
@@ -97,12 +102,12 @@ def quota_page(request, code):
     )
 
 
-def _may_upload(user) -> bool:
+def _may_upload(user: Any) -> bool:
     return permissions.may_upload_quotas(user)
 
 
 @login_required
-def quota_edit(request, code, year):
+def quota_edit(request: HttpRequest, code: str, year: int) -> HttpResponse:
     """One quota, inline: GET gives the row's form, POST saves it and gives the row back (htmx),
     or redirects to the page without JavaScript."""
     org = get_object_or_404(Organization.objects.for_user(request.user), code=code)
@@ -135,7 +140,7 @@ def quota_edit(request, code, year):
 
 
 @login_required
-def template_download(request):
+def template_download(request: HttpRequest) -> HttpResponse:
     if not services.settable_organizations(request.user).exists():
         raise PermissionDenied
     year = _year(request)
@@ -151,16 +156,16 @@ class QuotaUploadFlow(UploadFlow):
     title = "Tải lên chỉ tiêu kết nạp"
     upload_template = "quotas/upload.html"
 
-    def upload_scope(self, request):
+    def upload_scope(self, request: HttpRequest) -> Organization | None:
         return services.upload_scope(request.user)
 
-    def visible_uploads(self, request):
+    def visible_uploads(self, request: HttpRequest) -> QuerySet[Upload]:
         return visible_uploads(request.user, personal_data=False)
 
-    def extra_context(self, request):
+    def extra_context(self, request: HttpRequest) -> dict[str, Any]:
         return {"this_year": timezone.localdate().year, "next_year": timezone.localdate().year + 1}
 
-    def done_url(self, upload):
+    def done_url(self, upload: Upload) -> str:
         scope = upload.scope or Organization.objects.filter(depth=1).first()
         return f"{reverse('quotas:page', args=[scope.code])}?year={upload.params.get('year', '')}"
 
