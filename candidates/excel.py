@@ -1,7 +1,10 @@
 """The pipeline of a scope as an .xlsx workbook (through the shared, formula-escaping helpers)."""
 
 import datetime
+from collections.abc import Iterator
+from typing import Any
 
+from organizations.models import Organization
 from organizations.privacy import HIDDEN, can_see_sensitive
 from partydev.excel import ExcelColumn, table_workbook
 
@@ -28,7 +31,7 @@ COLUMNS = [
 ]
 
 
-def pipeline_rows(org, user, today: datetime.date):
+def pipeline_rows(org: Organization, user: Any, today: datetime.date) -> Iterator[list[object]]:
     qs = (
         Candidate.objects.in_subtree(user, org)
         .select_related("person", "cell")
@@ -57,7 +60,7 @@ def pipeline_rows(org, user, today: datetime.date):
         ]
 
 
-def pipeline_workbook(org, user, today: datetime.date) -> bytes:
+def pipeline_workbook(org: Organization, user: Any, today: datetime.date) -> bytes:
     return table_workbook(
         COLUMNS,
         pipeline_rows(org, user, today),

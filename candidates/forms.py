@@ -1,15 +1,20 @@
 """Forms of the pipeline screens: input shape only. Rules live in ``candidates.rules`` and the
 checks of bad input in ``candidates.services``."""
 
+from collections.abc import Mapping
+from typing import Any, cast
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Field, QuerySet
+from django.forms.renderers import BaseRenderer
 from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 
-from members.models import GeneralEducation, Person, Sex
+from members.models import ETHNICITIES, GeneralEducation, Membership, Person, Sex
 from members.selectors import member_namesakes
 from members.services import refuse_namesake
 from organizations.models import Organization
@@ -27,7 +32,7 @@ DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 class DateInput(forms.DateInput):
     input_type = "date"
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
@@ -36,7 +41,9 @@ class FastSelect(forms.Select):
     more than the rest of the page for the 200 official members a grassroots organisation may
     offer as helpers."""
 
-    def render(self, name, value, attrs=None, renderer=None):
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: BaseRenderer | None = None
+    ) -> SafeString:
         selected = {str(v) for v in self.format_value(value)}
         final_attrs = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
         options = [
@@ -48,7 +55,27 @@ class FastSelect(forms.Select):
         return format_html("<select{}>{}</select>", flatatt(final_attrs), mark_safe("".join(options)))
 
 
-def date_field(label, required=True):
+class CellChoiceField(forms.ModelChoiceField[Organization]):
+    """A cell chosen by its code, labelled with its grassroots organisation when the form knows
+    it (``grassroots``: cell id → name): many cells share a name."""
+
+    grassroots: Mapping[int, str] = {}
+
+    def label_from_instance(self, obj: Organization) -> str:
+        grassroots = self.grassroots
+        return (
+            f"{obj.name} — {grassroots[obj.pk]} ({obj.code})" if grassroots.get(obj.pk) else f"{obj.name} ({obj.code})"
+        )
+
+
+class MemberChoiceField(forms.ModelChoiceField[Membership]):
+    """An official member (a helper, an introducer), labelled with their cell."""
+
+    def label_from_instance(self, obj: Membership) -> str:
+        return f"{obj.person.full_name} — {obj.cell.name}"
+
+
+def date_field(label: str, required: bool = True) -> forms.DateField:
     return forms.DateField(label=label, required=required, widget=DateInput(), input_formats=DATE_FORMATS)
 
 
@@ -61,30 +88,29 @@ class CandidateAddForm(CanonicalForm):
     general_education = forms.ChoiceField(
         label="Giáo dục phổ thông", choices=GeneralEducation.choices, initial=GeneralEducation.UPPER_SECONDARY
     )
-    ethnicity = forms.ChoiceField(label="Dân tộc", choices=Person._meta.get_field("ethnicity").choices, initial="kinh")
+    ethnicity = forms.ChoiceField(label="Dân tộc", choices=ETHNICITIES, initial="kinh")
     national_id = forms.CharField(label="Số CCCD (nếu có)", max_length=12, required=False)
     source_kind = forms.ChoiceField(label="Nguồn", choices=SourceKind.choices, initial=SourceKind.RESIDENTIAL_AREA)
     youth_union = forms.BooleanField(label="Đoàn viên", required=False)
-    cell = forms.ModelChoiceField(label="Chi bộ", queryset=Organization.objects.none(), to_field_name="code")
+    cell = CellChoiceField(label="Chi bộ", queryset=Organization.objects.none(), to_field_name="code")
     effective_date = date_field("Ngày đưa vào nguồn")
     confirm_namesake = namesake_field()
     once = once_field()
 
-    def __init__(self, *args, cells=None, **kwargs):
+    def __init__(self, *args: Any, cells: QuerySet[Organization] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["cell"].queryset = cells
+        # self.fields is typed dict[str, Field]; this one is the declared CellChoiceField's copy
+        cell = cast(CellChoiceField, self.fields["cell"])
+        cell.queryset = cells
         # The grassroots organisation beside each cell: many cells share a name.
-        grassroots = {o.pk: o.grassroots_name for o in label_grassroots(list(cells))} if cells is not None else {}
-        self.fields["cell"].label_from_instance = lambda o: (
-            f"{o.name} — {grassroots[o.pk]} ({o.code})" if grassroots.get(o.pk) else f"{o.name} ({o.code})"
-        )
+        cell.grassroots = {o.pk: o.grassroots_name for o in label_grassroots(list(cells))} if cells is not None else {}
 
     PERSON_KEYS = ("full_name", "date_of_birth", "sex", "general_education", "ethnicity", "national_id", "youth_union")
 
-    def person_fields(self):
+    def person_fields(self) -> dict[str, Any]:
         return {k: self.cleaned_data[k] for k in self.PERSON_KEYS}
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         """Everything on the first submit: the person's own checks (the CCCD), the source date,
         the namesake question beside the form's errors; the service checks them again on save."""
         data = super().clean() or {}
@@ -98,7 +124,7 @@ class CandidateAddForm(CanonicalForm):
         effective = data.get("effective_date")
         if effective and effective > timezone.localdate() and "effective_date" not in self.errors:
             self.add_error("effective_date", "Ngày đưa vào nguồn không được sau hôm nay.")
-        self.warnings = []
+        self.warnings: list[str] = []
         born = data.get("date_of_birth")
         if born and "date_of_birth" not in self.errors:
             warning = rules.age_warning(born, effective if effective and effective > born else timezone.localdate())
@@ -119,15 +145,15 @@ class VerificationSubjectsWidget(forms.MultiWidget):
 
     template_name = "candidates/widgets/verification_subjects.html"
 
-    def __init__(self, attrs=None):
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         choices = [("", "Không có / chưa thẩm tra"), *VerificationOutcome.choices]
         super().__init__([forms.Select(choices=choices) for _ in VERIFICATION_RELATIONS], attrs)
 
-    def decompress(self, value):
+    def decompress(self, value: dict[str, str] | None) -> list[str]:
         value = value or {}
         return [value.get(relation, "") for relation, _ in VERIFICATION_RELATIONS]
 
-    def get_context(self, name, value, attrs):
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
         context = super().get_context(name, value, attrs)
         for sub, (_, label) in zip(context["widget"]["subwidgets"], VERIFICATION_RELATIONS):
             sub["relation_label"] = label
@@ -140,30 +166,31 @@ class VerificationSubjectsField(forms.MultiValueField):
 
     widget = VerificationSubjectsWidget
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         choices = [("", ""), *VerificationOutcome.choices]
         fields = [forms.ChoiceField(choices=choices, required=False) for _ in VERIFICATION_RELATIONS]
         super().__init__(fields=fields, require_all_fields=False, required=False, **kwargs)
 
-    def compress(self, data_list):
+    def compress(self, data_list: list[str] | None) -> dict[str, str]:
         return {relation: outcome for (relation, _), outcome in zip(VERIFICATION_RELATIONS, data_list or []) if outcome}
 
 
-def step_form_class(candidate: Candidate, stage: str):
+def step_form_class(candidate: Candidate, stage: str) -> type[CanonicalForm]:
     """A form with the fields of one step, built from the model's own field definitions."""
-    fields = {}
+    fields: dict[str, forms.Field] = {}
     for name in STEP_FIELDS[stage]:
         model_field = Candidate._meta.get_field(name)
+        assert isinstance(model_field, Field)  # the step fields are the candidate's own columns
+        field: forms.Field
         label = str(model_field.verbose_name).capitalize()
         required = name not in OPTIONAL_FIELDS
         if name in ("helper", "introducer_1", "introducer_2"):
-            field = forms.ModelChoiceField(
+            field = MemberChoiceField(
                 label=label,
                 queryset=official_members_of_grassroots(candidate.cell),
                 required=name == "helper",
                 widget=FastSelect,
             )
-            field.label_from_instance = lambda m: f"{m.person.full_name} — {m.cell.name}"
         elif name == "decided_by":
             field = forms.ModelChoiceField(label=label, queryset=candidate.cell.deciding_bodies(), empty_label=None)
         elif name == "verification_subjects":
@@ -185,7 +212,8 @@ def step_form_class(candidate: Candidate, stage: str):
     )
     fields["version"] = forms.IntegerField(widget=forms.HiddenInput())
     fields["stage"] = forms.CharField(widget=forms.HiddenInput())
-    return type(f"StepForm_{stage}", (CanonicalForm,), fields)
+    # type() with three arguments is typed as a plain type: this one is a CanonicalForm.
+    return cast(type[CanonicalForm], type(f"StepForm_{stage}", (CanonicalForm,), fields))
 
 
 class ReasonForm(CanonicalForm):
@@ -197,26 +225,25 @@ class ReasonForm(CanonicalForm):
 class ReturnForm(ReasonForm):
     to_stage = forms.ChoiceField(label="Trả về giai đoạn", choices=[])
 
-    def __init__(self, *args, candidate=None, **kwargs):
+    def __init__(self, *args: Any, candidate: Candidate | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if candidate is not None and candidate.stage in OPEN_STAGES:
             earlier = OPEN_STAGES[: OPEN_STAGES.index(candidate.stage)]
-            self.fields["to_stage"].choices = [(s, Stage(s).label) for s in earlier]
+            # self.fields is typed dict[str, Field]; this one is the declared ChoiceField's copy
+            cast(forms.ChoiceField, self.fields["to_stage"]).choices = [(s, Stage(s).label) for s in earlier]
 
 
 class MoveForm(CanonicalForm):
-    to_cell = forms.ModelChoiceField(
-        label="Chuyển đến chi bộ", queryset=Organization.objects.none(), to_field_name="code"
-    )
+    to_cell = CellChoiceField(label="Chuyển đến chi bộ", queryset=Organization.objects.none(), to_field_name="code")
     effective_date = date_field("Ngày chuyển")
     reason = forms.CharField(label="Lý do", widget=forms.Textarea(attrs={"rows": 2}))
     version = forms.IntegerField(widget=forms.HiddenInput())
 
-    def __init__(self, *args, cells=None, **kwargs):
+    def __init__(self, *args: Any, cells: QuerySet[Organization] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if cells is not None:
-            self.fields["to_cell"].queryset = cells
-        self.fields["to_cell"].label_from_instance = lambda o: f"{o.name} ({o.code})"
+            # self.fields is typed dict[str, Field]; this one is the declared CellChoiceField's copy
+            cast(CellChoiceField, self.fields["to_cell"]).queryset = cells
 
 
 class CriterionForm(CanonicalForm):

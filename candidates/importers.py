@@ -10,16 +10,21 @@ Re-uploading the same sheet finds the people already entered (by their national 
 changes nothing. Admitted members are not back-filled here: they belong to the members import.
 """
 
+import datetime
+from collections.abc import Iterable, Iterator
+from typing import Any, cast
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from members.models import GeneralEducation, Membership, Person, Sex
+from members.models import ETHNICITIES, GeneralEducation, Membership, Person, Sex
 from organizations.models import Organization
 from organizations.privacy import can_see_sensitive
 from partydev.excel import ExcelColumn, table_workbook
-from partydev.spreadsheets import CellError, Column, normalise_text, to_date, to_int, to_text
+from partydev.models import Upload
+from partydev.spreadsheets import CellError, Column, SheetRow, normalise_text, to_date, to_int, to_text
 from partydev.text import ascii_digits, fold
-from partydev.uploads import CREATE, UNCHANGED, Importer, Plan, PlanItem, RowError
+from partydev.uploads import CREATE, UNCHANGED, Importer, ParsedRow, Plan, PlanItem, RowError
 
 from . import services
 from .models import OPEN_STAGES, Candidate, Introduction, SourceKind, Stage
@@ -78,7 +83,12 @@ LABELS.update(
 )
 
 
-def _choices(pairs) -> dict:
+# A parsed cell, by its column's kind in SPEC: a date, an int, or a text (a choice's key, a code,
+# a national ID); None when empty.
+_Value = datetime.date | int | str | None
+
+
+def _choices(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     """Accept the key or the Vietnamese label, with or without diacritics."""
     out = {}
     for key, label in pairs:
@@ -89,7 +99,7 @@ def _choices(pairs) -> dict:
 
 CHOICES = {
     "sex": _choices(Sex.choices),
-    "ethnicity": _choices(Person._meta.get_field("ethnicity").choices),
+    "ethnicity": _choices(ETHNICITIES),
     "general_education": _choices(
         [*GeneralEducation.choices, ("lower_secondary", "THCS"), ("upper_secondary", "THPT")]
     ),
@@ -119,11 +129,13 @@ class CandidateBackfillImporter(Importer):
     looks_up_identifiers = True
     columns = [Column(key, header, required=required) for key, header, _, required in SPEC]
 
-    def parse_row(self, row):
+    def parse_row(self, row: SheetRow) -> dict[str, _Value]:
         v = row.values
-        problems, out = [], {}
+        problems: list[tuple[str, str]] = []
+        out: dict[str, _Value] = {}
         for key, header, kind, required in SPEC:
             raw = v.get(key)
+            value: _Value
             try:
                 if kind == "date":
                     value = to_date(raw)
@@ -146,19 +158,20 @@ class CandidateBackfillImporter(Importer):
         # Identifiers: ASCII digits only (full-width digits folded; Arabic-Indic and the like refused).
         for key in ("national_id", "helper", "introducer_1", "introducer_2"):
             if out.get(key):
-                digits = ascii_digits(out[key])
+                digits = ascii_digits(cast(str, out[key]))  # text columns (SPEC)
                 if digits is None or (key == "national_id" and len(digits) != 12):
                     problems.append((LABELS[key], f"{LABELS[key]}: số CCCD phải gồm đúng 12 chữ số (0–9)."))
                 else:
                     out[key] = digits
         if problems:
             raise RowError.many(problems)
-        out["cell_code"] = out["cell_code"].upper()
+        # Text columns (SPEC); the cell's code is required (checked above).
+        out["cell_code"] = cast(str, out["cell_code"]).upper()
         if out.get("decided_by"):
-            out["decided_by"] = out["decided_by"].upper()
+            out["decided_by"] = cast(str, out["decided_by"]).upper()
         return out
 
-    def plan(self, rows):
+    def plan(self, rows: list[ParsedRow]) -> Plan:
         plan = Plan()
         ids = [r.values["national_id"] for r in rows]
         member_ids = {r.values[k] for r in rows for k in ("helper", "introducer_1", "introducer_2") if r.values.get(k)}
@@ -194,6 +207,7 @@ class CandidateBackfillImporter(Importer):
                 if home is None or not can_see_sensitive(self.user, home):
                     self.refuse_identifier(plan, r.number, LABELS["national_id"], v["national_id"])
                 elif found is None:
+                    assert person is not None  # neither a candidate nor a person: not in this branch
                     plan.error(
                         r.number,
                         "Số CCCD",
@@ -230,14 +244,23 @@ class CandidateBackfillImporter(Importer):
                 plan.error(r.number, "", str(exc))
         return plan
 
-    def _service_args(self, v, cells, deciders, members):
-        problems, refused = [], []
+    def _service_args(
+        self,
+        v: dict[str, Any],
+        cells: dict[str, Organization],
+        deciders: dict[str, Organization],
+        members: dict[str | None, Membership],
+    ) -> tuple[dict[str, Any], list[tuple[str, str]], list[tuple[str, str]]]:
+        """The keyword arguments of ``services.candidate_backfill`` for a row (its ``cell`` None when
+        refused), the row's problems and the identifiers it may not use."""
+        problems: list[tuple[str, str]] = []
+        refused: list[tuple[str, str]] = []
         cell = cells.get(v["cell_code"])
         if cell is None:
             problems.append(
                 ("Mã chi bộ", f"Mã chi bộ “{v['cell_code']}” không tồn tại hoặc nằm ngoài phạm vi của bạn.")
             )
-        data = {}
+        data: dict[str, object] = {}
         for key, header, kind, _ in SPEC[10:]:
             value = v.get(key)
             if kind == "member" and value:
@@ -278,18 +301,18 @@ class CandidateBackfillImporter(Importer):
         }
         return args, problems, refused
 
-    def apply(self, items, upload):
+    def apply(self, items: list[PlanItem], upload: Upload) -> None:
         for item in items:
             if item.action == CREATE:
                 services.candidate_backfill(**item.data, user=self.user)
 
 
-def _membership_cell(person):
+def _membership_cell(person: Person | None) -> Organization | None:
     membership = getattr(person, "membership", None) if person is not None else None
     return membership.cell if membership is not None else None
 
 
-def _messages(exc: ValidationError):
+def _messages(exc: ValidationError) -> Iterator[tuple[str, str]]:
     if hasattr(exc, "error_dict"):
         for field, messages in exc.message_dict.items():
             for m in messages:

@@ -6,6 +6,8 @@ meeting it records; the candidate's current fields (stage, dates, votes, next de
 in step with the events inside the same transaction by ``candidates.services``.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -34,7 +36,7 @@ class Stage(models.TextChoices):
 
 
 # Each step named by the act that makes it (a stage is named by the state it leaves behind).
-STEP_ACTS = {
+STEP_ACTS: dict[str, str] = {
     Stage.SOURCE: "Đưa vào nguồn",
     Stage.CULTIVATION: "Đưa vào danh sách đối tượng bồi dưỡng",
     Stage.COURSE: "Học lớp bồi dưỡng nhận thức về Đảng",
@@ -130,11 +132,11 @@ class DueKind(models.TextChoices):
 class CandidateQuerySet(ScopedQuerySet):
     scope_field = "cell"
 
-    def for_user(self, user):
+    def for_user(self, user: Any) -> "CandidateQuerySet":
         """Candidates in the user's subtrees (``Organization.objects.for_user`` decides)."""
         return self.in_subtree(user)
 
-    def in_subtree(self, user, org: Organization | None = None):
+    def in_subtree(self, user: Any, org: Organization | None = None) -> "CandidateQuerySet":
         """Candidates the user may see in the cells under ``org`` (all of their scope if None).
 
         Filtered by the ids of the cells, one subquery on the tree, rather than by a join on the
@@ -287,11 +289,11 @@ class Candidate(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return str(self.person)
 
     @property
-    def is_open(self):
+    def is_open(self) -> bool:
         return self.stage not in CLOSED_STAGES
 
     def failed_votes(self) -> list["CandidateEvent"]:
@@ -376,7 +378,7 @@ class LocalCriterion(models.Model):
         verbose_name = "tiêu chí riêng của cấp ủy"
         verbose_name_plural = "tiêu chí riêng của cấp ủy"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.label
 
 

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 
 from organizations.carrying import Riders, carry_riders, person_names
 from organizations.models import OperationItem, Organization
+from organizations.restructure import Change
 
 from .models import OPEN_STAGES, PIPELINE, Candidate, LocalCriterion, Stage
 from .services import candidate_move
@@ -21,11 +22,11 @@ Item = OperationItem.Item
 BEFORE_DECISION = PIPELINE[: PIPELINE.index(Stage.DECISION)]
 
 
-def _open_in(cell):
+def _open_in(cell: Organization) -> list[Candidate]:
     return list(Candidate.objects.filter(cell=cell, stage__in=OPEN_STAGES).select_related("person").order_by("id"))
 
 
-def _move(change, source, target, candidates) -> None:
+def _move(change: Change, source: Organization, target: Organization, candidates: list[Candidate]) -> None:
     for c in candidates:
         try:
             candidate_move(
@@ -51,12 +52,12 @@ CANDIDATES = Riders(
 )
 
 
-def _carry_deciding_bodies(change) -> None:
+def _carry_deciding_bodies(change: Change) -> None:
     if not change.deciding_changes:
         return
     bodies = Organization.objects.in_bulk({b for pair in change.deciding_changes.values() for b in pair if b})
     in_flight = Candidate.objects.filter(cell_id__in=list(change.deciding_changes), stage__in=BEFORE_DECISION)
-    by_pair = defaultdict(list)
+    by_pair: defaultdict[tuple[int | None, int | None], list[Candidate]] = defaultdict(list)
     for c in in_flight.select_related("person").order_by("id"):
         old, new = change.deciding_changes[c.cell_id]
         by_pair[(old, new)].append(c)
@@ -70,7 +71,7 @@ def _carry_deciding_bodies(change) -> None:
         )
 
 
-def _carry_criteria(change) -> None:
+def _carry_criteria(change: Change) -> None:
     for pred, succ, whole in change.handovers:
         for criterion in LocalCriterion.objects.filter(organization=pred, active=True).order_by("id"):
             if whole:
@@ -86,12 +87,12 @@ def _carry_criteria(change) -> None:
                 change.note("Tiêu chí riêng", f"«{criterion.label}»: áp dụng cho «{succ.name}» (bản sao).")
 
 
-def carry(change) -> None:
+def carry(change: Change) -> None:
     carry_riders(change, CANDIDATES)
     _carry_deciding_bodies(change)
     _carry_criteria(change)
 
 
-def parts(org) -> list[tuple[str, int, str]]:
+def parts(org: Organization) -> list[tuple[str, int, str]]:
     """The open candidates of a cell, each to be placed by a split."""
     return [("candidates", c.pk, f"Đối tượng {c.person.full_name}") for c in _open_in(org)]

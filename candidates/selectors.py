@@ -83,7 +83,7 @@ class Column:
     stage: str
     label: str
     count: int
-    cards: list
+    cards: list[Card]
 
     @property
     def more(self) -> int:

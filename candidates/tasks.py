@@ -3,13 +3,15 @@ rebuild of the facts, each the management command of the same name run by a work
 ``python manage.py enqueue digests|nightly``, see README "Scheduling")."""
 
 import io
+from typing import Any
 
 from django.core.management import call_command
 
+from partydev.models import TaskRun
 from partydev.tasks import Outcome, background, report
 
 
-def _command(name: str, step: str, **options) -> Outcome:
+def _command(name: str, step: str, **options: Any) -> Outcome:
     report(5, step)
     out = io.StringIO()
     call_command(name, stdout=out, **options)
@@ -17,10 +19,10 @@ def _command(name: str, step: str, **options) -> Outcome:
 
 
 @background(title="Gửi thư nhắc việc quá hạn")
-def send_digests(run, *, dry_run: bool = False) -> Outcome:
+def send_digests(run: TaskRun, *, dry_run: bool = False) -> Outcome:
     return _command("send_digests", "Đang soạn và gửi thư nhắc việc", dry_run=dry_run)
 
 
 @background(title="Tính lại số liệu tổng hợp")
-def rebuild_facts(run, *, org: str = "", dry_run: bool = False) -> Outcome:
+def rebuild_facts(run: TaskRun, *, org: str = "", dry_run: bool = False) -> Outcome:
     return _command("rebuild_facts", "Đang tính lại số liệu tổng hợp từ các sự kiện", org=org, dry_run=dry_run)

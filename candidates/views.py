@@ -1,10 +1,14 @@
 """Thin views of the pipeline: fetch through the scoped selectors (out of scope is 404), call a
 service, render. Rules and checks live in ``rules`` and ``services``."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,8 +21,8 @@ from organizations.selectors import label_grassroots, user_roots, visible_upload
 from partydev import once
 from partydev.excel import xlsx_response
 from partydev.export_tasks import export_later
-from partydev.forms import add_service_errors
-from partydev.models import CalendarDay
+from partydev.forms import CanonicalForm, add_service_errors
+from partydev.models import CalendarDay, Upload
 from partydev.text import canonical_text
 from partydev.upload_views import UploadFlow
 from partydev.workdays import current_calendar
@@ -31,11 +35,11 @@ from .importers import backfill_template as build_backfill_template
 from .models import OPEN_STAGES, STEP_ACTS, Candidate, LocalCriterion, Stage
 
 
-def _org_for_user(user, code) -> Organization:
+def _org_for_user(user: Any, code: str) -> Organization:
     return get_object_or_404(Organization.objects.for_user(user), code=code)
 
 
-def _candidate_for_user(user, pk, *, to_change=False) -> Candidate:
+def _candidate_for_user(user: Any, pk: int, *, to_change: bool = False) -> Candidate:
     """The candidate for its page, or (``to_change``) for a write: its cell only. 404 out of scope."""
     try:
         if to_change:
@@ -45,13 +49,13 @@ def _candidate_for_user(user, pk, *, to_change=False) -> Candidate:
         raise Http404("Không tìm thấy đối tượng trong phạm vi của bạn.") from None
 
 
-def _default_org(user):
+def _default_org(user: Any) -> Organization | None:
     roots = list(user_roots(user)[:2])
     return roots[0] if len(roots) == 1 else None
 
 
 @login_required
-def worklist(request):
+def worklist(request: HttpRequest) -> HttpResponse:
     """A cell secretary's home: overdue and due this month, grouped by cell."""
     code = request.GET.get("org", "").strip()
     org = _org_for_user(request.user, code) if code else None
@@ -77,7 +81,7 @@ def worklist(request):
 
 
 @login_required
-def board_home(request):
+def board_home(request: HttpRequest) -> HttpResponse:
     org = _default_org(request.user)
     if org is None:
         return redirect("reports:browser")
@@ -85,7 +89,7 @@ def board_home(request):
 
 
 @login_required
-def board(request, code):
+def board(request: HttpRequest, code: str) -> HttpResponse:
     """The pipeline as columns by stage, with counts: constant queries whatever the size."""
     org = _org_for_user(request.user, code)
     grassroots = request.GET.get("grassroots", "").strip()
@@ -119,13 +123,13 @@ def board(request, code):
 
 
 @login_required
-def candidate_add(request):
+def candidate_add(request: HttpRequest) -> HttpResponse:
     scope = Organization.objects.for_user(request.user)
     code = request.GET.get("org", "")
     if code:
         scope = scope.subtree(_org_for_user(request.user, code))
     cells = scope.filter(kind__in=CELL_KINDS).order_by("path")
-    initial = {"effective_date": timezone.localdate()}
+    initial: dict[str, object] = {"effective_date": timezone.localdate()}
     first_two = list(cells[:2])
     if len(first_two) == 1:
         initial["cell"] = first_two[0]
@@ -160,7 +164,13 @@ def candidate_add(request):
     return render(request, "candidates/add.html", {"form": form})
 
 
-def _detail_context(request, candidate, step_form=None, failures=None, can_override=False):
+def _detail_context(
+    request: HttpRequest,
+    candidate: Candidate,
+    step_form: CanonicalForm | None = None,
+    failures: list[rules.Failure] | None = None,
+    can_override: bool = False,
+) -> dict[str, Any]:
     today = timezone.localdate()
     stage = services.next_stage(candidate) if candidate.is_open else None
     can_step = False
@@ -209,20 +219,21 @@ def _detail_context(request, candidate, step_form=None, failures=None, can_overr
 
 
 @login_required
-def candidate_detail(request, pk):
+def candidate_detail(request: HttpRequest, pk: int) -> HttpResponse:
     candidate = _candidate_for_user(request.user, pk)
     return render(request, "candidates/detail.html", _detail_context(request, candidate))
 
 
 @login_required
 @require_POST
-def candidate_step(request, pk):
+def candidate_step(request: HttpRequest, pk: int) -> HttpResponse:
     candidate = _candidate_for_user(request.user, pk, to_change=True)
     stage = request.POST.get("stage", "")
     if stage not in services.STEP_FIELDS:
         raise Http404
     form = step_form_class(candidate, stage)(request.POST)
-    failures, can_override = [], False
+    failures: list[rules.Failure] = []
+    can_override = False
     if form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k not in ("override_reason", "version", "stage")}
         if request.POST.get("vote_failed"):
@@ -248,7 +259,9 @@ def candidate_step(request, pk):
     return render(request, "candidates/detail.html", context, status=400)
 
 
-def _record_failed_vote(request, candidate, stage, form, data):
+def _record_failed_vote(
+    request: HttpRequest, candidate: Candidate, stage: str, form: CanonicalForm, data: dict[str, Any]
+) -> HttpResponse:
     try:
         event = services.candidate_record_failed_vote(
             candidate.pk, stage, data=data, user=request.user, expected_version=form.cleaned_data["version"]
@@ -264,7 +277,16 @@ def _record_failed_vote(request, candidate, stage, form, data):
     return redirect("candidates:detail", pk=candidate.pk)
 
 
-def _simple_action(request, target, form_class, prefix, service, done_message, passed=(), **form_kwargs):
+def _simple_action(
+    request: HttpRequest,
+    target: Candidate,
+    form_class: type[ReasonForm | MoveForm],
+    prefix: str,
+    service: Callable[..., Candidate],
+    done_message: str,
+    passed: tuple[str, ...] = (),
+    **form_kwargs: Any,
+) -> HttpResponse:
     """A dated action with a reason on one candidate, ``target`` (drop, return, strike off, move),
     read once by the view: the form's date, reason and version, and the fields named in
     ``passed``, go to ``service``. (Not ``candidate``: the return form takes that keyword.)"""
@@ -285,10 +307,12 @@ def _simple_action(request, target, form_class, prefix, service, done_message, p
         else:
             messages.success(request, done_message)
     else:
+        # An ErrorList iterates as texts (the stubs say errors or texts): str() keeps them as they are.
         messages.error(
             request,
             " ".join(
-                f"{form.fields[f].label if f in form.fields else ''}: {' '.join(v)}" for f, v in form.errors.items()
+                f"{form.fields[f].label if f in form.fields else ''}: {' '.join(map(str, v))}"
+                for f, v in form.errors.items()
             ),
         )
     return redirect("candidates:detail", pk=target.pk)
@@ -296,7 +320,7 @@ def _simple_action(request, target, form_class, prefix, service, done_message, p
 
 @login_required
 @require_POST
-def candidate_drop(request, pk):
+def candidate_drop(request: HttpRequest, pk: int) -> HttpResponse:
     return _simple_action(
         request,
         _candidate_for_user(request.user, pk, to_change=True),
@@ -309,7 +333,7 @@ def candidate_drop(request, pk):
 
 @login_required
 @require_POST
-def candidate_return(request, pk):
+def candidate_return(request: HttpRequest, pk: int) -> HttpResponse:
     candidate = _candidate_for_user(request.user, pk, to_change=True)
     return _simple_action(
         request,
@@ -325,7 +349,7 @@ def candidate_return(request, pk):
 
 @login_required
 @require_POST
-def candidate_strike_off(request, pk):
+def candidate_strike_off(request: HttpRequest, pk: int) -> HttpResponse:
     candidate = _candidate_for_user(request.user, pk, to_change=True)
     # In scope, but only the deciding committee strikes off: 403 before the form is read.
     permissions.require(request.user, rules.STEP_CAPABILITY[Stage.STRUCK_OFF], candidate.cell)
@@ -341,7 +365,7 @@ def candidate_strike_off(request, pk):
 
 @login_required
 @require_POST
-def candidate_move(request, pk):
+def candidate_move(request: HttpRequest, pk: int) -> HttpResponse:
     cells = Organization.objects.for_user(request.user).filter(kind__in=CELL_KINDS)
     return _simple_action(
         request,
@@ -357,7 +381,7 @@ def candidate_move(request, pk):
 
 @login_required
 @require_POST
-def criterion_check(request, pk):
+def criterion_check(request: HttpRequest, pk: int) -> HttpResponse:
     candidate = _candidate_for_user(request.user, pk, to_change=True)
     form = CriterionForm(request.POST)
     if form.is_valid():
@@ -374,7 +398,7 @@ def criterion_check(request, pk):
 
 
 @login_required
-def export(request, code):
+def export(request: HttpRequest, code: str) -> HttpResponse:
     org = _org_for_user(request.user, code)
     size = type(org).objects.get_descendant_count(org)
     if later := export_later(request, size=size, unit="orgs", title=f"Xuất danh sách kết nạp — {org.name}"):
@@ -394,7 +418,7 @@ class BackfillUploadFlow(UploadFlow):
     importer_class = CandidateBackfillImporter
     upload_template = "candidates/upload.html"
 
-    def upload_scope(self, request):
+    def upload_scope(self, request: HttpRequest) -> Organization:
         org = _default_org(request.user)
         if org is None and request.user.is_superuser:
             org = Organization.objects.filter(depth=1).first()
@@ -408,13 +432,13 @@ class BackfillUploadFlow(UploadFlow):
         )
         return org
 
-    def visible_uploads(self, request):
+    def visible_uploads(self, request: HttpRequest) -> QuerySet[Upload]:
         return visible_uploads(request.user, personal_data=True)  # national IDs and ethnicity
 
-    def extra_context(self, request):
+    def extra_context(self, request: HttpRequest) -> dict[str, Any]:
         return {"template_url": reverse("candidates:backfill-template")}
 
-    def done_url(self, upload):
+    def done_url(self, upload: Upload) -> str:
         return reverse("candidates:board", args=[upload.scope.code]) if upload.scope else reverse("candidates:worklist")
 
 
@@ -422,12 +446,12 @@ backfill_flow = BackfillUploadFlow()
 
 
 @login_required
-def backfill_template(request):
+def backfill_template(request: HttpRequest) -> HttpResponse:
     return xlsx_response(build_backfill_template(), "mau-nhap-bo-sung-doi-tuong-ket-nap.xlsx")
 
 
 @login_required
-def exception_routes(request, code):
+def exception_routes(request: HttpRequest, code: str) -> HttpResponse:
     """How many admissions used each written exception, per organisation and year."""
     org = _org_for_user(request.user, code)
     return render(
@@ -438,7 +462,7 @@ def exception_routes(request, code):
 
 
 @login_required
-def calendar_page(request):
+def calendar_page(request: HttpRequest) -> HttpResponse:
     """The working-day calendar of a year: what the package says, the days the provincial office
     declared; the office declares and withdraws days here (deadlines follow at once)."""
     today = timezone.localdate()

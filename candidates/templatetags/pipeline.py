@@ -4,17 +4,19 @@ not through nested template tags, because a district's board draws dozens of the
 from html import escape
 
 from django import template
+from django.template import Context
 from django.urls import reverse
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 
 from candidates import rules
 from candidates.models import VERIFICATION_RELATIONS, VerificationOutcome
+from candidates.selectors import Card
 
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def pipeline_card(context, c, show_cell):
+def pipeline_card(context: Context, c: Card, show_cell: bool) -> SafeString:
     prefix = context.get("_candidate_url_prefix")
     if prefix is None:
         prefix = reverse("candidates:detail", args=[0])[:-2]
@@ -40,7 +42,7 @@ def regulation_title(key: str) -> str:
 
 
 @register.simple_tag
-def verification_rows(subjects: dict) -> list[tuple[str, str]]:
+def verification_rows(subjects: dict[str, str]) -> list[tuple[str, str]]:
     """(relation, outcome) labels of the people a background verification covered."""
     outcomes = dict(VerificationOutcome.choices)
-    return [(label, outcomes.get(subjects.get(key), "")) for key, label in VERIFICATION_RELATIONS if subjects.get(key)]
+    return [(label, outcomes.get(subjects[key], "")) for key, label in VERIFICATION_RELATIONS if subjects.get(key)]

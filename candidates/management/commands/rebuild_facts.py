@@ -3,7 +3,9 @@ from the events (members.facts, candidates.facts) and say what changed. On a hea
 nothing changes; after a change made around the services (raw SQL, a restore) the facts of the
 organisations concerned are repaired. Here, on the candidates floor, because it knows both apps."""
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from candidates import facts as candidate_facts
@@ -15,11 +17,11 @@ from organizations.models import Organization
 class Command(BaseCommand):
     help = "Tính lại các bảng số liệu tổng hợp từ các sự kiện; cho biết đã sửa gì."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--org", default="", help="chỉ tính lại cho tổ chức này và các tổ chức trực thuộc (mã)")
         parser.add_argument("--dry-run", action="store_true", help="chỉ kiểm tra, không ghi")
 
-    def handle(self, org, dry_run, **options):
+    def handle(self, org: str, dry_run: bool, **options: Any) -> None:
         node = None
         if org:
             node = Organization.objects.filter(code=org.strip()).first()

@@ -3,8 +3,9 @@
 ``holidays`` package; the calendar page runs it itself for the days it changes."""
 
 import datetime
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from candidates.calendar import recompute_deadlines
 
@@ -12,10 +13,10 @@ from candidates.calendar import recompute_deadlines
 class Command(BaseCommand):
     help = "Tính lại thời hạn (ngày làm việc) đã lưu của các hồ sơ kết nạp theo lịch làm việc hiện hành."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--from", dest="since", help="chỉ các hạn từ ngày này (YYYY-MM-DD)")
 
-    def handle(self, *args, since=None, **options):
+    def handle(self, *args: Any, since: str | None = None, **options: Any) -> None:
         day = None
         if since:
             try:
