@@ -23,8 +23,9 @@ from typing import Any, NamedTuple
 from django.apps.registry import Apps
 from django.db import connections
 
-from organizations.models import Organization
+from organizations.models import Organization, OrganizationAncestry
 
+from . import subtree_years
 from .history import Period, periods_from_events
 from .models import (
     ADMISSION_KINDS,
@@ -109,6 +110,7 @@ def record_flows(events: Iterable[MembershipEvent], persons: dict[int, Person]) 
     """Write the facts of newly saved events; ``persons``: membership id → person."""
     facts = [f for e in events if (f := flow_for(e, persons[e.membership_id])) is not None]
     MemberFlowFact.objects.bulk_create(facts, batch_size=2000)
+    subtree_years.add_admissions((f.cell_id, f.day) for f in facts if f.kind in ADMISSION_KINDS)
 
 
 def refresh_profile(person: Person) -> None:
@@ -196,12 +198,13 @@ def apply_period_change(spans: list[Span]) -> None:
             updates.append(rows[last])
     MemberBalance.objects.bulk_update(updates, ["official", "probationary", "is_last"], batch_size=1000)
     MemberBalance.objects.bulk_create(creates, batch_size=2000)
+    subtree_years.add_spans(spans)
 
 
 # --- reading members at dates ---------------------------------------------------------------------
 
 
-def members_at_source(days: list[datetime.date], *, using: str = "default") -> tuple[str, list]:
+def members_at_source(days: list[datetime.date], *, using: str = "default", balances: bool = True) -> tuple[str, list]:
     """SQL rows (cell_id, day, official, probationary) whose sums per cell and ``day`` are the
     members at the end of each day, for ``organizations.rollup`` (tree=THEN: each count under
     the tree of its own day). One UNION ALL; each day reads one year's balances and at most half
@@ -221,19 +224,21 @@ def members_at_source(days: list[datetime.date], *, using: str = "default") -> t
         else:  # from the next 1 January back
             year, sign = day.year + 1, -1
             low, high = adapt(day + datetime.timedelta(days=1)), adapt(datetime.date(day.year, 12, 31))
-        parts.append(
-            f"SELECT cell_id, %s AS day, official, probationary FROM {balance} "
-            f"WHERE year = %s OR (is_last = %s AND year < %s)"
-        )
-        params += [d, year, True, year]
+        if balances:  # (without: only the half year's corrections, for a balance read elsewhere)
+            parts.append(
+                f"SELECT cell_id, %s AS day, official, probationary FROM {balance} "
+                f"WHERE year = %s OR (is_last = %s AND year < %s)"
+            )
+            params += [d, year, True, year]
         # A period starting in the window adds a member going forward (takes one away going back).
         parts.append(
-            f"SELECT cell_id, %s AS day, {sign} * {is_official}, {sign} * {is_probationary} FROM {period} "
+            f"SELECT cell_id, %s AS day, {sign} * {is_official} AS official, {sign} * {is_probationary} AS probationary FROM {period} "
             f"WHERE {start} >= %s AND {start} <= %s"
         )
         params += [d, low, high]
         parts.append(
-            f"SELECT cell_id, %s AS day, {-sign} * {is_official}, {-sign} * {is_probationary} FROM {period} "
+            f"SELECT cell_id, %s AS day, {-sign} * {is_official} AS official, {-sign} * {is_probationary} AS probationary "
+            f"FROM {period} "
             f"WHERE {end} >= %s AND {end} <= %s"
         )
         params += [d, low, high]
@@ -419,7 +424,19 @@ def rebuild(org: Organization | None = None, *, dry_run: bool = False) -> dict[s
                 ],
                 batch_size=2000,
             )
+    # the yearly facts per organisation, from the cell facts as they now are: of the subtree and
+    # of every organisation ever above it
+    anchors = None if org is None else _above_and_under(org)
+    wrong_years = subtree_years.rebuild(anchors, dry_run=dry_run)
+    if wrong_years:
+        changed["subtree years"] = wrong_years
     return dict(changed)
+
+
+def _above_and_under(org: Organization) -> list[int]:
+    under = OrganizationAncestry.objects.filter(ancestor=org).values_list("descendant_id", flat=True)
+    above = OrganizationAncestry.objects.filter(descendant=org).values_list("ancestor_id", flat=True)
+    return list({*under, *above})
 
 
 __all__ = ["EXIT_KINDS", "rebuild", "record_flows", "apply_period_change", "period_change", "members_at_source"]

@@ -475,6 +475,27 @@ class MemberFlowFact(models.Model):
         ]
 
 
+class SubtreeYear(models.Model):
+    """The members' facts of one organisation's subtree in one year, summed once: the admissions
+    of the year (admitted and readmitted, by decision date) and the members at its start (the end
+    of 31 December before), each under the tree as it stood on the fact's own date. What the
+    province's pages read for whole years instead of rolling every cell up (``members.subtree_years``).
+
+    Kept in step by the same writes as the cell facts (``members.facts``), in the same
+    transaction; a move in the tree recomputes the years it touches; ``rebuild_facts`` repairs.
+    Rows cover ``subtree_years.COVERED``; an absent row is a zero.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    admissions = models.IntegerField(default=0)
+    official = models.IntegerField(default=0)
+    probationary = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "year"], name="subtree_year_unique")]
+
+
 class MemberBalance(models.Model):
     """Official and probationary members of a cell at the start of 1 January of ``year`` (the
     end of 31 December before), from its membership periods. With the periods starting and

@@ -8,6 +8,7 @@ Quotas stay with the organisations they were set for: history is read through th
 from organizations.carrying import Riders, carry_riders, person_names
 from organizations.models import OperationItem
 
+from . import subtree_years
 from .models import ACTIVE_STATUSES, Membership
 from .quotas.models import Quota
 from .services import memberships_transfer_collective
@@ -70,3 +71,9 @@ def carry(change) -> None:
 def parts(org) -> list[tuple[str, int, str]]:
     """The active members of a cell, each to be placed by a split."""
     return [("members", m.pk, f"Đảng viên {m.person.full_name}") for m in _active_in(org)]
+
+
+def tree_moved(moved, on) -> None:
+    """Subtrees moved in the tree (``organizations.services.tree_moved``): the yearly facts of the
+    organisations they left and joined follow."""
+    subtree_years.tree_moved(moved, on)

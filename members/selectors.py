@@ -10,7 +10,7 @@ from organizations import rollup
 from organizations.models import GRASSROOTS_KINDS, Organization, user_root_paths
 from partydev.text import fold
 
-from . import facts
+from . import facts, subtree_years
 from .models import (
     ACTIVE_STATUSES,
     ADMISSION_KINDS,
@@ -40,6 +40,25 @@ def members_at(
     out = {(a, d): {"official": 0, "probationary": 0} for a in anchor_ids for d in days}
     if not days or not anchor_ids:
         return out
+    if tree == rollup.THEN and subtree_years.covers(subtree_years.base_year(d) for d in days):
+        near = [d for d in days if not subtree_years.is_eve(d)]
+        if not near or not subtree_years.tree_changed_near(near):
+            # Each day's nearest year boundary from the yearly facts per organisation, and the
+            # periods starting or ending between them rolled up: the same figures.
+            by_year = subtree_years.read(anchor_ids, {subtree_years.base_year(d) for d in days})
+            for a in anchor_ids:
+                for d in days:
+                    _admissions, official, probationary = by_year[(a, subtree_years.base_year(d))]
+                    out[(a, d)] = {"official": official, "probationary": probationary}
+            if near:
+                corrections = facts.members_at_source(near, balances=False)
+                for (anchor, day, *_), sums in rollup.roll_up(
+                    corrections, anchors=anchor_ids, sums=["official", "probationary"], group=["day"], tree=tree
+                ).items():
+                    counts = out[(anchor, _day_key(day))]
+                    counts["official"] += sums["official"]
+                    counts["probationary"] += sums["probationary"]
+            return out
     source = facts.members_at_source(days)
     for (anchor, day, *_), sums in rollup.roll_up(
         source, anchors=anchor_ids, sums=["official", "probationary"], group=["day"], tree=tree

@@ -540,6 +540,9 @@ class OrganizationAncestry(models.Model):
             models.Index(fields=["ancestor", "descendant", "valid_from"], name="ancestry_down"),
             # From a cell up to its ancestors (the tree a fact rolls into).
             models.Index(fields=["descendant", "valid_from"], name="ancestry_up"),
+            # Whether the tree changed between two dates (members.subtree_years.tree_changed_near).
+            models.Index(fields=["valid_from"], name="ancestry_from"),
+            models.Index(fields=["valid_to"], name="ancestry_to"),
         ]
         constraints = [
             models.CheckConstraint(

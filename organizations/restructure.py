@@ -26,11 +26,9 @@ import datetime
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from importlib import import_module
 from types import ModuleType
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -54,7 +52,14 @@ from .models import (
     check_placement,
 )
 from .permissions import check_can_restructure
-from .services import _ancestor_paths, move_subtree, move_subtrees, organization_create, rebuild_descendant_counts
+from .services import (
+    _ancestor_paths,
+    floors_above,
+    move_subtree,
+    move_subtrees,
+    organization_create,
+    rebuild_descendant_counts,
+)
 
 OpKind = TreeOperation.Kind
 Item = OperationItem.Item
@@ -356,7 +361,7 @@ def _carry(change: Change) -> None:
 
 
 def _carriers() -> list[ModuleType]:
-    return [import_module(path) for path in getattr(settings, "RESTRUCTURE_CARRIERS", ())]
+    return floors_above()
 
 
 def split_parts(org: Organization) -> list[tuple[str, int, str]]:

@@ -8,8 +8,11 @@ the tree (the stored roll-ups, the dated ancestor table) is kept in one place.
 import datetime
 from collections import Counter
 from collections.abc import Iterable
+from importlib import import_module
+from types import ModuleType
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Value
@@ -95,6 +98,20 @@ def organization_create(
     return org
 
 
+def floors_above() -> list[ModuleType]:
+    """The modules of the floors above the tree that keep something in step with it
+    (``settings.RESTRUCTURE_CARRIERS``: named there because this floor may not import them)."""
+    return [import_module(path) for path in getattr(settings, "RESTRUCTURE_CARRIERS", ())]
+
+
+def tree_moved(moved: list[Organization], on: datetime.date) -> None:
+    """Tell the floors above that subtrees moved from ``on`` (after the dated tree changed, in the
+    same transaction): what they keep per organisation above the cells follows."""
+    for floor in floors_above():
+        if hasattr(floor, "tree_moved"):
+            floor.tree_moved(moved, on)
+
+
 def move_subtree(
     org: Organization, new_parent: Organization, *, on: datetime.date | None = None, user: Any = None
 ) -> str:
@@ -109,6 +126,7 @@ def move_subtree(
     if on > today:
         raise ValidationError({"on": f"Ngày chuyển ({short_date(on)}) ở tương lai."})
     ancestry.move_subtree(org, new_parent, on)
+    tree_moved([org], on)
     old_path = org.path
     Organization.objects.move(org, new_parent, pos="last-child")
     org.refresh_from_db()
@@ -127,7 +145,7 @@ def move_subtrees(moves: list[tuple[Organization, Organization]], *, on: datetim
         return
     today = timezone.localdate()
     if on > today:
-        raise ValidationError({"on": f"Ngày chuyển ({on:%d/%m/%Y}) ở tương lai."})
+        raise ValidationError({"on": f"Ngày chuyển ({short_date(on)}) ở tương lai."})
     given = moves
     fresh = Organization.objects.in_bulk([o.pk for o, _ in moves] + [p.pk for _, p in moves])
     moves = [(fresh[o.pk], fresh[p.pk]) for o, p in moves]
@@ -135,6 +153,7 @@ def move_subtrees(moves: list[tuple[Organization, Organization]], *, on: datetim
         if parent.path.startswith(org.path):
             raise ValidationError(f"Không thể chuyển «{org.name}» vào chính nó hoặc tổ chức trực thuộc nó.")
     ancestry.move_subtrees(moves, on)
+    tree_moved([o for o, _ in moves], on)
     steplen = Organization.steplen
     next_pos: dict[int, int] = {}
     gained: Counter = Counter()

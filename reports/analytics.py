@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
 
 from candidates.models import OPEN_STAGES, CandidateStageFact
+from members import subtree_years
 from members.models import (
     ADMISSION_KINDS,
     ETHNICITIES,
@@ -46,15 +47,29 @@ __all__ = ["EXIT_KINDS", "ADMISSION_KINDS"]  # their home is members.models
 # --- primitives --------------------------------------------------------------------------------
 
 
-def admissions(anchor_ids: Iterable[int], *periods: Period, tree: str = rollup.THEN) -> list[dict[int, int]]:
+def admissions(
+    anchor_ids: Iterable[int] | QuerySet[Organization, dict[str, Any]], *periods: Period, tree: str = rollup.THEN
+) -> list[dict[int, int]]:
     """For each period, admissions (admitted and readmitted, by decision date, in the admitting
     cell) under each anchor id, each under the tree of its own date (``tree=rollup.NOW``: mapped
-    onto today's organisations). One query for all."""
-    anchor_ids = list(dict.fromkeys(anchor_ids))
-    rolled = rollup.totals(
-        _admissions_source(*periods), anchors=anchor_ids, sums=[f"n{i}" for i in range(len(periods))], tree=tree
+    onto today's organisations). One query for all. Anchors given as a queryset of ids: only
+    those with admissions are in the result."""
+    anchors: list[int] | QuerySet[Organization, dict[str, Any]] = (
+        anchor_ids if isinstance(anchor_ids, QuerySet) else list(dict.fromkeys(anchor_ids))
     )
-    return [{a: rolled[a][f"n{i}"] for a in anchor_ids} for i in range(len(periods))]
+    if tree == rollup.THEN and all(p.is_whole_years for p in periods) and subtree_years.covers(_years(periods)):
+        # Whole years: the yearly facts per organisation, one lookup each (the same figures).
+        by_year = subtree_years.read(anchors, _years(periods))
+        orgs = {a for a, _y in by_year}
+        return [{a: sum(by_year.get((a, y), subtree_years.ZERO)[0] for y in p.years) for a in orgs} for p in periods]
+    rolled = rollup.totals(
+        _admissions_source(*periods), anchors=anchors, sums=[f"n{i}" for i in range(len(periods))], tree=tree
+    )
+    return [{a: v[f"n{i}"] for a, v in rolled.items()} for i in range(len(periods))]
+
+
+def _years(periods: Iterable[Period]) -> set[int]:
+    return {y for p in periods for y in p.years}
 
 
 def _admissions_source(*periods: Period) -> QuerySet[MemberFlowFact, Mapping[str, object]]:
@@ -435,16 +450,16 @@ def basis_totals(
     subquery = Organization.objects.filter(listed_q(org, kinds) if kinds else Q(pk=org.pk)).values("id")
     ids = [row["id"] for row in subquery] if tree == rollup.NOW else None
     listed = subquery if ids is None else ids
-    rolled = rollup.totals(_admissions_source(period), anchors=listed, sums=["n0"], tree=tree)
+    (rolled,) = admissions(listed, period, tree=tree)
     quotas = quotas_by_org(listed, period.years)
     if ids is not None:
         quotas = with_predecessor_quotas(quotas, ids, period.years)
     if kinds:
         return BasisTotals(
-            admitted=sum(v["n0"] for v in rolled.values()),
+            admitted=sum(rolled.values()),
             quota=_sum_optional(quota_for(quotas, pk, period.years) for pk in quotas),
         )
-    return BasisTotals(admitted=rolled.get(org.id, {"n0": 0})["n0"], quota=quota_for(quotas, org.id, period.years))
+    return BasisTotals(admitted=rolled.get(org.id, 0), quota=quota_for(quotas, org.id, period.years))
 
 
 def achievement_by_year(
@@ -465,13 +480,8 @@ def achievement_by_year(
         quota_rows = Quota.objects.filter(organization__in=Organization.objects.filter(group_q), year__in=years)
     admitted: dict[int, int] = defaultdict(int)
     if years and anchors:
-        # A column per year (1 or 0 by the day's range): no per-row date function, no grouping.
-        source = _admissions_source(*[Period.year(y) for y in years])
-        for (_anchor,), sums in rollup.roll_up(
-            source, anchors=anchors, sums=[f"n{i}" for i in range(len(years))], tree=rollup.THEN
-        ).items():
-            for i, y in enumerate(years):
-                admitted[y] += sums[f"n{i}"]
+        for y, per_anchor in zip(years, admissions(anchors, *[Period.year(y) for y in years])):
+            admitted[y] = sum(per_anchor.values())
     quotas = dict(quota_rows.order_by().values("year").annotate(t=Sum("target")).values_list("year", "t"))
     return [
         {"year": y, "admitted": admitted[y], "quota": quotas.get(y), "rate": rate(admitted[y], quotas.get(y))}

@@ -1,0 +1,137 @@
+"""The yearly facts per organisation (``members.subtree_years``): written with the events, in the
+same transaction; always what the cell facts give through the tree as it stood; read by the
+reports for whole years with the same figures as rolling the cells up."""
+
+import datetime
+
+import pytest
+from django.db import connection
+
+from members import facts, subtree_years
+from members.models import EventKind, MembershipEvent, SubtreeYear
+from members.selectors import members_at
+from members.services import membership_record_event
+from organizations import rollup
+from organizations.services import organization_move
+from reports import analytics
+from reports.periods import Period
+
+from .factories import admit, official
+
+D = datetime.date
+pytestmark = pytest.mark.django_db
+
+
+def nodes(tree):
+    return [tree.P, tree.X, tree.Y, tree.GX, tree.GY, tree.CXA, tree.CXB, tree.CYA, tree.GXC]
+
+
+def rolled_members(anchor_ids, day):
+    """Members at the end of ``day`` rolled up from the cells' balances and periods."""
+    rolled = rollup.roll_up(
+        facts.members_at_source([day]),
+        anchors=anchor_ids,
+        sums=["official", "probationary"],
+        group=["day"],
+        tree=rollup.THEN,
+    )
+    out = {a: {"official": 0, "probationary": 0} for a in anchor_ids}
+    out.update({anchor: sums for (anchor, _day), sums in rolled.items()})
+    return out
+
+
+def rolled_admissions(anchor_ids, period):
+    """Admissions of ``period`` rolled up from the cell facts (the path for parts of years)."""
+    sums = rollup.totals(analytics._admissions_source(period), anchors=anchor_ids, sums=["n0"], tree=rollup.THEN)
+    return {a: sums[a]["n0"] for a in anchor_ids}
+
+
+@pytest.fixture
+def lives(tree):
+    a = official(tree.CXA, D(2015, 1, 5), D(2016, 2, 1))
+    b = admit(tree.CXB, D(2022, 3, 1))
+    c = official(tree.CYA, D(2012, 1, 1), D(2013, 2, 1))
+    admit(tree.GXC, D(2022, 11, 1))
+    membership_record_event(
+        a, kind=EventKind.TRANSFERRED_OUT, effective_date=D(2022, 6, 1), other_organization_code=tree.CYA.code
+    )
+    membership_record_event(b, kind=EventKind.STRUCK_OFF, effective_date=D(2023, 2, 1), reason="không đủ tư cách")
+    membership_record_event(c, kind=EventKind.DIED, effective_date=D(2022, 10, 10))
+
+
+def test_every_write_keeps_the_yearly_facts_equal_to_the_cell_facts_rolled_up(tree, lives):
+    assert subtree_years.stored() == subtree_years.expected()
+    ids = [n.id for n in nodes(tree)]
+    for year in range(2012, 2027):
+        period = Period.year(year)
+        assert analytics.admissions(ids, period)[0] == rolled_admissions(ids, period), year
+        eve = subtree_years.eve(year)
+        fast = members_at(ids, [eve])
+        assert {pk: fast[(pk, eve)] for pk in ids} == rolled_members(ids, eve), year
+    # the figures themselves: 2022 admitted two under X (CXB, GXC), none under Y
+    (admitted,) = analytics.admissions([tree.P.id, tree.X.id, tree.Y.id], Period.year(2022))
+    assert admitted == {tree.P.id: 2, tree.X.id: 2, tree.Y.id: 0}
+    (start_2023,) = analytics.members([tree.X.id, tree.Y.id], D(2022, 12, 31))
+    assert start_2023[tree.X.id]["total"] == 2 and start_2023[tree.Y.id]["total"] == 1  # a moved to CYA; c died
+
+
+def test_a_move_in_the_tree_moves_the_years_after_it_and_keeps_those_before(tree):
+    admit(tree.CXA, D(2024, 3, 1))
+    admit(tree.CXB, D(2024, 9, 1))
+    organization_move(tree.GX, tree.Y, on=D(2024, 6, 1))
+    admit(tree.CXA, D(2025, 2, 1))
+    assert subtree_years.stored() == subtree_years.expected()
+    x, y, p = tree.X.id, tree.Y.id, tree.P.id
+    (in_2024, in_2025) = analytics.admissions([x, y, p], Period.year(2024), Period.year(2025))
+    assert in_2024 == {x: 1, y: 1, p: 2}  # each admission under the district of its day
+    assert in_2025 == {x: 0, y: 1, p: 1}
+    (start_2024, start_2025) = analytics.members([x, y], D(2023, 12, 31), D(2024, 12, 31))
+    assert start_2024[x]["total"] == 0 and start_2024[y]["total"] == 0
+    assert start_2025[x]["total"] == 0 and start_2025[y]["total"] == 2  # GX's members, now in Y
+    # any day, near the move or not: the yearly rows and the half year's periods, or the cells
+    ids = [n.id for n in nodes(tree)]
+    for day in (D(2024, 3, 1), D(2024, 5, 31), D(2024, 6, 1), D(2024, 8, 1), D(2025, 3, 1), D(2025, 9, 30)):
+        at = members_at(ids, [day])
+        assert {pk: at[(pk, day)] for pk in ids} == rolled_members(ids, day), day
+
+
+def test_a_failing_yearly_write_rolls_back_the_event_with_the_cell_facts(tree, monkeypatch):
+    m = admit(tree.CXA, D(2020, 3, 2))
+    before = MembershipEvent.objects.count(), SubtreeYear.objects.count(), facts.stored_balances()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the yearly table is unavailable")
+
+    monkeypatch.setattr(subtree_years, "_apply", broken)
+    with pytest.raises(RuntimeError):
+        membership_record_event(m, kind=EventKind.DIED, effective_date=D(2021, 1, 1))
+    with pytest.raises(RuntimeError):
+        admit(tree.CXB, D(2020, 4, 2))
+    assert (MembershipEvent.objects.count(), SubtreeYear.objects.count(), facts.stored_balances()) == before
+    monkeypatch.undo()
+    assert facts.rebuild(dry_run=True) == {}
+
+
+def test_rebuild_repairs_the_yearly_facts_and_then_finds_nothing(tree, lives):
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {SubtreeYear._meta.db_table} SET admissions = admissions + 1 WHERE year = 2022")
+    wrong = SubtreeYear.objects.filter(year=2022).count()
+    in_y = SubtreeYear.objects.filter(year=2022, organization__in=[tree.Y, tree.GY, tree.CYA]).count()
+    assert wrong > in_y > 0
+    assert facts.rebuild(dry_run=True) == {"subtree years": wrong}
+    assert facts.rebuild(tree.X) == {"subtree years": wrong - in_y}  # X's subtree and the province above it
+    assert facts.rebuild() == {"subtree years": in_y}
+    assert facts.rebuild() == {}
+    (admitted,) = analytics.admissions([tree.P.id], Period.year(2022))
+    assert admitted == {tree.P.id: 2}
+
+
+def test_parts_of_years_any_day_and_years_outside_the_table_give_the_cell_facts_figures(tree, lives):
+    ids = [n.id for n in nodes(tree)]
+    part = Period(D(2022, 3, 1), D(2022, 10, 31))
+    assert analytics.admissions(ids, part)[0] == rolled_admissions(ids, part)
+    early = Period.year(subtree_years.COVERED.start - 1)
+    assert analytics.admissions(ids, early)[0] == rolled_admissions(ids, early)
+    for day in (D(2022, 6, 30), D(2022, 9, 15), D(2016, 1, 31), D(subtree_years.COVERED.start - 2, 12, 31)):
+        at = members_at(ids, [day])
+        assert {pk: at[(pk, day)] for pk in ids} == rolled_members(ids, day), day
