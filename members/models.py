@@ -7,6 +7,9 @@ same transaction: each says where the member was (cell) and in what status from 
 the next, so "how many members at date D under organisation N" is one range query.
 """
 
+from collections.abc import Collection
+from typing import Any, Self
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -199,16 +202,19 @@ class Person(models.Model):
         verbose_name = "cá nhân"
         verbose_name_plural = "cá nhân"
 
-    def __str__(self):
+    # The folded name as read from the database: a rename is seen on save (from_db sets it).
+    _loaded_name_search: str | None
+
+    def __str__(self) -> str:
         return self.full_name
 
     @classmethod
-    def from_db(cls, db, field_names, values):
+    def from_db(cls, db: str | None, field_names: Collection[str], values: Collection[Any]) -> Self:
         person = super().from_db(db, field_names, values)
         person._loaded_name_search = person.__dict__.get("name_search")
         return person
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.name_search = fold(self.full_name)
         if self.national_id == "":
             self.national_id = None
@@ -219,7 +225,7 @@ class Person(models.Model):
         self._loaded_name_search = self.name_search
 
     @property
-    def is_ethnic_minority(self):
+    def is_ethnic_minority(self) -> bool:
         return self.ethnicity != "kinh"
 
 
@@ -281,10 +287,10 @@ class Membership(models.Model):
             models.Index(fields=["sort_name", "id"], name="membership_register_order"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return str(self.person)
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if Membership.person.is_cached(self) or self._state.adding:
             self.sort_name = self.person.name_search
         super().save(*args, **kwargs)

@@ -5,8 +5,12 @@ members of cells that only change committee stay where they are (their cells kee
 Quotas stay with the organisations they were set for: history is read through the successions.
 """
 
+import datetime
+from collections.abc import Sequence
+
 from organizations.carrying import Riders, carry_riders, person_names
-from organizations.models import OperationItem
+from organizations.models import OperationItem, Organization
+from organizations.restructure import Change
 
 from . import subtree_years
 from .models import ACTIVE_STATUSES, Membership
@@ -16,13 +20,13 @@ from .services import memberships_transfer_collective
 Item = OperationItem.Item
 
 
-def _active_in(cell):
+def _active_in(cell: Organization) -> list[Membership]:
     return list(
         Membership.objects.filter(cell=cell, status__in=ACTIVE_STATUSES).select_related("person", "cell").order_by("id")
     )
 
 
-def _transfer(change, source, target, memberships) -> None:
+def _transfer(change: Change, source: Organization, target: Organization, memberships: list[Membership]) -> None:
     if not memberships:
         return
     memberships_transfer_collective(
@@ -54,7 +58,7 @@ MEMBERS = Riders(
 )
 
 
-def carry(change) -> None:
+def carry(change: Change) -> None:
     carry_riders(change, MEMBERS)
     for pred, _succ, _whole in change.handovers:
         years = sorted(
@@ -68,12 +72,12 @@ def carry(change) -> None:
             )
 
 
-def parts(org) -> list[tuple[str, int, str]]:
+def parts(org: Organization) -> list[tuple[str, int, str]]:
     """The active members of a cell, each to be placed by a split."""
     return [("members", m.pk, f"Đảng viên {m.person.full_name}") for m in _active_in(org)]
 
 
-def tree_moved(moved, on) -> None:
+def tree_moved(moved: Sequence[Organization], on: datetime.date) -> None:
     """Subtrees moved in the tree (``organizations.services.tree_moved``): the yearly facts of the
     organisations they left and joined follow."""
     subtree_years.tree_moved(moved, on)
