@@ -137,10 +137,16 @@ def add_spans(spans: Iterable[tuple[int, str, int, int | None, int]]) -> None:
 
 def _apply(deltas: list[Delta], using: str = "default") -> None:
     """Add each delta to every organisation above its cell (itself included) on its day: one
-    upsert for all."""
+    upsert (per ``CHUNK`` deltas)."""
     rows = [d for d in deltas if d[2] in COVERED and (d[3] or d[4] or d[5])]
-    if not rows:
-        return
+    for i in range(0, len(rows), CHUNK):
+        _upsert(rows[i : i + CHUNK], using)
+
+
+CHUNK = 400  # rows per statement: SQLite allows 500 terms in a compound SELECT
+
+
+def _upsert(rows: list[Delta], using: str) -> None:
     connection = connections[using]
     q, adapt = connection.ops.quote_name, connection.ops.adapt_datefield_value
     table, ancestry = q(SubtreeYear._meta.db_table), q(OrganizationAncestry._meta.db_table)
@@ -156,7 +162,8 @@ def _apply(deltas: list[Delta], using: str = "default") -> None:
         f"FROM ({' UNION ALL '.join([one] * len(rows))}) v "
         f"JOIN {ancestry} a ON a.descendant_id = v.cell_id "
         f"AND a.valid_from <= v.day AND (a.valid_to IS NULL OR a.valid_to > v.day) "
-        f"WHERE 1 = 1 GROUP BY a.ancestor_id, v.year "  # WHERE: SQLite's upsert after a join
+        # WHERE: SQLite's upsert after a join; ORDER BY: two writers lock the rows they share in one order
+        f"WHERE 1 = 1 GROUP BY a.ancestor_id, v.year ORDER BY a.ancestor_id, v.year "
         f"ON CONFLICT ({q('organization_id')}, {q('year')}) DO UPDATE SET {sums}"
     )
     with connection.cursor() as cursor:
