@@ -11,12 +11,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from candidates.models import Stage
 from organizations.models import Kind
-from partydev import excel
+from partydev import excel, formats
 
 from .analytics import Achievement, Coverage, Exits, Quality
 from .projection import BEFORE_DECISION, Projection
 from .suppression import ShownQuality
-from .tables import Column, Table, excel_value, fmt_int, rows_html
+from .tables import Column, Table, excel_value, rows_html
 
 
 def _stage_count(stage: str) -> Callable[[Any], int]:
@@ -104,8 +104,8 @@ def quality_tables(result: Quality | ShownQuality) -> list[Table]:
     ]
     head = Table(
         title=f"Chất lượng đảng viên mới kết nạp — {result.org.name}",
-        subtitle=f"Kỳ báo cáo: {result.period.label}; tổng số {fmt_int(result.total)} "
-        f"(cùng kỳ {prev}: {fmt_int(result.prev_total)})" + (f". {note}" if note else ""),
+        subtitle=f"Kỳ báo cáo: {result.period.label}; tổng số {formats.number(result.total)} "
+        f"(cùng kỳ {prev}: {formats.number(result.prev_total)})" + (f". {note}" if note else ""),
         columns=cols,
         rows=result.highlights,
     )

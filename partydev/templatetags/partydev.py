@@ -1,7 +1,9 @@
 from collections.abc import Mapping
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django import template
+
+from partydev import formats
 
 register = template.Library()
 
@@ -14,19 +16,13 @@ def get_item(mapping: Mapping | None, key: object) -> object:
 @register.filter
 def percent(value: Decimal | float | str | None, places: int = 2) -> str:
     """A rate as Vietnamese writes it: 88,48%. ``None`` (no quota) shows a dash."""
-    if value is None or value == "":
-        return "—"
-    q = Decimal(1).scaleb(-int(places))
-    text = f"{Decimal(value).quantize(q, rounding=ROUND_HALF_UP):,}"
-    return text.replace(",", " ").replace(".", ",").replace(" ", ".") + "%"
+    return formats.percent(value, places)
 
 
 @register.filter
 def number(value: int | float | str | None) -> str:
     """An integer with Vietnamese thousands separators (69.190); cheaper than humanize."""
-    if value is None or value == "":
-        return "—"
-    return f"{int(value):,}".replace(",", ".")
+    return formats.number(value)
 
 
 @register.filter

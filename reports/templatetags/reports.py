@@ -4,7 +4,7 @@ from django import template
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from reports.tables import fmt_points, fmt_signed
+from partydev import formats
 
 register = template.Library()
 
@@ -12,30 +12,25 @@ register = template.Library()
 @register.filter
 def signed(value: int | None) -> str:
     """A change with its sign, Vietnamese thousands dots: +1.234, -5, 0."""
-    return fmt_signed(value)
+    return formats.signed(value)
 
 
 @register.filter
 def points(value: Decimal | None) -> str:
     """A change of a rate in percentage points with a decimal comma: +5,81."""
-    return fmt_points(value)
+    return formats.points(value)
 
 
 @register.filter
 def points_plain(value: Decimal | float | None) -> str:
     """A decimal figure with a decimal comma and no sign: 123,4."""
-    if value is None:
-        return "—"
-    text = f"{value:,}".replace(",", " ").replace(".", ",").replace(" ", ".")
-    return text
+    return formats.decimal(value)
 
 
 @register.filter
 def signed_percent(value: Decimal | None) -> str:
     """A change in percent with its sign and a decimal comma: +4,52%."""
-    if value is None:
-        return "—"
-    return fmt_points(value) + "%"
+    return formats.DASH if value is None else formats.points(value) + "%"
 
 
 @register.simple_tag
