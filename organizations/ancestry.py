@@ -80,31 +80,7 @@ def move_subtree(org: Organization, new_parent: Organization, on: datetime.date)
     """Re-hang ``org``'s subtree under ``new_parent`` from ``on``: the rows linking the subtree to
     ancestors outside it end on ``on`` (or vanish if they began that day), new rows begin on it.
     Call before the paths change or after: the subtree is read through the table itself."""
-    inside = OrganizationAncestry.objects.filter(ancestor=org, valid_to__isnull=True)
-    members = dict(inside.values_list("descendant_id", "depth"))  # descendant → depth below org
-    outer = OrganizationAncestry.objects.filter(
-        Q(descendant_id__in=list(members)) & ~Q(ancestor_id__in=list(members)), valid_to__isnull=True
-    )
-    latest = outer.aggregate(latest=Max("valid_from"))["latest"]
-    if latest is not None and on < latest:
-        raise ValidationError(
-            {"on": f"Ngày chuyển ({short_date(on)}) trước lần thay đổi gần nhất của tổ chức ({short_date(latest)})."}
-        )
-    outer.filter(valid_from=on).delete()
-    outer.update(valid_to=on)
-    new_ancestors = list(
-        OrganizationAncestry.objects.filter(descendant=new_parent, valid_to__isnull=True).values_list(
-            "ancestor_id", "depth"
-        )
-    )
-    OrganizationAncestry.objects.bulk_create(
-        [
-            OrganizationAncestry(ancestor_id=a, descendant_id=d, depth=below + up + 1, valid_from=on)
-            for d, below in members.items()
-            for a, up in new_ancestors
-        ],
-        batch_size=5000,
-    )
+    move_subtrees([(org, new_parent)], on)
 
 
 def move_subtrees(moves: list[tuple[Organization, Organization]], on: datetime.date) -> None:
@@ -125,7 +101,7 @@ def move_subtrees(moves: list[tuple[Organization, Organization]], on: datetime.d
     latest = outer.aggregate(latest=Max("valid_from"))["latest"]
     if latest is not None and on < latest:
         raise ValidationError(
-            {"on": f"Ngày chuyển ({on:%d/%m/%Y}) trước lần thay đổi gần nhất của tổ chức ({latest:%d/%m/%Y})."}
+            {"on": f"Ngày chuyển ({short_date(on)}) trước lần thay đổi gần nhất của tổ chức ({short_date(latest)})."}
         )
     outer.filter(valid_from=on).delete()
     outer.update(valid_to=on)
