@@ -5,6 +5,7 @@ import datetime
 import itertools
 
 import factory
+from django.utils import timezone
 
 from candidates import services
 from candidates.models import Introduction, Stage
@@ -68,6 +69,22 @@ def person_fields(**overrides) -> dict:
     )
     fields.update(overrides)
     return fields
+
+
+def add_form(tree, **changes) -> dict:
+    """What the add form (``candidates:add``) posts for a candidate of CXA from today."""
+    return {
+        "full_name": "Quách Thị Lan",
+        "date_of_birth": "2001-02-03",
+        "sex": "female",
+        "general_education": "upper_secondary",
+        "ethnicity": "muong",
+        "national_id": "",
+        "source_kind": "youth_union",
+        "cell": tree.CXA.code,
+        "effective_date": timezone.localdate().isoformat(),
+        **changes,
+    }
 
 
 def step_data(start: datetime.date, helper=None, introducers=(None, None), decided_by=None) -> dict:

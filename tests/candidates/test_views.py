@@ -13,7 +13,7 @@ from candidates import facts, services
 from candidates.models import Candidate, CandidateEvent, Stage
 from candidates.selectors import board
 
-from .factories import candidate_at, official_member
+from .factories import add_form, candidate_at, official_member
 
 pytestmark = pytest.mark.django_db
 
@@ -49,20 +49,7 @@ def test_add_a_candidate_in_one_short_form(login, tree, users):
     client = login(users.secretary_a)
     page = client.get(reverse("candidates:add"))
     assert page.status_code == 200 and page.context["form"].initial["cell"] == tree.CXA
-    response = client.post(
-        reverse("candidates:add"),
-        {
-            "full_name": "Quách Thị Lan",
-            "date_of_birth": "2001-02-03",
-            "sex": "female",
-            "general_education": "upper_secondary",
-            "ethnicity": "muong",
-            "national_id": "",
-            "source_kind": "youth_union",
-            "cell": tree.CXA.code,
-            "effective_date": timezone.localdate().isoformat(),
-        },
-    )
+    response = client.post(reverse("candidates:add"), add_form(tree))
     c = Candidate.objects.get(person__full_name="Quách Thị Lan")
     assert response.status_code == 302 and response["Location"] == reverse("candidates:detail", args=[c.pk])
     assert c.stage == Stage.SOURCE and c.events.get().recorded_by == users.secretary_a

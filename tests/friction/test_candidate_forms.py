@@ -9,30 +9,15 @@ from django.utils import timezone
 
 from candidates import services
 from candidates.models import Candidate, Stage
-from tests.candidates.factories import candidate_at
+from tests.candidates.factories import add_form, candidate_at
 
 pytestmark = pytest.mark.django_db
-
-
-def _post(tree, **extra):
-    return {
-        "full_name": "Quách Thị Lan",
-        "date_of_birth": "2001-02-03",
-        "sex": "female",
-        "general_education": "upper_secondary",
-        "ethnicity": "muong",
-        "national_id": "",
-        "source_kind": "youth_union",
-        "cell": tree.CXA.code,
-        "effective_date": timezone.localdate().isoformat(),
-        **extra,
-    }
 
 
 def test_every_error_shows_on_the_first_submit(login, tree, users):
     client = login(users.secretary_a)
     future = (timezone.localdate() + datetime.timedelta(days=400)).isoformat()
-    response = client.post(reverse("candidates:add"), _post(tree, date_of_birth=future, national_id="12345"))
+    response = client.post(reverse("candidates:add"), add_form(tree, date_of_birth=future, national_id="12345"))
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert "date_of_birth" in errors and "national_id" in errors
@@ -42,7 +27,7 @@ def test_every_error_shows_on_the_first_submit(login, tree, users):
 def test_a_future_effective_date_shows_with_the_other_errors(login, tree, users):
     client = login(users.secretary_a)
     later = (timezone.localdate() + datetime.timedelta(days=3)).isoformat()
-    response = client.post(reverse("candidates:add"), _post(tree, effective_date=later, national_id="12"))
+    response = client.post(reverse("candidates:add"), add_form(tree, effective_date=later, national_id="12"))
     errors = response.context["form"].errors
     assert "effective_date" in errors and "national_id" in errors
 
@@ -54,7 +39,7 @@ def test_outside_18_to_60_is_a_warning_not_a_refusal(login, tree, users, years, 
     client = login(users.secretary_a)
     today = timezone.localdate()
     born = today.replace(year=today.year - years) - datetime.timedelta(days=40)
-    response = client.post(reverse("candidates:add"), _post(tree, date_of_birth=born.isoformat()), follow=True)
+    response = client.post(reverse("candidates:add"), add_form(tree, date_of_birth=born.isoformat()), follow=True)
     assert Candidate.objects.count() == 1
     assert words in response.content.decode()
 
@@ -63,20 +48,20 @@ def test_the_warning_shows_with_the_errors_too(login, tree, users):
     client = login(users.secretary_a)
     today = timezone.localdate()
     born = today.replace(year=today.year - 16)
-    response = client.post(reverse("candidates:add"), _post(tree, date_of_birth=born.isoformat(), national_id="1"))
+    response = client.post(reverse("candidates:add"), add_form(tree, date_of_birth=born.isoformat(), national_id="1"))
     assert response.status_code == 200 and "chưa đủ 18 tuổi" in response.content.decode()
 
 
 def test_a_namesake_asks_on_the_first_submit_beside_the_other_errors(login, tree, users):
     client = login(users.grassroots)
-    assert client.post(reverse("candidates:add"), _post(tree)).status_code == 302
+    assert client.post(reverse("candidates:add"), add_form(tree)).status_code == 302
     # The same name and birth date, in another cell of the same grassroots organisation, with a bad CCCD.
-    response = client.post(reverse("candidates:add"), _post(tree, cell=tree.CXB.code, national_id="9"))
+    response = client.post(reverse("candidates:add"), add_form(tree, cell=tree.CXB.code, national_id="9"))
     errors = response.context["form"].errors
     assert "national_id" in errors and "confirm_namesake" in errors
-    response = client.post(reverse("candidates:add"), _post(tree, cell=tree.CXB.code))
+    response = client.post(reverse("candidates:add"), add_form(tree, cell=tree.CXB.code))
     assert response.status_code == 200 and "confirm_namesake" in response.context["form"].errors
-    response = client.post(reverse("candidates:add"), _post(tree, cell=tree.CXB.code, confirm_namesake="on"))
+    response = client.post(reverse("candidates:add"), add_form(tree, cell=tree.CXB.code, confirm_namesake="on"))
     assert response.status_code == 302 and Candidate.objects.count() == 2
 
 

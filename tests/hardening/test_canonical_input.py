@@ -15,47 +15,14 @@ from django.utils import timezone
 
 from candidates.models import Candidate
 from members.models import Membership, Person
+from tests.candidates.factories import add_form
+from tests.members.factories import admission_form
 
 pytestmark = pytest.mark.django_db
 
 
-def _admission(tree, **changes):
-    return {
-        "full_name": "Hà Thị Lan",
-        "sex": "female",
-        "date_of_birth": "02/02/1995",
-        "ethnicity": "muong",
-        "religion": "none",
-        "national_id": "017195001111",
-        "general_education": "upper_secondary",
-        "professional_qualification": "university",
-        "political_theory": "elementary",
-        "sector": "public_employee",
-        "cell_code": tree.CXA.code,
-        "admission_decision_number": "5-QĐ/HU",
-        "admission_decision_date": "03/03/2023",
-        "ceremony_date": "20/03/2023",
-        **changes,
-    }
-
-
-def _candidate(tree, **changes):
-    return {
-        "full_name": "Quách Thị Lan",
-        "date_of_birth": "2001-02-03",
-        "sex": "female",
-        "general_education": "upper_secondary",
-        "ethnicity": "muong",
-        "national_id": "",
-        "source_kind": "youth_union",
-        "cell": tree.CXA.code,
-        "effective_date": timezone.localdate().isoformat(),
-        **changes,
-    }
-
-
 def _admit(client, tree, **changes):
-    return client.post(reverse("members:new") + f"?org={tree.X.code}", _admission(tree, **changes))
+    return client.post(reverse("members:new") + f"?org={tree.X.code}", admission_form(tree, **changes))
 
 
 def test_full_width_digits_are_stored_as_ascii_and_are_the_same_number(login, users, tree):
@@ -74,7 +41,7 @@ def test_other_digits_are_refused(login, users, tree, number):
     assert answer.status_code == 200
     assert "Chỉ gồm chữ số" in answer.content.decode()
     assert not Person.objects.exists()
-    answer = client.post(reverse("candidates:add"), _candidate(tree, national_id=number[:12]))
+    answer = client.post(reverse("candidates:add"), add_form(tree, national_id=number[:12]))
     assert answer.status_code == 200 and not Candidate.objects.exists()
 
 
@@ -86,7 +53,7 @@ def test_names_are_stored_composed_without_invisible_characters(login, users, tr
     # and a search typed composed finds her
     page = client.get("/members/", {"org": tree.X.code, "q": "Hà Thị Lan"})
     assert "Hà Thị Lan" in page.content.decode()
-    answer = client.post(reverse("candidates:add"), _candidate(tree, full_name="Quách\u2066 Thị\ufeff Lan"))
+    answer = client.post(reverse("candidates:add"), add_form(tree, full_name="Quách\u2066 Thị\ufeff Lan"))
     assert answer.status_code == 302
     assert Candidate.objects.get().person.full_name == "Quách Thị Lan"
 
@@ -104,14 +71,14 @@ def test_birth_dates_out_of_range_are_refused(login, users, tree, born):
     answer = _admit(client, tree, date_of_birth=born)
     assert answer.status_code == 200 and not Membership.objects.exists()
     iso = datetime.datetime.strptime(born, "%d/%m/%Y").date().isoformat() if born != "01/01/0001" else "0001-01-01"
-    answer = client.post(reverse("candidates:add"), _candidate(tree, date_of_birth=iso))
+    answer = client.post(reverse("candidates:add"), add_form(tree, date_of_birth=iso))
     assert answer.status_code == 200 and not Candidate.objects.exists()
 
 
 def test_a_birth_date_tomorrow_is_refused_and_a_far_decision_date_too(login, users, tree):
     client = login(users.district_x)
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
-    answer = client.post(reverse("candidates:add"), _candidate(tree, date_of_birth=tomorrow.isoformat()))
+    answer = client.post(reverse("candidates:add"), add_form(tree, date_of_birth=tomorrow.isoformat()))
     assert "chưa tới" in answer.content.decode() and not Candidate.objects.exists()
     answer = _admit(client, tree, admission_decision_date="01/01/9999")
     assert answer.status_code == 200 and "quá xa" in answer.content.decode()

@@ -15,43 +15,13 @@ from django.utils import timezone
 from candidates.models import Candidate
 from members.models import Membership, Person
 from partydev.once import OnceToken, new_token
+from tests.candidates.factories import add_form
 from tests.concurrency import run_together
-from tests.members.factories import admit
-
-ADMISSION = {
-    "full_name": "Hà Thị Lan",
-    "sex": "female",
-    "date_of_birth": "02/02/1995",
-    "ethnicity": "muong",
-    "religion": "none",
-    "national_id": "",
-    "general_education": "upper_secondary",
-    "professional_qualification": "university",
-    "political_theory": "elementary",
-    "sector": "public_employee",
-    "admission_decision_number": "5-QĐ/HU",
-    "admission_decision_date": "03/03/2023",
-    "ceremony_date": "20/03/2023",
-}
+from tests.members.factories import admission_form, admit
 
 
 def _admission(tree, **changes):
-    return {**ADMISSION, "cell_code": tree.CXA.code, **changes}
-
-
-def _candidate(tree, **changes):
-    return {
-        "full_name": "Quách Thị Lan",
-        "date_of_birth": "2001-02-03",
-        "sex": "female",
-        "general_education": "upper_secondary",
-        "ethnicity": "muong",
-        "national_id": "",
-        "source_kind": "youth_union",
-        "cell": tree.CXA.code,
-        "effective_date": timezone.localdate().isoformat(),
-        **changes,
-    }
+    return admission_form(tree, national_id="", **changes)  # no CCCD: nothing else tells the twins apart
 
 
 def _new_member_url(tree):
@@ -119,12 +89,12 @@ def test_a_namesake_in_the_same_grassroots_organisation_asks_for_confirmation(lo
 def test_a_candidate_namesake_of_a_member_or_candidate_asks_too(login, users, tree):
     admit(tree.CXB, full_name="Quách Thị Lan", date_of_birth=timezone.datetime(2001, 2, 3).date())
     client = login(users.secretary_a)
-    answer = client.post(reverse("candidates:add"), _candidate(tree))
+    answer = client.post(reverse("candidates:add"), add_form(tree))
     assert answer.status_code == 200 and "đã có một người tên Quách Thị Lan" in answer.content.decode()
     assert not Candidate.objects.exists()
-    assert client.post(reverse("candidates:add"), _candidate(tree, confirm_namesake="on")).status_code == 302
+    assert client.post(reverse("candidates:add"), add_form(tree, confirm_namesake="on")).status_code == 302
     token = new_token()
-    twin = _candidate(tree, full_name="Lò Văn Sáng", once=token)
+    twin = add_form(tree, full_name="Lò Văn Sáng", once=token)
     first, second = client.post(reverse("candidates:add"), twin), client.post(reverse("candidates:add"), twin)
     assert first.status_code == second.status_code == 302 and first["Location"] == second["Location"]
     assert Candidate.objects.filter(person__full_name="Lò Văn Sáng").count() == 1

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from members.models import EventKind, Membership, MembershipEvent, Person, Proposal, Status
 from members.services import members_register_bulk
 
-from .factories import admit, official, person_fields
+from .factories import admission_form, admit, official, person_fields
 
 D = datetime.date
 pytestmark = pytest.mark.django_db
@@ -211,22 +211,7 @@ def test_bad_decision_shows_a_vietnamese_message_and_saves_nothing(tree, users, 
 
 def test_admission_form(tree, users, login):
     client = login(users.district_x)
-    data = {
-        "full_name": "Hà Thị Lan",
-        "sex": "female",
-        "date_of_birth": "02/02/1995",
-        "ethnicity": "muong",
-        "religion": "none",
-        "national_id": "017195001111",
-        "general_education": "upper_secondary",
-        "professional_qualification": "university",
-        "political_theory": "elementary",
-        "sector": "public_employee",
-        "cell_code": tree.CXA.code,
-        "admission_decision_number": "5-QĐ/HU",
-        "admission_decision_date": "03/03/2023",
-        "ceremony_date": "20/03/2023",
-    }
+    data = admission_form(tree)
     response = client.post(reverse("members:new") + f"?org={tree.X.code}", {**data, "date_of_birth": "02/02/2010"})
     assert "Chưa đủ 18 tuổi" in response.content.decode() and not Membership.objects.exists()
     response = client.post(reverse("members:new") + f"?org={tree.X.code}", data)
