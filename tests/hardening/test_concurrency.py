@@ -18,27 +18,11 @@ from candidates.models import Candidate, CandidateEvent, Stage
 from members.models import EventKind, Membership, MembershipEvent, Person, Status
 from members.quotas.models import Quota, QuotaChange
 from members.quotas.services import quota_set, version_token
-from members.services import member_admit, membership_record_event
+from members.services import membership_record_event
 from tests.concurrency import run_together
+from tests.members.factories import admitted_2023
 
 D = datetime.date
-
-
-def _member(cell, n=1):
-    return member_admit(
-        person_fields=dict(
-            full_name=f"Lò Văn Pọm {n}",
-            sex="male",
-            date_of_birth=D(1990, 1, n),
-            general_education="upper_secondary",
-            national_id=f"00109100{n:04d}",
-            ethnicity="thai",
-            religion="none",
-        ),
-        cell=cell,
-        admission_decision_date=D(2023, 2, 10),
-        ceremony_date=D(2023, 2, 20),
-    )
 
 
 def _hidden(html: str, name: str) -> str:
@@ -84,7 +68,7 @@ def test_quota_created_meanwhile_is_not_overwritten(tree, users):
 def test_member_decision_form_second_is_told(tree, users, login):
     from django.test import Client
 
-    m = _member(tree.CXA)
+    m = admitted_2023(tree.CXA)
     first, second = Client(), Client()
     first.force_login(users.district_x)
     second.force_login(users.province)
@@ -135,7 +119,7 @@ def test_person_form_second_is_told(tree, users):
     """Two people correct one member's personal fields: the second is told, the first kept."""
     from django.test import Client
 
-    m = _member(tree.CXA)
+    m = admitted_2023(tree.CXA)
     url = f"/members/{m.pk}/edit/"
     first, second = Client(), Client()
     first.force_login(users.secretary_a)
@@ -175,7 +159,7 @@ def _one_winner(results):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_status_changes_of_one_member_one_wins(tree, users):
-    m = _member(tree.CXA)
+    m = admitted_2023(tree.CXA)
     results = run_together(
         lambda: membership_record_event(
             Membership.objects.get(pk=m.pk), kind=EventKind.DIED, effective_date=D(2024, 3, 1), user=users.district_x

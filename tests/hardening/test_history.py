@@ -11,27 +11,11 @@ from candidates.models import Candidate, CandidateEvent, Stage
 from members.models import EventKind, Membership, MembershipEvent, Person, Proposal
 from members.quotas.models import Quota, QuotaChange
 from members.quotas.services import quota_set, quotas_bulk_set, version_token
-from members.services import member_admit, members_register_bulk, proposal_create
+from members.services import members_register_bulk, proposal_create
+from tests.members.factories import admitted_2023
 
 D = datetime.date
 IP = "192.0.2.77"
-
-
-def _member(cell, n=1):
-    return member_admit(
-        person_fields=dict(
-            full_name=f"Hà Văn Khiêm {n}",
-            sex="male",
-            date_of_birth=D(1991, 2, n),
-            general_education="upper_secondary",
-            national_id=f"00109200{n:04d}",
-            ethnicity="muong",
-            religion="none",
-        ),
-        cell=cell,
-        admission_decision_date=D(2023, 2, 10),
-        ceremony_date=D(2023, 2, 20),
-    )
 
 
 def _client(user):
@@ -49,7 +33,7 @@ def _latest(model, pk):
 
 
 def test_person_change_through_the_page(tree, users):
-    m = _member(tree.CXA)
+    m = admitted_2023(tree.CXA)
     client = _client(users.district_x)
     from members.services import person_version
 
@@ -77,7 +61,7 @@ def test_person_change_through_the_page(tree, users):
 
 
 def test_membership_status_change_and_its_event(tree, users):
-    m = _member(tree.CXA)
+    m = admitted_2023(tree.CXA)
     client = _client(users.district_x)
     answer = client.post(f"/members/{m.pk}/record/died/", {"effective_date": "01/03/2024", "version": m.version})
     assert answer.status_code == 302
@@ -90,7 +74,7 @@ def test_membership_status_change_and_its_event(tree, users):
 
 
 def test_proposal_has_history(tree, users):
-    m = _member(tree.CXA)
+    m = admitted_2023(tree.CXA)
     proposal = proposal_create(m, kind=EventKind.DIED, proposed_on=D(2024, 1, 5), user=users.secretary_a, reason="x")
     assert Proposal.history.filter(id=proposal.pk, history_type="+").count() == 1
 
@@ -165,7 +149,7 @@ def test_bulk_registered_members_have_history(tree, users):
 
 
 def test_history_is_read_only_in_the_admin(db, django_user_model, tree):
-    m = _member(tree.CXA)
+    m = admitted_2023(tree.CXA)
     admin = django_user_model.objects.create_superuser("root", password="x-long-password-1")
     client = _client(admin)
     for model, pk in ((Person, m.person.pk), (Membership, m.pk)):
