@@ -78,8 +78,9 @@ class Users:
     province: object
 
 
-@pytest.fixture
-def users(tree) -> Users:
+def make_users(tree: Province) -> Users:
+    """A user for every role of ``tree``: two cell secretaries, the grassroots staff, both districts' staff, the
+    provincial office."""
     return Users(
         secretary_a=make_user("sec_a", Role.Kind.CELL_SECRETARY, tree.CXA),
         secretary_b=make_user("sec_b", Role.Kind.CELL_SECRETARY, tree.CYA),
@@ -88,6 +89,24 @@ def users(tree) -> Users:
         district_y=make_user("dist_y", Role.Kind.DISTRICT_STAFF, tree.Y),
         province=make_user("prov", Role.Kind.PROVINCE_OFFICE, tree.P),
     )
+
+
+@pytest.fixture
+def users(tree) -> Users:
+    return make_users(tree)
+
+
+def organization_admin_form(org: Organization, under: Organization, **changes) -> dict:
+    """What the admin's change form of ``org`` posts with ``changes``: ``org`` the first child of
+    ``under`` (a move where that is not its parent)."""
+    return {
+        "code": org.code,
+        "name": org.name,
+        "kind": org.kind,
+        "treebeard_position": "first-child",
+        "treebeard_ref_node": under.pk,
+        **changes,
+    }
 
 
 @pytest.fixture

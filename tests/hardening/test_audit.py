@@ -9,7 +9,7 @@ from django.test import Client
 from organizations.models import Kind, Organization, Role
 from organizations.services import organization_create, organization_move
 from partydev.audit import AuditEvent
-from tests.fixtures import PASSWORD
+from tests.fixtures import PASSWORD, organization_admin_form
 
 LOGIN = "/accounts/login/"
 
@@ -122,13 +122,7 @@ def test_tree_history_with_user_and_ip(admin_client_, tree):
     org = tree.CXA
     response = admin_client_.post(
         f"/admin/organizations/organization/{org.pk}/change/",
-        {
-            "code": org.code,
-            "name": "Chi bộ xóm Bưng mới",
-            "kind": org.kind,
-            "treebeard_position": "first-child",
-            "treebeard_ref_node": tree.GX.pk,
-        },
+        organization_admin_form(org, tree.GX, name="Chi bộ xóm Bưng mới"),
         REMOTE_ADDR="192.0.2.44",
     )
     assert response.status_code == 302, response.content[:2000]
@@ -166,13 +160,7 @@ def test_moving_a_subtree_in_the_admin_writes_its_history(admin_client_, tree):
     cells = {tree.CXA.pk, tree.CXB.pk}
     response = admin_client_.post(
         f"/admin/organizations/organization/{tree.GX.pk}/change/",
-        {
-            "code": tree.GX.code,
-            "name": tree.GX.name,
-            "kind": tree.GX.kind,
-            "treebeard_position": "first-child",
-            "treebeard_ref_node": tree.Y.pk,
-        },
+        organization_admin_form(tree.GX, tree.Y),
         REMOTE_ADDR="192.0.2.45",
     )
     assert response.status_code == 302

@@ -20,9 +20,8 @@ from followup.services import assignment_create, check_save, committee_member_cr
 from members.models import EventKind, Proposal
 from members.quotas.services import quota_set
 from members.services import member_admit, proposal_create
-from organizations.models import Role
 from partydev.models import Upload
-from tests.fixtures import build_small_province, make_user
+from tests.fixtures import build_small_province, make_users
 
 # Names and national ids by district: what must never show up in the other district's answers.
 PEOPLE = {
@@ -101,17 +100,8 @@ def _upload(kind: str, scope, user) -> Upload:
 
 
 def build_world() -> World:
-    from tests.fixtures import Users
-
     tree = build_small_province()
-    users = Users(
-        secretary_a=make_user("sec_a", Role.Kind.CELL_SECRETARY, tree.CXA),
-        secretary_b=make_user("sec_b", Role.Kind.CELL_SECRETARY, tree.CYA),
-        grassroots=make_user("gx_staff", Role.Kind.GRASSROOTS_STAFF, tree.GX),
-        district_x=make_user("dist_x", Role.Kind.DISTRICT_STAFF, tree.X),
-        district_y=make_user("dist_y", Role.Kind.DISTRICT_STAFF, tree.Y),
-        province=make_user("prov", Role.Kind.PROVINCE_OFFICE, tree.P),
-    )
+    users = make_users(tree)
     sides = {}
     for name, district, grassroots, cell, staff, secretary in (
         ("X", tree.X, tree.GX, tree.CXA, users.district_x, users.secretary_a),

@@ -8,7 +8,7 @@ import pytest
 from members.quotas.models import Quota, QuotaChange
 from organizations import ancestry
 from organizations.models import Organization, OrganizationAncestry
-from tests.fixtures import make_user
+from tests.fixtures import make_user, organization_admin_form
 
 pytestmark = pytest.mark.django_db
 
@@ -41,13 +41,7 @@ def test_adding_and_moving_in_the_admin_keep_the_dated_tree(admin_client_, tree)
     }
     response = admin_client_.post(
         f"/admin/organizations/organization/{tree.GX.pk}/change/",
-        {
-            "code": tree.GX.code,
-            "name": tree.GX.name,
-            "kind": tree.GX.kind,
-            "treebeard_position": "first-child",
-            "treebeard_ref_node": tree.Y.pk,
-        },
+        organization_admin_form(tree.GX, tree.Y),
     )
     assert response.status_code == 302
     assert ancestry.current_problems() == []
