@@ -9,7 +9,7 @@ import signal
 
 import pytest
 
-from .worker import build, drop_scratch_database
+from .worker import assert_runs_once_with_progress, build, drop_scratch_database
 
 REDIS_URL = os.environ.get("TASKS_REDIS_URL", "redis://127.0.0.1:6379/3")
 
@@ -31,12 +31,7 @@ def scratch(tmp_path_factory):
 
 
 def test_rq_runs_a_task_once_with_its_progress_and_result(scratch):
-    run = scratch.call("start_task", path="tests.tasks.scenario.counts_slowly", kwargs={"steps": 5}, again=True)["run"]
-    worker = scratch.worker()
-    done = scratch.wait_state(lambda s: s["run"]["status"] == "done", run=run)
-    assert done["run"]["attempts"] == 1 and done["run"]["file"] == "ket-qua.txt"
-    assert done["progress"]["percent"] == 100 and done["progress"]["gap_ms"] < 2000
-    scratch.kill(worker)
+    assert_runs_once_with_progress(scratch)
 
 
 def test_rq_a_killed_worker_is_noticed_and_its_run_retried(scratch):

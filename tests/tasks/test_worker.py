@@ -4,7 +4,7 @@ says so. Each step runs in a process of its own, as the web server and the worke
 
 import pytest
 
-from .worker import build, drop_scratch_database
+from .worker import assert_runs_once_with_progress, build, drop_scratch_database
 
 FAILED_TWICE = "dừng đột ngột hai lần"
 
@@ -91,12 +91,7 @@ def test_a_queued_task_outlives_a_restart_and_a_dead_worker_is_retried(scratch):
 
 
 def test_a_run_delivered_twice_runs_once_and_reports_its_progress(scratch):
-    run = scratch.call("start_task", path="tests.tasks.scenario.counts_slowly", kwargs={"steps": 5}, again=True)["run"]
-    worker = scratch.worker()
-    done = scratch.wait_state(lambda s: s["run"]["status"] == "done", run=run)
-    assert done["run"]["attempts"] == 1 and done["run"]["file"] == "ket-qua.txt"
-    assert done["progress"]["percent"] == 100 and done["progress"]["gap_ms"] < 2000
-    scratch.kill(worker)
+    assert_runs_once_with_progress(scratch)
 
 
 def test_the_province_register_is_exported_by_the_worker(scratch):

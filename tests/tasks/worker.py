@@ -134,6 +134,17 @@ class Scratch:
         return logs[-1].read_text()[-3000:] if logs else ""
 
 
+def assert_runs_once_with_progress(scratch: Scratch) -> None:
+    """A run started twice (``again``) is done once by one worker, its progress reported to the end
+    with no long silence: the same whichever backend delivers it."""
+    run = scratch.call("start_task", path="tests.tasks.scenario.counts_slowly", kwargs={"steps": 5}, again=True)["run"]
+    worker = scratch.worker()
+    done = scratch.wait_state(lambda s: s["run"]["status"] == "done", run=run)
+    assert done["run"]["attempts"] == 1 and done["run"]["file"] == "ket-qua.txt"
+    assert done["progress"]["percent"] == 100 and done["progress"]["gap_ms"] < 2000
+    scratch.kill(worker)
+
+
 def build(tmp: Path, suffix: str, **env: str) -> Scratch:
     scratch = Scratch(tmp, suffix, **env)
     scratch.manage("migrate", "--noinput", "-v0")
