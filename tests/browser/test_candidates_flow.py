@@ -7,18 +7,12 @@ import pytest
 from playwright.sync_api import expect
 
 from candidates.models import Candidate, Stage
-from demo.tree import DEMO_PASSWORD, seed_accounts, seed_tree
+from demo.tree import seed_accounts, seed_tree
 from organizations.models import Organization
+from tests.browser.login import log_in
 from tests.candidates.factories import official_member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, live_server, username):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Tên đăng nhập").fill(username)
-    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
 
 
 def record(page, button, **fields):

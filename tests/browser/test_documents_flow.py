@@ -3,6 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.login import log_in
 from tests.documents.conftest import decided, docx_text  # noqa: F401 (the decided fixture)
 from tests.fixtures import PASSWORD
 
@@ -10,10 +11,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_issue_and_download_the_decision_from_the_candidate_page(live_server, page, decided, users):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Tên đăng nhập").fill("dist_x")
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
+    log_in(page, live_server, "dist_x", PASSWORD)
     page.goto(f"{live_server.url}/candidates/{decided.pk}/")
     papers = page.get_by_test_id("papers")
     expect(papers).to_contain_text("9-KNĐ")

@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from followup.models import Assignment, CheckAction, CommitteeMember, MonthlyCheck
 from organizations.models import Role
+from tests.browser.login import log_in
 from tests.fixtures import PASSWORD, build_small_province, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,10 +21,7 @@ def test_committee_member_records_the_months_check(live_server, page, settings):
     Assignment.objects.create(committee_member=member, organization=tree.GX, start=today.replace(day=1))
     month = f"{today:%m/%Y}"
 
-    page.goto(f"{live_server.url}/accounts/login/?next=/followup/")
-    page.get_by_label("Tên đăng nhập").fill("capuy_test")
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
+    log_in(page, live_server, "capuy_test", PASSWORD, next_url="/followup/")
     page.get_by_role("link", name=f"Kiểm tra tháng {month}").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Kiểm tra tháng {month}")
     expect(page.get_by_test_id("fact-admissions")).to_have_text("0")

@@ -3,7 +3,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from demo.tree import DEMO_PASSWORD, seed_accounts, seed_tree
+from demo.tree import seed_accounts, seed_tree
+from tests.browser.login import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -12,10 +13,7 @@ def test_district_drills_down_searches_and_logs_out(live_server, page, settings)
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     seed_tree()
     seed_accounts()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Tên đăng nhập").fill("district")
-    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
+    log_in(page, live_server, "district")
     expect(page).to_have_url(re.compile(r"/dashboard/HB\.TP/"))  # district staff land on their dashboard
     page.get_by_role("link", name="☰ Menu").click()  # a phone: the top menu opens from its button
     page.get_by_role("link", name="Tổ chức", exact=True).click()

@@ -3,9 +3,10 @@ import datetime
 import pytest
 from playwright.sync_api import expect
 
-from demo.tree import DEMO_PASSWORD, seed_accounts, seed_tree
+from demo.tree import seed_accounts, seed_tree
 from members.models import Proposal
 from organizations.models import Organization
+from tests.browser.login import log_in
 from tests.members.factories import admit, official
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -21,10 +22,7 @@ def test_secretary_finds_a_member_without_diacritics_and_proposes_a_transfer(liv
     admit(cell, datetime.date(2022, 6, 1), full_name="Quách Ngọc Ánh")
     admit(Organization.objects.get(code="HB.TP.001.02"), full_name="Đinh Thị Hương Khác")  # another cell: not shown
 
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Tên đăng nhập").fill("secretary")
-    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
+    log_in(page, live_server, "secretary")
     page.get_by_role("link", name="☰ Menu").click()  # a phone: the top menu opens from its button
     page.get_by_role("link", name="Đảng viên", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Danh sách đảng viên")

@@ -4,8 +4,9 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect
 
-from demo.tree import DEMO_PASSWORD, seed_accounts, seed_tree
+from demo.tree import seed_accounts, seed_tree
 from members.quotas.models import Quota
+from tests.browser.login import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -16,10 +17,7 @@ def test_district_fills_in_the_template_and_uploads_it(live_server, page, settin
     # The district's template downloads at once here; a larger one goes to a worker (tests/tasks).
     seed_tree()
     seed_accounts()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Tên đăng nhập").fill("district")
-    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
+    log_in(page, live_server, "district")
 
     page.goto(f"{live_server.url}/quotas/HB.TP/?year=2024")
     expect(page.get_by_role("heading", level=1)).to_have_text("Chỉ tiêu kết nạp năm 2024: Đảng bộ thành phố Hòa Bình")

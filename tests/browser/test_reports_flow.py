@@ -7,7 +7,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from demo.management.commands.seed_demo import demo_steps
-from demo.tree import DEMO_PASSWORD
+from tests.browser.login import log_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -35,10 +35,7 @@ def test_province_sees_the_term_drills_down_and_exports(live_server, page, setti
     )
     page.on("pageerror", lambda e: problems.append(str(e)))
 
-    page.goto(f"{live_server.url}/accounts/login/?next=/dashboard/")
-    page.get_by_label("Tên đăng nhập").fill("province")
-    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
+    log_in(page, live_server, "province", next_url="/dashboard/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Đảng bộ tỉnh Hòa Bình")
 
     page.get_by_test_id("filter-district-level").click()

@@ -4,8 +4,9 @@ written until it confirms, then the merged committee holds the cells (with their
 import pytest
 from playwright.sync_api import expect
 
-from demo.tree import DEMO_PASSWORD, seed_accounts, seed_tree
+from demo.tree import seed_accounts, seed_tree
 from organizations.models import Organization, TreeOperation
+from tests.browser.login import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -17,10 +18,7 @@ def test_province_previews_then_confirms_a_merge(live_server, page, settings):
     first, second = Organization.objects.filter(path__startswith=Organization.objects.get(code="HB.TP").path, depth=3)[
         :2
     ]
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Tên đăng nhập").fill("province")
-    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
+    log_in(page, live_server, "province")
 
     page.goto(f"{live_server.url}/orgs/{first.code}/")
     page.get_by_test_id("restructure-link").click()
