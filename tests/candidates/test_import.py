@@ -7,12 +7,13 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from candidates.importers import SPEC, CandidateBackfillImporter
 from candidates.models import Candidate, CandidateEvent, EventKind, Stage
 from partydev.models import Upload
 from partydev.uploads import upload_commit, upload_dry_run, upload_store
+from tests.uploads import files
 
 from .factories import official_member
 
@@ -22,17 +23,8 @@ HEADERS = [header for _, header, _, _ in SPEC]
 
 
 def sheet(rows) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Đối tượng kết nạp"
-    ws.append(["Nhập bổ sung đối tượng kết nạp"])
-    ws.append([])
-    ws.append(HEADERS)
-    for row in rows:
-        ws.append([row.get(h) for h in HEADERS])
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    values = [[row.get(h) for h in HEADERS] for row in rows]
+    return files.workbook(values, headers=HEADERS, title="Nhập bổ sung đối tượng kết nạp", sheet="Đối tượng kết nạp")
 
 
 def row(cell_code, national_id, **extra):

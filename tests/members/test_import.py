@@ -6,13 +6,14 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from members.imports import SPEC, MemberImporter
 from members.models import Membership, MembershipEvent, MembershipPeriod, Person, Status
 from members.selectors import counts_at
 from partydev.models import Upload
 from partydev.uploads import UploadRefused, upload_commit, upload_dry_run, upload_store
+from tests.uploads import files
 
 from .factories import official
 
@@ -50,17 +51,7 @@ def row(n, cell="T.X.1.A", **over):
 
 
 def workbook(rows, headers=HEADERS) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Đảng viên"
-    ws.append(["DANH SÁCH ĐẢNG VIÊN"])
-    ws.append([])
-    ws.append(headers)
-    for r in rows:
-        ws.append(r)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return files.workbook(rows, headers=headers, title="DANH SÁCH ĐẢNG VIÊN", sheet="Đảng viên")
 
 
 def run(user, scope, data: bytes, name="dang-vien.xlsx"):

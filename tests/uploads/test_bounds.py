@@ -1,17 +1,16 @@
 """Issue 15, finding 1: every import bounds the rows of one file (20,000 made bulk enumeration
 easy), and a file past the bound is refused before any row is looked up."""
 
-import io
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from openpyxl import Workbook
 
 from candidates.importers import CandidateBackfillImporter
 from members.imports import MemberImporter
 from members.quotas.importers import QuotaImporter
 from partydev.spreadsheets import DEFAULT_MAX_ROWS
 from partydev.uploads import upload_dry_run, upload_store
+
+from .files import workbook
 
 IMPORTERS = [MemberImporter, CandidateBackfillImporter, QuotaImporter]
 
@@ -28,16 +27,14 @@ def test_every_import_is_bounded(importer, settings):
 @pytest.mark.parametrize("importer", [MemberImporter, CandidateBackfillImporter])
 def test_a_file_past_the_bound_is_refused_whole(importer, tree, users, monkeypatch, django_assert_max_num_queries):
     monkeypatch.setattr(importer, "max_rows", 3)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = importer.sheet_name
-    ws.append([c.label for c in importer.columns])
-    for n in range(4):
-        ws.append([f"{n}"] * len(importer.columns))
-    buffer = io.BytesIO()
-    wb.save(buffer)
+    data = workbook(
+        [[f"{n}"] * len(importer.columns) for n in range(4)],
+        headers=[c.label for c in importer.columns],
+        title=None,
+        sheet=importer.sheet_name,
+    )
     upload = upload_store(
-        file=SimpleUploadedFile("x.xlsx", buffer.getvalue()),
+        file=SimpleUploadedFile("x.xlsx", data),
         importer_class=importer,
         user=users.district_x,
         scope=tree.X,
