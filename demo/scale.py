@@ -40,7 +40,15 @@ def _copied_models():
         CandidateStageEndFact,
         CandidateStageFact,
     )
-    from members.models import MemberBalance, MemberFlowFact, Membership, MembershipEvent, MembershipPeriod, Person
+    from members.models import (
+        MemberBalance,
+        MemberFlowFact,
+        Membership,
+        MembershipEvent,
+        MembershipPeriod,
+        Person,
+        SubtreeYear,
+    )
     from members.quotas.models import Quota
 
     q = connection.ops.quote_name
@@ -61,6 +69,8 @@ def _copied_models():
         # the facts are copied with the events they summarise (same cells, shifted ids)
         (MemberFlowFact, f"src.cell_id IN {hb}"),
         (MemberBalance, f"src.cell_id IN {hb}"),
+        # the yearly facts per organisation of the province and below (a root: nothing above it)
+        (SubtreeYear, f"src.{q('organization_id')} IN {hb}"),
         (CandidateStageFact, f"src.cell_id IN {hb}"),
         (CandidateDueFact, f"src.cell_id IN {hb}"),
         (CandidateStageEndFact, f"src.cell_id IN {hb}"),

@@ -9,6 +9,7 @@ from candidates.models import Candidate, CandidateEvent, Stage
 from demo import scale
 from demo import tree as organizations_demo
 from demo.management.commands.seed_demo import demo_steps
+from members import facts as member_facts
 from members.models import Membership, MembershipEvent, MembershipPeriod, Person
 from members.quotas.models import Quota
 from members.selectors import counts_at
@@ -79,6 +80,8 @@ def test_copies_every_row_to_the_same_place(two_provinces):
     # The figures are the same in both provinces.
     for day in (D(2019, 12, 31), D(2022, 12, 31)):
         assert counts_at(p02, day) == counts_at(hb, day)
+    # ... because the copy's facts, the yearly ones per organisation included, are its events'.
+    assert member_facts.rebuild(p02, dry_run=True) == {}
     # National ids stay unique: the copy's have the province's prefix.
     ids = list(Person.objects.exclude(national_id=None).values_list("national_id", flat=True))
     assert len(ids) == len(set(ids))
