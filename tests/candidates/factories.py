@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from candidates import services
 from candidates.models import Introduction, Stage
+from members import facts as member_facts
+from members.history import Period
 from members.models import Membership, MembershipEvent, MembershipPeriod, Person, Status
 
 _ids = itertools.count(1)
@@ -39,21 +41,34 @@ def official_member(cell, admitted=datetime.date(2015, 3, 2), **person) -> Membe
         official_from=official_from,
         recognition_decision_date=official_from,
     )
-    MembershipEvent.objects.create(
-        membership=m, kind="admitted", effective_date=admitted, cell=cell, status_after=Status.PROBATIONARY
-    )
-    MembershipEvent.objects.create(
-        membership=m,
-        kind="recognised",
-        effective_date=official_from,
-        cell=cell,
-        status_after=Status.OFFICIAL,
-        was_probationary=True,
-    )
+    events = [
+        MembershipEvent.objects.create(
+            membership=m, kind="admitted", effective_date=admitted, cell=cell, status_after=Status.PROBATIONARY
+        ),
+        MembershipEvent.objects.create(
+            membership=m,
+            kind="recognised",
+            effective_date=official_from,
+            cell=cell,
+            status_after=Status.OFFICIAL,
+            was_probationary=True,
+        ),
+    ]
     MembershipPeriod.objects.create(
         membership=m, cell=cell, status=Status.PROBATIONARY, start=admitted, end=official_from
     )
     MembershipPeriod.objects.create(membership=m, cell=cell, status=Status.OFFICIAL, start=official_from)
+    # ... and their facts, as the services write them (the reports and the rebuild read them).
+    member_facts.record_flows(events, {m.pk: p})
+    member_facts.apply_period_change(
+        member_facts.period_change(
+            [],
+            [
+                Period(cell.pk, Status.PROBATIONARY, admitted, official_from),
+                Period(cell.pk, Status.OFFICIAL, official_from, None),
+            ],
+        )
+    )
     return m
 
 

@@ -16,7 +16,9 @@ from django.utils import timezone
 from candidates import rules
 from candidates.models import Candidate, CandidateEvent, LocalCriterion, Stage
 from followup.models import Assignment, CommitteeMember
+from members import facts as member_facts
 from members.models import EventKind, Membership, MembershipEvent, MembershipPeriod
+from members.selectors import counts_at
 from organizations.ancestry import current_problems
 from organizations.models import (
     Decision,
@@ -291,6 +293,8 @@ def test_merge_two_committees_moves_cells_under_the_successor_and_carries_their_
     sections = dict(outcome.sections)
     assert any("Xóm Bưng" in t for t in sections["Khu dân cư"])
     assert any("Ủy viên X" in t for t in sections["Phân công phụ trách"])
+    # The facts per cell and per organisation and year follow the tree (the yearly ones recomputed).
+    assert member_facts.rebuild(dry_run=True) == {}
 
 
 def test_a_dry_run_writes_nothing_and_previews_what_confirming_does(tree, staffed):
@@ -329,6 +333,8 @@ def test_absorbing_a_cell_moves_its_members_and_candidates_by_collective_transfe
     assert Organization.objects.get(pk=tree.CXA.pk).valid_to == D(2025, 2, 28)
     assert outcome.operation.kind == "absorb"
     assert outcome.operation.items.filter(item="membership", object_id=member.pk).exists()
+    # The facts per cell and per organisation and year follow the tree (the yearly ones recomputed).
+    assert member_facts.rebuild(dry_run=True) == {}
 
 
 # --- split -----------------------------------------------------------------------------------
@@ -355,6 +361,8 @@ def test_split_of_a_cell_sends_each_person_where_chosen_and_refuses_anyone_unass
         (two.pk, False),
     }
     assert op.items.filter(item="membership", object_id=b.pk, target=two).exists()
+    # The facts per cell and per organisation and year follow the tree (the yearly ones recomputed).
+    assert member_facts.rebuild(dry_run=True) == {}
 
 
 def test_split_of_a_committee_needs_a_successor_for_every_child(tree):
@@ -478,6 +486,8 @@ def test_a_province_merge_carries_the_thresholds_and_ends_the_old_root(tree):
     from followup.models import EvaluationThresholds
 
     other = build_small_province("V")
+    official_member(tree.CXA)
+    official_member(other.CYA, admitted=D(2020, 5, 4))
     EvaluationThresholds.objects.create(province=tree.P, excellent_rate=110, good_rate=90, completed_rate=60)
     central = decision_new(number="202-QĐ/TW", date=PRE, issuer_name="Bộ Chính trị")
     new = {"parent": None, "code": "PT", "name": "Đảng bộ tỉnh Phú Thọ", "kind": Kind.PROVINCE}
@@ -494,3 +504,8 @@ def test_a_province_merge_carries_the_thresholds_and_ends_the_old_root(tree):
     assert EvaluationThresholds.objects.get(province=merged).excellent_rate == 110
     assert Organization.objects.get(pk=tree.P.pk).valid_to == D(2025, 2, 28)
     assert {o.code for o in Organization.objects.get_children(merged)} == {"T.X", "T.Y", "V.X", "V.Y"}
+    # The facts per cell and per organisation and year follow the tree (the yearly ones recomputed):
+    # the members are the new province's from the first year boundary after the merge.
+    assert member_facts.rebuild(dry_run=True) == {}
+    assert counts_at(merged, D(2025, 12, 31))["total"] == 2
+    assert counts_at(merged, D(2024, 12, 31))["total"] == 0 and counts_at(tree.P, D(2024, 12, 31))["total"] == 1
