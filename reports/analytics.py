@@ -61,7 +61,11 @@ def admissions(
         # Whole years: the yearly facts per organisation, one lookup each (the same figures).
         by_year = subtree_years.read(anchors, _years(periods))
         orgs = {a for a, _y in by_year}
-        return [{a: sum(by_year.get((a, y), subtree_years.ZERO)[0] for y in p.years) for a in orgs} for p in periods]
+        out = []
+        for p in periods:
+            years = p.years
+            out.append({a: sum(by_year.get((a, y), subtree_years.ZERO)[0] for y in years) for a in orgs})
+        return out
     rolled = rollup.totals(
         _admissions_source(*periods), anchors=anchors, sums=[f"n{i}" for i in range(len(periods))], tree=tree
     )

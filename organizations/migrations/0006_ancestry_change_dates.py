@@ -4,18 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('organizations', '0005_restructuring'),
+        ("organizations", "0005_restructuring"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='organizationancestry',
-            index=models.Index(fields=['valid_from'], name='ancestry_from'),
+            model_name="organizationancestry",
+            index=models.Index(fields=["valid_from"], name="ancestry_from"),
         ),
         migrations.AddIndex(
-            model_name='organizationancestry',
-            index=models.Index(fields=['valid_to'], name='ancestry_to'),
+            model_name="organizationancestry",
+            index=models.Index(fields=["valid_to"], name="ancestry_to"),
         ),
     ]

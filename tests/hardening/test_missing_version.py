@@ -6,8 +6,7 @@ import pytest
 from members.models import EventKind, MembershipEvent, Person
 from members.quotas.models import Quota
 from members.quotas.services import quota_set
-
-from .test_concurrency import _member
+from tests.members.factories import admitted_2023
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +43,7 @@ def test_quota_form_without_seen_for_a_new_quota(tree, users, login):
 
 
 def test_person_form_without_version(tree, users, login):
-    m = _member(tree.CXA)
+    m = admitted_2023(tree.CXA)
     form = {**PERSON, "full_name": m.person.full_name, "national_id": m.person.national_id}
     answer = login(users.district_x).post(f"/members/{m.pk}/edit/", form)
     assert answer.status_code == 200 and "vừa được người khác sửa" in answer.content.decode()
@@ -52,7 +51,7 @@ def test_person_form_without_version(tree, users, login):
 
 
 def test_decision_form_without_version(tree, users, login):
-    m = _member(tree.CXA)
+    m = admitted_2023(tree.CXA)
     before = MembershipEvent.objects.filter(membership=m).count()
     answer = login(users.district_x).post(f"/members/{m.pk}/record/{EventKind.DIED}/", {"effective_date": "01/03/2024"})
     assert answer.status_code == 200 and "vừa được người khác cập nhật" in answer.content.decode()
