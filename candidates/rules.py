@@ -21,6 +21,9 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from django.conf import settings
+from django.utils.module_loading import import_string
+
 from members.models import ACTIVE_STATUSES, GeneralEducation, Membership, MembershipEvent, MembershipPeriod, Status
 from organizations import permissions
 from organizations.models import GRASSROOTS_KINDS, Kind, Organization
@@ -889,24 +892,15 @@ def decision_problems(candidate: Candidate, data: dict, grassroots: Organization
 # --- the admission decision's number once its paper is issued ---------------------------------
 # The deciding body's register (``documents``, a floor above) gives the issued 9-KNĐ its number,
 # and that number is the decision's (README, "Documents": one number for the admission decision).
-# This floor never imports the register: the documents app hands it the question's answer when it
-# is ready (``documents.apps``), here. Without it (no documents app) no decision has an issued number.
-IssuedDecisionNumber = Callable[[Candidate], str]
-_issued_decision_numbers: list[IssuedDecisionNumber] = []
-
-
-def register_issued_decision_number(source: IssuedDecisionNumber) -> None:
-    """Where the number of a candidate's issued admission decision is read (once per source)."""
-    if source not in _issued_decision_numbers:
-        _issued_decision_numbers.append(source)
+# This floor never imports the register: ``settings.ISSUED_DECISION_NUMBER`` names the function
+# of the floor above that answers (as ``RESTRUCTURE_CARRIERS`` names the tree's carriers). Without
+# it (no documents app) no decision has an issued number.
 
 
 def issued_decision_number(candidate: Candidate) -> str:
     """The number the register gave the candidate's admission decision in force ("" if none)."""
-    for source in _issued_decision_numbers:
-        if number := source(candidate):
-            return number
-    return ""
+    source = getattr(settings, "ISSUED_DECISION_NUMBER", "")
+    return import_string(source)(candidate) if source else ""
 
 
 def issued_decision_problems(candidate: Candidate, data: dict) -> Problems:

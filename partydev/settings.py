@@ -63,6 +63,10 @@ RESTRUCTURE_CARRIERS = [
     "followup.restructure",
 ]
 
+# The number the register (documents) gave a candidate's issued admission decision, asked by the
+# candidates' floor below it when the decision step is entered again (candidates.rules).
+ISSUED_DECISION_NUMBER = "documents.services.issued_decision_number"
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
