@@ -5,6 +5,7 @@ import datetime
 import itertools
 
 import factory
+from django.db import transaction
 from django.utils import timezone
 
 from candidates import services
@@ -27,6 +28,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
     general_education = "upper_secondary"
 
 
+@transaction.atomic  # as a service's write: the facts lock the cell (tests outside a transaction too)
 def official_member(cell, admitted=datetime.date(2015, 3, 2), **person) -> Membership:
     """An official member of ``cell``: person, membership, its admission and recognition events
     and the period, written directly (the members services are tested by their own suite)."""
