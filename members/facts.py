@@ -218,12 +218,8 @@ def members_at_source(days: list[datetime.date], *, using: str = "default", bala
     parts, params = [], []
     for day in days:
         d = adapt(day)
-        if day < datetime.date(day.year, 7, 1):  # from 1 January forward
-            year, sign = day.year, 1
-            low, high = adapt(datetime.date(day.year, 1, 1)), d
-        else:  # from the next 1 January back
-            year, sign = day.year + 1, -1
-            low, high = adapt(day + datetime.timedelta(days=1)), adapt(datetime.date(day.year, 12, 31))
+        year, sign, first, last = subtree_years.half_year(day)
+        low, high = adapt(first), adapt(last)
         if balances:  # (without: only the half year's corrections, for a balance read elsewhere)
             parts.append(
                 f"SELECT cell_id, %s AS day, official, probationary FROM {balance} "
@@ -313,14 +309,6 @@ def balances_from_periods(periods: Iterable[Period]) -> dict[int, dict[int, tupl
     return out
 
 
-def effective_balances(rows: dict[int, tuple[int, int]], years: range) -> list[tuple[int, int]]:
-    """A cell's balances read as the reports read them, year by year over ``years``."""
-    if not rows:
-        return [(0, 0)] * len(years)
-    last = max(rows)
-    return [rows.get(y) or (rows[last] if y > last else (0, 0)) for y in years]
-
-
 def stored_balances(cell_ids: Iterable[int] | None = None) -> dict[int, dict[int, tuple[int, int]]]:
     qs = MemberBalance.objects.all()
     if cell_ids is not None:
@@ -403,7 +391,8 @@ def rebuild(org: Organization | None = None, *, dry_run: bool = False) -> dict[s
     wrong_cells = [
         c
         for c in set(want_bal) | set(have_bal)
-        if effective_balances(want_bal.get(c, {}), years) != effective_balances(have_bal.get(c, {}), years)
+        if subtree_years.effective_balances(want_bal.get(c, {}), years)
+        != subtree_years.effective_balances(have_bal.get(c, {}), years)
     ]
     if wrong_cells:
         changed["member balances (cells)"] = len(wrong_cells)

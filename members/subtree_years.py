@@ -58,10 +58,18 @@ def is_eve(day: datetime.date) -> bool:
     return (day.month, day.day) == (12, 31)
 
 
+def half_year(day: datetime.date) -> tuple[int, int, datetime.date, datetime.date]:
+    """How the members at the end of ``day`` are counted from the year boundary nearest it:
+    (that year, +1 or -1, the first and last day of the periods between). From 1 January
+    forward before July (periods starting in [1/1, day] add), else from the next 1 January back
+    (periods starting in [day+1, 31/12] take away). ``facts.members_at_source`` counts so."""
+    if day.month < 7:
+        return day.year, 1, datetime.date(day.year, 1, 1), day
+    return day.year + 1, -1, day + datetime.timedelta(days=1), datetime.date(day.year, 12, 31)
+
+
 def base_year(day: datetime.date) -> int:
-    """The year whose start is nearest the end of ``day`` (``facts.members_at_source`` counts
-    from it): the next one from July, else the day's own."""
-    return day.year + 1 if day.month >= 7 else day.year
+    return half_year(day)[0]
 
 
 def tree_changed_near(days: Iterable[datetime.date]) -> bool:
@@ -69,12 +77,18 @@ def tree_changed_near(days: Iterable[datetime.date]) -> bool:
     boundary's rows count members under another tree than the day's): one query."""
     q = Q(pk__in=[])
     for day in days:
-        if day.month >= 7:
-            low, high = day, datetime.date(day.year, 12, 31)
-        else:
-            low, high = datetime.date(day.year - 1, 12, 31), day
-        q |= Q(valid_from__gt=low, valid_from__lte=high) | Q(valid_to__gt=low, valid_to__lte=high)
+        _year, _sign, first, last = half_year(day)
+        q |= Q(valid_from__range=(first, last)) | Q(valid_to__range=(first, last))
     return OrganizationAncestry.objects.filter(q).exists()
+
+
+def effective_balances(rows: dict[int, tuple[int, int]], years: range) -> list[tuple[int, int]]:
+    """A cell's balances (``{year: (official, probationary)}``) read as the reports read them, year
+    by year over ``years``: a year without a row reads the last row before it."""
+    if not rows:
+        return [(0, 0)] * len(years)
+    last = max(rows)
+    return [rows.get(y) or (rows[last] if y > last else (0, 0)) for y in years]
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -119,9 +133,9 @@ def read(
 Delta = tuple[int, datetime.date, int, int, int, int]  # cell, day of its tree, year, three deltas
 
 
-def add_admissions(cells_and_days: Iterable[tuple[int, datetime.date]], sign: int = 1) -> None:
-    """Admissions recorded (``sign`` -1: taken away) in cells on days."""
-    _apply([(cell, day, day.year, sign, 0, 0) for cell, day in cells_and_days])
+def add_admissions(cells_and_days: Iterable[tuple[int, datetime.date]]) -> None:
+    """Admissions recorded in cells on days."""
+    _apply([(cell, day, day.year, 1, 0, 0) for cell, day in cells_and_days])
 
 
 def add_spans(spans: Iterable[tuple[int, str, int, int | None, int]]) -> None:
@@ -210,8 +224,7 @@ def expected(anchors: Iterable[int] | None = None, years: range = COVERED) -> di
         if cell in above:
             balances[cell][year] = (official, probationary)
     for cell, by_year in balances.items():
-        last = max(by_year)
-        counts = [by_year.get(y) or (by_year[last] if y > last else (0, 0)) for y in years]
+        counts = effective_balances(by_year, years)
         for ancestor, valid_from, valid_to in above[cell]:
             # the years whose eve (31/12 before) lies in [valid_from, valid_to)
             low = max(valid_from.year + 1, years.start) - years.start
