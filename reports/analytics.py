@@ -272,6 +272,9 @@ class Achievement:
     group_q: Q | None = None
     members_end: dict[str, int] = field(default_factory=dict)
     by_year: list[dict[str, Any]] = field(default_factory=list)
+    # The organisation's own basis (its own quota, everything admitted in its subtree), whatever
+    # the rows list: what ``basis_totals(org, period)`` gives, read by the same queries.
+    own: "BasisTotals | None" = None
 
     @property
     def grassroots_without(self) -> int:
@@ -422,6 +425,7 @@ def achievement(
         prev_grassroots_admitting=sum(1 for g in grassroots if prev[g[0]]),
         threshold=threshold,
         members_end=members_end_total,
+        own=BasisTotals(admitted=now.get(org.id, 0), quota=quota_for(quotas, org.id, period.years)),
     )
     result.group_q = listed_q(org, kinds, all_levels) if kinds else None
     if with_years:

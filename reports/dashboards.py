@@ -316,11 +316,12 @@ def _both_lines(org: Organization, rr: ReportRequest, result: analytics.Achievem
     published basis of 2023's half-year), whichever the page shows."""
     if org.depth != 1:
         return []
-    # Both bases are read whatever the page lists (four small queries), so that the page runs
-    # the same queries on every view; the one the page shows is marked.
+    # The whole subtree's basis is the page's own figures (``result.own``); the basis of the
+    # level above the grassroots is read whatever the page lists (two small queries), so that
+    # the page runs the same queries on every view; the one the page shows is marked.
     above_kinds = _local_level(rr)
     whole = analytics.lists_whole(rr.kinds, rr.all_levels)
-    whole_totals = analytics.basis_totals(org, rr.period, tree=rr.tree)
+    whole_totals = result.own or analytics.basis_totals(org, rr.period, tree=rr.tree)
     above_totals = analytics.basis_totals(org, rr.period, kinds=above_kinds, tree=rr.tree)
     return [
         {

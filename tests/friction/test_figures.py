@@ -89,3 +89,30 @@ def test_the_whole_province_line_counts_every_cell_whatever_the_page_lists(login
     assert not any(current for current, _, _ in plain_cells)
     every_cell = lines("&kinds=cell,grassroots_cell&levels=all")
     assert every_cell[1][0] is True and every_cell[1][2] == "3"
+
+
+@pytest.mark.parametrize(
+    "view",
+    ["", "kinds=district,city", "kinds=district", "kinds=cell&levels=all", "kinds=grassroots&levels=all", "as=now"],
+)
+def test_both_lines_are_the_basis_totals_whichever_rows_the_page_lists(login, users, tree, admissions, view):
+    """The whole basis is read off the page's own figures and the other by a query of its own:
+    either way the figures of ``basis_totals`` on each basis, whichever rows the page lists."""
+    from organizations import rollup
+    from reports import analytics
+    from reports.periods import Period
+
+    response = login(users.province).get(f"/dashboard/T/?{Y2022}&{view}")
+    lines = response.context["lines"]
+    period = Period(datetime.date(2022, 1, 1), datetime.date(2022, 12, 31))
+    as_now = "as=now" in view
+    tree_arg = {"tree": rollup.NOW} if as_now else {}
+    above = analytics.basis_totals(
+        tree.P, period, kinds=local_level_kinds(period.date_from, period.date_to), **tree_arg
+    )
+    whole = analytics.basis_totals(tree.P, period, **tree_arg)
+    assert [(line["admitted"], line["quota"]) for line in lines] == [
+        (above.admitted, above.quota),
+        (whole.admitted, whole.quota),
+    ]
+    assert whole.admitted > 0 and above.quota is not None
