@@ -128,6 +128,33 @@ def read(
     return out
 
 
+def admitting(anchors: Sequence[int], *year_sets: Iterable[int], using: str | None = None) -> list[int]:
+    """For each set of years, how many of ``anchors`` admitted someone in those years (their
+    admissions summed over the set above zero): one query that counts in SQL, not a row per
+    anchor and year."""
+    year_sets_ = [sorted(set(ys)) for ys in year_sets]
+    every = sorted({y for ys in year_sets_ for y in ys})
+    if not anchors or not every:
+        return [0] * len(year_sets_)
+    connection = connections[using or router.db_for_read(SubtreeYear)]
+    sums, params = [], []
+    for ys in year_sets_:
+        sums.append(f"SUM(CASE WHEN year IN ({', '.join(['%s'] * len(ys))}) THEN admissions ELSE 0 END)" if ys else "0")
+        params += ys
+    counts = ", ".join(f"COALESCE(SUM(CASE WHEN n{i} > 0 THEN 1 ELSE 0 END), 0)" for i in range(len(sums)))
+    columns = ", ".join(f"{s} AS n{i}" for i, s in enumerate(sums))
+    sql = (
+        f"SELECT {counts} FROM (SELECT {columns} "
+        f"FROM {connection.ops.quote_name(SubtreeYear._meta.db_table)} "
+        f"WHERE year IN ({', '.join(['%s'] * len(every))}) "
+        f"AND organization_id IN ({', '.join(['%s'] * len(anchors))}) GROUP BY organization_id) per_anchor"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params + every + [int(a) for a in anchors])
+        row = cursor.fetchone()
+    return [int(v) for v in row]
+
+
 # --- keeping in step ----------------------------------------------------------------------------
 
 Delta = tuple[int, datetime.date, int, int, int, int]  # cell, day of its tree, year, three deltas

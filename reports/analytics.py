@@ -382,7 +382,17 @@ def achievement(
     under = [g for g in grassroots if any(g[1][:end] in covered_paths for end in range(step, len(g[1]) + 1, step))]
     grassroots = under or grassroots  # listed rows below the grassroots level: count all of them
     listed = [org.id] + [c.id for c in children]
-    now, prev = admissions(listed + [g[0] for g in grassroots], period, previous, tree=tree)
+    grassroots_ids = [g[0] for g in grassroots]
+    counted = tree == rollup.THEN and period.is_whole_years and previous.is_whole_years
+    counted = counted and subtree_years.covers(_years([period, previous]))
+    # Whole years: how many grassroots organisations admitted is counted in SQL (the yearly
+    # facts); otherwise their admissions are read beside the rows' and counted here.
+    now, prev = admissions(listed + ([] if counted else grassroots_ids), period, previous, tree=tree)
+    admitting = (
+        subtree_years.admitting(grassroots_ids, period.years, previous.years)
+        if counted
+        else [sum(1 for g in grassroots_ids if now[g]), sum(1 for g in grassroots_ids if prev[g])]
+    )
     m_now, m_prev, m_end = members(listed, period.start_of_year, previous.start_of_year, period.date_to, tree=tree)
     quota_years = set(period.years) | set(previous.years)
     quotas = quotas_by_org(listed, quota_years, within=org if len(children) > MANY else None)
@@ -421,8 +431,8 @@ def achievement(
         totals=totals,
         rows=rows,
         grassroots_total=len(grassroots),
-        grassroots_admitting=sum(1 for g in grassroots if now[g[0]]),
-        prev_grassroots_admitting=sum(1 for g in grassroots if prev[g[0]]),
+        grassroots_admitting=admitting[0],
+        prev_grassroots_admitting=admitting[1],
         threshold=threshold,
         members_end=members_end_total,
         own=BasisTotals(admitted=now.get(org.id, 0), quota=quota_for(quotas, org.id, period.years)),
