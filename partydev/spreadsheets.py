@@ -40,7 +40,7 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -200,92 +200,168 @@ def zip_entry_fault(info: zipfile.ZipInfo) -> str | None:
     return None
 
 
-def sniff(data: bytes) -> None:
-    """Refuse what is not an .xlsx, by its first bytes, with a message that says what it is."""
-    max_bytes = _limit("UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
-    if not data:
-        raise SpreadsheetError("Tệp rỗng (0 byte). Hãy chọn tệp Excel .xlsx đã điền dữ liệu.")
-    if len(data) > max_bytes:
-        raise SpreadsheetError(f"Tệp nặng {_mb(len(data))}, vượt giới hạn {_mb(max_bytes)}.")
-    if data.startswith(OLE_MAGIC):
-        if ENCRYPTED_PACKAGE in data:
-            raise SpreadsheetError(
-                "Tệp Excel được đặt mật khẩu nên không đọc được. Hãy mở tệp, bỏ mật khẩu "
-                "(Tệp › Thông tin › Bảo vệ sổ làm việc) rồi lưu lại và tải lên."
-            )
-        raise SpreadsheetError(
+@dataclass(frozen=True)
+class ContainerLimits:
+    """How much an uploaded Office file may be: its bytes, its zip entries, what they inflate to
+    in total, and the compression ratio allowed to a part over 1 MB."""
+
+    max_bytes: int
+    max_entries: int
+    max_uncompressed: int
+    max_ratio: int
+
+
+@dataclass(frozen=True)
+class ContainerKind:
+    """What kind of Office file an upload must be, for ``open_container``: the exception it raises
+    and the Vietnamese refusals, by check (``messages``; ``"csv"`` and ``"unreadable"`` may be
+    left out: then text is not told apart, and a part that cannot be inflated is not caught), by
+    ``zip_entry_fault`` (``entry_refusals``), the parts it must have, the parts it must not have
+    (``forbidden``: part → refusal, read before the required ones) and, when a required part is
+    missing, the parts that show it is another kind of file (``other_kinds``: part → refusal).
+    ``strict_names``: an entry name with a colon or over 255 characters is a strange one too."""
+
+    error: Callable[[str], Exception]
+    messages: Mapping[str, str]
+    entry_refusals: Mapping[str, str]
+    required: tuple[str, ...]
+    forbidden: Mapping[str, str] = field(default_factory=dict)
+    other_kinds: Mapping[str, str] = field(default_factory=dict)
+    strict_names: bool = False
+
+
+WORKBOOK = ContainerKind(
+    error=SpreadsheetError,
+    messages={
+        "empty": "Tệp rỗng (0 byte). Hãy chọn tệp Excel .xlsx đã điền dữ liệu.",
+        "too_big": "Tệp nặng {size}, vượt giới hạn {limit}.",
+        "password": (
+            "Tệp Excel được đặt mật khẩu nên không đọc được. Hãy mở tệp, bỏ mật khẩu "
+            "(Tệp › Thông tin › Bảo vệ sổ làm việc) rồi lưu lại và tải lên."
+        ),
+        "legacy": (
             "Đây là tệp Excel cũ (.xls, Excel 97–2003). Hãy mở bằng Excel, chọn Lưu thành "
             "“Sổ làm việc Excel (.xlsx)” rồi tải lên lại."
-        )
+        ),
+        "pdf": "Đây là tệp PDF được đổi đuôi thành .xlsx, không phải bảng tính. Hãy dùng tệp mẫu Excel.",
+        "csv": (
+            "Đây là tệp văn bản CSV, không phải tệp Excel .xlsx. Hãy mở bằng Excel và lưu "
+            "dưới dạng “Sổ làm việc Excel (.xlsx)”."
+        ),
+        "not_zip": "Tệp không phải là tệp Excel .xlsx (nội dung không đúng định dạng).",
+        "bad_zip": "Tệp .xlsx bị hỏng (không mở được phần nén). Hãy lưu lại tệp bằng Excel rồi tải lên.",
+        "entries": "Tệp có {count} thành phần nén, quá nhiều cho một bảng tính (tối đa {limit}).",
+        "uncompressed": (
+            "Tệp giải nén ra hơn {limit} (tệp nén bất thường, có thể là “bom nén”); đã từ chối trước khi đọc."
+        ),
+        "ratio": (
+            "Thành phần “{name}” có tỷ lệ nén bất thường ({ratio}:1, có thể là “bom nén”); đã từ chối trước khi đọc."
+        ),
+        "missing": "Tệp nén không phải là sổ làm việc Excel .xlsx (thiếu xl/workbook.xml).",
+        "unreadable": "Tệp .xlsx bị hỏng (không giải nén được). Hãy lưu lại tệp bằng Excel rồi tải lên.",
+        "dtd": (
+            "Thành phần “{name}” chứa khai báo DTD/ENTITY, điều mà Excel không bao giờ tạo ra "
+            "(có thể là “bom XML”); đã từ chối."
+        ),
+    },
+    entry_refusals=ENTRY_REFUSALS,
+    required=("[Content_Types].xml", "xl/workbook.xml"),
+    # A workbook's part names are also short and without a colon (Excel writes none).
+    strict_names=True,
+)
+
+
+def workbook_limits() -> ContainerLimits:
+    """The limits of a spreadsheet upload, from settings (defaults here)."""
+    return ContainerLimits(
+        max_bytes=_limit("UPLOAD_MAX_BYTES", 5 * 1024 * 1024),
+        max_entries=_limit("UPLOAD_MAX_ENTRIES", MAX_ENTRIES),
+        max_uncompressed=_limit("UPLOAD_MAX_UNCOMPRESSED_BYTES", MAX_UNCOMPRESSED_BYTES),
+        max_ratio=_limit("UPLOAD_MAX_RATIO", MAX_RATIO),
+    )
+
+
+def sniff_container(data: bytes, kind: ContainerKind, max_bytes: int) -> None:
+    """Refuse what is not a zip of that kind, by its size and first bytes, with a message that
+    says what it is."""
+    say = kind.messages
+    if not data:
+        raise kind.error(say["empty"])
+    if len(data) > max_bytes:
+        raise kind.error(say["too_big"].format(size=_mb(len(data)), limit=_mb(max_bytes)))
+    if data.startswith(OLE_MAGIC):
+        raise kind.error(say["password"] if ENCRYPTED_PACKAGE in data else say["legacy"])
     if data.startswith(b"%PDF"):
-        raise SpreadsheetError(
-            "Đây là tệp PDF được đổi đuôi thành .xlsx, không phải bảng tính. Hãy dùng tệp mẫu Excel."
-        )
+        raise kind.error(say["pdf"])
     if not data.startswith(ZIP_MAGIC):
-        head = data[:2048]
-        try:
-            text = head.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = None
-        if text is not None and any(sep in text for sep in (",", ";", "\t")):
-            raise SpreadsheetError(
-                "Đây là tệp văn bản CSV, không phải tệp Excel .xlsx. Hãy mở bằng Excel và lưu "
-                "dưới dạng “Sổ làm việc Excel (.xlsx)”."
-            )
-        raise SpreadsheetError("Tệp không phải là tệp Excel .xlsx (nội dung không đúng định dạng).")
+        if "csv" in say:
+            try:
+                text: str | None = data[:2048].decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = None
+            if text is not None and any(sep in text for sep in (",", ";", "\t")):
+                raise kind.error(say["csv"])
+        raise kind.error(say["not_zip"])
 
 
-def check_container(data: bytes) -> zipfile.ZipFile:
-    """Open the zip and check it from its central directory, before parsing any XML."""
-    sniff(data)
+def open_container(data: bytes, kind: ContainerKind, limits: ContainerLimits) -> zipfile.ZipFile:
+    """Open the zip and check it from its central directory, before parsing any XML: the first
+    bytes (``sniff_container``), the number of entries, each entry (``zip_entry_fault``), what
+    they inflate to in total and by ratio, the parts the kind must and must not have; then the
+    first bytes of every XML part, where a DTD or an entity declaration is refused."""
+    sniff_container(data, kind, limits.max_bytes)
+    say = kind.messages
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
-        raise SpreadsheetError("Tệp .xlsx bị hỏng (không mở được phần nén). Hãy lưu lại tệp bằng Excel rồi tải lên.")
+        raise kind.error(say["bad_zip"]) from None
     infos = archive.infolist()
-    max_entries = _limit("UPLOAD_MAX_ENTRIES", MAX_ENTRIES)
-    if len(infos) > max_entries:
-        raise SpreadsheetError(
-            f"Tệp có {len(infos)} thành phần nén, quá nhiều cho một bảng tính (tối đa {max_entries})."
-        )
-    max_total = _limit("UPLOAD_MAX_UNCOMPRESSED_BYTES", MAX_UNCOMPRESSED_BYTES)
-    max_ratio = _limit("UPLOAD_MAX_RATIO", MAX_RATIO)
+    if len(infos) > limits.max_entries:
+        raise kind.error(say["entries"].format(count=len(infos), limit=limits.max_entries))
     total = 0
     names = set()
     for info in infos:
         name = info.filename
-        # A workbook's part names are also short and without a colon (Excel writes none).
-        fault = "name" if ":" in name or len(name) > 255 else zip_entry_fault(info)
+        strange = kind.strict_names and (":" in name or len(name) > 255)
+        fault = "name" if strange else zip_entry_fault(info)
         if fault is not None:
-            raise SpreadsheetError(ENTRY_REFUSALS[fault].format(name=name[:60]))
+            raise kind.error(kind.entry_refusals[fault].format(name=name[:60]))
         total += info.file_size
-        if total > max_total:
-            raise SpreadsheetError(
-                f"Tệp giải nén ra hơn {_mb(max_total)} (tệp nén bất thường, có thể là “bom nén”); đã từ chối trước khi đọc."
-            )
-        if info.file_size > 1024 * 1024 and info.file_size > max_ratio * max(info.compress_size, 1):
-            raise SpreadsheetError(
-                f"Thành phần “{name}” có tỷ lệ nén bất thường ({info.file_size // max(info.compress_size, 1)}:1, "
-                "có thể là “bom nén”); đã từ chối trước khi đọc."
-            )
+        if total > limits.max_uncompressed:
+            raise kind.error(say["uncompressed"].format(limit=_mb(limits.max_uncompressed)))
+        if info.file_size > 1024 * 1024 and info.file_size > limits.max_ratio * max(info.compress_size, 1):
+            raise kind.error(say["ratio"].format(name=name, ratio=info.file_size // max(info.compress_size, 1)))
         names.add(name)
-    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-        raise SpreadsheetError("Tệp nén không phải là sổ làm việc Excel .xlsx (thiếu xl/workbook.xml).")
+    for part, refusal in kind.forbidden.items():
+        if part in names:
+            raise kind.error(refusal)
+    if not all(part in names for part in kind.required):
+        for part, refusal in kind.other_kinds.items():
+            if part in names:
+                raise kind.error(refusal)
+        raise kind.error(say["missing"])
     for info in infos:
         if info.filename.endswith((".xml", ".rels")):
             try:
                 with archive.open(info) as fh:
                     head = fh.read(4096)
             except (zipfile.BadZipFile, OSError, EOFError, ValueError):
-                raise SpreadsheetError(
-                    "Tệp .xlsx bị hỏng (không giải nén được). Hãy lưu lại tệp bằng Excel rồi tải lên."
-                )
+                if "unreadable" not in say:
+                    raise
+                raise kind.error(say["unreadable"]) from None
             if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                raise SpreadsheetError(
-                    f"Thành phần “{info.filename}” chứa khai báo DTD/ENTITY, điều mà Excel không bao giờ tạo ra "
-                    "(có thể là “bom XML”); đã từ chối."
-                )
+                raise kind.error(say["dtd"].format(name=info.filename))
     return archive
+
+
+def sniff(data: bytes) -> None:
+    """Refuse what is not an .xlsx, by its first bytes, with a message that says what it is."""
+    sniff_container(data, WORKBOOK, workbook_limits().max_bytes)
+
+
+def check_container(data: bytes) -> zipfile.ZipFile:
+    """Open the workbook's zip and check it from its central directory, before parsing any XML."""
+    return open_container(data, WORKBOOK, workbook_limits())
 
 
 # ----------------------------------------------------------------------------- the sheet
