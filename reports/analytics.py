@@ -57,7 +57,7 @@ def admissions(
     anchors: list[int] | QuerySet[Organization, dict[str, Any]] = (
         anchor_ids if isinstance(anchor_ids, QuerySet) else list(dict.fromkeys(anchor_ids))
     )
-    if tree == rollup.THEN and all(p.is_whole_years for p in periods) and subtree_years.covers(_years(periods)):
+    if on_yearly_facts(periods, tree):
         # Whole years: the yearly facts per organisation, one lookup each (the same figures).
         by_year = subtree_years.read(anchors, _years(periods))
         orgs = {a for a, _y in by_year}
@@ -74,6 +74,12 @@ def admissions(
 
 def _years(periods: Iterable[Period]) -> set[int]:
     return {y for p in periods for y in p.years}
+
+
+def on_yearly_facts(periods: Collection[Period], tree: str) -> bool:
+    """Whether ``periods`` are read off the yearly facts per organisation (whole years, under
+    the tree of their dates, within the years the table covers) rather than the cells'."""
+    return tree == rollup.THEN and all(p.is_whole_years for p in periods) and subtree_years.covers(_years(periods))
 
 
 def _admissions_source(*periods: Period) -> QuerySet[MemberFlowFact, Mapping[str, object]]:
@@ -383,8 +389,7 @@ def achievement(
     grassroots = under or grassroots  # listed rows below the grassroots level: count all of them
     listed = [org.id] + [c.id for c in children]
     grassroots_ids = [g[0] for g in grassroots]
-    counted = tree == rollup.THEN and period.is_whole_years and previous.is_whole_years
-    counted = counted and subtree_years.covers(_years([period, previous]))
+    counted = on_yearly_facts([period, previous], tree)
     # Whole years: how many grassroots organisations admitted is counted in SQL (the yearly
     # facts); otherwise their admissions are read beside the rows' and counted here.
     now, prev = admissions(listed + ([] if counted else grassroots_ids), period, previous, tree=tree)

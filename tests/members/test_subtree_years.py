@@ -141,14 +141,9 @@ def test_how_many_organisations_admitted_is_the_count_of_those_with_admissions(t
     """The grassroots organisations that admitted someone in a set of years, counted in SQL,
     are those whose admissions rolled up from the cells are above zero."""
     ids = [n.id for n in nodes(tree)]
+    by_year = {y: rolled_admissions(ids, Period.year(y)) for y in range(2015, 2024)}
     for years in ([2022], [2016], [2016, 2022], [2021], list(range(2015, 2024))):
-        period = Period(D(min(years), 1, 1), D(max(years), 12, 31))
-        rolled = rolled_admissions(ids, period) if years == list(range(years[0], years[-1] + 1)) else None
-        expected = (
-            sum(1 for a in ids if rolled[a] > 0)
-            if rolled is not None
-            else sum(1 for a in ids if sum(rolled_admissions([a], Period.year(y))[a] for y in years) > 0)
-        )
+        expected = sum(1 for a in ids if sum(by_year[y][a] for y in years) > 0)
         assert subtree_years.admitting(ids, years) == [expected]
     assert subtree_years.admitting(ids, [2022], [2021]) == [
         sum(1 for a in ids if rolled_admissions(ids, Period.year(2022))[a] > 0),
