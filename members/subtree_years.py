@@ -31,7 +31,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connections, router
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from organizations.models import Organization, OrganizationAncestry
 
@@ -126,6 +127,34 @@ def read(
         for org, year, admissions, official, probationary in cursor.fetchall():
             out[(org, year)] = (admissions, official, probationary)
     return out
+
+
+def summed(column: str, years: Iterable[int]) -> Coalesce:
+    """An annotation of a queryset of organisations: their yearly facts' ``column`` summed over
+    ``years`` (0 where no row); ``"members"`` is official + probationary. A correlated subquery:
+    the database works it out only for the rows it returns, unless the query sorts or filters
+    by it (a page of a drill-down sorted by name reads its 200 rows, not the province's)."""
+    value = F("official") + F("probationary") if column == "members" else F(column)
+    rows = (
+        SubtreeYear.objects.filter(organization=OuterRef("pk"), year__in=sorted(set(years)))
+        .order_by()
+        .values("organization")
+        .annotate(s=Sum(value))
+        .values("s")[:1]
+    )
+    return Coalesce(Subquery(rows), 0)
+
+
+def by_year(anchors: QuerySet[Organization, dict[str, Any]], years: Iterable[int]) -> dict[int, Figures]:
+    """{year: (admissions, official, probationary)} summed over the organisations ``anchors``
+    (a queryset of ids) selects: one grouped query, whatever their number."""
+    rows = (
+        SubtreeYear.objects.filter(organization__in=anchors, year__in=sorted(set(years)))
+        .order_by()
+        .values("year")
+        .annotate(a=Sum("admissions"), o=Sum("official"), p=Sum("probationary"))
+    )
+    return {r["year"]: (r["a"], r["o"], r["p"]) for r in rows}
 
 
 def admitting(anchors: Sequence[int], *year_sets: Iterable[int], using: str | None = None) -> list[int]:

@@ -8,13 +8,17 @@ the number of rows or their depths, each fact under the tree as it stood on its 
 """
 
 import datetime
+import math
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
+from django.core.paginator import Page, Paginator
+from django.db import connections
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models.lookups import GreaterThan
 
 from candidates.models import OPEN_STAGES, CandidateStageFact
 from members import subtree_years
@@ -281,6 +285,14 @@ class Achievement:
     # The organisation's own basis (its own quota, everything admitted in its subtree), whatever
     # the rows list: what ``basis_totals(org, period)`` gives, read by the same queries.
     own: "BasisTotals | None" = None
+    # Read a page at a time (``achievement(per_page=...)``): ``rows`` holds the page's rows only;
+    # what the page says of all of them is here.
+    rows_page: Page | None = None
+    row_count: int = 0  # how many organisations the drill-down lists
+    listed_quota: int | None = None  # the sum of their own quotas (None when none has one)
+    listed_kinds: list[str] = field(default_factory=list)  # the kinds among them
+    lagging: list["Row"] = field(default_factory=list)  # the first LAGGING_SHOWN below the threshold, sorted
+    lagging_count: int = 0  # how many are below it
 
     @property
     def grassroots_without(self) -> int:
@@ -290,6 +302,8 @@ class Achievement:
     def children_quota(self) -> int | None:
         """The sum of the listed organisations' own quotas (None when none of them has one): shown
         beside, or instead of, the organisation's own quota, which it never replaces."""
+        if self.rows_page is not None:
+            return self.listed_quota
         quotas = [r.quota for r in self.rows if r.quota is not None]
         return sum(quotas) if quotas else None
 
@@ -367,6 +381,8 @@ def achievement(
     descending: bool = False,
     with_years: bool = False,
     tree: str = rollup.THEN,
+    per_page: int | None = None,
+    page: str | int | None = None,
 ) -> Achievement:
     """Admitted against quota for ``org`` and the organisations under it, in ``period`` and in
     the same period of the previous year.
@@ -375,18 +391,27 @@ def achievement(
     subtree; with ``kinds`` they are over the listed organisations of those kinds only. Six
     queries whatever the size of the drill-down. ``tree=rollup.NOW`` (``as=now``): history
     mapped onto today's organisations, quotas of the years before a merge from its predecessors.
+
+    With ``per_page``, ``rows`` holds page ``page`` of the sorted rows only (``rows_page``) and
+    the result says how many there are, their quotas' sum, their kinds and which lag. On whole
+    years of the tree as it stood (the yearly facts per organisation), a drill-down of more
+    than a page (every organisation at every level) is sorted and paged by the database
+    (``_achievement_page``): a page of every cell of the province costs about what a page of
+    its 152 communes does.
     """
     kinds = list(kinds or [])
     previous = period.comparison()
+    if per_page and _pages_in_sql(org, period, previous, tree, all_levels, per_page):
+        return _achievement_page(org, period, previous, kinds, all_levels, threshold, sort, descending, per_page, page)
     children = rows_for(org, kinds, all_levels)
     if kinds:
         covered_paths = {c.path for c in children}
     else:
         covered_paths = {org.path}
     grassroots = grassroots_of(org)
-    step = Organization.steplen
-    under = [g for g in grassroots if any(g[1][:end] in covered_paths for end in range(step, len(g[1]) + 1, step))]
-    grassroots = under or grassroots  # listed rows below the grassroots level: count all of them
+    grassroots = (
+        _under(grassroots, covered_paths) or grassroots
+    )  # listed rows below the grassroots level: count all of them
     listed = [org.id] + [c.id for c in children]
     grassroots_ids = [g[0] for g in grassroots]
     counted = on_yearly_facts([period, previous], tree)
@@ -445,7 +470,233 @@ def achievement(
     result.group_q = listed_q(org, kinds, all_levels) if kinds else None
     if with_years:
         result.by_year = achievement_by_year(org, period.years, result.group_q, group_ids=[r.org.id for r in rows])
+    if per_page:
+        result.row_count = len(rows)
+        result.listed_quota = _sum_optional(r.quota for r in rows)
+        result.listed_kinds = sorted({r.org.kind for r in rows})
+        below = [r for r in rows if r.below]
+        result.lagging, result.lagging_count = below[:LAGGING_SHOWN], len(below)
+        result.rows_page = Paginator(rows, per_page).get_page(page)
+        result.rows = list(result.rows_page.object_list)
     return result
+
+
+def _pages_in_sql(
+    org: Organization, period: Period, previous: Period, tree: str, all_levels: bool, per_page: int
+) -> bool:
+    """Whether a paged drill-down is sorted and paged by the database: more than a page of rows
+    (every organisation at every level, or that many children), on whole years of the tree as
+    it stood (the yearly facts per organisation, the members at the period's end included)."""
+    return (
+        (all_levels or org.numchild > per_page)
+        and on_yearly_facts([period, previous], tree)
+        and subtree_years.covers([period.date_to.year + 1])
+    )
+
+
+LAGGING_SHOWN = 30  # the organisations below the threshold a dashboard names
+
+
+def _quota_sum(years: Iterable[int]) -> Subquery:
+    """An annotation of a queryset of organisations: their own quotas summed over ``years``
+    (NULL when they have none in any of them: ``quota_for``)."""
+    rows = (
+        Quota.objects.filter(organization=OuterRef("pk"), year__in=sorted(set(years)))
+        .order_by()
+        .values("organization")
+        .annotate(s=Sum("target"))
+        .values("s")[:1]
+    )
+    return Subquery(rows, output_field=IntegerField())
+
+
+def _hundredths(part: Any, whole: Any) -> Case:
+    """``rate(part, whole)`` in hundredths of a percent, in SQL: half up, in integers (NULL when
+    there is nothing to divide by), so that the database sorts as the page's figures read."""
+    return Case(
+        When(GreaterThan(whole, 0), then=(part * 20000 + whole) / (whole * 2)),
+        default=None,
+        output_field=IntegerField(),
+    )
+
+
+def _null_last(name: str) -> Case:
+    return Case(When(**{f"{name}__isnull": True}, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+
+# What the database sorts a page by: ``SORT_KEYS`` in SQL (a flag first where the key puts the
+# rows without a figure last), rows of equal keys in tree order either way, as a stable sort does.
+SQL_SORTS: dict[str, list[str]] = {
+    "name": [],
+    "admitted": ["adm"],
+    "quota": ["quota_none", "quota"],
+    "rate": ["rate_none", "rate_h"],
+    "change": ["change"],
+    "share": ["share_none", "share_h"],
+}
+
+
+def _achievement_page(
+    org: Organization,
+    period: Period,
+    previous: Period,
+    kinds: list[str],
+    all_levels: bool,
+    threshold: Decimal | None,
+    sort: str,
+    descending: bool,
+    per_page: int,
+    page: str | int | None,
+) -> Achievement:
+    """``achievement(..., per_page=...)`` on the yearly facts per organisation: each row's figures
+    are correlated subqueries, so the database sorts, counts and sums the listed organisations
+    and returns one page of them. Seven queries, whatever their number."""
+    n_years = len(period.years)
+    start, prev_start, end = period.date_from.year, previous.date_from.year, period.date_to.year + 1
+
+    def figures_of(qs: QuerySet[Organization]) -> QuerySet[Organization]:
+        return qs.annotate(
+            adm=subtree_years.summed("admissions", period.years),
+            padm=subtree_years.summed("admissions", previous.years),
+            m0=subtree_years.summed("members", [start]),
+            pm0=subtree_years.summed("members", [prev_start]),
+            quota=_quota_sum(period.years),
+            pquota=_quota_sum(previous.years),
+        )
+
+    def figures(row: dict[str, Any]) -> Figures:
+        return Figures(
+            admitted=row["adm"],
+            quota=row["quota"],
+            members_at_start=row["m0"],
+            prev_admitted=row["padm"],
+            prev_quota=row["pquota"],
+            prev_members_at_start=row["pm0"],
+            years=n_years,
+        )
+
+    listed = figures_of(Organization.objects.filter(listed_q(org, kinds, all_levels))).annotate(
+        rate_h=_hundredths(F("adm"), F("quota")),
+        share_h=_hundredths(F("adm"), F("m0") * n_years),
+        change=F("adm") - F("padm"),
+    )
+    below = Q(rate_h__lt=math.ceil(threshold * 100)) if threshold is not None else Q(pk__in=[])
+
+    sums = _sums(
+        listed.annotate(
+            off_end=subtree_years.summed("official", [end]),
+            prob_end=subtree_years.summed("probationary", [end]),
+            lagging=Case(When(below, then=Value(1)), default=Value(0), output_field=IntegerField()),
+        ),
+        ["adm", "padm", "m0", "pm0", "quota", "pquota", "off_end", "prob_end", "lagging"],
+    )
+    count = sums["count"]
+    rows_page = Paginator(range(count), per_page).get_page(page)
+    keys = SQL_SORTS.get(sort, SQL_SORTS["name"])
+    order = [f"-{k}" if descending else k for k in keys] + ["-path" if descending and not keys else "path"]
+    flags = {"quota_none": _null_last("quota"), "rate_none": _null_last("rate_h"), "share_none": _null_last("share_h")}
+    ordered = (
+        listed.annotate(**{k: v for k, v in flags.items() if k in keys})
+        .order_by(*order)
+        .values(*ROW_FIELDS, "adm", "padm", "m0", "pm0", "quota", "pquota")
+    )
+
+    def rows_of(values: Iterable[dict[str, Any]]) -> list[Row]:
+        out = []
+        for v in values:
+            row = Row(OrgRow(*(v[f] for f in ROW_FIELDS)), figures(v))
+            row.below = threshold is not None and row.rate is not None and row.rate < threshold
+            out.append(row)
+        return out
+
+    offset = (rows_page.number - 1) * per_page
+    rows = rows_of(ordered[offset : offset + per_page]) if count else []
+    rows_page.object_list = rows  # type: ignore[assignment]  # the page of range(count): its rows
+    lagging = rows_of(ordered.filter(below)[:LAGGING_SHOWN])  # a query even when none lag: a fixed count
+    own = figures_of(Organization.objects.filter(pk=org.pk)).annotate(
+        off_end=subtree_years.summed("official", [end]), prob_end=subtree_years.summed("probationary", [end])
+    )
+    (own_row,) = own.values("adm", "padm", "m0", "pm0", "quota", "pquota", "off_end", "prob_end")
+    if kinds:
+        official, probationary = sums["off_end"] or 0, sums["prob_end"] or 0
+        totals = Figures(
+            admitted=sums["adm"] or 0,
+            quota=sums["quota"],
+            members_at_start=sums["m0"] or 0,
+            prev_admitted=sums["padm"] or 0,
+            prev_quota=sums["pquota"],
+            prev_members_at_start=sums["pm0"] or 0,
+            years=n_years,
+        )
+    else:
+        official, probationary = own_row["off_end"], own_row["prob_end"]
+        totals = figures(own_row)
+    grassroots_ids = _grassroots_counted(org, kinds, all_levels)
+    admitting = subtree_years.admitting(grassroots_ids, period.years, previous.years)
+    return Achievement(
+        org=org,
+        period=period,
+        previous=previous,
+        kinds=kinds,
+        totals=totals,
+        rows=rows,
+        grassroots_total=len(grassroots_ids),
+        grassroots_admitting=admitting[0],
+        prev_grassroots_admitting=admitting[1],
+        threshold=threshold,
+        group_q=listed_q(org, kinds, all_levels) if kinds else None,
+        members_end={"total": official + probationary, "official": official, "probationary": probationary},
+        own=BasisTotals(admitted=own_row["adm"], quota=own_row["quota"]),
+        rows_page=rows_page,
+        row_count=count,
+        listed_quota=sums["quota"],
+        listed_kinds=sorted(sums["kinds"]),
+        lagging=lagging,
+        lagging_count=sums["lagging"] or 0,
+    )
+
+
+def _sums(rows: QuerySet[Organization], columns: list[str]) -> dict[str, Any]:
+    """The count of ``rows``, the sums of their annotated ``columns`` (None where every row's is)
+    and the set of their kinds: one query over the rows as a subquery (Django's ``aggregate``
+    over annotations that are subqueries drops some of them)."""
+    sql, params = rows.order_by().values("kind", *columns).query.sql_with_params()
+    connection = connections[rows.db]
+    q = connection.ops.quote_name
+    select = ", ".join([f"SUM({q(c)})" for c in columns])
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT kind, COUNT(*), {select} FROM ({sql}) listed GROUP BY kind", params)
+        per_kind = cursor.fetchall()
+    out: dict[str, Any] = {"count": sum(row[1] for row in per_kind), "kinds": {row[0] for row in per_kind}}
+    for i, column in enumerate(columns):
+        found = [row[2 + i] for row in per_kind if row[2 + i] is not None]
+        out[column] = int(sum(found)) if found else None  # PostgreSQL sums bigints as numeric
+    return out
+
+
+def _grassroots_counted(org: Organization, kinds: list[str], all_levels: bool) -> list[int]:
+    """The grassroots organisations whose admitting a drill-down counts (``achievement``): those
+    at or under a listed organisation, or all of the subtree's when none is. A plain cell has no
+    grassroots organisation under it, so the listed cells are not read: one query."""
+    covering = (listed_q(org, kinds, all_levels) & ~Q(kind=Kind.CELL)) if kinds else Q(pk=org.pk)
+    rows = (
+        Organization.objects.filter(Q(path__startswith=org.path, kind__in=GRASSROOTS_KINDS) | covering)
+        .annotate(covers=Case(When(covering, then=Value(1)), default=Value(0), output_field=IntegerField()))
+        .values_list("id", "path", "kind", "covers")
+    )
+    covered, grassroots = set(), []
+    for pk, path, kind, covers in rows:
+        if covers:
+            covered.add(path)
+        if kind in GRASSROOTS_KINDS and path.startswith(org.path):
+            grassroots.append((pk, path))
+    return [pk for pk, _path in _under(grassroots, covered) or grassroots]
+
+
+def _under(grassroots: list[tuple[int, str]], covered_paths: set[str]) -> list[tuple[int, str]]:
+    """The grassroots organisations at or under one of ``covered_paths``."""
+    step = Organization.steplen
+    return [g for g in grassroots if any(g[1][:end] in covered_paths for end in range(step, len(g[1]) + 1, step))]
 
 
 @dataclass
@@ -491,17 +742,19 @@ def achievement_by_year(
     """Admitted and quota per year for ``org``, or summed over the organisations ``group_q``
     selects (see ``listed_q``; pass their ids if known). Two or three queries, whatever the
     size of the group."""
+    admitted: dict[int, int] = defaultdict(int)
     if group_q is None:
-        anchors = [org.id]
+        anchors: list[int] | None = [org.id]
         quota_rows = Quota.objects.filter(organization=org, year__in=years)
     else:
-        anchors = (
-            group_ids
-            if group_ids is not None
-            else list(Organization.objects.filter(group_q).values_list("id", flat=True))
-        )
-        quota_rows = Quota.objects.filter(organization__in=Organization.objects.filter(group_q), year__in=years)
-    admitted: dict[int, int] = defaultdict(int)
+        group = Organization.objects.filter(group_q).values("id")
+        quota_rows = Quota.objects.filter(organization__in=group, year__in=years)
+        anchors = group_ids
+        if anchors is None and subtree_years.covers(years):
+            # The group's admissions summed by year in SQL (the yearly facts), not read per member.
+            admitted.update({y: sums[0] for y, sums in subtree_years.by_year(group, years).items()})
+        elif anchors is None:
+            anchors = list(group.values_list("id", flat=True))
     if years and anchors:
         for y, per_anchor in zip(years, admissions(anchors, *[Period.year(y) for y in years])):
             admitted[y] = sum(per_anchor.values())

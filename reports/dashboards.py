@@ -12,7 +12,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Max, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -246,24 +245,34 @@ def _achievement(org: Organization, rr: ReportRequest) -> analytics.Achievement:
 
 
 def _dashboard_figures(org: Organization, rr: ReportRequest, year: int) -> dict[str, Any]:
-    result = _achievement(org, rr)
+    # One page of the drill-down (sorted whole by the query's sort); the Excel export stays whole.
+    result = analytics.achievement(
+        org,
+        rr.period,
+        kinds=rr.kinds,
+        all_levels=rr.all_levels,
+        threshold=rr.threshold,
+        sort=rr.sort,
+        descending=rr.descending,
+        tree=rr.tree,
+        per_page=DASHBOARD_PAGE_SIZE,
+        page=rr.request.GET.get("page"),
+    )
     chart_last = rr.period.date_to.year
     chart_years = (
         rr.period.years if len(rr.period.years) > 1 else list(range(chart_last - CHART_YEARS + 1, chart_last + 1))
     )
     # Rows that add up to the organisation (every cell): their admissions are its own (one
-    # anchor rather than thousands); the quotas stay the rows' own.
-    admitted_under = [org.id] if analytics.lists_whole(rr.kinds, rr.all_levels) else [r.org.id for r in result.rows]
+    # anchor rather than thousands); the quotas stay the rows' own. Otherwise summed in SQL.
+    admitted_under = [org.id] if analytics.lists_whole(rr.kinds, rr.all_levels) else None
     by_year = analytics.achievement_by_year(org, chart_years, result.group_q, group_ids=admitted_under)
     charts = {"years": [{"label": str(y["year"]), "admitted": y["admitted"], "quota": y["quota"]} for y in by_year]}
-    if len(result.rows) <= MAX_CHART_ROWS:
+    if result.row_count <= MAX_CHART_ROWS:  # then the page holds them all
         charts["children"] = [
             {"label": r.org.name, "admitted": r.figures.admitted, "quota": r.figures.quota} for r in result.rows
         ]
     pipeline = _pipeline(org, rr.period.date_to.year) if not org.numchild else None
-    # Sorted whole (by the query's sort), shown a page at a time; the Excel export stays whole.
-    rows_page = Paginator(result.rows, DASHBOARD_PAGE_SIZE).get_page(rr.request.GET.get("page"))
-    child_kinds = sorted({r.org.kind for r in result.rows} | set(rr.kinds), key=list(KIND_LABELS).index)
+    child_kinds = sorted(set(result.listed_kinds) | set(rr.kinds), key=list(KIND_LABELS).index)
     return dict(
         result=result,
         by_year=by_year,
@@ -277,14 +286,12 @@ def _dashboard_figures(org: Organization, rr: ReportRequest, year: int) -> dict[
         district_level=rr.query(kinds=",".join(_local_level(rr)), levels=""),
         local_level_label=_local_level_label(rr),
         all_cells=rr.query(kinds="cell", levels="all"),
-        lagging=[r for r in result.rows if r.below],
+        lagging=result.lagging,
+        lagging_more=result.lagging_count - len(result.lagging),
         pipeline=pipeline,
-        rows_page=rows_page,
+        rows_page=result.rows_page,
         rows_html=exports.achievement_rows_html(
-            result,
-            rr.query(kinds="", levels="", sort="", dir=""),
-            reverse("reports:dashboard"),
-            rows=list(rows_page.object_list),
+            result, rr.query(kinds="", levels="", sort="", dir=""), reverse("reports:dashboard")
         ),
         lines=_both_lines(org, rr, result),
         published=_published(org) if org.code == PUBLISHED_FOR else [],
