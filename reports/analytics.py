@@ -88,13 +88,15 @@ def on_yearly_facts(periods: Collection[Period], tree: str) -> bool:
 
 def _admissions_source(*periods: Period) -> QuerySet[MemberFlowFact, Mapping[str, object]]:
     """Admission facts in any of ``periods``, with a column ``n<i>`` (1 or 0) per period."""
+    # The kind inside each period's term: each is then a range of the (kind, day, cell) index
+    # (SQLite reads them as a multi-index OR); ``kind IN … AND (a OR b)`` read every admission.
     any_period = Q()
     columns: dict[str, Case] = {}
     for i, p in enumerate(periods):
         in_period = Q(day__range=(p.date_from, p.date_to))
-        any_period |= in_period
+        any_period |= Q(in_period, kind__in=ADMISSION_KINDS)
         columns[f"n{i}"] = Case(When(in_period, then=Value(1)), default=Value(0), output_field=IntegerField())
-    return MemberFlowFact.objects.filter(any_period, kind__in=ADMISSION_KINDS).values("cell_id", "day", **columns)
+    return MemberFlowFact.objects.filter(any_period).values("cell_id", "day", **columns)
 
 
 def members(

@@ -29,6 +29,7 @@ import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 
 from django.db.models import Case, F, IntegerField, Q, Value, When
 
@@ -93,19 +94,22 @@ class ProjectionRow:
     # Admissions after today's day and month in each of the look-back years (``history_bounds``).
     history_rest: list[int] = field(default_factory=list)
 
-    @property
+    # The figures below are read several times a row by the page and the export: each is
+    # computed once (a row is not changed once made).
+
+    @cached_property
     def model_expected(self) -> int:
         """What the pipeline model alone gives, in whole people."""
         return _whole(self.admitted + self.decided + self.expected_from_pipeline)
 
-    @property
+    @cached_property
     def bounds(self) -> tuple[int, int]:
         """The plausible range: what the admissions that followed the same day in the look-back
         years make of this year's so far (``history_bounds``); the model's figure when there is
         no such history."""
         return history_bounds(self.admitted, self.model_expected, self.history_rest)
 
-    @property
+    @cached_property
     def expected(self) -> int:
         """The model's figure held within the plausible range."""
         low, high = self.bounds
@@ -128,7 +132,7 @@ class ProjectionRow:
     def expected_rate(self) -> Decimal | None:
         return rate(self.expected, self.quota)
 
-    @property
+    @cached_property
     def status(self) -> str:
         if not self.quota:
             return Status.NO_QUOTA
