@@ -260,11 +260,17 @@ def projection(org: Organization, today: datetime.date | None = None, *, kinds: 
             stage_counts[stage][anchor] += sums["n"]
             in_time[stage][anchor] += sums["t"]
         decided[anchor] += sums["decided"]
-    # The rest of the year after today's day and month, in each look-back year: the same query.
+    # This year's admissions to today: the whole year's, off the yearly facts per organisation
+    # (one lookup each), less those dated after today; those are counted by the same query as
+    # the rest of the year after today's day and month in each look-back year (a few weeks of
+    # cell facts each, rather than this year's to today). On 31/12 there is no rest: one query.
+    after_today = _rest_of_year(today, year)
     rests = [_rest_of_year(today, y) for y in range(year - LOOKBACK_YEARS, year)]
-    admitted, *rest_counts = analytics.admissions(
-        anchors, Period(datetime.date(year, 1, 1), today), *[p for p in rests if p is not None]
-    )
+    windows = [p for p in (after_today, *rests) if p is not None]
+    (this_year,) = analytics.admissions(anchors, Period.year(year))
+    rest_counts = analytics.admissions(anchors, *windows) if windows else []
+    later = rest_counts.pop(0) if after_today is not None else {}
+    admitted = {a: this_year.get(a, 0) - later.get(a, 0) for a in anchors}
     quotas = _quotas([n.id for n in nodes], year)
     chances = {s: _chance(history, s) for s in BEFORE_DECISION}
 

@@ -109,3 +109,31 @@ def test_projection_page_runs_the_same_queries_for_a_short_and_a_long_history(
         response = client.get("/reports/T/projection/")
     source = response.context["result"].history[0]
     assert (source.went_on, source.dropped, source.typical_days) == (16, 3, 30)
+
+
+def test_admitted_so_far_leaves_out_the_rest_of_the_year_and_counts_the_rest_of_earlier_years(tree):
+    """This year's admissions to today are the year's (off the yearly facts per organisation) less
+    those dated after today; the look-back years count only what came after the same day."""
+    day = datetime.date
+    admit(tree.CXA, day(2022, 3, 1))
+    admit(tree.CXA, day(2022, 6, 1))  # today: counted
+    admit(tree.CXB, day(2022, 9, 1))  # after today: not yet
+    admit(tree.CYA, day(2021, 5, 1))  # before the same day a year earlier: not in the rest
+    admit(tree.CYA, day(2021, 8, 1))
+    admit(tree.CXA, day(2019, 12, 31))
+    result = projection(tree.P, today=day(2022, 6, 1))
+    x, y = result.rows
+    assert (result.total.admitted, x.admitted, y.admitted) == (2, 2, 0)
+    assert (result.total.history_rest, x.history_rest, y.history_rest) == ([1, 0, 1], [1, 0, 0], [0, 0, 1])
+
+    on_the_last_day = projection(tree.P, today=day(2022, 12, 31))
+    assert (on_the_last_day.total.admitted, on_the_last_day.total.history_rest) == (3, [])
+
+
+def test_projection_page_reads_a_fixed_number_of_queries(tree, users, login, django_assert_num_queries):
+    """Session, user, the roles, the organisation; the stage history, the rows, the stage facts,
+    this year's admissions off the yearly facts, the rests of the years, the quotas; the crumbs."""
+    client = login(users.province)
+    client.get("/reports/T/projection/")
+    with django_assert_num_queries(11):
+        assert client.get("/reports/T/projection/").status_code == 200
