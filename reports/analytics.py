@@ -16,8 +16,8 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.core.paginator import Page, Paginator
-from django.db import connections
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db import connections, router
+from django.db.models import Case, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.lookups import GreaterThan
 
 from candidates.models import OPEN_STAGES, CandidateStageFact
@@ -798,29 +798,57 @@ DIMENSIONS: list[tuple[str, str, str, Choices]] = [
 ]
 
 
-def _quality_counts(org: Organization, period: Period, tree: str = rollup.THEN) -> dict[str, int]:
-    """One query over the admission facts: the count of new members for every value of every
-    dimension (the profile each fact carries, age in full years on the day of the decision)."""
-    aggregates: dict[str, Count] = {"total": Count("event_id")}
+def _quality_columns(connection: Any) -> tuple[list[str], list[str], list[object]]:
+    """The names and SQL of the quality report's counts (``total``, then ``<dimension>__<value>``
+    for every value of every dimension and age band) over a source aliased ``f``, and their
+    parameters: one ``COUNT(CASE …)`` each, in SQL of its own (a hundred ORM aggregates cost
+    more to compile than the query takes to run)."""
+    q = connection.ops.quote_name
+    names, columns, params = ["total"], ["COUNT(*)"], []
     for key, _label, fname, choices in DIMENSIONS:
         for value, _ in choices:
-            aggregates[f"{key}__{value}"] = Count("event_id", filter=Q(**{fname: value}))
+            names.append(f"{key}__{value}")
+            columns.append(f"COUNT(CASE WHEN f.{q(fname)} = %s THEN 1 END)")
+            params.append(value)
     for key, _label, low, high in AGE_BANDS:
-        q = Q()
+        conditions = []
         if low is not None:
-            q &= Q(age__gte=low)
+            conditions.append("f.age >= %s")
+            params.append(low)
         if high is not None:
-            q &= Q(age__lte=high)
-        aggregates[f"age_band__{key}"] = Count("event_id", filter=q)
-    return (
-        MemberFlowFact.objects.filter(
-            rollup.within(org.id, tree=tree, cell_field="cell_id"),
-            kind__in=ADMISSION_KINDS,
-            day__range=(period.date_from, period.date_to),
+            conditions.append("f.age <= %s")
+            params.append(high)
+        names.append(f"age_band__{key}")
+        columns.append(f"COUNT(CASE WHEN {' AND '.join(conditions)} THEN 1 END)")
+    return names, columns, params
+
+
+def _quality_counts(org: Organization, *periods: Period, tree: str = rollup.THEN) -> list[dict[str, int]]:
+    """One query over the admission facts: for each period, the count of new members for every
+    value of every dimension (the profile each fact carries, age in full years on the day of the
+    decision). The periods may overlap: each is its own branch of a UNION ALL."""
+    profile = [fname for _key, _label, fname, _choices in DIMENSIONS]
+    within = rollup.within(org.id, tree=tree, cell_field="cell_id")
+    connection = connections[router.db_for_read(MemberFlowFact)]
+    names, columns, column_params = _quality_columns(connection)
+    parts, params = [], []
+    for i, period in enumerate(periods):
+        source, source_params = (
+            MemberFlowFact.objects.filter(
+                within, kind__in=ADMISSION_KINDS, day__range=(period.date_from, period.date_to)
+            )
+            .order_by()
+            .values(*profile, "age")
+            .query.sql_with_params()
         )
-        .order_by()
-        .aggregate(**aggregates)
-    )
+        parts.append(f"SELECT {i} AS period, {', '.join(columns)} FROM ({source}) f")
+        params += column_params + list(source_params)
+    out: list[dict[str, int]] = [dict.fromkeys(names, 0) for _ in periods]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        for i, *counts in cursor.fetchall():
+            out[i] = {name: int(n) for name, n in zip(names, counts)}
+    return out
 
 
 @dataclass
@@ -889,10 +917,10 @@ class Quality:
 
 def new_member_quality(org: Organization, period: Period, tree: str = rollup.THEN) -> Quality:
     """New members in the subtree and period by every dimension the boards report, with the
-    same period of the previous year. Two queries (``tree=rollup.NOW``: mapped onto today's
-    organisations)."""
+    same period of the previous year. One query (``tree=rollup.NOW``: mapped onto today's
+    organisations; one more for the recorded successions)."""
     previous = period.comparison()
-    now, prev = _quality_counts(org, period, tree), _quality_counts(org, previous, tree)
+    now, prev = _quality_counts(org, period, previous, tree=tree)
     groups: list[QualityGroup] = []
     dims: list[tuple[str, str, Choices]] = [(k, label, choices) for k, label, _f, choices in DIMENSIONS]
     dims.insert(4, ("age_band", "Độ tuổi khi kết nạp", [(k, label) for k, label, _lo, _hi in AGE_BANDS]))
