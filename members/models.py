@@ -483,8 +483,8 @@ class MemberFlowFact(models.Model):
 
 class SubtreeYear(models.Model):
     """The members' facts of one organisation's subtree in one year, summed once: the admissions
-    of the year (admitted and readmitted, by decision date) and the members at its start (the end
-    of 31 December before), each under the tree as it stood on the fact's own date. What the
+    of the year (admitted and readmitted, by decision date), its readmissions and exits by kind,
+    and the members at its start (the end of 31 December before), each under the tree as it stood on the fact's own date. What the
     province's pages read for whole years instead of rolling every cell up (``members.subtree_years``).
 
     Kept in step by the same writes as the cell facts (``members.facts``), in the same
@@ -497,6 +497,16 @@ class SubtreeYear(models.Model):
     admissions = models.IntegerField(default=0)
     official = models.IntegerField(default=0)
     probationary = models.IntegerField(default=0)
+    # the year's readmissions (among its admissions) and exits by kind, probationary members apart
+    readmitted = models.IntegerField(default=0)
+    struck_off = models.IntegerField(default=0)
+    struck_off_probationary = models.IntegerField(default=0)
+    left = models.IntegerField(default=0)
+    left_probationary = models.IntegerField(default=0)
+    expelled = models.IntegerField(default=0)
+    expelled_probationary = models.IntegerField(default=0)
+    died = models.IntegerField(default=0)
+    died_probationary = models.IntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organization", "year"], name="subtree_year_unique")]

@@ -1,19 +1,19 @@
-"""Yearly facts per organisation (``SubtreeYear``): the admissions of each year and the members at
-its start, summed over each organisation's subtree once, when they change, rather than over every
-cell on each read.
+"""Yearly facts per organisation (``SubtreeYear``): the admissions of each year, its readmissions
+and exits by kind (probationary members apart) and the members at its start, summed over each
+organisation's subtree once, when they change, rather than over every cell on each read.
 
 A province's page of a whole year reads three member counts (the start of the year, of the year
 before, the end of the year) and two years of admissions for a few thousand organisations: rolled
 up from the cell facts that is one pass over every cell of the province each; read here it is one
 indexed lookup per organisation and year.
 
-Same meaning as the cell facts rolled up with ``organizations.rollup.THEN``: an admission counts
-under the organisations above its cell on the day of its decision; the members at the start of
+Same meaning as the cell facts rolled up with ``organizations.rollup.THEN``: an admission or an
+exit counts under the organisations above its cell on the day of its decision; the members at the start of
 year Y under those above their cell at the end of 31 December of Y-1. So a restructuring moves no
 history, and reading these rows for whole years gives exactly what the roll-up gives.
 
 Kept in step:
-- ``add_admissions`` (``facts.record_flows``) and ``add_spans`` (``facts.apply_period_change``) add
+- ``add_flows`` (``facts.record_flows``) and ``add_spans`` (``facts.apply_period_change``) add
   the change of the cell facts to each organisation that was above the cell on the fact's date, in
   the write's own transaction (one upsert statement);
 - ``tree_moved`` (a move in the tree, through ``members.restructure``) recomputes the years from
@@ -36,7 +36,7 @@ from django.db.models.functions import Coalesce
 
 from organizations.models import Organization, OrganizationAncestry
 
-from .models import ADMISSION_KINDS, MemberBalance, MemberFlowFact, Status, SubtreeYear
+from .models import ADMISSION_KINDS, EXIT_KINDS, EventKind, MemberBalance, MemberFlowFact, Status, SubtreeYear
 
 # The years kept. Earlier years are read from the cell facts; so are later ones: to keep more,
 # raise the bound and run ``manage.py rebuild_facts``, which fills the new years.
@@ -44,6 +44,26 @@ COVERED = range(2000, 2041)
 
 Figures = tuple[int, int, int]  # admissions, official, probationary
 ZERO: Figures = (0, 0, 0)
+
+# Every column of a row: the three ``Figures``, then the readmissions among the admissions and
+# each exit kind with the probationary members among them (what the exits report reads).
+FLOW_COLUMNS = (
+    "readmitted",
+    *(f"{kind.value}{part}" for kind in EXIT_KINDS for part in ("", "_probationary")),
+)
+COLUMNS = ("admissions", "official", "probationary", *FLOW_COLUMNS)
+Row = tuple[int, ...]  # a row's ``COLUMNS``
+ROW_ZERO: Row = (0,) * len(COLUMNS)
+_INDEX = {name: i for i, name in enumerate(COLUMNS)}
+
+
+def flow_columns(kind: str, probationary: bool) -> list[int]:
+    """The indexes in ``COLUMNS`` that a flow fact of ``kind`` adds one to (none for transfers)."""
+    if kind in ADMISSION_KINDS:
+        return [0, _INDEX["readmitted"]] if kind == EventKind.READMITTED else [0]
+    if kind in EXIT_KINDS:
+        return [_INDEX[kind], _INDEX[f"{kind}_probationary"]] if probationary else [_INDEX[kind]]
+    return []
 
 
 def covers(years: Iterable[int]) -> bool:
@@ -157,6 +177,23 @@ def by_year(anchors: QuerySet[Organization, dict[str, Any]], years: Iterable[int
     return {r["year"]: (r["a"], r["o"], r["p"]) for r in rows}
 
 
+def read_rows(anchor: int, years: Iterable[int], *, using: str | None = None) -> dict[int, dict[str, int]]:
+    """{year: {column: n}} of one organisation, every column of ``COLUMNS`` (zeros where no
+    row): one query."""
+    years = sorted(set(years))
+    out = {y: dict.fromkeys(COLUMNS, 0) for y in years}
+    if not years:
+        return out
+    rows = (
+        SubtreeYear.objects.using(using or router.db_for_read(SubtreeYear))
+        .filter(organization_id=anchor, year__in=years)
+        .values_list("year", *COLUMNS)
+    )
+    for year, *values in rows:
+        out[year] = dict(zip(COLUMNS, values))
+    return out
+
+
 def admitting(anchors: Sequence[int], *year_sets: Iterable[int], using: str | None = None) -> list[int]:
     """For each set of years, how many of ``anchors`` admitted someone in those years (their
     admissions summed over the set above zero): one query that counts in SQL, not a row per
@@ -186,12 +223,23 @@ def admitting(anchors: Sequence[int], *year_sets: Iterable[int], using: str | No
 
 # --- keeping in step ----------------------------------------------------------------------------
 
-Delta = tuple[int, datetime.date, int, int, int, int]  # cell, day of its tree, year, three deltas
+Delta = tuple[int, datetime.date, int, Row]  # cell, day of its tree, year, a delta per column
+
+
+def add_flows(flows: Iterable[tuple[str, int, datetime.date, bool]]) -> None:
+    """Flow facts recorded (kind, cell, day, probationary): admissions, readmissions and exits."""
+    deltas = []
+    for kind, cell, day, probationary in flows:
+        values = [0] * len(COLUMNS)
+        for i in flow_columns(kind, probationary):
+            values[i] = 1
+        deltas.append((cell, day, day.year, tuple(values)))
+    _apply(deltas)
 
 
 def add_admissions(cells_and_days: Iterable[tuple[int, datetime.date]]) -> None:
     """Admissions recorded in cells on days."""
-    _apply([(cell, day, day.year, 1, 0, 0) for cell, day in cells_and_days])
+    add_flows((EventKind.ADMITTED, cell, day, False) for cell, day in cells_and_days)
 
 
 def add_spans(spans: Iterable[tuple[int, str, int, int | None, int]]) -> None:
@@ -202,13 +250,14 @@ def add_spans(spans: Iterable[tuple[int, str, int, int | None, int]]) -> None:
         end = COVERED.stop - 1 if last is None else min(last, COVERED.stop - 1)
         for year in range(max(first, COVERED.start), end + 1):
             per[(cell, year)][0 if status == Status.OFFICIAL else 1] += sign
-    _apply([(cell, eve(year), year, 0, o, p) for (cell, year), (o, p) in per.items()])
+    rest = (0,) * len(FLOW_COLUMNS)
+    _apply([(cell, eve(year), year, (0, o, p, *rest)) for (cell, year), (o, p) in per.items()])
 
 
 def _apply(deltas: list[Delta], using: str = "default") -> None:
     """Add each delta to every organisation above its cell (itself included) on its day: one
     upsert (per ``CHUNK`` deltas)."""
-    rows = [d for d in deltas if d[2] in COVERED and (d[3] or d[4] or d[5])]
+    rows = [d for d in deltas if d[2] in COVERED and any(d[3])]
     for i in range(0, len(rows), CHUNK):
         _upsert(rows[i : i + CHUNK], using)
 
@@ -220,15 +269,16 @@ def _upsert(rows: list[Delta], using: str) -> None:
     connection = connections[using]
     q, adapt = connection.ops.quote_name, connection.ops.adapt_datefield_value
     table, ancestry = q(SubtreeYear._meta.db_table), q(OrganizationAncestry._meta.db_table)
-    one = "SELECT %s AS cell_id, %s AS day, %s AS year, %s AS adm, %s AS off, %s AS prob"
+    one = "SELECT %s AS cell_id, %s AS day, %s AS year, " + ", ".join(f"%s AS v{i}" for i in range(len(COLUMNS)))
     params: list = []
-    for cell, day, year, adm, off, prob in rows:
-        params += [cell, adapt(day), year, adm, off, prob]
-    columns = ", ".join(q(c) for c in ("organization_id", "year", "admissions", "official", "probationary"))
-    sums = ", ".join(f"{q(c)} = {table}.{q(c)} + excluded.{q(c)}" for c in ("admissions", "official", "probationary"))
+    for cell, day, year, values in rows:
+        params += [cell, adapt(day), year, *values]
+    columns = ", ".join(q(c) for c in ("organization_id", "year", *COLUMNS))
+    sums = ", ".join(f"{q(c)} = {table}.{q(c)} + excluded.{q(c)}" for c in COLUMNS)
+    summed = ", ".join(f"SUM(v.v{i})" for i in range(len(COLUMNS)))
     sql = (
         f"INSERT INTO {table} ({columns}) "
-        f"SELECT a.ancestor_id, v.year, SUM(v.adm), SUM(v.off), SUM(v.prob) "
+        f"SELECT a.ancestor_id, v.year, {summed} "
         f"FROM ({' UNION ALL '.join([one] * len(rows))}) v "
         f"JOIN {ancestry} a ON a.descendant_id = v.cell_id "
         f"AND a.valid_from <= v.day AND (a.valid_to IS NULL OR a.valid_to > v.day) "
@@ -243,7 +293,7 @@ def _upsert(rows: list[Delta], using: str) -> None:
 # --- from the cell facts ------------------------------------------------------------------------
 
 
-def expected(anchors: Iterable[int] | None = None, years: range = COVERED) -> dict[tuple[int, int], Figures]:
+def expected(anchors: Iterable[int] | None = None, years: range = COVERED) -> dict[tuple[int, int], Row]:
     """The rows from the cell facts (``MemberFlowFact``, ``MemberBalance``) through the dated
     ancestor table, for ``anchors`` (every organisation when None); zero rows left out. Summed
     here rather than in one grouped query: a year's balances of every cell joined to their
@@ -261,19 +311,23 @@ def expected(anchors: Iterable[int] | None = None, years: range = COVERED) -> di
         if anchor_set is None or ancestor in anchor_set:
             above[descendant].append((ancestor, valid_from, valid_to))
     n = len(years)
-    out: dict[int, list[list[int]]] = defaultdict(lambda: [[0] * n, [0] * n, [0] * n])
-    admitted = (
+    out: dict[int, list[list[int]]] = defaultdict(lambda: [[0] * n for _ in COLUMNS])
+    flows = (
         MemberFlowFact.objects.filter(
-            kind__in=ADMISSION_KINDS, day__gte=datetime.date(years.start, 1, 1), day__lt=datetime.date(years.stop, 1, 1)
+            kind__in=(*ADMISSION_KINDS, *EXIT_KINDS),
+            day__gte=datetime.date(years.start, 1, 1),
+            day__lt=datetime.date(years.stop, 1, 1),
         )
         .order_by()
-        .values_list("cell_id", "day")
+        .values_list("cell_id", "day", "kind", "probationary")
         .annotate(n=Count("id"))
     )
-    for cell, day, count in admitted.iterator(chunk_size=10000):
+    for cell, day, kind, probationary, count in flows.iterator(chunk_size=10000):
+        columns = flow_columns(kind, probationary)
         for ancestor, valid_from, valid_to in above.get(cell, ()):
             if valid_from <= day and (valid_to is None or valid_to > day):
-                out[ancestor][0][day.year - years.start] += count
+                for c in columns:
+                    out[ancestor][c][day.year - years.start] += count
     balances: dict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
     rows = MemberBalance.objects.order_by().values_list("cell_id", "year", "official", "probationary")
     for cell, year, official, probationary in rows.iterator(chunk_size=10000):
@@ -290,21 +344,19 @@ def expected(anchors: Iterable[int] | None = None, years: range = COVERED) -> di
                 official_row[i] += counts[i][0]
                 probationary_row[i] += counts[i][1]
     return {
-        (ancestor, years.start + i): (a[i], o[i], p[i])
-        for ancestor, (a, o, p) in out.items()
+        (ancestor, years.start + i): row
+        for ancestor, per_column in out.items()
         for i in range(n)
-        if a[i] or o[i] or p[i]
+        if any(row := tuple(values[i] for values in per_column))
     }
 
 
-def stored(anchors: Iterable[int] | None = None, years: range = COVERED) -> dict[tuple[int, int], Figures]:
+def stored(anchors: Iterable[int] | None = None, years: range = COVERED) -> dict[tuple[int, int], Row]:
     qs = SubtreeYear.objects.filter(year__gte=years.start, year__lt=years.stop)
     if anchors is not None:
         qs = qs.filter(organization_id__in=list(anchors))
     return {
-        (org, year): (a, o, p)
-        for org, year, a, o, p in qs.values_list("organization_id", "year", "admissions", "official", "probationary")
-        if a or o or p
+        (org, year): tuple(row) for org, year, *row in qs.values_list("organization_id", "year", *COLUMNS) if any(row)
     }
 
 
@@ -313,7 +365,7 @@ def rebuild(anchors: Iterable[int] | None = None, years: range = COVERED, *, dry
     cell facts; rewrite those that differ. Returns how many (organisation, year) rows differed."""
     anchors = None if anchors is None else list(dict.fromkeys(anchors))
     want, have = expected(anchors, years), stored(anchors, years)
-    wrong = {k for k in set(want) | set(have) if want.get(k, ZERO) != have.get(k, ZERO)}
+    wrong = {k for k in set(want) | set(have) if want.get(k, ROW_ZERO) != have.get(k, ROW_ZERO)}
     if wrong and not dry_run:
         by_org: dict[int, list[int]] = defaultdict(list)
         for org, year in wrong:
@@ -325,8 +377,8 @@ def rebuild(anchors: Iterable[int] | None = None, years: range = COVERED, *, dry
             SubtreeYear.objects.filter(organization_id__in=chunk, year__gte=years.start, year__lt=years.stop).delete()
             SubtreeYear.objects.bulk_create(
                 [
-                    SubtreeYear(organization_id=org, year=year, admissions=a, official=o, probationary=p)
-                    for (org, year), (a, o, p) in want.items()
+                    SubtreeYear(organization_id=org, year=year, **dict(zip(COLUMNS, row)))
+                    for (org, year), row in want.items()
                     if org in in_chunk
                 ],
                 batch_size=2000,

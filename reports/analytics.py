@@ -36,7 +36,7 @@ from members.models import (
     Sex,
 )
 from members.quotas.models import Quota
-from members.selectors import members_at, movements
+from members.selectors import members_at, movements, movements_of_years
 from organizations import rollup
 from organizations.models import CELL_KINDS, GRASSROOTS_KINDS, Kind, Organization, ResidentialArea
 from organizations.selectors import predecessors_by_successor
@@ -798,13 +798,14 @@ DIMENSIONS: list[tuple[str, str, str, Choices]] = [
 ]
 
 
-def _quality_columns(connection: Any) -> tuple[list[str], list[str], list[object]]:
+def _quality_columns(connection: Any) -> tuple[list[str], list[str], list[str | bool | int]]:
     """The names and SQL of the quality report's counts (``total``, then ``<dimension>__<value>``
     for every value of every dimension and age band) over a source aliased ``f``, and their
     parameters: one ``COUNT(CASE …)`` each, in SQL of its own (a hundred ORM aggregates cost
     more to compile than the query takes to run)."""
     q = connection.ops.quote_name
-    names, columns, params = ["total"], ["COUNT(*)"], []
+    names, columns = ["total"], ["COUNT(*)"]
+    params: list[str | bool | int] = []
     for key, _label, fname, choices in DIMENSIONS:
         for value, _ in choices:
             names.append(f"{key}__{value}")
@@ -831,7 +832,8 @@ def _quality_counts(org: Organization, *periods: Period, tree: str = rollup.THEN
     within = rollup.within(org.id, tree=tree, cell_field="cell_id")
     connection = connections[router.db_for_read(MemberFlowFact)]
     names, columns, column_params = _quality_columns(connection)
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[Any] = []
     for i, period in enumerate(periods):
         source, source_params = (
             MemberFlowFact.objects.filter(
@@ -1004,10 +1006,19 @@ class Exits:
 def exits(org: Organization, period: Period, tree: str = rollup.THEN) -> Exits:
     """Struck off, left, expelled and died in the subtree and period (probationary members
     counted apart), with admissions, transfers across the boundary and net growth, for the
-    period and the same period last year (``members.selectors.movements``)."""
+    period and the same period last year (``members.selectors.movements``; whole years under
+    the tree of their dates off the yearly facts, ``movements_of_years``: the same figures)."""
     previous = period.comparison()
-    now = movements(org, period.date_from, period.date_to, tree=tree)
-    prev = movements(org, previous.date_from, previous.date_to, tree=tree)
+    if on_yearly_facts((period, previous), tree) and subtree_years.covers(
+        (period.date_to.year + 1, previous.date_to.year + 1)
+    ):
+        # Whole years: the yearly facts of the organisation (two queries for both periods).
+        now, prev = movements_of_years(
+            org, (period.date_from.year, period.date_to.year), (previous.date_from.year, previous.date_to.year)
+        )
+    else:
+        now = movements(org, period.date_from, period.date_to, tree=tree)
+        prev = movements(org, previous.date_from, previous.date_to, tree=tree)
     labels = dict(EventKind.choices)
     lines = [
         ExitLine(

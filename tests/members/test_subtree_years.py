@@ -150,3 +150,56 @@ def test_how_many_organisations_admitted_is_the_count_of_those_with_admissions(t
         0,
     ]
     assert subtree_years.admitting([], [2022]) == [0]
+
+
+@pytest.fixture
+def exits_and_moves(tree, lives):
+    """Exits of every kind, probationary and official, a readmission, and a move in the tree
+    between them: each fact counts under the district of its own day."""
+    d = admit(tree.CXA, D(2023, 3, 1))  # probationary until 2024
+    e = official(tree.CYA, D(2016, 1, 1), D(2017, 2, 10))
+    f = official(tree.CXB, D(2016, 1, 1), D(2017, 2, 10))
+    membership_record_event(d, kind=EventKind.LEFT, effective_date=D(2023, 8, 1), reason="Xin ra khỏi Đảng")
+    membership_record_event(e, kind=EventKind.EXPELLED, effective_date=D(2023, 5, 5), reason="Vi phạm kỷ luật")
+    organization_move(tree.GX, tree.Y, on=D(2024, 1, 15))
+    membership_record_event(f, kind=EventKind.DIED, effective_date=D(2024, 4, 4))
+    g = admit(tree.CXB, D(2024, 5, 1))
+    membership_record_event(g, kind=EventKind.STRUCK_OFF, effective_date=D(2024, 9, 1), reason="Bỏ sinh hoạt")
+
+
+def test_the_exits_off_the_yearly_facts_are_the_exits_rolled_up_from_the_cells(tree, exits_and_moves):
+    from members.selectors import movements, movements_of_years
+
+    assert subtree_years.stored() == subtree_years.expected()
+    spans = [(2022, 2022), (2023, 2023), (2024, 2024), (2022, 2024), (2016, 2025)]
+    for org in nodes(tree):
+        org.refresh_from_db()
+        yearly = movements_of_years(org, *spans)
+        for (first, last), fast in zip(spans, yearly):
+            assert fast == movements(org, D(first, 1, 1), D(last, 12, 31)), (org.code, first, last)
+    (in_2024,) = movements_of_years(tree.Y, (2024, 2024))
+    assert in_2024["exits"]["died"] == {"total": 1, "probationary": 0}  # f, in GX, moved under Y
+    assert in_2024["exits"]["struck_off"] == {"total": 1, "probationary": 1}
+    (in_2023,) = movements_of_years(tree.X, (2023, 2023))
+    assert in_2023["exits"]["left"] == {"total": 1, "probationary": 1}  # d, under X before the move
+
+
+def test_the_exits_report_reads_whole_years_off_the_yearly_facts(tree, exits_and_moves, django_assert_num_queries):
+    with django_assert_num_queries(2):  # the yearly rows of both periods, the transfers across the boundary
+        yearly = analytics.exits(tree.P, Period.year(2024))
+    rolled = analytics.exits(tree.P, Period(D(2024, 1, 1), D(2024, 12, 30)))  # a part of a year: the cells
+    assert yearly.lines[3].total == 1 and yearly.removed == 1
+    assert [(line.prev_total, line.prev_probationary) for line in yearly.lines] == [
+        (line.prev_total, line.prev_probationary) for line in rolled.lines
+    ]
+    assert yearly.prev == rolled.prev
+
+
+def test_rebuild_repairs_the_yearly_exits(tree, exits_and_moves):
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {SubtreeYear._meta.db_table} SET died_probationary = died_probationary + 1")
+    wrong = SubtreeYear.objects.count()
+    assert facts.rebuild(dry_run=True) == {"subtree years": wrong}
+    assert facts.rebuild() == {"subtree years": wrong}
+    assert facts.rebuild() == {}
+    assert subtree_years.stored() == subtree_years.expected()
