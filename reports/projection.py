@@ -241,8 +241,11 @@ def projection(org: Organization, today: datetime.date | None = None, *, kinds: 
     children = analytics.rows_for(org, kinds)
     nodes = [org] + children
     anchors = [n.id for n in nodes]
-    # The stage facts (candidates.facts), rolled up to the rows in one query.
-    source = CandidateStageFact.objects.filter(stage__in=[*BEFORE_DECISION, Stage.DECISION]).values(
+    # The stage facts (candidates.facts), rolled up to the rows in one query. Every stage is
+    # read (the stages after the decision are few and left out below): filtered by stage, SQLite
+    # walked the stage index over every fact of the database and looked up each one's ancestors
+    # even for a commune's page, instead of going down from the few organisations shown.
+    source = CandidateStageFact.objects.values(
         "cell_id",
         "stage",
         "n",

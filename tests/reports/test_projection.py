@@ -137,3 +137,30 @@ def test_projection_page_reads_a_fixed_number_of_queries(tree, users, login, dja
     client.get("/reports/T/projection/")
     with django_assert_num_queries(11):
         assert client.get("/reports/T/projection/").status_code == 200
+
+
+def test_candidates_past_the_decision_are_not_in_the_pipeline(tree):
+    """The stage facts are read for every stage; those after the decision (probationary,
+    recognition proposed) count nowhere on the page, the decided this year once each."""
+    day = datetime.date
+    candidate(tree.CXA, [(EventKind.CREATED, "", Stage.SOURCE, day(2022, 5, 1))])
+    candidate(
+        tree.CXA,
+        [(EventKind.CREATED, "", Stage.SOURCE, day(2022, 1, 1))],
+        stage=Stage.DECISION,
+        stage_date=day(2022, 5, 20),
+        decision_date=day(2022, 5, 20),
+    )
+    for stage in (Stage.PROBATIONARY, Stage.RECOGNITION_PROPOSED):
+        candidate(
+            tree.CXA,
+            [(EventKind.CREATED, "", Stage.SOURCE, day(2022, 1, 1))],
+            stage=stage,
+            stage_date=day(2022, 5, 25),
+            decision_date=day(2022, 5, 20),
+        )
+    result = projection(tree.P, today=day(2022, 6, 1))
+    x, _y = result.rows
+    for row in (x, result.total):
+        assert (row.pipeline_total, row.by_stage[Stage.SOURCE], row.decided) == (1, 1, 1)
+        assert Stage.PROBATIONARY not in row.by_stage and Stage.PROBATIONARY not in row.in_time
