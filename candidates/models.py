@@ -447,7 +447,11 @@ class CandidateStageEndFact(models.Model):
                 fields=["cell", "stage", "day", "outcome", "days"], name="candidate_stage_end_fact_unique"
             )
         ]
-        indexes = [models.Index(fields=["day", "cell"], name="stage_end_fact_day_cell")]
+        # The projection's stage history: the ends of a window summed per stage, outcome and
+        # days, read in this order (no sort) and from the index alone (SQLite). It replaced an
+        # index on (day, cell), which had SQLite read the window's rows from the table and sort
+        # them; the writes go through the unique constraint.
+        indexes = [models.Index(fields=["stage", "outcome", "days", "day", "cell", "n"], name="stage_end_fact_history")]
 
 
 class CandidateDueFact(models.Model):

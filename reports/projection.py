@@ -27,17 +27,19 @@ of the quota where no minimum is set) or off track.
 
 import datetime
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 
-from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db import connections
+from django.db.models import BigIntegerField, Case, ExpressionWrapper, F, IntegerField, Q, Sum, Value, When
 
 from candidates.facts import BEFORE_DECISION
 from candidates.models import CandidateStageEndFact, CandidateStageFact, Stage, StageOutcome
 from members.quotas.models import Quota
 from organizations import rollup
-from organizations.models import Organization
+from organizations.models import Organization, OrganizationAncestry
 
 from . import analytics
 from .periods import Period, rate
@@ -163,21 +165,42 @@ class Projection:
 
 def stage_history(root: Organization, window: Period) -> dict[str, StageHistory]:
     """Conversion and typical time of each stage before the decision, from the stage ends
-    (``CandidateStageEndFact``) in ``root``'s subtree within ``window``. One query."""
-    ends = CandidateStageEndFact.objects.filter(day__range=(window.date_from, window.date_to)).values(
-        "cell_id", "stage", "outcome", "days", "n"
-    )
-    rolled = rollup.roll_up(ends, anchors=[root.id], sums=["n"], group=["stage", "outcome", "days"])
+    (``CandidateStageEndFact``) in ``root``'s subtree (the tree of today) within ``window``. One
+    query."""
+    ends = CandidateStageEndFact.objects.filter(day__range=(window.date_from, window.date_to))
+    rows: Iterable[tuple[str, str, int, int]]
+    if connections[ends.db].vendor == "sqlite":
+        # The subtree's cells today as one list SQLite builds once, rather than each end's
+        # ancestor looked up, and ``cell + 0`` (as ``rollup.roll_up`` does for many organisations)
+        # to keep it on the index in the order of the sums (``stage_end_fact_history``: no sort,
+        # nothing read from the table) rather than on the cell's: about half the time.
+        cells = OrganizationAncestry.objects.filter(ancestor_id=root.id, valid_to__isnull=True).values("descendant_id")
+        rows = (
+            ends.alias(end_cell=ExpressionWrapper(F("cell_id") + 0, output_field=BigIntegerField()))
+            .filter(end_cell__in=cells)
+            .order_by()
+            .values_list("stage", "outcome", "days")
+            .annotate(total=Sum("n"))
+        )
+    else:
+        # PostgreSQL hash-joins the ends to the subtree: the roll-up (the list costs it more).
+        rolled = rollup.roll_up(
+            ends.values("cell_id", "stage", "outcome", "days", "n"),
+            anchors=[root.id],
+            sums=["n"],
+            group=["stage", "outcome", "days"],
+        )
+        rows = [(stage, outcome, days, sums["n"]) for (_root, stage, outcome, days), sums in rolled.items()]
     went_on: defaultdict[str, int] = defaultdict(int)
     dropped: defaultdict[str, int] = defaultdict(int)
     durations: defaultdict[str, Counter[int]] = defaultdict(Counter)
-    for (_root, stage, outcome, days), sums in rolled.items():
+    for stage, outcome, days, n in rows:
         if outcome == StageOutcome.WENT_ON:
-            went_on[stage] += sums["n"]
+            went_on[stage] += n
             if days != CandidateStageEndFact.UNKNOWN_DAYS:
-                durations[stage][days] += sums["n"]
+                durations[stage][days] += n
         else:
-            dropped[stage] += sums["n"]
+            dropped[stage] += n
     labels = dict(Stage.choices)
     history = {s: StageHistory(s, labels[s], went_on[s], dropped[s], _median(durations[s])) for s in BEFORE_DECISION}
     for s in BEFORE_DECISION:

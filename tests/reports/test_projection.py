@@ -9,6 +9,7 @@ from candidates.models import Candidate, CandidateEvent, EventKind, Stage
 from members.models import Person
 from members.quotas.models import Quota
 from reports.projection import Status, projection
+from tests.fixtures import build_small_province
 from tests.members.factories import admit, person_fields
 
 
@@ -164,3 +165,28 @@ def test_candidates_past_the_decision_are_not_in_the_pipeline(tree):
     for row in (x, result.total):
         assert (row.pipeline_total, row.by_stage[Stage.SOURCE], row.decided) == (1, 1, 1)
         assert Stage.PROBATIONARY not in row.by_stage and Stage.PROBATIONARY not in row.in_time
+
+
+def test_the_stage_history_is_the_provinces_own_whatever_the_page(tree):
+    """The history counts the stage ends in the province's subtree of today, for its page and
+    for a district's alike; another province's count nowhere."""
+    day = datetime.date
+    other = build_small_province("U")
+    went_on = [
+        (EventKind.CREATED, "", Stage.SOURCE, day(2021, 1, 1)),
+        (EventKind.ADVANCED, Stage.SOURCE, Stage.CULTIVATION, day(2021, 1, 21)),
+    ]
+    dropped = [
+        (EventKind.CREATED, "", Stage.SOURCE, day(2021, 1, 1)),
+        (EventKind.DROPPED, Stage.SOURCE, Stage.DROPPED, day(2021, 3, 1)),
+    ]
+    candidate(tree.CXA, went_on)
+    candidate(tree.CYA, went_on)
+    candidate(tree.CYA, dropped)
+    for _ in range(3):
+        candidate(other.CXA, dropped)
+    for org in (tree.P, tree.X, tree.GY):
+        source = projection(org, today=day(2022, 6, 1)).history[0]
+        assert (source.went_on, source.dropped, source.typical_days) == (2, 1, 20)
+    source = projection(other.X, today=day(2022, 6, 1)).history[0]
+    assert (source.went_on, source.dropped, source.typical_days) == (0, 3, 0)
