@@ -510,6 +510,13 @@ class SubtreeYear(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organization", "year"], name="subtree_year_unique")]
+        # A year's rows read whole, the figures in the index (no lookup per row): which
+        # organisations admitted someone, which have members (``subtree_years.admitting_ids``).
+        indexes = [
+            models.Index(
+                fields=["year", "organization", "admissions", "official", "probationary"], name="subtree_year_by_year"
+            )
+        ]
 
 
 class MemberBalance(models.Model):

@@ -221,6 +221,28 @@ def admitting(anchors: Sequence[int], *year_sets: Iterable[int], using: str | No
     return [int(v) for v in row]
 
 
+def admitting_ids(years: Iterable[int], within: Organization) -> QuerySet[SubtreeYear, dict[str, Any]]:
+    """The organisations of ``within``'s subtree under which someone was admitted in ``years``
+    (their admissions summed over the years not zero), as a subquery of ids: what ``read`` gives,
+    for a filter or a count in SQL over many organisations (``pk__in``), read off the index by
+    year (or, for a small subtree, by organisation) rather than as a row each in Python."""
+    rows = SubtreeYear.objects.filter(year__in=sorted(set(years)), organization__path__startswith=within.path)
+    return (
+        rows.order_by().values("organization_id").annotate(t=Sum("admissions")).exclude(t=0).values("organization_id")
+    )
+
+
+def with_members_ids(day: datetime.date, within: Organization) -> QuerySet[SubtreeYear, dict[str, Any]] | None:
+    """The organisations of ``within``'s subtree with members (official or probationary) at the
+    end of ``day``, as a subquery of ids, when ``day`` is the eve of a year the table covers: then
+    the year's row alone is what ``members.selectors.members_at`` reads. None for another day (the
+    periods starting or ending since the nearest year boundary count too)."""
+    if not is_eve(day) or not covers([base_year(day)]):
+        return None
+    rows = SubtreeYear.objects.filter(year=base_year(day), organization__path__startswith=within.path).order_by()
+    return rows.alias(total=F("official") + F("probationary")).exclude(total=0).values("organization_id")
+
+
 # --- keeping in step ----------------------------------------------------------------------------
 
 Delta = tuple[int, datetime.date, int, Row]  # cell, day of its tree, year, a delta per column

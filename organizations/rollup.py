@@ -111,6 +111,39 @@ def roll_up(
     using = using or "default"
     if not isinstance(anchors, QuerySet):
         anchors = list(anchors)
+        if not anchors:
+            return {}
+    sql, params = roll_up_sql(
+        source, anchors=anchors, sums=sums, group=group, tree=tree, crossing=crossing, using=using
+    )
+    out: dict[tuple, dict[str, int]] = {}
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        for row in cursor.fetchall():
+            key = tuple(row[: 1 + len(group)])
+            out[key] = {s: int(v) for s, v in zip(sums, row[1 + len(group) :])}
+    return out
+
+
+def roll_up_sql(
+    source: Any,
+    *,
+    anchors: Any,
+    sums: Sequence[str],
+    group: Sequence[str] = (),
+    tree: str | datetime.date = TODAY,
+    crossing: str | None = None,
+    using: str | None = None,
+) -> tuple[str, list]:
+    """The query ``roll_up`` runs, to be read inside another (a subquery): its columns are
+    ``ancestor_id``, the ``group`` columns and the ``sums`` under their own names. ``anchors``
+    must not be empty; None: every organisation above the facts (for a subquery that the outer
+    query filters, rather than a list of anchors looked up for each fact)."""
+    if isinstance(source, QuerySet):
+        using = using or source.db
+    using = using or "default"
+    if anchors is not None and not isinstance(anchors, QuerySet):
+        anchors = list(anchors)
     q = connections[using].ops.quote_name
     src_sql, src_params = _sql(source)
     params: list = list(src_params)
@@ -118,14 +151,15 @@ def roll_up(
     # descendant) index; ``+ 0`` keeps it on the (descendant) index instead: a handful of
     # ancestors per fact, then the filter. With a few anchors, going down from them is cheaper.
     # PostgreSQL plans the join by itself (hash joins).
-    many = not isinstance(anchors, QuerySet) and len(anchors) > FEW_ANCHORS
+    many = isinstance(anchors, list) and len(anchors) > FEW_ANCHORS
     ancestor = "a.ancestor_id + 0" if many and connections[using].vendor == "sqlite" else "a.ancestor_id"
-    if isinstance(anchors, QuerySet):
+    anchor_params: Sequence[Any] = []
+    if anchors is None:
+        anchor_clause = "1 = 1"
+    elif isinstance(anchors, QuerySet):
         anchor_sql, anchor_params = _sql(anchors)
         anchor_clause = f"{ancestor} IN ({anchor_sql})"
     else:
-        if not anchors:
-            return {}
         anchor_clause = f"{ancestor} IN ({', '.join(['%s'] * len(anchors))})"
         anchor_params = anchors
     mapping = successor_cells(using) if tree == NOW else {}
@@ -146,18 +180,12 @@ def roll_up(
         )
         params += inner
     groups = [f"f.{q(g)}" for g in group]
-    select = ", ".join(["a.ancestor_id", *groups, *[f"COALESCE(SUM(f.{q(s)}), 0)" for s in sums]])
+    select = ", ".join(["a.ancestor_id", *groups, *[f"COALESCE(SUM(f.{q(s)}), 0) AS {q(s)}" for s in sums]])
     sql = (
         f"SELECT {select} FROM ({src_sql}) f JOIN {q(ANCESTRY)} a ON a.descendant_id = {cell} "
         f"WHERE {' AND '.join(clauses)} GROUP BY {', '.join(['a.ancestor_id', *groups])}"
     )
-    out: dict[tuple, dict[str, int]] = {}
-    with connections[using].cursor() as cursor:
-        cursor.execute(sql, params)
-        for row in cursor.fetchall():
-            key = tuple(row[: 1 + len(groups)])
-            out[key] = {s: int(v) for s, v in zip(sums, row[1 + len(groups) :])}
-    return out
+    return sql, params
 
 
 def totals(

@@ -17,7 +17,8 @@ from typing import Any, NamedTuple
 
 from django.core.paginator import Page, Paginator
 from django.db import connections, router
-from django.db.models import Case, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.lookups import GreaterThan
 
 from candidates.models import OPEN_STAGES, CandidateStageFact
@@ -40,6 +41,7 @@ from members.selectors import members_at, movements, movements_of_years
 from organizations import rollup
 from organizations.models import CELL_KINDS, GRASSROOTS_KINDS, Kind, Organization, ResidentialArea
 from organizations.selectors import predecessors_by_successor
+from partydev.paginators import CountedRows
 
 from .periods import Period, rate
 
@@ -117,15 +119,16 @@ def _with_total(c: dict[str, int]) -> dict[str, int]:
     return {"total": c["official"] + c["probationary"], "official": c["official"], "probationary": c["probationary"]}
 
 
-def pipeline_by_cell(org: Organization, stages: Iterable[str]) -> dict[int, dict[str, int]]:
-    """Candidates at each of ``stages`` per cell id of the subtree today: one query on the facts."""
-    rows = (
-        # The subtree of today: the cells' paths (a join, not a lookup per fact in the ancestry).
-        CandidateStageFact.objects.filter(cell__path__startswith=org.path, stage__in=list(stages), n__gt=0)
-        .order_by()
-        .values("cell_id", "stage")
-        .annotate(t=Sum("n"))
-    )
+def pipeline_by_cell(
+    org: Organization, stages: Iterable[str], *, cells: Collection[int] | None = None
+) -> dict[int, dict[str, int]]:
+    """Candidates at each of ``stages`` per cell id of the subtree today (``cells``: of those
+    only): one query on the facts."""
+    # The subtree of today: the cells' paths (a join, not a lookup per fact in the ancestry).
+    facts = CandidateStageFact.objects.filter(cell__path__startswith=org.path, stage__in=list(stages), n__gt=0)
+    if cells is not None:
+        facts = facts.filter(cell_id__in=list(cells))
+    rows = facts.order_by().values("cell_id", "stage").annotate(t=Sum("n"))
     result: dict[int, dict[str, int]] = defaultdict(dict)
     for r in rows:
         result[r["cell_id"]][r["stage"]] = r["t"]
@@ -1039,59 +1042,117 @@ def exits(org: Organization, period: Period, tree: str = rollup.THEN) -> Exits:
 
 @dataclass
 class Coverage:
+    """The coverage report. Each list is read a page at a time (``CountedRows``: its length is
+    known, a page reads its own rows only; the Excel export reads it whole)."""
+
     org: Organization
     period: Period
-    grassroots_without: "list[OrgRow]"
+    grassroots_without: "CountedRows[OrgRow]"
     grassroots_total: int
-    cells_without: "list[OrgRow]"
+    cells_without: "CountedRows[OrgRow]"
     cells_total: int
-    areas_without_member: "list[AreaRow]"
-    areas_without_cell: "list[AreaRow]"
+    areas_without_member: "CountedRows[AreaRow]"
+    areas_without_cell: "CountedRows[AreaRow]"
     areas_total: int
-    pipeline: "list[PipelineRow]" = field(default_factory=list)  # cell, {stage: n}, total, quota of the year
+    pipeline: "CountedRows[PipelineRow]"  # cell, {stage: n}, total, quota of the year
 
 
 def coverage(org: Organization, period: Period) -> Coverage:
     """Grassroots organisations and cells that admitted no one in the period; residential areas
     without party members or without a cell of their own; the pipeline of every cell next to its
-    quota for the year. Six queries."""
-    units = [
-        OrgRow(*row)
-        for row in Organization.objects.filter(path__startswith=org.path, kind__in=GRASSROOTS_KINDS | CELL_KINDS)
-        .order_by("path")
-        .values_list(*ROW_FIELDS)
-    ]
-    (admitted,) = admissions([u.id for u in units], period)
-    grassroots = [u for u in units if u.kind in GRASSROOTS_KINDS]
-    cells = [u for u in units if u.kind == Kind.CELL]
-    areas = [
-        AreaRow(ResidentialArea.label(kind, name), grassroots, cell_id, cell or "")
-        for name, kind, grassroots, cell_id, cell in ResidentialArea.objects.filter(
-            grassroots__path__startswith=org.path
-        )
-        .order_by("grassroots__path", "name")
-        .values_list("name", "kind", "grassroots__name", "cell_id", "cell__name")
-    ]
-    (members_then,) = members({a.cell_id for a in areas if a.cell_id}, period.date_to)
-    without_cell = [a for a in areas if a.cell_id is None]
-    without_member = [a for a in areas if a.cell_id is None or not members_then[a.cell_id]["total"]]
-    all_cells = [u for u in units if u.kind in CELL_KINDS]
-    stages = pipeline_by_cell(org, OPEN_STAGES)
+    quota for the year.
+
+    Counted in SQL (one aggregate over the organisations, one over the areas), each list read a
+    page at a time in the order shown (one query a page, two more for the pipeline's figures):
+    nine queries for a page of every list, whatever the size of the subtree (a few more for a
+    period that does not end on 31 December: the members of the areas' cells are counted then)."""
+    units = Organization.objects.filter(path__startswith=org.path, kind__in=GRASSROOTS_KINDS | CELL_KINDS)
+    units = units.order_by("path")
+    none_admitted = ~Q(pk__in=_admitting(org, period))
+    counts = {
+        row["kind"]: row
+        for row in units.order_by()
+        .values("kind")
+        .annotate(total=Count("pk"), without=Count("pk", filter=none_admitted))
+        .values("kind", "total", "without")
+    }
+
+    def count(kinds: Collection[str], key: str) -> int:
+        return sum(counts[k][key] for k in kinds if k in counts)
+
+    def org_rows(rows: list[tuple]) -> list[OrgRow]:
+        return [OrgRow(*row) for row in rows]
+
+    without = units.filter(none_admitted).values_list(*ROW_FIELDS)
+    grassroots = without.filter(kind__in=GRASSROOTS_KINDS)
+    cells = without.filter(kind=Kind.CELL)
+
+    areas = ResidentialArea.objects.filter(grassroots__path__startswith=org.path).order_by("grassroots__path", "name")
+    no_member = _without_member(org, areas, period.date_to)
+    area_counts = areas.order_by().aggregate(
+        total=Count("pk"),
+        without_cell=Count("pk", filter=Q(cell__isnull=True)),
+        without_member=Count("pk", filter=no_member),
+    )
+    area_fields = ("name", "kind", "grassroots__name", "cell_id", "cell__name")
+
+    def area_rows(rows: list[tuple]) -> list[AreaRow]:
+        return [
+            AreaRow(ResidentialArea.label(kind, name), grassroots, cell_id, cell or "")
+            for name, kind, grassroots, cell_id, cell in rows
+        ]
+
+    all_cells = units.filter(kind__in=CELL_KINDS).values_list(*ROW_FIELDS)
     year = period.date_to.year
-    quotas = quotas_by_org([c.id for c in all_cells], [year], within=org if len(all_cells) > MANY else None)
-    pipeline = [PipelineRow(c, stages.get(c.id, {}), quotas.get(c.id, {}).get(year)) for c in all_cells]
+
+    def pipeline_rows(rows: list[tuple]) -> list[PipelineRow]:
+        cells = org_rows(rows)
+        if not cells:  # an empty list: its page reads nothing (as Django's slice of no rows)
+            return []
+        ids = [c.id for c in cells]
+        few = len(ids) <= MANY
+        stages = pipeline_by_cell(org, OPEN_STAGES, cells=ids if few else None)
+        quotas = quotas_by_org(ids, [year], within=None if few else org)
+        return [PipelineRow(c, stages.get(c.id, {}), quotas.get(c.id, {}).get(year)) for c in cells]
+
     return Coverage(
         org=org,
         period=period,
-        grassroots_without=[g for g in grassroots if not admitted[g.id]],
-        grassroots_total=len(grassroots),
-        cells_without=[c for c in cells if not admitted[c.id]],
-        cells_total=len(cells),
-        areas_without_member=without_member,
-        areas_without_cell=without_cell,
-        areas_total=len(areas),
-        pipeline=pipeline,
+        grassroots_without=CountedRows(grassroots, count(GRASSROOTS_KINDS, "without"), org_rows),
+        grassroots_total=count(GRASSROOTS_KINDS, "total"),
+        cells_without=CountedRows(cells, count([Kind.CELL], "without"), org_rows),
+        cells_total=count([Kind.CELL], "total"),
+        areas_without_member=CountedRows(
+            areas.filter(no_member).values_list(*area_fields), area_counts["without_member"], area_rows
+        ),
+        areas_without_cell=CountedRows(
+            areas.filter(cell__isnull=True).values_list(*area_fields), area_counts["without_cell"], area_rows
+        ),
+        areas_total=area_counts["total"],
+        pipeline=CountedRows(all_cells, count(CELL_KINDS, "total"), pipeline_rows),
     )
+
+
+def _admitting(org: Organization, period: Period) -> Any:
+    """The ids of the organisations under which someone was admitted in ``period`` (a subquery),
+    with the figures ``admissions`` gives: off the yearly facts for whole years, else the
+    admission facts of the period rolled up once."""
+    if on_yearly_facts([period], rollup.THEN):
+        return subtree_years.admitting_ids(period.years, within=org)
+    sql, params = rollup.roll_up_sql(_admissions_source(period), anchors=None, sums=["n0"], tree=rollup.THEN)
+    return RawSQL(f"SELECT ancestor_id FROM ({sql}) rolled WHERE n0 <> 0", params)
+
+
+def _without_member(org: Organization, areas: QuerySet[ResidentialArea], day: datetime.date) -> Q:
+    """The areas without a cell or whose cell has no member at the end of ``day``, with the
+    figures ``members`` gives: off the yearly facts on a year's eve, else from the members of the
+    areas' cells counted (a few queries more)."""
+    with_members = subtree_years.with_members_ids(day, within=org)
+    if with_members is not None:
+        return Q(cell__isnull=True) | ~Q(cell_id__in=with_members)
+    cells = set(areas.filter(cell__isnull=False).order_by().values_list("cell_id", flat=True))
+    (counts,) = members(cells, day)
+    return Q(cell__isnull=True) | Q(cell_id__in=[c for c in cells if not counts[c]["total"]])
 
 
 class AreaRow(NamedTuple):

@@ -4,7 +4,7 @@ Large tables (the drill-down of all 3,184 cells) are rendered here from pieces m
 ``format_html`` rather than through a template loop, which costs tens of microseconds per cell.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -49,7 +49,7 @@ def cell_text(column: Column, row: Any) -> str:
 class Table:
     title: str
     columns: list[Column]
-    rows: list
+    rows: Sequence[Any]  # a list, or rows read a page at a time (partydev.paginators.CountedRows)
     subtitle: str = ""
     footer: list | None = None  # a totals row, same columns
 
