@@ -36,6 +36,7 @@ from django.utils import timezone
 
 from partydev.formats import short_date
 
+from . import heirs
 from .models import (
     CELL_KINDS,
     GRASSROOTS_KINDS,
@@ -484,6 +485,7 @@ def _run(
             )
             affected = {p for path in old_paths | new_paths for p in _ancestor_paths(path) + [path]}
             rebuild_descendant_counts(sorted(affected))
+            heirs.rebuild()  # where each succeeded organisation's work lies now (scope reads it)
             if dry_run:
                 transaction.set_rollback(True)
     except BaseException:

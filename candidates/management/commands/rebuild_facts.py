@@ -1,5 +1,6 @@
 """``python manage.py rebuild_facts [--org CODE] [--dry-run]``: recompute the facts the reports read
-from the events (members.facts, candidates.facts) and say what changed. On a healthy database
+from the events (members.facts, candidates.facts) and the heirs scope reads from the successions
+(organizations.heirs, whatever ``--org``) and say what changed. On a healthy database
 nothing changes; after a change made around the services (raw SQL, a restore) the facts of the
 organisations concerned are repaired. Here, on the candidates floor, because it knows both apps."""
 
@@ -10,7 +11,7 @@ from django.db import transaction
 
 from candidates import facts as candidate_facts
 from members import facts as member_facts
-from organizations import ancestry
+from organizations import ancestry, heirs
 from organizations.models import Organization
 
 
@@ -29,6 +30,10 @@ class Command(BaseCommand):
                 raise CommandError(f"Không có tổ chức đảng mã «{org}».")
         with transaction.atomic():
             changed = {**member_facts.rebuild(node, dry_run=dry_run), **candidate_facts.rebuild(node, dry_run=dry_run)}
+            # Scope's table of where succeeded organisations' work lies: small, rebuilt whole.
+            wrong_heirs = heirs.rebuild(dry_run=dry_run)
+            if wrong_heirs:
+                changed["organisation heirs"] = wrong_heirs
         problems = ancestry.current_problems()
         for problem in problems:
             self.stdout.write(f"Cây tổ chức theo ngày: {problem}")
