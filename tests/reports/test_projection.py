@@ -3,6 +3,7 @@ from decimal import Decimal
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from candidates import facts
 from candidates.models import Candidate, CandidateEvent, EventKind, Stage
@@ -80,6 +81,9 @@ def test_projection_from_pipeline_conversion_and_typical_time(tree, users, login
 
     html = login(users.province).get("/reports/T/projection/").content.decode()
     assert "Cách tính" in html and "Dự kiến đến 31/12" in html
+    # Each row with organisations under it links to its own page (reversed once for the table).
+    for org in (tree.X, tree.Y):
+        assert f'<a href="{reverse("reports:projection", args=[org.code])}">{org.name}</a>' in html
 
 
 def test_projection_page_runs_the_same_queries_for_a_short_and_a_long_history(
