@@ -1133,12 +1133,20 @@ def coverage(org: Organization, period: Period) -> Coverage:
     )
 
 
+def _per_row(org: Organization, column: str) -> str | None:
+    """How the coverage's subqueries of the yearly facts read them: a province (the root: thousands
+    of organisations) reads a year's rows once, off the index by year; below it (a ward, a
+    committee: a few hundred) one lookup per organisation is cheaper than reading the province's
+    year. ``column`` (the organisation's, to look up by), or None."""
+    return None if org.is_root() else column
+
+
 def _admitting(org: Organization, period: Period) -> Any:
     """The ids of the organisations under which someone was admitted in ``period`` (a subquery),
     with the figures ``admissions`` gives: off the yearly facts for whole years, else the
     admission facts of the period rolled up once."""
     if on_yearly_facts([period], rollup.THEN):
-        return subtree_years.admitting_ids(period.years, within=org)
+        return subtree_years.admitting_ids(period.years, within=org, of=_per_row(org, "pk"))
     sql, params = rollup.roll_up_sql(_admissions_source(period), anchors=None, sums=["n0"], tree=rollup.THEN)
     return RawSQL(f"SELECT ancestor_id FROM ({sql}) rolled WHERE n0 <> 0", params)
 
