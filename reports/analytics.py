@@ -35,6 +35,7 @@ from members.models import (
     Religion,
     Sector,
     Sex,
+    SubtreeYear,
 )
 from members.quotas.models import Quota
 from members.selectors import members_at, movements, movements_of_years
@@ -588,12 +589,10 @@ def _achievement_page(
     below = Q(rate_h__lt=math.ceil(threshold * 100)) if threshold is not None else Q(pk__in=[])
 
     sums = _sums(
-        listed.annotate(
-            off_end=subtree_years.summed("official", [end]),
-            prob_end=subtree_years.summed("probationary", [end]),
-            lagging=Case(When(below, then=Value(1)), default=Value(0), output_field=IntegerField()),
-        ),
-        ["adm", "padm", "m0", "pm0", "quota", "pquota", "off_end", "prob_end", "lagging"],
+        Organization.objects.filter(listed_q(org, kinds, all_levels)),
+        years={"adm": period.years, "padm": previous.years},
+        members={"m0": start, "pm0": prev_start, "end": end},
+        threshold=threshold,
     )
     count = sums["count"]
     rows_page = Paginator(range(count), per_page).get_page(page)
@@ -661,21 +660,70 @@ def _achievement_page(
     )
 
 
-def _sums(rows: QuerySet[Organization], columns: list[str]) -> dict[str, Any]:
-    """The count of ``rows``, the sums of their annotated ``columns`` (None where every row's is)
-    and the set of their kinds: one query over the rows as a subquery (Django's ``aggregate``
-    over annotations that are subqueries drops some of them)."""
-    sql, params = rows.order_by().values("kind", *columns).query.sql_with_params()
-    connection = connections[rows.db]
+def _sums(
+    listed: QuerySet[Organization],
+    *,
+    years: dict[str, list[int]],
+    members: dict[str, int],
+    threshold: Decimal | None,
+) -> dict[str, Any]:
+    """What a paged drill-down says of all its rows (``_achievement_page``): their count and
+    kinds, their admissions in each of ``years`` (``adm``, ``padm``), their members at the start
+    of each of ``members``' years (``m0``, ``pm0``; official and probationary apart at ``end``),
+    their own quotas over the ``adm`` and ``padm`` years (None where none has one) and how many
+    are below ``threshold``. One query: the listed organisations joined to their yearly facts and
+    quotas grouped once, not a correlated subquery per organisation and figure (which costs
+    PostgreSQL half a second for a province's cells)."""
+    connection = connections[listed.db]
     q = connection.ops.quote_name
-    select = ", ".join([f"SUM({q(c)})" for c in columns])
+    listed_sql, listed_params = listed.order_by().values("id", "kind").query.sql_with_params()
+    facts, quotas = q(SubtreeYear._meta.db_table), q(Quota._meta.db_table)
+    every = sorted({y for ys in years.values() for y in ys} | set(members.values()))
+    quota_years = sorted({y for key in ("adm", "padm") for y in years[key]})
+
+    def among(ys: Iterable[int]) -> str:
+        return ", ".join(str(int(y)) for y in ys)  # integers of our own, never the request's text
+
+    fact_sums = [
+        f"SUM(CASE WHEN year IN ({among(ys)}) THEN admissions ELSE 0 END) AS {key}" for key, ys in years.items()
+    ]
+    fact_sums += [
+        f"SUM(CASE WHEN year = {int(y)} THEN official + probationary ELSE 0 END) AS {key}"
+        for key, y in members.items()
+        if key != "end"
+    ]
+    fact_sums += [
+        f"SUM(CASE WHEN year = {int(members['end'])} THEN official ELSE 0 END) AS off_end",
+        f"SUM(CASE WHEN year = {int(members['end'])} THEN probationary ELSE 0 END) AS prob_end",
+    ]
+    quota_sums = [f"SUM(CASE WHEN year IN ({among(years[key])}) THEN target END) AS q_{key}" for key in ("adm", "padm")]
+    below = (
+        f"CASE WHEN qs.q_adm > 0 AND (COALESCE(f.adm, 0) * 20000 + qs.q_adm) / (qs.q_adm * 2) < {math.ceil(threshold * 100)} "
+        "THEN 1 ELSE 0 END"
+        if threshold is not None
+        else "0"
+    )
+    columns = ["adm", "padm", "m0", "pm0", "off_end", "prob_end"]
+    sql = (
+        f"SELECT o.kind, COUNT(*), {', '.join(f'SUM(COALESCE(f.{c}, 0))' for c in columns)}, "
+        f"SUM(qs.q_adm), SUM(qs.q_padm), SUM({below}) "
+        f"FROM ({listed_sql}) o "
+        f"LEFT JOIN (SELECT organization_id, {', '.join(fact_sums)} FROM {facts} "
+        f"WHERE year IN ({among(every)}) AND organization_id IN (SELECT id FROM ({listed_sql}) l) "
+        "GROUP BY organization_id) f ON f.organization_id = o.id "
+        f"LEFT JOIN (SELECT organization_id, {', '.join(quota_sums)} FROM {quotas} "
+        f"WHERE year IN ({among(quota_years)}) AND organization_id IN (SELECT id FROM ({listed_sql}) l) "
+        "GROUP BY organization_id) qs ON qs.organization_id = o.id "
+        "GROUP BY o.kind"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT kind, COUNT(*), {select} FROM ({sql}) listed GROUP BY kind", params)
+        cursor.execute(sql, [*listed_params, *listed_params, *listed_params])
         per_kind = cursor.fetchall()
+    names = [*columns, "quota", "pquota", "lagging"]
     out: dict[str, Any] = {"count": sum(row[1] for row in per_kind), "kinds": {row[0] for row in per_kind}}
-    for i, column in enumerate(columns):
+    for i, name in enumerate(names):
         found = [row[2 + i] for row in per_kind if row[2 + i] is not None]
-        out[column] = int(sum(found)) if found else None  # PostgreSQL sums bigints as numeric
+        out[name] = int(sum(found)) if found else None  # PostgreSQL sums bigints as numeric
     return out
 
 
