@@ -231,7 +231,7 @@ def dashboard(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "reports/dashboard.html", {"org": org, "body": html})
 
 
-def _achievement(org: Organization, rr: ReportRequest) -> analytics.Achievement:
+def _achievement(org: Organization, rr: ReportRequest, **paging: Any) -> analytics.Achievement:
     return analytics.achievement(
         org,
         rr.period,
@@ -241,23 +241,13 @@ def _achievement(org: Organization, rr: ReportRequest) -> analytics.Achievement:
         sort=rr.sort,
         descending=rr.descending,
         tree=rr.tree,
+        **paging,
     )
 
 
 def _dashboard_figures(org: Organization, rr: ReportRequest, year: int) -> dict[str, Any]:
     # One page of the drill-down (sorted whole by the query's sort); the Excel export stays whole.
-    result = analytics.achievement(
-        org,
-        rr.period,
-        kinds=rr.kinds,
-        all_levels=rr.all_levels,
-        threshold=rr.threshold,
-        sort=rr.sort,
-        descending=rr.descending,
-        tree=rr.tree,
-        per_page=DASHBOARD_PAGE_SIZE,
-        page=rr.request.GET.get("page"),
-    )
+    result = _achievement(org, rr, per_page=DASHBOARD_PAGE_SIZE, page=rr.request.GET.get("page"))
     chart_last = rr.period.date_to.year
     chart_years = (
         rr.period.years if len(rr.period.years) > 1 else list(range(chart_last - CHART_YEARS + 1, chart_last + 1))
