@@ -203,6 +203,19 @@ def admitting(anchors: Sequence[int], *year_sets: Iterable[int], using: str | No
     if not anchors or not every:
         return [0] * len(year_sets_)
     connection = connections[using or router.db_for_read(SubtreeYear)]
+    table = connection.ops.quote_name(SubtreeYear._meta.db_table)
+    anchor_list = ", ".join(["%s"] * len(anchors))
+    if all(len(ys) == 1 for ys in year_sets_):
+        # A year each (a year's report and the year before): an anchor admitted if its one row of
+        # that year is above zero, so the rows are counted off the index by year, not grouped.
+        counts = ", ".join("COALESCE(SUM(CASE WHEN year = %s THEN 1 ELSE 0 END), 0)" for _ in year_sets_)
+        sql = (
+            f"SELECT {counts} FROM {table} WHERE year IN ({', '.join(['%s'] * len(every))}) "
+            f"AND admissions > 0 AND organization_id IN ({anchor_list})"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [ys[0] for ys in year_sets_] + every + [int(a) for a in anchors])
+            return [int(v) for v in cursor.fetchone()]
     sums, params = [], []
     for ys in year_sets_:
         sums.append(f"SUM(CASE WHEN year IN ({', '.join(['%s'] * len(ys))}) THEN admissions ELSE 0 END)" if ys else "0")
@@ -211,9 +224,8 @@ def admitting(anchors: Sequence[int], *year_sets: Iterable[int], using: str | No
     columns = ", ".join(f"{s} AS n{i}" for i, s in enumerate(sums))
     sql = (
         f"SELECT {counts} FROM (SELECT {columns} "
-        f"FROM {connection.ops.quote_name(SubtreeYear._meta.db_table)} "
-        f"WHERE year IN ({', '.join(['%s'] * len(every))}) "
-        f"AND organization_id IN ({', '.join(['%s'] * len(anchors))}) GROUP BY organization_id) per_anchor"
+        f"FROM {table} WHERE year IN ({', '.join(['%s'] * len(every))}) "
+        f"AND organization_id IN ({anchor_list}) GROUP BY organization_id) per_anchor"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params + every + [int(a) for a in anchors])
