@@ -117,10 +117,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A writer waits this long (seconds) for another's lock, then the request answers 503 "busy"
     # (partydev.middleware.BadInputMiddleware) instead of hanging.
     DATABASES["default"]["OPTIONS"].setdefault("timeout", env.float("SQLITE_BUSY_TIMEOUT", default=2.5))
-DATABASES["default"].setdefault("TEST", {})["NAME"] = env(
-    "TEST_DATABASE_NAME",
-    default=None if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" else "test_partydev",
-)
+# The test database: Django's own name (``test_`` + the database's, ``test_partydev`` for
+# ``…/partydev``), so that two suites run against two databases of one server do not share one.
+DATABASES["default"].setdefault("TEST", {})["NAME"] = env("TEST_DATABASE_NAME", default=None)
 
 # Background tasks report their progress through a connection of their own (partydev/tasks.py):
 # on SQLite a file of its own beside the database (a long transaction holds the file's write
