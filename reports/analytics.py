@@ -272,6 +272,10 @@ class Row:
         self.figures = figures
         self.below = below
 
+    def is_below(self, threshold: Decimal | None) -> bool:
+        """Its rate is under ``threshold`` (the dashboard's lagging organisations; no rate, no)."""
+        return threshold is not None and self.rate is not None and self.rate < threshold
+
 
 @dataclass
 class Achievement:
@@ -449,7 +453,7 @@ def achievement(
 
     rows = [Row(c, figures(c.id)) for c in children]
     for r in rows:
-        r.below = threshold is not None and r.rate is not None and r.rate < threshold
+        r.below = r.is_below(threshold)
     key = SORT_KEYS.get(sort, SORT_KEYS["name"])
     rows.sort(key=key, reverse=descending)
 
@@ -581,7 +585,8 @@ def _achievement_page(
             years=n_years,
         )
 
-    listed = figures_of(Organization.objects.filter(listed_q(org, kinds, all_levels))).annotate(
+    listed_orgs = Organization.objects.filter(listed_q(org, kinds, all_levels))
+    listed = figures_of(listed_orgs).annotate(
         rate_h=_hundredths(F("adm"), F("quota")),
         share_h=_hundredths(F("adm"), F("m0") * n_years),
         change=F("adm") - F("padm"),
@@ -589,7 +594,7 @@ def _achievement_page(
     below = Q(rate_h__lt=math.ceil(threshold * 100)) if threshold is not None else Q(pk__in=[])
 
     sums = _sums(
-        Organization.objects.filter(listed_q(org, kinds, all_levels)),
+        listed_orgs,
         years={"adm": period.years, "padm": previous.years},
         members={"m0": start, "pm0": prev_start, "end": end},
         threshold=threshold,
@@ -609,7 +614,7 @@ def _achievement_page(
         out = []
         for v in values:
             row = Row(OrgRow(*(v[f] for f in ROW_FIELDS)), figures(v))
-            row.below = threshold is not None and row.rate is not None and row.rate < threshold
+            row.below = row.is_below(threshold)
             out.append(row)
         return out
 
