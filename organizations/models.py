@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.expressions import RawSQL
+from django.db.models.lookups import StartsWith
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
@@ -543,6 +544,36 @@ class Role(models.Model):
 # The first placement of an organisation holds for every earlier date: registers loaded later
 # carry decisions from years before the organisation was entered in the system.
 EARLIEST = datetime.date(1900, 1, 1)
+
+
+class PathStartsWith(StartsWith):
+    """``path__startswith`` (a subtree) as a range of the path's index on SQLite.
+
+    SQLite answers ``LIKE 'P%' ESCAPE '\\'`` by reading every organisation (its LIKE folds case,
+    so the unique index on the path cannot serve it); a path's descendants are exactly the paths
+    from ``P`` up to ``P`` followed by a character above treebeard's alphabet (0-9, A-Z), which
+    the index answers. PostgreSQL keeps ``LIKE``: its ``varchar_pattern_ops`` index serves it.
+    """
+
+    def as_sqlite(self, compiler: Any, connection: Any) -> Any:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        if self.rhs_is_direct_value():
+            if not isinstance(self.rhs, str) or not _PATH_CHARS.issuperset(self.rhs):
+                return super().as_sql(compiler, connection)
+            return f"({lhs} >= %s AND {lhs} < %s)", [*lhs_params, self.rhs, *lhs_params, self.rhs + _ABOVE_PATHS]
+        rhs, rhs_params = compiler.compile(self.rhs)
+        return f"({lhs} >= {rhs} AND {lhs} < ({rhs} || %s))", [
+            *lhs_params,
+            *rhs_params,
+            *lhs_params,
+            *rhs_params,
+            _ABOVE_PATHS,
+        ]
+
+
+_PATH_CHARS = frozenset(Organization.alphabet)
+_ABOVE_PATHS = "~"  # after every character of the alphabet in SQLite's binary order
+Organization._meta.get_field("path").register_lookup(PathStartsWith)
 
 
 class OrganizationAncestry(models.Model):

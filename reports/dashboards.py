@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Max, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -39,6 +39,8 @@ CHART_YEARS = 8
 MAX_CHART_ROWS = 60
 # The drill-down table on a page: the province's 152 communes on one, every cell of it on many.
 DASHBOARD_PAGE_SIZE = 200
+# Above this many organisations below it, a subtree's latest quota is looked for year by year.
+LARGE_SUBTREE = 500
 
 
 def scoped_org(user: Any, code: str) -> Organization:
@@ -52,8 +54,16 @@ def reporting_year(*orgs: Organization, today: datetime.date | None = None) -> i
     today = today or datetime.date.today()
     under = Q(pk__in=[])
     for org in orgs:
-        under |= Q(organization__path__startswith=org.path)
-    latest = Quota.objects.filter(under, year__lte=today.year).aggregate(y=Max("year"))["y"]
+        under |= Q(path__startswith=org.path)
+    quotas = Quota.objects.filter(year__lte=today.year)
+    if sum(sum(org.descendant_counts.values()) for org in orgs) > LARGE_SUBTREE:
+        # A province: the latest quotas first, until one lies in it (the first one, as a rule).
+        inside = Organization.objects.filter(under, pk=OuterRef("organization_id"))
+        latest = quotas.filter(Exists(inside)).order_by("-year").values_list("year", flat=True).first()
+    else:
+        # A district, a commune, a cell: its organisations' quotas, by the index on each.
+        in_subtree = Organization.objects.filter(under).values("id")
+        latest = quotas.filter(organization__in=in_subtree).aggregate(y=Max("year"))["y"]
     return latest or today.year
 
 
@@ -369,7 +379,7 @@ def _published(org: Organization) -> list[dict]:
 
 def _pipeline(cell: Organization, year: int) -> dict:
     """A cell's candidates at each stage before the ceremony, next to its quota for the year."""
-    counts = analytics.pipeline_by_cell(cell, OPEN_STAGES).get(cell.id, {})
+    counts = analytics.pipeline_by_cell(cell, OPEN_STAGES, cells=[cell.id]).get(cell.id, {})
     labels = dict(Stage.choices)
     stages = OPEN_STAGES
     quota = analytics.quota_for(analytics.quotas_by_org([cell.id], [year]), cell.id, [year])

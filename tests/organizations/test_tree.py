@@ -91,3 +91,25 @@ def test_descendant_counts_stay_in_step_with_the_tree(tree):
         "grassroots_committee": 2,
         "partial_committee": 1,
     }
+
+
+def test_a_subtree_by_path_is_exactly_the_organisations_below_on_every_database(tree):
+    # ``path__startswith`` is a range of the path's index on SQLite (organizations.models.
+    # PathStartsWith): the same rows as a prefix, for a value and for a column of an outer query.
+    from django.db import connection
+    from django.db.models import F, Func, OuterRef, Subquery
+
+    paths = list(Organization.objects.values_list("path", flat=True))
+    for path in paths:
+        inside = set(Organization.objects.filter(path__startswith=path).values_list("path", flat=True))
+        assert inside == {p for p in paths if p.startswith(path)}
+    count_below = (
+        Organization.objects.filter(path__startswith=OuterRef("path"))
+        .order_by()
+        .annotate(n=Func(F("id"), function="COUNT"))
+        .values("n")
+    )
+    counted = dict(Organization.objects.annotate(n=Subquery(count_below)).values_list("path", "n"))
+    assert counted == {path: sum(p.startswith(path) for p in paths) for path in paths}
+    sql = str(Organization.objects.filter(path__startswith=tree.X.path).query)
+    assert ("LIKE" not in sql) if connection.vendor == "sqlite" else ("LIKE" in sql)
