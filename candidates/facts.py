@@ -88,18 +88,19 @@ def _history(candidate_id: int) -> list[tuple]:
     )
 
 
-def events_added(candidate_id: int, events: list[CandidateEvent]) -> None:
-    """The stage ends after ``events`` (not yet saved) join the candidate's history: one query for
-    the history when one of them moves the candidate through the stages, none otherwise."""
+def events_added(candidate_id: int, events: list[CandidateEvent]) -> Counter:
+    """The change of the stage ends when ``events`` (not yet saved) join the candidate's history,
+    for ``apply``: one query for the history when one of them moves the candidate through the
+    stages, none otherwise."""
     new = [tuple(getattr(e, f) for f in EVENT_FIELDS) for e in events if e.kind in HISTORY_KINDS]
     if not new:
-        return
+        return Counter()
     before = _history(candidate_id)
     # Saved after the history, so they sort after it on the same day (a stable sort by day).
     after = sorted(before + new, key=lambda e: e[3])
     change = ends_of(after)
     change.subtract(ends_of(before))
-    apply(change)
+    return change
 
 
 def apply(changes: Counter) -> None:
@@ -110,26 +111,28 @@ def apply(changes: Counter) -> None:
         return
     cells = sorted({k[1] for k in changes})
     list(Organization.objects.filter(pk__in=cells).order_by("pk").select_for_update().values_list("pk", flat=True))
-    tables = set()
+    lowered = set()  # the tables where a row may have come down to zero
     for (table, cell, *values), n in sorted(changes.items(), key=lambda kv: tuple(map(str, kv[0]))):
         model, fields = TABLES[table]
-        tables.add(table)
         where = dict(zip(fields, values))
+        if n < 0:
+            lowered.add(table)
         updated = model.objects.filter(cell_id=cell, **where).update(n=F("n") + n)
         if not updated:
             model.objects.create(cell_id=cell, n=n, **where)
-    for table in sorted(tables):
+    for table in sorted(lowered):
         TABLES[table][0].objects.filter(cell_id__in=cells, n=0).delete()
 
 
-def moved(before: tuple[Key, ...], after: tuple[Key, ...]) -> None:
-    """One candidate went from the facts ``before`` to ``after`` (empty: not there)."""
+def moved(before: tuple[Key, ...], after: tuple[Key, ...]) -> Counter:
+    """The change of the facts when one candidate goes from ``before`` to ``after`` (empty: not
+    there), for ``apply``."""
     change: Counter = Counter()
     for key in before:
         change[key] -= 1
     for key in after:
         change[key] += 1
-    apply(change)
+    return change
 
 
 def ends_from(rows: Iterable[tuple]) -> Counter:

@@ -381,11 +381,12 @@ def _apply_step(
 
 def _write(candidate: Candidate, old_version: int, events: list[CandidateEvent]) -> Candidate:
     _save(candidate, old_version)
-    facts.moved(candidate._fact_key, facts.key_of(candidate))  # the stage facts, same transaction
+    change = facts.moved(candidate._fact_key, facts.key_of(candidate))  # the stage and due facts
     candidate._fact_key = facts.key_of(candidate)
     for event in events:
         event.full_clean(exclude=["candidate", "cell", "recorded_by"])
-    facts.events_added(candidate.pk, events)  # the stage ends, before the events join the history
+    change.update(facts.events_added(candidate.pk, events))  # the stage ends, before the events join the history
+    facts.apply(change)  # one lock of the cells, in the same transaction
     CandidateEvent.objects.bulk_create(events)
     # The conditional UPDATE and bulk_create write no history by themselves (partydev.audit).
     author = events[0].recorded_by if events else None
@@ -434,7 +435,7 @@ def candidate_create(
     )
     candidate.full_clean(exclude=["person"])
     candidate.save()
-    facts.moved((), facts.key_of(candidate))
+    facts.apply(facts.moved((), facts.key_of(candidate)))
     CandidateEvent.objects.create(
         candidate=candidate,
         kind=EventKind.CREATED,

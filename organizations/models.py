@@ -204,6 +204,9 @@ class Organization(MP_Node):
     class Meta:
         verbose_name = "tổ chức đảng"
         verbose_name_plural = "tổ chức đảng"
+        # The children of a node (treebeard: a depth and a range of paths) and the rows of a
+        # drill-down at one level, by the index rather than the whole subtree's paths.
+        indexes = [models.Index(fields=["depth", "path"], name="organization_depth_path")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(valid_to__isnull=True)
