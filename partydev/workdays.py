@@ -24,6 +24,7 @@ import calendar
 import contextlib
 import contextvars
 import datetime
+import functools
 from collections.abc import Iterator
 
 import holidays
@@ -56,10 +57,7 @@ class WorkCalendar:
     def _package_year(self, year: int) -> tuple[frozenset, frozenset]:
         """(days off, weekend days worked) of ``year`` according to the ``holidays`` package."""
         if year not in self._years:
-            days = holidays.country_holidays(COUNTRY, years=year)
-            # weekend_workdays also holds the swaps of other years the package always loads.
-            worked = frozenset(d for d in getattr(days, "weekend_workdays", ()) if d.year == year)
-            self._years[year] = (frozenset(days.keys()), worked)
+            self._years[year] = package_year(year)
         return self._years[year]
 
     def stamp(self) -> tuple:
@@ -112,6 +110,18 @@ class WorkCalendar:
         days = {d: package.get(d, "") for d in off | worked}
         days.update({d: "" for d in self.declared if d.year == year})
         return sorted(days.items())
+
+
+@functools.lru_cache(maxsize=128)
+def package_year(year: int) -> tuple[frozenset, frozenset]:
+    """(days off, weekend days worked) of ``year`` according to the ``holidays`` package: the
+    package's own tables, the same in every process whatever the database holds, so computed
+    once per year and process (about a millisecond each time otherwise). The days the database
+    declares are read per calendar (``WorkCalendar.declared``) and win over these."""
+    days = holidays.country_holidays(COUNTRY, years=year)
+    # weekend_workdays also holds the swaps of other years the package always loads.
+    worked = frozenset(d for d in getattr(days, "weekend_workdays", ()) if d.year == year)
+    return frozenset(days.keys()), worked
 
 
 def _declared_days() -> dict[datetime.date, bool]:
