@@ -198,39 +198,71 @@ def admitting(anchors: Sequence[int], *year_sets: Iterable[int], using: str | No
     """For each set of years, how many of ``anchors`` admitted someone in those years (their
     admissions summed over the set above zero): one query that counts in SQL, not a row per
     anchor and year."""
+    if not anchors:
+        return [0] * len(year_sets)
+    anchor_sql = ", ".join(["%s"] * len(anchors))
+    return _admitting(anchor_sql, [int(a) for a in anchors], year_sets, using=using)[1]
+
+
+def admitting_among(
+    anchors: QuerySet[Organization, dict[str, Any]], *year_sets: Iterable[int]
+) -> tuple[int, list[int]]:
+    """How many organisations ``anchors`` (a queryset of their ids, e.g. the grassroots
+    organisations of a province) holds, and for each set of years how many of them admitted
+    someone: one query, the ids never leaving the database."""
+    using = router.db_for_read(SubtreeYear)
+    anchor_sql, params = anchors.query.get_compiler(using=using).as_sql()
+    return _admitting(anchor_sql, list(params), year_sets, using=using, with_total=True)
+
+
+def _admitting(
+    anchor_sql: str,
+    anchor_params: list[Any],
+    year_sets: Sequence[Iterable[int]],
+    *,
+    using: str | None = None,
+    with_total: bool = False,
+) -> tuple[int, list[int]]:
     year_sets_ = [sorted(set(ys)) for ys in year_sets]
     every = sorted({y for ys in year_sets_ for y in ys})
-    if not anchors or not every:
-        return [0] * len(year_sets_)
     connection = connections[using or router.db_for_read(SubtreeYear)]
     table = connection.ops.quote_name(SubtreeYear._meta.db_table)
-    anchor_list = ", ".join(["%s"] * len(anchors))
+    total_sql = f"(SELECT COUNT(*) FROM ({anchor_sql}) anchors), " if with_total else ""
+    total_params = list(anchor_params) if with_total else []
+    if not every:
+        if not with_total:
+            return 0, [0] * len(year_sets_)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {total_sql[:-2]}", total_params)
+            return int(cursor.fetchone()[0]), [0] * len(year_sets_)
     if all(len(ys) == 1 for ys in year_sets_):
         # A year each (a year's report and the year before): an anchor admitted if its one row of
         # that year is above zero, so the rows are counted off the index by year, not grouped.
         counts = ", ".join("COALESCE(SUM(CASE WHEN year = %s THEN 1 ELSE 0 END), 0)" for _ in year_sets_)
         sql = (
-            f"SELECT {counts} FROM {table} WHERE year IN ({', '.join(['%s'] * len(every))}) "
-            f"AND admissions > 0 AND organization_id IN ({anchor_list})"
+            f"SELECT {total_sql}{counts} FROM {table} WHERE year IN ({', '.join(['%s'] * len(every))}) "
+            f"AND admissions > 0 AND organization_id IN ({anchor_sql})"
         )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [ys[0] for ys in year_sets_] + every + [int(a) for a in anchors])
-            return [int(v) for v in cursor.fetchone()]
-    sums, params = [], []
-    for ys in year_sets_:
-        sums.append(f"SUM(CASE WHEN year IN ({', '.join(['%s'] * len(ys))}) THEN admissions ELSE 0 END)" if ys else "0")
-        params += ys
-    counts = ", ".join(f"COALESCE(SUM(CASE WHEN n{i} > 0 THEN 1 ELSE 0 END), 0)" for i in range(len(sums)))
-    columns = ", ".join(f"{s} AS n{i}" for i, s in enumerate(sums))
-    sql = (
-        f"SELECT {counts} FROM (SELECT {columns} "
-        f"FROM {table} WHERE year IN ({', '.join(['%s'] * len(every))}) "
-        f"AND organization_id IN ({anchor_list}) GROUP BY organization_id) per_anchor"
-    )
+        params = total_params + [ys[0] for ys in year_sets_] + every + list(anchor_params)
+    else:
+        sums, sum_params = [], []
+        for ys in year_sets_:
+            sums.append(
+                f"SUM(CASE WHEN year IN ({', '.join(['%s'] * len(ys))}) THEN admissions ELSE 0 END)" if ys else "0"
+            )
+            sum_params += ys
+        counts = ", ".join(f"COALESCE(SUM(CASE WHEN n{i} > 0 THEN 1 ELSE 0 END), 0)" for i in range(len(sums)))
+        columns = ", ".join(f"{s} AS n{i}" for i, s in enumerate(sums))
+        sql = (
+            f"SELECT {total_sql}{counts} FROM (SELECT {columns} "
+            f"FROM {table} WHERE year IN ({', '.join(['%s'] * len(every))}) "
+            f"AND organization_id IN ({anchor_sql}) GROUP BY organization_id) per_anchor"
+        )
+        params = total_params + sum_params + every + list(anchor_params)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params + every + [int(a) for a in anchors])
-        row = cursor.fetchone()
-    return [int(v) for v in row]
+        cursor.execute(sql, params)
+        row = [int(v) for v in cursor.fetchone()]
+    return (row[0], row[1:]) if with_total else (0, row)
 
 
 def admitting_ids(

@@ -205,8 +205,12 @@ class Organization(MP_Node):
         verbose_name = "tổ chức đảng"
         verbose_name_plural = "tổ chức đảng"
         # The children of a node (treebeard: a depth and a range of paths) and the rows of a
-        # drill-down at one level, by the index rather than the whole subtree's paths.
-        indexes = [models.Index(fields=["depth", "path"], name="organization_depth_path")]
+        # drill-down at one level; the organisations of some kinds in a subtree (its grassroots
+        # organisations, its cells): by an index rather than a walk of the whole subtree.
+        indexes = [
+            models.Index(fields=["depth", "path"], name="organization_depth_path"),
+            models.Index(fields=["kind", "path"], name="organization_kind_path"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(valid_to__isnull=True)

@@ -17,8 +17,9 @@ from typing import Any, NamedTuple
 
 from django.core.paginator import Page, Paginator
 from django.db import connections, router
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Substr
 from django.db.models.lookups import GreaterThan
 
 from candidates.models import OPEN_STAGES, CandidateStageFact
@@ -46,6 +47,9 @@ from partydev.paginators import CountedRows
 
 from .periods import Period, rate
 
+# Deeper than any organisation of a party tree (province, district, grassroots, partial
+# committee, cell): how far up ``grassroots_counted`` looks for a listed organisation.
+MAX_TREE_DEPTH = 8
 MANY = 300  # above this many organisations, read a subtree's quotas by path rather than by a list of ids
 ROW_FIELDS = ("id", "path", "depth", "numchild", "code", "name", "kind")
 __all__ = ["EXIT_KINDS", "ADMISSION_KINDS"]  # their home is members.models
@@ -373,6 +377,27 @@ def rows_for(org: Organization, kinds: Collection[str] | None = None, all_levels
     return [OrgRow(*row) for row in qs]
 
 
+def grassroots_counted(
+    org: Organization, kinds: Collection[str] | None = None, all_levels: bool = False
+) -> QuerySet[Organization, dict[str, Any]]:
+    """The ids, as a subquery, of the grassroots organisations whose admitting a drill-down
+    counts (``achievement``): without ``kinds`` every one of the subtree (the node itself if it is
+    one); with ``kinds`` those at or under a listed organisation, or all of them when none is
+    (the listed rows lie below the grassroots level). Nothing leaves the database."""
+    grassroots = Organization.objects.filter(path__startswith=org.path, kind__in=GRASSROOTS_KINDS)
+    if not kinds:
+        return grassroots.order_by().values("id")
+    # A plain cell has no grassroots organisation under it: the listed cells are not looked at.
+    covering = Organization.objects.filter(listed_q(org, kinds, all_levels) & ~Q(kind=Kind.CELL))
+    # At or under a listed organisation: one of the grassroots organisation's own path's prefixes
+    # (a prefix as long as the path or longer is the path itself) is a listed one's path.
+    step = Organization.steplen
+    prefixes = [Substr(OuterRef("path"), 1, step * depth) for depth in range(org.depth + 1, MAX_TREE_DEPTH + 1)]
+    under_listed = Exists(covering.filter(path__in=prefixes))
+    counted = grassroots.filter(under_listed | ~Exists(grassroots.filter(under_listed)))
+    return counted.order_by().values("id")
+
+
 def grassroots_of(org: Organization) -> list[tuple[int, str]]:
     """(id, path) of the grassroots organisations in the subtree (the node itself if it is one)."""
     return list(
@@ -414,25 +439,27 @@ def achievement(
     if per_page and _pages_in_sql(org, period, previous, tree, all_levels, per_page):
         return _achievement_page(org, period, previous, kinds, all_levels, threshold, sort, descending, per_page, page)
     children = rows_for(org, kinds, all_levels)
-    if kinds:
-        covered_paths = {c.path for c in children}
-    else:
-        covered_paths = {org.path}
-    grassroots = grassroots_of(org)
-    grassroots = (
-        _under(grassroots, covered_paths) or grassroots
-    )  # listed rows below the grassroots level: count all of them
     listed = [org.id] + [c.id for c in children]
-    grassroots_ids = [g[0] for g in grassroots]
     counted = on_yearly_facts([period, previous], tree)
-    # Whole years: how many grassroots organisations admitted is counted in SQL (the yearly
-    # facts); otherwise their admissions are read beside the rows' and counted here.
-    now, prev = admissions(listed + ([] if counted else grassroots_ids), period, previous, tree=tree)
-    admitting = (
-        subtree_years.admitting(grassroots_ids, period.years, previous.years)
-        if counted
-        else [sum(1 for g in grassroots_ids if now[g]), sum(1 for g in grassroots_ids if prev[g])]
-    )
+    grassroots_ids: list[int] = []
+    if counted:
+        # Whole years: the grassroots organisations counted, and how many of them admitted,
+        # counted in SQL off the yearly facts (one query; the ids stay in the database).
+        grassroots_total, admitting = subtree_years.admitting_among(
+            grassroots_counted(org, kinds, all_levels), period.years, previous.years
+        )
+        now, prev = admissions(listed, period, previous, tree=tree)
+    else:
+        # Otherwise their admissions are read beside the rows' and counted here.
+        covered_paths = {c.path for c in children} if kinds else {org.path}
+        grassroots = grassroots_of(org)
+        grassroots = (
+            _under(grassroots, covered_paths) or grassroots
+        )  # listed rows below the grassroots level: count all of them
+        grassroots_ids = [g[0] for g in grassroots]
+        grassroots_total = len(grassroots_ids)
+        now, prev = admissions(listed + grassroots_ids, period, previous, tree=tree)
+        admitting = [sum(1 for g in grassroots_ids if now[g]), sum(1 for g in grassroots_ids if prev[g])]
     m_now, m_prev, m_end = members(listed, period.start_of_year, previous.start_of_year, period.date_to, tree=tree)
     quota_years = set(period.years) | set(previous.years)
     quotas = quotas_by_org(listed, quota_years, within=org if len(children) > MANY else None)
@@ -470,7 +497,7 @@ def achievement(
         kinds=kinds,
         totals=totals,
         rows=rows,
-        grassroots_total=len(grassroots),
+        grassroots_total=grassroots_total,
         grassroots_admitting=admitting[0],
         prev_grassroots_admitting=admitting[1],
         threshold=threshold,
@@ -640,8 +667,8 @@ def _achievement_page(
     else:
         official, probationary = own_row["off_end"], own_row["prob_end"]
         totals = figures(own_row)
-    grassroots_ids = _grassroots_counted(org, kinds, all_levels)
-    admitting = subtree_years.admitting(grassroots_ids, period.years, previous.years)
+    grassroots = grassroots_counted(org, kinds, all_levels)
+    grassroots_total, admitting = subtree_years.admitting_among(grassroots, period.years, previous.years)
     return Achievement(
         org=org,
         period=period,
@@ -649,7 +676,7 @@ def _achievement_page(
         kinds=kinds,
         totals=totals,
         rows=rows,
-        grassroots_total=len(grassroots_ids),
+        grassroots_total=grassroots_total,
         grassroots_admitting=admitting[0],
         prev_grassroots_admitting=admitting[1],
         threshold=threshold,
@@ -730,25 +757,6 @@ def _sums(
         found = [row[2 + i] for row in per_kind if row[2 + i] is not None]
         out[name] = int(sum(found)) if found else None  # PostgreSQL sums bigints as numeric
     return out
-
-
-def _grassroots_counted(org: Organization, kinds: list[str], all_levels: bool) -> list[int]:
-    """The grassroots organisations whose admitting a drill-down counts (``achievement``): those
-    at or under a listed organisation, or all of the subtree's when none is. A plain cell has no
-    grassroots organisation under it, so the listed cells are not read: one query."""
-    covering = (listed_q(org, kinds, all_levels) & ~Q(kind=Kind.CELL)) if kinds else Q(pk=org.pk)
-    rows = (
-        Organization.objects.filter(Q(path__startswith=org.path, kind__in=GRASSROOTS_KINDS) | covering)
-        .annotate(covers=Case(When(covering, then=Value(1)), default=Value(0), output_field=IntegerField()))
-        .values_list("id", "path", "kind", "covers")
-    )
-    covered, grassroots = set(), []
-    for pk, path, kind, covers in rows:
-        if covers:
-            covered.add(path)
-        if kind in GRASSROOTS_KINDS and path.startswith(org.path):
-            grassroots.append((pk, path))
-    return [pk for pk, _path in _under(grassroots, covered) or grassroots]
 
 
 def _under(grassroots: list[tuple[int, str]], covered_paths: set[str]) -> list[tuple[int, str]]:
