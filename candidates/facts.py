@@ -9,11 +9,12 @@ same transaction; ``expected`` computes them from the candidates and their event
 """
 
 import datetime
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Iterator
 from typing import Any, TypeVar
 
 from django.apps.registry import Apps
+from django.db import connections, router
 from django.db.models import F, Model, QuerySet
 
 from organizations.models import Organization
@@ -105,23 +106,48 @@ def events_added(candidate_id: int, events: list[CandidateEvent]) -> Counter:
 
 def apply(changes: Counter) -> None:
     """Add ``changes`` ({key: ±n}) to the facts. The cells are locked first (in id order) so two
-    writers in one cell take turns; rows at zero are removed."""
+    writers in one cell take turns. Per table, a count going down is one statement (the row
+    removed when it comes to zero, else lowered), and the counts going up are one upsert."""
     changes = Counter({k: v for k, v in changes.items() if v})
     if not changes:
         return
     cells = sorted({k[1] for k in changes})
     list(Organization.objects.filter(pk__in=cells).order_by("pk").select_for_update().values_list("pk", flat=True))
-    lowered = set()  # the tables where a row may have come down to zero
+    raised: dict[str, list[tuple]] = defaultdict(list)
     for (table, cell, *values), n in sorted(changes.items(), key=lambda kv: tuple(map(str, kv[0]))):
         model, fields = TABLES[table]
-        where = dict(zip(fields, values))
-        if n < 0:
-            lowered.add(table)
-        updated = model.objects.filter(cell_id=cell, **where).update(n=F("n") + n)
-        if not updated:
-            model.objects.create(cell_id=cell, n=n, **where)
-    for table in sorted(lowered):
-        TABLES[table][0].objects.filter(cell_id__in=cells, n=0).delete()
+        if n > 0:
+            raised[table].append((cell, *values, n))
+            continue
+        row = model.objects.filter(cell_id=cell, **dict(zip(fields, values)))
+        if not row.filter(n=-n).delete()[0]:
+            row.update(n=F("n") + n)
+    for table, rows in sorted(raised.items()):
+        _add(*TABLES[table], rows)
+
+
+def _add(model: FactModel, fields: tuple[str, ...], rows: list[tuple]) -> None:
+    """Add each row's count to its fact (``rows``: cell, *fields, n), creating the missing ones:
+    one ``INSERT … ON CONFLICT DO UPDATE`` (SQLite and PostgreSQL alike)."""
+    connection = connections[router.db_for_write(model)]
+    q = connection.ops.quote_name
+    table = q(model._meta.db_table)
+    columns = ["cell_id", *fields]  # the fields are their own columns
+    names = ", ".join(q(c) for c in columns)
+    one = "(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"
+    params: list[Any] = []
+    for cell, *values, n in rows:
+        params += [
+            cell,
+            *(connection.ops.adapt_datefield_value(v) if isinstance(v, datetime.date) else v for v in values),
+            n,
+        ]
+    sql = (
+        f"INSERT INTO {table} ({names}, {q('n')}) VALUES {', '.join([one] * len(rows))} "
+        f"ON CONFLICT ({names}) DO UPDATE SET {q('n')} = {table}.{q('n')} + excluded.{q('n')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def moved(before: tuple[Key, ...], after: tuple[Key, ...]) -> Counter:
