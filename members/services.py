@@ -119,9 +119,11 @@ def _require_cell(org: Organization, field: str) -> None:
         raise ValidationError({field: f"«{org.name}» không phải là chi bộ: đảng viên sinh hoạt ở một chi bộ."})
 
 
-def _rebuild_periods(membership: Membership) -> None:
-    """The membership's periods from its events, and the cells' balances with them (facts)."""
-    events = list(membership.events.order_by("id"))
+def _rebuild_periods(membership: Membership, events: list[MembershipEvent] | None = None) -> None:
+    """The membership's periods from its events (``events``: all of them, in id order, if the
+    caller has them), and the cells' balances with them (facts)."""
+    if events is None:
+        events = list(membership.events.order_by("id"))
     old = [
         Period(*row) for row in membership.periods.order_by("start").values_list("cell_id", "status", "start", "end")
     ]
@@ -698,14 +700,16 @@ def membership_record_event(
     check_event_allowed(m, kind)
     born = m.person.date_of_birth
     _check_date(effective_date, "effective_date", "ngày quyết định", born)
-    last = m.events.order_by("-effective_date", "-id").first()
+    history = list(m.events.order_by("id"))  # read once: the last event, a repeat, the periods
+    last = max(history, key=lambda e: (e.effective_date, e.pk), default=None)
     if last and effective_date < last.effective_date:
         raise ValidationError(
             {
                 "effective_date": f"Ngày quyết định ({d(effective_date)}) trước sự kiện gần nhất «{last.get_kind_display()}» ({d(last.effective_date)})."
             }
         )
-    if m.events.filter(kind=kind, effective_date=effective_date, decision_number=decision_number.strip()).exists():
+    number = decision_number.strip()
+    if any((e.kind, e.effective_date, e.decision_number) == (kind, effective_date, number) for e in history):
         raise ValidationError("Sự kiện này đã được ghi (trùng loại, ngày và số quyết định).")
     if kind in REASON_REQUIRED and not reason.strip():
         raise ValidationError({"reason": f"Cần ghi lý do {EventKind(kind).label.lower()}."})
@@ -741,12 +745,22 @@ def membership_record_event(
     # is an organisation loaded in scope by the handler: no lookups of them again.
     m.full_clean(exclude=["person", "cell", "admission_decided_by"])
     m.save()
-    _rebuild_periods(m)
+    _rebuild_periods(m, history + [e for e in (event, *extra_events) if e.membership_id == m.pk])
     if proposal is not None:
         proposal.state, proposal.event = Proposal.State.DECIDED, event
         proposal.save(update_fields=["state", "event"])
-    membership.refresh_from_db()
+    _refreshed(membership, m)
     return event
+
+
+def _refreshed(membership: Membership, saved: Membership) -> None:
+    """``membership`` (the caller's) as ``saved`` (the locked row this write saved) now is: what
+    ``refresh_from_db`` gives, without reading the row again."""
+    for field in Membership._meta.concrete_fields:
+        value = getattr(saved, field.attname)
+        if field.is_relation and getattr(membership, field.attname) != value:
+            membership._state.fields_cache.pop(field.name, None)
+        setattr(membership, field.attname, value)
 
 
 # --- proposals ------------------------------------------------------------------------------
