@@ -89,14 +89,18 @@ def _history(candidate_id: int) -> list[tuple]:
     )
 
 
-def events_added(candidate_id: int, events: list[CandidateEvent]) -> Counter:
+def events_added(candidate_id: int, events: list[CandidateEvent], saved: list[CandidateEvent] | None = None) -> Counter:
     """The change of the stage ends when ``events`` (not yet saved) join the candidate's history,
-    for ``apply``: one query for the history when one of them moves the candidate through the
-    stages, none otherwise."""
+    for ``apply``. ``saved``: the candidate's events already saved, in (effective date, id)
+    order, if the caller has read them; else one query for the history when one of ``events``
+    moves the candidate through the stages, none otherwise."""
     new = [tuple(getattr(e, f) for f in EVENT_FIELDS) for e in events if e.kind in HISTORY_KINDS]
     if not new:
         return Counter()
-    before = _history(candidate_id)
+    if saved is None:
+        before = _history(candidate_id)
+    else:
+        before = [tuple(getattr(e, f) for f in EVENT_FIELDS) for e in saved if e.kind in HISTORY_KINDS]
     # Saved after the history, so they sort after it on the same day (a stable sort by day).
     after = sorted(before + new, key=lambda e: e[3])
     change = ends_of(after)

@@ -209,9 +209,8 @@ def _step_date(candidate: Candidate, stage: str, data: dict) -> datetime.date:
                 )
             }
         )
-    previous = (
-        candidate.events.order_by("-effective_date", "-id").first() if candidate.pk and stage != Stage.COURSE else None
-    )
+    saved = _saved_events(candidate) if stage != Stage.COURSE else []
+    previous = saved[-1] if saved else None
     if previous is not None:
         field = DATE_FIELD.get(stage) or max(FORM_DATES, key=lambda f: data[f])
         what = (
@@ -264,6 +263,17 @@ def _lock(candidate: Candidate | int, expected_version: int | None) -> Candidate
         raise ValidationError("Hồ sơ vừa được người khác cập nhật; hãy tải lại trang rồi ghi lại.")
     locked._fact_key = facts.key_of(locked)  # where the stage facts count it now (see _write)
     return locked
+
+
+def _saved_events(candidate: Candidate) -> list[CandidateEvent]:
+    """The candidate's saved events in (effective date, id) order: read once per write, on the
+    row it locked (the events this write adds are saved at its end, by ``_write``)."""
+    if not candidate.pk:
+        return []
+    saved = getattr(candidate, "_saved_events", None)
+    if saved is None:
+        saved = candidate._saved_events = list(candidate.events.order_by("effective_date", "id"))  # type: ignore[attr-defined]
+    return saved
 
 
 def _save(candidate: Candidate, old_version: int) -> None:
@@ -385,7 +395,8 @@ def _write(candidate: Candidate, old_version: int, events: list[CandidateEvent])
     candidate._fact_key = facts.key_of(candidate)
     for event in events:
         event.full_clean(exclude=["candidate", "cell", "recorded_by"])
-    change.update(facts.events_added(candidate.pk, events))  # the stage ends, before the events join the history
+    # The stage ends, before the events join the history (the saved events, if read already).
+    change.update(facts.events_added(candidate.pk, events, getattr(candidate, "_saved_events", None)))
     facts.apply(change)  # one lock of the cells, in the same transaction
     CandidateEvent.objects.bulk_create(events)
     # The conditional UPDATE and bulk_create write no history by themselves (partydev.audit).
