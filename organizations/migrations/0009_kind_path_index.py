@@ -4,14 +4,13 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('organizations', '0008_depth_path_index'),
+        ("organizations", "0008_depth_path_index"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='organization',
-            index=models.Index(fields=['kind', 'path'], name='organization_kind_path'),
+            model_name="organization",
+            index=models.Index(fields=["kind", "path"], name="organization_kind_path"),
         ),
     ]

@@ -113,3 +113,11 @@ def test_a_subtree_by_path_is_exactly_the_organisations_below_on_every_database(
     assert counted == {path: sum(p.startswith(path) for p in paths) for path in paths}
     sql = str(Organization.objects.filter(path__startswith=tree.X.path).query)
     assert ("LIKE" not in sql) if connection.vendor == "sqlite" else ("LIKE" in sql)
+
+
+def test_the_kind_of_an_organisation_reads_as_its_vietnamese_label():
+    from organizations.models import Kind
+
+    for value, label in Kind.choices:
+        assert Organization(kind=value).get_kind_display() == label
+    assert Organization(kind=Kind.CELL).get_kind_display() == "Chi bộ trực thuộc"
