@@ -9,6 +9,7 @@ from organizations.permissions import may_restructure
 from organizations.selectors import breadcrumbs, label_grassroots, user_roots
 from partydev.text import canonical_text
 
+from .exports import browser_rows_html
 from .selectors import browser_rows
 
 
@@ -26,14 +27,17 @@ def browser(request: HttpRequest, code: str | None = None) -> HttpResponse:
         if len(roots) == 1 and not query:
             return redirect("reports:browser-org", code=roots[0].code)
         children = roots
-    context = {"org": org, "query": query, "browse_prefix": reverse("reports:browser")}
+    browse_prefix = reverse("reports:browser")
+    context = {"org": org, "query": query, "browse_prefix": browse_prefix}
     if query:
         base = scoped.subtree(org) if org else scoped
         page = Paginator(base.search(query), 50).get_page(request.GET.get("page"))
         page.object_list = label_grassroots(list(page.object_list))
         context["results"] = page
     else:
-        context["rows"] = browser_rows(children)
+        rows = browser_rows(children)
+        context["rows"] = rows
+        context["rows_html"] = browser_rows_html(rows, browse_prefix)
     context["crumbs"] = breadcrumbs(org, request.user) if org else []
     if org is not None:
         # Its dates and its place in the restructurings: what it was made from, what took it over.

@@ -60,3 +60,22 @@ def test_search_stays_in_scope(tree, users, login):
     assert "Bao La" not in page
     page = client.get(reverse("reports:browser") + "?q=an nghia").content.decode()
     assert "Ân Nghĩa" in page
+
+
+def test_breadcrumbs_run_from_the_top_of_the_users_scope_down(tree, users):
+    from django.contrib.auth import get_user_model
+
+    from organizations.selectors import breadcrumbs
+
+    def crumbs(user, org):
+        return [o.code for o in breadcrumbs(org, get_user_model().objects.get(pk=user.pk))]
+
+    admin = get_user_model().objects.create_superuser("root_crumbs", "r@example.org", "x" * 12)
+    assert crumbs(users.province, tree.CXA) == [tree.P.code, tree.X.code, tree.GX.code, tree.CXA.code]
+    assert crumbs(users.district_x, tree.CXA) == [tree.X.code, tree.GX.code, tree.CXA.code]
+    assert crumbs(users.secretary_a, tree.CXA) == [tree.CXA.code]
+    assert crumbs(admin, tree.CXA) == crumbs(users.province, tree.CXA)
+    for user in (users.province, users.district_x, users.grassroots, users.secretary_a):
+        for org in (tree.CXA, tree.GX, tree.X):
+            fresh = get_user_model().objects.get(pk=user.pk)
+            assert crumbs(user, org) == [o.code for o in org.ancestors_and_self().for_user(fresh)]
