@@ -74,8 +74,11 @@ class Card:
     full_name: str
     cell_name: str
     cell_id: int = 0
+    path: str = ""  # the cell's: ``label_grassroots`` reads it
+    depth: int = 0
     overdue_days: int = 0
     certificate_warning: bool = False
+    grassroots_name: str = ""
 
 
 @dataclass
@@ -118,6 +121,8 @@ def board(org: Organization, user: Any, today: datetime.date) -> list[Column]:
         "person__full_name",
         "cell__name",
         "cell_id",
+        "cell__path",
+        "cell__depth",
     )
     cards = defaultdict(list)
     # Plain rows, not model instances: a card needs a handful of values.
@@ -128,12 +133,10 @@ def board(org: Organization, user: Any, today: datetime.date) -> list[Column]:
         c.certificate_warning = rules.certificate_expiring(c, today)
         cards[c.stage].append(c)
     if not org.is_cell:  # cells of a wider board are told apart by their grassroots organisation
-        shown = {c.cell_id for column in cards.values() for c in column}
-        names = {o.pk: o.grassroots_name for o in label_grassroots(Organization.objects.filter(pk__in=shown))}
-        for column in cards.values():
-            for c in column:
-                if names.get(c.cell_id) and names[c.cell_id] != c.cell_name:
-                    c.cell_name = f"{c.cell_name} — {names[c.cell_id]}"
+        shown = [c for column in cards.values() for c in column]
+        for c in label_grassroots(shown):  # the cards carry their cell's path: one query
+            if c.grassroots_name and c.grassroots_name != c.cell_name:
+                c.cell_name = f"{c.cell_name} — {c.grassroots_name}"
     return [
         Column(s, Stage(s).label, counts.get(s, 0), cards.get(s, []))
         for s in BOARD_STAGES

@@ -150,10 +150,11 @@ def recorder_role_label(row: Any) -> str:
     return f"{Role.Kind(kind).label} — {row.recorder_role_org}"
 
 
-def label_grassroots(orgs: Iterable[Organization | None]) -> list:
-    """Set ``grassroots_name`` on each organisation: the name of the grassroots organisation it
-    belongs to ("" for one at or above that level), so lists can tell apart the 34 cells called
-    "Chi bộ tổ dân phố Mít 1". One query for all."""
+def label_grassroots(orgs: Iterable[Any]) -> list:
+    """Set ``grassroots_name`` on each organisation (or anything with an organisation's ``path``
+    and ``depth``; None skipped): the name of the grassroots organisation it belongs to ("" for
+    one at or above that level), so lists can tell apart the 34 cells called "Chi bộ tổ dân phố
+    Mít 1". One query for all."""
     present = [o for o in orgs if o is not None]
     step = Organization.steplen
     prefixes = {o.path[: k * step] for o in present for k in range(1, o.depth)}

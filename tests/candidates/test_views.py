@@ -305,3 +305,15 @@ def test_candidate_page_queries_do_not_grow_with_history_or_members(login, tree,
         response = client.get(reverse("candidates:detail", args=[large.pk]))
     assert response.status_code == 200 and len(response.context["history"]) == 6
     assert len(after.captured_queries) == len(before.captured_queries)
+
+
+def test_a_wider_board_tells_cells_apart_by_their_grassroots_organisation(tree, users):
+    candidate_at(tree.CXA, Stage.SOURCE)
+    candidate_at(tree.GXC, Stage.SOURCE)  # a grassroots cell: no organisation above it to name
+    today = timezone.localdate()
+    (source,) = [c for c in board(tree.P, users.province, today) if c.stage == Stage.SOURCE]
+    assert sorted(card.cell_name for card in source.cards) == sorted(
+        [f"{tree.CXA.name} — {tree.GX.name}", tree.GXC.name]
+    )
+    (own,) = [c for c in board(tree.CXA, users.province, today) if c.stage == Stage.SOURCE]
+    assert [card.cell_name for card in own.cards] == [tree.CXA.name]  # a cell's own board: its name alone
