@@ -457,5 +457,6 @@ def projection(request: HttpRequest, code: str) -> HttpResponse:
             stages=result.history,
             kind_choices=[],
             lookback=projections.LOOKBACK_YEARS,
+            rows_html=exports.projection_rows_html(result, reverse("reports:projection", args=["__code__"])),
         ),
     )

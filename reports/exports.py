@@ -5,6 +5,7 @@ from typing import Any
 from urllib.parse import quote
 
 from django.http import HttpResponse
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -332,6 +333,38 @@ def projection_table(result: Projection) -> Table:
         columns=projection_columns(result),
         rows=result.rows,
         footer=[result.total],
+    )
+
+
+# The page's columns (the sheet has one per stage and the range apart).
+PROJECTION_PAGE_COLUMNS = [
+    Column("Tổ chức", lambda r: r.org.name),
+    Column("Đã kết nạp", lambda r: r.admitted, "int"),
+    Column("Đã có quyết định", lambda r: r.decided, "int"),
+    Column("Đang trong quy trình", lambda r: r.pipeline_total, "int"),
+    Column(
+        "Dự kiến",
+        lambda r: format_html(
+            '{} <span class="muted small">({}–{})</span>',
+            formats.number(r.expected),
+            formats.number(r.expected_low),
+            formats.number(r.expected_high),
+        ),
+        "html",
+    ),
+    Column("Chỉ tiêu", lambda r: r.quota, "int"),
+    Column("Dự kiến đạt", lambda r: r.expected_rate, "rate"),
+    Column("Đánh giá", lambda r: r.status_label),
+]
+
+
+def projection_rows_html(result: Projection, prefix: str) -> SafeString:
+    """The projection's rows on its page, each organisation with children linking to its own
+    (``prefix``: the projection's URL with ``__code__`` for the code)."""
+    return rows_html(
+        Table("", PROJECTION_PAGE_COLUMNS, result.rows),
+        link=lambda r: prefix.replace("__code__", quote(r.org.code)) if r.org.numchild else None,
+        row_class=lambda r: f"status-{r.status}",
     )
 
 

@@ -22,7 +22,7 @@ from partydev.text import fold
 class Column:
     header: str
     get: Callable[[Any], Any]
-    kind: str = "text"  # text, int, signed, rate, points
+    kind: str = "text"  # text, int, signed, rate, points, html
     css: str = ""
 
 
@@ -38,6 +38,7 @@ FORMATTERS: dict[str, Callable[[Any], str]] = {
     "signed": formats.signed,
     "rate": formats.percent,
     "points": formats.points,
+    "html": str,  # markup made safe by the column itself (``format_html``), numbers inside
 }
 
 

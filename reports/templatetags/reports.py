@@ -1,10 +1,8 @@
 from decimal import Decimal
-from typing import Any
-from urllib.parse import quote
 
 from django import template
 from django.urls import reverse
-from django.utils.http import RFC3986_SUBDELIMS, urlencode
+from django.utils.http import urlencode
 
 from partydev import formats
 
@@ -42,15 +40,3 @@ def picker_go(view_name: str, query: str = "", **params: str) -> str:
     url = reverse(view_name, args=["__code__"]).replace("__code__", "{code}")
     query = "&".join(q for q in (query, urlencode(params) if params else "") if q)
     return f"{url}?{query}" if query else url
-
-
-@register.simple_tag(takes_context=True)
-def org_url(context: Any, view_name: str, code: str) -> str:
-    """``{% url view_name code %}`` for the organisation of a row: reversed once a page (kept in
-    the render's own context, nothing in the process) and the code put in for each row; a table
-    of 153 rows reversed every one of them, a third of its rendering."""
-    links = context.render_context.setdefault("org_url", {})
-    if view_name not in links:
-        links[view_name] = reverse(view_name, args=["__code__"])
-    # Quoted as ``reverse`` quotes what a ``str`` converter gives.
-    return links[view_name].replace("__code__", quote(str(code), safe=RFC3986_SUBDELIMS + "~:@"))
