@@ -413,7 +413,10 @@ def new_members(request: HttpRequest, code: str) -> HttpResponse:
         for g in result.groups
         if g.key in ("professional_qualification", "age_band", "sector")
     }
-    return render(request, "reports/new_members.html", _context(rr, result=result, charts=charts))
+    group_rows = exports.quality_rows_html(result)
+    return render(
+        request, "reports/new_members.html", _context(rr, result=result, charts=charts, group_rows=group_rows)
+    )
 
 
 @login_required

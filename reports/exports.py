@@ -111,6 +111,22 @@ def achievement_xlsx(result: Achievement) -> HttpResponse:
 # --- quality, exits, coverage -------------------------------------------------------------------
 
 
+# The quality page's rows of one group (the sheet's headers name the previous period).
+QUALITY_PAGE_COLUMNS = [
+    Column("Tiêu chí", lambda i: i.label),
+    Column("Số lượng", lambda i: i.count, "int"),
+    Column("Tỷ lệ", lambda i: i.share, "rate"),
+    Column("Cùng kỳ", lambda i: i.prev_count, "int"),
+    Column("Tỷ lệ cùng kỳ", lambda i: i.prev_share, "rate"),
+    Column("Tăng, giảm", lambda i: i.change, "signed"),
+]
+
+
+def quality_rows_html(result: Quality | ShownQuality) -> dict[str, SafeString]:
+    """Each group's rows on the quality page, by the group's key (54 ethnicities among them)."""
+    return {g.key: rows_html(Table("", QUALITY_PAGE_COLUMNS, g.items), row_key=lambda i: i.key) for g in result.groups}
+
+
 def quality_tables(result: Quality | ShownQuality) -> list[Table]:
     prev = result.previous.label
     note = getattr(result, "note", "")  # what a ShownQuality hid

@@ -60,9 +60,14 @@ class Table:
 
 
 def rows_html(
-    table: Table, *, link: Callable[[Any], str | None] | None = None, row_class: Callable[[Any], str] | None = None
+    table: Table,
+    *,
+    link: Callable[[Any], str | None] | None = None,
+    row_class: Callable[[Any], str] | None = None,
+    row_key: Callable[[Any], str] | None = None,
 ) -> SafeString:
-    """<tr> rows of ``table`` as safe HTML; the first column links where ``link`` gives a URL.
+    """<tr> rows of ``table`` as safe HTML; the first column links where ``link`` gives a URL;
+    ``row_class`` gives a row its class, ``row_key`` its ``data-key``.
 
     Each piece of markup that holds a value is made by ``format_html`` (a cell's opening with its
     header, once per table; a row's class; a link), each text passes through ``conditional_escape``,
@@ -76,15 +81,23 @@ def rows_html(
     rows = []
     for row in table.rows:
         cls = row_class(row) if row_class else ""
-        if cls not in row_openings:
-            row_openings[cls] = format_html('<tr class="{}">', cls)
+        if row_key is not None:
+            opening = (
+                format_html('<tr class="{}" data-key="{}">', cls, row_key(row))
+                if cls
+                else format_html('<tr data-key="{}">', row_key(row))
+            )
+        elif cls not in row_openings:
+            opening = row_openings[cls] = format_html('<tr class="{}">', cls)
+        else:
+            opening = row_openings[cls]
         text = fmt_first(get_first(row))
         url = link(row) if link else None
         if url:
             text = format_html('<a href="{}">{}</a>', url, text)  # escapes a text, keeps a number
         elif escape_first:
             text = escape_first(text)
-        parts = [row_openings[cls], first_opening, text]
+        parts = [opening, first_opening, text]
         for opening, get, fmt, escape in rest:
             text = fmt(get(row))
             parts += ("</td>", opening, escape(text) if escape else text)
