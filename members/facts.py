@@ -110,7 +110,7 @@ def record_flows(events: Iterable[MembershipEvent], persons: dict[int, Person]) 
     """Write the facts of newly saved events; ``persons``: membership id → person."""
     facts = [f for e in events if (f := flow_for(e, persons[e.membership_id])) is not None]
     MemberFlowFact.objects.bulk_create(facts, batch_size=2000)
-    subtree_years.add_flows((f.kind, f.cell_id, f.day, f.probationary) for f in facts)
+    subtree_years.add_flows((f.kind, f.cell_id, f.day, f.probationary, f.other_cell_id) for f in facts)
 
 
 def refresh_profile(person: Person) -> None:

@@ -507,6 +507,10 @@ class SubtreeYear(models.Model):
     expelled_probationary = models.IntegerField(default=0)
     died = models.IntegerField(default=0)
     died_probationary = models.IntegerField(default=0)
+    # the year's transfers across the subtree's boundary (a transfer between two of its cells is
+    # neither): in from a cell outside it or from outside the system, out to one
+    transferred_in = models.IntegerField(default=0)
+    transferred_out = models.IntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organization", "year"], name="subtree_year_unique")]

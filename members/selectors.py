@@ -4,7 +4,7 @@ import datetime
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Q, QuerySet, Value
 
 from organizations import rollup
 from organizations.models import GRASSROOTS_KINDS, Organization, user_root_paths
@@ -165,32 +165,16 @@ def movements(org: Organization, date_from: datetime.date, date_to: datetime.dat
 def movements_of_years(org: Organization, *spans: tuple[int, int]) -> list[dict]:
     """``movements`` for each span of whole years (first, last), under the tree as it stood on
     each fact's date, off the yearly facts per organisation (``subtree_years``): the
-    admissions, readmissions, exits and members at the start of each year in one lookup, the
-    transfers across the subtree's boundary in one roll-up. Two queries for all the spans, the
-    same figures. Every year of the spans and the year after each must be in
-    ``subtree_years.COVERED``."""
+    admissions, readmissions, exits, transfers across the subtree's boundary and members at the
+    start of each year in one lookup: one query for all the spans, the same figures. Every year
+    of the spans and the year after each must be in ``subtree_years.COVERED``."""
     years = [range(first, last + 1) for first, last in spans]
     needed = {y for r in years for y in r} | {r.stop for r in years}
     if not subtree_years.covers(needed):
         raise ValueError(f"years outside those the yearly facts keep: {sorted(needed)}")
     rows = subtree_years.read_rows(org.id, needed)
-    any_span, columns = Q(), {}
-    for i, (first, last) in enumerate(spans):
-        in_span = Q(day__range=(datetime.date(first, 1, 1), datetime.date(last, 12, 31)))
-        any_span |= in_span
-        columns[f"n{i}"] = Case(When(in_span, then=Value(1)), default=Value(0), output_field=IntegerField())
-    transfers = rollup.roll_up(
-        MemberFlowFact.objects.filter(any_span, kind__in=TRANSFER_KINDS).values(
-            "cell_id", "day", "kind", "other_cell_id", **columns
-        ),
-        anchors=[org.id],
-        sums=list(columns),
-        group=["kind"],
-        tree=rollup.THEN,
-        crossing="other_cell_id",
-    )
     out = []
-    for i, span_years in enumerate(years):
+    for span_years in years:
 
         def total(column: str, span_years: range = span_years) -> int:
             return sum(rows[y][column] for y in span_years)
@@ -198,7 +182,6 @@ def movements_of_years(org: Organization, *spans: tuple[int, int]) -> list[dict]
         exits = {
             k.value: {"total": total(k.value), "probationary": total(f"{k.value}_probationary")} for k in EXIT_KINDS
         }
-        moved = {kind: sums[f"n{i}"] for (_anchor, kind), sums in transfers.items()}
         start, end = rows[span_years.start], rows[span_years.stop]
         before = _with_total({"official": start["official"], "probationary": start["probationary"]})
         after = _with_total({"official": end["official"], "probationary": end["probationary"]})
@@ -207,8 +190,8 @@ def movements_of_years(org: Organization, *spans: tuple[int, int]) -> list[dict]
             {
                 "admitted": total("admissions") - readmitted,
                 "readmitted": readmitted,
-                "transferred_in": moved.get(EventKind.TRANSFERRED_IN, 0),
-                "transferred_out": moved.get(EventKind.TRANSFERRED_OUT, 0),
+                "transferred_in": total("transferred_in"),
+                "transferred_out": total("transferred_out"),
                 "exits": exits,
                 "exits_total": sum(v["total"] for v in exits.values()),
                 "exits_probationary": sum(v["probationary"] for v in exits.values()),

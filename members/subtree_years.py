@@ -36,7 +36,16 @@ from django.db.models.functions import Coalesce
 
 from organizations.models import Organization, OrganizationAncestry
 
-from .models import ADMISSION_KINDS, EXIT_KINDS, EventKind, MemberBalance, MemberFlowFact, Status, SubtreeYear
+from .models import (
+    ADMISSION_KINDS,
+    EXIT_KINDS,
+    TRANSFER_KINDS,
+    EventKind,
+    MemberBalance,
+    MemberFlowFact,
+    Status,
+    SubtreeYear,
+)
 
 # The years kept. Earlier years are read from the cell facts; so are later ones: to keep more,
 # raise the bound and run ``manage.py rebuild_facts``, which fills the new years.
@@ -50,6 +59,10 @@ ZERO: Figures = (0, 0, 0)
 FLOW_COLUMNS = (
     "readmitted",
     *(f"{kind.value}{part}" for kind in EXIT_KINDS for part in ("", "_probationary")),
+    # transfers across the organisation's boundary: in from a cell outside it, out to one
+    # (or from and to outside the system: no other cell)
+    "transferred_in",
+    "transferred_out",
 )
 COLUMNS = ("admissions", "official", "probationary", *FLOW_COLUMNS)
 Row = tuple[int, ...]  # a row's ``COLUMNS``
@@ -58,11 +71,14 @@ _INDEX = {name: i for i, name in enumerate(COLUMNS)}
 
 
 def flow_columns(kind: str, probationary: bool) -> list[int]:
-    """The indexes in ``COLUMNS`` that a flow fact of ``kind`` adds one to (none for transfers)."""
+    """The indexes in ``COLUMNS`` that a flow fact of ``kind`` adds one to (a transfer's only
+    where it crosses the organisation's boundary: see ``_upsert``)."""
     if kind in ADMISSION_KINDS:
         return [0, _INDEX["readmitted"]] if kind == EventKind.READMITTED else [0]
     if kind in EXIT_KINDS:
         return [_INDEX[kind], _INDEX[f"{kind}_probationary"]] if probationary else [_INDEX[kind]]
+    if kind in TRANSFER_KINDS:
+        return [_INDEX[kind]]
     return []
 
 
@@ -301,23 +317,26 @@ def _year_rows(years: Iterable[int], within: Organization, of: str | None) -> Qu
 
 # --- keeping in step ----------------------------------------------------------------------------
 
-Delta = tuple[int, datetime.date, int, Row]  # cell, day of its tree, year, a delta per column
+# cell, day of its tree, year, a delta per column, the other cell of a transfer (None otherwise):
+# the delta counts under the organisations above the cell that day and not above the other cell
+Delta = tuple[int, datetime.date, int, Row, int | None]
 
 
-def add_flows(flows: Iterable[tuple[str, int, datetime.date, bool]]) -> None:
-    """Flow facts recorded (kind, cell, day, probationary): admissions, readmissions and exits."""
+def add_flows(flows: Iterable[tuple[str, int, datetime.date, bool, int | None]]) -> None:
+    """Flow facts recorded (kind, cell, day, probationary, other cell): admissions,
+    readmissions, exits and transfers."""
     deltas = []
-    for kind, cell, day, probationary in flows:
+    for kind, cell, day, probationary, other in flows:
         values = [0] * len(COLUMNS)
         for i in flow_columns(kind, probationary):
             values[i] = 1
-        deltas.append((cell, day, day.year, tuple(values)))
+        deltas.append((cell, day, day.year, tuple(values), other if kind in TRANSFER_KINDS else None))
     _apply(deltas)
 
 
 def add_admissions(cells_and_days: Iterable[tuple[int, datetime.date]]) -> None:
     """Admissions recorded in cells on days."""
-    add_flows((EventKind.ADMITTED, cell, day, False) for cell, day in cells_and_days)
+    add_flows((EventKind.ADMITTED, cell, day, False, None) for cell, day in cells_and_days)
 
 
 def add_spans(spans: Iterable[tuple[int, str, int, int | None, int]]) -> None:
@@ -329,7 +348,7 @@ def add_spans(spans: Iterable[tuple[int, str, int, int | None, int]]) -> None:
         for year in range(max(first, COVERED.start), end + 1):
             per[(cell, year)][0 if status == Status.OFFICIAL else 1] += sign
     rest = (0,) * len(FLOW_COLUMNS)
-    _apply([(cell, eve(year), year, (0, o, p, *rest)) for (cell, year), (o, p) in per.items()])
+    _apply([(cell, eve(year), year, (0, o, p, *rest), None) for (cell, year), (o, p) in per.items()])
 
 
 def _apply(deltas: list[Delta], using: str = "default") -> None:
@@ -347,10 +366,12 @@ def _upsert(rows: list[Delta], using: str) -> None:
     connection = connections[using]
     q, adapt = connection.ops.quote_name, connection.ops.adapt_datefield_value
     table, ancestry = q(SubtreeYear._meta.db_table), q(OrganizationAncestry._meta.db_table)
-    one = "SELECT %s AS cell_id, %s AS day, %s AS year, " + ", ".join(f"%s AS v{i}" for i in range(len(COLUMNS)))
+    one = "SELECT %s AS cell_id, CAST(%s AS BIGINT) AS other_cell_id, %s AS day, %s AS year, " + ", ".join(
+        f"%s AS v{i}" for i in range(len(COLUMNS))
+    )
     params: list = []
-    for cell, day, year, values in rows:
-        params += [cell, adapt(day), year, *values]
+    for cell, day, year, values, other in rows:
+        params += [cell, other, adapt(day), year, *values]
     columns = ", ".join(q(c) for c in ("organization_id", "year", *COLUMNS))
     sums = ", ".join(f"{q(c)} = {table}.{q(c)} + excluded.{q(c)}" for c in COLUMNS)
     summed = ", ".join(f"SUM(v.v{i})" for i in range(len(COLUMNS)))
@@ -360,8 +381,12 @@ def _upsert(rows: list[Delta], using: str) -> None:
         f"FROM ({' UNION ALL '.join([one] * len(rows))}) v "
         f"JOIN {ancestry} a ON a.descendant_id = v.cell_id "
         f"AND a.valid_from <= v.day AND (a.valid_to IS NULL OR a.valid_to > v.day) "
-        # WHERE: SQLite's upsert after a join; ORDER BY: two writers lock the rows they share in one order
-        f"WHERE 1 = 1 GROUP BY a.ancestor_id, v.year ORDER BY a.ancestor_id, v.year "
+        # A transfer counts where it crosses the boundary: not under an organisation above both
+        # cells that day (no other cell: none is). The WHERE is also SQLite's upsert after a join.
+        f"WHERE NOT EXISTS (SELECT 1 FROM {ancestry} b WHERE b.descendant_id = v.other_cell_id "
+        f"AND b.ancestor_id = a.ancestor_id AND b.valid_from <= v.day AND (b.valid_to IS NULL OR b.valid_to > v.day)) "
+        # ORDER BY: two writers lock the rows they share in one order
+        f"GROUP BY a.ancestor_id, v.year ORDER BY a.ancestor_id, v.year "
         f"ON CONFLICT ({q('organization_id')}, {q('year')}) DO UPDATE SET {sums}"
     )
     with connection.cursor() as cursor:
@@ -392,20 +417,25 @@ def expected(anchors: Iterable[int] | None = None, years: range = COVERED) -> di
     out: dict[int, list[list[int]]] = defaultdict(lambda: [[0] * n for _ in COLUMNS])
     flows = (
         MemberFlowFact.objects.filter(
-            kind__in=(*ADMISSION_KINDS, *EXIT_KINDS),
+            kind__in=(*ADMISSION_KINDS, *EXIT_KINDS, *TRANSFER_KINDS),
             day__gte=datetime.date(years.start, 1, 1),
             day__lt=datetime.date(years.stop, 1, 1),
         )
         .order_by()
-        .values_list("cell_id", "day", "kind", "probationary")
+        .values_list("cell_id", "day", "kind", "probationary", "other_cell_id")
         .annotate(n=Count("id"))
     )
-    for cell, day, kind, probationary, count in flows.iterator(chunk_size=10000):
+
+    def above_on(cell: int | None, day: datetime.date) -> set[int]:
+        return {a for a, f, t in above.get(cell, ()) if f <= day and (t is None or t > day)} if cell else set()
+
+    for cell, day, kind, probationary, other, count in flows.iterator(chunk_size=10000):
         columns = flow_columns(kind, probationary)
-        for ancestor, valid_from, valid_to in above.get(cell, ()):
-            if valid_from <= day and (valid_to is None or valid_to > day):
-                for c in columns:
-                    out[ancestor][c][day.year - years.start] += count
+        # a transfer: under the organisations above its cell and not above the other cell
+        shared = above_on(other, day) if kind in TRANSFER_KINDS else set()
+        for ancestor in above_on(cell, day) - shared:
+            for c in columns:
+                out[ancestor][c][day.year - years.start] += count
     balances: dict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
     rows = MemberBalance.objects.order_by().values_list("cell_id", "year", "official", "probationary")
     for cell, year, official, probationary in rows.iterator(chunk_size=10000):

@@ -2,18 +2,11 @@
 
 from django.db import migrations, models
 
-from members import subtree_years
-
 
 def build(apps, schema_editor):
-    """The yearly facts of an existing database, from its cell facts (none on a new one): every
-    row recomputed, its readmissions and exits added (and, coming from 0008, the whole table,
-    which 0009 leaves to this migration); rows rewritten where they differ."""
-    flows = apps.get_model("members", "MemberFlowFact")
-    balances = apps.get_model("members", "MemberBalance")
-    alias = schema_editor.connection.alias
-    if flows.objects.using(alias).exists() or balances.objects.using(alias).exists():
-        subtree_years.rebuild()
+    """The yearly facts of an existing database are built by 0012, once the table has all its
+    columns (its transfers since then): ``subtree_years.rebuild`` is today's code and writes every
+    column of today's table."""
 
 
 class Migration(migrations.Migration):
