@@ -1260,8 +1260,18 @@ def national(roots: list[Organization], period: Period) -> Achievement:
     q = Q(pk__in=[])
     for r in roots:
         q |= Q(path__startswith=r.path)
-    grassroots = list(Organization.objects.filter(q, kind__in=GRASSROOTS_KINDS).values_list("id", flat=True))
-    now, prev = admissions(ids + grassroots, period, previous)
+    in_roots = Organization.objects.filter(q, kind__in=GRASSROOTS_KINDS).order_by().values("id")
+    if on_yearly_facts([period, previous], rollup.THEN):
+        # Whole years: the grassroots organisations of every province, and how many of them
+        # admitted, counted in SQL off the yearly facts (the tens of thousands of ids stay there).
+        grassroots: list[int] = []
+        grassroots_total, admitting = subtree_years.admitting_among(in_roots, period.years, previous.years)
+        now, prev = admissions(ids, period, previous)
+    else:
+        grassroots = [row["id"] for row in in_roots]
+        grassroots_total = len(grassroots)
+        now, prev = admissions(ids + grassroots, period, previous)
+        admitting = [sum(1 for g in grassroots if now[g]), sum(1 for g in grassroots if prev[g])]
     m_now, m_prev, m_end = members(ids, period.start_of_year, previous.start_of_year, period.date_to)
     quotas = quotas_by_org(ids, set(period.years) | set(previous.years))
     n_years = len(period.years) if period.is_whole_years else 1
@@ -1288,9 +1298,9 @@ def national(roots: list[Organization], period: Period) -> Achievement:
         kinds=[],
         totals=totals,
         rows=rows,
-        grassroots_total=len(grassroots),
-        grassroots_admitting=sum(1 for g in grassroots if now[g]),
-        prev_grassroots_admitting=sum(1 for g in grassroots if prev[g]),
+        grassroots_total=grassroots_total,
+        grassroots_admitting=admitting[0],
+        prev_grassroots_admitting=admitting[1],
         members_end={k: sum(m_end[i][k] for i in ids) for k in ("total", "official", "probationary")},
     )
     result.group_q = Q(pk__in=ids)

@@ -48,3 +48,18 @@ def test_bad_dates_on_the_national_dashboard_are_explained(client, tree):
     client.force_login(make_user("root", is_superuser=True, is_staff=True))
     response = client.get("/dashboard/?from=2022-13-01")
     assert response.status_code == 200 and "không hợp lệ" in response.content.decode()
+
+
+def test_the_national_share_of_grassroots_admitting_is_the_same_off_the_yearly_facts(tree):
+    from reports import analytics
+    from reports.periods import Period
+
+    other = build_small_province("U")
+    admit(tree.CXA, D(2022, 3, 1))
+    admit(tree.GXC, D(2022, 4, 1))
+    admit(other.CYA, D(2021, 5, 1))
+    whole = analytics.national([tree.P, other.P], Period.year(2022))
+    part = analytics.national([tree.P, other.P], Period(D(2022, 1, 1), D(2022, 12, 30)))
+    assert analytics.on_yearly_facts([whole.period], "then") and not analytics.on_yearly_facts([part.period], "then")
+    assert (whole.grassroots_total, whole.grassroots_admitting, whole.prev_grassroots_admitting) == (6, 2, 1)
+    assert (part.grassroots_total, part.grassroots_admitting) == (6, 2)
