@@ -378,7 +378,10 @@ def rows_for(org: Organization, kinds: Collection[str] | None = None, all_levels
 
 
 def grassroots_counted(
-    org: Organization, kinds: Collection[str] | None = None, all_levels: bool = False
+    org: Organization,
+    kinds: Collection[str] | None = None,
+    all_levels: bool = False,
+    children: Sequence[OrgRow] | None = None,
 ) -> QuerySet[Organization, dict[str, Any]]:
     """The ids, as a subquery, of the grassroots organisations whose admitting a drill-down
     counts (``achievement``): without ``kinds`` every one of the subtree (the node itself if it is
@@ -387,6 +390,13 @@ def grassroots_counted(
     grassroots = Organization.objects.filter(path__startswith=org.path, kind__in=GRASSROOTS_KINDS)
     if not kinds:
         return grassroots.order_by().values("id")
+    if children is not None and not all_levels:
+        # The listed children, read already: a grassroots organisation is under one when its
+        # path's prefix of their length is one of theirs (a plain cell holds none).
+        paths = [c.path for c in children if c.kind != Kind.CELL]
+        under_child = Q(child_path__in=paths)
+        prefixed = grassroots.alias(child_path=Substr("path", 1, len(org.path) + Organization.steplen))
+        return prefixed.filter(under_child | ~Exists(prefixed.filter(under_child))).order_by().values("id")
     # A plain cell has no grassroots organisation under it: the listed cells are not looked at.
     covering = Organization.objects.filter(listed_q(org, kinds, all_levels) & ~Q(kind=Kind.CELL))
     # At or under a listed organisation: one of the grassroots organisation's own path's prefixes
@@ -446,7 +456,7 @@ def achievement(
         # Whole years: the grassroots organisations counted, and how many of them admitted,
         # counted in SQL off the yearly facts (one query; the ids stay in the database).
         grassroots_total, admitting = subtree_years.admitting_among(
-            grassroots_counted(org, kinds, all_levels), period.years, previous.years
+            grassroots_counted(org, kinds, all_levels, children), period.years, previous.years
         )
         now, prev = admissions(listed, period, previous, tree=tree)
     else:

@@ -43,3 +43,13 @@ def test_a_district_counts_its_own_grassroots_only(tree, admissions):
     assert (result.grassroots_total, result.grassroots_admitting, result.prev_grassroots_admitting) == (1, 1, 0)
     result = analytics.achievement(tree.X, Period.year(2021))
     assert (result.grassroots_total, result.grassroots_admitting) == (2, 1)  # X.1 admitted in 2021, X.2 not
+
+
+@pytest.mark.parametrize("kinds", [["district"], ["city"], ["grassroots_committee", "grassroots_cell"]])
+def test_the_listed_childrens_grassroots_are_those_the_general_query_finds(tree, admissions, kinds):
+    rows = analytics.rows_for(tree.P, kinds)
+    by_children = analytics.grassroots_counted(tree.P, kinds, False, rows)
+    general = analytics.grassroots_counted(tree.P, kinds, False)
+    assert set(by_children.values_list("id", flat=True)) == set(general.values_list("id", flat=True))
+    result = analytics.achievement(tree.P, WHOLE_YEAR, kinds=kinds)
+    assert result.grassroots_total == analytics.achievement(tree.P, ALMOST, kinds=kinds).grassroots_total
