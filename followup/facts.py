@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count
 
-from candidates.models import ACTIVE_STAGES, Candidate, CandidateEvent, DueKind, Stage
+from candidates.models import ACTIVE_STAGES, STAGE_LABELS, Candidate, CandidateEvent, DueKind, Stage
 from members.models import ADMISSION_KINDS, MembershipEvent
 from members.quotas.selectors import quotas_of
 from organizations.models import Organization
@@ -57,7 +57,7 @@ def month_facts(org: Organization, month: datetime.date, today: datetime.date) -
     facts = MonthFacts(organization=org.code, month=month, as_of=as_of)
     # A sub-select of the subtree's ids rather than a join on the path (faster on SQLite).
     under = {"cell_id__in": Organization.objects.filter(path__startswith=org.path).values("id")}
-    labels = dict(Stage.choices)
+    labels = STAGE_LABELS
 
     admissions = list(
         MembershipEvent.objects.filter(kind__in=ADMISSION_KINDS, effective_date__range=(first, last), **under)

@@ -243,13 +243,13 @@ def _admitting(
     every = sorted({y for ys in year_sets_ for y in ys})
     connection = connections[using or router.db_for_read(SubtreeYear)]
     table = connection.ops.quote_name(SubtreeYear._meta.db_table)
-    total_sql = f"(SELECT COUNT(*) FROM ({anchor_sql}) anchors), " if with_total else ""
-    total_params = list(anchor_params) if with_total else []
+    total = f"(SELECT COUNT(*) FROM ({anchor_sql}) anchors)"
+    total_sql, total_params = (f"{total}, ", list(anchor_params)) if with_total else ("", [])
     if not every:
         if not with_total:
             return 0, [0] * len(year_sets_)
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {total_sql[:-2]}", total_params)
+            cursor.execute(f"SELECT {total}", total_params)
             return int(cursor.fetchone()[0]), [0] * len(year_sets_)
     if all(len(ys) == 1 for ys in year_sets_):
         # A year each (a year's report and the year before): an anchor admitted if its one row of

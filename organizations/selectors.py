@@ -17,7 +17,6 @@ from .models import (
     Role,
     Succession,
     scoped,
-    user_inherits,
     user_root_paths,
 )
 from .privacy import can_see_sensitive
@@ -44,12 +43,6 @@ def visible_uploads(user: Any, *, personal_data: bool) -> QuerySet[Upload]:
 
 def breadcrumbs(org: Organization, user: Any) -> list[Organization]:
     """Ancestors of ``org`` that the user may see, from the top of their scope down."""
-    if user.is_authenticated and not user.is_superuser and not user_inherits(user):
-        # The scope is the subtrees of the user's roots: which ancestors lie in them is read off
-        # their paths (the same as ``for_user``, without building its query).
-        roots = user_root_paths(user)
-        visible = [p for p in org.ancestor_paths if any(p.startswith(r) for r in roots)]
-        return list(Organization.objects.filter(path__in=visible).order_by("path"))
     return list(org.ancestors_and_self().for_user(user))
 
 

@@ -19,10 +19,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from candidates.models import OPEN_STAGES, Stage
+from candidates.models import OPEN_STAGES, STAGE_LABELS
 from members.quotas.models import Quota
 from organizations import rollup
-from organizations.models import Kind, Organization, local_level_kinds
+from organizations.models import KIND_LABELS, Kind, Organization, local_level_kinds
 from organizations.selectors import breadcrumbs, predecessors_of, user_roots
 from partydev.export_tasks import export_later
 from partydev.figures import PUBLISHED
@@ -33,7 +33,6 @@ from .periods import Period, PeriodError, period_from_params
 from .suppression import quality_for
 from .tables import paged_table
 
-KIND_LABELS = dict(Kind.choices)
 DEFAULT_THRESHOLD = Decimal(100)
 CHART_YEARS = 8
 MAX_CHART_ROWS = 60
@@ -380,7 +379,7 @@ def _published(org: Organization) -> list[dict]:
 def _pipeline(cell: Organization, year: int) -> dict:
     """A cell's candidates at each stage before the ceremony, next to its quota for the year."""
     counts = analytics.pipeline_by_cell(cell, OPEN_STAGES, cells=[cell.id]).get(cell.id, {})
-    labels = dict(Stage.choices)
+    labels = STAGE_LABELS
     stages = OPEN_STAGES
     quota = analytics.quota_for(analytics.quotas_by_org([cell.id], [year]), cell.id, [year])
     return {

@@ -11,8 +11,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-from candidates.models import Stage
-from organizations.models import Kind
+from candidates.models import STAGE_LABELS, Stage
+from organizations.models import KIND_LABELS
 from partydev import excel, formats
 
 from .analytics import Achievement, Coverage, Exits, Quality
@@ -27,9 +27,6 @@ def _stage_count(stage: str) -> Callable[[Any], int]:
 
 
 # --- achievement --------------------------------------------------------------------------------
-
-
-KIND_LABELS = dict(Kind.choices)
 
 
 def achievement_columns(result: Achievement) -> list[Column]:
@@ -213,7 +210,7 @@ def coverage_tables(result: Coverage) -> dict[str, Table]:
     ]
     p = result.period.label
 
-    labels = dict(Stage.choices)
+    labels = STAGE_LABELS
     pipe_cols = [Column("Chi bộ", lambda r: r.org.name), Column("Mã", lambda r: r.org.code)]
     pipe_cols += [Column(labels[s], _stage_count(s), "int") for s in [*BEFORE_DECISION, Stage.DECISION]]
     pipe_cols += [

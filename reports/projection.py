@@ -36,7 +36,7 @@ from django.db import connections
 from django.db.models import BigIntegerField, Case, ExpressionWrapper, F, IntegerField, Q, Sum, Value, When
 
 from candidates.facts import BEFORE_DECISION
-from candidates.models import CandidateStageEndFact, CandidateStageFact, Stage, StageOutcome
+from candidates.models import STAGE_LABELS, CandidateStageEndFact, CandidateStageFact, Stage, StageOutcome
 from members.quotas.models import Quota
 from organizations import rollup
 from organizations.models import Organization, OrganizationAncestry
@@ -201,7 +201,7 @@ def stage_history(root: Organization, window: Period) -> dict[str, StageHistory]
                 durations[stage][days] += n
         else:
             dropped[stage] += n
-    labels = dict(Stage.choices)
+    labels = STAGE_LABELS
     history = {s: StageHistory(s, labels[s], went_on[s], dropped[s], _median(durations[s])) for s in BEFORE_DECISION}
     for s in BEFORE_DECISION:
         history[s].remaining_days = _remaining(history, s)

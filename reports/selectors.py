@@ -6,7 +6,7 @@ from typing import Any
 from django.utils import timezone
 
 from members.selectors import counts_by_anchor
-from organizations.models import Kind, Organization
+from organizations.models import KIND_LABELS, Organization
 
 
 def member_counts_by_anchor(nodes: Iterable[Organization]) -> dict[str, dict[str, int]]:
@@ -21,7 +21,7 @@ def browser_rows(nodes: Iterable[Organization]) -> list[dict[str, Any]]:
     if not nodes:
         return []
     members = member_counts_by_anchor(nodes)
-    labels = dict(Kind.choices)
+    labels = KIND_LABELS
     return [
         {
             "name": n.name,

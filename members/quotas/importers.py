@@ -11,7 +11,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from members.selectors import admitted_by_anchor
-from organizations.models import Organization, user_roles
+from organizations.models import KIND_LABELS, Organization, user_roles
 from partydev.excel import (
     HEADER_BORDER,
     HEADER_FILL,
@@ -39,7 +39,6 @@ from .services import (
 SHEET_NAME = "Chỉ tiêu"
 NOTE_FONT = Font(italic=True, color="555555")
 HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="center")
-KIND_LABELS = dict(Organization._meta.get_field("kind").choices)
 
 
 def target_header(year: int) -> str:
